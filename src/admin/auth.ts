@@ -1,0 +1,45 @@
+// Admin authentication: Bearer tokens checked against SHA-256 hashes. The configured
+// GATEHOUSE_ADMIN_TOKEN always works; without one, the first start mints a token, prints it
+// once, and keeps only its hash.
+import type { FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { randomToken, safeEqual, sha256 } from '../crypto.ts';
+import type { Database } from '../db/schema.ts';
+import { AppError } from '../errors.ts';
+import type { Audit } from '../audit/audit.ts';
+
+export class AdminAuth {
+  #db: Kysely<Database>;
+  #audit: Audit;
+  #hashes: string[] = [];
+
+  constructor(db: Kysely<Database>, audit: Audit, configured: string | undefined) {
+    this.#db = db;
+    this.#audit = audit;
+    if (configured) this.#hashes.push(sha256(configured));
+  }
+
+  /** Load stored hashes; with none at all, mint the first token and return it (to print once). */
+  async init(): Promise<string | undefined> {
+    const rows = await this.#db.selectFrom('admin_tokens').select('token_hash').execute();
+    this.#hashes.push(...rows.map((r) => r.token_hash));
+    if (this.#hashes.length > 0) return undefined;
+    const token = `gha_${randomToken(32)}`;
+    await this.#db.insertInto('admin_tokens').values({ token_hash: sha256(token) }).execute();
+    this.#hashes.push(sha256(token));
+    return token;
+  }
+
+  /** onRequest hook for admin routes. */
+  check = async (request: FastifyRequest): Promise<void> => {
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const presented = match ? sha256(match[1]) : undefined;
+    // Compare against every known hash so the time taken does not reveal which one matched.
+    let ok = false;
+    for (const hash of this.#hashes) ok = (presented !== undefined && safeEqual(presented, hash)) || ok;
+    if (ok) return;
+    this.#audit.record({ action: 'admin.auth_failed', outcome: 'failure', actor: null, ip: request.ip, details: { route: request.routeOptions.url, reason: match ? 'unknown token' : 'missing bearer token' } });
+    throw new AppError(401, 'unauthorized', match ? 'the admin token is not valid' : 'an admin Bearer token is required', { 'www-authenticate': 'Bearer realm="gatehouse-admin"' });
+  };
+}

@@ -1,0 +1,141 @@
+// The composition root: builds every service once from the configuration and wires the HTTP
+// surfaces to them. Nothing in the project opens a database or reads the environment at import.
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import { createSealer } from './crypto.ts';
+import { openStorage, type Storage } from './db/index.ts';
+import { migrate } from './db/migrate.ts';
+import { Audit } from './audit/audit.ts';
+import { Clients } from './clients/clients.ts';
+import { Keystore } from './keys/keystore.ts';
+import { Tokens } from './oauth/tokens.ts';
+import { AdminAuth } from './admin/auth.ts';
+import { adminApi } from './admin/index.ts';
+import { createMetrics, metricsHooks } from './ops/metrics.ts';
+import { healthRoutes } from './ops/health.ts';
+import { openApi } from './ops/openapi.ts';
+import { createLogger } from './logger.ts';
+import { AppError, errorHandler } from './errors.ts';
+import { metadataRoutes } from './oauth/metadata.ts';
+import { tokenRoute } from './oauth/token.ts';
+import { introspectRoute } from './oauth/introspect.ts';
+import { revokeRoute } from './oauth/revoke.ts';
+import type { Services } from './services.ts';
+
+export interface BuildOptions {
+  logger?: Logger;
+}
+
+export interface Gatehouse {
+  app: FastifyInstance;
+  services: Services;
+  /** Set on the very first start when no admin token was configured: print it once. */
+  bootstrapAdminToken: string | undefined;
+  close(): Promise<void>;
+}
+
+/** The encryption key: configured, or (embedded default only) generated into the data dir. */
+async function resolveEncryptionKey(config: Config, log: Logger): Promise<Buffer> {
+  if (config.encryptionKey) return config.encryptionKey;
+  if (config.dataDir === 'memory://') return randomBytes(32);
+  const file = path.join(config.dataDir, 'encryption.key');
+  try {
+    return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
+  } catch {
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+    const key = randomBytes(32);
+    await writeFile(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    await chmod(file, 0o600);
+    log.warn({ file }, 'generated an encryption key into the data directory; set GATEHOUSE_ENCRYPTION_KEY to manage it yourself');
+    return key;
+  }
+}
+
+async function maxTokenLifetime(storage: Storage, fallback: number): Promise<number> {
+  const row = await storage.db.selectFrom('clients').select((eb) => eb.fn.max('access_token_ttl').as('ttl')).executeTakeFirst();
+  return Math.max(fallback, Number(row?.ttl ?? 0));
+}
+
+export async function buildApp(config: Readonly<Config>, options: BuildOptions = {}): Promise<Gatehouse> {
+  const log = options.logger ?? createLogger(config.logLevel);
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrate(storage.db);
+    const sealer = createSealer(await resolveEncryptionKey(config, log));
+    const audit = new Audit(storage.db, (error) => log.error({ err: error }, 'could not write audit events'));
+    const keystore = new Keystore({
+      storage, sealer, algorithm: config.signingAlgorithm, issuer: config.publicUrl,
+      maxTokenLifetime: () => maxTokenLifetime(storage, config.accessTokenTtl),
+    });
+    await keystore.init();
+    const tokens = new Tokens(storage, keystore, config.publicUrl);
+    await tokens.refreshRevocations();
+    const adminAuth = new AdminAuth(storage.db, audit, config.adminToken);
+    const bootstrapAdminToken = await adminAuth.init();
+    const services: Services = {
+      config, log, storage, sealer, audit, keystore, tokens, adminAuth,
+      clients: new Clients(storage),
+      metrics: createMetrics(),
+    };
+    const app = await createHttp(services);
+    // Signals can be missed (a dropped LISTEN connection): re-read now and then regardless.
+    const timers = [
+      setInterval(() => keystore.reload().catch((err) => log.warn({ err }, 'key reload failed')), 60_000),
+      setInterval(() => tokens.refreshRevocations().catch((err) => log.warn({ err }, 'revocation refresh failed')), 300_000),
+    ];
+    for (const t of timers) t.unref();
+    app.addHook('onClose', async () => {
+      for (const t of timers) clearInterval(t);
+      await audit.flush();
+      await storage.close();
+    });
+    return { app, services, bootstrapAdminToken, close: () => app.close() };
+  } catch (error) {
+    await storage.close().catch(() => {});
+    throw error;
+  }
+}
+
+async function createHttp(services: Services): Promise<FastifyInstance> {
+  const { config } = services;
+  const app = Fastify({
+    loggerInstance: services.log as unknown as FastifyBaseLogger,
+    bodyLimit: config.bodyLimit,
+    trustProxy: false,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request) => {
+    throw new AppError(404, 'not_found', `no route for ${request.method} ${request.url.split('?')[0]}`);
+  });
+  await app.register(formbody);
+  await app.register(helmet, {
+    // Pages get a strict policy; frame-ancestors 'none' keeps every page out of frames.
+    contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"] } },
+    hsts: config.publicUrl.startsWith('https:'),
+  });
+  let redis: import('ioredis').Redis | undefined;
+  if (config.redisUrl) {
+    const { Redis } = await import('ioredis');
+    redis = new Redis(config.redisUrl, { connectTimeout: 1000, maxRetriesPerRequest: 1, lazyConnect: false });
+    app.addHook('onClose', async () => void redis!.quit().catch(() => {}));
+  }
+  await app.register(rateLimit, { global: false, redis, skipOnError: true });
+  await openApi(app, services);
+  metricsHooks(app, services.metrics);
+  healthRoutes(app, services);
+  metadataRoutes(app, services);
+  tokenRoute(app, services);
+  introspectRoute(app, services);
+  revokeRoute(app, services);
+  await app.register(adminApi(services), { prefix: '/admin/api/v1' });
+  return app;
+}

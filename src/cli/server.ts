@@ -1,0 +1,59 @@
+// `gatehouse start` and `gatehouse migrate`: the only commands that open the database.
+import { buildApp } from '../app.ts';
+import { ConfigError, loadConfig } from '../config.ts';
+import { openStorage } from '../db/index.ts';
+import { migrate } from '../db/migrate.ts';
+
+function config() {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`gatehouse: invalid configuration: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+export async function start(): Promise<number> {
+  const cfg = config();
+  const gatehouse = await buildApp(cfg);
+  const { app, bootstrapAdminToken } = gatehouse;
+  let stopping = false;
+  const stop = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal: sig }, 'shutting down');
+    // Finish requests in flight, flush audit events, close the database, then exit.
+    gatehouse.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  await app.listen({ port: cfg.port, host: cfg.host });
+  if (bootstrapAdminToken) {
+    process.stdout.write([
+      '',
+      'No admin token was configured, so Gatehouse created one. It is shown only this once:',
+      '',
+      `    export GATEHOUSE_ADMIN_TOKEN=${bootstrapAdminToken}`,
+      '',
+      'Use it as "Authorization: Bearer <token>" on /admin/api/v1, or export it for the gatehouse CLI.',
+      '',
+    ].join('\n'));
+  }
+  process.stdout.write(`Gatehouse is listening on ${cfg.publicUrl} (issuer), database: ${gatehouse.services.storage.kind}\n`);
+  return new Promise<number>(() => {}); // runs until a signal stops it
+}
+
+export async function migrateCommand(): Promise<number> {
+  const cfg = config();
+  const storage = await openStorage({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
+  try {
+    const applied = await migrate(storage.db);
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+    return 0;
+  } finally {
+    await storage.close();
+  }
+}

@@ -1,0 +1,176 @@
+// OAuth clients: storage, the in-memory cache the token endpoint reads, and secret handling.
+// A change on any instance signals the others, which drop their cached copy.
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { randomToken, sha256, safeEqual } from '../crypto.ts';
+import { signal, type Storage } from '../db/index.ts';
+import type { ClientsTable, Database } from '../db/schema.ts';
+import { AppError } from '../errors.ts';
+
+export type Client = Selectable<ClientsTable>;
+
+export const GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token', 'implicit'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+export interface ClientInput {
+  name: string;
+  type?: 'confidential' | 'public';
+  grant_types?: string[];
+  scopes?: string[];
+  redirect_uris?: string[];
+  token_format?: 'jwt' | 'opaque';
+  access_token_ttl?: number | null;
+  allow_implicit?: boolean;
+  tenant_scope?: boolean;
+  skip_consent?: boolean;
+  launch_url?: string | null;
+}
+
+/** What the admin API shows of a client: everything but the secret hash. */
+export function publicView(client: Client) {
+  const { secret_hash: _hash, ...rest } = client;
+  return { client_id: client.id, ...rest, created_at: client.created_at.toISOString(), updated_at: client.updated_at.toISOString() };
+}
+
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 scope-token
+
+function validate(input: ClientInput, existing?: Client): Omit<ClientsTable, 'id' | 'secret_hash' | 'created_at' | 'updated_at'> {
+  const merged = { ...(existing ?? {}), ...input };
+  const type = merged.type ?? 'confidential';
+  const grants = merged.grant_types ?? ['client_credentials'];
+  for (const g of grants) {
+    if (!(GRANT_TYPES as readonly string[]).includes(g)) throw new AppError(400, 'invalid_request', `grant_types: unknown grant type "${g}"`);
+  }
+  if (type === 'public' && grants.includes('client_credentials')) {
+    // RFC 6749 §4.4: the client credentials grant MUST only be used by confidential clients.
+    throw new AppError(400, 'invalid_request', 'grant_types: a public client cannot use client_credentials');
+  }
+  const scopes = merged.scopes ?? [];
+  for (const s of scopes) {
+    if (!SCOPE_TOKEN.test(s)) throw new AppError(400, 'invalid_request', `scopes: "${s}" is not a valid scope token`);
+  }
+  const redirectUris = merged.redirect_uris ?? [];
+  for (const uri of redirectUris) {
+    let parsed: URL;
+    try {
+      parsed = new URL(uri);
+    } catch {
+      throw new AppError(400, 'invalid_request', `redirect_uris: "${uri}" is not an absolute URI`);
+    }
+    // RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment component.
+    if (parsed.hash || uri.includes('#')) throw new AppError(400, 'invalid_request', `redirect_uris: "${uri}" must not contain a fragment`);
+  }
+  const launchUrl = merged.launch_url ?? null;
+  if (launchUrl !== null && !/^https?:\/\//.test(launchUrl)) throw new AppError(400, 'invalid_request', 'launch_url: must be an http or https URL');
+  const name = merged.name?.trim();
+  if (!name) throw new AppError(400, 'invalid_request', 'name: must not be empty');
+  return {
+    name,
+    type,
+    grant_types: [...new Set(grants)],
+    scopes: [...new Set(scopes)],
+    redirect_uris: [...new Set(redirectUris)],
+    token_format: merged.token_format ?? 'jwt',
+    access_token_ttl: merged.access_token_ttl ?? null,
+    allow_implicit: merged.allow_implicit ?? false,
+    tenant_scope: merged.tenant_scope ?? false,
+    skip_consent: merged.skip_consent ?? false,
+    launch_url: launchUrl,
+  };
+}
+
+export class Clients {
+  #db: Kysely<Database>;
+  #cache = new Map<string, Promise<Client | undefined>>();
+
+  constructor(storage: Storage) {
+    this.#db = storage.db;
+    storage.onSignal((s) => {
+      if (s.topic === 'client' && s.id) this.#cache.delete(s.id);
+    });
+  }
+
+  /** Cached lookup for the hot path. Unknown ids are not cached, so a new client is seen at once. */
+  find(id: string): Promise<Client | undefined> {
+    let entry = this.#cache.get(id);
+    if (!entry) {
+      entry = this.#db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+      this.#cache.set(id, entry);
+      entry.then((c) => { if (!c) this.#cache.delete(id); }, () => this.#cache.delete(id));
+    }
+    return entry;
+  }
+
+  /** Check a presented secret against the stored SHA-256, in constant time. */
+  static checkSecret(client: Client, secret: string): boolean {
+    return client.secret_hash !== null && safeEqual(sha256(secret), client.secret_hash);
+  }
+
+  async create(input: ClientInput, db: Kysely<Database> = this.#db): Promise<{ client: Client; secret: string | null }> {
+    const values = validate(input);
+    const secret = values.type === 'confidential' ? randomToken(32) : null;
+    const client = await db.insertInto('clients').values({
+      id: randomToken(16),
+      secret_hash: secret ? sha256(secret) : null,
+      ...values,
+    }).returningAll().executeTakeFirstOrThrow();
+    return { client, secret };
+  }
+
+  /** Every scope some client may request, for the metadata's scopes_supported. */
+  async allScopes(): Promise<string[]> {
+    const rows = await sql<{ scope: string }>`select distinct unnest(scopes) as scope from clients order by 1`.execute(this.#db);
+    return rows.rows.map((r) => r.scope);
+  }
+
+  async list(): Promise<Client[]> {
+    return this.#db.selectFrom('clients').selectAll().orderBy('created_at').execute();
+  }
+
+  async get(id: string): Promise<Client> {
+    const client = await this.#db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!client) throw new AppError(404, 'not_found', `client "${id}" does not exist`);
+    return client;
+  }
+
+  async update(id: string, input: Partial<ClientInput>): Promise<Client> {
+    return this.#changed(id, this.#db.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom('clients').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!existing) throw new AppError(404, 'not_found', `client "${id}" does not exist`);
+      if (input.type && input.type !== existing.type) throw new AppError(400, 'invalid_request', 'type: cannot change after creation');
+      const values = validate(input as ClientInput, existing);
+      const client = await trx.updateTable('clients').set({ ...values, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      await signal(trx, 'client', id);
+      return client;
+    }));
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.#changed(id, this.#db.transaction().execute(async (trx) => {
+      const result = await trx.deleteFrom('clients').where('id', '=', id).executeTakeFirst();
+      if (result.numDeletedRows === 0n) throw new AppError(404, 'not_found', `client "${id}" does not exist`);
+      await signal(trx, 'client', id);
+    }));
+  }
+
+  async rotateSecret(id: string): Promise<{ client: Client; secret: string }> {
+    return this.#changed(id, this.#db.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom('clients').select('type').where('id', '=', id).executeTakeFirst();
+      if (!existing) throw new AppError(404, 'not_found', `client "${id}" does not exist`);
+      if (existing.type !== 'confidential') throw new AppError(400, 'invalid_request', 'a public client has no secret');
+      const secret = randomToken(32);
+      const client = await trx.updateTable('clients').set({ secret_hash: sha256(secret), updated_at: new Date() })
+        .where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      await signal(trx, 'client', id);
+      return { client, secret };
+    }));
+  }
+
+  /** Drop this instance's cached copy as soon as a change commits (other instances hear the signal). */
+  async #changed<T>(id: string, work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } finally {
+      this.#cache.delete(id);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+// Configuration: read from the environment once at boot, validated, frozen.
+// A bad value stops start-up with a message that names the variable.
+import { isIP } from 'node:net';
+import path from 'node:path';
+
+export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'RS256';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string; // the issuer, without a trailing slash
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  adminToken: string | undefined;
+  encryptionKey: Buffer | undefined; // undefined: generated into the data dir (embedded only)
+  allowPrivateNetworks: true | string[]; // true, or a list of CIDRs ([] = none)
+  logLevel: LogLevel;
+  signingAlgorithm: SigningAlgorithm;
+  accessTokenTtl: number; // seconds, the default for clients that set none
+  tokenRateLimit: { perClient: number; perIp: number; windowMs: number };
+  bodyLimit: number; // bytes
+}
+
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.variable = variable;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be a URL, got "${raw}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!values.includes(raw as T)) throw new ConfigError(name, `must be one of ${values.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+function cidrList(env: Env, name: string): true | string[] {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '' || raw === 'false') return [];
+  if (raw === 'true') return true;
+  const list = raw.split(',').map((item) => item.trim()).filter(Boolean);
+  for (const cidr of list) {
+    const [address, bits, extra] = cidr.split('/');
+    const family = isIP(address);
+    const max = family === 6 ? 128 : 32;
+    if (family === 0 || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
+      throw new ConfigError(name, `must be "true" or a comma-separated list of CIDRs, got "${cidr}"`);
+    }
+  }
+  return list;
+}
+
+function encryptionKey(env: Env): Buffer | undefined {
+  const raw = env.GATEHOUSE_ENCRYPTION_KEY;
+  if (raw === undefined || raw === '') return undefined;
+  const key = Buffer.from(raw, 'base64');
+  if (key.length !== 32 || key.toString('base64').replace(/=+$/, '') !== raw.replace(/=+$/, '')) {
+    throw new ConfigError('GATEHOUSE_ENCRYPTION_KEY', 'must be 32 bytes encoded as base64 (try: openssl rand -base64 32)');
+  }
+  return key;
+}
+
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const publicUrl = url(env, 'GATEHOUSE_PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`;
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const key = encryptionKey(env);
+  if (databaseUrl && !key) {
+    // Instances sharing PostgreSQL must share the key; a generated one would differ per machine.
+    throw new ConfigError('GATEHOUSE_ENCRYPTION_KEY', 'is required when DATABASE_URL is set (try: openssl rand -base64 32)');
+  }
+  const adminToken = env.GATEHOUSE_ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new ConfigError('GATEHOUSE_ADMIN_TOKEN', 'must be at least 16 characters long');
+  }
+  const config: Config = {
+    port,
+    host: env.HOST || '0.0.0.0',
+    publicUrl: publicUrl.replace(/\/+$/, ''),
+    dataDir: path.resolve(env.GATEHOUSE_DATA_DIR || './.gatehouse'),
+    databaseUrl,
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    adminToken,
+    encryptionKey: key,
+    allowPrivateNetworks: cidrList(env, 'GATEHOUSE_ALLOW_PRIVATE_NETWORKS'),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    signingAlgorithm: oneOf(env, 'GATEHOUSE_SIGNING_ALG', ['ES256', 'EdDSA', 'RS256'], 'ES256'),
+    accessTokenTtl: int(env, 'GATEHOUSE_ACCESS_TOKEN_TTL', 3600, 60, 86400 * 30),
+    tokenRateLimit: {
+      perClient: int(env, 'GATEHOUSE_TOKEN_RATE_LIMIT_CLIENT', 1200, 1, 10_000_000),
+      perIp: int(env, 'GATEHOUSE_TOKEN_RATE_LIMIT_IP', 1200, 1, 10_000_000),
+      windowMs: int(env, 'GATEHOUSE_TOKEN_RATE_LIMIT_WINDOW_MS', 60_000, 1000, 3_600_000),
+    },
+    bodyLimit: int(env, 'GATEHOUSE_BODY_LIMIT', 64 * 1024, 1024, 10 * 1024 * 1024),
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,21 @@
+// One set of migrations for both databases. Kysely's migrator takes a Postgres advisory lock,
+// so several instances starting at once apply each migration exactly once.
+import type { Kysely } from 'kysely';
+import { Migrator, type Migration } from 'kysely/migration';
+import * as foundation from './migrations/001_foundation.ts';
+
+const migrations: Record<string, Migration> = {
+  '001_foundation': foundation,
+};
+
+export async function migrate(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'gatehouse_migrations',
+    migrationLockTableName: 'gatehouse_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

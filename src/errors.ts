@@ -1,0 +1,94 @@
+// One error class, one handler. Each surface speaks its own vocabulary:
+//   oauth  RFC 6749 §5.2   {error, error_description}
+//   admin                 {error: {code, message}}
+//   oem    seeds 000/001  {status, error, message}
+// The route's `config.audience` picks the shape; anything unexpected is a 500 `server_error`
+// with no internals in the body.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+export type Audience = 'oauth' | 'admin' | 'oem' | 'page';
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly headers: Record<string, string>;
+  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+// Fastify's own errors, by code, mapped to a status and a message a caller can act on.
+const FRAMEWORK: Record<string, [number, string]> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported content type'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'content-length does not match the body'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'the JSON body is empty'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'the request body is too large'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'the request body is not valid JSON'],
+  FST_ERR_CTP_EMPTY_TYPE: [400, 'the content type is empty'],
+  FST_ERR_CTP_INVALID_TYPE: [415, 'unsupported content type'],
+};
+
+/** Translate anything thrown into [status, code, message, headers]. */
+export function describe(error: unknown, audience: Audience): { status: number; code: string; message: string; headers: Record<string, string> } {
+  if (error instanceof AppError) return { status: error.status, code: error.code, message: error.message, headers: error.headers };
+  const fe = error as FastifyError & { validation?: unknown; validationContext?: string };
+  const generic = audience === 'oauth' ? 'invalid_request' : audience === 'oem' ? 'BAD_REQUEST' : 'invalid_request';
+  if (fe && fe.validation) {
+    return { status: 400, code: generic, message: fe.message, headers: {} };
+  }
+  if (fe && typeof fe.code === 'string' && FRAMEWORK[fe.code]) {
+    const [status, message] = FRAMEWORK[fe.code];
+    // RFC 6749 §3.2: token requests are form-encoded; any other body is a malformed request.
+    const oauthStatus = audience === 'oauth' && status === 415 ? 400 : status;
+    return { status: oauthStatus, code: status === 413 ? (audience === 'oem' ? 'PAYLOAD_TOO_LARGE' : generic) : generic, message, headers: {} };
+  }
+  if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { status: fe.statusCode, code: generic, message: fe.message, headers: {} };
+  }
+  return { status: 500, code: audience === 'oem' ? 'INTERNAL_ERROR' : 'server_error', message: 'internal server error', headers: {} };
+}
+
+export function render(audience: Audience, status: number, code: string, message: string): unknown {
+  switch (audience) {
+    case 'oauth':
+      return { error: code, error_description: message };
+    case 'oem':
+      return { status, error: code, message };
+    default:
+      return { error: { code, message } };
+  }
+}
+
+export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const audience = ((request.routeOptions.config as { audience?: Audience } | undefined)?.audience) ?? 'admin';
+  const { status, code, message, headers } = describe(error, audience);
+  if (status >= 500) request.log.error({ err: error }, 'unhandled error');
+  request.errorCode = code;
+  reply.headers(headers);
+  if (audience === 'oauth') reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+  if (audience === 'page') {
+    return reply.status(status).type('text/html; charset=utf-8').send(errorPage(status, message));
+  }
+  return reply.status(status).send(render(audience, status, code, message));
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function errorPage(status: number, message: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Gatehouse: error</title></head>` +
+    `<body><main><h1>Something went wrong (${status})</h1><p>${escapeHtml(message)}</p></main></body></html>`;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    errorCode?: string;
+  }
+  interface FastifyContextConfig {
+    audience?: Audience;
+  }
+}

@@ -1,0 +1,42 @@
+// Pieces shared by the OAuth endpoints: body schemas for the documentation, the RFC error
+// response schema, and the per-IP and per-client rate limits.
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
+import { AppError } from '../errors.ts';
+import type { Services } from '../services.ts';
+
+/** Body schema: every listed parameter a string when present; unknown ones are ignored (RFC 6749 §3.2). */
+export function oauthBody(names: string[]) {
+  return {
+    type: 'object',
+    properties: Object.fromEntries(names.map((n) => [n, { type: 'string' }])),
+  };
+}
+
+export const oauthErrorResponse = {
+  type: 'object',
+  properties: { error: { type: 'string' }, error_description: { type: 'string' } },
+  required: ['error'],
+};
+
+function clientKey(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  if (header && /^basic /i.test(header)) {
+    const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+    return decoded.slice(0, Math.max(0, decoded.indexOf(':'))) || 'anonymous';
+  }
+  const body = request.body as Record<string, unknown> | undefined;
+  return typeof body?.client_id === 'string' ? body.client_id : 'anonymous';
+}
+
+export function rateLimits(app: FastifyInstance, { config }: Services, group: string) {
+  const { perClient, perIp, windowMs } = config.tokenRateLimit;
+  const errorResponseBuilder = (_req: FastifyRequest, ctx: { after: string }) =>
+    new AppError(429, 'too_many_requests', `rate limit exceeded, retry in ${ctx.after}`);
+  return {
+    perIp: app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: `${group}-ip`, errorResponseBuilder }) as onRequestHookHandler,
+    perClient: app.rateLimit({
+      max: perClient, timeWindow: windowMs, groupId: `${group}-client`, errorResponseBuilder,
+      keyGenerator: clientKey,
+    }) as preHandlerHookHandler,
+  };
+}

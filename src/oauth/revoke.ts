@@ -1,0 +1,39 @@
+// POST /oauth/revoke (RFC 7009). Only the client a token was issued to may revoke it.
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../errors.ts';
+import type { Services } from '../services.ts';
+import { authenticateClient, param, type Params } from './client-auth.ts';
+import { oauthBody, oauthErrorResponse, rateLimits } from './http.ts';
+
+export function revokeRoute(app: FastifyInstance, services: Services) {
+  const limits = rateLimits(app, services, 'revoke');
+  app.post('/oauth/revoke', {
+    config: { audience: 'oauth' },
+    onRequest: limits.perIp,
+    preHandler: limits.perClient,
+    schema: {
+      tags: ['oauth'],
+      summary: 'Token revocation (RFC 7009)',
+      body: oauthBody(['token', 'token_type_hint', 'client_id', 'client_secret']),
+      response: { 200: { type: 'object', additionalProperties: false }, '4xx': oauthErrorResponse },
+    },
+  }, async (request) => {
+    const params = (request.body ?? {}) as Params;
+    const { client } = await authenticateClient(request, params, services.clients, true);
+    const token = param(params, 'token');
+    if (token === undefined) throw new AppError(400, 'invalid_request', 'token is required');
+    const hint = param(params, 'token_type_hint');
+    if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token') {
+      // RFC 7009 §2.2.1: an unknown hint value.
+      throw new AppError(400, 'unsupported_token_type', `token_type_hint "${hint}" is not supported`);
+    }
+    const active = await services.tokens.inspect(token);
+    // RFC 7009 §2.2: an invalid, expired or already revoked token is answered 200 all the same.
+    if (!active) return {};
+    // RFC 7009 §2.1: the server verifies the token was issued to the client making the request.
+    if (active.client_id !== client.id) throw new AppError(400, 'unauthorized_client', 'the token was not issued to this client');
+    await services.tokens.revoke(token, active);
+    services.audit.record({ action: 'token.revoked', outcome: 'success', actor: client.id, clientId: client.id, ip: request.ip, details: { jti: active.jti } });
+    return {};
+  });
+}

@@ -1,0 +1,13 @@
+import { AppError } from '../errors.ts';
+
+/**
+ * RFC 6749 §3.3: the requested scope must be within what the client may have; an omitted
+ * scope means the client's whole allowance (our documented default).
+ */
+export function grantedScope(requested: string | undefined, allowed: readonly string[]): string {
+  if (requested === undefined) return allowed.join(' ');
+  const wanted = [...new Set(requested.split(' ').filter(Boolean))];
+  const beyond = wanted.filter((s) => !allowed.includes(s));
+  if (beyond.length > 0) throw new AppError(400, 'invalid_scope', `scope not allowed for this client: ${beyond.join(' ')}`);
+  return wanted.join(' ');
+}

@@ -1,0 +1,70 @@
+// POST /oauth/token (RFC 6749 §3.2). An ordered list of steps: read the parameters, check the
+// grant type, authenticate the client, check the client may use the grant, run the grant.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.ts';
+import type { Services } from '../services.ts';
+import { authenticateClient, param, type Params } from './client-auth.ts';
+import { clientCredentials } from './grants/client-credentials.ts';
+import type { GrantHandler } from './grants/types.ts';
+import { oauthBody, oauthErrorResponse, rateLimits } from './http.ts';
+
+/** Grant handlers by grant_type. Later grants register here. */
+export const grants = new Map<string, GrantHandler>([['client_credentials', clientCredentials]]);
+
+const tokenResponseSchema = {
+  type: 'object',
+  properties: {
+    access_token: { type: 'string' },
+    token_type: { type: 'string' },
+    expires_in: { type: 'integer' },
+    scope: { type: 'string' },
+    refresh_token: { type: 'string' },
+  },
+  additionalProperties: true,
+};
+
+export function tokenRoute(app: FastifyInstance, services: Services) {
+  const { clients, audit, metrics } = services;
+  const limits = rateLimits(app, services, 'token');
+  app.post('/oauth/token', {
+    config: { audience: 'oauth' },
+    onRequest: limits.perIp,
+    preHandler: limits.perClient,
+    schema: {
+      tags: ['oauth'],
+      summary: 'Token endpoint (RFC 6749 §3.2)',
+      body: oauthBody(['grant_type', 'scope', 'client_id', 'client_secret', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'state']),
+      response: { 200: tokenResponseSchema, '4xx': oauthErrorResponse },
+    },
+  }, async (request, reply) => {
+    const params = (request.body ?? {}) as Params;
+    let grantType: string | undefined;
+    try {
+      grantType = param(params, 'grant_type');
+      if (grantType === undefined) throw new AppError(400, 'invalid_request', 'grant_type is required');
+      const grant = grants.get(grantType);
+      if (!grant) throw new AppError(400, 'unsupported_grant_type', `grant_type "${grantType}" is not supported`);
+      const { client } = await authenticateClient(request, params, clients, grantType !== 'client_credentials');
+      if (!client.grant_types.includes(grantType)) {
+        throw new AppError(400, 'unauthorized_client', `this client may not use the ${grantType} grant`);
+      }
+      const body = await grant({ request, params, client, services });
+      metrics.tokensIssued.inc({ grant: grantType });
+      audit.record({ action: 'token.issued', outcome: 'success', actor: client.id, clientId: client.id, ip: request.ip, details: { grant_type: grantType, scope: body.scope } });
+      // RFC 6749 §5.1: responses carrying tokens must not be cached.
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      return body;
+    } catch (error) {
+      refused(request, services, grantType, error);
+      throw error;
+    }
+  });
+}
+
+function refused(request: FastifyRequest, { audit }: Services, grantType: string | undefined, error: unknown) {
+  const code = error instanceof AppError ? error.code : 'server_error';
+  audit.record({
+    action: 'token.refused', outcome: 'failure', actor: request.clientId ?? null, clientId: request.clientId ?? null, ip: request.ip,
+    details: { grant_type: grantType ?? null, error: code },
+  });
+}

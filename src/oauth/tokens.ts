@@ -1,0 +1,165 @@
+// Access tokens: minted as RFC 9068 JWTs (signed by the keystore) or as opaque random strings
+// stored as SHA-256. Also the state that makes revocation hold everywhere: the jti deny-list,
+// kept in memory on every instance and filled by signals.
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { randomToken, sha256 } from '../crypto.ts';
+import { signal, type Storage } from '../db/index.ts';
+import type { Database } from '../db/schema.ts';
+import type { Keystore } from '../keys/keystore.ts';
+import type { Client } from '../clients/clients.ts';
+
+export const OPAQUE_PREFIX = 'gho_';
+
+export interface IssueRequest {
+  client: Client;
+  subject: string;
+  scope: string;
+  ttl: number; // seconds; 0 = never expires (opaque only)
+  extraClaims?: Record<string, unknown>;
+}
+
+export interface Issued {
+  token: string;
+  jti: string;
+  expiresIn: number | undefined;
+}
+
+/** RFC 7662 §2.2 response fields for an active token. */
+export interface ActiveToken {
+  active: true;
+  token_type: 'Bearer';
+  client_id: string;
+  sub: string;
+  scope: string;
+  iss: string;
+  aud?: string | string[];
+  iat: number;
+  exp?: number;
+  jti: string;
+  [claim: string]: unknown;
+}
+
+export class Tokens {
+  #db: Kysely<Database>;
+  #keystore: Keystore;
+  #issuer: string;
+  #audience: string;
+  #revoked = new Map<string, number>(); // jti -> expiry (epoch seconds)
+  #waiting = new Map<string, () => void>();
+
+  constructor(storage: Storage, keystore: Keystore, issuer: string) {
+    this.#db = storage.db;
+    this.#keystore = keystore;
+    this.#issuer = issuer;
+    this.#audience = issuer;
+    storage.onSignal((s) => {
+      if (s.topic !== 'revoked' || !s.id) return;
+      const [jti, exp] = s.id.split(' ');
+      this.#revoked.set(jti, Number(exp));
+      this.#waiting.get(jti)?.();
+    });
+  }
+
+  /** Load the deny-list; call once at boot and periodically (it also drops expired entries). */
+  async refreshRevocations(): Promise<void> {
+    const now = new Date();
+    await this.#db.deleteFrom('revoked_jtis').where('expires_at', '<=', now).execute();
+    const rows = await this.#db.selectFrom('revoked_jtis').selectAll().execute();
+    const fresh = new Map<string, number>();
+    for (const r of rows) fresh.set(r.jti, Math.floor(r.expires_at.getTime() / 1000));
+    // Keep entries that arrived by signal while the query ran.
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    for (const [jti, exp] of this.#revoked) if (exp > nowSeconds && !fresh.has(jti)) fresh.set(jti, exp);
+    this.#revoked = fresh;
+  }
+
+  issue(req: IssueRequest): Promise<Issued> | Issued {
+    const now = Math.floor(Date.now() / 1000);
+    const jti = randomUUID();
+    if (req.client.token_format === 'opaque') return this.#issueOpaque(req, jti, now);
+    const claims: Record<string, unknown> = {
+      iss: this.#issuer,
+      sub: req.subject,
+      aud: this.#audience,
+      exp: now + req.ttl,
+      iat: now,
+      jti,
+      client_id: req.client.id,
+      scope: req.scope,
+      ...req.extraClaims,
+    };
+    return { token: this.#keystore.sign(claims), jti, expiresIn: req.ttl };
+  }
+
+  async #issueOpaque(req: IssueRequest, jti: string, now: number): Promise<Issued> {
+    const token = OPAQUE_PREFIX + randomToken(32);
+    await this.#db.insertInto('access_tokens').values({
+      token_hash: sha256(token),
+      jti,
+      client_id: req.client.id,
+      subject: req.subject,
+      scope: req.scope,
+      expires_at: req.ttl > 0 ? new Date((now + req.ttl) * 1000) : null,
+    }).execute();
+    return { token, jti, expiresIn: req.ttl > 0 ? req.ttl : undefined };
+  }
+
+  /** The token's claims if it is active here and now, else undefined. Never throws on bad input. */
+  async inspect(token: string): Promise<ActiveToken | undefined> {
+    if (token.startsWith(OPAQUE_PREFIX)) return this.#inspectOpaque(token);
+    let claims: Record<string, unknown>;
+    try {
+      const verified = this.#keystore.verify(token);
+      if (verified.header.typ !== 'at+jwt') return undefined; // RFC 9068 §4: reject other JWT types
+      claims = verified.claims;
+    } catch {
+      return undefined;
+    }
+    if (typeof claims.jti !== 'string' || this.#revoked.has(claims.jti)) return undefined;
+    return { active: true, token_type: 'Bearer', ...claims } as ActiveToken;
+  }
+
+  async #inspectOpaque(token: string): Promise<ActiveToken | undefined> {
+    const row = await this.#db.selectFrom('access_tokens').selectAll().where('token_hash', '=', sha256(token)).executeTakeFirst();
+    if (!row || row.revoked_at || (row.expires_at && row.expires_at <= new Date())) return undefined;
+    return {
+      active: true,
+      token_type: 'Bearer',
+      client_id: row.client_id,
+      sub: row.subject,
+      scope: row.scope,
+      iss: this.#issuer,
+      aud: this.#audience,
+      iat: Math.floor(row.created_at.getTime() / 1000),
+      ...(row.expires_at ? { exp: Math.floor(row.expires_at.getTime() / 1000) } : {}),
+      jti: row.jti,
+    };
+  }
+
+  /**
+   * Revoke an active token. JWTs go on the deny-list until they expire; opaque tokens are
+   * marked in place. Returns once this instance has heard its own signal, which every other
+   * instance receives at the same moment.
+   */
+  async revoke(token: string, active: ActiveToken): Promise<void> {
+    if (token.startsWith(OPAQUE_PREFIX)) {
+      await this.#db.updateTable('access_tokens').set({ revoked_at: new Date() })
+        .where('token_hash', '=', sha256(token)).where('revoked_at', 'is', null).execute();
+      return;
+    }
+    const exp = active.exp ?? Math.floor(Date.now() / 1000) + 3600;
+    const heard = new Promise<void>((resolve) => {
+      this.#waiting.set(active.jti, resolve);
+      setTimeout(resolve, 2000).unref();
+    });
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.insertInto('revoked_jtis').values({ jti: active.jti, expires_at: new Date(exp * 1000) })
+        .onConflict((oc) => oc.column('jti').doNothing()).execute();
+      await signal(trx, 'revoked', `${active.jti} ${exp}`);
+    });
+    this.#revoked.set(active.jti, exp);
+    await heard;
+    this.#waiting.delete(active.jti);
+  }
+}

@@ -1,0 +1,36 @@
+// Prometheus metrics, in a registry of this app's own (no global state): request count and
+// latency by route, tokens issued by grant, errors by code.
+import type { FastifyInstance } from 'fastify';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'gatehouse_' });
+  return {
+    registry,
+    requests: new Histogram({
+      name: 'gatehouse_http_request_duration_seconds',
+      help: 'HTTP request latency by route',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    tokensIssued: new Counter({ name: 'gatehouse_tokens_issued_total', help: 'Access tokens issued by grant type', labelNames: ['grant'], registers: [registry] }),
+    errors: new Counter({ name: 'gatehouse_errors_total', help: 'Error responses by code', labelNames: ['code', 'status'], registers: [registry] }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+export function metricsHooks(app: FastifyInstance, metrics: Metrics) {
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    metrics.requests.observe({ method: request.method, route, status }, reply.elapsedTime / 1000);
+    if (status >= 400) metrics.errors.inc({ code: request.errorCode ?? String(status), status });
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}

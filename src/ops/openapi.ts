@@ -1,0 +1,17 @@
+// The OpenAPI document is generated from the route schemas; /docs serves an interactive page.
+import type { FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Services } from '../services.ts';
+
+export async function openApi(app: FastifyInstance, { config }: Services) {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Gatehouse', version: '0.1.0', description: 'Integration identity hub: OAuth 2.0 server, admin API.' },
+      servers: [{ url: config.publicUrl }],
+      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'Admin token' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+}
