@@ -107,7 +107,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     port,
     host: env.HOST || '0.0.0.0',
     publicUrl: publicUrl.replace(/\/+$/, ''),
-    dataDir: path.resolve(env.GATEHOUSE_DATA_DIR || './.gatehouse'),
+    // 'memory://' keeps the embedded database in memory (tests, throwaway demos).
+    dataDir: env.GATEHOUSE_DATA_DIR === 'memory://' ? 'memory://' : path.resolve(env.GATEHOUSE_DATA_DIR || './.gatehouse'),
     databaseUrl,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     adminToken,
