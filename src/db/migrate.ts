@@ -3,9 +3,11 @@
 import type { Kysely } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import * as foundation from './migrations/001_foundation.ts';
+import * as events from './migrations/003_events.ts';
 
 const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
+  '003_events': events,
 };
 
 export async function migrate(db: Kysely<any>): Promise<string[]> {

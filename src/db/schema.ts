@@ -67,6 +67,15 @@ export interface AuditEventsTable {
   details: Json<Record<string, unknown>>;
 }
 
+export interface OutboxEventsTable {
+  id: string;
+  organization_id: string | null;
+  type: string;
+  payload: Json<{ type: string; timestamp: string; data: Record<string, unknown> }>;
+  created_at: Timestamp;
+  dispatched_at: NullableTimestamp;
+}
+
 export interface Database {
   clients: ClientsTable;
   signing_keys: SigningKeysTable;
@@ -74,4 +83,5 @@ export interface Database {
   revoked_jtis: RevokedJtisTable;
   admin_tokens: AdminTokensTable;
   audit_events: AuditEventsTable;
+  outbox_events: OutboxEventsTable;
 }

@@ -1,0 +1,30 @@
+// The event catalog: every event type Gatehouse emits, with the JSON schema of its `data`.
+// Payloads are {type, timestamp, data}; webhook subscribers choose types from this list.
+const id = { type: 'string' };
+const when = { type: 'string', format: 'date-time' };
+
+function schema(properties: Record<string, unknown>, required: string[]) {
+  return { type: 'object', properties, required, additionalProperties: true };
+}
+
+export const EVENT_TYPES = {
+  'organization.created': schema({ organizationId: id, vendorId: id, name: { type: 'string' }, vendorOrganizationId: { type: ['string', 'null'] } }, ['organizationId', 'vendorId', 'name']),
+  'user.added': schema({ organizationId: id, userId: id, email: { type: 'string' }, role: { type: 'string' } }, ['organizationId', 'userId', 'email']),
+  'user.first_login': schema({ organizationId: id, userId: id, at: when }, ['organizationId', 'userId']),
+  'user.removed': schema({ organizationId: id, userId: id }, ['organizationId', 'userId']),
+  'session.created': schema({ organizationId: id, userId: id, expiresAt: when }, ['organizationId', 'userId']),
+  'integration.created': schema({ organizationId: id, integrationId: id, vendorId: id, integrationKind: { type: 'string' } }, ['organizationId', 'integrationId', 'vendorId']),
+  'integration.credentials_updated': schema({ organizationId: id, integrationId: id, vendorId: id }, ['organizationId', 'integrationId', 'vendorId']),
+  'integration.status_changed': schema({ organizationId: id, integrationId: id, from: { type: 'string' }, to: { type: 'string' } }, ['organizationId', 'integrationId', 'to']),
+  'token.revoked': schema({ organizationId: id, clientId: id, userId: { type: ['string', 'null'] }, reason: { type: 'string' } }, ['clientId']),
+  'connection.created': schema({ organizationId: id, connectionId: id, connectorId: id }, ['organizationId', 'connectionId', 'connectorId']),
+  'connection.refresh_failed': schema({ organizationId: id, connectionId: id, connectorId: id, error: { type: 'string' }, failures: { type: 'integer' } }, ['organizationId', 'connectionId']),
+  'connection.deleted': schema({ organizationId: id, connectionId: id, connectorId: id }, ['organizationId', 'connectionId']),
+  'webhook.disabled': schema({ organizationId: id, webhookId: id, reason: { type: 'string' } }, ['organizationId', 'webhookId', 'reason']),
+} as const;
+
+export type EventType = keyof typeof EVENT_TYPES;
+
+export function isEventType(value: string): value is EventType {
+  return Object.hasOwn(EVENT_TYPES, value);
+}

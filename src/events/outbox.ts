@@ -1,0 +1,29 @@
+// The transactional outbox: an event is a row written in the same transaction as the change
+// that causes it, so a rolled-back change leaves no event and a committed change always has
+// one. Delivery (webhooks) reads the outbox afterwards; a signal wakes it without polling.
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { signal } from '../db/index.ts';
+import type { Database } from '../db/schema.ts';
+import type { EventType } from './catalog.ts';
+
+export interface EventInput {
+  type: EventType;
+  organizationId: string | null;
+  data: Record<string, unknown>;
+}
+
+/** Write an event inside `trx` (pass the transaction that makes the change). Returns its id. */
+export async function emit(trx: Kysely<Database>, event: EventInput): Promise<string> {
+  const id = `evt_${randomUUID().replaceAll('-', '')}`;
+  const timestamp = new Date();
+  await trx.insertInto('outbox_events').values({
+    id,
+    organization_id: event.organizationId,
+    type: event.type,
+    payload: JSON.stringify({ type: event.type, timestamp: timestamp.toISOString(), data: event.data }),
+    created_at: timestamp,
+  }).execute();
+  await signal(trx, 'outbox');
+  return id;
+}
