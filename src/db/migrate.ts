@@ -3,10 +3,12 @@
 import type { Kysely } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import * as foundation from './migrations/001_foundation.ts';
+import * as oem from './migrations/002_oem.ts';
 import * as events from './migrations/003_events.ts';
 
 const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
+  '002_oem': oem,
   '003_events': events,
 };
 

@@ -1,5 +1,6 @@
 // Row types for Kysely. One interface per table; column names are the SQL names.
 import type { ColumnType, Generated } from 'kysely';
+import type { OemTables } from './schema-oem.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -76,7 +77,7 @@ export interface OutboxEventsTable {
   dispatched_at: NullableTimestamp;
 }
 
-export interface Database {
+export interface Database extends OemTables {
   clients: ClientsTable;
   signing_keys: SigningKeysTable;
   access_tokens: AccessTokensTable;
