@@ -1,0 +1,112 @@
+// The vendor's client for the OEM API (seeds 000 and 001) and the token endpoint. Create one per
+// process and share it: it holds the access-token cache.
+import { GatehouseError } from './errors.ts';
+import { mspcToken } from './mspc-token.ts';
+import { requestClientCredentialsToken } from './oauth.ts';
+import { TokenCache } from './token-cache.ts';
+import { Transport, type TransportOptions } from './transport.ts';
+import type * as T from './types.ts';
+import { VendorApiClient } from './vendor-api.ts';
+
+export interface GatehouseClientOptions extends TransportOptions {
+  clientId: string;
+  clientSecret: string;
+  /** This vendor's id: the default for calls that name a vendor. */
+  vendorId?: string;
+  /** Needed only for vendorApi(). */
+  vendorApiKey?: string;
+}
+
+/** Seed 000: the scope OEM calls name alongside their credentials. */
+export const VENDOR_MANAGE = 'vendor_manage';
+/** Seed 001: the scope an access token needs to create external integrations. */
+export const PARTNER_TOKEN_SCOPE = 'oem:partner_token';
+
+const OEM = '/api/oem-api';
+
+export class GatehouseClient {
+  readonly #options: GatehouseClientOptions;
+  readonly #transport: Transport;
+  readonly #tokens: TokenCache;
+
+  constructor(options: GatehouseClientOptions) {
+    if (!options.clientId || !options.clientSecret) throw new TypeError('clientId and clientSecret are required');
+    this.#options = options;
+    this.#transport = new Transport(options);
+    this.#tokens = new TokenCache((scope) => this.requestToken(scope), this.#transport.now);
+  }
+
+  /** POST /oauth/token with client credentials: always a fresh request, never cached. */
+  requestToken(scope?: string, signal?: AbortSignal): Promise<T.TokenResponse> {
+    return requestClientCredentialsToken(this.#transport, this.#options, scope, signal);
+  }
+
+  /** An access token for `scope`, reused until 60 s before it expires. */
+  async accessToken(scope: string): Promise<string> {
+    return (await this.#tokens.get(scope)).access_token;
+  }
+
+  /** Seed 000, step 1. 409 (ORGANIZATION_EXISTS or similar) when this vendor already has it. */
+  createOrganization(data: T.OrganizationData, signal?: AbortSignal): Promise<T.CreateOrganizationResponse> {
+    return this.#withCredentials('POST', '/organization', { data }, signal);
+  }
+
+  /** Seed 000, step 3: a one-time login link for the organization's owner (or `vendorUserId`). */
+  createSession(input: T.CreateSessionInput, signal?: AbortSignal): Promise<T.CreateSessionResponse> {
+    return this.#withCredentials('POST', '/organization/session', { ...input }, signal);
+  }
+
+  /** Seed 001, step 1: an external integration, authorised by an `oem:partner_token` access token. */
+  createIntegration(input: T.CreateIntegrationInput, signal?: AbortSignal): Promise<T.CreateIntegrationResponse> {
+    const json = { integrationType: 'external', organizationId: input.organizationId, vendorId: this.#vendorId(input.vendorId) };
+    return this.#withBearer(PARTNER_TOKEN_SCOPE, (authorization) =>
+      this.#transport.request({ method: 'POST', path: `${OEM}/integration`, json, headers: { authorization }, signal }));
+  }
+
+  /** A `custom_hosted` integration whose credentials Gatehouse stores encrypted. */
+  createCustomIntegration(input: T.IntegrationCredentialsInput, signal?: AbortSignal): Promise<T.CreateCustomIntegrationResponse> {
+    return this.#credentialsCall('POST', input, signal);
+  }
+
+  updateIntegrationCredentials(input: T.IntegrationCredentialsInput, signal?: AbortSignal): Promise<T.UpdateIntegrationCredentialsResponse> {
+    return this.#credentialsCall('PATCH', input, signal);
+  }
+
+  /** A Vendor API client for one integration, from the partner key createIntegration returned. */
+  vendorApi(partnerApiKey: string): VendorApiClient {
+    if (!this.#options.vendorApiKey) throw new TypeError('vendorApiKey is required for the Vendor API');
+    return new VendorApiClient({ ...this.#options, mspcToken: mspcToken(this.#options.vendorApiKey, partnerApiKey) });
+  }
+
+  #credentialsCall<R>(method: 'POST' | 'PATCH', input: T.IntegrationCredentialsInput, signal?: AbortSignal): Promise<R> {
+    const data = { vendorId: this.#vendorId(input.vendorId), integrationCredentials: input.integrationCredentials };
+    // The seed's second integration shape carries the credentials without grantType and scope.
+    const json = { clientId: this.#options.clientId, clientSecret: this.#options.clientSecret, organizationOemToken: input.organizationOemToken, data };
+    return this.#transport.request<R>({ method, path: `${OEM}/integration`, json, signal });
+  }
+
+  /** Seed 000's calls carry the client credentials in the JSON body. */
+  #withCredentials<R>(method: 'POST' | 'PATCH', path: string, fields: Record<string, unknown>, signal?: AbortSignal): Promise<R> {
+    const { clientId, clientSecret } = this.#options;
+    const json = { clientId, clientSecret, grantType: 'client_credentials', scope: VENDOR_MANAGE, ...fields };
+    return this.#transport.request<R>({ method, path: OEM + path, json, signal });
+  }
+
+  /** A cached token that the server rejects (revoked, signing key retired) is replaced once. */
+  async #withBearer<R>(scope: string, send: (authorization: string) => Promise<R>): Promise<R> {
+    const token = await this.#tokens.get(scope);
+    try {
+      return await send(`Bearer ${token.access_token}`);
+    } catch (error) {
+      if (!(error instanceof GatehouseError) || error.status !== 401) throw error;
+      this.#tokens.invalidate(scope, token.access_token);
+      return send(`Bearer ${(await this.#tokens.get(scope)).access_token}`);
+    }
+  }
+
+  #vendorId(vendorId: string | undefined): string {
+    const id = vendorId ?? this.#options.vendorId;
+    if (!id) throw new TypeError('vendorId is required (pass it, or set it on the client)');
+    return id;
+  }
+}

@@ -1,0 +1,136 @@
+// Request and response shapes, named after seeds 000 and 001 and issue text; field names match
+// the wire exactly.
+
+/** RFC 6749 §5.1 */
+export interface TokenResponse {
+  access_token: string;
+  token_type: string;
+  expires_in?: number;
+  scope?: string;
+}
+
+/** Seed 000, "Create Organization": the `data` object. */
+export interface OrganizationData {
+  name: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  vendorUserId: string;
+  vendorOrganizationId: string;
+}
+
+export interface CreateOrganizationResponse {
+  status: number;
+  message: string;
+  /** Permanent and shown once: store it. */
+  organizationOemToken: string;
+  /** Needed for seed 001's integration call. */
+  organizationId: string;
+}
+
+export interface CreateSessionInput {
+  organizationOemToken: string;
+  /** Log in this user instead of the organization's owner. */
+  vendorUserId?: string;
+}
+
+export interface CreateSessionResponse {
+  status: number;
+  message: string;
+  /** A one-time login link; open it in a new tab (seed 000, step 4). */
+  redirectUrl: string;
+}
+
+export type IntegrationKind = 'external' | 'custom_hosted';
+export type IntegrationStatus = 'inactive' | 'pending' | 'active';
+
+export interface CreateIntegrationInput {
+  organizationId: string;
+  /** Defaults to the client's `vendorId`. */
+  vendorId?: string;
+}
+
+export interface CreateIntegrationResponse {
+  integration: { id: string; vendorId: string; integrationKind: IntegrationKind };
+  /** Shown once: combine it with the vendor API key through mspcToken(). */
+  partnerApiKey: string;
+  status: number;
+  message: string;
+}
+
+export interface IntegrationCredentialsInput {
+  organizationOemToken: string;
+  /** Defaults to the client's `vendorId`. */
+  vendorId?: string;
+  integrationCredentials: Record<string, unknown>;
+}
+
+export interface CreateCustomIntegrationResponse {
+  integration: { id: string; vendorId: string; integrationKind: IntegrationKind };
+  status: number;
+  message: string;
+}
+
+export interface UpdateIntegrationCredentialsResponse {
+  integration: { id: string; vendorId: string };
+  status: number;
+  message: string;
+}
+
+export interface OrganizationVendor {
+  vendorId: string;
+  name: string;
+  integrationStatus: IntegrationStatus | null;
+  [field: string]: unknown;
+}
+
+export interface Integration {
+  id: string;
+  vendorId: string;
+  integrationKind: IntegrationKind;
+  status: IntegrationStatus;
+  [field: string]: unknown;
+}
+
+export interface ListVendorsResponse {
+  status: number;
+  vendors: OrganizationVendor[];
+}
+
+export interface ListIntegrationsResponse {
+  status: number;
+  integrations: Integration[];
+}
+
+/** The organization an MSPC_TOKEN reaches. */
+export interface VendorApiOrganization {
+  id: string;
+  name: string;
+  [field: string]: unknown;
+}
+
+export interface AccountInput {
+  vendorAccountId: string;
+  name: string;
+  externalId?: string;
+}
+
+export interface Account extends AccountInput {
+  id: string;
+  [field: string]: unknown;
+}
+
+export interface ServiceInput {
+  vendorServiceId: string;
+  name: string;
+  [field: string]: unknown;
+}
+
+export interface Service extends ServiceInput {
+  id: string;
+}
+
+export interface StatusResponse {
+  status: IntegrationStatus;
+  [field: string]: unknown;
+}
