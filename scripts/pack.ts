@@ -1,0 +1,41 @@
+// Pack Gatehouse the way it is published (npm pack, which builds the SDK first) and install the
+// tarball into another project, so that project uses `gatehouse/client` from node_modules like
+// any vendor would. Shared by the demo and the packaging tests.
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+
+const run = promisify(execFile);
+
+function npm(args: string[], cwd: string) {
+  // npm is a script on POSIX but a .cmd on Windows, which execFile only runs through a shell.
+  return run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, shell: process.platform === 'win32', maxBuffer: 16 * 1024 * 1024 });
+}
+
+/** `npm pack` into `destination`, saved as gatehouse.tgz. Returns its path. */
+export async function packGatehouse(destination: string): Promise<string> {
+  const scratch = await mkdtemp(path.join(tmpdir(), 'gatehouse-pack-'));
+  try {
+    await npm(['pack', '--pack-destination', scratch], ROOT);
+    const [name] = (await readdir(scratch)).filter((file) => file.endsWith('.tgz'));
+    if (!name) throw new Error('npm pack produced no tarball');
+    await mkdir(destination, { recursive: true });
+    const tarball = path.join(destination, 'gatehouse.tgz');
+    await copyFile(path.join(scratch, name), tarball);
+    return tarball;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `npm install` in `project`. The SDK itself has no dependencies, but the package carries the
+ * server's too; they come from npm's cache when it has them, so this is quick after the first.
+ */
+export async function npmInstall(project: string, ...packages: string[]): Promise<void> {
+  await npm(['install', '--prefer-offline', '--ignore-scripts', '--no-package-lock', ...packages], project);
+}
