@@ -124,6 +124,22 @@ test('OEM calls send the seed bodies', async (t) => {
   assert.equal(server.requests[0].headers['content-type'], 'application/json');
 });
 
+test('listings are GETs with a vendor_manage Bearer token', async (t) => {
+  const server = await scriptedServer((request) => request.path === '/oauth/token'
+    ? { status: 200, body: { access_token: 'manage-token', token_type: 'Bearer', expires_in: 3600, scope: 'vendor_manage' } }
+    : { status: 200, body: { status: 200, organizationId: 'org/1', vendors: [], integrations: [] } });
+  t.after(() => server.close());
+  const client = new GatehouseClient({ baseUrl: server.url, clientId: 'c', clientSecret: 's' });
+  await client.listVendors('org/1');
+  await client.listIntegrations('org/1');
+  assert.deepEqual(server.requests.map((r) => [r.method, r.path, String(r.headers.authorization).split(' ')[0] === 'Basic' ? 'Basic' : r.headers.authorization]), [
+    ['POST', '/oauth/token', 'Basic'],
+    ['GET', '/api/oem-api/organization/org%2F1/vendors', 'Bearer manage-token'],
+    ['GET', '/api/oem-api/organization/org%2F1/integrations', 'Bearer manage-token'],
+  ]);
+  assert.equal(new URLSearchParams(server.requests[0].body).get('scope'), 'vendor_manage');
+});
+
 test('mspcToken is base64(vendorApiKey + ":" + partnerApiKey), as seed 001 builds it', () => {
   assert.equal(mspcToken('vendor-key', 'partner-key'), Buffer.from('vendor-key:partner-key', 'utf-8').toString('base64'));
   assert.equal(mspcToken('vk_AbC+/=', 'pk_ñé'), Buffer.from('vk_AbC+/=:pk_ñé', 'utf-8').toString('base64'));

@@ -46,7 +46,7 @@ export class GatehouseClient {
     return (await this.#tokens.get(scope)).access_token;
   }
 
-  /** Seed 000, step 1. 409 (ORGANIZATION_EXISTS or similar) when this vendor already has it. */
+  /** Seed 000, step 1. A 409 CONFLICT when this vendor already has the organization or its owner email. */
   createOrganization(data: T.OrganizationData, signal?: AbortSignal): Promise<T.CreateOrganizationResponse> {
     return this.#withCredentials('POST', '/organization', { data }, signal);
   }
@@ -72,10 +72,26 @@ export class GatehouseClient {
     return this.#credentialsCall('PATCH', input, signal);
   }
 
+  /** Every vendor with its integration status for the organization. */
+  listVendors(organizationId: string, signal?: AbortSignal): Promise<T.ListVendorsResponse> {
+    return this.#listing(organizationId, 'vendors', signal);
+  }
+
+  /** The organization's integrations (never their credentials or keys). */
+  listIntegrations(organizationId: string, signal?: AbortSignal): Promise<T.ListIntegrationsResponse> {
+    return this.#listing(organizationId, 'integrations', signal);
+  }
+
   /** A Vendor API client for one integration, from the partner key createIntegration returned. */
   vendorApi(partnerApiKey: string): VendorApiClient {
     if (!this.#options.vendorApiKey) throw new TypeError('vendorApiKey is required for the Vendor API');
     return new VendorApiClient({ ...this.#options, mspcToken: mspcToken(this.#options.vendorApiKey, partnerApiKey) });
+  }
+
+  /** Listings are GETs, so they take a Bearer token with vendor_manage instead of body credentials. */
+  #listing<R>(organizationId: string, what: string, signal?: AbortSignal): Promise<R> {
+    const path = `${OEM}/organization/${encodeURIComponent(organizationId)}/${what}`;
+    return this.#withBearer(VENDOR_MANAGE, (authorization) => this.#transport.request<R>({ method: 'GET', path, headers: { authorization }, signal }));
   }
 
   #credentialsCall<R>(method: 'POST' | 'PATCH', input: T.IntegrationCredentialsInput, signal?: AbortSignal): Promise<R> {

@@ -77,28 +77,35 @@ export interface UpdateIntegrationCredentialsResponse {
   message: string;
 }
 
+/** A vendor as an organization sees it, with how far its integrations have got. */
 export interface OrganizationVendor {
   vendorId: string;
   name: string;
-  integrationStatus: IntegrationStatus | null;
-  [field: string]: unknown;
+  /** The most advanced state among the vendor's integrations. */
+  integrationStatus: IntegrationStatus | 'not_integrated';
+  integrations: { id: string; integrationKind: IntegrationKind; status: IntegrationStatus; disabled: boolean }[];
 }
 
 export interface Integration {
   id: string;
   vendorId: string;
+  vendorName: string;
   integrationKind: IntegrationKind;
   status: IntegrationStatus;
-  [field: string]: unknown;
+  disabled: boolean;
+  createdAt: string;
+  lastUsedAt: string | null;
 }
 
 export interface ListVendorsResponse {
   status: number;
+  organizationId: string;
   vendors: OrganizationVendor[];
 }
 
 export interface ListIntegrationsResponse {
   status: number;
+  organizationId: string;
   integrations: Integration[];
 }
 
