@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
+import cookie from '@fastify/cookie';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { createSealer } from './crypto.ts';
@@ -28,6 +29,16 @@ import { tokenRoute } from './oauth/token.ts';
 import { introspectRoute } from './oauth/introspect.ts';
 import { revokeRoute } from './oauth/revoke.ts';
 import type { Services } from './services.ts';
+import { Vendors } from './vendors/vendors.ts';
+import { Organizations } from './organizations/organizations.ts';
+import { Integrations } from './integrations/integrations.ts';
+import { LoginLinks } from './accounts/login-links.ts';
+import { BrowserSessions } from './accounts/sessions.ts';
+import { MspcAuth } from './vendor-api/mspc-auth.ts';
+import { Usage } from './vendor-api/usage.ts';
+import { oemApi } from './oem/index.ts';
+import { vendorApi } from './vendor-api/index.ts';
+import { uiRoutes } from './ui/index.ts';
 
 export interface BuildOptions {
   logger?: Logger;
@@ -79,20 +90,29 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     await tokens.refreshRevocations();
     const adminAuth = new AdminAuth(storage.db, audit, config.adminToken);
     const bootstrapAdminToken = await adminAuth.init();
+    const clients = new Clients(storage);
+    const loginLinks = new LoginLinks(storage.db, { publicUrl: config.publicUrl, ttlSeconds: config.loginLinkTtl });
+    const usage = new Usage(storage.db, audit, { onError: (err) => log.warn({ err }, 'could not record Vendor API key use') });
     const services: Services = {
-      config, log, storage, sealer, audit, keystore, tokens, adminAuth,
-      clients: new Clients(storage),
+      config, log, storage, sealer, audit, keystore, tokens, adminAuth, clients, loginLinks, usage,
       metrics: createMetrics(),
+      vendors: new Vendors(storage, clients),
+      organizations: new Organizations(storage),
+      integrations: new Integrations(storage, sealer),
+      browserSessions: new BrowserSessions(storage.db, { ttlSeconds: config.sessionTtl, secure: config.publicUrl.startsWith('https:') }),
+      mspcAuth: new MspcAuth(storage),
     };
     const app = await createHttp(services);
     // Signals can be missed (a dropped LISTEN connection): re-read now and then regardless.
     const timers = [
       setInterval(() => keystore.reload().catch((err) => log.warn({ err }, 'key reload failed')), 60_000),
       setInterval(() => tokens.refreshRevocations().catch((err) => log.warn({ err }, 'revocation refresh failed')), 300_000),
+      setInterval(() => loginLinks.purge().catch((err) => log.warn({ err }, 'login link purge failed')), 3_600_000),
     ];
     for (const t of timers) t.unref();
     app.addHook('onClose', async () => {
       for (const t of timers) clearInterval(t);
+      await usage.close();
       await audit.flush();
       await storage.close();
     });
@@ -117,6 +137,7 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
     throw new AppError(404, 'not_found', `no route for ${request.method} ${request.url.split('?')[0]}`);
   });
   await app.register(formbody);
+  await app.register(cookie);
   await app.register(helmet, {
     // Pages get a strict policy; frame-ancestors 'none' keeps every page out of frames.
     contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"] } },
@@ -137,5 +158,8 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
   introspectRoute(app, services);
   revokeRoute(app, services);
   await app.register(adminApi(services), { prefix: '/admin/api/v1' });
+  await app.register(oemApi(services), { prefix: '/api/oem-api' });
+  await app.register(vendorApi(services), { prefix: '/api/vendor-api' });
+  uiRoutes(app, services);
   return app;
 }

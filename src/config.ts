@@ -21,6 +21,11 @@ export interface Config {
   accessTokenTtl: number; // seconds, the default for clients that set none
   tokenRateLimit: { perClient: number; perIp: number; windowMs: number };
   bodyLimit: number; // bytes
+  loginLinkTtl: number; // seconds a one-time login link stays valid
+  sessionTtl: number; // seconds a browser session lasts
+  oemRateLimit: { perIp: number; windowMs: number }; // OEM API and login links
+  vendorApiRateLimit: { perIntegration: number; windowMs: number };
+  keyOverlap: number; // seconds a rotated Vendor API or partner key keeps working by default
 }
 
 export class ConfigError extends Error {
@@ -123,6 +128,17 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       windowMs: int(env, 'GATEHOUSE_TOKEN_RATE_LIMIT_WINDOW_MS', 60_000, 1000, 3_600_000),
     },
     bodyLimit: int(env, 'GATEHOUSE_BODY_LIMIT', 64 * 1024, 1024, 10 * 1024 * 1024),
+    loginLinkTtl: int(env, 'GATEHOUSE_LOGIN_LINK_TTL', 300, 1, 86400),
+    sessionTtl: int(env, 'GATEHOUSE_SESSION_TTL', 8 * 3600, 60, 30 * 86400),
+    oemRateLimit: {
+      perIp: int(env, 'GATEHOUSE_OEM_RATE_LIMIT_IP', 1200, 1, 10_000_000),
+      windowMs: int(env, 'GATEHOUSE_OEM_RATE_LIMIT_WINDOW_MS', 60_000, 1000, 3_600_000),
+    },
+    vendorApiRateLimit: {
+      perIntegration: int(env, 'GATEHOUSE_VENDOR_API_RATE_LIMIT', 100, 1, 10_000_000),
+      windowMs: int(env, 'GATEHOUSE_VENDOR_API_RATE_LIMIT_WINDOW_MS', 1000, 100, 3_600_000),
+    },
+    keyOverlap: int(env, 'GATEHOUSE_KEY_ROTATION_OVERLAP', 86400, 0, 90 * 86400),
   };
   return Object.freeze(config);
 }

@@ -9,6 +9,13 @@ import type { Audit } from './audit/audit.ts';
 import type { Metrics } from './ops/metrics.ts';
 import type { AdminAuth } from './admin/auth.ts';
 import type { Sealer } from './crypto.ts';
+import type { Vendors } from './vendors/vendors.ts';
+import type { Organizations } from './organizations/organizations.ts';
+import type { Integrations } from './integrations/integrations.ts';
+import type { LoginLinks } from './accounts/login-links.ts';
+import type { BrowserSessions } from './accounts/sessions.ts';
+import type { MspcAuth } from './vendor-api/mspc-auth.ts';
+import type { Usage } from './vendor-api/usage.ts';
 
 export interface Services {
   config: Readonly<Config>;
@@ -21,4 +28,11 @@ export interface Services {
   audit: Audit;
   metrics: Metrics;
   adminAuth: AdminAuth;
+  vendors: Vendors;
+  organizations: Organizations;
+  integrations: Integrations;
+  loginLinks: LoginLinks;
+  browserSessions: BrowserSessions;
+  mspcAuth: MspcAuth;
+  usage: Usage;
 }

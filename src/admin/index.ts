@@ -4,6 +4,9 @@ import type { Services } from '../services.ts';
 import { adminAuditRoutes } from './audit.ts';
 import { adminClientRoutes } from './clients.ts';
 import { adminKeyRoutes } from './keys.ts';
+import { adminIntegrationRoutes } from './integrations.ts';
+import { adminOrganizationRoutes } from './organizations.ts';
+import { adminVendorRoutes } from './vendors.ts';
 
 export function adminApi(services: Services) {
   return async (app: FastifyInstance) => {
@@ -15,5 +18,8 @@ export function adminApi(services: Services) {
     adminClientRoutes(app, services);
     adminKeyRoutes(app, services);
     adminAuditRoutes(app, services);
+    adminVendorRoutes(app, services);
+    adminOrganizationRoutes(app, services);
+    adminIntegrationRoutes(app, services);
   };
 }

@@ -10,7 +10,14 @@ export async function openApi(app: FastifyInstance, { config }: Services) {
       openapi: '3.1.0',
       info: { title: 'Gatehouse', version: '0.1.0', description: 'Integration identity hub: OAuth 2.0 server, admin API.' },
       servers: [{ url: config.publicUrl }],
-      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'Admin token' } } },
+      components: {
+        securitySchemes: {
+          adminToken: { type: 'http', scheme: 'bearer', description: 'Admin token' },
+          oemAccessToken: { type: 'http', scheme: 'bearer', description: 'Access token from /oauth/token (client_credentials) with scope vendor_manage or oem:partner_token' },
+          mspcToken: { type: 'http', scheme: 'bearer', description: 'MSPC_TOKEN: base64(vendorApiKey + ":" + partnerApiKey)' },
+          mspcTokenHeader: { type: 'apiKey', in: 'header', name: 'MSPC-TOKEN', description: 'The MSPC_TOKEN in its own header' },
+        },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });

@@ -1,0 +1,56 @@
+// One-time login links (seed 000's `redirectUrl`): random, hashed at rest, short-lived, and
+// consumed atomically so that two requests racing on one link cannot both start a session.
+import type { Kysely, Selectable } from 'kysely';
+import { randomToken, sha256 } from '../crypto.ts';
+import type { Database } from '../db/schema.ts';
+import type { LoginLinksTable } from '../db/schema-oem.ts';
+
+export type LoginLink = Selectable<LoginLinksTable>;
+export const LOGIN_LINK_PATH = '/login-link';
+
+export type Consumed =
+  | { ok: true; link: LoginLink }
+  | { ok: false; reason: 'unknown' | 'used' | 'expired' };
+
+export interface LoginLinkOptions {
+  publicUrl: string;
+  ttlSeconds: number;
+}
+
+export class LoginLinks {
+  #db: Kysely<Database>;
+  #options: LoginLinkOptions;
+
+  constructor(db: Kysely<Database>, options: LoginLinkOptions) {
+    this.#db = db;
+    this.#options = options;
+  }
+
+  /** Mint a link for `userId`; the URL is the only place the token ever appears. */
+  async create(user: { id: string; organization_id: string }, db: Kysely<Database> = this.#db): Promise<{ url: string; expiresAt: Date }> {
+    const token = randomToken(32);
+    const expiresAt = new Date(Date.now() + this.#options.ttlSeconds * 1000);
+    await db.insertInto('login_links').values({
+      token_hash: sha256(token), user_id: user.id, organization_id: user.organization_id, expires_at: expiresAt,
+    }).execute();
+    return { url: `${this.#options.publicUrl}${LOGIN_LINK_PATH}/${token}`, expiresAt };
+  }
+
+  /** Mark the link used if it is still usable, in one statement; otherwise say why not. */
+  async consume(token: string, db: Kysely<Database> = this.#db): Promise<Consumed> {
+    const hash = sha256(token);
+    const now = new Date();
+    const link = await db.updateTable('login_links').set({ used_at: now })
+      .where('token_hash', '=', hash).where('used_at', 'is', null).where('expires_at', '>', now)
+      .returningAll().executeTakeFirst();
+    if (link) return { ok: true, link };
+    const existing = await db.selectFrom('login_links').select(['used_at']).where('token_hash', '=', hash).executeTakeFirst();
+    if (!existing) return { ok: false, reason: 'unknown' };
+    return { ok: false, reason: existing.used_at ? 'used' : 'expired' };
+  }
+
+  /** Drop links that can no longer be used (kept a day for the "already used" message). */
+  async purge(): Promise<void> {
+    await this.#db.deleteFrom('login_links').where('expires_at', '<', new Date(Date.now() - 86_400_000)).execute();
+  }
+}

@@ -1,0 +1,70 @@
+// Browser sessions: a random id in an httpOnly, SameSite=Lax cookie (Secure when the public URL
+// is https), stored server-side as SHA-256. A session dies when it expires, is ended, or the
+// user's credential version changes (a password change ends every session).
+// Any page that signs a user in (login links now, the login page later) calls `create` and
+// `setCookie`; any page that needs a user calls `current`.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { randomToken, sha256 } from '../crypto.ts';
+import type { Database } from '../db/schema.ts';
+
+export const SESSION_COOKIE = 'gh_session';
+
+export interface SessionOptions {
+  ttlSeconds: number;
+  secure: boolean;
+}
+
+export interface CurrentSession {
+  userId: string;
+  organizationId: string;
+  expiresAt: Date;
+}
+
+export class BrowserSessions {
+  #db: Kysely<Database>;
+  #options: SessionOptions;
+
+  constructor(db: Kysely<Database>, options: SessionOptions) {
+    this.#db = db;
+    this.#options = options;
+  }
+
+  /** Store a new session (pass the transaction that authenticated the user); returns its id. */
+  async create(user: { id: string; organization_id: string; credential_version: number }, db: Kysely<Database> = this.#db): Promise<{ id: string; expiresAt: Date }> {
+    const id = randomToken(32);
+    const expiresAt = new Date(Date.now() + this.#options.ttlSeconds * 1000);
+    await db.insertInto('browser_sessions').values({
+      id_hash: sha256(id), user_id: user.id, organization_id: user.organization_id,
+      credential_version: user.credential_version, expires_at: expiresAt,
+    }).execute();
+    return { id, expiresAt };
+  }
+
+  setCookie(reply: FastifyReply, session: { id: string; expiresAt: Date }): void {
+    reply.setCookie(SESSION_COOKIE, session.id, {
+      path: '/', httpOnly: true, sameSite: 'lax', secure: this.#options.secure, expires: session.expiresAt,
+    });
+  }
+
+  /** The signed-in user, if the request carries a live session. */
+  async current(request: FastifyRequest): Promise<CurrentSession | undefined> {
+    const id = request.cookies?.[SESSION_COOKIE];
+    if (!id || id.length > 200) return undefined;
+    const row = await this.#db.selectFrom('browser_sessions')
+      .innerJoin('users', 'users.id', 'browser_sessions.user_id')
+      .select(['browser_sessions.user_id', 'browser_sessions.organization_id', 'browser_sessions.expires_at',
+        'browser_sessions.credential_version', 'browser_sessions.revoked_at', 'users.credential_version as user_version'])
+      .where('browser_sessions.id_hash', '=', sha256(id))
+      .executeTakeFirst();
+    if (!row || row.revoked_at || row.expires_at <= new Date() || row.credential_version !== row.user_version) return undefined;
+    return { userId: row.user_id, organizationId: row.organization_id, expiresAt: row.expires_at };
+  }
+
+  /** End the request's session (if any) and clear the cookie. */
+  async end(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const id = request.cookies?.[SESSION_COOKIE];
+    if (id) await this.#db.updateTable('browser_sessions').set({ revoked_at: new Date() }).where('id_hash', '=', sha256(id)).execute();
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+  }
+}

@@ -1,0 +1,13 @@
+// Recognising database errors by SQLSTATE (PGlite and pg report the same codes), never by text.
+
+/** The violated constraint's name when `error` is a unique violation (23505), else undefined. */
+export function uniqueViolation(error: unknown): string | undefined {
+  const e = error as { code?: unknown; constraint?: unknown } | null;
+  if (e?.code !== '23505') return undefined;
+  return typeof e.constraint === 'string' ? e.constraint : '';
+}
+
+/** True when `error` is a foreign-key violation (23503). */
+export function foreignKeyViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '23503';
+}

@@ -1,0 +1,69 @@
+// POST /api/oem-api/organization (seed 000, step 1): authenticate the vendor, create the
+// organization and its owner, return the organization OEM token once.
+import type { FastifyInstance } from 'fastify';
+import type { OrganizationData } from '../organizations/organizations.ts';
+import type { Services } from '../services.ts';
+import { authenticateVendor, credentialProperties, type BodyCredentials } from './caller.ts';
+import { errorResponses } from './http.ts';
+
+const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max });
+
+const body = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['data'],
+  properties: {
+    ...credentialProperties,
+    data: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'email'],
+      properties: {
+        name: text(200),
+        // Seed 000's sample address is redacted, so only a non-empty string is required; it is
+        // compared case-insensitively.
+        email: text(320),
+        firstName: { type: 'string', maxLength: 200 },
+        lastName: { type: 'string', maxLength: 200 },
+        vendorUserId: text(200),
+        vendorOrganizationId: text(200),
+      },
+    },
+  },
+};
+
+const created = {
+  type: 'object',
+  properties: {
+    status: { type: 'integer' },
+    message: { type: 'string' },
+    organizationOemToken: { type: 'string' },
+    organizationId: { type: 'string' },
+  },
+  required: ['status', 'message', 'organizationOemToken', 'organizationId'],
+};
+
+export function createOrganizationRoute(app: FastifyInstance, services: Services) {
+  const { organizations, audit } = services;
+  app.post('/organization', {
+    schema: {
+      summary: 'Create an organization and its owner (seed 000); the organization OEM token is shown once',
+      body,
+      response: { 201: created, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const input = request.body as BodyCredentials & { data: OrganizationData };
+    const { vendor } = await authenticateVendor(request, input, 'vendor_manage', services);
+    const { organization, owner, oemToken } = await organizations.create(vendor.id, input.data);
+    audit.record({
+      action: 'organization.created', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip,
+      details: { organization_id: organization.id, owner_id: owner.id, vendor_organization_id: organization.vendor_organization_id },
+    });
+    return reply.status(201).send({
+      status: 201,
+      message: 'Successfully created organization',
+      organizationOemToken: oemToken,
+      organizationId: organization.id,
+    });
+  });
+}

@@ -1,0 +1,65 @@
+// What the OEM and Vendor API surfaces share: the error body of seeds 000/001
+// ({status, error, message}), validation messages that name the offending field, no caching of
+// responses that may carry secrets, and an audit event for every refused request.
+import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
+import type { Services } from '../services.ts';
+
+export const oemError = {
+  type: 'object',
+  properties: { status: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } },
+  required: ['status', 'error', 'message'],
+};
+
+export const errorResponses = { '4xx': oemError, '5xx': oemError };
+
+/** Seed 000: "400 Bad Request - Malformed request body", followed by which field and why. */
+export function schemaErrorFormatter(errors: FastifySchemaValidationError[], dataVar: string): Error {
+  const error = errors.find((e) => e.keyword !== 'if') ?? errors[0];
+  const path = `${dataVar}${error?.instancePath ?? ''}`;
+  const params = (error?.params ?? {}) as Record<string, unknown>;
+  let detail: string;
+  switch (error?.keyword) {
+    case 'required':
+      detail = `${path}/${String(params.missingProperty)} is required`;
+      break;
+    case 'additionalProperties':
+      detail = `${path}/${String(params.additionalProperty)} is not an allowed field`;
+      break;
+    case 'false schema':
+      detail = `${path} is not allowed in this request shape`;
+      break;
+    case 'enum':
+      detail = `${path} must be one of: ${(params.allowedValues as unknown[] ?? []).map(String).join(', ')}`;
+      break;
+    default:
+      detail = `${path} ${error?.message ?? 'is invalid'}`;
+  }
+  return new Error(`${dataVar === 'body' ? 'Malformed request body' : 'Malformed request'}: ${detail}`);
+}
+
+/** Route defaults for an OEM-style surface and the audit of refused requests. */
+export function oemSurface(app: FastifyInstance, { audit }: Services, surface: 'oem' | 'vendor_api', tag: string) {
+  app.addHook('onRoute', (route) => {
+    route.config = { ...(route.config as object), audience: 'oem' } as typeof route.config;
+    route.schemaErrorFormatter ??= schemaErrorFormatter;
+    route.schema = { tags: [tag], ...route.schema };
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode < 400) return;
+    audit.record({
+      action: `${surface}.refused`, outcome: 'failure',
+      actor: request.vendorId ?? null, clientId: request.clientId ?? null, ip: request.ip,
+      details: { method: request.method, route: request.routeOptions.url ?? null, status: reply.statusCode, error: request.errorCode ?? null },
+    });
+  });
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The vendor a request was authenticated as (OEM and Vendor API). */
+    vendorId?: string;
+  }
+}

@@ -1,0 +1,29 @@
+// The OEM API (seeds 000 and 001) under /api/oem-api: vendors create organizations, login
+// sessions and integrations. Errors answer {status, error, message} with the seeds' codes.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.ts';
+import type { Services } from '../services.ts';
+import { createIntegrationRoute } from './create-integration.ts';
+import { createOrganizationRoute } from './create-organization.ts';
+import { createSessionRoute } from './create-session.ts';
+import { oemSurface } from './http.ts';
+import { listIntegrationsRoute } from './list-integrations.ts';
+import { listVendorsRoute } from './list-vendors.ts';
+import { updateIntegrationRoute } from './update-integration.ts';
+
+export function oemApi(services: Services) {
+  return async (app: FastifyInstance) => {
+    oemSurface(app, services, 'oem', 'oem');
+    const { perIp, windowMs } = services.config.oemRateLimit;
+    app.addHook('onRequest', app.rateLimit({
+      max: perIp, timeWindow: windowMs, groupId: 'oem-ip',
+      errorResponseBuilder: (_req: FastifyRequest, ctx: { after: string }) => new AppError(429, 'RATE_LIMITED', `rate limit exceeded, retry in ${ctx.after}`),
+    }));
+    createOrganizationRoute(app, services);
+    createSessionRoute(app, services);
+    createIntegrationRoute(app, services);
+    updateIntegrationRoute(app, services);
+    listIntegrationsRoute(app, services);
+    listVendorsRoute(app, services);
+  };
+}

@@ -1,0 +1,52 @@
+// PATCH /api/oem-api/integration (seed 000): replace the credentials of the organization's
+// custom_hosted integration with the calling vendor.
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../errors.ts';
+import type { Credentials } from '../integrations/integrations.ts';
+import type { Services } from '../services.ts';
+import { authenticateVendor, credentialProperties, vendorNotAuthorized, type BodyCredentials } from './caller.ts';
+import { errorResponses } from './http.ts';
+import { integrationData } from './integration-schemas.ts';
+import { organizationFromToken, organizationTokenProperty } from './organization-token.ts';
+
+const body = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['organizationOemToken', 'data'],
+  properties: { ...credentialProperties, organizationOemToken: organizationTokenProperty, data: integrationData },
+};
+
+const updated = {
+  type: 'object',
+  properties: {
+    integration: { type: 'object', properties: { id: { type: 'string' }, vendorId: { type: 'string' } }, required: ['id', 'vendorId'] },
+    status: { type: 'integer' },
+    message: { type: 'string' },
+  },
+  required: ['integration', 'status', 'message'],
+};
+
+type Body = BodyCredentials & { organizationOemToken: string; data: { vendorId: string; integrationCredentials: Credentials } };
+
+export function updateIntegrationRoute(app: FastifyInstance, services: Services) {
+  const { integrations, audit } = services;
+  app.patch('/integration', {
+    schema: {
+      summary: "Update a user's integration credentials (seed 000)",
+      body,
+      response: { 200: updated, ...errorResponses },
+    },
+  }, async (request) => {
+    const input = request.body as Body;
+    const { vendor } = await authenticateVendor(request, input, 'vendor_manage', services);
+    const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
+    if (input.data.vendorId !== vendor.id) throw vendorNotAuthorized('Vendor lacks permission for this vendorId');
+    const integration = await integrations.updateCredentials(organization.id, vendor.id, input.data.integrationCredentials);
+    if (!integration) throw new AppError(404, 'NOT_FOUND', 'the organization has no custom_hosted integration with this vendor');
+    audit.record({
+      action: 'integration.credentials_updated', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip,
+      details: { integration_id: integration.id, organization_id: organization.id },
+    });
+    return { integration: { id: integration.id, vendorId: integration.vendor_id }, status: 200, message: "Successfully updated a user's integration credentials" };
+  });
+}

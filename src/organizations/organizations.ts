@@ -1,0 +1,138 @@
+// Organizations (partners, i.e. MSPs) and their users. A vendor creates one through the OEM API
+// together with its owner (seed 000) and receives the organization OEM token once: a permanent
+// secret stored as SHA-256, revocable and rotatable by an operator.
+import type { Kysely, Selectable } from 'kysely';
+import { randomToken, sha256 } from '../crypto.ts';
+import { signal, type Storage } from '../db/index.ts';
+import { uniqueViolation } from '../db/errors.ts';
+import { newId } from '../db/ids.ts';
+import type { Database } from '../db/schema.ts';
+import type { OrganizationsTable, UsersTable } from '../db/schema-oem.ts';
+import { AppError } from '../errors.ts';
+import { emit } from '../events/outbox.ts';
+
+export type Organization = Selectable<OrganizationsTable>;
+export type User = Selectable<UsersTable>;
+
+export const OEM_TOKEN_PREFIX = 'ghorg_';
+
+/** Seed 000's `data`: the organization and its owner. */
+export interface OrganizationData {
+  name: string;
+  email: string;
+  firstName?: string;
+  lastName?: string;
+  vendorUserId?: string;
+  vendorOrganizationId?: string;
+}
+
+// Seed 000: "409 Conflict - Organization with these details already exists". The constraint
+// that fired says which detail.
+const CONFLICTS: Record<string, string> = {
+  organizations_vendor_org_id: 'Organization with these details already exists: this vendorOrganizationId is taken',
+  organizations_vendor_owner_email: 'Organization with these details already exists: an organization already has an owner with this email',
+};
+
+export class Organizations {
+  #db: Kysely<Database>;
+
+  constructor(storage: Storage) {
+    this.#db = storage.db;
+  }
+
+  /** Create the organization and its owner. Duplicates fail on unique constraints: race-safe. */
+  async create(vendorId: string, data: OrganizationData): Promise<{ organization: Organization; owner: User; oemToken: string }> {
+    const oemToken = OEM_TOKEN_PREFIX + randomToken(32);
+    const email = data.email.trim().toLowerCase();
+    try {
+      return await this.#db.transaction().execute(async (trx) => {
+        const organization = await trx.insertInto('organizations').values({
+          id: newId(),
+          vendor_id: vendorId,
+          name: data.name.trim(),
+          vendor_organization_id: data.vendorOrganizationId ?? null,
+          owner_email: email,
+          oem_token_hash: sha256(oemToken),
+        }).returningAll().executeTakeFirstOrThrow();
+        const owner = await trx.insertInto('users').values({
+          id: newId(),
+          organization_id: organization.id,
+          email,
+          first_name: data.firstName ?? null,
+          last_name: data.lastName ?? null,
+          vendor_user_id: data.vendorUserId ?? null,
+          role: 'owner',
+        }).returningAll().executeTakeFirstOrThrow();
+        await emit(trx, {
+          type: 'organization.created', organizationId: organization.id,
+          data: { organizationId: organization.id, vendorId, name: organization.name, vendorOrganizationId: organization.vendor_organization_id },
+        });
+        await emit(trx, {
+          type: 'user.added', organizationId: organization.id,
+          data: { organizationId: organization.id, userId: owner.id, email: owner.email, role: owner.role },
+        });
+        return { organization, owner, oemToken };
+      });
+    } catch (error) {
+      const constraint = uniqueViolation(error);
+      if (constraint !== undefined) {
+        throw new AppError(409, 'CONFLICT', CONFLICTS[constraint] ?? 'Organization with these details already exists');
+      }
+      throw error;
+    }
+  }
+
+  async find(id: string): Promise<Organization | undefined> {
+    return this.#db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async get(id: string): Promise<Organization> {
+    const organization = await this.find(id);
+    if (!organization) throw new AppError(404, 'not_found', `organization "${id}" does not exist`);
+    return organization;
+  }
+
+  /** The organization an OEM token belongs to; undefined for unknown or revoked tokens. */
+  async findByOemToken(token: string): Promise<Organization | undefined> {
+    return this.#db.selectFrom('organizations').selectAll().where('oem_token_hash', '=', sha256(token)).executeTakeFirst();
+  }
+
+  async list(filter: { vendorId?: string; limit?: number; after?: string } = {}): Promise<Organization[]> {
+    let query = this.#db.selectFrom('organizations').selectAll().orderBy('id').limit(Math.min(filter.limit ?? 100, 1000));
+    if (filter.vendorId) query = query.where('vendor_id', '=', filter.vendorId);
+    if (filter.after) query = query.where('id', '>', filter.after);
+    return query.execute();
+  }
+
+  async users(organizationId: string): Promise<User[]> {
+    return this.#db.selectFrom('users').selectAll().where('organization_id', '=', organizationId)
+      .orderBy('role', 'desc').orderBy('created_at').orderBy('id').execute();
+  }
+
+  /** The user a login link is for: the one with `vendorUserId`, else the owner. */
+  async findUser(organizationId: string, vendorUserId?: string): Promise<User | undefined> {
+    let query = this.#db.selectFrom('users').selectAll().where('organization_id', '=', organizationId);
+    query = vendorUserId === undefined ? query.where('role', '=', 'owner') : query.where('vendor_user_id', '=', vendorUserId);
+    return query.orderBy('created_at').executeTakeFirst();
+  }
+
+  /** Replace the OEM token (the old one stops working at once) and return the new one. */
+  async rotateOemToken(id: string): Promise<string> {
+    const token = OEM_TOKEN_PREFIX + randomToken(32);
+    await this.#setTokenHash(id, sha256(token));
+    return token;
+  }
+
+  async revokeOemToken(id: string): Promise<void> {
+    await this.#setTokenHash(id, null);
+  }
+
+  async #setTokenHash(id: string, hash: string | null): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      const row = await trx.updateTable('organizations').set({ oem_token_hash: hash, updated_at: new Date() })
+        .where('id', '=', id).returning('id').executeTakeFirst();
+      if (!row) throw new AppError(404, 'not_found', `organization "${id}" does not exist`);
+      await signal(trx, 'organization', id);
+    });
+  }
+}

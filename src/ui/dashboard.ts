@@ -1,0 +1,40 @@
+// GET /dashboard: the organization dashboard for the signed-in user: the organization, its
+// users and its integrations. Everything shown is escaped by `html`.
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../services.ts';
+import { html, noticePage, page } from './layout.ts';
+
+export const DASHBOARD_PATH = '/dashboard';
+
+export function dashboardRoute(app: FastifyInstance, { browserSessions, organizations, integrations }: Services) {
+  app.get(DASHBOARD_PATH, {
+    config: { audience: 'page' },
+    schema: { tags: ['pages'], summary: 'The organization dashboard (needs a browser session)' },
+  }, async (request, reply) => {
+    reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
+    const session = await browserSessions.current(request);
+    if (!session) {
+      return reply.status(401).send(noticePage('Not signed in', 'You are not signed in, or your session has ended.',
+        "Open Gatehouse from your vendor's application to sign in."));
+    }
+    const [organization, users, list] = await Promise.all([
+      organizations.get(session.organizationId),
+      organizations.users(session.organizationId),
+      integrations.listForOrganization(session.organizationId),
+    ]);
+    const me = users.find((u) => u.id === session.userId);
+    const name = (u: { first_name: string | null; last_name: string | null }) => [u.first_name, u.last_name].filter(Boolean).join(' ') || '-';
+    return page(organization.name, html`
+<h1>${organization.name}</h1>
+<p class="muted">Signed in as ${me?.email ?? ''}</p>
+<h2>Users</h2>
+<table><thead><tr><th>Name</th><th>Email</th><th>Role</th></tr></thead><tbody>
+${users.map((u) => html`<tr><td>${name(u)}</td><td>${u.email}</td><td>${u.role}</td></tr>`)}
+</tbody></table>
+<h2>Integrations</h2>
+${list.length === 0 ? html`<p class="muted">No integrations yet.</p>` : html`
+<table><thead><tr><th>Vendor</th><th>Kind</th><th>Status</th><th>Last used</th></tr></thead><tbody>
+${list.map((i) => html`<tr><td>${i.vendor_name}</td><td>${i.kind}</td><td>${i.disabled_at ? 'disabled' : i.status}</td><td>${i.last_used_at?.toISOString() ?? 'never'}</td></tr>`)}
+</tbody></table>`}`);
+  });
+}

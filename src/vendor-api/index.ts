@@ -1,0 +1,45 @@
+// The Vendor API (seed 001) under /api/vendor-api: authenticated by an MSPC_TOKEN that reaches
+// exactly one integration, rate limited per integration (429 with Retry-After).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.ts';
+import { oemSurface } from '../oem/http.ts';
+import type { Services } from '../services.ts';
+import { createAccountRoute } from './create-account.ts';
+import { createServiceRoute } from './create-service.ts';
+import { getOrganizationRoute } from './get-organization.ts';
+import { listAccountsRoute } from './list-accounts.ts';
+import { listServicesRoute } from './list-services.ts';
+import type { VendorContext } from './mspc-auth.ts';
+import { updateStatusRoute } from './update-status.ts';
+
+export function vendorApi(services: Services) {
+  const { mspcAuth, usage, config } = services;
+  return async (app: FastifyInstance) => {
+    oemSurface(app, services, 'vendor_api', 'vendor api');
+    app.decorateRequest('vendorContext', undefined);
+    app.addHook('onRequest', async (request) => {
+      const context = await mspcAuth.authenticate(request.headers);
+      request.vendorContext = context;
+      request.vendorId = context.vendorId;
+      usage.touch(context);
+    });
+    const { perIntegration, windowMs } = config.vendorApiRateLimit;
+    app.addHook('onRequest', app.rateLimit({
+      max: perIntegration, timeWindow: windowMs, groupId: 'vendor-api',
+      keyGenerator: (request: FastifyRequest) => request.vendorContext!.integrationId,
+      errorResponseBuilder: (_req: FastifyRequest, ctx: { after: string }) => new AppError(429, 'RATE_LIMITED', `rate limit exceeded, retry in ${ctx.after}`),
+    }));
+    getOrganizationRoute(app);
+    createAccountRoute(app, services);
+    listAccountsRoute(app, services);
+    createServiceRoute(app, services);
+    listServicesRoute(app, services);
+    updateStatusRoute(app, services);
+  };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    vendorContext?: VendorContext;
+  }
+}

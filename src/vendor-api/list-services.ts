@@ -1,0 +1,21 @@
+// GET /api/vendor-api/organization/services: the services recorded through this integration.
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../services.ts';
+import { errorResponses } from '../oem/http.ts';
+import { listServices, serviceView } from './records.ts';
+import { pageOf, pageQuery, security, serviceItem } from './schemas.ts';
+
+const list = {
+  type: 'object',
+  properties: { status: { type: 'integer' }, services: { type: 'array', items: serviceItem }, nextCursor: { type: ['string', 'null'] } },
+  required: ['status', 'services', 'nextCursor'],
+};
+
+export function listServicesRoute(app: FastifyInstance, { storage }: Services) {
+  app.get('/organization/services', {
+    schema: { summary: 'List services', security, querystring: pageQuery, response: { 200: list, ...errorResponses } },
+  }, async (request) => {
+    const { items, next } = await listServices(storage.db, request.vendorContext!.integrationId, pageOf(request.query as object));
+    return { status: 200, services: items.map(serviceView), nextCursor: next };
+  });
+}

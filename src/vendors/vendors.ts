@@ -1,0 +1,128 @@
+// Vendors: a software company with an OAuth client for the OEM API and a Vendor API key (the
+// first half of every MSPC_TOKEN). Both secrets are shown once and stored as SHA-256.
+// The Vendor API key rotates with an overlap window: the old key keeps working until
+// `expires_at`, so a vendor can roll it out without downtime.
+import type { Kysely, Selectable } from 'kysely';
+import { randomToken, sha256 } from '../crypto.ts';
+import { signal, type Storage } from '../db/index.ts';
+import { newId } from '../db/ids.ts';
+import type { Database } from '../db/schema.ts';
+import type { VendorApiKeysTable, VendorsTable } from '../db/schema-oem.ts';
+import type { Clients } from '../clients/clients.ts';
+import { AppError } from '../errors.ts';
+
+export type Vendor = Selectable<VendorsTable>;
+export type VendorApiKey = Selectable<VendorApiKeysTable>;
+
+/** The scopes a vendor's client may request: organizations (seed 000) and partner tokens (seed 001). */
+export const VENDOR_SCOPES = ['vendor_manage', 'oem:partner_token'];
+export const VENDOR_KEY_PREFIX = 'ghv_';
+
+export interface VendorWithKeys {
+  vendor: Vendor;
+  keys: VendorApiKey[];
+}
+
+export class Vendors {
+  #db: Kysely<Database>;
+  #clients: Clients;
+  #byClient = new Map<string, Promise<Vendor | undefined>>();
+
+  constructor(storage: Storage, clients: Clients) {
+    this.#db = storage.db;
+    this.#clients = clients;
+    storage.onSignal((s) => {
+      if (s.topic === 'vendor') this.#byClient.clear();
+    });
+  }
+
+  /** Create the vendor, its OAuth client and its first Vendor API key in one transaction. */
+  async create(name: string): Promise<VendorWithKeys & { clientSecret: string; apiKey: string }> {
+    const trimmed = name.trim();
+    if (!trimmed) throw new AppError(400, 'invalid_request', 'name: must not be empty');
+    return this.#db.transaction().execute(async (trx) => {
+      const { client, secret } = await this.#clients.create({
+        name: `vendor: ${trimmed}`,
+        type: 'confidential',
+        grant_types: ['client_credentials'],
+        scopes: VENDOR_SCOPES,
+      }, trx);
+      const vendor = await trx.insertInto('vendors').values({ id: newId(), name: trimmed, client_id: client.id })
+        .returningAll().executeTakeFirstOrThrow();
+      const apiKey = VENDOR_KEY_PREFIX + randomToken(32);
+      const key = await trx.insertInto('vendor_api_keys').values({ key_hash: sha256(apiKey), vendor_id: vendor.id })
+        .returningAll().executeTakeFirstOrThrow();
+      return { vendor, keys: [key], clientSecret: secret!, apiKey };
+    });
+  }
+
+  async list(): Promise<VendorWithKeys[]> {
+    const vendors = await this.#db.selectFrom('vendors').selectAll().orderBy('created_at').orderBy('id').execute();
+    const keys = await this.#liveKeys(vendors.map((v) => v.id));
+    return vendors.map((vendor) => ({ vendor, keys: keys.filter((k) => k.vendor_id === vendor.id) }));
+  }
+
+  async get(id: string): Promise<VendorWithKeys> {
+    const vendor = await this.#db.selectFrom('vendors').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!vendor) throw new AppError(404, 'not_found', `vendor "${id}" does not exist`);
+    return { vendor, keys: await this.#liveKeys([id]) };
+  }
+
+  /** The vendor owning an OAuth client, for the OEM API. Cached; any vendor change clears it. */
+  findByClient(clientId: string): Promise<Vendor | undefined> {
+    let entry = this.#byClient.get(clientId);
+    if (!entry) {
+      entry = this.#db.selectFrom('vendors').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+      this.#byClient.set(clientId, entry);
+      entry.then((v) => { if (!v) this.#byClient.delete(clientId); }, () => this.#byClient.delete(clientId));
+    }
+    return entry;
+  }
+
+  async setDisabled(id: string, disabled: boolean): Promise<VendorWithKeys> {
+    await this.#changed(this.#db.transaction().execute(async (trx) => {
+      const row = await trx.updateTable('vendors').set({ disabled_at: disabled ? new Date() : null, updated_at: new Date() })
+        .where('id', '=', id).returning('id').executeTakeFirst();
+      if (!row) throw new AppError(404, 'not_found', `vendor "${id}" does not exist`);
+      await signal(trx, 'vendor', id);
+    }));
+    return this.get(id);
+  }
+
+  /**
+   * Issue a new Vendor API key. Keys already live keep working for `overlapSeconds` more
+   * (0 retires them at once); every instance drops its cached lookups when this commits.
+   */
+  async rotateKey(id: string, overlapSeconds: number): Promise<VendorWithKeys & { apiKey: string; previousExpiresAt: Date }> {
+    const previousExpiresAt = new Date(Date.now() + overlapSeconds * 1000);
+    const apiKey = VENDOR_KEY_PREFIX + randomToken(32);
+    await this.#changed(this.#db.transaction().execute(async (trx) => {
+      const vendor = await trx.selectFrom('vendors').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!vendor) throw new AppError(404, 'not_found', `vendor "${id}" does not exist`);
+      await trx.updateTable('vendor_api_keys').set({ expires_at: previousExpiresAt })
+        .where('vendor_id', '=', id)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', previousExpiresAt)]))
+        .execute();
+      await trx.insertInto('vendor_api_keys').values({ key_hash: sha256(apiKey), vendor_id: id }).execute();
+      await signal(trx, 'vendor', id);
+    }));
+    return { ...(await this.get(id)), apiKey, previousExpiresAt };
+  }
+
+  async #liveKeys(vendorIds: string[]): Promise<VendorApiKey[]> {
+    if (vendorIds.length === 0) return [];
+    return this.#db.selectFrom('vendor_api_keys').selectAll()
+      .where('vendor_id', 'in', vendorIds)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', new Date())]))
+      .orderBy('created_at').execute();
+  }
+
+  /** Clear this instance's cache as soon as a change commits (other instances hear the signal). */
+  async #changed<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } finally {
+      this.#byClient.clear();
+    }
+  }
+}
