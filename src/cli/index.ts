@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { call, CliError, target } from './admin-client.ts';
 import { migrateCommand, start } from './server.ts';
+import { printVendor, VENDOR_USAGE, vendorCommand } from './vendor.ts';
 
 const USAGE = `usage: gatehouse <command> [options]
 
@@ -13,9 +14,10 @@ const USAGE = `usage: gatehouse <command> [options]
   client list | get ID | delete ID | rotate-secret ID
   client update ID [same options as create]
   keys list | rotate
+${VENDOR_USAGE}
 
 Options: --json prints machine-readable output.
-The client and keys commands call the running server: GATEHOUSE_URL (default
+The client, keys and vendor commands call the running server: GATEHOUSE_URL (default
 http://localhost:$PORT) and GATEHOUSE_ADMIN_TOKEN.`;
 
 const OPTIONS = {
@@ -31,6 +33,7 @@ const OPTIONS = {
   'token-format': { type: 'string' },
   ttl: { type: 'string' },
   'launch-url': { type: 'string' },
+  overlap: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -107,6 +110,7 @@ async function clientCommand(sub: string | undefined, id: string | undefined, v:
 }
 
 function human(kind: string, sub: string | undefined, result: any): string {
+  if (kind === 'vendor') return printVendor(sub, result);
   if (kind === 'client') {
     if (sub === 'list') {
       return result.clients.length === 0 ? 'no clients' :
@@ -137,6 +141,7 @@ export async function run(argv: string[]): Promise<number> {
     if (command === 'migrate') return await migrateCommand();
     let result: unknown;
     if (command === 'client') result = await clientCommand(sub, id, values);
+    else if (command === 'vendor') result = await vendorCommand(target(), sub, id, values);
     else if (command === 'keys' && (sub === 'list' || sub === 'rotate')) {
       result = await call(target(), sub === 'list' ? 'GET' : 'POST', sub === 'list' ? '/keys' : '/keys/rotate');
     } else throw new CliError(`unknown command "${[command, sub].filter(Boolean).join(' ')}"`);
