@@ -69,7 +69,11 @@ test('Enrol on the example vendor page opens the Gatehouse dashboard in a new ta
   try {
     const dashboard = await enrol(context, page, gatehouseUrl);
     await dashboard.getByText(ORGANIZATION).first().waitFor({ timeout: 10_000 });
-    assert.match(await dashboard.locator('body').innerText(), new RegExp(ORGANIZATION));
+    assert.equal(await dashboard.getByRole('heading', { level: 1 }).innerText(), ORGANIZATION);
+    // The example also created its external integration (seed 001) and marked it active
+    // through the Vendor API with the MSPC_TOKEN.
+    const row = dashboard.getByRole('row', { name: /Example Vendor/ });
+    assert.match(await row.innerText(), /external\s+active/);
     await page.getByText('Enrolled').waitFor();
 
     // A second enrolment reuses the stored organization token: one organization, a fresh link.

@@ -109,35 +109,89 @@ export interface ListIntegrationsResponse {
   integrations: Integration[];
 }
 
-/** The organization an MSPC_TOKEN reaches. */
-export interface VendorApiOrganization {
+/** An integration as the Vendor API reports it. */
+export interface VendorApiIntegration {
   id: string;
-  name: string;
-  [field: string]: unknown;
+  vendorId: string;
+  integrationKind: IntegrationKind;
+  status: IntegrationStatus;
+}
+
+/** GET organization: the organization an MSPC_TOKEN reaches, and the integration it goes through. */
+export interface GetOrganizationResponse {
+  status: number;
+  organization: { id: string; name: string; vendorOrganizationId: string | null };
+  integration: VendorApiIntegration;
 }
 
 export interface AccountInput {
   vendorAccountId: string;
   name: string;
-  externalId?: string;
+  externalId?: string | null;
 }
 
-export interface Account extends AccountInput {
+export interface Account {
   id: string;
-  [field: string]: unknown;
+  vendorAccountId: string;
+  name: string;
+  externalId: string | null;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface ServiceInput {
   vendorServiceId: string;
   name: string;
-  [field: string]: unknown;
+  description?: string | null;
+  vendorAccountId?: string | null;
 }
 
-export interface Service extends ServiceInput {
+export interface Service {
   id: string;
+  vendorServiceId: string;
+  name: string;
+  description: string | null;
+  vendorAccountId: string | null;
+  createdAt: string;
+  updatedAt: string;
 }
 
-export interface StatusResponse {
-  status: IntegrationStatus;
-  [field: string]: unknown;
+/** Idempotent saves answer 201 the first time and 200 for an update; `status` says which. */
+export interface SaveAccountResponse {
+  status: number;
+  message: string;
+  account: Account;
+}
+
+export interface SaveServiceResponse {
+  status: number;
+  message: string;
+  service: Service;
+}
+
+/** Listings come a page at a time, ordered by the vendor's own id. */
+export interface PageInput {
+  /** 1 to 500; the server's default is 100. */
+  limit?: number;
+  /** The previous page's nextCursor. */
+  after?: string;
+}
+
+export interface ListAccountsResponse {
+  status: number;
+  accounts: Account[];
+  /** Pass as `after` for the next page; null on the last one. */
+  nextCursor: string | null;
+}
+
+export interface ListServicesResponse {
+  status: number;
+  services: Service[];
+  nextCursor: string | null;
+}
+
+export interface SetStatusResponse {
+  status: number;
+  message: string;
+  integration: VendorApiIntegration;
 }

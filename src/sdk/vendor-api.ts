@@ -1,6 +1,6 @@
 // The Vendor API: calls made for one integration, authenticated by its MSPC_TOKEN (seed 001,
 // step 3) as a Bearer token.
-import { Transport, type TransportOptions } from './transport.ts';
+import { Transport, type RequestSpec, type TransportOptions } from './transport.ts';
 import type * as T from './types.ts';
 
 export interface VendorApiClientOptions extends TransportOptions {
@@ -21,33 +21,38 @@ export class VendorApiClient {
   }
 
   /** The organization this integration belongs to. */
-  getOrganization(signal?: AbortSignal): Promise<T.VendorApiOrganization> {
-    return this.#call('GET', '/organization', undefined, signal);
+  getOrganization(signal?: AbortSignal): Promise<T.GetOrganizationResponse> {
+    return this.#call({ method: 'GET', path: '/organization', signal });
   }
 
-  /** Idempotent on vendorAccountId: sending the same account twice updates it. */
-  createAccount(account: T.AccountInput, signal?: AbortSignal): Promise<T.Account> {
-    return this.#call('POST', '/organization/accounts', account, signal);
+  /** Idempotent on vendorAccountId: sending the same account again updates it. */
+  createAccount(account: T.AccountInput, signal?: AbortSignal): Promise<T.SaveAccountResponse> {
+    return this.#call({ method: 'POST', path: '/organization/accounts', json: account, signal });
   }
 
-  listAccounts(signal?: AbortSignal): Promise<T.Account[]> {
-    return this.#call('GET', '/organization/accounts', undefined, signal);
+  listAccounts(page: T.PageInput = {}, signal?: AbortSignal): Promise<T.ListAccountsResponse> {
+    return this.#call({ method: 'GET', path: '/organization/accounts', query: query(page), signal });
   }
 
-  createService(service: T.ServiceInput, signal?: AbortSignal): Promise<T.Service> {
-    return this.#call('POST', '/organization/services', service, signal);
+  /** Idempotent on vendorServiceId. */
+  createService(service: T.ServiceInput, signal?: AbortSignal): Promise<T.SaveServiceResponse> {
+    return this.#call({ method: 'POST', path: '/organization/services', json: service, signal });
   }
 
-  listServices(signal?: AbortSignal): Promise<T.Service[]> {
-    return this.#call('GET', '/organization/services', undefined, signal);
+  listServices(page: T.PageInput = {}, signal?: AbortSignal): Promise<T.ListServicesResponse> {
+    return this.#call({ method: 'GET', path: '/organization/services', query: query(page), signal });
   }
 
   /** Tell Gatehouse how far the integration has got on the vendor's side. */
-  setStatus(status: T.IntegrationStatus, signal?: AbortSignal): Promise<T.StatusResponse> {
-    return this.#call('PATCH', '/status', { status }, signal);
+  setStatus(status: T.IntegrationStatus, signal?: AbortSignal): Promise<T.SetStatusResponse> {
+    return this.#call({ method: 'PATCH', path: '/status', json: { status }, signal });
   }
 
-  #call<R>(method: 'GET' | 'POST' | 'PATCH', path: string, json: unknown, signal: AbortSignal | undefined): Promise<R> {
-    return this.#transport.request<R>({ method, path: BASE + path, json, headers: { authorization: this.#authorization }, signal });
+  #call<R>(spec: RequestSpec): Promise<R> {
+    return this.#transport.request<R>({ ...spec, path: BASE + spec.path, headers: { authorization: this.#authorization } });
   }
+}
+
+function query(page: T.PageInput): Record<string, string | undefined> {
+  return { limit: page.limit === undefined ? undefined : String(page.limit), after: page.after };
 }
