@@ -3,6 +3,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { randomToken, sha256, safeEqual } from '../crypto.ts';
 import { signal, type Storage } from '../db/index.ts';
+import { foreignKeyViolation } from '../db/errors.ts';
 import type { ClientsTable, Database } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 
@@ -146,7 +147,11 @@ export class Clients {
 
   async remove(id: string): Promise<void> {
     await this.#changed(id, this.#db.transaction().execute(async (trx) => {
-      const result = await trx.deleteFrom('clients').where('id', '=', id).executeTakeFirst();
+      const result = await trx.deleteFrom('clients').where('id', '=', id).executeTakeFirst().catch((error) => {
+        // A vendor's OAuth client is referenced by the vendor; it goes only with the vendor.
+        if (foreignKeyViolation(error)) throw new AppError(409, 'conflict', `client "${id}" belongs to a vendor and cannot be deleted`);
+        throw error;
+      });
       if (result.numDeletedRows === 0n) throw new AppError(404, 'not_found', `client "${id}" does not exist`);
       await signal(trx, 'client', id);
     }));

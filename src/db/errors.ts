@@ -7,7 +7,8 @@ export function uniqueViolation(error: unknown): string | undefined {
   return typeof e.constraint === 'string' ? e.constraint : '';
 }
 
-/** True when `error` is a foreign-key violation (23503). */
+/** True when `error` is a foreign-key violation (23503) or an ON DELETE RESTRICT refusal (23001). */
 export function foreignKeyViolation(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === '23503';
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23503' || code === '23001';
 }
