@@ -21,11 +21,12 @@ let stopping = false;
 
 function start(name: string, args: string[], cwd: string, env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
-  child.once('exit', (code) => {
-    if (!stopping) {
-      console.error(`${name} exited (${code}); stopping the demo`);
-      void stop(1);
-    }
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    // Ctrl-C reaches the children too and they may exit before this process hears of it.
+    const clean = code === 0 || signal === 'SIGINT' || signal === 'SIGTERM';
+    if (!clean) console.error(`${name} exited (${code ?? signal}); stopping the demo`);
+    void stop(clean ? 0 : 1);
   });
   children.push(child);
   return child;
@@ -77,6 +78,8 @@ try {
   start('Gatehouse', [path.join(ROOT, 'src', 'main.ts'), 'start'], ROOT, {
     PORT: String(gatehousePort), HOST, GATEHOUSE_PUBLIC_URL: gatehouseUrl,
     GATEHOUSE_DATA_DIR: path.join(dataDir, 'gatehouse'), GATEHOUSE_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'warn',
+    // A fresh key per demo, like the data it protects.
+    GATEHOUSE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   });
   await waitUntilReady(`${gatehouseUrl}/readyz`);
   const vendor = await createVendor();
