@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { errorResponses } from '../oem/http.ts';
 import { integrationView, security } from './schemas.ts';
 
-const response = {
+export const organizationResponse = {
   type: 'object',
   properties: {
     status: { type: 'integer' },
@@ -20,7 +20,7 @@ const response = {
 
 export function getOrganizationRoute(app: FastifyInstance) {
   app.get('/organization', {
-    schema: { summary: 'The organization this MSPC_TOKEN reaches', security, response: { 200: response, ...errorResponses } },
+    schema: { summary: 'The organization this MSPC_TOKEN reaches', security, response: { 200: organizationResponse, ...errorResponses } },
   }, async (request) => {
     const ctx = request.vendorContext!;
     return {
