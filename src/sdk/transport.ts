@@ -62,6 +62,8 @@ export class Transport {
       } catch (error) {
         // The caller cancelled: that is a decision, not a transient failure.
         if (spec.signal?.aborted) throw error;
+        // A POST that failed in flight may have landed: its retry can then meet a 409, which
+        // is the server's answer to a duplicate and is better than guessing.
         if (attempt >= this.#policy.attempts) {
           throw new GatehouseNetworkError(`${spec.method} ${spec.path} failed: ${describe(error)}`, error, attempt);
         }
@@ -97,6 +99,7 @@ export class Transport {
     }
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
+    // The APIs never redirect; following one would carry the credentials to another URL.
     return { method: spec.method, headers, body, signal, redirect: 'manual' };
   }
 }
