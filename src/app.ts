@@ -108,6 +108,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       setInterval(() => keystore.reload().catch((err) => log.warn({ err }, 'key reload failed')), 60_000),
       setInterval(() => tokens.refreshRevocations().catch((err) => log.warn({ err }, 'revocation refresh failed')), 300_000),
       setInterval(() => loginLinks.purge().catch((err) => log.warn({ err }, 'login link purge failed')), 3_600_000),
+      setInterval(() => services.browserSessions.purge().catch((err) => log.warn({ err }, 'session purge failed')), 3_600_000),
     ];
     for (const t of timers) t.unref();
     app.addHook('onClose', async () => {

@@ -87,6 +87,7 @@ test('organization creation: seed 000 bodies and statuses', async (t) => {
       [{ ...credentials(vendor) }, /body\/data is required/],
       [{ ...credentials(vendor), data: { ...organizationData(), email: undefined } }, /body\/data\/email is required/],
       [{ ...credentials(vendor), data: { ...organizationData(), name: '' } }, /body\/data\/name/],
+      [{ ...credentials(vendor), data: { ...organizationData(), name: '   ' } }, /body\/data\/name/],
       [{ ...credentials(vendor), data: { ...organizationData(), plan: 'gold' } }, /body\/data\/plan is not an allowed field/],
       [{ ...credentials(vendor), grantType: 'password', data: organizationData() }, /body\/grantType must be one of: client_credentials/],
       [{ ...credentials(vendor), clientId: 42, data: organizationData() }, /body\/clientId must be string/],

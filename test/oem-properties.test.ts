@@ -192,8 +192,7 @@ test('random and malformed requests to the OEM and Vendor APIs: 4xx, never 5xx, 
           ),
           async (query) => {
             const res = await g.app.inject({ method: 'GET', url: `${route.url}?${query}`, headers: route.headers });
-            if (route.url.endsWith('/accounts') || route.url.endsWith('/services')) assertRefused(res, `${name}?${query}`);
-            else assert.ok(res.statusCode < 500, `${name}?${query}: ${res.statusCode}`);
+            assertRefused(res, `${name}?${query}`);
           },
         ), { numRuns: Math.ceil(RUNS / 2) });
       });

@@ -61,6 +61,11 @@ export class BrowserSessions {
     return { userId: row.user_id, organizationId: row.organization_id, expiresAt: row.expires_at };
   }
 
+  /** Drop sessions that ended more than a day ago. */
+  async purge(): Promise<void> {
+    await this.#db.deleteFrom('browser_sessions').where('expires_at', '<', new Date(Date.now() - 86_400_000)).execute();
+  }
+
   /** End the request's session (if any) and clear the cookie. */
   async end(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const id = request.cookies?.[SESSION_COOKIE];

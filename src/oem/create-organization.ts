@@ -6,7 +6,7 @@ import type { Services } from '../services.ts';
 import { authenticateVendor, credentialProperties, type BodyCredentials } from './caller.ts';
 import { errorResponses } from './http.ts';
 
-const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max });
+const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' });
 
 const body = {
   type: 'object',

@@ -12,6 +12,9 @@ export const oemError = {
 
 export const errorResponses = { '4xx': oemError, '5xx': oemError };
 
+/** For routes that take no query parameters: unknown ones are refused like unknown body fields. */
+export const noQuery = { type: 'object', additionalProperties: false, properties: {} };
+
 /** Seed 000: "400 Bad Request - Malformed request body", followed by which field and why. */
 export function schemaErrorFormatter(errors: FastifySchemaValidationError[], dataVar: string): Error {
   const error = errors.find((e) => e.keyword !== 'if') ?? errors[0];

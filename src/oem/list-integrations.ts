@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
 import { authenticateVendor } from './caller.ts';
-import { errorResponses } from './http.ts';
+import { errorResponses, noQuery } from './http.ts';
 import { idProperty } from './integration-schemas.ts';
 import { ownedOrganization } from './organization-token.ts';
 
@@ -41,6 +41,7 @@ export function listIntegrationsRoute(app: FastifyInstance, services: Services) 
     schema: {
       summary: "List an organization's integrations (Bearer access token with vendor_manage)",
       params: organizationParams,
+      querystring: noQuery,
       security: [{ oemAccessToken: [] }],
       response: { 200: list, ...errorResponses },
     },

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { IntegrationWithVendor } from '../integrations/integrations.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor } from './caller.ts';
-import { errorResponses } from './http.ts';
+import { errorResponses, noQuery } from './http.ts';
 import { organizationParams } from './list-integrations.ts';
 import { ownedOrganization } from './organization-token.ts';
 
@@ -46,6 +46,7 @@ export function listVendorsRoute(app: FastifyInstance, services: Services) {
     schema: {
       summary: 'List vendors with their integration status for an organization (Bearer access token with vendor_manage)',
       params: organizationParams,
+      querystring: noQuery,
       security: [{ oemAccessToken: [] }],
       response: { 200: list, ...errorResponses },
     },

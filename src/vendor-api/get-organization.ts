@@ -1,7 +1,7 @@
 // GET /api/vendor-api/organization: the organization the MSPC_TOKEN reaches, and the integration
 // it reaches it through. Answered from the key cache: no database round trip.
 import type { FastifyInstance } from 'fastify';
-import { errorResponses } from '../oem/http.ts';
+import { errorResponses, noQuery } from '../oem/http.ts';
 import { integrationView, security } from './schemas.ts';
 
 export const organizationResponse = {
@@ -20,7 +20,7 @@ export const organizationResponse = {
 
 export function getOrganizationRoute(app: FastifyInstance) {
   app.get('/organization', {
-    schema: { summary: 'The organization this MSPC_TOKEN reaches', security, response: { 200: organizationResponse, ...errorResponses } },
+    schema: { summary: 'The organization this MSPC_TOKEN reaches', security, querystring: noQuery, response: { 200: organizationResponse, ...errorResponses } },
   }, async (request) => {
     const ctx = request.vendorContext!;
     return {
