@@ -38,7 +38,7 @@ import { MspcAuth } from './vendor-api/mspc-auth.ts';
 import { Usage } from './vendor-api/usage.ts';
 import { oemApi } from './oem/index.ts';
 import { vendorApi } from './vendor-api/index.ts';
-import { uiRoutes } from './ui/index.ts';
+import { uiPages } from './ui/index.ts';
 
 export interface BuildOptions {
   logger?: Logger;
@@ -161,6 +161,6 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
   await app.register(adminApi(services), { prefix: '/admin/api/v1' });
   await app.register(oemApi(services), { prefix: '/api/oem-api' });
   await app.register(vendorApi(services), { prefix: '/api/vendor-api' });
-  uiRoutes(app, services);
+  await app.register(uiPages(services));
   return app;
 }
