@@ -1,8 +1,9 @@
 // Organizations created per second through POST /api/oem-api/organization (seed 000's body with
 // client credentials), on embedded PGlite and, when BENCH_POSTGRES_URL is set, on PostgreSQL.
 // Every request carries a unique vendorOrganizationId and owner email.
-import { withPostgres } from '../oem/database.ts';
-import { load, type LoadResult } from '../oem/load.ts';
+import { withPostgres } from '../lib/postgres.ts';
+import { load, type LoadResult } from '../lib/load.ts';
+import type { CaseOptions, CaseResult } from '../lib/report.ts';
 import { startServer } from '../oem/spawn.ts';
 
 export const name = 'oem: organizations created per second';
@@ -33,9 +34,11 @@ async function measure(database: OrganizationsResult['database'], databaseUrl: s
   }
 }
 
-export async function run(options: { durationSeconds?: number; connections?: number } = {}): Promise<OrganizationsResult[]> {
-  const results = [await measure('pglite', undefined, options)];
-  const onPostgres = await withPostgres((url) => measure('postgres', url, options));
+export async function run(options: CaseOptions): Promise<CaseResult> {
+  // 16 connections: creation is write-bound, more only queue on the database.
+  const opts = { durationSeconds: options.durationSeconds, connections: 16 };
+  const results = [await measure('pglite', undefined, opts)];
+  const onPostgres = await withPostgres((url) => measure('postgres', url, opts));
   if (onPostgres) results.push(onPostgres);
-  return results;
+  return { rows: results.map((r) => ({ name: `organizations created (${r.database})`, ...r.result })), checks: [] };
 }

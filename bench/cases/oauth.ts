@@ -1,0 +1,83 @@
+// Issue 2's comparison, side by side in one run: client_credentials with ES256 JWTs on Gatehouse
+// (embedded PGlite, and PostgreSQL when one answers), node-oidc-provider 9 doing the same with
+// the same client authentication, a bare Fastify route answering a constant token response
+// (the ceiling), and Gatehouse introspecting a JWT.
+import { fileURLToPath } from 'node:url';
+import { startChild } from '../lib/child.ts';
+import { load, type LoadResult } from '../lib/load.ts';
+import { withPostgres } from '../lib/postgres.ts';
+import { atLeast, atMost, ratio, type CaseOptions, type CaseResult, type Row } from '../lib/report.ts';
+
+export const name = 'oauth: client_credentials and introspection';
+
+const script = (file: string) => fileURLToPath(new URL(`../servers/${file}`, import.meta.url));
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+const FORM = 'application/x-www-form-urlencoded';
+const GRANT = 'grant_type=client_credentials&scope=read';
+
+interface Server { url: string; clientId?: string; clientSecret?: string; token?: string }
+
+/** A short warm-up (JIT, caches, connections), then the measured run. */
+async function measure(options: CaseOptions, url: string, headers: Record<string, string>, body: string): Promise<LoadResult> {
+  const request = { url, method: 'POST' as const, headers, body: () => body, connections: options.connections };
+  await load({ ...request, durationSeconds: Math.min(3, options.durationSeconds) });
+  return load({ ...request, durationSeconds: options.durationSeconds });
+}
+
+async function withServer<T>(file: string, env: Record<string, string>, work: (info: Server) => Promise<T>): Promise<T> {
+  const child = await startChild<Server>(script(file), env);
+  try {
+    return await work(child.info);
+  } finally {
+    await child.stop();
+  }
+}
+
+/** Refuse to compare against a peer that does not really issue an ES256 JWT. */
+async function assertEs256(info: Server) {
+  const res = await fetch(`${info.url}/token`, {
+    method: 'POST', headers: { authorization: basic(info.clientId!, info.clientSecret!), 'content-type': FORM }, body: GRANT,
+  });
+  const token = ((await res.json()) as { access_token?: string }).access_token ?? '';
+  const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString() || '{}');
+  if (token.split('.').length !== 3 || header.alg !== 'ES256') throw new Error(`node-oidc-provider did not issue an ES256 JWT (status ${res.status})`);
+}
+
+async function gatehouse(options: CaseOptions, databaseUrl?: string) {
+  return withServer('gatehouse.ts', { BENCH_DATABASE_URL: databaseUrl ?? '' }, async (info) => {
+    const auth = { authorization: basic(info.clientId!, info.clientSecret!), 'content-type': FORM };
+    const token = await measure(options, `${info.url}/oauth/token`, auth, GRANT);
+    const introspection = databaseUrl ? undefined : await measure(options, `${info.url}/oauth/introspect`, auth, `token=${info.token}`);
+    return { token, introspection };
+  });
+}
+
+export async function run(options: CaseOptions): Promise<CaseResult> {
+  const bare = await withServer('bare.ts', {}, (info) => measure(options, `${info.url}/oauth/token`, { 'content-type': FORM }, GRANT));
+  const oidc = await withServer('oidc-provider.ts', {}, async (info) => {
+    await assertEs256(info);
+    return measure(options, `${info.url}/token`, { authorization: basic(info.clientId!, info.clientSecret!), 'content-type': FORM }, GRANT);
+  });
+  const pglite = await gatehouse(options);
+  const postgres = await withPostgres((url) => gatehouse(options, url));
+
+  const rows: Row[] = [
+    { name: 'bare Fastify constant token (ceiling)', ...bare },
+    { name: 'node-oidc-provider 9 client_credentials ES256', ...oidc },
+    { name: 'gatehouse client_credentials ES256 (PGlite)', ...pglite.token },
+    ...(postgres ? [{ name: 'gatehouse client_credentials ES256 (PostgreSQL)', ...postgres.token }] : []),
+    { name: 'gatehouse introspection of a JWT (PGlite)', ...pglite.introspection! },
+  ];
+  const checks = [
+    atLeast('client_credentials PGlite / node-oidc-provider', ratio(pglite.token.requestsPerSecond, oidc.requestsPerSecond), 4),
+    atLeast('client_credentials PGlite / bare', ratio(pglite.token.requestsPerSecond, bare.requestsPerSecond), 0.4),
+    atMost('client_credentials PGlite p99 ms', pglite.token.latencyP99Ms, 20),
+    ...(postgres ? [
+      atLeast('client_credentials PostgreSQL / node-oidc-provider', ratio(postgres.token.requestsPerSecond, oidc.requestsPerSecond), 4),
+      atLeast('client_credentials PostgreSQL / bare', ratio(postgres.token.requestsPerSecond, bare.requestsPerSecond), 0.4),
+      atMost('client_credentials PostgreSQL p99 ms', postgres.token.latencyP99Ms, 20),
+    ] : []),
+    atLeast('introspection / bare', ratio(pglite.introspection!.requestsPerSecond, bare.requestsPerSecond), 0.5),
+  ];
+  return { rows, checks };
+}
