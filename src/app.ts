@@ -5,7 +5,6 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import cookie from '@fastify/cookie';
 import type { Logger } from 'pino';
@@ -21,6 +20,7 @@ import { AdminAuth } from './admin/auth.ts';
 import { adminApi } from './admin/index.ts';
 import { createMetrics, metricsHooks } from './ops/metrics.ts';
 import { healthRoutes } from './ops/health.ts';
+import { securityHeaders } from './ops/security-headers.ts';
 import { openApi } from './ops/openapi.ts';
 import { createLogger } from './logger.ts';
 import { AppError, errorHandler } from './errors.ts';
@@ -139,11 +139,7 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
   });
   await app.register(formbody);
   await app.register(cookie);
-  await app.register(helmet, {
-    // Pages get a strict policy; frame-ancestors 'none' keeps every page out of frames.
-    contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"] } },
-    hsts: config.publicUrl.startsWith('https:'),
-  });
+  securityHeaders(app, config.publicUrl.startsWith('https:'));
   let redis: import('ioredis').Redis | undefined;
   if (config.redisUrl) {
     const { Redis } = await import('ioredis');

@@ -2,12 +2,18 @@
 // client for client_credentials, and one token issued up front for introspection.
 // Environment: BENCH_DATABASE_URL (PostgreSQL; embedded PGlite in memory when unset).
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
+// The embedded default keeps its data on disk, as `npm start` does.
+const dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-bench-'));
+process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
 const gatehouse = await buildApp(loadConfig({
-  GATEHOUSE_DATA_DIR: 'memory://',
+  GATEHOUSE_DATA_DIR: dataDir,
   GATEHOUSE_ADMIN_TOKEN: 'bench-admin-token-0123456789',
   GATEHOUSE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   LOG_LEVEL: 'warn',
