@@ -32,11 +32,17 @@ export function rateLimits(app: FastifyInstance, { config }: Services, group: st
   const { perClient, perIp, windowMs } = config.tokenRateLimit;
   const errorResponseBuilder = (_req: FastifyRequest, ctx: { after: string }) =>
     new AppError(429, 'too_many_requests', `rate limit exceeded, retry in ${ctx.after}`);
+  // The plugin runs one of its hooks per request, so the per-client limit is checked by hand
+  // with a limiter of its own (same store, keys in their own namespace).
+  const clientLimit = app.createRateLimit({ max: perClient, timeWindow: windowMs, keyGenerator: (req) => `${group}:client:${clientKey(req)}` });
+  const perClientHook: preHandlerHookHandler = async (request, reply) => {
+    const result = await clientLimit(request);
+    if (result.isAllowed || !result.isExceeded) return;
+    reply.header('retry-after', String(result.ttlInSeconds));
+    throw new AppError(429, 'too_many_requests', `rate limit exceeded for this client, retry in ${result.ttlInSeconds} s`);
+  };
   return {
-    perIp: app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: `${group}-ip`, errorResponseBuilder }) as onRequestHookHandler,
-    perClient: app.rateLimit({
-      max: perClient, timeWindow: windowMs, groupId: `${group}-client`, errorResponseBuilder,
-      keyGenerator: clientKey,
-    }) as preHandlerHookHandler,
+    perIp: app.rateLimit({ max: perIp, timeWindow: windowMs, keyGenerator: (req) => `${group}:ip:${req.ip}`, errorResponseBuilder }) as onRequestHookHandler,
+    perClient: perClientHook,
   };
 }
