@@ -21,9 +21,10 @@ import { adminApi } from './admin/index.ts';
 import { createMetrics, metricsHooks } from './ops/metrics.ts';
 import { healthRoutes } from './ops/health.ts';
 import { securityHeaders } from './ops/security-headers.ts';
+import { validation } from './ops/validation.ts';
 import { openApi } from './ops/openapi.ts';
 import { createLogger } from './logger.ts';
-import { AppError, errorHandler } from './errors.ts';
+import { AppError, errorHandler, schemaErrorFormatter } from './errors.ts';
 import { metadataRoutes } from './oauth/metadata.ts';
 import { tokenRoute } from './oauth/token.ts';
 import { introspectRoute } from './oauth/introspect.ts';
@@ -131,8 +132,9 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimit,
     trustProxy: false,
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    schemaErrorFormatter,
   });
+  validation(app);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request) => {
     throw new AppError(404, 'not_found', `no route for ${request.method} ${request.url.split('?')[0]}`);

@@ -4,7 +4,7 @@
 //   oem    seeds 000/001  {status, error, message}
 // The route's `config.audience` picks the shape; anything unexpected is a 500 `server_error`
 // with no internals in the body.
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 
 export type Audience = 'oauth' | 'admin' | 'oem' | 'page';
 
@@ -30,6 +30,30 @@ const FRAMEWORK: Record<string, [number, string]> = {
   FST_ERR_CTP_EMPTY_TYPE: [400, 'the content type is empty'],
   FST_ERR_CTP_INVALID_TYPE: [415, 'unsupported content type'],
 };
+
+/** A schema violation in words that name the field, e.g. `body/colour is not an allowed field`. */
+export function validationDetail(errors: FastifySchemaValidationError[], dataVar: string): string {
+  const error = errors.find((e) => e.keyword !== 'if') ?? errors[0];
+  const path = `${dataVar}${error?.instancePath ?? ''}`;
+  const params = (error?.params ?? {}) as Record<string, unknown>;
+  switch (error?.keyword) {
+    case 'required':
+      return `${path}/${String(params.missingProperty)} is required`;
+    case 'additionalProperties':
+      return `${path}/${String(params.additionalProperty)} is not an allowed field`;
+    case 'false schema':
+      return `${path} is not allowed in this request shape`;
+    case 'enum':
+      return `${path} must be one of: ${((params.allowedValues as unknown[]) ?? []).map(String).join(', ')}`;
+    default:
+      return `${path} ${error?.message ?? 'is invalid'}`;
+  }
+}
+
+/** Fastify's schemaErrorFormatter for every route that sets no other. */
+export function schemaErrorFormatter(errors: FastifySchemaValidationError[], dataVar: string): Error {
+  return new Error(validationDetail(errors, dataVar));
+}
 
 /** Translate anything thrown into [status, code, message, headers]. */
 export function describe(error: unknown, audience: Audience): { status: number; code: string; message: string; headers: Record<string, string> } {

@@ -2,6 +2,7 @@
 // ({status, error, message}), validation messages that name the offending field, no caching of
 // responses that may carry secrets, and an audit event for every refused request.
 import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
+import { validationDetail } from '../errors.ts';
 import type { Services } from '../services.ts';
 
 export const oemError = {
@@ -17,27 +18,7 @@ export const noQuery = { type: 'object', additionalProperties: false, properties
 
 /** Seed 000: "400 Bad Request - Malformed request body", followed by which field and why. */
 export function schemaErrorFormatter(errors: FastifySchemaValidationError[], dataVar: string): Error {
-  const error = errors.find((e) => e.keyword !== 'if') ?? errors[0];
-  const path = `${dataVar}${error?.instancePath ?? ''}`;
-  const params = (error?.params ?? {}) as Record<string, unknown>;
-  let detail: string;
-  switch (error?.keyword) {
-    case 'required':
-      detail = `${path}/${String(params.missingProperty)} is required`;
-      break;
-    case 'additionalProperties':
-      detail = `${path}/${String(params.additionalProperty)} is not an allowed field`;
-      break;
-    case 'false schema':
-      detail = `${path} is not allowed in this request shape`;
-      break;
-    case 'enum':
-      detail = `${path} must be one of: ${(params.allowedValues as unknown[] ?? []).map(String).join(', ')}`;
-      break;
-    default:
-      detail = `${path} ${error?.message ?? 'is invalid'}`;
-  }
-  return new Error(`${dataVar === 'body' ? 'Malformed request body' : 'Malformed request'}: ${detail}`);
+  return new Error(`${dataVar === 'body' ? 'Malformed request body' : 'Malformed request'}: ${validationDetail(errors, dataVar)}`);
 }
 
 /** Route defaults for an OEM-style surface and the audit of refused requests. */
