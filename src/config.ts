@@ -26,6 +26,11 @@ export interface Config {
   oemRateLimit: { perIp: number; windowMs: number }; // OEM API and login links
   vendorApiRateLimit: { perIntegration: number; windowMs: number };
   keyOverlap: number; // seconds a rotated Vendor API or partner key keeps working by default
+  webhooks: {
+    timeoutMs: number; // total time one delivery attempt may take
+    maxSubscriptions: number; // per organization
+    retentionDays: number; // attempts and payloads older than this are purged
+  };
 }
 
 export class ConfigError extends Error {
@@ -139,6 +144,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       windowMs: int(env, 'GATEHOUSE_VENDOR_API_RATE_LIMIT_WINDOW_MS', 1000, 100, 3_600_000),
     },
     keyOverlap: int(env, 'GATEHOUSE_KEY_ROTATION_OVERLAP', 86400, 0, 90 * 86400),
+    webhooks: {
+      timeoutMs: int(env, 'GATEHOUSE_WEBHOOK_TIMEOUT_MS', 15_000, 1000, 60_000),
+      maxSubscriptions: int(env, 'GATEHOUSE_WEBHOOK_MAX_SUBSCRIPTIONS', 20, 1, 10_000),
+      retentionDays: int(env, 'GATEHOUSE_WEBHOOK_RETENTION_DAYS', 30, 1, 3650),
+    },
   };
   return Object.freeze(config);
 }

@@ -15,6 +15,8 @@ export type SignalHandler = (signal: Signal) => void;
 export interface Storage {
   db: Kysely<Database>;
   kind: 'pglite' | 'postgres';
+  /** The embedded instance itself (PGlite only), for libraries that need their own handle on it. */
+  pglite?: import('@electric-sql/pglite').PGlite;
   /** Subscribe to signals from every instance (this one included). */
   onSignal(handler: SignalHandler): void;
   close(): Promise<void>;
@@ -67,6 +69,7 @@ async function openPglite(dataDir: string, handlers: SignalHandler[], dispatch: 
   return {
     db,
     kind: 'pglite',
+    pglite,
     onSignal: (h) => void handlers.push(h),
     async close() {
       await unlisten();

@@ -1,6 +1,7 @@
 // Row types for Kysely. One interface per table; column names are the SQL names.
 import type { ColumnType, Generated } from 'kysely';
 import type { OemTables } from './schema-oem.ts';
+import type { WebhookTables } from './schema-webhooks.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -77,7 +78,7 @@ export interface OutboxEventsTable {
   dispatched_at: NullableTimestamp;
 }
 
-export interface Database extends OemTables {
+export interface Database extends OemTables, WebhookTables {
   clients: ClientsTable;
   signing_keys: SigningKeysTable;
   access_tokens: AccessTokensTable;
