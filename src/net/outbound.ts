@@ -14,7 +14,9 @@ export interface OutboundRequest {
   url: string;
   headers?: Record<string, string>;
   body?: string | Buffer;
-  timeoutMs: number;
+  timeoutMs: number; // idle socket timeout
+  /** Ends the whole exchange (lookup, connect, response body) when it aborts: a total deadline. */
+  signal?: AbortSignal;
 }
 
 export interface OutboundResponse {
@@ -53,7 +55,9 @@ export async function vet(policy: AddressPolicy, url: URL): Promise<{ address: s
 export function createOutbound(policy: AddressPolicy) {
   return async function send(req: OutboundRequest): Promise<OutboundResponse> {
     const url = new URL(req.url);
+    req.signal?.throwIfAborted();
     const target = await vet(policy, url);
+    req.signal?.throwIfAborted();
     const pinned: LookupFunction = (_host, options, callback) => {
       if ((options as { all?: boolean }).all) (callback as any)(null, [{ address: target.address, family: target.family }]);
       else callback(null, target.address, target.family);
@@ -66,6 +70,7 @@ export function createOutbound(policy: AddressPolicy) {
         lookup: pinned,
         timeout: req.timeoutMs,
         agent: false, // a fresh connection per call: a pooled socket could belong to another vetted address
+        signal: req.signal,
       }, (response) => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response }));
       request.on('timeout', () => request.destroy(new Error(`timed out after ${req.timeoutMs} ms`)));
       request.on('error', reject);
