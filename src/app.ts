@@ -8,6 +8,7 @@ import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import cookie from '@fastify/cookie';
 import type { Logger } from 'pino';
+import type { Clock } from 'pg-boss';
 import type { Config } from './config.ts';
 import { createSealer } from './crypto.ts';
 import { openStorage, type Storage } from './db/index.ts';
@@ -40,9 +41,15 @@ import { Usage } from './vendor-api/usage.ts';
 import { oemApi } from './oem/index.ts';
 import { vendorApi } from './vendor-api/index.ts';
 import { uiPages } from './ui/index.ts';
+import { addressPolicy } from './net/address-policy.ts';
+import { createOutbound } from './net/outbound.ts';
+import { Webhooks } from './webhooks/webhooks.ts';
+import { mspApi } from './msp/index.ts';
 
 export interface BuildOptions {
   logger?: Logger;
+  /** Time for webhook delivery and its queue (tests pass pg-boss's TestClock). */
+  webhookClock?: Clock;
 }
 
 export interface Gatehouse {
@@ -78,6 +85,7 @@ async function maxTokenLifetime(storage: Storage, fallback: number): Promise<num
 export async function buildApp(config: Readonly<Config>, options: BuildOptions = {}): Promise<Gatehouse> {
   const log = options.logger ?? createLogger(config.logLevel);
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let webhooks: Webhooks | undefined;
   try {
     await migrate(storage.db);
     const sealer = createSealer(await resolveEncryptionKey(config, log));
@@ -94,6 +102,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     const clients = new Clients(storage);
     const loginLinks = new LoginLinks(storage.db, { publicUrl: config.publicUrl, ttlSeconds: config.loginLinkTtl });
     const usage = new Usage(storage.db, audit, { onError: (err) => log.warn({ err }, 'could not record Vendor API key use') });
+    const policy = addressPolicy(config.allowPrivateNetworks);
+    webhooks = await Webhooks.start({ storage, config, sealer, outbound: createOutbound(policy), policy, log, clock: options.webhookClock });
     const services: Services = {
       config, log, storage, sealer, audit, keystore, tokens, adminAuth, clients, loginLinks, usage,
       metrics: createMetrics(),
@@ -102,6 +112,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       integrations: new Integrations(storage, sealer),
       browserSessions: new BrowserSessions(storage.db, { ttlSeconds: config.sessionTtl, secure: config.publicUrl.startsWith('https:') }),
       mspcAuth: new MspcAuth(storage),
+      webhooks,
     };
     const app = await createHttp(services);
     // Signals can be missed (a dropped LISTEN connection): re-read now and then regardless.
@@ -114,12 +125,14 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     for (const t of timers) t.unref();
     app.addHook('onClose', async () => {
       for (const t of timers) clearInterval(t);
+      await services.webhooks.stop();
       await usage.close();
       await audit.flush();
       await storage.close();
     });
     return { app, services, bootstrapAdminToken, close: () => app.close() };
   } catch (error) {
+    await webhooks?.stop().catch(() => {});
     await storage.close().catch(() => {});
     throw error;
   }
@@ -159,6 +172,7 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
   await app.register(adminApi(services), { prefix: '/admin/api/v1' });
   await app.register(oemApi(services), { prefix: '/api/oem-api' });
   await app.register(vendorApi(services), { prefix: '/api/vendor-api' });
+  await app.register(mspApi(services), { prefix: '/api/msp/v1' });
   await app.register(uiPages(services));
   return app;
 }

@@ -2,11 +2,12 @@
 //   oauth  RFC 6749 §5.2   {error, error_description}
 //   admin                 {error: {code, message}}
 //   oem    seeds 000/001  {status, error, message}
+//   msp    seed 002       {error: {code, message}}, like admin
 // The route's `config.audience` picks the shape; anything unexpected is a 500 `server_error`
 // with no internals in the body.
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 
-export type Audience = 'oauth' | 'admin' | 'oem' | 'page';
+export type Audience = 'oauth' | 'admin' | 'oem' | 'page' | 'msp';
 
 export class AppError extends Error {
   readonly status: number;

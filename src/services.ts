@@ -16,6 +16,7 @@ import type { LoginLinks } from './accounts/login-links.ts';
 import type { BrowserSessions } from './accounts/sessions.ts';
 import type { MspcAuth } from './vendor-api/mspc-auth.ts';
 import type { Usage } from './vendor-api/usage.ts';
+import type { Webhooks } from './webhooks/webhooks.ts';
 
 export interface Services {
   config: Readonly<Config>;
@@ -35,4 +36,5 @@ export interface Services {
   browserSessions: BrowserSessions;
   mspcAuth: MspcAuth;
   usage: Usage;
+  webhooks: Webhooks;
 }

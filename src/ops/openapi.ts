@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Services } from '../services.ts';
+import { eventSchemas, eventWebhooks } from '../webhooks/openapi.ts';
 
 export async function openApi(app: FastifyInstance, { config }: Services) {
   await app.register(swagger, {
@@ -10,12 +11,15 @@ export async function openApi(app: FastifyInstance, { config }: Services) {
       openapi: '3.1.0',
       info: { title: 'Gatehouse', version: '0.1.0', description: 'Integration identity hub: OAuth 2.0 server, admin API.' },
       servers: [{ url: config.publicUrl }],
+      webhooks: eventWebhooks(),
       components: {
+        schemas: eventSchemas(),
         securitySchemes: {
           adminToken: { type: 'http', scheme: 'bearer', description: 'Admin token' },
           oemAccessToken: { type: 'http', scheme: 'bearer', description: 'Access token from /oauth/token (client_credentials) with scope vendor_manage or oem:partner_token' },
           mspcToken: { type: 'http', scheme: 'bearer', description: 'MSPC_TOKEN: base64(vendorApiKey + ":" + partnerApiKey)' },
           mspcTokenHeader: { type: 'apiKey', in: 'header', name: 'MSPC-TOKEN', description: 'The MSPC_TOKEN in its own header' },
+          mspToken: { type: 'http', scheme: 'bearer', description: 'MSP app token from the implicit grant, or an access token with scope webhooks:manage' },
         },
       },
     },

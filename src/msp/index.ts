@@ -1,0 +1,32 @@
+// The MSP API (seed 002) under /api/msp/v1: an MSP app manages its organization's webhook
+// subscriptions with the Bearer token it got through the implicit grant (or any access token
+// with scope webhooks:manage). Rate limited per IP; errors answer {error: {code, message}}.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.ts';
+import type { Services } from '../services.ts';
+import { webhookRoutes } from '../webhooks/http/index.ts';
+import { MspAuth } from './auth.ts';
+
+export function mspApi(services: Services) {
+  const auth = new MspAuth(services.tokens, services.clients, services.storage.db);
+  return async (app: FastifyInstance) => {
+    app.addHook('onRoute', (route) => {
+      route.config = { ...(route.config as object), audience: 'msp' } as typeof route.config;
+      route.schema = { ...route.schema, security: [{ mspToken: [] }] };
+    });
+    const { perIp, windowMs } = services.config.oemRateLimit;
+    app.addHook('onRequest', app.rateLimit({
+      max: perIp, timeWindow: windowMs, groupId: 'msp-ip',
+      errorResponseBuilder: (_req: FastifyRequest, ctx: { after: string }) => new AppError(429, 'rate_limited', `rate limit exceeded, retry in ${ctx.after}`),
+    }));
+    app.addHook('onRequest', async (_request, reply) => {
+      reply.header('cache-control', 'no-store');
+    });
+    app.addHook('onRequest', auth.check);
+    webhookRoutes(app, {
+      services, base: '', baseParams: {}, tags: ['msp: webhooks'],
+      organizationOf: (request) => request.mspCaller!.organizationId,
+      actor: (request) => request.mspCaller!.subject,
+    });
+  };
+}

@@ -1,0 +1,25 @@
+// POST .../webhooks/{webhook_id}/recover {since}: send again every delivery that failed since
+// a time (after fixing a receiver, say), each under its own webhook-id.
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../errors.ts';
+import { audited, type WebhookSurface } from './context.ts';
+import { errorBody, recoverBody, webhookParams } from './schemas.ts';
+
+export function recoverRoute(app: FastifyInstance, surface: WebhookSurface) {
+  const { webhooks } = surface.services;
+  app.post(`${surface.base}/webhooks/:webhook_id/recover`, {
+    schema: {
+      tags: surface.tags, summary: 'Resend every failed delivery since a time',
+      params: webhookParams(surface.baseParams), body: recoverBody,
+      response: { 202: { type: 'object', properties: { recovered: { type: 'integer' } } }, '4xx': errorBody },
+    },
+  }, async (request, reply) => {
+    const { webhook_id } = request.params as { webhook_id: string };
+    const since = new Date((request.body as { since: string }).since);
+    if (Number.isNaN(since.getTime())) throw new AppError(400, 'invalid_request', 'body/since must be a date-time');
+    await webhooks.subscriptions.get(surface.organizationOf(request), webhook_id);
+    const recovered = await webhooks.deliveries.recover(webhook_id, since);
+    audited(surface, request, 'webhook.recovered', { webhook_id, since: since.toISOString(), recovered });
+    return reply.status(202).send({ recovered });
+  });
+}

@@ -1,0 +1,110 @@
+// Recording a batch of attempts in one transaction (see worker.ts): the log, the deliveries'
+// next state with their retry jobs, and the subscriptions' health. Statements take whole arrays
+// (unnest) so a batch costs a handful of round trips however large it is.
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { emit } from '../events/outbox.ts';
+import type { AttemptResult } from './sender.ts';
+import { DISABLE_AFTER_MS, nextDelay } from './schedule.ts';
+import type { LiveDelivery, WorkerDeps } from './worker.ts';
+
+export interface Outcome {
+  row: LiveDelivery;
+  manual: boolean;
+  attemptedAt: number;
+  result: AttemptResult | undefined; // undefined: not attempted (the subscription is disabled)
+}
+
+type Deps = Pick<WorkerDeps, 'db' | 'enqueue' | 'random' | 'now'>;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+async function logAttempts(trx: Kysely<Database>, outcomes: Outcome[]): Promise<void> {
+  const tried = outcomes.filter((o) => o.result);
+  if (tried.length === 0) return;
+  const col = <T>(f: (o: Outcome & { result: AttemptResult }) => T) => tried.map((o) => f(o as Outcome & { result: AttemptResult }));
+  await sql`insert into webhook_attempts (delivery_id, subscription_id, attempted_at, status_code, duration_ms, response_body, error, trigger)
+    select * from unnest(${col((o) => o.row.id)}::text[], ${col((o) => o.row.subscription_id)}::text[], ${col((o) => iso(o.attemptedAt))}::timestamptz[],
+      ${col((o) => o.result.statusCode)}::int[], ${col((o) => o.result.durationMs)}::int[], ${col((o) => o.result.responseBody)}::text[],
+      ${col((o) => o.result.error)}::text[], ${col((o) => (o.manual ? 'manual' : 'scheduled'))}::text[])`.execute(trx);
+}
+
+interface NextState {
+  status: 'pending' | 'delivered' | 'failed';
+  step: number;
+  nextAt: number | null;
+}
+
+function nextState(o: Outcome, random: () => number): NextState {
+  const { row, result } = o;
+  if (!result) return { status: 'failed', step: row.step, nextAt: null };
+  if (result.ok) return { status: 'delivered', step: row.step, nextAt: null };
+  if (result.statusCode === 410) return { status: 'failed', step: row.step, nextAt: null };
+  const delay = nextDelay(row.step + 1, random(), result.retryAfterMs);
+  if (delay === undefined) return { status: 'failed', step: row.step, nextAt: null };
+  return { status: 'pending', step: row.step + 1, nextAt: o.attemptedAt + delay };
+}
+
+async function updateDeliveries(trx: Kysely<Database>, deps: Deps, outcomes: Outcome[]): Promise<void> {
+  const states = outcomes.map((o) => nextState(o, deps.random));
+  const updated = await sql<{ id: string; status: string; generation: number; next_attempt_at: Date | null }>`
+    update webhook_deliveries d set
+      status = v.status, step = v.step,
+      generation = case when v.status = 'pending' then d.generation + 1 else d.generation end,
+      attempts = d.attempts + v.tried, next_attempt_at = v.next_at,
+      last_attempt_at = case when v.tried = 1 then v.at else d.last_attempt_at end,
+      last_status_code = case when v.tried = 1 then v.code else d.last_status_code end
+    from unnest(${outcomes.map((o) => o.row.id)}::text[], ${outcomes.map((o) => o.row.generation)}::int[],
+      ${states.map((s) => s.status)}::text[], ${states.map((s) => s.step)}::int[], ${outcomes.map((o) => (o.result ? 1 : 0))}::int[],
+      ${states.map((s) => (s.nextAt === null ? null : iso(s.nextAt)))}::timestamptz[], ${outcomes.map((o) => iso(o.attemptedAt))}::timestamptz[],
+      ${outcomes.map((o) => o.result?.statusCode ?? null)}::int[]) as v(id, generation, status, step, tried, next_at, at, code)
+    where d.id = v.id and d.generation = v.generation
+    returning d.id, d.status, d.generation, d.next_attempt_at`.execute(trx);
+  // Only rows still at the generation this batch worked on: a resend in between supersedes us.
+  const retries = updated.rows.filter((r) => r.status === 'pending' && r.next_attempt_at);
+  await deps.enqueue(trx, retries.map((r) => ({ job: { d: r.id, g: Number(r.generation) }, startAfter: new Date(r.next_attempt_at!) })));
+}
+
+async function disable(trx: Kysely<Database>, ids: string[], reason: string, now: number): Promise<void> {
+  if (ids.length === 0) return;
+  const disabled = await trx.updateTable('webhook_subscriptions').set({ status: 'disabled', disabled_reason: reason, updated_at: new Date(now) })
+    .where('id', 'in', ids).where('status', '=', 'enabled').returning(['id', 'organization_id']).execute();
+  for (const s of disabled) {
+    await emit(trx, { type: 'webhook.disabled', organizationId: s.organization_id, data: { organizationId: s.organization_id, webhookId: s.id, reason } });
+  }
+}
+
+async function updateHealth(trx: Kysely<Database>, deps: Deps, outcomes: Outcome[]): Promise<void> {
+  const now = deps.now();
+  const succeeded = new Set(outcomes.filter((o) => o.result?.ok).map((o) => o.row.subscription_id));
+  const failed = new Map<string, number>(); // subscription -> earliest failure in this batch
+  const gone = new Set<string>();
+  for (const o of outcomes) {
+    if (!o.result || o.result.ok || succeeded.has(o.row.subscription_id)) continue;
+    failed.set(o.row.subscription_id, Math.min(failed.get(o.row.subscription_id) ?? Infinity, o.attemptedAt));
+    if (o.result.statusCode === 410) gone.add(o.row.subscription_id);
+  }
+  if (succeeded.size > 0) {
+    await trx.updateTable('webhook_subscriptions').set({ failing_since: null })
+      .where('id', 'in', [...succeeded]).where('failing_since', 'is not', null).execute();
+  }
+  if (failed.size === 0) return;
+  const ids = [...failed.keys()];
+  const rows = await sql<{ id: string; failing_since: Date }>`
+    update webhook_subscriptions s set failing_since = coalesce(s.failing_since, v.at)
+    from unnest(${ids}::text[], ${ids.map((id) => iso(failed.get(id)!))}::timestamptz[]) as v(id, at)
+    where s.id = v.id and s.status = 'enabled'
+    returning s.id, s.failing_since`.execute(trx);
+  // RFC 9110 §15.5.11: 410 Gone is permanent; the receiver asked not to be called again.
+  await disable(trx, [...gone], 'the endpoint answered 410 Gone', now);
+  const stale = rows.rows.filter((r) => !gone.has(r.id) && now - new Date(r.failing_since).getTime() >= DISABLE_AFTER_MS).map((r) => r.id);
+  await disable(trx, stale, 'every delivery failed for 5 days', now);
+}
+
+export async function recordOutcomes(deps: Deps, outcomes: Outcome[]): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    await logAttempts(trx, outcomes);
+    await updateDeliveries(trx, deps, outcomes);
+    await updateHealth(trx, deps, outcomes);
+  });
+}

@@ -1,0 +1,127 @@
+// The webhook service: subscriptions and the delivery log for the HTTP surfaces, and the engine
+// behind them (outbox dispatcher, pg-boss workers, retention job). Built once by the composition
+// root; stop() before the database closes.
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { systemClock, type Clock, type PgBoss } from 'pg-boss';
+import type { Config } from '../config.ts';
+import type { Sealer } from '../crypto.ts';
+import type { Storage } from '../db/index.ts';
+import type { Database } from '../db/schema.ts';
+import type { AddressPolicy } from '../net/address-policy.ts';
+import type { Outbound } from '../net/outbound.ts';
+import { Deliveries } from './deliveries.ts';
+import { Dispatcher } from './dispatcher.ts';
+import { DELIVERY_QUEUE, RETENTION_QUEUE, enqueue, openQueue, type DeliveryJob, type QueuedDelivery } from './queue.ts';
+import { purge } from './retention.ts';
+import { createSender } from './sender.ts';
+import { Subscriptions } from './subscriptions.ts';
+import { deliveryHandler } from './worker.ts';
+
+export interface WebhooksOptions {
+  storage: Storage;
+  config: Readonly<Config>;
+  sealer: Sealer;
+  outbound: Outbound;
+  policy: AddressPolicy;
+  log: Logger;
+  /** Time for the whole engine and its queue (tests pass pg-boss's TestClock). */
+  clock?: Clock;
+  /** Jitter source, [0, 1). */
+  random?: () => number;
+}
+
+/** Dispatch passes also run on this period, in case an 'outbox' signal was missed. */
+const SWEEP_MS = 5000;
+
+export class Webhooks {
+  readonly subscriptions: Subscriptions;
+  readonly deliveries: Deliveries;
+  #boss: PgBoss;
+  #dispatcher: Dispatcher;
+  #clock: Clock;
+  #db: Kysely<Database>;
+  #retentionDays: number;
+  #sweep: unknown;
+
+  private constructor(boss: PgBoss, options: WebhooksOptions) {
+    const { storage, config, sealer, log } = options;
+    const clock = options.clock ?? systemClock;
+    const now = () => clock.now();
+    const queue = (trx: Kysely<Database>, d: readonly QueuedDelivery[]) => enqueue(boss, trx, d);
+    this.#boss = boss;
+    this.#clock = clock;
+    this.#db = storage.db;
+    this.#retentionDays = config.webhooks.retentionDays;
+    this.subscriptions = new Subscriptions(storage.db, sealer, { policy: options.policy, maxPerOrganization: config.webhooks.maxSubscriptions, now });
+    this.deliveries = new Deliveries({ db: storage.db, enqueue: queue, now });
+    this.#dispatcher = new Dispatcher({ db: storage.db, enqueue: queue, now, onError: (err) => log.error({ err }, 'webhook dispatch failed') });
+  }
+
+  static async start(options: WebhooksOptions): Promise<Webhooks> {
+    const { storage, config, log } = options;
+    const clock = options.clock ?? systemClock;
+    const timeoutMs = config.webhooks.timeoutMs;
+    const boss = await openQueue({
+      storage, databaseUrl: config.databaseUrl, clock: options.clock,
+      expireInSeconds: Math.ceil(timeoutMs / 1000) + 15,
+      onError: (err) => log.error({ err }, 'webhook queue error'),
+    });
+    const webhooks = new Webhooks(boss, options);
+    try {
+      await webhooks.#run(options, clock);
+    } catch (error) {
+      await boss.stop({ graceful: false }).catch(() => {});
+      throw error;
+    }
+    return webhooks;
+  }
+
+  async #run(options: WebhooksOptions, clock: Clock): Promise<void> {
+    const { storage, config, sealer, outbound } = options;
+    const now = () => clock.now();
+    const embedded = storage.kind === 'pglite';
+    const handler = deliveryHandler({
+      db: storage.db, sealer, now, random: options.random ?? Math.random,
+      attempt: createSender(outbound, { timeoutMs: config.webhooks.timeoutMs, now }),
+      enqueue: (trx, d) => enqueue(this.#boss, trx, d),
+    });
+    await this.#boss.work<DeliveryJob>(DELIVERY_QUEUE, {
+      // A batch waits for its slowest receiver, so several batches run side by side.
+      batchSize: embedded ? 25 : 50,
+      localConcurrency: embedded ? 4 : 8,
+      burstWhenBatchFull: true,
+      // NOTIFY wakes a worker for new jobs; a retry that comes due is found by this poll.
+      pollingIntervalSeconds: 2,
+      notifyPollingIntervalSeconds: 2,
+    }, handler);
+    await this.#boss.work(RETENTION_QUEUE, async () => {
+      const purged = await this.purgeNow();
+      options.log.info({ purged }, 'webhook retention: old attempts and payloads purged');
+    });
+    await this.#boss.schedule(RETENTION_QUEUE, '17 3 * * *'); // daily, 03:17 UTC
+    storage.onSignal((s) => {
+      if (s.topic === 'outbox') this.#dispatcher.kick();
+    });
+    this.#sweep = clock.setInterval(() => this.#dispatcher.kick(), SWEEP_MS);
+    (this.#sweep as { unref?: () => void }).unref?.();
+    this.#dispatcher.kick();
+  }
+
+  /** Run a dispatch pass now and wait for it (tests, benchmarks). */
+  async dispatchNow(): Promise<void> {
+    this.#dispatcher.kick();
+    await this.#dispatcher.idle();
+  }
+
+  /** Run the retention purge now (what the scheduled job does). */
+  purgeNow() {
+    return purge(this.#db, this.#retentionDays, this.#clock.now());
+  }
+
+  async stop(): Promise<void> {
+    this.#clock.clearInterval(this.#sweep);
+    await this.#dispatcher.stop();
+    await this.#boss.stop({ graceful: true, timeout: 20_000 });
+  }
+}
