@@ -39,7 +39,7 @@ before(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-cli-'));
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_PUBLIC_URL: url, LOG_LEVEL: 'warn' };
+  const env: Record<string, string | undefined> = { ...process.env, PORT: String(port), HOST: '127.0.0.1', GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_PUBLIC_URL: url, LOG_LEVEL: 'warn' };
   delete env.GATEHOUSE_ADMIN_TOKEN;
   delete env.DATABASE_URL;
   delete env.GATEHOUSE_ENCRYPTION_KEY;
@@ -76,7 +76,7 @@ test('client commands, human and --json, and a token from what they print', asyn
     body: 'grant_type=client_credentials&scope=read',
   });
   assert.equal(res.status, 200);
-  assert.equal((await res.json()).scope, 'read');
+  assert.equal(((await res.json()) as { scope: string }).scope, 'read');
 
   const list = await cli(['client', 'list']);
   assert.match(list.stdout, /CLIENT_ID\s+NAME/);
@@ -113,7 +113,7 @@ test('keys list and rotate', async () => {
   const human = await cli(['keys', 'rotate']);
   assert.equal(human.code, 0);
   assert.match(human.stdout, /previous/);
-  const jwks = await (await fetch(`${url}/oauth/jwks`)).json();
+  const jwks = (await (await fetch(`${url}/oauth/jwks`)).json()) as { keys: unknown[] };
   assert.equal(jwks.keys.length, 3);
 });
 
