@@ -52,7 +52,8 @@ export class Subscriptions {
     const url = await checkUrl(input.url, this.#options.policy);
     const header = checkAuthHeader(input.authHeader, input.authHeaderValue);
     const secret = generateSecret();
-    const now = new Date(this.#options.now());
+    // Record time, like every other record (the dispatcher compares it with events' times).
+    const now = new Date();
     const subscription = await this.#db.transaction().execute(async (trx) => {
       // Lock the organization so concurrent creations count one after another against the cap.
       const org = await trx.selectFrom('organizations').select('id').where('id', '=', organizationId).forUpdate().executeTakeFirst();
