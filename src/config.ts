@@ -26,6 +26,10 @@ export interface Config {
   oemRateLimit: { perIp: number; windowMs: number }; // OEM API and login links
   vendorApiRateLimit: { perIntegration: number; windowMs: number };
   keyOverlap: number; // seconds a rotated Vendor API or partner key keeps working by default
+  refreshTokenTtl: number; // seconds a refresh token stays usable (each rotation starts afresh)
+  refreshReuseGrace: number; // seconds a rotated refresh token may be presented again (0: never)
+  passwordLinkTtl: number; // seconds a one-time set-your-password link stays valid
+  supportEmail: string; // shown to partner platforms (seed 003 App Info)
   webhooks: {
     timeoutMs: number; // total time one delivery attempt may take
     maxSubscriptions: number; // per organization
@@ -100,6 +104,13 @@ function encryptionKey(env: Env): Buffer | undefined {
   return key;
 }
 
+function supportEmail(env: Env, publicUrl: string): string {
+  const raw = env.GATEHOUSE_SUPPORT_EMAIL?.trim();
+  if (!raw) return `support@${new URL(publicUrl).hostname}`;
+  if (!/^[^\s@]+@[^\s@]+$/.test(raw)) throw new ConfigError('GATEHOUSE_SUPPORT_EMAIL', `must be an email address, got "${raw}"`);
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const port = int(env, 'PORT', 3000, 0, 65535);
   const publicUrl = url(env, 'GATEHOUSE_PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`;
@@ -144,6 +155,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       windowMs: int(env, 'GATEHOUSE_VENDOR_API_RATE_LIMIT_WINDOW_MS', 1000, 100, 3_600_000),
     },
     keyOverlap: int(env, 'GATEHOUSE_KEY_ROTATION_OVERLAP', 86400, 0, 90 * 86400),
+    refreshTokenTtl: int(env, 'GATEHOUSE_REFRESH_TOKEN_TTL', 30 * 86400, 60, 365 * 86400),
+    refreshReuseGrace: int(env, 'GATEHOUSE_REFRESH_REUSE_GRACE', 0, 0, 300),
+    passwordLinkTtl: int(env, 'GATEHOUSE_PASSWORD_LINK_TTL', 86400, 60, 30 * 86400),
+    supportEmail: supportEmail(env, publicUrl),
     webhooks: {
       timeoutMs: int(env, 'GATEHOUSE_WEBHOOK_TIMEOUT_MS', 15_000, 1000, 60_000),
       maxSubscriptions: int(env, 'GATEHOUSE_WEBHOOK_MAX_SUBSCRIPTIONS', 20, 1, 10_000),

@@ -5,12 +5,14 @@ import { Migrator, type Migration } from 'kysely/migration';
 import * as foundation from './migrations/001_foundation.ts';
 import * as oem from './migrations/002_oem.ts';
 import * as events from './migrations/003_events.ts';
+import * as interactive from './migrations/004_interactive.ts';
 import * as webhooks from './migrations/006_webhooks.ts';
 
 const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
   '002_oem': oem,
   '003_events': events,
+  '004_interactive': interactive,
   '006_webhooks': webhooks,
 };
 

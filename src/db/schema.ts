@@ -2,6 +2,7 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { OemTables } from './schema-oem.ts';
 import type { WebhookTables } from './schema-webhooks.ts';
+import type { AccessTokenBinding, InteractiveTables } from './schema-interactive.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -36,7 +37,7 @@ export interface SigningKeysTable {
   expires_at: NullableTimestamp; // set when it becomes "previous": dropped from the JWKS after this
 }
 
-export interface AccessTokensTable {
+export interface AccessTokensTable extends AccessTokenBinding {
   token_hash: string; // SHA-256 of an opaque token
   jti: string;
   client_id: string;
@@ -78,7 +79,7 @@ export interface OutboxEventsTable {
   dispatched_at: NullableTimestamp;
 }
 
-export interface Database extends OemTables, WebhookTables {
+export interface Database extends OemTables, WebhookTables, InteractiveTables {
   clients: ClientsTable;
   signing_keys: SigningKeysTable;
   access_tokens: AccessTokensTable;

@@ -17,6 +17,14 @@ export interface IssueRequest {
   scope: string;
   ttl: number; // seconds; 0 = never expires (opaque only)
   extraClaims?: Record<string, unknown>;
+  /** The user the token acts for: an opaque token dies when the user's credential version moves on. */
+  user?: { id: string; organizationId: string; credentialVersion: number };
+  /** The grant it was issued under (revoking the grant revokes the token). */
+  grantId?: string;
+  /** Overrides the client's token format (implicit-grant tokens are always opaque). */
+  format?: 'jwt' | 'opaque';
+  /** The transaction to store an opaque token in. */
+  db?: Kysely<Database>;
 }
 
 export interface Issued {
@@ -77,7 +85,7 @@ export class Tokens {
   issue(req: IssueRequest): Promise<Issued> | Issued {
     const now = Math.floor(Date.now() / 1000);
     const jti = randomUUID();
-    if (req.client.token_format === 'opaque') return this.#issueOpaque(req, jti, now);
+    if ((req.format ?? req.client.token_format) === 'opaque') return this.#issueOpaque(req, jti, now);
     const claims: Record<string, unknown> = {
       iss: this.#issuer,
       sub: req.subject,
@@ -94,13 +102,17 @@ export class Tokens {
 
   async #issueOpaque(req: IssueRequest, jti: string, now: number): Promise<Issued> {
     const token = OPAQUE_PREFIX + randomToken(32);
-    await this.#db.insertInto('access_tokens').values({
+    await (req.db ?? this.#db).insertInto('access_tokens').values({
       token_hash: sha256(token),
       jti,
       client_id: req.client.id,
       subject: req.subject,
       scope: req.scope,
       expires_at: req.ttl > 0 ? new Date((now + req.ttl) * 1000) : null,
+      user_id: req.user?.id ?? null,
+      organization_id: req.user?.organizationId ?? null,
+      credential_version: req.user?.credentialVersion ?? null,
+      grant_id: req.grantId ?? null,
     }).execute();
     return { token, jti, expiresIn: req.ttl > 0 ? req.ttl : undefined };
   }
@@ -121,8 +133,14 @@ export class Tokens {
   }
 
   async #inspectOpaque(token: string): Promise<ActiveToken | undefined> {
-    const row = await this.#db.selectFrom('access_tokens').selectAll().where('token_hash', '=', sha256(token)).executeTakeFirst();
+    const row = await this.#db.selectFrom('access_tokens')
+      .leftJoin('users', 'users.id', 'access_tokens.user_id')
+      .selectAll('access_tokens').select('users.credential_version as user_version')
+      .where('access_tokens.token_hash', '=', sha256(token)).executeTakeFirst();
     if (!row || row.revoked_at || (row.expires_at && row.expires_at <= new Date())) return undefined;
+    // Seed 002: a user's token dies when they change their password (or are removed). The
+    // version is read on every use, so this holds on every instance at once.
+    if (row.user_id !== null && row.user_version !== row.credential_version) return undefined;
     return {
       active: true,
       token_type: 'Bearer',
@@ -134,7 +152,24 @@ export class Tokens {
       iat: Math.floor(row.created_at.getTime() / 1000),
       ...(row.expires_at ? { exp: Math.floor(row.expires_at.getTime() / 1000) } : {}),
       jti: row.jti,
+      ...(row.organization_id ? { organization_id: row.organization_id } : {}),
     };
+  }
+
+  /**
+   * Put JWT ids on the deny-list inside `trx` (revoking a grant); every instance hears the
+   * signals on commit. Call `denied` after the commit for this instance's own copy.
+   */
+  async denyJtis(trx: Kysely<Database>, entries: { jti: string; exp: number }[]): Promise<void> {
+    if (entries.length === 0) return;
+    await trx.insertInto('revoked_jtis')
+      .values(entries.map((e) => ({ jti: e.jti, expires_at: new Date(e.exp * 1000) })))
+      .onConflict((oc) => oc.column('jti').doNothing()).execute();
+    for (const e of entries) await signal(trx, 'revoked', `${e.jti} ${e.exp}`);
+  }
+
+  denied(entries: { jti: string; exp: number }[]): void {
+    for (const e of entries) this.#revoked.set(e.jti, e.exp);
   }
 
   /**

@@ -1,0 +1,93 @@
+// Row types for the interactive OAuth tables (migration 004_interactive).
+import type { ColumnType } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export type GrantKind = 'authorization_code' | 'implicit';
+
+export interface GrantsTable {
+  id: string;
+  client_id: string;
+  user_id: string;
+  organization_id: string;
+  kind: GrantKind;
+  scope: string;
+  credential_version: number;
+  created_at: Timestamp;
+  revoked_at: NullableTimestamp;
+  revoked_reason: string | null;
+}
+
+export interface AuthorizationCodesTable {
+  code_hash: string;
+  grant_id: string;
+  client_id: string;
+  user_id: string;
+  organization_id: string;
+  redirect_uri: string;
+  redirect_uri_sent: boolean;
+  scope: string;
+  code_challenge: string | null; // S256 only
+  credential_version: number;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface RefreshTokensTable {
+  token_hash: string;
+  grant_id: string;
+  client_id: string;
+  scope: string;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface GrantJtisTable {
+  jti: string;
+  grant_id: string;
+  expires_at: Timestamp;
+}
+
+export interface ConsentsTable {
+  user_id: string;
+  client_id: string;
+  scope: string;
+  created_at: Timestamp;
+}
+
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  last_failure_at: Timestamp;
+  blocked_until: NullableTimestamp;
+}
+
+export interface PasswordLinksTable {
+  token_hash: string;
+  user_id: string;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+/** Columns migration 004 adds to access_tokens. */
+export interface AccessTokenBinding {
+  user_id: string | null;
+  organization_id: string | null;
+  credential_version: number | null;
+  grant_id: string | null;
+}
+
+export interface InteractiveTables {
+  grants: GrantsTable;
+  authorization_codes: AuthorizationCodesTable;
+  refresh_tokens: RefreshTokensTable;
+  grant_jtis: GrantJtisTable;
+  consents: ConsentsTable;
+  login_throttle: LoginThrottleTable;
+  password_links: PasswordLinksTable;
+}
