@@ -7,6 +7,7 @@ import { adminKeyRoutes } from './keys.ts';
 import { adminIntegrationRoutes } from './integrations.ts';
 import { adminOrganizationRoutes } from './organizations.ts';
 import { adminVendorRoutes } from './vendors.ts';
+import { adminWebhookRoutes } from './webhooks.ts';
 
 export function adminApi(services: Services) {
   return async (app: FastifyInstance) => {
@@ -21,5 +22,6 @@ export function adminApi(services: Services) {
     adminVendorRoutes(app, services);
     adminOrganizationRoutes(app, services);
     adminIntegrationRoutes(app, services);
+    adminWebhookRoutes(app, services);
   };
 }
