@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { emit } from '../src/events/outbox.ts';
 import { admin, createClient, startGatehouse, type TestGatehouse } from './helpers.ts';
-import { accessToken, createOrganization } from './oem-helpers.ts';
+import { accessToken, createOrganization, credentials } from './oem-helpers.ts';
 import { LOOPBACK, eventually, mspSetup, startReceiver, subscribe, type Receiver } from './webhook-helpers.ts';
 
 let g: TestGatehouse;
@@ -23,7 +23,7 @@ after(async () => {
   await receiver.close();
 });
 
-const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers = setup.auth) =>
+const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = setup.auth) =>
   g.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
 
 async function clear() {
@@ -31,7 +31,7 @@ async function clear() {
 }
 
 test('401 without a valid token (with a Bearer challenge), 403 without scope webhooks:manage or an organization', async () => {
-  const none = await call('GET', base, undefined, {} as typeof setup.auth);
+  const none = await call('GET', base, undefined, {});
   assert.equal(none.statusCode, 401);
   assert.match(String(none.headers['www-authenticate']), /^Bearer realm=/);
   assert.equal(none.json().error.code, 'unauthorized');
@@ -253,4 +253,42 @@ test('retention: attempts and payloads older than the configured days are purged
   assert.equal(purged.attempts, 1);
   assert.equal(purged.deliveries, 1);
   assert.equal(await count('webhook_deliveries'), 0);
+});
+
+test('organization admins manage webhooks on the dashboard: create (secret shown once), disable, delete; CSRF enforced', async () => {
+  const link = await g.app.inject({
+    method: 'POST', url: '/api/oem-api/organization/session',
+    payload: { ...credentials(setup.vendor), organizationOemToken: setup.organizationOemToken },
+  });
+  const opened = await g.app.inject({ url: new URL(link.json().redirectUrl).pathname });
+  assert.equal(opened.statusCode, 303);
+  const cookie = String(opened.headers['set-cookie']).split(';')[0];
+  const dashboard = await g.app.inject({ url: '/dashboard', headers: { cookie } });
+  assert.match(dashboard.body, /href="\/dashboard\/webhooks"/);
+  const listing = await g.app.inject({ url: '/dashboard/webhooks', headers: { cookie } });
+  assert.equal(listing.statusCode, 200);
+  const csrf = /name="csrf" value="([^"]+)"/.exec(listing.body)![1];
+  const form = (fields: Record<string, string | string[]>) => new URLSearchParams(Object.entries(fields).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => [k, x]))).toString();
+  const post = (url: string, fields: Record<string, string | string[]>) => g.app.inject({
+    method: 'POST', url, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: form(fields),
+  });
+
+  const forged = await post('/dashboard/webhooks', { csrf: 'x'.repeat(43), webhook_url: 'https://hooks.example.com/d', event_types: 'user.added' });
+  assert.equal(forged.statusCode, 403);
+  const created = await post('/dashboard/webhooks', { csrf, webhook_url: 'https://hooks.example.com/d', event_types: ['user.added', 'session.created'] });
+  assert.equal(created.statusCode, 200, created.body);
+  assert.match(created.body, /whsec_[A-Za-z0-9+/=]+/);
+  const mine = (await call('GET', base)).json().webhooks.find((w: { webhook_url: string }) => w.webhook_url === 'https://hooks.example.com/d');
+  assert.deepEqual(mine.eventTypes, ['user.added', 'session.created']);
+  const detail = await g.app.inject({ url: `/dashboard/webhooks/${mine.webhook_id}`, headers: { cookie } });
+  assert.match(detail.body, /No deliveries yet/);
+  const disabled = await post(`/dashboard/webhooks/${mine.webhook_id}`, { csrf, action: 'disable' });
+  assert.equal(disabled.statusCode, 303);
+  assert.equal((await call('GET', `${base}/${mine.webhook_id}`)).json().status, 'disabled');
+  const bad = await post('/dashboard/webhooks', { csrf, webhook_url: 'https://10.0.0.1/', event_types: 'user.added' });
+  assert.equal(bad.statusCode, 400);
+  assert.match(bad.body, /webhook_url is refused/);
+  assert.equal((await post(`/dashboard/webhooks/${mine.webhook_id}`, { csrf, action: 'delete' })).statusCode, 303);
+  assert.equal((await call('GET', `${base}/${mine.webhook_id}`)).statusCode, 404);
+  assert.equal((await g.app.inject({ url: '/dashboard/webhooks' })).statusCode, 401);
 });

@@ -27,6 +27,7 @@ export function dashboardRoute(app: FastifyInstance, { browserSessions, organiza
     return page(organization.name, html`
 <h1>${organization.name}</h1>
 <p class="muted">Signed in as ${me?.email ?? ''}</p>
+${me && me.role !== 'member' ? html`<p><a href="${DASHBOARD_PATH}/webhooks">Webhooks</a></p>` : ''}
 <h2>Users</h2>
 <table><thead><tr><th>Name</th><th>Email</th><th>Role</th></tr></thead><tbody>
 ${users.map((u) => html`<tr><td>${name(u)}</td><td>${u.email}</td><td>${u.role}</td></tr>`)}

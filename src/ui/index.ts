@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
 import { dashboardRoute } from './dashboard.ts';
 import { loginLinkRoute } from './login-link.ts';
+import { webhookPages } from './webhooks.ts';
 
 export function uiPages(services: Services) {
   return async (app: FastifyInstance) => {
@@ -11,5 +12,6 @@ export function uiPages(services: Services) {
     app.addHook('onRequest', app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: 'pages-ip' }));
     loginLinkRoute(app, services);
     dashboardRoute(app, services);
+    webhookPages(app, services);
   };
 }
