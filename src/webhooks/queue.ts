@@ -45,10 +45,10 @@ export async function openQueue(options: QueueOptions): Promise<PgBoss> {
     expireInSeconds: options.expireInSeconds,
     // Retries here only cover a worker that died or lost its database mid-job; delivery retries
     // follow the webhook schedule and are queued as new jobs.
-    retryLimit: 20,
-    retryDelay: 5,
+    retryLimit: 50,
+    retryDelay: 2,
     retryBackoff: true,
-    retryDelayMax: 600,
+    retryDelayMax: 300,
     retentionSeconds: 14 * 86400, // longer than the whole retry schedule
     deleteAfterSeconds: 3600, // the delivery log is kept in our own tables
   };

@@ -64,7 +64,8 @@ export class Webhooks {
     const timeoutMs = config.webhooks.timeoutMs;
     const boss = await openQueue({
       storage, databaseUrl: config.databaseUrl, clock: options.clock,
-      expireInSeconds: Math.ceil(timeoutMs / 1000) + 15,
+      // Room for a whole attempt and its recording; a job active longer belonged to a dead worker.
+      expireInSeconds: Math.ceil(timeoutMs / 1000) * 2 + 5,
       onError: (err) => log.error({ err }, 'webhook queue error'),
     });
     const webhooks = new Webhooks(boss, options);
