@@ -268,7 +268,7 @@ test('organization admins manage webhooks on the dashboard: create (secret shown
   const listing = await g.app.inject({ url: '/dashboard/webhooks', headers: { cookie } });
   assert.equal(listing.statusCode, 200);
   const csrf = /name="csrf" value="([^"]+)"/.exec(listing.body)![1];
-  const form = (fields: Record<string, string | string[]>) => new URLSearchParams(Object.entries(fields).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => [k, x]))).toString();
+  const form = (fields: Record<string, string | string[]>) => new URLSearchParams(Object.entries(fields).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, x]))).toString();
   const post = (url: string, fields: Record<string, string | string[]>) => g.app.inject({
     method: 'POST', url, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: form(fields),
   });
