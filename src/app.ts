@@ -45,6 +45,14 @@ import { addressPolicy } from './net/address-policy.ts';
 import { createOutbound } from './net/outbound.ts';
 import { Webhooks } from './webhooks/webhooks.ts';
 import { mspApi } from './msp/index.ts';
+import { Accounts } from './accounts/accounts.ts';
+import { LoginThrottle } from './accounts/throttle.ts';
+import { PasswordLinks } from './accounts/password-links.ts';
+import { Authorizations } from './oauth/authorizations.ts';
+import { AuthorizationCodes } from './oauth/codes.ts';
+import { RefreshTokens } from './oauth/refresh-tokens.ts';
+import { authorizeRoutes } from './oauth/authorize/endpoint.ts';
+import { partnerRoutes } from './partner/app-info.ts';
 
 export interface BuildOptions {
   logger?: Logger;
@@ -104,15 +112,24 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     const usage = new Usage(storage.db, audit, { onError: (err) => log.warn({ err }, 'could not record Vendor API key use') });
     const policy = addressPolicy(config.allowPrivateNetworks);
     webhooks = await Webhooks.start({ storage, config, sealer, outbound: createOutbound(policy), policy, log, clock: options.webhookClock });
+    const browserSessions = new BrowserSessions(storage.db, { ttlSeconds: config.sessionTtl, secure: config.publicUrl.startsWith('https:') });
+    const authorizations = new Authorizations(storage.db, tokens);
+    const loginThrottle = new LoginThrottle(storage.db);
     const services: Services = {
       config, log, storage, sealer, audit, keystore, tokens, adminAuth, clients, loginLinks, usage,
       metrics: createMetrics(),
       vendors: new Vendors(storage, clients),
       organizations: new Organizations(storage),
       integrations: new Integrations(storage, sealer),
-      browserSessions: new BrowserSessions(storage.db, { ttlSeconds: config.sessionTtl, secure: config.publicUrl.startsWith('https:') }),
+      browserSessions,
       mspcAuth: new MspcAuth(storage),
       webhooks,
+      authorizations,
+      loginThrottle,
+      accounts: new Accounts({ db: storage.db, throttle: loginThrottle, sessions: browserSessions, authorizations }),
+      passwordLinks: new PasswordLinks(storage.db, { publicUrl: config.publicUrl, ttlSeconds: config.passwordLinkTtl }),
+      codes: new AuthorizationCodes(storage.db),
+      refreshTokens: new RefreshTokens(storage.db, { ttlSeconds: config.refreshTokenTtl }),
     };
     const app = await createHttp(services);
     // Signals can be missed (a dropped LISTEN connection): re-read now and then regardless.
@@ -121,6 +138,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       setInterval(() => tokens.refreshRevocations().catch((err) => log.warn({ err }, 'revocation refresh failed')), 300_000),
       setInterval(() => loginLinks.purge().catch((err) => log.warn({ err }, 'login link purge failed')), 3_600_000),
       setInterval(() => services.browserSessions.purge().catch((err) => log.warn({ err }, 'session purge failed')), 3_600_000),
+      setInterval(() => purgeInteractive(services).catch((err) => log.warn({ err }, 'interactive OAuth purge failed')), 3_600_000),
     ];
     for (const t of timers) t.unref();
     app.addHook('onClose', async () => {
@@ -136,6 +154,14 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     await storage.close().catch(() => {});
     throw error;
   }
+}
+
+/** Codes, refresh tokens, password links and throttle entries that can no longer matter. */
+async function purgeInteractive(services: Services): Promise<void> {
+  await services.codes.purge();
+  await services.refreshTokens.purge();
+  await services.passwordLinks.purge();
+  await services.loginThrottle.purge();
 }
 
 async function createHttp(services: Services): Promise<FastifyInstance> {
@@ -169,10 +195,12 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
   tokenRoute(app, services);
   introspectRoute(app, services);
   revokeRoute(app, services);
+  await app.register(authorizeRoutes(services));
   await app.register(adminApi(services), { prefix: '/admin/api/v1' });
   await app.register(oemApi(services), { prefix: '/api/oem-api' });
   await app.register(vendorApi(services), { prefix: '/api/vendor-api' });
   await app.register(mspApi(services), { prefix: '/api/msp/v1' });
+  await app.register(partnerRoutes(services), { prefix: '/api/partner' });
   await app.register(uiPages(services));
   return app;
 }

@@ -17,6 +17,12 @@ import type { BrowserSessions } from './accounts/sessions.ts';
 import type { MspcAuth } from './vendor-api/mspc-auth.ts';
 import type { Usage } from './vendor-api/usage.ts';
 import type { Webhooks } from './webhooks/webhooks.ts';
+import type { Accounts } from './accounts/accounts.ts';
+import type { LoginThrottle } from './accounts/throttle.ts';
+import type { PasswordLinks } from './accounts/password-links.ts';
+import type { Authorizations } from './oauth/authorizations.ts';
+import type { AuthorizationCodes } from './oauth/codes.ts';
+import type { RefreshTokens } from './oauth/refresh-tokens.ts';
 
 export interface Services {
   config: Readonly<Config>;
@@ -37,4 +43,10 @@ export interface Services {
   mspcAuth: MspcAuth;
   usage: Usage;
   webhooks: Webhooks;
+  accounts: Accounts;
+  loginThrottle: LoginThrottle;
+  passwordLinks: PasswordLinks;
+  authorizations: Authorizations;
+  codes: AuthorizationCodes;
+  refreshTokens: RefreshTokens;
 }

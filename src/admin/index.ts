@@ -8,6 +8,7 @@ import { adminIntegrationRoutes } from './integrations.ts';
 import { adminOrganizationRoutes } from './organizations.ts';
 import { adminVendorRoutes } from './vendors.ts';
 import { adminWebhookRoutes } from './webhooks.ts';
+import { adminUserRoutes } from './users.ts';
 
 export function adminApi(services: Services) {
   return async (app: FastifyInstance) => {
@@ -23,5 +24,6 @@ export function adminApi(services: Services) {
     adminOrganizationRoutes(app, services);
     adminIntegrationRoutes(app, services);
     adminWebhookRoutes(app, services);
+    adminUserRoutes(app, services);
   };
 }

@@ -9,19 +9,22 @@ export async function metadata(services: Services) {
   const issuer = services.config.publicUrl;
   return {
     issuer,
+    authorization_endpoint: `${issuer}/oauth/authorize`,
     token_endpoint: `${issuer}/oauth/token`,
     jwks_uri: `${issuer}/oauth/jwks`,
     introspection_endpoint: `${issuer}/oauth/introspect`,
     revocation_endpoint: `${issuer}/oauth/revoke`,
-    grant_types_supported: [...grants.keys()],
-    response_types_supported: [] as string[],
+    grant_types_supported: [...grants.keys(), 'implicit'],
+    // Implicit (token) only for clients that enable it (seed 002).
+    response_types_supported: ['code', 'token'],
+    response_modes_supported: ['query', 'fragment'],
     token_endpoint_auth_methods_supported: AUTH_METHODS,
     introspection_endpoint_auth_methods_supported: AUTH_METHODS,
     revocation_endpoint_auth_methods_supported: AUTH_METHODS,
     scopes_supported: await services.clients.allScopes(),
     // Not an RFC 8414 field; tells resource servers which algorithms the JWKS may carry.
     access_token_signing_alg_values_supported: ['ES256', 'EdDSA', 'RS256'],
-    code_challenge_methods_supported: [] as string[],
+    code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
     service_documentation: `${issuer}/docs`,
   };

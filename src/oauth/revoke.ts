@@ -4,6 +4,7 @@ import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { authenticateClient, param, type Params } from './client-auth.ts';
 import { oauthBody, oauthErrorResponse, rateLimits } from './http.ts';
+import { REFRESH_PREFIX } from './refresh-tokens.ts';
 
 export function revokeRoute(app: FastifyInstance, services: Services) {
   const limits = rateLimits(app, services, 'revoke');
@@ -26,6 +27,15 @@ export function revokeRoute(app: FastifyInstance, services: Services) {
     if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token') {
       // RFC 7009 §2.2.1: an unknown hint value.
       throw new AppError(400, 'unsupported_token_type', `token_type_hint "${hint}" is not supported`);
+    }
+    if (token.startsWith(REFRESH_PREFIX)) {
+      // RFC 7009 §2.1: revoking a refresh token also invalidates the access tokens of its grant.
+      const refresh = await services.refreshTokens.find(token);
+      if (!refresh || refresh.revoked_at) return {};
+      if (refresh.client_id !== client.id) throw new AppError(400, 'unauthorized_client', 'the token was not issued to this client');
+      await services.authorizations.revoke(refresh.grant_id, 'client_revoked');
+      services.audit.record({ action: 'token.revoked', outcome: 'success', actor: client.id, clientId: client.id, ip: request.ip, details: { grant_id: refresh.grant_id, token_type: 'refresh_token' } });
+      return {};
     }
     const active = await services.tokens.inspect(token);
     // RFC 7009 §2.2: an invalid, expired or already revoked token is answered 200 all the same.

@@ -11,3 +11,13 @@ export function grantedScope(requested: string | undefined, allowed: readonly st
   if (beyond.length > 0) throw new AppError(400, 'invalid_scope', `scope not allowed for this client: ${beyond.join(' ')}`);
   return wanted.join(' ');
 }
+
+/** RFC 6749 §6: on refresh, a requested scope must not exceed what the grant holds. */
+export function scopeWithin(requested: string, granted: string): string {
+  const allowed = granted.split(' ').filter(Boolean);
+  const wanted = [...new Set(requested.split(' ').filter(Boolean))];
+  const beyond = wanted.filter((s) => !allowed.includes(s));
+  if (beyond.length > 0) throw new AppError(400, 'invalid_scope', `scope beyond what was granted: ${beyond.join(' ')}`);
+  if (wanted.length === 0) throw new AppError(400, 'invalid_scope', 'scope must not be empty');
+  return wanted.join(' ');
+}

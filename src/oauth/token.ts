@@ -5,11 +5,17 @@ import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { authenticateClient, param, type Params } from './client-auth.ts';
 import { clientCredentials } from './grants/client-credentials.ts';
+import { authorizationCode } from './grants/authorization-code.ts';
+import { refreshToken } from './grants/refresh-token.ts';
 import type { GrantHandler } from './grants/types.ts';
 import { oauthBody, oauthErrorResponse, rateLimits } from './http.ts';
 
 /** Grant handlers by grant_type. Later grants register here. */
-export const grants = new Map<string, GrantHandler>([['client_credentials', clientCredentials]]);
+export const grants = new Map<string, GrantHandler>([
+  ['client_credentials', clientCredentials],
+  ['authorization_code', authorizationCode],
+  ['refresh_token', refreshToken],
+]);
 
 const tokenResponseSchema = {
   type: 'object',

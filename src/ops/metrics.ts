@@ -17,6 +17,10 @@ export function createMetrics() {
     }),
     tokensIssued: new Counter({ name: 'gatehouse_tokens_issued_total', help: 'Access tokens issued by grant type', labelNames: ['grant'], registers: [registry] }),
     errors: new Counter({ name: 'gatehouse_errors_total', help: 'Error responses by code', labelNames: ['code', 'status'], registers: [registry] }),
+    logins: new Counter({ name: 'gatehouse_logins_total', help: 'Sign-ins by outcome (success, failure, throttled)', labelNames: ['outcome'], registers: [registry] }),
+    consents: new Counter({ name: 'gatehouse_consents_total', help: 'Consent decisions (granted, denied, remembered, skipped)', labelNames: ['decision'], registers: [registry] }),
+    authorizationCodes: new Counter({ name: 'gatehouse_authorization_codes_total', help: 'Authorization codes issued, redeemed and replayed', labelNames: ['event'], registers: [registry] }),
+    refreshTokens: new Counter({ name: 'gatehouse_refresh_tokens_total', help: 'Refresh tokens rotated, reused (family revoked) and reused within the grace window', labelNames: ['event'], registers: [registry] }),
   };
 }
 

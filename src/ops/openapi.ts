@@ -20,6 +20,7 @@ export async function openApi(app: FastifyInstance, { config }: Services) {
           mspcToken: { type: 'http', scheme: 'bearer', description: 'MSPC_TOKEN: base64(vendorApiKey + ":" + partnerApiKey)' },
           mspcTokenHeader: { type: 'apiKey', in: 'header', name: 'MSPC-TOKEN', description: 'The MSPC_TOKEN in its own header' },
           mspToken: { type: 'http', scheme: 'bearer', description: 'MSP app token from the implicit grant, or an access token with scope webhooks:manage' },
+          partnerToken: { type: 'http', scheme: 'bearer', description: 'Access token a partner platform got from the authorization-code exchange (seed 003)' },
         },
       },
     },

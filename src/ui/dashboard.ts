@@ -1,12 +1,16 @@
 // GET /dashboard: the organization dashboard for the signed-in user: the organization, its
 // users and its integrations. Everything shown is escaped by `html`.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CurrentSession } from '../accounts/sessions.ts';
 import type { Services } from '../services.ts';
-import { html, noticePage, page } from './layout.ts';
+import { html, noticePage, page, type Markup } from './layout.ts';
 
 export const DASHBOARD_PATH = '/dashboard';
 
-export function dashboardRoute(app: FastifyInstance, { browserSessions, organizations, integrations }: Services) {
+/** More of the dashboard, contributed by other surfaces (the user's apps and account). */
+export type DashboardSection = (request: FastifyRequest, reply: FastifyReply, session: CurrentSession) => Promise<Markup>;
+
+export function dashboardRoute(app: FastifyInstance, { browserSessions, organizations, integrations }: Services, sections: DashboardSection[] = []) {
   app.get(DASHBOARD_PATH, {
     config: { audience: 'page' },
     schema: { tags: ['pages'], summary: 'The organization dashboard (needs a browser session)' },
@@ -17,10 +21,11 @@ export function dashboardRoute(app: FastifyInstance, { browserSessions, organiza
       return reply.status(401).send(noticePage('Not signed in', 'You are not signed in, or your session has ended.',
         "Open Gatehouse from your vendor's application to sign in."));
     }
-    const [organization, users, list] = await Promise.all([
+    const [organization, users, list, extra] = await Promise.all([
       organizations.get(session.organizationId),
       organizations.users(session.organizationId),
       integrations.listForOrganization(session.organizationId),
+      Promise.all(sections.map((section) => section(request, reply, session))),
     ]);
     const me = users.find((u) => u.id === session.userId);
     const name = (u: { first_name: string | null; last_name: string | null }) => [u.first_name, u.last_name].filter(Boolean).join(' ') || '-';
@@ -36,6 +41,7 @@ ${users.map((u) => html`<tr><td>${name(u)}</td><td>${u.email}</td><td>${u.role}<
 ${list.length === 0 ? html`<p class="muted">No integrations yet.</p>` : html`
 <table><thead><tr><th>Vendor</th><th>Kind</th><th>Status</th><th>Last used</th></tr></thead><tbody>
 ${list.map((i) => html`<tr><td>${i.vendor_name}</td><td>${i.kind}</td><td>${i.disabled_at ? 'disabled' : i.status}</td><td>${i.last_used_at?.toISOString() ?? 'never'}</td></tr>`)}
-</tbody></table>`}`);
+</tbody></table>`}
+${extra}`);
   });
 }

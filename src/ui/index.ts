@@ -5,13 +5,19 @@ import type { Services } from '../services.ts';
 import { dashboardRoute } from './dashboard.ts';
 import { loginLinkRoute } from './login-link.ts';
 import { webhookPages } from './webhooks.ts';
+import { loginRoutes } from './login.ts';
+import { passwordSetRoutes } from './password-set.ts';
+import { accountRoutes, accountSections } from './account.ts';
 
 export function uiPages(services: Services) {
   return async (app: FastifyInstance) => {
     const { perIp, windowMs } = services.config.oemRateLimit;
     app.addHook('onRequest', app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: 'pages-ip' }));
     loginLinkRoute(app, services);
-    dashboardRoute(app, services);
+    dashboardRoute(app, services, [(request, reply, session) => accountSections(services, request, reply, session)]);
+    loginRoutes(app, services);
+    passwordSetRoutes(app, services);
+    accountRoutes(app, services);
     webhookPages(app, services);
   };
 }

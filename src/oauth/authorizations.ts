@@ -1,0 +1,127 @@
+// Grants: one row each time a user authorises a client (a redeemed code, or an implicit token).
+// Every token issued under a grant names it, so revoking the grant (the user removing an app, a
+// replayed code, a reused refresh token) kills its refresh tokens, its opaque access tokens and
+// its JWTs (put on the deny-list), on every instance. Consents remembered per scope set live here.
+import type { Kysely, Selectable } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { GrantKind, GrantsTable } from '../db/schema-interactive.ts';
+import { newId } from '../db/ids.ts';
+import { emit } from '../events/outbox.ts';
+import type { Tokens } from './tokens.ts';
+
+export type Grant = Selectable<GrantsTable>;
+
+export interface GrantUser {
+  id: string;
+  organizationId: string;
+  credentialVersion: number;
+}
+
+/** A scope set in one canonical spelling: unique, sorted, space-separated. */
+export function scopeSet(scope: string): string {
+  return [...new Set(scope.split(' ').filter(Boolean))].sort().join(' ');
+}
+
+export interface AuthorisedApp {
+  clientId: string;
+  name: string;
+  scope: string;
+  since: Date;
+}
+
+export class Authorizations {
+  #db: Kysely<Database>;
+  #tokens: Tokens;
+
+  constructor(db: Kysely<Database>, tokens: Tokens) {
+    this.#db = db;
+    this.#tokens = tokens;
+  }
+
+  async create(trx: Kysely<Database>, input: { id?: string; clientId: string; user: GrantUser; kind: GrantKind; scope: string }): Promise<Grant> {
+    return trx.insertInto('grants').values({
+      id: input.id ?? newId(),
+      client_id: input.clientId,
+      user_id: input.user.id,
+      organization_id: input.user.organizationId,
+      kind: input.kind,
+      scope: input.scope,
+      credential_version: input.user.credentialVersion,
+    }).returningAll().executeTakeFirstOrThrow();
+  }
+
+  /**
+   * Revoke a grant and everything issued under it. The conditional update on the grant row
+   * comes first, so concurrent revocations of one grant queue on that row and only the first
+   * does the work. Returns false when it was already revoked (or never existed).
+   */
+  async revoke(grantId: string, reason: string): Promise<boolean> {
+    const denied: { jti: string; exp: number }[] = [];
+    const done = await this.#db.transaction().execute(async (trx) => {
+      const now = new Date();
+      const grant = await trx.updateTable('grants').set({ revoked_at: now, revoked_reason: reason })
+        .where('id', '=', grantId).where('revoked_at', 'is', null).returningAll().executeTakeFirst();
+      if (!grant) return false;
+      await trx.updateTable('refresh_tokens').set({ revoked_at: now }).where('grant_id', '=', grantId).where('revoked_at', 'is', null).execute();
+      await trx.updateTable('access_tokens').set({ revoked_at: now }).where('grant_id', '=', grantId).where('revoked_at', 'is', null).execute();
+      const jtis = await trx.selectFrom('grant_jtis').select(['jti', 'expires_at']).where('grant_id', '=', grantId).where('expires_at', '>', now).execute();
+      for (const j of jtis) denied.push({ jti: j.jti, exp: Math.ceil(j.expires_at.getTime() / 1000) });
+      await this.#tokens.denyJtis(trx, denied);
+      await emit(trx, {
+        type: 'token.revoked', organizationId: grant.organization_id,
+        data: { organizationId: grant.organization_id, clientId: grant.client_id, userId: grant.user_id, reason },
+      });
+      return true;
+    });
+    this.#tokens.denied(denied);
+    return done;
+  }
+
+  /** The user's live grants for a client. */
+  async live(userId: string, clientId?: string): Promise<Grant[]> {
+    let query = this.#db.selectFrom('grants').innerJoin('users', 'users.id', 'grants.user_id').selectAll('grants')
+      .where('grants.user_id', '=', userId).where('grants.revoked_at', 'is', null)
+      .whereRef('grants.credential_version', '=', 'users.credential_version');
+    if (clientId !== undefined) query = query.where('grants.client_id', '=', clientId);
+    return query.orderBy('grants.created_at').execute();
+  }
+
+  /** The apps a user has authorised and not revoked, one entry per client. */
+  async apps(userId: string): Promise<AuthorisedApp[]> {
+    const rows = await this.#db.selectFrom('grants')
+      .innerJoin('users', 'users.id', 'grants.user_id')
+      .innerJoin('clients', 'clients.id', 'grants.client_id')
+      .select(['grants.client_id', 'clients.name', 'grants.scope', 'grants.created_at'])
+      .where('grants.user_id', '=', userId).where('grants.revoked_at', 'is', null)
+      .whereRef('grants.credential_version', '=', 'users.credential_version')
+      .orderBy('grants.created_at').execute();
+    const apps = new Map<string, AuthorisedApp>();
+    for (const r of rows) {
+      const app = apps.get(r.client_id);
+      if (!app) apps.set(r.client_id, { clientId: r.client_id, name: r.name, scope: scopeSet(r.scope), since: r.created_at });
+      else app.scope = scopeSet(`${app.scope} ${r.scope}`);
+    }
+    return [...apps.values()];
+  }
+
+  /** The user removes an app: every grant to it is revoked and its consents forgotten. */
+  async revokeApp(userId: string, clientId: string): Promise<number> {
+    const grants = await this.#db.selectFrom('grants').select('id')
+      .where('user_id', '=', userId).where('client_id', '=', clientId).where('revoked_at', 'is', null).execute();
+    let revoked = 0;
+    for (const g of grants) if (await this.revoke(g.id, 'user_revoked')) revoked++;
+    await this.#db.deleteFrom('consents').where('user_id', '=', userId).where('client_id', '=', clientId).execute();
+    return revoked;
+  }
+
+  async hasConsent(userId: string, clientId: string, scope: string): Promise<boolean> {
+    const row = await this.#db.selectFrom('consents').select('user_id')
+      .where('user_id', '=', userId).where('client_id', '=', clientId).where('scope', '=', scopeSet(scope)).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async rememberConsent(userId: string, clientId: string, scope: string): Promise<void> {
+    await this.#db.insertInto('consents').values({ user_id: userId, client_id: clientId, scope: scopeSet(scope) })
+      .onConflict((oc) => oc.columns(['user_id', 'client_id', 'scope']).doNothing()).execute();
+  }
+}

@@ -1,0 +1,85 @@
+// GET /oauth/authorize (RFC 6749 §3.1) and the consent decision. In order: validate the request
+// (a bad client or redirect URI is a page, anything else an error sent to the client), make
+// sure someone is signed in, ask for consent unless remembered or the client skips it, answer.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { checkCsrf } from '../../accounts/csrf.ts';
+import type { Services } from '../../services.ts';
+import { consentPage, CARRIED, DECISION_PATH } from '../../ui/consent.ts';
+import { noticePage } from '../../ui/layout.ts';
+import { AUTHORIZE_PATH, LOGIN_PATH } from '../../ui/login.ts';
+import { completeAuthorization } from './complete.ts';
+import { AuthorizationError, ConfigurationMismatch, parseAuthorizationRequest, replyUrl, type RawParams } from './request.ts';
+
+type Step = 'request' | 'decision';
+
+export function authorizeRoutes(services: Services) {
+  return async (app: FastifyInstance) => {
+    const { perIp, windowMs } = services.config.oemRateLimit;
+    app.addHook('onRequest', app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: 'authorize-ip' }));
+    const config = { audience: 'page' as const };
+
+    app.get(AUTHORIZE_PATH, {
+      config,
+      schema: { tags: ['oauth'], summary: 'Authorization endpoint (RFC 6749 §3.1): code with PKCE S256, or token for clients that enable implicit', querystring: { type: 'object' } },
+    }, (request, reply) => authorize(services, request, reply, request.query as RawParams, 'request'));
+
+    app.post(DECISION_PATH, {
+      config,
+      schema: {
+        tags: ['oauth'], summary: 'The consent decision (form)',
+        body: { type: 'object', required: ['csrf'], properties: { csrf: { type: 'string', maxLength: 100 }, decision: { type: 'string', enum: ['allow', 'deny'] } } },
+      },
+    }, (request, reply) => {
+      checkCsrf(request, (request.body as { csrf: string }).csrf);
+      return authorize(services, request, reply, request.body as RawParams, 'decision');
+    });
+  };
+}
+
+async function authorize(services: Services, request: FastifyRequest, reply: FastifyReply, params: RawParams, step: Step) {
+  const { audit, metrics, authorizations } = services;
+  reply.header('cache-control', 'no-store');
+  try {
+    const authz = await parseAuthorizationRequest(params, services.clients);
+    const session = await services.browserSessions.current(request);
+    if (!session) {
+      const query = new URLSearchParams(CARRIED.filter((n) => typeof params[n] === 'string').map((n): [string, string] => [n, params[n] as string]));
+      return reply.redirect(`${LOGIN_PATH}?return_to=${encodeURIComponent(`${AUTHORIZE_PATH}?${query}`)}`, 303);
+    }
+    const user = await services.storage.db.selectFrom('users').select(['id', 'organization_id', 'credential_version', 'email'])
+      .where('id', '=', session.userId).executeTakeFirstOrThrow();
+    const grantUser = { id: user.id, organizationId: user.organization_id, credentialVersion: user.credential_version };
+    const client = authz.client;
+    const record = (action: string, ok: boolean) =>
+      audit.record({ action, outcome: ok ? 'success' : 'failure', actor: user.id, clientId: client.id, ip: request.ip, details: { scope: authz.scope } });
+    if (step === 'decision') {
+      if ((params as { decision?: string }).decision !== 'allow') {
+        metrics.consents.inc({ decision: 'denied' });
+        record('consent.denied', false);
+        return reply.redirect(replyUrl(authz, services.config.publicUrl, { error: 'access_denied', error_description: 'the user denied the request' }), 303);
+      }
+      if (!client.skip_consent) await authorizations.rememberConsent(user.id, client.id, authz.scope);
+      metrics.consents.inc({ decision: 'granted' });
+      record('consent.granted', true);
+    } else if (client.skip_consent) {
+      metrics.consents.inc({ decision: 'skipped' });
+    } else if (await authorizations.hasConsent(user.id, client.id, authz.scope)) {
+      metrics.consents.inc({ decision: 'remembered' });
+    } else {
+      return consentPage(services, request, reply, authz, params, user.email);
+    }
+    return completeAuthorization(services, request, reply, authz, grantUser);
+  } catch (error) {
+    if (error instanceof AuthorizationError) {
+      audit.record({ action: 'authorize.refused', outcome: 'failure', ip: request.ip, clientId: typeof params.client_id === 'string' ? params.client_id : null, details: { error: error.code } });
+      return reply.redirect(replyUrl(error.target, services.config.publicUrl, { error: error.code, error_description: error.message }), 303);
+    }
+    if (error instanceof ConfigurationMismatch) {
+      audit.record({ action: 'authorize.configuration_mismatch', outcome: 'failure', ip: request.ip, details: { reason: error.message } });
+      request.errorCode = error.code;
+      return reply.status(400).type('text/html; charset=utf-8').send(noticePage('Configuration mismatch', error.message,
+        "The application's sign-in settings do not match what is registered with Gatehouse. Contact the application's publisher."));
+    }
+    throw error;
+  }
+}

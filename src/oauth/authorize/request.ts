@@ -1,0 +1,141 @@
+// Validating an authorization request (RFC 6749 §4.1.1 and §4.2.1), in the order that keeps
+// the endpoint from being an open redirector: client_id and redirect_uri first, and while
+// either is in doubt nothing is sent anywhere (RFC 6749 §4.1.2.1, RFC 9700 §4.1.1). Only then
+// are other errors reported to the client, at its redirect URI.
+import type { Client, Clients } from '../../clients/clients.ts';
+import { AppError } from '../../errors.ts';
+import { CHALLENGE } from '../pkce.ts';
+import { grantedScope } from '../scope.ts';
+
+export type ResponseType = 'code' | 'token';
+export type ResponseMode = 'query' | 'fragment';
+
+export interface AuthorizationRequest {
+  client: Client;
+  redirectUri: string;
+  redirectUriSent: boolean;
+  responseType: ResponseType;
+  responseMode: ResponseMode;
+  scope: string;
+  state: string | undefined;
+  codeChallenge: string | undefined;
+}
+
+/** Where an error may be sent once the client and redirect URI are known to be good. */
+export interface ReplyTarget {
+  redirectUri: string;
+  responseMode: ResponseMode;
+  state: string | undefined;
+}
+
+/** Unknown client or unregistered redirect URI: shown to the user, never redirected. */
+export class ConfigurationMismatch extends AppError {
+  constructor(message: string) {
+    super(400, 'configuration_mismatch', message);
+  }
+}
+
+/** An error the client should hear about (RFC 6749 §4.1.2.1), at its redirect URI. */
+export class AuthorizationError extends AppError {
+  readonly target: ReplyTarget;
+  constructor(code: string, message: string, target: ReplyTarget) {
+    super(400, code, message);
+    this.target = target;
+  }
+}
+
+export type RawParams = Record<string, unknown>;
+
+/** A parameter's single value; `repeated` when it was sent more than once (RFC 6749 §3.1). */
+function single(params: RawParams, name: string): string | undefined | { repeated: true } {
+  const value = params[name];
+  if (value === undefined || value === '') return undefined;
+  if (typeof value === 'string') return value;
+  return { repeated: true };
+}
+
+/** Steps 1 and 2: the client and where it wants the answer. Throws ConfigurationMismatch. */
+export async function identifyClient(params: RawParams, clients: Clients): Promise<{ client: Client; redirectUri: string; redirectUriSent: boolean }> {
+  const clientId = single(params, 'client_id');
+  if (clientId === undefined) throw new ConfigurationMismatch('The request names no client (client_id is missing).');
+  if (typeof clientId !== 'string') throw new ConfigurationMismatch('client_id was sent more than once.');
+  const client = clientId.length <= 200 ? await clients.find(clientId) : undefined;
+  if (!client) throw new ConfigurationMismatch('The application that sent you here is not registered with Gatehouse (unknown client_id).');
+  const sent = single(params, 'redirect_uri');
+  if (typeof sent === 'object') throw new ConfigurationMismatch('redirect_uri was sent more than once.');
+  if (sent === undefined) {
+    // RFC 6749 §3.1.2.3: it may be omitted only when exactly one is registered.
+    if (client.redirect_uris.length !== 1) throw new ConfigurationMismatch('The request has no redirect_uri and the application has more than one registered.');
+    return { client, redirectUri: client.redirect_uris[0], redirectUriSent: false };
+  }
+  // RFC 9700 §4.1.3: exact string matching, nothing looser.
+  if (!client.redirect_uris.includes(sent)) throw new ConfigurationMismatch('The redirect_uri in the request is not registered for this application.');
+  return { client, redirectUri: sent, redirectUriSent: true };
+}
+
+/** Validate the whole request. Throws ConfigurationMismatch, then AuthorizationError. */
+export async function parseAuthorizationRequest(params: RawParams, clients: Clients): Promise<AuthorizationRequest> {
+  const { client, redirectUri, redirectUriSent } = await identifyClient(params, clients);
+  const state = single(params, 'state');
+  const responseType = single(params, 'response_type');
+  const target: ReplyTarget = {
+    redirectUri,
+    // RFC 6749 §4.2.2.1: implicit-grant answers, errors included, travel in the fragment.
+    responseMode: responseType === 'token' ? 'fragment' : 'query',
+    state: typeof state === 'string' ? state : undefined,
+  };
+  const fail = (code: string, message: string): never => {
+    throw new AuthorizationError(code, message, target);
+  };
+  for (const name of ['state', 'response_type', 'scope', 'code_challenge', 'code_challenge_method', 'response_mode']) {
+    if (typeof single(params, name) === 'object') fail('invalid_request', `${name} must not be sent more than once`);
+  }
+  if (responseType === undefined) fail('invalid_request', 'response_type is required');
+  if (responseType !== 'code' && responseType !== 'token') fail('unsupported_response_type', `response_type "${String(responseType)}" is not supported (use code)`);
+  const type = responseType as ResponseType;
+  const mode = single(params, 'response_mode') as string | undefined;
+  if (mode !== undefined && mode !== target.responseMode && !(type === 'code' && mode === 'fragment')) {
+    // RFC 9700 §2.1.2: tokens never travel in a query string.
+    fail('invalid_request', `response_mode "${mode}" is not supported for response_type ${type}`);
+  }
+  if (mode === 'fragment') target.responseMode = 'fragment';
+  if (type === 'code' && !client.grant_types.includes('authorization_code')) fail('unauthorized_client', 'this client may not use the authorization code grant');
+  if (type === 'token' && !client.allow_implicit) fail('unauthorized_client', 'this client may not use the implicit grant');
+  let scope = '';
+  try {
+    scope = grantedScope(single(params, 'scope') as string | undefined, client.scopes);
+  } catch (error) {
+    fail('invalid_scope', (error as Error).message);
+  }
+  const codeChallenge = type === 'code' ? pkce(params, client, fail) : undefined;
+  return { client, redirectUri, redirectUriSent, responseType: type, responseMode: target.responseMode, scope, state: target.state, codeChallenge };
+}
+
+/** RFC 7636 with S256 only; required of public clients (RFC 9700 §2.1.1). */
+function pkce(params: RawParams, client: Client, fail: (code: string, message: string) => never): string | undefined {
+  const challenge = single(params, 'code_challenge') as string | undefined;
+  const method = single(params, 'code_challenge_method') as string | undefined;
+  if (challenge === undefined) {
+    if (method !== undefined) fail('invalid_request', 'code_challenge_method was sent without code_challenge');
+    if (client.type === 'public') fail('invalid_request', 'code_challenge is required (PKCE with S256) for public clients');
+    return undefined;
+  }
+  // RFC 7636 §4.3: an absent method means "plain", which is refused.
+  if (method !== 'S256') fail('invalid_request', 'code_challenge_method must be S256 (plain is not supported)');
+  if (!CHALLENGE.test(challenge)) fail('invalid_request', 'code_challenge must be the 43-character base64url SHA-256 of the code_verifier');
+  return challenge;
+}
+
+/** The redirect carrying a response (or error) to the client, with iss (RFC 9207 §2). */
+export function replyUrl(target: ReplyTarget, issuer: string, values: Record<string, string | undefined>): string {
+  const url = new URL(target.redirectUri);
+  const entries: [string, string][] = [];
+  for (const [k, v] of Object.entries({ ...values, state: target.state, iss: issuer })) if (v !== undefined) entries.push([k, v]);
+  if (target.responseMode === 'fragment') {
+    url.hash = new URLSearchParams(entries).toString();
+  } else {
+    // RFC 6749 §3.1.2: a query component of the registered URI is kept.
+    for (const [k, v] of entries) url.searchParams.append(k, v);
+  }
+  return url.toString();
+}

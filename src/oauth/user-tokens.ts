@@ -1,0 +1,56 @@
+// Minting the tokens of a grant a user gave a client: the access token (JWT or opaque, per
+// client), its id recorded under the grant so the grant's revocation reaches it, and a refresh
+// token when the client may refresh. Partner platforms (seed 003, client option tenant_scope)
+// get the organization id as the response's `scope` and as a claim, with the user's email.
+import type { Kysely } from 'kysely';
+import type { Client } from '../clients/clients.ts';
+import type { Database } from '../db/schema.ts';
+import type { Services } from '../services.ts';
+import type { TokenResponse } from './grants/types.ts';
+
+export interface TokenUser {
+  id: string;
+  organizationId: string;
+  credentialVersion: number;
+  email: string;
+}
+
+export interface UserTokenRequest {
+  client: Client;
+  grantId: string;
+  user: TokenUser;
+  scope: string;
+  /** RFC 6749 §6: a rotated refresh token keeps the scope of the one it replaces. */
+  refreshScope?: string;
+}
+
+export function accessTokenTtl(client: Client, services: Services): number {
+  return client.access_token_ttl ?? services.config.accessTokenTtl;
+}
+
+export async function issueUserTokens(services: Services, trx: Kysely<Database>, req: UserTokenRequest): Promise<TokenResponse> {
+  const { client, user, scope, grantId } = req;
+  const ttl = accessTokenTtl(client, services);
+  const issued = await services.tokens.issue({
+    client, subject: user.id, scope, ttl, grantId, db: trx,
+    user: { id: user.id, organizationId: user.organizationId, credentialVersion: user.credentialVersion },
+    extraClaims: {
+      organization_id: user.organizationId,
+      ...(client.tenant_scope ? { tenant_id: user.organizationId, email: user.email } : {}),
+    },
+  });
+  if (client.token_format === 'jwt') {
+    await trx.insertInto('grant_jtis').values({ jti: issued.jti, grant_id: grantId, expires_at: new Date(Date.now() + ttl * 1000) }).execute();
+  }
+  const body: TokenResponse = {
+    access_token: issued.token,
+    token_type: 'Bearer',
+    ...(issued.expiresIn !== undefined ? { expires_in: issued.expiresIn } : {}),
+    // Seed 003: "scope" – <partnerTenantID>.
+    scope: client.tenant_scope ? user.organizationId : scope,
+  };
+  if (client.grant_types.includes('refresh_token')) {
+    body.refresh_token = await services.refreshTokens.issue(trx, { grantId, clientId: client.id, scope: req.refreshScope ?? scope });
+  }
+  return body;
+}

@@ -1,0 +1,81 @@
+// GET /api/partner/app-info (seed 003, "Get App Info"): a partner platform, holding the token it
+// got from the code exchange, asks about the tenant it was activated for. The answer names the
+// tenant, the user, the support contact, and a little telemetry about the organization.
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { AppError } from '../errors.ts';
+import { BearerGuard } from '../oauth/bearer.ts';
+import type { Services } from '../services.ts';
+
+const telemetryItem = {
+  type: 'object',
+  properties: { type: { type: 'string' }, name: { type: 'string' }, value: { type: 'string' }, units: { type: 'string' } },
+};
+
+const response = {
+  type: 'object',
+  properties: {
+    partnerTenantId: { type: 'string' },
+    userEmail: { type: 'string' },
+    supportEmail: { type: 'string' },
+    telemetry: { type: 'array', items: telemetryItem },
+  },
+};
+
+const error = { type: 'object', properties: { error: { type: 'string' }, error_description: { type: 'string' } } };
+
+export function partnerRoutes(services: Services) {
+  const guard = new BearerGuard(services.tokens, 'gatehouse-partner');
+  const db = services.storage.db;
+
+  async function count(table: 'users' | 'integrations', organizationId: string): Promise<number> {
+    const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).where('organization_id', '=', organizationId).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Connections arrive with the connectors surface; until its table exists there are none. */
+  async function connections(organizationId: string): Promise<number> {
+    const exists = await sql<{ t: string | null }>`select to_regclass('connections')::text as t`.execute(db);
+    if (!exists.rows[0]?.t) return 0;
+    const rows = await sql<{ n: string }>`select count(*) as n from connections where organization_id = ${organizationId}`.execute(db);
+    return Number(rows.rows[0]?.n ?? 0);
+  }
+
+  return async (app: FastifyInstance) => {
+    const { perIp, windowMs } = services.config.oemRateLimit;
+    app.addHook('onRequest', app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: 'partner-ip' }));
+
+    app.get('/app-info', {
+      config: { audience: 'oauth' },
+      preHandler: guard.require(),
+      schema: {
+        tags: ['partner'], summary: 'App Info for partner platforms (seed 003)',
+        security: [{ partnerToken: [] }],
+        querystring: { type: 'object', additionalProperties: false, required: ['partnerTenantId'], properties: { partnerTenantId: { type: 'string', minLength: 1, maxLength: 200 } } },
+        response: { 200: response, '4xx': error },
+      },
+    }, async (request, reply) => {
+      const { partnerTenantId } = request.query as { partnerTenantId: string };
+      const caller = request.bearer!;
+      if (!caller.organizationId || !caller.userId) throw new AppError(403, 'insufficient_scope', 'the access token was not issued to a user of a partner tenant');
+      if (partnerTenantId !== caller.organizationId) throw new AppError(403, 'access_denied', "partnerTenantId is not the tenant this token was issued for");
+      const user = await db.selectFrom('users').select('email').where('id', '=', caller.userId).executeTakeFirst();
+      if (!user) throw new AppError(401, 'invalid_token', 'the user of this token no longer exists');
+      const [users, integrations, links] = await Promise.all([
+        count('users', caller.organizationId), count('integrations', caller.organizationId), connections(caller.organizationId),
+      ]);
+      reply.header('cache-control', 'no-store');
+      return {
+        partnerTenantId,
+        userEmail: user.email,
+        supportEmail: services.config.supportEmail,
+        // Seed 003's shape: values as strings, type "number".
+        telemetry: [
+          { type: 'number', name: 'Users', value: String(users), units: 'users' },
+          { type: 'number', name: 'Integrations', value: String(integrations), units: 'integrations' },
+          { type: 'number', name: 'Connections', value: String(links), units: 'connections' },
+        ],
+      };
+    });
+  };
+}

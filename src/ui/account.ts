@@ -1,0 +1,119 @@
+// The signed-in user's own account, on the organization dashboard: partner app tiles (opening
+// one launches the app with a signed JWT), the apps they have authorised (with Revoke), their
+// password, and signing out. The routes behind those forms live here too.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { checkCsrf } from '../accounts/csrf.ts';
+import { passwordProblem } from '../accounts/passwords.ts';
+import type { CurrentSession } from '../accounts/sessions.ts';
+import { AppError } from '../errors.ts';
+import { launchToken, launchUrl } from '../oauth/launch.ts';
+import type { Services } from '../services.ts';
+import { DASHBOARD_PATH } from './dashboard.ts';
+import { html, type Markup } from './layout.ts';
+import { csrfField, sendPage } from './forms.ts';
+
+export const LAUNCH_PATH = '/apps';
+export const ACCOUNT_PATH = '/account';
+
+const clientParams = { type: 'object', properties: { clientId: { type: 'string', maxLength: 200 } }, required: ['clientId'] };
+const csrfOnly = { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf: { type: 'string', maxLength: 100 } } };
+const passwordBody = {
+  type: 'object', additionalProperties: false, required: ['csrf', 'password', 'confirm'],
+  properties: {
+    csrf: { type: 'string', maxLength: 100 }, current: { type: 'string', maxLength: 1024 },
+    password: { type: 'string', maxLength: 1024 }, confirm: { type: 'string', maxLength: 1024 },
+  },
+};
+
+async function signedIn(services: Services, request: FastifyRequest): Promise<CurrentSession> {
+  const session = await services.browserSessions.current(request);
+  if (!session) throw new AppError(401, 'unauthorized', 'You are not signed in, or your session has ended.');
+  return session;
+}
+
+/** The dashboard sections of the signed-in user's account. */
+export async function accountSections(services: Services, request: FastifyRequest, reply: FastifyReply, session: CurrentSession): Promise<Markup> {
+  const [clients, apps, user] = await Promise.all([
+    services.clients.list(),
+    services.authorizations.apps(session.userId),
+    services.storage.db.selectFrom('users').select(['email', 'password_hash']).where('id', '=', session.userId).executeTakeFirstOrThrow(),
+  ]);
+  const tiles = clients.filter((c) => c.launch_url);
+  const csrf = csrfField(request, reply, services);
+  return html`
+<h2>Apps</h2>
+${tiles.length === 0 ? html`<p class="muted">No apps to open.</p>` : html`<div class="tiles" id="app-tiles">
+${tiles.map((c) => html`<div class="tile"><strong>${c.name}</strong><p><a class="launch" href="${LAUNCH_PATH}/${c.id}/launch">Open</a></p></div>`)}</div>`}
+<h2>Authorised apps</h2>
+${apps.length === 0 ? html`<p class="muted">You have not authorised any app.</p>` : html`
+<table id="authorised-apps"><thead><tr><th>App</th><th>Access</th><th>Since</th><th></th></tr></thead><tbody>
+${apps.map((a) => html`<tr><td>${a.name}</td><td>${a.scope || '-'}</td><td>${a.since.toISOString()}</td><td>
+<form class="inline" method="post" action="${ACCOUNT_PATH}/apps/${a.clientId}/revoke">${csrf}<button type="submit">Revoke</button></form></td></tr>`)}
+</tbody></table>`}
+<h2>Password</h2>
+<form class="card" method="post" action="${ACCOUNT_PATH}/password">${csrf}
+<input type="email" name="username" autocomplete="username" value="${user.email}" hidden>
+${user.password_hash ? html`<label for="current">Current password</label><input id="current" name="current" type="password" autocomplete="current-password" required>` : html`<p class="muted">You have no password yet: choose one to sign in with your email.</p>`}
+<label for="new-password">New password</label><input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="8">
+<label for="confirm">Repeat it</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength="8">
+<p><button type="submit">Change password</button></p>
+<p class="muted">Changing it signs you out everywhere else and disconnects the apps you authorised.</p></form>
+<form method="post" action="/logout">${csrf}<p><button type="submit" id="logout">Sign out</button></p></form>`;
+}
+
+export function accountRoutes(app: FastifyInstance, services: Services) {
+  const { accounts, audit, authorizations, loginThrottle } = services;
+  const config = { audience: 'page' as const };
+
+  app.get(`${LAUNCH_PATH}/:clientId/launch`, { config, schema: { tags: ['pages'], summary: 'Open a partner app with a signed launch JWT', params: clientParams } }, async (request, reply) => {
+    const session = await signedIn(services, request);
+    const client = await services.clients.find((request.params as { clientId: string }).clientId);
+    if (!client?.launch_url) throw new AppError(404, 'not_found', 'There is no such app.');
+    const user = await services.storage.db.selectFrom('users').select('email').where('id', '=', session.userId).executeTakeFirstOrThrow();
+    const { token, jti } = launchToken(services.keystore, services.config.publicUrl, {
+      clientId: client.id, userId: session.userId, organizationId: session.organizationId, email: user.email,
+    });
+    audit.record({ action: 'app.launched', outcome: 'success', actor: session.userId, clientId: client.id, ip: request.ip, details: { jti } });
+    reply.header('cache-control', 'no-store');
+    return reply.redirect(launchUrl(client.launch_url, token), 303);
+  });
+
+  app.post(`${ACCOUNT_PATH}/apps/:clientId/revoke`, { config, schema: { tags: ['pages'], summary: 'Revoke an authorised app (form)', params: clientParams, body: csrfOnly } }, async (request, reply) => {
+    checkCsrf(request, (request.body as { csrf: string }).csrf);
+    const session = await signedIn(services, request);
+    const { clientId } = request.params as { clientId: string };
+    const revoked = await authorizations.revokeApp(session.userId, clientId);
+    audit.record({ action: 'app.revoked', outcome: 'success', actor: session.userId, clientId, ip: request.ip, details: { grants: revoked } });
+    return reply.redirect(DASHBOARD_PATH, 303);
+  });
+
+  app.post(`${ACCOUNT_PATH}/password`, { config, schema: { tags: ['pages'], summary: 'Change your password (form)', body: passwordBody } }, async (request, reply) => {
+    const input = request.body as { csrf: string; current?: string; password: string; confirm: string };
+    checkCsrf(request, input.csrf);
+    const session = await signedIn(services, request);
+    const user = await services.storage.db.selectFrom('users').select(['id', 'email', 'password_hash']).where('id', '=', session.userId).executeTakeFirstOrThrow();
+    const refuse = (status: number, message: string) =>
+      sendPage(reply, status, 'Password not changed', html`<h1>Password not changed</h1><div class="notice"><p>${message}</p><p><a href="${DASHBOARD_PATH}">Back to the dashboard</a></p></div>`);
+    if (user.password_hash) {
+      // The current password guards against a borrowed session; wrong guesses count like sign-ins.
+      const keys = [{ kind: 'account' as const, value: user.email }, { kind: 'ip' as const, value: request.ip }];
+      const wait = await loginThrottle.wait(keys);
+      if (wait > 0) return refuse(429, `Too many attempts. Try again in ${wait} seconds.`);
+      if (!input.current || !(await accounts.checkPassword(user.id, input.current))) {
+        await loginThrottle.fail(keys);
+        audit.record({ action: 'password.change_refused', outcome: 'failure', actor: user.id, ip: request.ip });
+        return refuse(400, 'The current password is not correct.');
+      }
+    }
+    const problem = input.password !== input.confirm ? 'The two new passwords differ.' : passwordProblem(input.password, user.email);
+    if (problem) return refuse(400, problem);
+    const fresh = await services.storage.db.transaction().execute(async (trx) => {
+      await accounts.setPassword(user.id, input.password, trx);
+      return accounts.startSession(user.id, trx);
+    });
+    await accounts.revokeGrants(user.id);
+    services.browserSessions.setCookie(reply, fresh);
+    audit.record({ action: 'password.changed', outcome: 'success', actor: user.id, ip: request.ip });
+    return reply.redirect(DASHBOARD_PATH, 303);
+  });
+}

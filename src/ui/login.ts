@@ -1,0 +1,101 @@
+// GET and POST /login: email and password. One message for every failure ("incorrect email or
+// password"), whether or not the account exists; throttled per account and per address with
+// growing delays (429 with Retry-After). On success a browser session starts and the user goes
+// back to where they were heading: an authorization request, or the dashboard.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { checkCsrf } from '../accounts/csrf.ts';
+import { identifyClient } from '../oauth/authorize/request.ts';
+import type { Services } from '../services.ts';
+import { DASHBOARD_PATH } from './dashboard.ts';
+import { html } from './layout.ts';
+import { allowFormTargets, csrfField, sendPage } from './forms.ts';
+
+export const LOGIN_PATH = '/login';
+export const AUTHORIZE_PATH = '/oauth/authorize';
+
+/** Only our own authorization endpoint or the dashboard: never an open redirect. */
+export function safeReturn(value: unknown): string {
+  if (typeof value === 'string' && value.startsWith(`${AUTHORIZE_PATH}?`) && !/[\r\n\\]/.test(value) && value.length <= 4000) return value;
+  return DASHBOARD_PATH;
+}
+
+const body = {
+  type: 'object', additionalProperties: false, required: ['email', 'password', 'csrf'],
+  properties: {
+    email: { type: 'string', maxLength: 320 },
+    password: { type: 'string', maxLength: 1024 },
+    csrf: { type: 'string', maxLength: 100 },
+    return_to: { type: 'string', maxLength: 4000 },
+  },
+};
+
+type Form = { email: string; password: string; csrf: string; return_to?: string };
+
+interface Shown { status: number; email?: string; message?: string }
+
+async function render(services: Services, request: FastifyRequest, reply: FastifyReply, returnTo: string, shown: Shown) {
+  // Heading for a client: name it, and let the form's redirects reach its redirect URI.
+  let clientName: string | undefined;
+  if (returnTo !== DASHBOARD_PATH) {
+    const query = Object.fromEntries(new URLSearchParams(returnTo.slice(returnTo.indexOf('?') + 1)));
+    const target = await identifyClient(query, services.clients).catch(() => undefined);
+    if (target) {
+      clientName = target.client.name;
+      allowFormTargets(reply, [target.redirectUri]);
+    }
+  }
+  return sendPage(reply, shown.status, 'Sign in', html`
+<h1>Sign in</h1>
+${clientName ? html`<p>to continue to <strong>${clientName}</strong></p>` : ''}
+<form class="card" method="post" action="${LOGIN_PATH}">${csrfField(request, reply, services)}
+<input type="hidden" name="return_to" value="${returnTo}">
+${shown.message ? html`<p class="error" role="alert">${shown.message}</p>` : ''}
+<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required value="${shown.email ?? ''}">
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<p><button type="submit">Sign in</button></p>
+</form>`);
+}
+
+export function loginRoutes(app: FastifyInstance, services: Services) {
+  const { accounts, audit, metrics } = services;
+  const config = { audience: 'page' as const };
+
+  app.get(LOGIN_PATH, {
+    config,
+    schema: { tags: ['pages'], summary: 'Sign-in page', querystring: { type: 'object', properties: { return_to: { type: 'string', maxLength: 4000 } } } },
+  }, async (request, reply) => render(services, request, reply, safeReturn((request.query as { return_to?: string }).return_to), { status: 200 }));
+
+  app.post(LOGIN_PATH, { config, schema: { tags: ['pages'], summary: 'Sign in (form)', body } }, async (request, reply) => {
+    const form = request.body as Form;
+    checkCsrf(request, form.csrf);
+    const returnTo = safeReturn(form.return_to);
+    const result = await accounts.authenticate(form.email, form.password, request.ip);
+    if (!result.ok) {
+      const throttled = result.reason === 'throttled';
+      metrics.logins.inc({ outcome: throttled ? 'throttled' : 'failure' });
+      audit.record({ action: throttled ? 'login.throttled' : 'login.failed', outcome: 'failure', ip: request.ip, details: { email: form.email.trim().toLowerCase() } });
+      if (throttled) {
+        reply.header('retry-after', String(result.retryAfter));
+        return render(services, request, reply, returnTo, { status: 429, email: form.email, message: `Too many sign-in attempts. Try again in ${result.retryAfter} seconds.` });
+      }
+      return render(services, request, reply, returnTo, { status: 401, email: form.email, message: 'Incorrect email or password.' });
+    }
+    const session = await accounts.startSession(result.user.id);
+    services.browserSessions.setCookie(reply, session);
+    metrics.logins.inc({ outcome: 'success' });
+    audit.record({ action: 'login.succeeded', outcome: 'success', actor: result.user.id, ip: request.ip, details: { organization_id: result.user.organization_id } });
+    // RFC 9110 §15.4.4: 303 so the browser follows with a GET.
+    return reply.redirect(returnTo, 303);
+  });
+
+  app.post('/logout', {
+    config,
+    schema: { tags: ['pages'], summary: 'Sign out (form)', body: { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf: { type: 'string', maxLength: 100 } } } },
+  }, async (request, reply) => {
+    checkCsrf(request, (request.body as { csrf: string }).csrf);
+    const session = await services.browserSessions.current(request);
+    await services.browserSessions.end(request, reply);
+    if (session) audit.record({ action: 'logout', outcome: 'success', actor: session.userId, ip: request.ip });
+    return reply.redirect(LOGIN_PATH, 303);
+  });
+}
