@@ -1,7 +1,7 @@
 // POST /oauth/token (RFC 6749 §3.2). An ordered list of steps: read the parameters, check the
 // grant type, authenticate the client, check the client may use the grant, run the grant.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError } from '../errors.ts';
+import { AppError, describe } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { authenticateClient, param, type Params } from './client-auth.ts';
 import { clientCredentials } from './grants/client-credentials.ts';
@@ -36,6 +36,9 @@ export function tokenRoute(app: FastifyInstance, services: Services) {
     config: { audience: 'oauth' },
     onRequest: limits.perIp,
     preHandler: limits.perClient,
+    // Every refusal is audited, including those decided before the handler runs: a body that
+    // does not parse, is too large or fails the schema.
+    onError: async (request, _reply, error) => refused(request, services, error),
     schema: {
       tags: ['oauth'],
       summary: 'Token endpoint (RFC 6749 §3.2)',
@@ -44,33 +47,30 @@ export function tokenRoute(app: FastifyInstance, services: Services) {
     },
   }, async (request, reply) => {
     const params = (request.body ?? {}) as Params;
-    let grantType: string | undefined;
-    try {
-      grantType = param(params, 'grant_type');
-      if (grantType === undefined) throw new AppError(400, 'invalid_request', 'grant_type is required');
-      const grant = grants.get(grantType);
-      if (!grant) throw new AppError(400, 'unsupported_grant_type', `grant_type "${grantType}" is not supported`);
-      const { client } = await authenticateClient(request, params, clients, grantType !== 'client_credentials');
-      if (!client.grant_types.includes(grantType)) {
-        throw new AppError(400, 'unauthorized_client', `this client may not use the ${grantType} grant`);
-      }
-      const body = await grant({ request, params, client, services });
-      metrics.tokensIssued.inc({ grant: grantType });
-      audit.record({ action: 'token.issued', outcome: 'success', actor: client.id, clientId: client.id, ip: request.ip, details: { grant_type: grantType, scope: body.scope } });
-      // RFC 6749 §5.1: responses carrying tokens must not be cached.
-      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-      return body;
-    } catch (error) {
-      refused(request, services, grantType, error);
-      throw error;
+    const grantType = param(params, 'grant_type');
+    if (grantType === undefined) throw new AppError(400, 'invalid_request', 'grant_type is required');
+    const grant = grants.get(grantType);
+    if (!grant) throw new AppError(400, 'unsupported_grant_type', `grant_type "${grantType}" is not supported`);
+    const { client } = await authenticateClient(request, params, clients, grantType !== 'client_credentials');
+    if (!client.grant_types.includes(grantType)) {
+      throw new AppError(400, 'unauthorized_client', `this client may not use the ${grantType} grant`);
     }
+    const body = await grant({ request, params, client, services });
+    metrics.tokensIssued.inc({ grant: grantType });
+    audit.record({ action: 'token.issued', outcome: 'success', actor: client.id, clientId: client.id, ip: request.ip, details: { grant_type: grantType, scope: body.scope } });
+    // RFC 6749 §5.1: responses carrying tokens must not be cached.
+    reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    return body;
   });
 }
 
-function refused(request: FastifyRequest, { audit }: Services, grantType: string | undefined, error: unknown) {
-  const code = error instanceof AppError ? error.code : 'server_error';
+function refused(request: FastifyRequest, { audit }: Services, error: unknown) {
+  const { status, code } = describe(error, 'oauth');
+  // Rate-limited requests are counted in the metrics only, so a flood cannot grow the audit table.
+  if (status === 429) return;
+  const grantType = (request.body as Params | undefined)?.grant_type;
   audit.record({
     action: 'token.refused', outcome: 'failure', actor: request.clientId ?? null, clientId: request.clientId ?? null, ip: request.ip,
-    details: { grant_type: grantType ?? null, error: code },
+    details: { grant_type: typeof grantType === 'string' ? grantType : null, error: code },
   });
 }
