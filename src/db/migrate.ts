@@ -6,6 +6,7 @@ import * as foundation from './migrations/001_foundation.ts';
 import * as oem from './migrations/002_oem.ts';
 import * as events from './migrations/003_events.ts';
 import * as interactive from './migrations/004_interactive.ts';
+import * as connectors from './migrations/005_connectors.ts';
 import * as webhooks from './migrations/006_webhooks.ts';
 
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '002_oem': oem,
   '003_events': events,
   '004_interactive': interactive,
+  '005_connectors': connectors,
   '006_webhooks': webhooks,
 };
 

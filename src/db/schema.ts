@@ -3,6 +3,7 @@ import type { ColumnType, Generated } from 'kysely';
 import type { OemTables } from './schema-oem.ts';
 import type { WebhookTables } from './schema-webhooks.ts';
 import type { AccessTokenBinding, InteractiveTables } from './schema-interactive.ts';
+import type { ConnectorTables } from './schema-connectors.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -79,7 +80,7 @@ export interface OutboxEventsTable {
   dispatched_at: NullableTimestamp;
 }
 
-export interface Database extends OemTables, WebhookTables, InteractiveTables {
+export interface Database extends OemTables, WebhookTables, InteractiveTables, ConnectorTables {
   clients: ClientsTable;
   signing_keys: SigningKeysTable;
   access_tokens: AccessTokensTable;
