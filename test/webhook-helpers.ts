@@ -5,7 +5,8 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Gatehouse } from '../src/app.ts';
 import { createClient } from './helpers.ts';
-import { createOrganization, createVendor } from './oem-helpers.ts';
+import { Browser, PASSWORD, authorize } from './interactive-helpers.ts';
+import { createOrganization, createVendor, organizationData } from './oem-helpers.ts';
 
 /** Loopback receivers need this (the SSRF guard refuses loopback otherwise). */
 export const LOOPBACK = { GATEHOUSE_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8' };
@@ -58,17 +59,29 @@ export async function startReceiver(respond: Responder = () => ({ status: 204 })
   return receiver;
 }
 
+export const MSP_REDIRECT = 'https://msp-app.example/accounts/login/';
+
 /**
- * An organization and a token for it with scope webhooks:manage, issued to its owner the way an
- * authorization server binds a token to a user.
+ * An organization whose owner has a password, an MSP app (a public client with the implicit
+ * grant), and the app's non-expiring token got the way seed 002 describes: the owner signs in,
+ * consents, and the token comes back in the redirect's fragment.
  */
-export async function mspSetup(g: Gatehouse) {
+export async function mspSetup(g: Gatehouse, scopes: string[] = []) {
   const vendor = await createVendor(g);
-  const { organizationId, organizationOemToken } = await createOrganization(g, vendor);
+  const data = organizationData();
+  const { organizationId, organizationOemToken } = await createOrganization(g, vendor, data);
   const owner = (await g.services.organizations.users(organizationId)).find((u) => u.role === 'owner')!;
-  const created = await createClient(g, { name: 'MSP app', grant_types: ['client_credentials'], scopes: ['webhooks:manage'], token_format: 'opaque' });
-  const client = await g.services.clients.get(created.client_id);
-  const { token } = await g.services.tokens.issue({ client, subject: owner.id, scope: 'webhooks:manage', ttl: 3600 });
+  await g.services.accounts.setPassword(owner.id, PASSWORD);
+  const app = await createClient(g, {
+    name: 'MSP app', type: 'public', grant_types: ['implicit'], allow_implicit: true, scopes, redirect_uris: [MSP_REDIRECT], token_format: 'opaque',
+  });
+  const browser = new Browser(g);
+  const signedIn = await browser.login(String(data.email), PASSWORD);
+  if (signedIn.statusCode !== 303) throw new Error(`login failed: ${signedIn.statusCode}`);
+  const url = await authorize(browser, { response_type: 'token', client_id: app.client_id, redirect_uri: MSP_REDIRECT, state: 'msp' });
+  const fragment = new URLSearchParams(url.hash.slice(1));
+  const token = fragment.get('access_token');
+  if (!token || fragment.get('token_type') !== 'bearer' || fragment.has('expires_in')) throw new Error(`no non-expiring token in ${url}`);
   return { vendor, organizationId, organizationOemToken, owner, token, auth: { authorization: `Bearer ${token}` } };
 }
 

@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { emit } from '../src/events/outbox.ts';
 import { admin, createClient, startGatehouse, type TestGatehouse } from './helpers.ts';
 import { accessToken, createOrganization, credentials } from './oem-helpers.ts';
+import { Browser, csrfOf } from './interactive-helpers.ts';
 import { LOOPBACK, eventually, mspSetup, startReceiver, subscribe, type Receiver } from './webhook-helpers.ts';
 
 let g: TestGatehouse;
@@ -30,15 +31,17 @@ async function clear() {
   for (const w of (await call('GET', base)).json().webhooks) await call('DELETE', `${base}/${w.webhook_id}`);
 }
 
-test('401 without a valid token (with a Bearer challenge), 403 without scope webhooks:manage or an organization', async () => {
+test('the MSP app token from the implicit grant works; 401 without a valid token (revoked, password changed), 403 without scope webhooks:manage or an organization', async () => {
   const none = await call('GET', base, undefined, {});
   assert.equal(none.statusCode, 401);
   assert.match(String(none.headers['www-authenticate']), /^Bearer realm=/);
-  assert.equal(none.json().error.code, 'unauthorized');
+  assert.equal(none.json().error.code, 'invalid_token');
+  assert.doesNotMatch(String(none.headers['www-authenticate']), /error=/, 'RFC 6750 §3: no error code when no credentials were sent');
   for (const authorization of ['Bearer nonsense', 'Bearer gho_unknownunknownunknown', 'Basic abc']) {
     const res = await call('GET', base, undefined, { authorization });
     assert.equal(res.statusCode, 401, authorization);
   }
+  assert.equal((await call('GET', base, undefined, { authorization: 'Bearer not a token' })).statusCode, 400);
   const bad = await call('GET', base, undefined, { authorization: 'Bearer nonsense' });
   assert.match(String(bad.headers['www-authenticate']), /error="invalid_token"/);
 
@@ -46,8 +49,16 @@ test('401 without a valid token (with a Bearer challenge), 403 without scope web
   const extra = await mspSetup(g);
   assert.equal((await call('GET', base, undefined, extra.auth)).statusCode, 200);
   const active = (await g.services.tokens.inspect(extra.token))!;
+  assert.equal(active.exp, undefined, 'the implicit-grant token does not expire');
   await g.services.tokens.revoke(extra.token, active);
   assert.equal((await call('GET', base, undefined, extra.auth)).statusCode, 401);
+  // Seed 002: a password change makes the app's token fail with 401 at once.
+  const another = await mspSetup(g);
+  assert.equal((await call('GET', base, undefined, another.auth)).statusCode, 200);
+  await g.services.accounts.setPassword(another.owner.id, 'a whole new password 123');
+  const after = await call('GET', base, undefined, another.auth);
+  assert.equal(after.statusCode, 401);
+  assert.match(String(after.headers['www-authenticate']), /error="invalid_token"/);
 
   // Right organization, wrong scope; and a token with the scope but no organization behind it.
   const other = await createClient(g, { scopes: ['read', 'webhooks:manage'] });
@@ -260,27 +271,28 @@ test('organization admins manage webhooks on the dashboard: create (secret shown
     method: 'POST', url: '/api/oem-api/organization/session',
     payload: { ...credentials(setup.vendor), organizationOemToken: setup.organizationOemToken },
   });
-  const opened = await g.app.inject({ url: new URL(link.json().redirectUrl).pathname });
+  const browser = new Browser(g);
+  const opened = await browser.get(new URL(link.json().redirectUrl).pathname);
   assert.equal(opened.statusCode, 303);
-  const cookie = String(opened.headers['set-cookie']).split(';')[0];
-  const dashboard = await g.app.inject({ url: '/dashboard', headers: { cookie } });
+  const dashboard = await browser.get('/dashboard');
   assert.match(dashboard.body, /href="\/dashboard\/webhooks"/);
-  const listing = await g.app.inject({ url: '/dashboard/webhooks', headers: { cookie } });
+  const listing = await browser.get('/dashboard/webhooks');
   assert.equal(listing.statusCode, 200);
-  const csrf = /name="csrf" value="([^"]+)"/.exec(listing.body)![1];
+  const csrf = csrfOf(listing.body);
   const form = (fields: Record<string, string | string[]>) => new URLSearchParams(Object.entries(fields).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, x]))).toString();
   const post = (url: string, fields: Record<string, string | string[]>) => g.app.inject({
-    method: 'POST', url, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: form(fields),
+    method: 'POST', url, headers: { cookie: browser.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: form(fields),
   });
 
   const forged = await post('/dashboard/webhooks', { csrf: 'x'.repeat(43), webhook_url: 'https://hooks.example.com/d', event_types: 'user.added' });
   assert.equal(forged.statusCode, 403);
+  assert.equal((await g.app.inject({ method: 'POST', url: '/dashboard/webhooks', headers: { cookie: browser.cookie.replace(/gh_csrf=[^;]+/, 'gh_csrf=' + 'A'.repeat(43)), 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ csrf, webhook_url: 'https://hooks.example.com/d', event_types: 'user.added' }) })).statusCode, 403, 'another browser\'s token');
   const created = await post('/dashboard/webhooks', { csrf, webhook_url: 'https://hooks.example.com/d', event_types: ['user.added', 'session.created'] });
   assert.equal(created.statusCode, 200, created.body);
   assert.match(created.body, /whsec_[A-Za-z0-9+/=]+/);
   const mine = (await call('GET', base)).json().webhooks.find((w: { webhook_url: string }) => w.webhook_url === 'https://hooks.example.com/d');
   assert.deepEqual(mine.eventTypes, ['user.added', 'session.created']);
-  const detail = await g.app.inject({ url: `/dashboard/webhooks/${mine.webhook_id}`, headers: { cookie } });
+  const detail = await browser.get(`/dashboard/webhooks/${mine.webhook_id}`);
   assert.match(detail.body, /No deliveries yet/);
   const disabled = await post(`/dashboard/webhooks/${mine.webhook_id}`, { csrf, action: 'disable' });
   assert.equal(disabled.statusCode, 303);

@@ -8,7 +8,7 @@ import { webhookRoutes } from '../webhooks/http/index.ts';
 import { MspAuth } from './auth.ts';
 
 export function mspApi(services: Services) {
-  const auth = new MspAuth(services.tokens, services.clients, services.storage.db);
+  const auth = new MspAuth(services.tokens, services.clients);
   return async (app: FastifyInstance) => {
     app.addHook('onRoute', (route) => {
       route.config = { ...(route.config as object), audience: 'msp' } as typeof route.config;

@@ -1,20 +1,17 @@
 // /dashboard/webhooks: organization admins manage the organization's webhook subscriptions in
 // the browser, with the same service the MSP API uses: create (the secret is shown once), enable
 // and disable, rotate the secret, delete, read the delivery log, resend and recover.
-// Forms carry a CSRF token derived from the session id (which the httpOnly cookie keeps from
-// other origins), on top of the SameSite=Lax cookie.
+// Every form carries the CSRF token of src/accounts/csrf.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SESSION_COOKIE } from '../accounts/sessions.ts';
-import { safeEqual, sha256 } from '../crypto.ts';
+import { checkCsrf } from '../accounts/csrf.ts';
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { EVENT_TYPE_NAMES } from '../webhooks/http/schemas.ts';
 import { html, page, type Markup } from './layout.ts';
 import { DASHBOARD_PATH } from './dashboard.ts';
+import { csrfField } from './forms.ts';
 
 export const WEBHOOKS_PATH = `${DASHBOARD_PATH}/webhooks`;
-
-const csrfOf = (request: FastifyRequest) => sha256(`csrf.${request.cookies?.[SESSION_COOKIE] ?? ''}`);
 
 const formBody = {
   type: 'object', additionalProperties: false, required: ['csrf'],
@@ -41,7 +38,7 @@ export function webhookPages(app: FastifyInstance, services: Services) {
     if (!session) throw new AppError(401, 'unauthorized', 'You are not signed in, or your session has ended.');
     const user = (await organizations.users(session.organizationId)).find((u) => u.id === session.userId);
     if (!user || user.role === 'member') throw new AppError(403, 'forbidden', 'Only organization admins manage webhooks.');
-    if (form && !safeEqual(form.csrf, csrfOf(request))) throw new AppError(403, 'forbidden', 'The form has expired; reload the page and try again.');
+    if (form) checkCsrf(request, form.csrf);
     return { organizationId: session.organizationId, userId: user.id };
   }
 
@@ -60,7 +57,7 @@ ${list.length === 0 ? html`<p class="muted">No webhooks yet.</p>` : html`
 ${list.map((w) => html`<tr><td><a href="${WEBHOOKS_PATH}/${w.id}">${w.url}</a></td><td>${w.event_types.join(', ')}</td><td>${w.status}${w.disabled_reason ? ` (${w.disabled_reason})` : ''}</td></tr>`)}
 </tbody></table>`}
 <h2>Add a webhook</h2>
-<form method="post" action="${WEBHOOKS_PATH}"><input type="hidden" name="csrf" value="${csrfOf(request)}">
+<form method="post" action="${WEBHOOKS_PATH}">${csrfField(request, reply, services)}
 <p><label>URL <input name="webhook_url" type="url" required size="60"></label></p>
 <fieldset><legend>Events</legend>${EVENT_TYPE_NAMES.map((t) => html`<label><input type="checkbox" name="event_types" value="${t}"> ${t}</label><br>`)}</fieldset>
 <p><label>Header name <input name="auth_header"></label> <label>Header value <input name="auth_header_value" type="password"></label></p>
@@ -83,8 +80,9 @@ ${list.map((w) => html`<tr><td><a href="${WEBHOOKS_PATH}/${w.id}">${w.url}</a></
     const { id } = request.params as { id: string };
     const w = await webhooks.subscriptions.get(organizationId, id);
     const log = await webhooks.deliveries.attempts(w.id, { limit: 50 });
+    const csrf = csrfField(request, reply, services);
     const button = (action: string, label: string, extra?: Markup) => html`<form method="post" action="${WEBHOOKS_PATH}/${w.id}" style="display:inline">
-<input type="hidden" name="csrf" value="${csrfOf(request)}"><input type="hidden" name="action" value="${action}">${extra}<button>${label}</button></form>`;
+${csrf}<input type="hidden" name="action" value="${action}">${extra}<button>${label}</button></form>`;
     return send(reply, 'Webhook', html`
 <h1>${w.url}</h1><p><a href="${WEBHOOKS_PATH}">All webhooks</a></p>
 <p>Status: ${w.status}${w.disabled_reason ? ` (${w.disabled_reason})` : ''}. Events: ${w.event_types.join(', ')}.${w.auth_header ? ` Header: ${w.auth_header}.` : ''}</p>
