@@ -53,6 +53,8 @@ import { AuthorizationCodes } from './oauth/codes.ts';
 import { RefreshTokens } from './oauth/refresh-tokens.ts';
 import { authorizeRoutes } from './oauth/authorize/endpoint.ts';
 import { partnerRoutes } from './partner/app-info.ts';
+import { ConnectorService } from './connectors/service.ts';
+import { connectorRoutes } from './connectors/http/index.ts';
 
 export interface BuildOptions {
   logger?: Logger;
@@ -130,6 +132,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       passwordLinks: new PasswordLinks(storage.db, { publicUrl: config.publicUrl, ttlSeconds: config.passwordLinkTtl }),
       codes: new AuthorizationCodes(storage.db),
       refreshTokens: new RefreshTokens(storage.db, { ttlSeconds: config.refreshTokenTtl }),
+      connectors: new ConnectorService({ storage, sealer, outbound: createOutbound(policy), audit, log, publicUrl: config.publicUrl }),
     };
     const app = await createHttp(services);
     // Signals can be missed (a dropped LISTEN connection): re-read now and then regardless.
@@ -139,6 +142,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       setInterval(() => loginLinks.purge().catch((err) => log.warn({ err }, 'login link purge failed')), 3_600_000),
       setInterval(() => services.browserSessions.purge().catch((err) => log.warn({ err }, 'session purge failed')), 3_600_000),
       setInterval(() => purgeInteractive(services).catch((err) => log.warn({ err }, 'interactive OAuth purge failed')), 3_600_000),
+      setInterval(() => services.connectors.purge().catch((err) => log.warn({ err }, 'connector purge failed')), 3_600_000),
+      setInterval(() => services.connectors.sweep().catch((err) => log.warn({ err }, 'connection refresh sweep failed')), 60_000),
     ];
     for (const t of timers) t.unref();
     app.addHook('onClose', async () => {
@@ -202,5 +207,6 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
   await app.register(mspApi(services), { prefix: '/api/msp/v1' });
   await app.register(partnerRoutes(services), { prefix: '/api/partner' });
   await app.register(uiPages(services));
+  await app.register(connectorRoutes(services));
   return app;
 }

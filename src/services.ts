@@ -23,6 +23,7 @@ import type { PasswordLinks } from './accounts/password-links.ts';
 import type { Authorizations } from './oauth/authorizations.ts';
 import type { AuthorizationCodes } from './oauth/codes.ts';
 import type { RefreshTokens } from './oauth/refresh-tokens.ts';
+import type { ConnectorService } from './connectors/service.ts';
 
 export interface Services {
   config: Readonly<Config>;
@@ -49,4 +50,5 @@ export interface Services {
   authorizations: Authorizations;
   codes: AuthorizationCodes;
   refreshTokens: RefreshTokens;
+  connectors: ConnectorService;
 }

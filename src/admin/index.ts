@@ -9,6 +9,7 @@ import { adminOrganizationRoutes } from './organizations.ts';
 import { adminVendorRoutes } from './vendors.ts';
 import { adminWebhookRoutes } from './webhooks.ts';
 import { adminUserRoutes } from './users.ts';
+import { adminConnectorApi } from '../connectors/admin/index.ts';
 
 export function adminApi(services: Services) {
   return async (app: FastifyInstance) => {
@@ -25,5 +26,6 @@ export function adminApi(services: Services) {
     adminIntegrationRoutes(app, services);
     adminWebhookRoutes(app, services);
     adminUserRoutes(app, services);
+    adminConnectorApi(app, services);
   };
 }

@@ -8,13 +8,17 @@ import { webhookPages } from './webhooks.ts';
 import { loginRoutes } from './login.ts';
 import { passwordSetRoutes } from './password-set.ts';
 import { accountRoutes, accountSections } from './account.ts';
+import { connectionsSection } from '../connectors/http/index.ts';
 
 export function uiPages(services: Services) {
   return async (app: FastifyInstance) => {
     const { perIp, windowMs } = services.config.oemRateLimit;
     app.addHook('onRequest', app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: 'pages-ip' }));
     loginLinkRoute(app, services);
-    dashboardRoute(app, services, [(request, reply, session) => accountSections(services, request, reply, session)]);
+    dashboardRoute(app, services, [
+      (request, reply, session) => accountSections(services, request, reply, session),
+      (request, reply, session) => connectionsSection(services, request, reply, session),
+    ]);
     loginRoutes(app, services);
     passwordSetRoutes(app, services);
     accountRoutes(app, services);

@@ -1,0 +1,101 @@
+// The authorization-code connection (RFC 6749 §4.1) with Gatehouse as the client: send the
+// browser to the vendor's authUrl with a single-use `state` (10 minutes, bound to this browser by
+// a cookie, RFC 9700 §4.7.1) and a PKCE challenge (RFC 7636); on the way back to the one fixed
+// redirect URI, check the state, exchange the code as the connector declares, store the tokens.
+import type { Kysely } from 'kysely';
+import { randomToken, safeEqual, sha256, type Sealer } from '../crypto.ts';
+import type { Database } from '../db/schema.ts';
+import { AppError } from '../errors.ts';
+import { s256 } from '../oauth/pkce.ts';
+import type { ConnectionRow, Connections } from './connections.ts';
+import type { Connector, Connectors } from './connectors.ts';
+import type { TokenEndpoint } from './token-endpoint.ts';
+import { mergeParams, scopeValue, withQuery } from './wire.ts';
+
+export const REDIRECT_PATH = '/oauth2/redirect_url';
+export const STATE_TTL_SECONDS = 600;
+
+/** The callback could not be matched to an authorization Gatehouse started in this browser. */
+export class StateError extends AppError {
+  constructor(message: string) {
+    super(400, 'invalid_state', message);
+  }
+}
+
+interface Options {
+  db: Kysely<Database>;
+  sealer: Sealer;
+  connectors: Connectors;
+  connections: Connections;
+  tokenEndpoint: TokenEndpoint;
+  publicUrl: string;
+}
+
+export interface Pending {
+  connector: Connector;
+  organizationId: string;
+  userId: string | null;
+  codeVerifier: string | undefined;
+}
+
+export class Authorization {
+  readonly redirectUri: string;
+  #o: Options;
+
+  constructor(options: Options) {
+    this.#o = options;
+    this.redirectUri = `${options.publicUrl}${REDIRECT_PATH}`;
+  }
+
+  /** Record the request and return the vendor URL to send the browser to. */
+  async start(connector: Connector, organizationId: string, userId: string | null, binding: string): Promise<string> {
+    const d = connector.definition;
+    if (d.grantType !== 'authorization_code' || !d.authUrl) {
+      throw new AppError(400, 'invalid_request', `connector "${d.name}" uses client credentials: it connects without a browser`);
+    }
+    const state = randomToken(32);
+    const verifier = d.pkce ? randomToken(48) : undefined;
+    await this.#o.db.insertInto('connector_states').values({
+      state_hash: sha256(state), connector_id: connector.id, organization_id: organizationId, user_id: userId,
+      binding_hash: sha256(binding), code_verifier: verifier === undefined ? null : this.#o.sealer.seal(verifier),
+      expires_at: new Date(Date.now() + STATE_TTL_SECONDS * 1000),
+    }).execute();
+    return withQuery(d.authUrl, mergeParams(d.extra.auth.params, {
+      response_type: 'code', client_id: d.clientId, redirect_uri: this.redirectUri, scope: scopeValue(d), state,
+      ...(verifier ? { code_challenge: s256(verifier), code_challenge_method: 'S256' } : {}),
+    }));
+  }
+
+  /** Spend the state of a callback; refuses unknown, expired, spent and other browsers' states. */
+  async consume(state: string | undefined, binding: string | undefined): Promise<Pending> {
+    if (!state) throw new StateError('The answer from the vendor has no state, so it cannot be matched to a connection attempt.');
+    const hash = sha256(state);
+    const row = await this.#o.db.selectFrom('connector_states').selectAll().where('state_hash', '=', hash).executeTakeFirst();
+    if (!row) throw new StateError('This connection attempt is unknown. Start again from Gatehouse.');
+    if (row.used_at) throw new StateError('This connection attempt was already completed. Start again from Gatehouse.');
+    if (row.expires_at <= new Date()) throw new StateError('This connection attempt has expired (it lasts 10 minutes). Start again from Gatehouse.');
+    if (!binding || !safeEqual(sha256(binding), row.binding_hash)) {
+      throw new StateError('This connection attempt was started in another browser. Start again from Gatehouse in this one.');
+    }
+    const spent = await this.#o.db.updateTable('connector_states').set({ used_at: new Date() })
+      .where('state_hash', '=', hash).where('used_at', 'is', null).executeTakeFirst();
+    if (Number(spent.numUpdatedRows) === 0) throw new StateError('This connection attempt was already completed. Start again from Gatehouse.');
+    return {
+      connector: await this.#o.connectors.get(row.connector_id), organizationId: row.organization_id, userId: row.user_id,
+      codeVerifier: row.code_verifier === null ? undefined : this.#o.sealer.open(row.code_verifier),
+    };
+  }
+
+  /** RFC 6749 §4.1.3: exchange the code (with the PKCE verifier) and store the connection. */
+  async complete(pending: Pending, code: string): Promise<{ connection: ConnectionRow; created: boolean }> {
+    const tokens = await this.#o.tokenEndpoint.token(pending.connector, {
+      grant_type: 'authorization_code', code, redirect_uri: this.redirectUri,
+      ...(pending.codeVerifier ? { code_verifier: pending.codeVerifier } : {}),
+    }, 'token');
+    return this.#o.connections.save(pending.connector, pending.organizationId, tokens);
+  }
+
+  async purge(): Promise<void> {
+    await this.#o.db.deleteFrom('connector_states').where('expires_at', '<', new Date(Date.now() - 86_400_000)).execute();
+  }
+}

@@ -1,0 +1,110 @@
+// Connections: one organization's authorised link through a connector. Tokens are sealed at rest.
+// Connecting again (the same connector and organization) replaces the tokens and heals a broken
+// connection. Every token write bumps `version`, the fencing counter the refresher relies on.
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Sealer } from '../crypto.ts';
+import { newId } from '../db/ids.ts';
+import { signal } from '../db/index.ts';
+import type { Database } from '../db/schema.ts';
+import type { ConnectionsTable } from '../db/schema-connectors.ts';
+import { AppError } from '../errors.ts';
+import { emit } from '../events/outbox.ts';
+import type { Connector } from './connectors.ts';
+import type { TokenSet } from './token-response.ts';
+
+export type ConnectionRow = Selectable<ConnectionsTable>;
+
+export interface ConnectionFilter {
+  organizationId?: string;
+  connectorId?: string;
+  status?: 'active' | 'broken';
+}
+
+export class Connections {
+  #db: Kysely<Database>;
+  #sealer: Sealer;
+
+  constructor(db: Kysely<Database>, sealer: Sealer) {
+    this.#db = db;
+    this.#sealer = sealer;
+  }
+
+  get sealer(): Sealer {
+    return this.#sealer;
+  }
+
+  /** Store freshly granted tokens for (connector, organization): a new connection or a reconnect. */
+  async save(connector: Connector, organizationId: string, tokens: TokenSet): Promise<{ connection: ConnectionRow; created: boolean }> {
+    const seal = (v: string | undefined) => (v === undefined ? null : this.#sealer.seal(v));
+    const now = new Date();
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await trx.insertInto('connections').values({
+        id: newId(), connector_id: connector.id, organization_id: organizationId, status: 'active',
+        access_token: seal(tokens.accessToken), refresh_token: seal(tokens.refreshToken), token_type: tokens.tokenType ?? null,
+        scope: tokens.scope ?? null, expires_at: tokens.expiresAt, last_refresh_at: now, connected_at: now,
+      }).onConflict((oc) => oc.columns(['connector_id', 'organization_id']).doUpdateSet((eb) => ({
+        status: 'active',
+        access_token: eb.ref('excluded.access_token'),
+        // A reconnect without a new refresh token keeps the one already held.
+        refresh_token: sql<string | null>`coalesce(excluded.refresh_token, connections.refresh_token)`,
+        token_type: eb.ref('excluded.token_type'),
+        scope: eb.ref('excluded.scope'),
+        expires_at: eb.ref('excluded.expires_at'),
+        version: sql<number>`connections.version + 1`,
+        refresh_lease_until: null,
+        refresh_failures: 0,
+        last_error: null,
+        last_refresh_at: now,
+        connected_at: now,
+        updated_at: now,
+      }))).returningAll().returning(sql<boolean>`(xmax = 0)`.as('inserted')).executeTakeFirstOrThrow();
+      const { inserted, ...connection } = row;
+      await emit(trx, {
+        type: 'connection.created', organizationId,
+        data: { organizationId, connectionId: connection.id, connectorId: connector.id, reconnected: !inserted },
+      });
+      await signal(trx, 'connection', connection.id);
+      return { connection, created: Boolean(inserted) };
+    });
+  }
+
+  async find(id: string): Promise<ConnectionRow | undefined> {
+    return this.#db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async get(id: string): Promise<ConnectionRow> {
+    const row = await this.find(id);
+    if (!row) throw notFound(id);
+    return row;
+  }
+
+  async list(filter: ConnectionFilter = {}): Promise<ConnectionRow[]> {
+    let query = this.#db.selectFrom('connections').selectAll().orderBy('created_at').orderBy('id').limit(1000);
+    if (filter.organizationId) query = query.where('organization_id', '=', filter.organizationId);
+    if (filter.connectorId) query = query.where('connector_id', '=', filter.connectorId);
+    if (filter.status) query = query.where('status', '=', filter.status);
+    return query.execute();
+  }
+
+  /** Delete the row and emit connection.deleted; returns what was deleted (for revocation). */
+  async remove(id: string): Promise<ConnectionRow> {
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await trx.deleteFrom('connections').where('id', '=', id).returningAll().executeTakeFirst();
+      if (!row) throw notFound(id);
+      await emit(trx, {
+        type: 'connection.deleted', organizationId: row.organization_id,
+        data: { organizationId: row.organization_id, connectionId: row.id, connectorId: row.connector_id },
+      });
+      await signal(trx, 'connection', id);
+      return row;
+    });
+  }
+
+  open(sealed: string | null): string | undefined {
+    return sealed === null ? undefined : this.#sealer.open(sealed);
+  }
+}
+
+export function notFound(id: string): AppError {
+  return new AppError(404, 'not_found', `connection "${id}" does not exist`);
+}

@@ -1,0 +1,112 @@
+// Connector definitions: stored as written (the secret sealed apart), read with defaults applied.
+// Reads are cached per instance; any change signals every instance to drop its copy.
+import type { Kysely } from 'kysely';
+import type { Sealer } from '../crypto.ts';
+import { foreignKeyViolation } from '../db/errors.ts';
+import { newId } from '../db/ids.ts';
+import { signal, type Storage } from '../db/index.ts';
+import type { Database } from '../db/schema.ts';
+import { AppError } from '../errors.ts';
+import { checkDefinition, merge, normalize, type ConnectorDefinition, type DefinitionInput } from './definition.ts';
+
+export interface Connector {
+  id: string;
+  definition: ConnectorDefinition;
+  clientSecret: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+type Row = { id: string; definition: Record<string, unknown>; client_secret: string; created_at: Date; updated_at: Date };
+
+export class Connectors {
+  #db: Kysely<Database>;
+  #sealer: Sealer;
+  #cache = new Map<string, Promise<Connector | undefined>>();
+
+  constructor(storage: Storage, sealer: Sealer) {
+    this.#db = storage.db;
+    this.#sealer = sealer;
+    storage.onSignal((s) => {
+      if (s.topic === 'connector') this.#cache.clear();
+    });
+  }
+
+  #decode(row: Row): Connector {
+    return {
+      id: row.id, definition: normalize(row.definition as DefinitionInput), clientSecret: this.#sealer.open(row.client_secret),
+      createdAt: row.created_at, updatedAt: row.updated_at,
+    };
+  }
+
+  async create(input: DefinitionInput): Promise<Connector> {
+    checkDefinition(input);
+    const { clientSecret, ...definition } = input;
+    const row = await this.#db.transaction().execute(async (trx) => {
+      const inserted = await trx.insertInto('connectors').values({
+        id: newId(), name: input.name!, grant_type: input.grantType!, definition: JSON.stringify(definition),
+        client_secret: this.#sealer.seal(clientSecret!),
+      }).returningAll().executeTakeFirstOrThrow();
+      await signal(trx, 'connector', inserted.id);
+      return inserted;
+    });
+    return this.#decode(row);
+  }
+
+  async update(id: string, patch: DefinitionInput): Promise<Connector> {
+    const row = await this.#db.transaction().execute(async (trx) => {
+      const stored = await trx.selectFrom('connectors').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!stored) throw notFound(id);
+      const merged = merge({ ...(stored.definition as DefinitionInput), clientSecret: 'unchanged' }, patch);
+      checkDefinition(merged);
+      const { clientSecret, ...definition } = merged;
+      const updated = await trx.updateTable('connectors').set({
+        name: merged.name!, grant_type: merged.grantType!, definition: JSON.stringify(definition), updated_at: new Date(),
+        ...(patch.clientSecret !== undefined ? { client_secret: this.#sealer.seal(clientSecret!) } : {}),
+      }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      await signal(trx, 'connector', id);
+      return updated;
+    });
+    return this.#decode(row);
+  }
+
+  find(id: string): Promise<Connector | undefined> {
+    let entry = this.#cache.get(id);
+    if (!entry) {
+      entry = this.#db.selectFrom('connectors').selectAll().where('id', '=', id).executeTakeFirst()
+        .then((row) => (row ? this.#decode(row) : undefined));
+      this.#cache.set(id, entry);
+      entry.then((c) => { if (!c) this.#cache.delete(id); }, () => this.#cache.delete(id));
+    }
+    return entry;
+  }
+
+  async get(id: string): Promise<Connector> {
+    const connector = await this.find(id);
+    if (!connector) throw notFound(id);
+    return connector;
+  }
+
+  async list(): Promise<Connector[]> {
+    const rows = await this.#db.selectFrom('connectors').selectAll().orderBy('created_at').orderBy('id').execute();
+    return rows.map((r) => this.#decode(r));
+  }
+
+  /** Refused (409) while connections use the connector: disconnect them first. */
+  async remove(id: string): Promise<void> {
+    try {
+      await this.#db.transaction().execute(async (trx) => {
+        const deleted = await trx.deleteFrom('connectors').where('id', '=', id).executeTakeFirst();
+        if (Number(deleted.numDeletedRows) === 0) throw notFound(id);
+        await signal(trx, 'connector', id);
+      });
+    } catch (error) {
+      if (foreignKeyViolation(error)) throw new AppError(409, 'conflict', `connector "${id}" still has connections: disconnect them first`);
+      throw error;
+    }
+  }
+}
+
+function notFound(id: string): AppError {
+  return new AppError(404, 'not_found', `connector "${id}" does not exist`);
+}

@@ -1,0 +1,60 @@
+// The organization dashboard's "Connections" section: the organization's connections with status,
+// last refresh and expiry, and for organization admins the connectors to connect and a
+// Disconnect button (POST /dashboard/connections/{id}/disconnect, CSRF-protected).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { checkCsrf } from '../../accounts/csrf.ts';
+import type { CurrentSession } from '../../accounts/sessions.ts';
+import { AppError } from '../../errors.ts';
+import type { Services } from '../../services.ts';
+import { DASHBOARD_PATH } from '../../ui/dashboard.ts';
+import { csrfField } from '../../ui/forms.ts';
+import { html, type Markup } from '../../ui/layout.ts';
+import { notFound } from '../connections.ts';
+import { connectPath } from '../connect-links.ts';
+
+const iso = (d: Date | null) => d?.toISOString() ?? '-';
+
+async function isAdmin(services: Services, session: CurrentSession): Promise<boolean> {
+  const user = (await services.organizations.users(session.organizationId)).find((u) => u.id === session.userId);
+  return Boolean(user && user.role !== 'member');
+}
+
+/** A DashboardSection: include it in the dashboard's section list. */
+export async function connectionsSection(services: Services, request: FastifyRequest, reply: FastifyReply, session: CurrentSession): Promise<Markup> {
+  const { connectors, connections } = services.connectors;
+  const [all, rows, admin] = await Promise.all([connectors.list(), connections.list({ organizationId: session.organizationId }), isAdmin(services, session)]);
+  const names = new Map(all.map((c) => [c.id, c.definition.name]));
+  const connected = new Set(rows.map((r) => r.connector_id));
+  const available = all.filter((c) => c.definition.grantType === 'authorization_code');
+  const csrf = admin ? csrfField(request, reply, services) : html``;
+  return html`
+<h2>Connections</h2>
+${rows.length === 0 ? html`<p class="muted">No connected applications.</p>` : html`
+<table id="connections"><thead><tr><th>Application</th><th>Status</th><th>Last refresh</th><th>Token expires</th><th></th></tr></thead><tbody>
+${rows.map((r) => html`<tr data-connection-id="${r.id}"><td>${names.get(r.connector_id) ?? r.connector_id}</td><td>${r.status}${r.status === 'broken' && r.last_error ? html` <span class="muted">(${r.last_error})</span>` : ''}</td>
+<td>${iso(r.last_refresh_at)}</td><td>${iso(r.expires_at)}</td><td>${admin ? html`<form class="inline" method="post" action="${DASHBOARD_PATH}/connections/${r.id}/disconnect">${csrf}<button type="submit">Disconnect</button></form>` : ''}</td></tr>`)}
+</tbody></table>`}
+${admin && available.length > 0 ? html`<p>${available.map((c) => html`<a class="connect" href="${connectPath(c.id)}">${connected.has(c.id) ? 'Reconnect' : 'Connect'} ${c.definition.name}</a> `)}</p>` : ''}`;
+}
+
+export function disconnectPage(app: FastifyInstance, services: Services) {
+  app.post(`${DASHBOARD_PATH}/connections/:id/disconnect`, {
+    config: { audience: 'page' },
+    schema: {
+      tags: ['pages'], summary: 'Disconnect an application (organization admins, form)',
+      params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } },
+      body: { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf: { type: 'string', maxLength: 100 } } },
+    },
+  }, async (request, reply) => {
+    const session = await services.browserSessions.current(request);
+    if (!session) throw new AppError(401, 'unauthorized', 'You are not signed in, or your session has ended.');
+    checkCsrf(request, (request.body as { csrf: string }).csrf);
+    if (!(await isAdmin(services, session))) throw new AppError(403, 'forbidden', 'Only organization admins disconnect applications.');
+    const { id } = request.params as { id: string };
+    const row = await services.connectors.connections.find(id);
+    if (!row || row.organization_id !== session.organizationId) throw notFound(id);
+    const { revoked } = await services.connectors.disconnect(id);
+    services.audit.record({ action: 'connection.deleted', outcome: 'success', actor: session.userId, ip: request.ip, details: { connection_id: id, revoked } });
+    return reply.redirect(DASHBOARD_PATH, 303);
+  });
+}

@@ -1,0 +1,55 @@
+// ANY /api/connections/{id}/proxy/*: a call to the vendor's API as the connection, with the
+// credential injected by Gatehouse and never shown to the caller. Bodies pass through untouched
+// (any content type, up to the body limit); the answer streams back with hop-by-hop headers
+// removed and under a sandboxing CSP, since it is the vendor's content on Gatehouse's origin.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Services } from '../../services.ts';
+import { notFound } from '../connections.ts';
+import { forward } from '../proxy/forward.ts';
+import { authenticate, reaches } from './caller.ts';
+
+export const PROXY_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'";
+const NO_BODY = new Set([204, 205, 304]);
+
+const params = {
+  type: 'object', required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }, '*': { type: 'string' } },
+};
+
+/** The raw path and query after `/proxy`, as the caller encoded them. */
+function restOf(request: FastifyRequest): string {
+  const raw = request.raw.url ?? '';
+  const at = raw.indexOf('/proxy/');
+  return at === -1 ? '/' : raw.slice(at + '/proxy'.length);
+}
+
+export function proxyRoutes(services: Services) {
+  return async (app: FastifyInstance) => {
+    // Whatever the caller sends is the vendor's business: keep the bytes, parse nothing.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: services.config.bodyLimit }, (_request, body, done) => done(null, body));
+    const { credentials, outbound } = services.connectors;
+    app.all('/api/connections/:id/proxy/*', {
+      exposeHeadRoute: false,
+      config: { audience: 'admin' },
+      schema: {
+        tags: ['connections'], params,
+        summary: "Call the vendor's API as this connection (admin token, the organization's vendor, or an organization session)",
+        security: [{ adminToken: [] }, { oemAccessToken: [] }],
+      },
+    }, async (request, reply) => {
+      const caller = await authenticate(request, services);
+      const { id } = request.params as { id: string };
+      const live = await credentials.live(id);
+      if (!live || !reaches(caller, live.organizationId, live.vendorId)) throw notFound(id);
+      const body = request.body instanceof Buffer ? request.body : undefined;
+      const answer = await forward(outbound, credentials, live, { method: request.method, rest: restOf(request), headers: request.headers, body });
+      reply.status(answer.status).headers(answer.headers).header('content-security-policy', PROXY_CSP);
+      if (request.method === 'HEAD' || NO_BODY.has(answer.status)) {
+        answer.body.destroy();
+        return reply.send();
+      }
+      return reply.send(answer.body);
+    });
+  };
+}

@@ -1,0 +1,69 @@
+// One proxied call: the caller's request sent to the vendor with the connection's credential
+// injected as the connector declares (a header with its prefix, or a query parameter). A 401
+// from the vendor gets one refresh and one retry (RFC 6750 §3.1: invalid_token means a new token
+// may succeed). Time to the response head is bounded by the connector's timeout; the body then
+// streams, bounded by the same idle timeout.
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { AppError } from '../../errors.ts';
+import type { Outbound } from '../../net/outbound.ts';
+import type { Credentials, Live } from '../credentials.ts';
+import { forwardRequestHeaders, forwardResponseHeaders } from './headers.ts';
+import { targetOf } from './target.ts';
+
+export interface ProxyRequest {
+  method: string;
+  /** Raw path and query after /proxy. */
+  rest: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer | undefined;
+}
+
+export interface ProxyAnswer {
+  status: number;
+  headers: OutgoingHttpHeaders;
+  body: IncomingMessage;
+  refreshed: boolean;
+}
+
+async function send(outbound: Outbound, live: Live, request: ProxyRequest) {
+  const d = live.connector.definition;
+  const token = live.accessToken as string;
+  const target = targetOf(d, request.rest, token);
+  const injected = d.tokenPlacement === 'header' ? d.tokenParam.toLowerCase() : undefined;
+  const headers = forwardRequestHeaders(request.headers, injected);
+  if (injected) headers[injected] = d.headerPrefix ? `${d.headerPrefix} ${token}` : token;
+  if (request.body !== undefined) headers['content-length'] = String(request.body.length);
+  const controller = new AbortController();
+  const deadline = setTimeout(() => controller.abort(), d.timeoutMs);
+  const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new AppError(504, 'upstream_timeout', `the vendor API did not answer within ${d.timeoutMs} ms`)), { once: true }));
+  aborted.catch(() => {});
+  try {
+    const response = await Promise.race([
+      outbound({ method: request.method, url: target.url, headers, body: request.body, timeoutMs: d.timeoutMs, signal: controller.signal }),
+      aborted,
+    ]);
+    return { response, token };
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    if (controller.signal.aborted) throw new AppError(504, 'upstream_timeout', `the vendor API did not answer within ${d.timeoutMs} ms`);
+    const code = (error as { code?: unknown }).code;
+    throw new AppError(502, 'upstream_unreachable', `the vendor API could not be reached${typeof code === 'string' ? ` (${code})` : ''}`);
+  } finally {
+    clearTimeout(deadline);
+  }
+}
+
+export async function forward(outbound: Outbound, credentials: Credentials, live: Live, request: ProxyRequest): Promise<ProxyAnswer> {
+  let current = await credentials.usable(live);
+  let refreshed = current.version !== live.version;
+  for (let attempt = 0; ; attempt++) {
+    const { response, token } = await send(outbound, current, request);
+    if (response.status === 401 && attempt === 0) {
+      response.body.destroy();
+      current = await credentials.refresh(current.id, current.version, 'unauthorized');
+      refreshed = true;
+      continue;
+    }
+    return { status: response.status, headers: forwardResponseHeaders(response.headers, token), body: response.body, refreshed };
+  }
+}

@@ -1,0 +1,49 @@
+// The vendor URL a proxied request goes to: the connector's apiBaseUrl, then the path after
+// /proxy as the caller sent it (still percent-encoded), then the caller's query, with the token
+// added as a query parameter when the connector says so.
+import { AppError } from '../../errors.ts';
+import type { ConnectorDefinition } from '../definition.ts';
+
+export interface Target {
+  base: string; // the URL without the credential
+  url: string; // with the credential when it travels in the query
+}
+
+/** `rest`: the raw path and query after `/proxy`, e.g. "/v1/items?page=2". */
+export function targetOf(definition: ConnectorDefinition, rest: string, token: string): Target {
+  const q = rest.indexOf('?');
+  const path = q === -1 ? rest : rest.slice(0, q);
+  let query = q === -1 ? '' : rest.slice(q + 1);
+  // Dot segments would climb out of apiBaseUrl once the URL is normalised (RFC 3986 §5.2.4).
+  for (const segment of path.split('/')) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      throw new AppError(400, 'invalid_request', 'the proxied path is not valid percent-encoding');
+    }
+    // An encoded slash is fine (some APIs name resources that way), unless it hides a dot segment.
+    if (decoded.split(/[/\\]/).some((part) => part === '.' || part === '..')) {
+      throw new AppError(400, 'invalid_request', 'the proxied path must not contain dot segments');
+    }
+  }
+  if (/[^\x21-\x7E]/.test(path)) throw new AppError(400, 'invalid_request', 'the proxied path must be percent-encoded');
+  const base = `${definition.apiBaseUrl}${path}`;
+  if (definition.tokenPlacement === 'query') {
+    // The caller cannot choose the credential: a parameter of the same name is dropped.
+    const name = definition.tokenParam;
+    query = query.split('&').filter((pair) => pair !== '' && safeDecode(pair.split('=')[0]) !== name).join('&');
+    const credential = `${encodeURIComponent(name)}=${encodeURIComponent(token)}`;
+    return { base: query ? `${base}?${query}` : base, url: `${base}?${query ? `${query}&` : ''}${credential}` };
+  }
+  const url = query ? `${base}?${query}` : base;
+  return { base: url, url };
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return value;
+  }
+}
