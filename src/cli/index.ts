@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { call, CliError, target } from './admin-client.ts';
 import { migrateCommand, start } from './server.ts';
 import { printVendor, VENDOR_USAGE, vendorCommand } from './vendor.ts';
+import { CONNECTOR_USAGE, connectionCommand, connectorCommand, printConnection, printConnector } from '../connectors/cli.ts';
 
 const USAGE = `usage: gatehouse <command> [options]
 
@@ -15,6 +16,7 @@ const USAGE = `usage: gatehouse <command> [options]
   client update ID [same options as create]
   keys list | rotate
 ${VENDOR_USAGE}
+${CONNECTOR_USAGE}
 
 Options: --json prints machine-readable output.
 The client, keys and vendor commands call the running server: GATEHOUSE_URL (default
@@ -34,6 +36,9 @@ const OPTIONS = {
   ttl: { type: 'string' },
   'launch-url': { type: 'string' },
   overlap: { type: 'string' },
+  config: { type: 'string' },
+  connector: { type: 'string' },
+  organization: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -111,6 +116,8 @@ async function clientCommand(sub: string | undefined, id: string | undefined, v:
 
 function human(kind: string, sub: string | undefined, result: any): string {
   if (kind === 'vendor') return printVendor(sub, result);
+  if (kind === 'connector') return printConnector(sub, result);
+  if (kind === 'connection') return printConnection(sub, result);
   if (kind === 'client') {
     if (sub === 'list') {
       return result.clients.length === 0 ? 'no clients' :
@@ -142,6 +149,8 @@ export async function run(argv: string[]): Promise<number> {
     let result: unknown;
     if (command === 'client') result = await clientCommand(sub, id, values);
     else if (command === 'vendor') result = await vendorCommand(target(), sub, id, values);
+    else if (command === 'connector') result = await connectorCommand(target(), sub, id, values);
+    else if (command === 'connection') result = await connectionCommand(target(), sub, id, values);
     else if (command === 'keys' && (sub === 'list' || sub === 'rotate')) {
       result = await call(target(), sub === 'list' ? 'GET' : 'POST', sub === 'list' ? '/keys' : '/keys/rotate');
     } else throw new CliError(`unknown command "${[command, sub].filter(Boolean).join(' ')}"`);
