@@ -27,7 +27,8 @@ export function param(params: Params, name: string): string | undefined {
   return value;
 }
 
-function decodeBasic(header: string): [string, string] {
+/** The client id and secret of a Basic authorization header. Throws invalid_client when malformed. */
+export function decodeBasic(header: string): [string, string] {
   let decoded: string;
   try {
     decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');

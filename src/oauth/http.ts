@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
+import { decodeBasic } from './client-auth.ts';
 
 /** Body schema: every listed parameter a string when present; unknown ones are ignored (RFC 6749 §3.2). */
 export function oauthBody(names: string[]) {
@@ -21,8 +22,12 @@ export const oauthErrorResponse = {
 function clientKey(request: FastifyRequest): string {
   const header = request.headers.authorization;
   if (header && /^basic /i.test(header)) {
-    const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-    return decoded.slice(0, Math.max(0, decoded.indexOf(':'))) || 'anonymous';
+    // Decoded as authentication decodes it, so no other spelling of an id escapes its limit.
+    try {
+      return decodeBasic(header)[0] || 'anonymous';
+    } catch {
+      return 'anonymous';
+    }
   }
   const body = request.body as Record<string, unknown> | undefined;
   return typeof body?.client_id === 'string' ? body.client_id : 'anonymous';
