@@ -1,11 +1,11 @@
 // The durable job queue: pg-boss on the same database as everything else. On the embedded
 // default it shares the one PGlite instance (PGlite serialises statements and transactions, so
-// the queue's polling interleaves with the app's queries statement by statement); on PostgreSQL
-// it keeps a small pool of its own. Workers are woken by NOTIFY when a job is queued, so idle
-// polling is a slow backstop rather than a steady load on the single embedded connection.
+// the queue's work interleaves with the app's queries statement by statement); on PostgreSQL it
+// keeps a small pool of its own. Queueing a job signals 'webhooks' in the same transaction, which
+// wakes the delivery loop of every instance on commit (see pump.ts).
 import type { Kysely } from 'kysely';
 import { PgBoss, fromKysely, fromPglite, type Clock, type ConstructorOptions, type JobInsert } from 'pg-boss';
-import type { Storage } from '../db/index.ts';
+import { signal, type Storage } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 
 export const DELIVERY_QUEUE = 'webhook-delivery';
@@ -29,7 +29,6 @@ export interface QueueOptions {
 
 export async function openQueue(options: QueueOptions): Promise<PgBoss> {
   const common: ConstructorOptions = {
-    useListenNotify: true,
     // Expiry of a crashed worker's jobs happens on these passes: keep them frequent.
     superviseIntervalSeconds: 10,
     monitorIntervalSeconds: 10,
@@ -41,7 +40,6 @@ export async function openQueue(options: QueueOptions): Promise<PgBoss> {
   boss.on('error', options.onError);
   await boss.start();
   const queue = {
-    notify: true,
     expireInSeconds: options.expireInSeconds,
     // Retries here only cover a worker that died or lost its database mid-job; delivery retries
     // follow the webhook schedule and are queued as new jobs.
@@ -70,6 +68,8 @@ export interface QueuedDelivery {
 
 /** Queue deliveries inside `trx`: the jobs exist exactly when the transaction commits. */
 export async function enqueue(boss: PgBoss, trx: Kysely<Database>, deliveries: readonly QueuedDelivery[]): Promise<void> {
+  if (deliveries.length === 0) return;
+  await signal(trx, 'webhooks');
   for (let i = 0; i < deliveries.length; i += 1000) {
     const jobs: JobInsert<DeliveryJob>[] = deliveries.slice(i, i + 1000)
       .map((q) => (q.startAfter ? { data: q.job, startAfter: q.startAfter } : { data: q.job }));

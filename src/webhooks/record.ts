@@ -1,21 +1,29 @@
-// Recording a batch of attempts in one transaction (see worker.ts): the log, the deliveries'
-// next state with their retry jobs, and the subscriptions' health. Statements take whole arrays
-// (unnest) so a batch costs a handful of round trips however large it is.
+// Recording outcomes (see worker.ts). Outcomes that arrive while a write is running are written
+// together in the next one: one transaction holds the attempt log, the deliveries' next state
+// with their retry jobs, the subscriptions' health (disabled on 410, or after five days without
+// a success) and the completion of the jobs. Statements take whole arrays (unnest), so a write
+// costs a handful of round trips however many outcomes it carries.
 import { sql, type Kysely } from 'kysely';
+import type { Job } from 'pg-boss';
 import type { Database } from '../db/schema.ts';
 import { emit } from '../events/outbox.ts';
+import type { DeliveryJob } from './queue.ts';
 import type { AttemptResult } from './sender.ts';
 import { DISABLE_AFTER_MS, nextDelay } from './schedule.ts';
 import type { LiveDelivery, WorkerDeps } from './worker.ts';
 
 export interface Outcome {
+  job: Job<DeliveryJob>;
   row: LiveDelivery;
   manual: boolean;
   attemptedAt: number;
   result: AttemptResult | undefined; // undefined: not attempted (the subscription is disabled)
 }
 
-type Deps = Pick<WorkerDeps, 'db' | 'enqueue' | 'random' | 'now'>;
+type Deps = Pick<WorkerDeps, 'db' | 'enqueue' | 'complete' | 'random' | 'now'>;
+
+/** A settled job: with an outcome to record, or (stale) only to complete. */
+export type Entry = Outcome | { job: Job<DeliveryJob> };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -46,6 +54,7 @@ function nextState(o: Outcome, random: () => number): NextState {
 }
 
 async function updateDeliveries(trx: Kysely<Database>, deps: Deps, outcomes: Outcome[]): Promise<void> {
+  if (outcomes.length === 0) return;
   const states = outcomes.map((o) => nextState(o, deps.random));
   const updated = await sql<{ id: string; status: string; generation: number; next_attempt_at: Date | null }>`
     update webhook_deliveries d set
@@ -101,10 +110,47 @@ async function updateHealth(trx: Kysely<Database>, deps: Deps, outcomes: Outcome
   await disable(trx, stale, 'every delivery failed for 5 days', now);
 }
 
-export async function recordOutcomes(deps: Deps, outcomes: Outcome[]): Promise<void> {
+async function write(deps: Deps, entries: Entry[]): Promise<void> {
+  const outcomes = entries.filter((e): e is Outcome => 'row' in e);
   await deps.db.transaction().execute(async (trx) => {
     await logAttempts(trx, outcomes);
     await updateDeliveries(trx, deps, outcomes);
     await updateHealth(trx, deps, outcomes);
+    await deps.complete(trx, entries.map((e) => e.job));
   });
+}
+
+/** Writes entries in batches, one transaction at a time. */
+export class Recorder {
+  #deps: Deps & { onError: (error: unknown) => void };
+  #queue: { entries: Entry[]; done: () => void }[] = [];
+  #writing = false;
+
+  constructor(deps: Deps & { onError: (error: unknown) => void }) {
+    this.#deps = deps;
+  }
+
+  /** Resolves once the entries are written (or the write failed: the jobs then expire and run again). */
+  add(entries: Entry[]): Promise<void> {
+    return new Promise((done) => {
+      this.#queue.push({ entries, done });
+      if (!this.#writing) {
+        this.#writing = true;
+        setImmediate(() => void this.#drain());
+      }
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#queue.length);
+      try {
+        await write(this.#deps, batch.flatMap((b) => b.entries));
+      } catch (error) {
+        this.#deps.onError(error);
+      }
+      for (const b of batch) b.done();
+    }
+    this.#writing = false;
+  }
 }

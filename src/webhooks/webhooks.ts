@@ -3,7 +3,7 @@
 // root; stop() before the database closes.
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { systemClock, type Clock, type PgBoss } from 'pg-boss';
+import { fromKysely, systemClock, type Clock, type PgBoss } from 'pg-boss';
 import type { Config } from '../config.ts';
 import type { Sealer } from '../crypto.ts';
 import type { Storage } from '../db/index.ts';
@@ -12,11 +12,12 @@ import type { AddressPolicy } from '../net/address-policy.ts';
 import type { Outbound } from '../net/outbound.ts';
 import { Deliveries } from './deliveries.ts';
 import { Dispatcher } from './dispatcher.ts';
-import { DELIVERY_QUEUE, RETENTION_QUEUE, enqueue, openQueue, type DeliveryJob, type QueuedDelivery } from './queue.ts';
+import { Pump } from './pump.ts';
+import { DELIVERY_QUEUE, RETENTION_QUEUE, enqueue, openQueue, type QueuedDelivery } from './queue.ts';
 import { purge } from './retention.ts';
 import { createSender } from './sender.ts';
 import { Subscriptions } from './subscriptions.ts';
-import { deliveryHandler } from './worker.ts';
+import { deliveryWorker } from './worker.ts';
 
 export interface WebhooksOptions {
   storage: Storage;
@@ -42,7 +43,9 @@ export class Webhooks {
   #clock: Clock;
   #db: Kysely<Database>;
   #retentionDays: number;
+  #timeoutMs: number;
   #sweep: unknown;
+  #pump: Pump | undefined;
 
   private constructor(boss: PgBoss, options: WebhooksOptions) {
     const { storage, config, sealer, log } = options;
@@ -53,6 +56,7 @@ export class Webhooks {
     this.#clock = clock;
     this.#db = storage.db;
     this.#retentionDays = config.webhooks.retentionDays;
+    this.#timeoutMs = config.webhooks.timeoutMs;
     this.subscriptions = new Subscriptions(storage.db, sealer, { policy: options.policy, maxPerOrganization: config.webhooks.maxSubscriptions, now });
     this.deliveries = new Deliveries({ db: storage.db, enqueue: queue, now });
     this.#dispatcher = new Dispatcher({ db: storage.db, enqueue: queue, now, onError: (err) => log.error({ err }, 'webhook dispatch failed') });
@@ -82,27 +86,33 @@ export class Webhooks {
     const { storage, config, sealer, outbound } = options;
     const now = () => clock.now();
     const embedded = storage.kind === 'pglite';
-    const handler = deliveryHandler({
+    const work = deliveryWorker({
       db: storage.db, sealer, now, random: options.random ?? Math.random,
       attempt: createSender(outbound, { timeoutMs: config.webhooks.timeoutMs, now }),
       enqueue: (trx, d) => enqueue(this.#boss, trx, d),
+      complete: async (trx, jobs) => {
+        // Settle exactly the attempts claimed: a job pg-boss has meanwhile expired and handed
+        // to another worker is left to that worker.
+        await this.#boss.complete(DELIVERY_QUEUE, jobs.map((j) => ({ id: j.id, retryCount: j.retryCount })), null, { db: fromKysely(trx) });
+      },
+      onError: (err) => options.log.error({ err }, 'webhook delivery failed'),
     });
-    await this.#boss.work<DeliveryJob>(DELIVERY_QUEUE, {
-      // A batch waits for its slowest receiver, so several batches run side by side.
-      batchSize: embedded ? 25 : 50,
-      localConcurrency: embedded ? 4 : 8,
-      burstWhenBatchFull: true,
-      // NOTIFY wakes a worker for new jobs; a retry that comes due is found by this poll.
-      pollingIntervalSeconds: 2,
-      notifyPollingIntervalSeconds: 2,
-    }, handler);
-    await this.#boss.work(RETENTION_QUEUE, async () => {
+    this.#pump = new Pump({
+      boss: this.#boss, clock, work,
+      // The embedded database runs on this thread: fewer attempts in flight leave it room.
+      maxInFlight: embedded ? 100 : 400,
+      pollMs: 1000,
+      onError: (err) => options.log.error({ err }, 'webhook queue fetch failed'),
+    });
+    this.#pump.start();
+    await this.#boss.work(RETENTION_QUEUE, { pollingIntervalSeconds: 60 }, async () => {
       const purged = await this.purgeNow();
       options.log.info({ purged }, 'webhook retention: old attempts and payloads purged');
     });
     await this.#boss.schedule(RETENTION_QUEUE, '17 3 * * *'); // daily, 03:17 UTC
     storage.onSignal((s) => {
       if (s.topic === 'outbox') this.#dispatcher.kick();
+      else if (s.topic === 'webhooks') this.#pump?.wake();
     });
     this.#sweep = clock.setInterval(() => this.#dispatcher.kick(), SWEEP_MS);
     (this.#sweep as { unref?: () => void }).unref?.();
@@ -123,6 +133,7 @@ export class Webhooks {
   async stop(): Promise<void> {
     this.#clock.clearInterval(this.#sweep);
     await this.#dispatcher.stop();
-    await this.#boss.stop({ graceful: true, timeout: 20_000 });
+    await this.#pump?.stop(this.#timeoutMs + 5000);
+    await this.#boss.stop({ graceful: true, timeout: 5000 });
   }
 }

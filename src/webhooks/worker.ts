@@ -1,16 +1,15 @@
-// The delivery worker: takes a batch of jobs, makes one attempt for each live delivery, and
-// records every outcome in one transaction: the attempt log, the delivery's new state, the next
-// retry's job, and the subscription's health (disabled on 410, or after five days of failures).
-// A job that finds its delivery gone, finished, or at a later generation does nothing, so a job
-// run twice (a worker killed after sending) is harmless; the receiver may see the message twice,
-// always under the same webhook-id.
+// The delivery worker: for a claimed batch of jobs, makes one attempt for each live delivery,
+// and hands every outcome to the recorder as soon as it is known (see record.ts). A job that
+// finds its delivery gone, finished, or at a later generation only completes, so a job run twice
+// (a worker killed after sending) is harmless; the receiver may see the message twice, always
+// under the same webhook-id.
 import type { Kysely } from 'kysely';
 import type { Job } from 'pg-boss';
 import type { Sealer } from '../crypto.ts';
 import type { Database } from '../db/schema.ts';
 import type { AttemptResult, Message } from './sender.ts';
 import type { DeliveryJob, QueuedDelivery } from './queue.ts';
-import { recordOutcomes, type Outcome } from './record.ts';
+import { Recorder, type Outcome } from './record.ts';
 import { signingSecrets } from './subscriptions.ts';
 
 export interface WorkerDeps {
@@ -18,8 +17,11 @@ export interface WorkerDeps {
   sealer: Sealer;
   attempt: (message: Message) => Promise<AttemptResult>;
   enqueue: (trx: Kysely<Database>, deliveries: readonly QueuedDelivery[]) => Promise<void>;
+  /** Mark jobs done inside `trx`, together with what they recorded. */
+  complete: (trx: Kysely<Database>, jobs: readonly Job<DeliveryJob>[]) => Promise<void>;
   now: () => number;
   random: () => number;
+  onError: (error: unknown) => void;
 }
 
 export type LiveDelivery = Awaited<ReturnType<typeof load>>[number];
@@ -33,30 +35,41 @@ function load(db: Kysely<Database>, ids: string[]) {
     .where('d.id', 'in', ids).execute();
 }
 
-export function deliveryHandler(deps: WorkerDeps) {
-  return async function handle(jobs: Job<DeliveryJob>[]): Promise<void> {
+export function deliveryWorker(deps: WorkerDeps) {
+  const recorder = new Recorder(deps);
+
+  async function deliver(job: Job<DeliveryJob>, row: LiveDelivery): Promise<Outcome> {
+    const attemptedAt = deps.now();
+    const manual = job.data.manual === true;
+    // A disabled subscription is not called; its pending deliveries end as failed (recoverable).
+    if (row.subscription_status !== 'enabled') return { job, row, manual, attemptedAt, result: undefined };
+    const result = await deps.attempt({
+      url: row.url,
+      webhookId: row.event_id,
+      body: row.payload,
+      secrets: signingSecrets(deps.sealer, row, attemptedAt),
+      authHeader: row.auth_header && row.auth_header_value ? { name: row.auth_header, value: deps.sealer.open(row.auth_header_value) } : undefined,
+    });
+    return { job, row, manual, attemptedAt, result };
+  }
+
+  return async function work(jobs: Job<DeliveryJob>[], settled: (count: number) => void): Promise<void> {
     const rows = await load(deps.db, [...new Set(jobs.map((j) => j.data.d))]);
     const byId = new Map(rows.map((r) => [r.id, r]));
-    const due = new Map<string, { row: LiveDelivery; manual: boolean }>();
+    const stale: Job<DeliveryJob>[] = [];
+    const live: [Job<DeliveryJob>, LiveDelivery][] = [];
+    const seen = new Set<string>();
     for (const job of jobs) {
       const row = byId.get(job.data.d);
-      if (!row || row.status !== 'pending' || row.generation !== job.data.g) continue; // stale or finished
-      due.set(row.id, { row, manual: job.data.manual === true });
+      if (!row || row.status !== 'pending' || row.generation !== job.data.g || seen.has(row.id)) stale.push(job);
+      else live.push([job, row]);
+      seen.add(job.data.d);
     }
-    if (due.size === 0) return;
-    const outcomes: Outcome[] = await Promise.all([...due.values()].map(async ({ row, manual }): Promise<Outcome> => {
-      const attemptedAt = deps.now();
-      // A disabled subscription is not called; its pending deliveries end as failed (recoverable).
-      if (row.subscription_status !== 'enabled') return { row, manual, attemptedAt, result: undefined };
-      const result = await deps.attempt({
-        url: row.url,
-        webhookId: row.event_id,
-        body: row.payload,
-        secrets: signingSecrets(deps.sealer, row, attemptedAt),
-        authHeader: row.auth_header && row.auth_header_value ? { name: row.auth_header, value: deps.sealer.open(row.auth_header_value) } : undefined,
-      });
-      return { row, manual, attemptedAt, result };
-    }));
-    await recordOutcomes(deps, outcomes);
+    const done = [
+      ...(stale.length > 0 ? [recorder.add(stale.map((job) => ({ job })))] : []),
+      ...live.map(async ([job, row]) => recorder.add([await deliver(job, row)])),
+    ].map((p, i) => p.then(() => settled(i === 0 && stale.length > 0 ? stale.length : 1)));
+    // A job whose attempt threw stays active and runs again once pg-boss expires it.
+    for (const r of await Promise.allSettled(done)) if (r.status === 'rejected') deps.onError(r.reason);
   };
 }
