@@ -6,6 +6,7 @@
 // The route's `config.audience` picks the shape; anything unexpected is a 500 `server_error`
 // with no internals in the body.
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import { invalidCharacter } from './db/errors.ts';
 
 export type Audience = 'oauth' | 'admin' | 'oem' | 'page' | 'msp';
 
@@ -73,6 +74,7 @@ export function describe(error: unknown, audience: Audience): { status: number; 
   if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return { status: fe.statusCode, code: generic, message: fe.message, headers: {} };
   }
+  if (invalidCharacter(error)) return { status: 400, code: generic, message: 'text must not contain NUL characters', headers: {} };
   return { status: 500, code: audience === 'oem' ? 'INTERNAL_ERROR' : 'server_error', message: 'internal server error', headers: {} };
 }
 

@@ -37,6 +37,8 @@ interface Columns {
   details: string[];
 }
 
+const storable = (value: string | null | undefined): string | null => value?.replaceAll('\0', '') ?? null;
+
 const empty = (): Columns => ({ at: [], action: [], outcome: [], actor: [], client_id: [], ip: [], details: [] });
 
 export class Audit {
@@ -56,10 +58,12 @@ export class Audit {
     b.at.push(new Date().toISOString());
     b.action.push(event.action);
     b.outcome.push(event.outcome);
-    b.actor.push(event.actor ?? null);
-    b.client_id.push(event.clientId ?? null);
-    b.ip.push(event.ip ?? null);
-    b.details.push(JSON.stringify(event.details ?? {}));
+    // Actors and details can come from the request; PostgreSQL text cannot hold NUL, and one
+    // such value would fail the whole batch, losing every event in it.
+    b.actor.push(storable(event.actor));
+    b.client_id.push(storable(event.clientId));
+    b.ip.push(storable(event.ip));
+    b.details.push(JSON.stringify(event.details ?? {}, (_key, value) => (typeof value === 'string' ? storable(value) : value)));
     if (b.at.length >= MAX_BATCH) void this.flush();
     else this.#timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
   }

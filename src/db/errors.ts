@@ -12,3 +12,11 @@ export function foreignKeyViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === '23503' || code === '23001';
 }
+
+/**
+ * True when the database refused a text value it cannot store (22021), which only input can
+ * cause: PostgreSQL text never holds a NUL character, wherever it arrives from.
+ */
+export function invalidCharacter(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '22021';
+}
