@@ -177,6 +177,8 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
     trustProxy: false,
     return503OnClosing: true,
     schemaErrorFormatter,
+    // The router's own refusals (a malformed or over-long path parameter) get the same error body.
+    frameworkErrors: errorHandler,
   });
   validation(app);
   app.setErrorHandler(errorHandler);
