@@ -233,6 +233,10 @@ test('malformed bodies: bad JSON, wrong types, wrong content type, repeated para
   await refused(form('grant_type=client_credentials&grant_type=client_credentials', auth), 400, 'invalid_request');
   await refused(form('grant_type=client_credentials&scope=read&scope=write', auth), 400, 'invalid_request');
   await refused(form(`grant_type=client_credentials&client_id=${c.client_id}&client_id=${c.client_id}&client_secret=${c.client_secret}`), 400, 'invalid_request');
+  // A NUL character cannot reach the database: 400, and the refusal is still audited.
+  await refused(form('grant_type=client_credentials', { authorization: basic('nul\u0000client', 'x') }), 400, 'invalid_request');
+  await refused(json({ grant_type: 'client_credentials', client_id: 'nul\u0000client', client_secret: 'x' }), 400, 'invalid_request');
+  await refused(form('grant_type=client_credentials&client_id=nul%00client&client_secret=x'), 400, 'invalid_request');
 });
 
 test('token_format opaque: random, stored only as SHA-256, introspectable and revocable', async () => {
