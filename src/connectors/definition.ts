@@ -98,8 +98,15 @@ export const definitionProperties = {
 
 export const REQUIRED = ['name', 'grantType', 'tokenUrl', 'clientId', 'clientSecret', 'apiBaseUrl'];
 
-export const definitionInputSchema = { type: 'object', additionalProperties: false, required: REQUIRED, properties: definitionProperties };
-export const definitionPatchSchema = { type: 'object', additionalProperties: false, minProperties: 1, properties: definitionProperties };
+// An optional field may be null: "use the default" (which also undoes an earlier value).
+const nullable = Object.fromEntries(Object.entries(definitionProperties).map(([key, schema]) => {
+  if (REQUIRED.includes(key)) return [key, schema];
+  const type = (schema as { type: string | string[] }).type;
+  return [key, { ...schema, type: [...new Set([...(Array.isArray(type) ? type : [type]), 'null'])] }];
+}));
+
+export const definitionInputSchema = { type: 'object', additionalProperties: false, required: REQUIRED, properties: nullable };
+export const definitionPatchSchema = { type: 'object', additionalProperties: false, minProperties: 1, properties: nullable };
 
 const SEPARATORS: Record<string, ScopeSeparator> = { ' ': 'space', ',': 'comma', '+': 'plus' };
 export const SEPARATOR_CHARACTER: Record<ScopeSeparator, string> = { space: ' ', comma: ',', plus: '+' };
