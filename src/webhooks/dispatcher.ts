@@ -33,8 +33,13 @@ function body(row: OutboxRow): string {
 /** Dispatch one batch; returns how many events it took off the outbox. */
 export async function dispatchBatch(deps: DispatcherDeps): Promise<number> {
   return deps.db.transaction().execute(async (trx) => {
-    const events = await trx.selectFrom('outbox_events').select(['id', 'organization_id', 'type', 'payload', 'created_at'])
-      .where('dispatched_at', 'is', null).orderBy('created_at').limit(BATCH).forUpdate().skipLocked().execute() as OutboxRow[];
+    // Claim and mark in one statement; the marks only stand if the whole transaction commits.
+    const claimed = await sql<OutboxRow>`
+      update outbox_events o set dispatched_at = ${new Date(deps.now()).toISOString()}::timestamptz
+      from (select id from outbox_events where dispatched_at is null order by created_at limit ${BATCH} for update skip locked) as batch
+      where o.id = batch.id
+      returning o.id, o.organization_id, o.type, o.payload, o.created_at`.execute(trx);
+    const events = claimed.rows.sort((a, b) => new Date(a.created_at).getTime() - new Date(b.created_at).getTime());
     if (events.length === 0) return 0;
     const organizations = [...new Set(events.map((e) => e.organization_id).filter((o): o is string => o !== null))];
     const subscriptions = organizations.length === 0 ? [] : await trx.selectFrom('webhook_subscriptions')
@@ -45,7 +50,7 @@ export async function dispatchBatch(deps: DispatcherDeps): Promise<number> {
       let text: string | undefined;
       for (const s of subscriptions) {
         // An endpoint receives the events that happen after it was created, of the types it chose.
-        if (s.organization_id !== event.organization_id || !s.event_types.includes(event.type) || s.created_at > event.created_at) continue;
+        if (s.organization_id !== event.organization_id || !s.event_types.includes(event.type) || s.created_at > new Date(event.created_at)) continue;
         text ??= body(event);
         ids.push(randomUUID().replaceAll('-', ''));
         subs.push(s.id);
@@ -64,7 +69,6 @@ export async function dispatchBatch(deps: DispatcherDeps): Promise<number> {
         returning id`.execute(trx);
       await deps.enqueue(trx, inserted.rows.map((r) => ({ job: { d: r.id, g: 0 } })));
     }
-    await trx.updateTable('outbox_events').set({ dispatched_at: new Date(deps.now()) }).where('id', 'in', events.map((e) => e.id)).execute();
     return events.length;
   });
 }
