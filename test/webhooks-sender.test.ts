@@ -1,5 +1,6 @@
 // One delivery attempt on its own: the total timeout, redirects not followed, the SSRF guard at
-// connect time (a host name that resolves to loopback), the response body truncated, Retry-After.
+// connect time (a host name that resolves to loopback), the response body truncated, Retry-After,
+// and the retry schedule's arithmetic.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
