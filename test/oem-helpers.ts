@@ -79,10 +79,13 @@ export async function enrolled(g: Gatehouse, name?: string) {
 const TABLES = ['vendors', 'vendor_api_keys', 'organizations', 'users', 'login_links', 'browser_sessions', 'integrations',
   'partner_api_keys', 'vendor_accounts', 'vendor_services', 'clients', 'outbox_events'] as const;
 
-/** A fingerprint of every row the OEM and Vendor APIs can change (not audit events or last-use times). */
+/**
+ * A fingerprint of every row the OEM and Vendor APIs can change (not audit events, last-use
+ * times, or when the webhook dispatcher picked an event up: it does that in the background).
+ */
 export async function snapshot(g: Gatehouse): Promise<string> {
   const db = g.services.storage.db;
   const parts: unknown[] = [];
   for (const table of TABLES) parts.push(await db.selectFrom(table).selectAll().execute());
-  return JSON.stringify(parts, (k, v) => (k === 'last_used_at' ? undefined : typeof v === 'bigint' ? v.toString() : v));
+  return JSON.stringify(parts, (k, v) => (k === 'last_used_at' || k === 'dispatched_at' ? undefined : typeof v === 'bigint' ? v.toString() : v));
 }
