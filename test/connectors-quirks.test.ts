@@ -185,7 +185,10 @@ test('a 401 from the vendor: refresh and retry once; a second 401 is passed on',
   assert.equal(res.statusCode, 200);
   assert.equal(res.json().grant, 2);
   assert.equal(v.tokenCalls.length, 2);
-  v.onApi = (_req, res) => void res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' }).end('{"error":"nope"}') || true;
+  v.onApi = (_req, res) => {
+    res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' }).end('{"error":"nope"}');
+    return true;
+  };
   const denied = await proxy(g, id, '/things');
   assert.equal(denied.statusCode, 401);
   assert.equal(denied.headers['www-authenticate'], undefined, "the vendor's challenge is not Gatehouse's");
@@ -345,4 +348,23 @@ test('many calls with an expired token on one instance: one refresh', async () =
   const replies = await Promise.all(Array.from({ length: 50 }, () => proxy(g, id, '/x')));
   assert.deepEqual([...new Set(replies.map((r) => r.statusCode))], [200]);
   assert.equal(v.tokenCalls.length, 2);
+});
+
+test('fencing: a refresh that lost the race does not overwrite a newer token', async () => {
+  const v = await vendor();
+  const connectorId = await createConnector(g, definition(v));
+  const { organizationId } = await organization(g);
+  const { connection_id: id } = await connectClientCredentials(g, connectorId, organizationId);
+  const { credentials, connections, connectors } = g.services.connectors;
+  const seen = (await connections.get(id)).version;
+  const normal = v.onToken;
+  v.onToken = (call, self) => ({ ...normal(call, self), delayMs: 300 });
+  const slow = credentials.refresh(id, seen, 'requested');
+  await new Promise((r) => setTimeout(r, 100));
+  // Meanwhile the organization reconnects (a newer token, the version moves on).
+  await connections.save(await connectors.get(connectorId), organizationId, { accessToken: 'from-the-reconnect', refreshToken: undefined, tokenType: undefined, scope: undefined, expiresAt: null });
+  const live = await slow;
+  assert.equal(live.accessToken, 'from-the-reconnect', 'the late refresh result is discarded');
+  const row = await connections.get(id);
+  assert.deepEqual([connections.open(row.access_token), row.version], ['from-the-reconnect', seen + 1]);
 });

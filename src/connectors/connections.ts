@@ -23,10 +23,13 @@ export interface ConnectionFilter {
 export class Connections {
   #db: Kysely<Database>;
   #sealer: Sealer;
+  #changed: (id: string) => void;
 
-  constructor(db: Kysely<Database>, sealer: Sealer) {
+  /** `changed` runs after a committed change, before other instances hear of it by signal. */
+  constructor(db: Kysely<Database>, sealer: Sealer, changed: (id: string) => void = () => {}) {
     this.#db = db;
     this.#sealer = sealer;
+    this.#changed = changed;
   }
 
   get sealer(): Sealer {
@@ -37,7 +40,7 @@ export class Connections {
   async save(connector: Connector, organizationId: string, tokens: TokenSet): Promise<{ connection: ConnectionRow; created: boolean }> {
     const seal = (v: string | undefined) => (v === undefined ? null : this.#sealer.seal(v));
     const now = new Date();
-    return this.#db.transaction().execute(async (trx) => {
+    const saved = await this.#db.transaction().execute(async (trx) => {
       const row = await trx.insertInto('connections').values({
         id: newId(), connector_id: connector.id, organization_id: organizationId, status: 'active',
         access_token: seal(tokens.accessToken), refresh_token: seal(tokens.refreshToken), token_type: tokens.tokenType ?? null,
@@ -66,6 +69,8 @@ export class Connections {
       await signal(trx, 'connection', connection.id);
       return { connection, created: Boolean(inserted) };
     });
+    this.#changed(saved.connection.id);
+    return saved;
   }
 
   async find(id: string): Promise<ConnectionRow | undefined> {
@@ -88,7 +93,7 @@ export class Connections {
 
   /** Delete the row and emit connection.deleted; returns what was deleted (for revocation). */
   async remove(id: string): Promise<ConnectionRow> {
-    return this.#db.transaction().execute(async (trx) => {
+    const removed = await this.#db.transaction().execute(async (trx) => {
       const row = await trx.deleteFrom('connections').where('id', '=', id).returningAll().executeTakeFirst();
       if (!row) throw notFound(id);
       await emit(trx, {
@@ -98,6 +103,8 @@ export class Connections {
       await signal(trx, 'connection', id);
       return row;
     });
+    this.#changed(id);
+    return removed;
   }
 
   open(sealed: string | null): string | undefined {

@@ -23,13 +23,24 @@ export class Connectors {
   #db: Kysely<Database>;
   #sealer: Sealer;
   #cache = new Map<string, Promise<Connector | undefined>>();
+  #listeners: (() => void)[] = [];
 
   constructor(storage: Storage, sealer: Sealer) {
     this.#db = storage.db;
     this.#sealer = sealer;
     storage.onSignal((s) => {
-      if (s.topic === 'connector') this.#cache.clear();
+      if (s.topic === 'connector') this.#forget();
     });
+  }
+
+  /** Run `listener` whenever definitions may have changed (here at once, elsewhere by signal). */
+  onChange(listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+
+  #forget(): void {
+    this.#cache.clear();
+    for (const listener of this.#listeners) listener();
   }
 
   #decode(row: Row): Connector {
@@ -67,6 +78,7 @@ export class Connectors {
       await signal(trx, 'connector', id);
       return updated;
     });
+    this.#forget();
     return this.#decode(row);
   }
 
@@ -100,6 +112,7 @@ export class Connectors {
         if (Number(deleted.numDeletedRows) === 0) throw notFound(id);
         await signal(trx, 'connector', id);
       });
+      this.#forget();
     } catch (error) {
       if (foreignKeyViolation(error)) throw new AppError(409, 'conflict', `connector "${id}" still has connections: disconnect them first`);
       throw error;

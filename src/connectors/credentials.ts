@@ -66,12 +66,16 @@ export class Credentials {
     this.#o = options;
     this.#db = options.storage.db;
     this.#now = options.now ?? Date.now;
+    options.connectors.onChange(() => this.#cache.clear());
     options.storage.onSignal((s) => {
-      if (s.topic === 'connector') this.#cache.clear();
-      if (s.topic !== 'connection' || !s.id) return;
-      this.#cache.delete(s.id);
-      for (const wake of this.#waiters.get(s.id) ?? []) wake();
+      if (s.topic === 'connection' && s.id) this.forget(s.id);
     });
+  }
+
+  /** Drop the cached credential (the row changed) and wake anyone waiting on a refresh elsewhere. */
+  forget(id: string): void {
+    this.#cache.delete(id);
+    for (const wake of this.#waiters.get(id) ?? []) wake();
   }
 
   /** The cached live credential (undefined for an unknown connection). */
@@ -222,6 +226,7 @@ export class Credentials {
       }
       await signal(trx, 'connection', row.id);
     });
+    this.#cache.delete(row.id);
     this.#o.audit.record({
       action: 'connection.refresh_failed', outcome: 'failure', actor: 'gatehouse',
       details: { connection_id: row.id, connector_id: connector.id, error: message, failures, broken },

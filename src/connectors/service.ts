@@ -40,7 +40,7 @@ export class ConnectorService {
     this.#o = options;
     this.outbound = outbound;
     this.connectors = new Connectors(storage, sealer);
-    this.connections = new Connections(storage.db, sealer);
+    this.connections = new Connections(storage.db, sealer, (id) => this.credentials.forget(id));
     this.tokenEndpoint = new TokenEndpoint(outbound);
     this.credentials = new Credentials({ storage, connections: this.connections, connectors: this.connectors, tokenEndpoint: this.tokenEndpoint, audit });
     this.authorization = new Authorization({
