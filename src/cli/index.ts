@@ -1,7 +1,6 @@
 // Command dispatch and argument parsing. Human output by default, --json for scripts.
 import { parseArgs } from 'node:util';
 import { call, CliError, target } from './admin-client.ts';
-import { migrateCommand, start } from './server.ts';
 import { printVendor, VENDOR_USAGE, vendorCommand } from './vendor.ts';
 import { CONNECTOR_USAGE, connectionCommand, connectorCommand, printConnection, printConnector } from '../connectors/cli.ts';
 
@@ -144,8 +143,9 @@ export async function run(argv: string[]): Promise<number> {
     return command === undefined && !values.help ? 2 : 0;
   }
   try {
-    if (command === 'start') return await start();
-    if (command === 'migrate') return await migrateCommand();
+    // Only these two need the server and the database; the others load just an HTTP client.
+    if (command === 'start') return await (await import('./server.ts')).start();
+    if (command === 'migrate') return await (await import('./server.ts')).migrateCommand();
     let result: unknown;
     if (command === 'client') result = await clientCommand(sub, id, values);
     else if (command === 'vendor') result = await vendorCommand(target(), sub, id, values);
