@@ -8,8 +8,9 @@ import type { BenchCase, CaseResult } from './lib/report.ts';
 import * as oauth from './cases/oauth.ts';
 import * as vendorApi from './cases/vendor-api-organization.ts';
 import * as organizations from './cases/oem-organizations.ts';
+import * as webhooks from './cases/webhooks.ts';
 
-const CASES: BenchCase[] = [oauth, vendorApi, organizations];
+const CASES: BenchCase[] = [oauth, vendorApi, organizations, webhooks];
 
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);

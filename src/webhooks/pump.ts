@@ -3,7 +3,8 @@
 // than a whole batch. A job stays active in pg-boss until its outcome is recorded; if this
 // process dies first, pg-boss expires the job and another worker runs it again.
 // It sleeps when there is nothing to claim and wakes early on a 'webhooks' signal (a job was
-// queued on some instance), when a slot frees up after a full claim, or after `pollMs` (retries
+// queued on some instance), when half the slots have freed up after a full claim (claiming in
+// large batches: a claim is the queue's most expensive statement), or after `pollMs` (retries
 // that came due).
 import type { Clock, Job, PgBoss } from 'pg-boss';
 import { DELIVERY_QUEUE, type DeliveryJob } from './queue.ts';
@@ -24,39 +25,44 @@ export class Pump {
   #stopped = false;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
-  #woken = false;
+  #pending = false; // jobs were queued since the last claim
+  #lastFull = false; // the last claim took all it asked for: more is probably waiting
   #drained: (() => void) | undefined;
 
   constructor(options: PumpOptions) {
     this.#o = options;
   }
 
+  get #lowWater(): number {
+    return Math.floor(this.#o.maxInFlight / 2);
+  }
+
   start(): void {
     this.#loop = this.#run();
   }
 
-  /** Look for work now (a job was queued). */
+  /** Jobs were queued: claim them now, or as soon as half the slots are free. */
   wake(): void {
-    this.#woken = true;
-    this.#wake?.();
+    this.#pending = true;
+    if (this.#inFlight <= this.#lowWater) this.#wake?.();
   }
 
   async #run(): Promise<void> {
     while (!this.#stopped) {
-      this.#woken = false;
+      this.#pending = false;
       const room = this.#o.maxInFlight - this.#inFlight;
-      let claimed = 0;
       if (room > 0) {
         try {
           const jobs = await this.#o.boss.fetch<DeliveryJob>(DELIVERY_QUEUE, { batchSize: room });
-          claimed = jobs.length;
-          if (claimed > 0) this.#begin(jobs);
+          this.#lastFull = jobs.length === room;
+          if (jobs.length > 0) this.#begin(jobs);
         } catch (error) {
+          this.#lastFull = false;
           this.#o.onError(error);
         }
       }
-      // A full claim suggests more is waiting: go again as soon as there is room.
-      if (this.#stopped || this.#woken || (claimed > 0 && claimed === room && this.#inFlight < this.#o.maxInFlight)) continue;
+      if (this.#stopped) break;
+      if ((this.#pending || this.#lastFull) && this.#inFlight <= this.#lowWater) continue;
       await this.#sleep();
     }
   }
@@ -74,9 +80,9 @@ export class Pump {
 
   #release(count: number): void {
     if (count <= 0) return;
-    const wasFull = this.#inFlight >= this.#o.maxInFlight;
+    const crossed = this.#inFlight > this.#lowWater && this.#inFlight - count <= this.#lowWater;
     this.#inFlight -= count;
-    if (wasFull) this.wake();
+    if (crossed && (this.#pending || this.#lastFull)) this.#wake?.();
     if (this.#inFlight === 0) this.#drained?.();
   }
 
