@@ -25,5 +25,15 @@ export async function openApi(app: FastifyInstance, { config }: Services) {
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  // The page sets its own policy; keep the product's frame-ancestors 'none', and upgrade requests
+  // only when served over https, as every other page does.
+  const https = config.publicUrl.startsWith('https:');
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (header: string) => {
+      const policy = header.replace("frame-ancestors 'self'", "frame-ancestors 'none'");
+      return https ? policy : policy.replace(/\s*upgrade-insecure-requests;/, '');
+    },
+  });
 }
