@@ -63,7 +63,8 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   try {
     parsed = new URL(raw);
   } catch {
-    throw new ConfigError(name, `must be a URL, got "${raw}"`);
+    // Connection strings can carry a password: only the issuer URL is repeated back.
+    throw new ConfigError(name, name === 'GATEHOUSE_PUBLIC_URL' ? `must be a URL, got "${raw}"` : 'must be a URL');
   }
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
