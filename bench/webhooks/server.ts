@@ -1,8 +1,9 @@
 // A Gatehouse for the webhook benchmark, run as a child process. It seeds a vendor, an
 // organization and one subscription to BENCH_RECEIVER_URL, and adds a hidden control route that
-// commits events: POST /bench/webhooks/emit {count, perTransaction} (as fast as possible) or
-// {count, perSecond} (paced: every 10 ms, the events due so far in one transaction) answers at
-// once and emits in the background; GET /bench/webhooks/commits returns each event's commit time.
+// commits events: POST /bench/webhooks/emit {count} (all at once: one statement writes them to
+// the outbox, so the figure is the delivery side's, not the emitting loop's) or {count, perSecond}
+// (paced: every 10 ms the events due so far, through emit() in one transaction) answers at once
+// and commits in the background; GET /bench/webhooks/commits returns each event's commit time.
 // Prints one JSON line: {url, adminToken, organizationId}.
 // Environment: BENCH_DATABASE_URL (PostgreSQL; PGlite on disk when unset), BENCH_RECEIVER_URL.
 import { randomBytes } from 'node:crypto';
@@ -10,7 +11,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
 import { buildApp } from '../../src/app.ts';
+import { signal } from '../../src/db/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { emit } from '../../src/events/outbox.ts';
 
@@ -45,16 +48,27 @@ async function commitEvents(count: number) {
   for (const id of ids) commits.set(id, at);
 }
 
-/** Commit `count` events: `perTransaction` at a time as fast as possible, or paced to `perSecond`. */
-async function run(count: number, perSecond: number, perTransaction: number) {
+/** `count` outbox rows in one statement, as emit() writes them, and the signal emit() sends. */
+async function commitAtOnce(count: number) {
+  const data = JSON.stringify({ organizationId: organization.id, integrationId: 'bench', from: 'pending', to: 'active' });
+  const rows = await services.storage.db.transaction().execute(async (trx) => {
+    const inserted = await sql<{ id: string }>`
+      insert into outbox_events (id, organization_id, type, payload, created_at)
+      select 'evt_' || replace(gen_random_uuid()::text, '-', ''), ${organization.id}, 'integration.status_changed',
+        jsonb_build_object('type', 'integration.status_changed', 'timestamp', now(), 'data', ${data}::jsonb), now()
+      from generate_series(1, ${count}::int)
+      returning id`.execute(trx);
+    await signal(trx, 'outbox');
+    return inserted.rows;
+  });
+  const at = Date.now();
+  for (const r of rows) commits.set(r.id, at);
+}
+
+/** Commit `count` events paced to `perSecond`: every 10 ms, those due so far in one transaction. */
+async function paced(count: number, perSecond: number) {
   const started = performance.now();
   for (let sent = 0; sent < count;) {
-    if (perSecond === 0) {
-      const n = Math.min(perTransaction, count - sent);
-      await commitEvents(n);
-      sent += n;
-      continue;
-    }
     const due = Math.min(count, Math.floor(((performance.now() - started) / 1000) * perSecond)) - sent;
     if (due > 0) {
       await commitEvents(due);
@@ -65,9 +79,9 @@ async function run(count: number, perSecond: number, perTransaction: number) {
 }
 
 app.post('/bench/webhooks/emit', { schema: { hide: true } }, async (request) => {
-  const { count, perSecond = 0, perTransaction = 1 } = request.body as { count: number; perSecond?: number; perTransaction?: number };
+  const { count, perSecond } = request.body as { count: number; perSecond?: number };
   commits.clear();
-  void run(count, perSecond, perTransaction).catch((err) => process.stderr.write(`emit failed: ${err}\n`));
+  void (perSecond ? paced(count, perSecond) : commitAtOnce(count)).catch((err) => process.stderr.write(`emit failed: ${err}\n`));
   return { ok: true };
 });
 app.get('/bench/webhooks/commits', { schema: { hide: true } }, async () => Object.fromEntries(commits));
