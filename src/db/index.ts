@@ -19,6 +19,8 @@ export interface Storage {
   pglite?: import('@electric-sql/pglite').PGlite;
   /** Subscribe to signals from every instance (this one included). */
   onSignal(handler: SignalHandler): void;
+  /** Resolves once every signal committed before the call has reached this instance's handlers. */
+  sync(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,8 @@ async function openPglite(dataDir: string, handlers: SignalHandler[], dispatch: 
     kind: 'pglite',
     pglite,
     onSignal: (h) => void handlers.push(h),
+    // One process: a commit's notifications are dispatched before the commit returns.
+    sync: async () => {},
     async close() {
       await unlisten();
       await db.destroy(); // closes the PGlite instance too
@@ -98,10 +102,28 @@ async function openPostgres(url: string, handlers: SignalHandler[], dispatch: (p
     listener = client;
   };
   await connect();
+  // A round trip on the listening connection: PostgreSQL sends the notifications already queued
+  // for it before the answer, and pg dispatches them as they arrive. Callers that come while one
+  // is in flight wait for the next, which starts after they did; that one is shared.
+  let running: Promise<void> | undefined;
+  let queued: Promise<void> | undefined;
+  const sync = (): Promise<void> => {
+    if (!listener) return Promise.resolve(); // reconnecting: the periodic refreshes cover the gap
+    if (!running) {
+      running = listener.query('select 1').then(() => {}, () => {}).finally(() => (running = undefined));
+      return running;
+    }
+    queued ??= running.then(() => {
+      queued = undefined;
+      return sync();
+    });
+    return queued;
+  };
   return {
     db,
     kind: 'postgres',
     onSignal: (h) => void handlers.push(h),
+    sync,
     async close() {
       closed = true;
       await listener?.end().catch(() => {});

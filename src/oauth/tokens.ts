@@ -55,9 +55,11 @@ export class Tokens {
   #audience: string;
   #revoked = new Map<string, number>(); // jti -> expiry (epoch seconds)
   #waiting = new Map<string, () => void>();
+  #sync: () => Promise<void>;
 
   constructor(storage: Storage, keystore: Keystore, issuer: string) {
     this.#db = storage.db;
+    this.#sync = storage.sync;
     this.#keystore = keystore;
     this.#issuer = issuer;
     this.#audience = issuer;
@@ -128,7 +130,11 @@ export class Tokens {
     } catch {
       return undefined;
     }
-    if (typeof claims.jti !== 'string' || this.#revoked.has(claims.jti)) return undefined;
+    if (typeof claims.jti !== 'string') return undefined;
+    // A revocation on another instance holds here as soon as its response is sent: take in
+    // every signal committed before this request first.
+    if (!this.#revoked.has(claims.jti)) await this.#sync();
+    if (this.#revoked.has(claims.jti)) return undefined;
     return { active: true, token_type: 'Bearer', ...claims } as ActiveToken;
   }
 
