@@ -110,7 +110,9 @@ async function openPostgres(url: string, handlers: SignalHandler[], dispatch: (p
   const sync = (): Promise<void> => {
     if (!listener) return Promise.resolve(); // reconnecting: the periodic refreshes cover the gap
     if (!running) {
-      running = listener.query('select 1').then(() => {}, () => {}).finally(() => (running = undefined));
+      // Bounded: a connection that stopped answering must not hold requests (its error event reconnects).
+      const timeout = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
+      running = Promise.race([listener.query('select 1').then(() => {}, () => {}), timeout]).finally(() => (running = undefined));
       return running;
     }
     queued ??= running.then(() => {
