@@ -132,7 +132,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       passwordLinks: new PasswordLinks(storage.db, { publicUrl: config.publicUrl, ttlSeconds: config.passwordLinkTtl }),
       codes: new AuthorizationCodes(storage.db),
       refreshTokens: new RefreshTokens(storage.db, { ttlSeconds: config.refreshTokenTtl }),
-      connectors: new ConnectorService({ storage, sealer, outbound: createOutbound(policy), audit, log, publicUrl: config.publicUrl }),
+      connectors: new ConnectorService({ storage, sealer, policy, audit, log, publicUrl: config.publicUrl }),
     };
     const app = await createHttp(services);
     // Signals can be missed (a dropped LISTEN connection): re-read now and then regardless.
@@ -149,6 +149,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     app.addHook('onClose', async () => {
       for (const t of timers) clearInterval(t);
       await services.webhooks.stop();
+      services.connectors.close();
       await usage.close();
       await audit.flush();
       await storage.close();

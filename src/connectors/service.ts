@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import type { Audit } from '../audit/audit.ts';
 import type { Sealer } from '../crypto.ts';
 import type { Storage } from '../db/index.ts';
-import type { Outbound } from '../net/outbound.ts';
+import type { AddressPolicy } from '../net/address-policy.ts';
+import { createOutbound, type Outbound } from '../net/outbound.ts';
+import { AgentPool } from '../net/pool.ts';
 import { AppError } from '../errors.ts';
 import { Authorization } from './authorization.ts';
 import { ConnectLinks } from './connect-links.ts';
@@ -16,7 +18,7 @@ import { TokenEndpoint } from './token-endpoint.ts';
 export interface ConnectorServiceOptions {
   storage: Storage;
   sealer: Sealer;
-  outbound: Outbound;
+  policy: AddressPolicy;
   audit: Audit;
   log: Logger;
   publicUrl: string;
@@ -34,10 +36,13 @@ export class ConnectorService {
   readonly tokenEndpoint: TokenEndpoint;
   readonly outbound: Outbound;
   #o: ConnectorServiceOptions;
+  #pool = new AgentPool();
 
   constructor(options: ConnectorServiceOptions) {
-    const { storage, sealer, outbound, audit, publicUrl } = options;
+    const { storage, sealer, audit, publicUrl } = options;
     this.#o = options;
+    // Vendor APIs are called often: their connections are kept alive (per vetted address).
+    const outbound = createOutbound(options.policy, this.#pool);
     this.outbound = outbound;
     this.connectors = new Connectors(storage, sealer);
     this.connections = new Connections(storage.db, sealer, (id) => this.credentials.forget(id));
@@ -91,6 +96,10 @@ export class ConnectorService {
         this.#o.log.debug({ err: error, connectionId: id }, 'sweep: refresh failed');
       }
     }
+  }
+
+  close(): void {
+    this.#pool.close();
   }
 
   async purge(): Promise<void> {

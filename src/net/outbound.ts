@@ -8,6 +8,7 @@ import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { AppError } from '../errors.ts';
 import type { AddressPolicy } from './address-policy.ts';
+import type { AgentPool } from './pool.ts';
 
 export interface OutboundRequest {
   method: string;
@@ -52,7 +53,8 @@ export async function vet(policy: AddressPolicy, url: URL): Promise<{ address: s
   return chosen;
 }
 
-export function createOutbound(policy: AddressPolicy) {
+/** With `pool`, connections are kept alive per vetted address (see pool.ts); without, one per call. */
+export function createOutbound(policy: AddressPolicy, pool?: AgentPool) {
   return async function send(req: OutboundRequest): Promise<OutboundResponse> {
     const url = new URL(req.url);
     req.signal?.throwIfAborted();
@@ -69,7 +71,8 @@ export function createOutbound(policy: AddressPolicy) {
         headers: req.headers,
         lookup: pinned,
         timeout: req.timeoutMs,
-        agent: false, // a fresh connection per call: a pooled socket could belong to another vetted address
+        // Without a pool, a fresh connection per call: a shared socket could belong to another vetted address.
+        agent: pool ? pool.agentFor(url.protocol, target.address) : false,
         signal: req.signal,
       }, (response) => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response }));
       request.on('timeout', () => request.destroy(new Error(`timed out after ${req.timeoutMs} ms`)));

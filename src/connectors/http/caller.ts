@@ -4,6 +4,7 @@
 // not exist.
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
+import { OPAQUE_PREFIX } from '../../oauth/tokens.ts';
 import type { Services } from '../../services.ts';
 
 export type Caller =
@@ -21,6 +22,8 @@ export function unauthorized(message: string): AppError {
 
 /** The vendor behind an access token, when the token is a vendor client's with the scope. */
 export async function vendorOf(services: Services, token: string): Promise<Caller | undefined> {
+  // Only a JWT or an opaque Gatehouse token can be one (the admin token is neither): skip the rest.
+  if (!token.startsWith(OPAQUE_PREFIX) && token.split('.').length !== 3) return undefined;
   const active = await services.tokens.inspect(token);
   if (!active) return undefined;
   const client = String(active.client_id ?? '');

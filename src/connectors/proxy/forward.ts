@@ -25,7 +25,12 @@ export interface ProxyAnswer {
   refreshed: boolean;
 }
 
-async function send(outbound: Outbound, live: Live, request: ProxyRequest) {
+// RFC 9110 §9.2.2: these may be sent again. A kept-alive connection the vendor closed just as it
+// was reused fails before any answer; such a request is retried once on a new connection.
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE']);
+
+async function send(outbound: Outbound, live: Live, request: ProxyRequest, retried = false): Promise<{ response: Awaited<ReturnType<Outbound>>; token: string }> {
   const d = live.connector.definition;
   const token = live.accessToken as string;
   const target = targetOf(d, request.rest, token);
@@ -47,6 +52,10 @@ async function send(outbound: Outbound, live: Live, request: ProxyRequest) {
     if (error instanceof AppError) throw error;
     if (controller.signal.aborted) throw new AppError(504, 'upstream_timeout', `the vendor API did not answer within ${d.timeoutMs} ms`);
     const code = (error as { code?: unknown }).code;
+    if (!retried && typeof code === 'string' && STALE_SOCKET.has(code) && IDEMPOTENT.has(request.method)) {
+      clearTimeout(deadline);
+      return send(outbound, live, request, true);
+    }
     throw new AppError(502, 'upstream_unreachable', `the vendor API could not be reached${typeof code === 'string' ? ` (${code})` : ''}`);
   } finally {
     clearTimeout(deadline);
