@@ -101,6 +101,8 @@ test('bad definitions: 400 naming the field, nothing stored', async () => {
     [{ bodyFormat: 'xml' }, /body\/bodyFormat must be one of: form, json/],
     [{ pkce: 'yes' }, /body\/pkce must be boolean/],
     [{ pkce: true }, /body\/pkce applies only to grantType authorization_code/],
+    [{ issuer: 'https://vendor.example' }, /body\/issuer applies only to grantType authorization_code/],
+    [{ ...code, issuer: 'vendor' }, /body\/issuer must be an absolute URL/],
     [{ apiBaseUrl: 'https://api.vendor.example/v1?key=1' }, /body\/apiBaseUrl must not have a query string/],
     [{ apiBaseUrl: undefined }, /body\/apiBaseUrl is required/],
     [{ refreshMarginSeconds: -1 }, /body\/refreshMarginSeconds must be >= 0/],

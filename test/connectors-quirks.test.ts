@@ -173,6 +173,14 @@ test('errors from the vendor are shown and recorded; a used connect link is refu
   assert.equal(refused.done.statusCode, 502);
   assert.match(refused.done.body, /invalid_grant: code expired/);
   assert.equal((await g.app.inject({ method: 'GET', url: `/admin/api/v1/connections?organization_id=${organizationId}`, headers: admin })).json().connections.length, 0);
+
+  // A connector that knows its vendor's issuer refuses an answer that does not name it (RFC 9207).
+  await g.app.inject({ method: 'PATCH', url: `/admin/api/v1/connectors/${connectorId}`, headers: admin, payload: { issuer: 'https://vendor.example' } });
+  v.onToken = (_c, self) => ({ body: { access_token: self.issue() } });
+  const mixedUp = await connectInBrowser(g, local(await connectLink(g, connectorId, organizationId)));
+  assert.equal(mixedUp.done.statusCode, 400);
+  assert.match(mixedUp.done.body, /not from https:\/\/vendor\.example/);
+  assert.equal(v.tokenCalls.length, 1, 'the code is not exchanged');
 });
 
 test('a 401 from the vendor: refresh and retry once; a second 401 is passed on', async () => {

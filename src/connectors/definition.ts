@@ -30,6 +30,8 @@ export interface ConnectorDefinition {
   name: string;
   grantType: GrantType;
   authUrl: string | null;
+  /** The vendor's issuer identifier: when set, callbacks must carry it as `iss` (RFC 9207). */
+  issuer: string | null;
   tokenUrl: string;
   refreshUrl: string;
   revocationUrl: string | null;
@@ -70,6 +72,7 @@ export const definitionProperties = {
   name: text(200),
   grantType: { type: 'string', enum: ['authorization_code', 'client_credentials'] },
   authUrl: { type: ['string', 'null'], minLength: 1, maxLength: 2000 },
+  issuer: { type: ['string', 'null'], minLength: 1, maxLength: 2000 },
   tokenUrl: url,
   refreshUrl: { type: ['string', 'null'], minLength: 1, maxLength: 2000 },
   revocationUrl: { type: ['string', 'null'], minLength: 1, maxLength: 2000 },
@@ -156,7 +159,9 @@ export function checkDefinition(input: DefinitionInput): void {
   if (code && !input.authUrl) throw invalid('authUrl', 'is required when grantType is authorization_code');
   if (!code && input.authUrl) throw invalid('authUrl', 'applies only to grantType authorization_code');
   if (!code && input.pkce === true) throw invalid('pkce', 'applies only to grantType authorization_code');
+  if (!code && input.issuer) throw invalid('issuer', 'applies only to grantType authorization_code');
   checkUrl('authUrl', input.authUrl);
+  checkUrl('issuer', input.issuer);
   checkUrl('tokenUrl', input.tokenUrl);
   checkUrl('refreshUrl', input.refreshUrl);
   checkUrl('revocationUrl', input.revocationUrl);
@@ -187,6 +192,7 @@ export function normalize(input: DefinitionInput): ConnectorDefinition {
     name: input.name as string,
     grantType,
     authUrl: input.authUrl ?? null,
+    issuer: input.issuer ?? null,
     tokenUrl: input.tokenUrl as string,
     refreshUrl: input.refreshUrl ?? (input.tokenUrl as string),
     revocationUrl: input.revocationUrl ?? null,

@@ -13,7 +13,7 @@ import { BINDING_COOKIE } from './connect.ts';
 // Vendors add their own parameters (iss, scope, session_state...): accept any text.
 const querystring = { type: 'object', additionalProperties: { type: 'string', maxLength: 4096 } };
 
-type Query = { code?: string; state?: string; error?: string; error_description?: string };
+type Query = { code?: string; state?: string; error?: string; error_description?: string; iss?: string };
 
 function failed(reply: FastifyReply, status: number, name: string, reason: string, next: string) {
   return sendPage(reply, status, 'Connection failed', html`<h1>Could not connect ${name}</h1>
@@ -35,6 +35,13 @@ export function callbackRoute(app: FastifyInstance, services: Services) {
       actor: pending.userId ?? 'connect-link', ip: request.ip, details: { connector_id: connector.id, organization_id: organizationId, ...details },
     });
     const back = pending.userId ? html`<a href="${DASHBOARD_PATH}">Back to the dashboard</a>` : html``;
+    // RFC 9207 §2.4: one redirect URI serves every connector, so a vendor that names itself must
+    // be the one this attempt went to (a mix-up defence, RFC 9700 §4.4), errors included.
+    const issuer = connector.definition.issuer;
+    if (issuer !== null && query.iss !== issuer) {
+      record('failure', { error: 'issuer_mismatch', iss: query.iss ?? null });
+      return failed(reply, 400, name, `The answer came from ${query.iss ? `"${query.iss}"` : 'an unnamed issuer'}, not from ${issuer}.`, 'Nothing was connected. Start again from Gatehouse.');
+    }
     if (query.error !== undefined) {
       record('failure', { error: query.error, error_description: query.error_description ?? null });
       const description = query.error_description ? ` (${query.error_description})` : '';
