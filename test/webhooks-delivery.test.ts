@@ -1,7 +1,8 @@
 // Webhook delivery end to end: events written by real changes (and every catalog type) reach a
 // real receiver on loopback, signed so that the official standardwebhooks library verifies them
 // and rejects a tampered body or a stale timestamp; the outbox holds no event for a rolled-back
-// change; rotation signs with both secrets; the static auth header is sent.
+// change; rotation signs with both secrets; the static auth header is sent; the catalog is in
+// the OpenAPI document.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
@@ -130,4 +131,18 @@ test('a rotated secret: both secrets sign for the overlap; the receiver holding 
   assert.equal(log[0].status_code, 204);
   assert.equal(log[0].delivery_status, 'delivered');
   assert.equal(log[0].event_id, r.headers['webhook-id']);
+});
+
+test('the event catalog is in the OpenAPI document: one webhook per type with its payload schema', async () => {
+  const doc = (await g.app.inject({ url: '/docs/json' })).json();
+  for (const [type, data] of Object.entries(EVENT_TYPES)) {
+    const schema = doc.components.schemas[`Event.${type}`];
+    assert.deepEqual(schema.required, ['type', 'timestamp', 'data'], type);
+    assert.deepEqual(schema.properties.data, JSON.parse(JSON.stringify(data)), type);
+    assert.equal(doc.webhooks[type].post.requestBody.content['application/json'].schema.$ref, `#/components/schemas/Event.${type}`);
+  }
+  assert.ok(doc.paths['/api/msp/v1/webhooks'].post);
+  assert.deepEqual(doc.paths['/api/msp/v1/webhooks'].post.security, [{ mspToken: [] }]);
+  const created = doc.paths['/api/msp/v1/webhooks'].post.requestBody.content['application/json'].schema;
+  assert.deepEqual(created.properties.eventTypes.items.enum, Object.keys(EVENT_TYPES));
 });

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { emit } from '../src/events/outbox.ts';
 import { admin, createClient, startGatehouse, type TestGatehouse } from './helpers.ts';
 import { accessToken, createOrganization, credentials } from './oem-helpers.ts';
-import { Browser, csrfOf } from './interactive-helpers.ts';
+import { Browser, codeClient, codeFor, csrfOf, tenant } from './interactive-helpers.ts';
 import { LOOPBACK, eventually, mspSetup, startReceiver, subscribe, type Receiver } from './webhook-helpers.ts';
 
 let g: TestGatehouse;
@@ -303,4 +303,23 @@ test('organization admins manage webhooks on the dashboard: create (secret shown
   assert.equal((await post(`/dashboard/webhooks/${mine.webhook_id}`, { csrf, action: 'delete' })).statusCode, 303);
   assert.equal((await call('GET', `${base}/${mine.webhook_id}`)).statusCode, 404);
   assert.equal((await g.app.inject({ url: '/dashboard/webhooks' })).statusCode, 401);
+});
+
+test('any access token with scope webhooks:manage works too: a JWT from the authorization-code flow, for its organization', async () => {
+  const t = await tenant(g);
+  const client = await codeClient(g, { scopes: ['webhooks:manage'] });
+  const { code, verifier } = await codeFor(g, t, client, { scope: 'webhooks:manage' });
+  const exchanged = await g.app.inject({
+    method: 'POST', url: '/oauth/token',
+    payload: { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: 'https://app.example/cb', client_id: client.client_id, client_secret: client.client_secret },
+  });
+  assert.equal(exchanged.statusCode, 200, exchanged.body);
+  const jwt = exchanged.json().access_token;
+  assert.equal(jwt.split('.').length, 3);
+  const auth = { authorization: `Bearer ${jwt}` };
+  const created = await call('POST', base, { webhook_url: 'https://hooks.example.com/jwt', eventTypes: ['user.added'] }, auth);
+  assert.equal(created.statusCode, 201, created.body);
+  const row = await g.services.storage.db.selectFrom('webhook_subscriptions').select('organization_id').where('id', '=', created.json().webhook_id).executeTakeFirstOrThrow();
+  assert.equal(row.organization_id, t.organizationId);
+  assert.equal((await call('GET', `${base}/${created.json().webhook_id}`)).statusCode, 404, 'not visible to another organization');
 });

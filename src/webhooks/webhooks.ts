@@ -1,6 +1,6 @@
 // The webhook service: subscriptions and the delivery log for the HTTP surfaces, and the engine
-// behind them (outbox dispatcher, pg-boss workers, retention job). Built once by the composition
-// root; stop() before the database closes.
+// behind them (outbox dispatcher, delivery loop over pg-boss, retention job). Built once by the
+// composition root; stop() before the database closes.
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { fromKysely, systemClock, type Clock, type PgBoss } from 'pg-boss';
