@@ -42,7 +42,6 @@ import { oemApi } from './oem/index.ts';
 import { vendorApi } from './vendor-api/index.ts';
 import { uiPages } from './ui/index.ts';
 import { addressPolicy } from './net/address-policy.ts';
-import { createOutbound } from './net/outbound.ts';
 import { Webhooks } from './webhooks/webhooks.ts';
 import { mspApi } from './msp/index.ts';
 import { Accounts } from './accounts/accounts.ts';
@@ -113,7 +112,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     const loginLinks = new LoginLinks(storage.db, { publicUrl: config.publicUrl, ttlSeconds: config.loginLinkTtl });
     const usage = new Usage(storage.db, audit, { onError: (err) => log.warn({ err }, 'could not record Vendor API key use') });
     const policy = addressPolicy(config.allowPrivateNetworks);
-    webhooks = await Webhooks.start({ storage, config, sealer, outbound: createOutbound(policy), policy, log, clock: options.webhookClock });
+    webhooks = await Webhooks.start({ storage, config, sealer, policy, log, clock: options.webhookClock });
     const browserSessions = new BrowserSessions(storage.db, { ttlSeconds: config.sessionTtl, secure: config.publicUrl.startsWith('https:') });
     const authorizations = new Authorizations(storage.db, tokens);
     const loginThrottle = new LoginThrottle(storage.db);

@@ -9,7 +9,8 @@ import type { Sealer } from '../crypto.ts';
 import type { Storage } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
-import type { Outbound } from '../net/outbound.ts';
+import { createOutbound } from '../net/outbound.ts';
+import { AgentPool } from '../net/pool.ts';
 import { Deliveries } from './deliveries.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { Pump } from './pump.ts';
@@ -23,7 +24,7 @@ export interface WebhooksOptions {
   storage: Storage;
   config: Readonly<Config>;
   sealer: Sealer;
-  outbound: Outbound;
+  /** Which addresses deliveries may reach (the SSRF guard, checked at connect time). */
   policy: AddressPolicy;
   log: Logger;
   /** Time for the whole engine and its queue (tests pass pg-boss's TestClock). */
@@ -46,6 +47,8 @@ export class Webhooks {
   #timeoutMs: number;
   #sweep: unknown;
   #pump: Pump | undefined;
+  // Kept-alive connections per vetted address: receivers get many deliveries in a row.
+  #agents = new AgentPool();
 
   private constructor(boss: PgBoss, options: WebhooksOptions) {
     const { storage, config, sealer, log } = options;
@@ -83,12 +86,12 @@ export class Webhooks {
   }
 
   async #run(options: WebhooksOptions, clock: Clock): Promise<void> {
-    const { storage, config, sealer, outbound } = options;
+    const { storage, config, sealer, policy } = options;
     const now = () => clock.now();
     const embedded = storage.kind === 'pglite';
     const work = deliveryWorker({
       db: storage.db, sealer, now, random: options.random ?? Math.random,
-      attempt: createSender(outbound, { timeoutMs: config.webhooks.timeoutMs, now }),
+      attempt: createSender(createOutbound(policy, this.#agents), { timeoutMs: config.webhooks.timeoutMs, now }),
       enqueue: (trx, d) => enqueue(this.#boss, trx, d),
       complete: async (trx, jobs) => {
         // Settle exactly the attempts claimed: a job pg-boss has meanwhile expired and handed
@@ -135,5 +138,6 @@ export class Webhooks {
     await this.#dispatcher.stop();
     await this.#pump?.stop(this.#timeoutMs + 5000);
     await this.#boss.stop({ graceful: true, timeout: 5000 });
+    this.#agents.close();
   }
 }
