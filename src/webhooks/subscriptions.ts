@@ -95,7 +95,7 @@ export class Subscriptions {
 
   async update(organizationId: string, id: string, patch: SubscriptionPatch): Promise<Subscription> {
     const current = await this.get(organizationId, id);
-    const changes: Partial<Record<keyof WebhookSubscriptionsTable, unknown>> = { updated_at: new Date(this.#options.now()) };
+    const changes: Partial<Record<keyof WebhookSubscriptionsTable, unknown>> = { updated_at: new Date() };
     if (patch.url !== undefined) changes.url = await checkUrl(patch.url, this.#options.policy);
     if (patch.eventTypes !== undefined) changes.event_types = [...new Set(patch.eventTypes)];
     if (patch.authHeader !== undefined || patch.authHeaderValue !== undefined) {
@@ -128,7 +128,7 @@ export class Subscriptions {
       secret: this.#sealer.seal(secret),
       previous_secret: current.secret,
       previous_secret_expires_at: new Date(now + ROTATION_OVERLAP_MS),
-      updated_at: new Date(now),
+      updated_at: new Date(),
     }).where('id', '=', id).where('organization_id', '=', organizationId).returningAll().executeTakeFirstOrThrow();
     return { subscription, secret };
   }
