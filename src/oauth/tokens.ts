@@ -84,7 +84,7 @@ export class Tokens {
     this.#revoked = fresh;
   }
 
-  issue(req: IssueRequest): Promise<Issued> | Issued {
+  issue(req: IssueRequest): Promise<Issued> {
     const now = Math.floor(Date.now() / 1000);
     const jti = randomUUID();
     if ((req.format ?? req.client.token_format) === 'opaque') return this.#issueOpaque(req, jti, now);
@@ -99,7 +99,7 @@ export class Tokens {
       scope: req.scope,
       ...req.extraClaims,
     };
-    return { token: this.#keystore.sign(claims), jti, expiresIn: req.ttl };
+    return this.#keystore.signAccessToken(claims).then((token) => ({ token, jti, expiresIn: req.ttl }));
   }
 
   async #issueOpaque(req: IssueRequest, jti: string, now: number): Promise<Issued> {
