@@ -9,7 +9,7 @@ import rateLimit from '@fastify/rate-limit';
 import cookie from '@fastify/cookie';
 import type { Logger } from 'pino';
 import type { Clock } from 'pg-boss';
-import type { Config } from './config.ts';
+import { ConfigError, type Config } from './config.ts';
 import { createSealer } from './crypto.ts';
 import { openStorage, type Storage } from './db/index.ts';
 import { migrate } from './db/migrate.ts';
@@ -21,7 +21,7 @@ import { AdminAuth } from './admin/auth.ts';
 import { adminApi } from './admin/index.ts';
 import { createMetrics, metricsHooks } from './ops/metrics.ts';
 import { healthRoutes } from './ops/health.ts';
-import { securityHeaders } from './ops/security-headers.ts';
+import { securityHeaders, securityHeaderValues } from './ops/security-headers.ts';
 import { validation } from './ops/validation.ts';
 import { openApi } from './ops/openapi.ts';
 import { createLogger } from './logger.ts';
@@ -74,16 +74,26 @@ async function resolveEncryptionKey(config: Config, log: Logger): Promise<Buffer
   if (config.encryptionKey) return config.encryptionKey;
   if (config.dataDir === 'memory://') return randomBytes(32);
   const file = path.join(config.dataDir, 'encryption.key');
+  let stored: string | undefined;
   try {
-    return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
-  } catch {
-    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-    const key = randomBytes(32);
-    await writeFile(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
-    await chmod(file, 0o600);
-    log.warn({ file }, 'generated an encryption key into the data directory; set GATEHOUSE_ENCRYPTION_KEY to manage it yourself');
+    stored = (await readFile(file, 'utf8')).trim();
+  } catch (error) {
+    // Only a missing file means "first start"; any other failure must not be papered over.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  if (stored !== undefined) {
+    const key = Buffer.from(stored, 'base64');
+    if (key.length !== 32) {
+      throw new ConfigError('GATEHOUSE_ENCRYPTION_KEY', `${file} does not hold a 32-byte base64 key: restore it from a backup, or set GATEHOUSE_ENCRYPTION_KEY to the key it held`);
+    }
     return key;
   }
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const key = randomBytes(32);
+  await writeFile(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  await chmod(file, 0o600);
+  log.warn({ file }, 'generated an encryption key into the data directory; set GATEHOUSE_ENCRYPTION_KEY to manage it yourself');
+  return key;
 }
 
 async function maxTokenLifetime(storage: Storage, fallback: number): Promise<number> {
@@ -171,14 +181,17 @@ async function purgeInteractive(services: Services): Promise<void> {
 
 async function createHttp(services: Services): Promise<FastifyInstance> {
   const { config } = services;
+  const https = config.publicUrl.startsWith('https:');
+  const headers = securityHeaderValues(https);
   const app = Fastify({
     loggerInstance: services.log as unknown as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
     trustProxy: false,
     return503OnClosing: true,
     schemaErrorFormatter,
-    // The router's own refusals (a malformed or over-long path parameter) get the same error body.
-    frameworkErrors: errorHandler,
+    // The router's own refusals (a malformed or over-long path parameter) get the same error body;
+    // they are decided before any hook runs, so the security headers are set here too.
+    frameworkErrors: (error, request, reply) => errorHandler(error, request, reply.headers(headers)),
   });
   validation(app);
   app.setErrorHandler(errorHandler);
@@ -187,7 +200,7 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
   });
   await app.register(formbody);
   await app.register(cookie);
-  securityHeaders(app, config.publicUrl.startsWith('https:'));
+  securityHeaders(app, https);
   let redis: import('ioredis').Redis | undefined;
   if (config.redisUrl) {
     const { Redis } = await import('ioredis');

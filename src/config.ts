@@ -95,6 +95,26 @@ function cidrList(env: Env, name: string): true | string[] {
   return list;
 }
 
+// Where to listen: an IP address or a host name (RFC 1123 labels).
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+function host(env: Env): string {
+  const raw = env.HOST;
+  if (raw === undefined || raw === '') return '0.0.0.0';
+  if (isIP(raw) === 0 && !HOST_NAME.test(raw)) throw new ConfigError('HOST', `must be an IP address or a host name, got "${raw}"`);
+  return raw;
+}
+
+function issuer(env: Env, port: number): string {
+  const raw = url(env, 'GATEHOUSE_PUBLIC_URL', ['http:', 'https:']);
+  if (raw === undefined) return `http://localhost:${port}`;
+  const parsed = new URL(raw);
+  // RFC 8414 §2: the issuer is a URL with no query or fragment component.
+  if (parsed.search || parsed.hash || /[?#]/.test(raw)) throw new ConfigError('GATEHOUSE_PUBLIC_URL', `must not have a query or fragment, got "${raw}"`);
+  if (parsed.username || parsed.password) throw new ConfigError('GATEHOUSE_PUBLIC_URL', 'must not carry a user name or password');
+  return raw.replace(/\/+$/, '');
+}
+
 function encryptionKey(env: Env): Buffer | undefined {
   const raw = env.GATEHOUSE_ENCRYPTION_KEY;
   if (raw === undefined || raw === '') return undefined;
@@ -114,7 +134,7 @@ function supportEmail(env: Env, publicUrl: string): string {
 
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const port = int(env, 'PORT', 3000, 0, 65535);
-  const publicUrl = url(env, 'GATEHOUSE_PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`;
+  const publicUrl = issuer(env, port);
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const key = encryptionKey(env);
   if (databaseUrl && !key) {
@@ -125,12 +145,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError('GATEHOUSE_ADMIN_TOKEN', 'must be at least 16 characters long');
   }
+  const dataDir = env.GATEHOUSE_DATA_DIR;
   const config: Config = {
     port,
-    host: env.HOST || '0.0.0.0',
-    publicUrl: publicUrl.replace(/\/+$/, ''),
+    host: host(env),
+    publicUrl,
     // 'memory://' keeps the embedded database in memory (tests, throwaway demos).
-    dataDir: env.GATEHOUSE_DATA_DIR === 'memory://' ? 'memory://' : path.resolve(env.GATEHOUSE_DATA_DIR || './.gatehouse'),
+    dataDir: dataDir === 'memory://' ? 'memory://' : path.resolve(dataDir || './.gatehouse'),
     databaseUrl,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     adminToken,
@@ -166,5 +187,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       retentionDays: int(env, 'GATEHOUSE_WEBHOOK_RETENTION_DAYS', 30, 1, 3650),
     },
   };
+  // Frozen all the way down (the key is a Buffer, which cannot be frozen; nothing writes to it).
+  for (const value of Object.values(config)) if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) Object.freeze(value);
   return Object.freeze(config);
 }

@@ -2,7 +2,7 @@
 // GATEHOUSE_ADMIN_TOKEN always works; without one, the first start mints a token, prints it
 // once, and keeps only its hash.
 import type { FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { randomToken, safeEqual, sha256 } from '../crypto.ts';
 import type { Database } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
@@ -21,13 +21,17 @@ export class AdminAuth {
 
   /** Load stored hashes; with none at all, mint the first token and return it (to print once). */
   async init(): Promise<string | undefined> {
-    const rows = await this.#db.selectFrom('admin_tokens').select('token_hash').execute();
-    this.#hashes.push(...rows.map((r) => r.token_hash));
-    if (this.#hashes.length > 0) return undefined;
-    const token = `gha_${randomToken(32)}`;
-    await this.#db.insertInto('admin_tokens').values({ token_hash: sha256(token) }).execute();
-    this.#hashes.push(sha256(token));
-    return token;
+    return this.#db.transaction().execute(async (trx) => {
+      // Serialise first boots of several instances: only one mints (and prints) a token.
+      await sql`select pg_advisory_xact_lock(727002)`.execute(trx);
+      const rows = await trx.selectFrom('admin_tokens').select('token_hash').execute();
+      this.#hashes.push(...rows.map((r) => r.token_hash));
+      if (this.#hashes.length > 0) return undefined;
+      const token = `gha_${randomToken(32)}`;
+      await trx.insertInto('admin_tokens').values({ token_hash: sha256(token) }).execute();
+      this.#hashes.push(sha256(token));
+      return token;
+    });
   }
 
   /** onRequest hook for admin routes. */

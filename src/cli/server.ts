@@ -16,9 +16,21 @@ function config() {
   }
 }
 
+/** Settings only the data dir can refute (a damaged key file, a dir in use) stop the command the same way. */
+function refused(error: unknown): number {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`gatehouse: invalid configuration: ${error.message}\n`);
+  return 1;
+}
+
 export async function start(): Promise<number> {
   const cfg = config();
-  const gatehouse = await buildApp(cfg);
+  let gatehouse;
+  try {
+    gatehouse = await buildApp(cfg);
+  } catch (error) {
+    return refused(error);
+  }
   const { app, bootstrapAdminToken } = gatehouse;
   let stopping = false;
   const stop = (sig: string) => {
@@ -30,7 +42,8 @@ export async function start(): Promise<number> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  await app.listen({ port: cfg.port, host: cfg.host });
+  // Printed before listening: the token's hash is stored already, so a start that cannot listen
+  // must still hand it over, or the next start (which mints none) leaves the operator locked out.
   if (bootstrapAdminToken) {
     process.stdout.write([
       '',
@@ -42,13 +55,26 @@ export async function start(): Promise<number> {
       '',
     ].join('\n'));
   }
+  try {
+    await app.listen({ port: cfg.port, host: cfg.host });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    process.stderr.write(`gatehouse: cannot listen on ${cfg.host}:${cfg.port} (${reason}): check PORT and HOST\n`);
+    await gatehouse.close().catch(() => {});
+    return 1;
+  }
   process.stdout.write(`Gatehouse is listening on ${cfg.publicUrl} (issuer), database: ${gatehouse.services.storage.kind}\n`);
   return new Promise<number>(() => {}); // runs until a signal stops it
 }
 
 export async function migrateCommand(): Promise<number> {
   const cfg = config();
-  const storage = await openStorage({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
+  let storage;
+  try {
+    storage = await openStorage({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
+  } catch (error) {
+    return refused(error);
+  }
   try {
     const applied = await migrate(storage.db);
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 
 export const CHANNEL = 'gatehouse';
 
@@ -58,14 +59,21 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
 async function openPglite(dataDir: string, handlers: SignalHandler[], dispatch: (p?: string) => void): Promise<Storage> {
   const { PGlite } = await import('@electric-sql/pglite');
   let pglite;
+  let unlock = async () => {};
   if (dataDir === 'memory://') {
     pglite = new PGlite();
   } else {
     const dir = path.join(dataDir, 'pgdata');
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    unlock = await lockDataDir(dataDir);
     pglite = new PGlite(dir);
   }
-  await pglite.waitReady;
+  try {
+    await pglite.waitReady;
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
   const unlisten = await pglite.listen(CHANNEL, (payload) => dispatch(payload));
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
   return {
@@ -78,6 +86,7 @@ async function openPglite(dataDir: string, handlers: SignalHandler[], dispatch: 
     async close() {
       await unlisten();
       await db.destroy(); // closes the PGlite instance too
+      await unlock();
     },
   };
 }

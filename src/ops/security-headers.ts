@@ -16,8 +16,8 @@ const CSP = [
   "style-src 'self' https: 'unsafe-inline'",
 ].join(';');
 
-export function securityHeaders(app: FastifyInstance, https: boolean) {
-  const headers: Record<string, string> = {
+export function securityHeaderValues(https: boolean): Record<string, string> {
+  return {
     'content-security-policy': https ? `${CSP};upgrade-insecure-requests` : CSP,
     'cross-origin-opener-policy': 'same-origin',
     'cross-origin-resource-policy': 'same-origin',
@@ -31,6 +31,10 @@ export function securityHeaders(app: FastifyInstance, https: boolean) {
     'x-xss-protection': '0',
     ...(https ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
   };
+}
+
+export function securityHeaders(app: FastifyInstance, https: boolean) {
+  const headers = securityHeaderValues(https);
   app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(headers);
     done();
