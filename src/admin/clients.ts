@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { publicView, type ClientInput } from '../clients/clients.ts';
 import type { Services } from '../services.ts';
-import { adminError, clientInput, clientView, clientWithSecret, idParam } from './schemas.ts';
+import { adminError, clientInput, clientView, clientWithSecret, idParam, noBody } from './schemas.ts';
 
 export function adminClientRoutes(app: FastifyInstance, { clients, audit }: Services) {
   const tags = ['admin: clients'];
@@ -40,7 +40,7 @@ export function adminClientRoutes(app: FastifyInstance, { clients, audit }: Serv
     });
 
   app.post('/clients/:id/rotate-secret', {
-    schema: { tags, summary: 'Replace the client secret (the new one is shown once)', params: idParam, response: { 200: clientWithSecret, ...errors } },
+    schema: { tags, summary: 'Replace the client secret (the new one is shown once)', params: idParam, body: noBody, response: { 200: clientWithSecret, ...errors } },
   }, async (request) => {
     const { client, secret } = await clients.rotateSecret((request.params as { id: string }).id);
     record('client.secret_rotated', client.id, request.ip);

@@ -74,4 +74,7 @@ export const auditView = {
   },
 };
 
+/** For actions that take no input: an empty body or none, so a stray field is refused, not ignored. */
+export const noBody = { type: ['object', 'null'], additionalProperties: false, properties: {} };
+
 export const idParam = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['id'] };

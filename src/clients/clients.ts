@@ -64,13 +64,19 @@ function validate(input: ClientInput, existing?: Client): Omit<ClientsTable, 'id
   if (launchUrl !== null && !/^https?:\/\//.test(launchUrl)) throw new AppError(400, 'invalid_request', 'launch_url: must be an http or https URL');
   const name = merged.name?.trim();
   if (!name) throw new AppError(400, 'invalid_request', 'name: must not be empty');
+  const tokenFormat = merged.token_format ?? 'jwt';
+  // 0 means "never expires", which only an opaque token (revocable in place) can do; a JWT
+  // with exp = iat would be refused everywhere the moment it is issued.
+  if (merged.access_token_ttl === 0 && tokenFormat === 'jwt') {
+    throw new AppError(400, 'invalid_request', 'access_token_ttl: 0 (never expires) needs token_format "opaque"');
+  }
   return {
     name,
     type,
     grant_types: [...new Set(grants)],
     scopes: [...new Set(scopes)],
     redirect_uris: [...new Set(redirectUris)],
-    token_format: merged.token_format ?? 'jwt',
+    token_format: tokenFormat,
     access_token_ttl: merged.access_token_ttl ?? null,
     allow_implicit: merged.allow_implicit ?? false,
     tenant_scope: merged.tenant_scope ?? false,

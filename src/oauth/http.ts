@@ -13,6 +13,9 @@ export function oauthBody(names: string[]) {
   };
 }
 
+/** Request encodings of the OAuth endpoints, for the documentation: the RFCs' form, and JSON. */
+export const oauthConsumes = ['application/x-www-form-urlencoded', 'application/json'];
+
 export const oauthErrorResponse = {
   type: 'object',
   properties: { error: { type: 'string' }, error_description: { type: 'string' } },

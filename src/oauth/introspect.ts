@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { authenticateClient, param, type Params } from './client-auth.ts';
-import { oauthBody, oauthErrorResponse, rateLimits } from './http.ts';
+import { oauthBody, oauthConsumes, oauthErrorResponse, rateLimits } from './http.ts';
 
 export function introspectRoute(app: FastifyInstance, services: Services) {
   const limits = rateLimits(app, services, 'introspect');
@@ -15,6 +15,7 @@ export function introspectRoute(app: FastifyInstance, services: Services) {
     schema: {
       tags: ['oauth'],
       summary: 'Token introspection (RFC 7662)',
+      consumes: oauthConsumes,
       body: oauthBody(['token', 'token_type_hint', 'client_id', 'client_secret']),
       response: {
         200: { type: 'object', properties: { active: { type: 'boolean' } }, required: ['active'], additionalProperties: true },

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { authenticateClient, param, type Params } from './client-auth.ts';
-import { oauthBody, oauthErrorResponse, rateLimits } from './http.ts';
+import { oauthBody, oauthConsumes, oauthErrorResponse, rateLimits } from './http.ts';
 import { REFRESH_PREFIX } from './refresh-tokens.ts';
 
 export function revokeRoute(app: FastifyInstance, services: Services) {
@@ -15,6 +15,7 @@ export function revokeRoute(app: FastifyInstance, services: Services) {
     schema: {
       tags: ['oauth'],
       summary: 'Token revocation (RFC 7009)',
+      consumes: oauthConsumes,
       body: oauthBody(['token', 'token_type_hint', 'client_id', 'client_secret']),
       response: { 200: { type: 'object', additionalProperties: false }, '4xx': oauthErrorResponse },
     },

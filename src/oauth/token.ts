@@ -8,7 +8,7 @@ import { clientCredentials } from './grants/client-credentials.ts';
 import { authorizationCode } from './grants/authorization-code.ts';
 import { refreshToken } from './grants/refresh-token.ts';
 import type { GrantHandler } from './grants/types.ts';
-import { oauthBody, oauthErrorResponse, rateLimits } from './http.ts';
+import { oauthBody, oauthConsumes, oauthErrorResponse, rateLimits } from './http.ts';
 
 /** Grant handlers by grant_type. Later grants register here. */
 export const grants = new Map<string, GrantHandler>([
@@ -42,6 +42,7 @@ export function tokenRoute(app: FastifyInstance, services: Services) {
     schema: {
       tags: ['oauth'],
       summary: 'Token endpoint (RFC 6749 §3.2)',
+      consumes: oauthConsumes,
       body: oauthBody(['grant_type', 'scope', 'client_id', 'client_secret', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'state']),
       response: { 200: tokenResponseSchema, '4xx': oauthErrorResponse },
     },
