@@ -56,7 +56,7 @@ export function tokenRoute(app: FastifyInstance, services: Services) {
     if (!client.grant_types.includes(grantType)) {
       throw new AppError(400, 'unauthorized_client', `this client may not use the ${grantType} grant`);
     }
-    const body = await grant({ request, params, client, services });
+    const body = await grant({ request, params, client, services, receivedAt: Date.now() - reply.elapsedTime });
     metrics.tokensIssued.inc({ grant: grantType });
     audit.record({ action: 'token.issued', outcome: 'success', actor: client.id, clientId: client.id, ip: request.ip, details: { grant_type: grantType, scope: body.scope } });
     // RFC 6749 §5.1: responses carrying tokens must not be cached.

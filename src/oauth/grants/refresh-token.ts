@@ -1,8 +1,8 @@
 // RFC 6749 §6: refresh. The presented token is spent by one conditional update and replaced
-// (rotation, RFC 9700 §4.14.2). Presenting a spent token again means it leaked, or a client
-// raced itself: the whole family (the grant) is revoked, unless it comes within the configured
-// grace window (off by default). Concurrent refreshes of one token: one wins, the rest are
-// invalid_grant, and never a 5xx.
+// (rotation, RFC 9700 §4.14.2). Presenting a token spent before the request arrived means it
+// leaked: the whole family (the grant) is revoked, unless it comes within the configured grace
+// window (off by default). Concurrent refreshes of one token (spent while the others were in
+// flight): one wins, the rest are invalid_grant without revoking anything, and never a 5xx.
 import type { Kysely } from 'kysely';
 import type { Client } from '../../clients/clients.ts';
 import { transact } from '../../db/retry.ts';
@@ -33,7 +33,7 @@ async function next(services: Services, trx: Kysely<Database>, client: Client, s
   });
 }
 
-export const refreshToken: GrantHandler = async ({ request, params, client, services }) => {
+export const refreshToken: GrantHandler = async ({ request, params, client, services, receivedAt }) => {
   const token = param(params, 'refresh_token');
   if (token === undefined) throw new AppError(400, 'invalid_request', 'refresh_token is required');
   const requested = param(params, 'scope');
@@ -54,7 +54,17 @@ export const refreshToken: GrantHandler = async ({ request, params, client, serv
     throw invalidGrant(outcome.reason === 'expired' ? 'the refresh token has expired' : outcome.reason === 'revoked' ? 'the refresh token has been revoked' : 'the refresh token is not valid');
   }
   const spent = outcome.token;
-  const sinceUse = Date.now() - spent.used_at!.getTime();
+  const usedAt = spent.used_at!.getTime();
+  if (usedAt >= Math.floor(receivedAt)) {
+    // Spent by a request that was still running when this one arrived: the client raced itself
+    // (several refreshes at once), it did not present a token already rotated away. RFC 9700
+    // §4.14.2 revokes on reuse of an invalidated token; this one was valid when it was sent, so
+    // the loser is refused and the winner's family lives on.
+    metrics.refreshTokens.inc({ event: 'raced' });
+    record('refresh_token.raced', false, spent.grant_id);
+    throw invalidGrant('the refresh token was used by a concurrent request; use the refresh token that request received');
+  }
+  const sinceUse = Date.now() - usedAt;
   if (config.refreshReuseGrace > 0 && sinceUse <= config.refreshReuseGrace * 1000) {
     // Within the grace window a client that lost the response may try again: the family gets
     // another branch instead of being revoked.

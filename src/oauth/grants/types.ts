@@ -18,6 +18,8 @@ export interface GrantContext {
   params: Params;
   client: Client;
   services: Services;
+  /** When the request arrived (epoch ms), before client authentication and body parsing. */
+  receivedAt: number;
 }
 
 export type GrantHandler = (ctx: GrantContext) => Promise<TokenResponse>;
