@@ -6,12 +6,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { BenchCase, CaseResult } from './lib/report.ts';
 import * as oauth from './cases/oauth.ts';
+import * as oauthInteractive from './cases/oauth-interactive.ts';
 import * as vendorApi from './cases/vendor-api-organization.ts';
 import * as organizations from './cases/oem-organizations.ts';
 import * as webhooks from './cases/webhooks.ts';
 import * as connectorsProxy from './cases/connectors-proxy.ts';
 
-const CASES: BenchCase[] = [oauth, vendorApi, organizations, webhooks, connectorsProxy];
+const CASES: BenchCase[] = [oauth, oauthInteractive, vendorApi, organizations, webhooks, connectorsProxy];
 
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);

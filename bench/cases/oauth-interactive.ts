@@ -1,0 +1,205 @@
+// The interactive grants: authorization-code exchange (PKCE S256, client_secret_basic) and
+// refresh-token rotation on Gatehouse (embedded PGlite, and PostgreSQL when one answers), with
+// node-oidc-provider 9 side by side for the refresh grant (rotating, ES256 JWT access tokens,
+// the same client authentication).
+// Both grants spend a single-use credential, so no request may repeat one:
+// - code exchange: a pool of codes is minted up front by the server's real code-issuing service
+//   and every request redeems the next one. The pool is sized from the warm-up's rate; should
+//   the run still drain it, each connection stops at its share and the row says so. Codes live
+//   60 seconds, so this measurement lasts at most CODE_SECONDS.
+// - refresh: one chain per connection, started from a real code exchange; each connection
+//   always sends the latest refresh token of its own chain. Every measured run (the warm-up too)
+//   gets fresh chains, since a run that stops mid-request leaves the last token of a chain spent.
+// Every response must be a 200 carrying a JWT access token and a refresh token; anything else
+// is counted against the row.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { startChild } from '../lib/child.ts';
+import type { LoadResult } from '../lib/load.ts';
+import { withPostgres } from '../lib/postgres.ts';
+import { ratio, type CaseOptions, type CaseResult, type Check, type Row } from '../lib/report.ts';
+
+export const name = 'oauth-interactive: authorization_code and refresh_token';
+
+/** Codes expire 60 s after minting: minting plus the run must stay well inside that. */
+const CODE_SECONDS = 30;
+const MINT_SECONDS = 25;
+const WARMUP_CODES = 2000;
+
+// autocannon ships no type declarations: type the little used here.
+interface AutocannonClient { setRequests(requests: Record<string, unknown>[]): void }
+interface Tracker extends PromiseLike<AutocannonResult> { on(event: 'response', listener: () => void): void }
+interface AutocannonResult { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number; mismatches: number; duration: number }
+const autocannon = createRequire(import.meta.url)('autocannon') as (options: Record<string, unknown>) => Tracker;
+
+const script = (file: string) => fileURLToPath(new URL(`../servers/${file}`, import.meta.url));
+const FORM = 'application/x-www-form-urlencoded';
+
+interface Server { url: string; control: string; clientId: string; clientSecret: string; redirectUri: string }
+interface Measured extends LoadResult { completed: number; seconds: number }
+
+async function withServer<T>(file: string, env: Record<string, string>, work: (info: Server) => Promise<T>): Promise<T> {
+  const child = await startChild<Server>(script(file), env);
+  try {
+    return await work(child.info);
+  } finally {
+    await child.stop();
+  }
+}
+
+const headersOf = (info: Server) => ({
+  authorization: `Basic ${Buffer.from(`${info.clientId}:${info.clientSecret}`).toString('base64')}`,
+  'content-type': FORM,
+});
+const codeForm = (info: Server, [code, verifier]: [string, string]) =>
+  `grant_type=authorization_code&code=${encodeURIComponent(code)}&code_verifier=${verifier}&redirect_uri=${encodeURIComponent(info.redirectUri)}`;
+const refreshForm = (token: string) => `grant_type=refresh_token&refresh_token=${encodeURIComponent(token)}`;
+
+/** The refresh token of a good token response (an ES256 JWT access token and a refresh token), or undefined. */
+function refreshTokenOf(body: string): string | undefined {
+  try {
+    const json = JSON.parse(body) as { access_token?: unknown; refresh_token?: unknown };
+    if (typeof json.access_token !== 'string' || typeof json.refresh_token !== 'string') return undefined;
+    const header = JSON.parse(Buffer.from(json.access_token.split('.')[0], 'base64url').toString()) as { alg?: string };
+    return header.alg === 'ES256' && json.access_token.split('.').length === 3 ? json.refresh_token : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function mintCodes(info: Server, count: number): Promise<[string, string][]> {
+  const res = await fetch(`${info.control}/codes?count=${count}`, { method: 'POST' });
+  if (res.status !== 200) throw new Error(`minting ${count} codes failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as [string, string][];
+}
+
+/** Start `count` refresh chains, each with a real code exchange at the token endpoint. */
+async function startChains(info: Server, tokenPath: string, count: number): Promise<string[]> {
+  const codes = await mintCodes(info, count);
+  return Promise.all(codes.map(async (code) => {
+    const res = await fetch(`${info.url}${tokenPath}`, { method: 'POST', headers: headersOf(info), body: codeForm(info, code) });
+    const body = await res.text();
+    const token = res.status === 200 ? refreshTokenOf(body) : undefined;
+    if (!token) throw new Error(`starting a refresh chain failed (expected an ES256 JWT and a refresh token): ${res.status} ${body.slice(0, 300)}`);
+    return token;
+  }));
+}
+
+/** One autocannon run; `invalid` counts 200s whose body is not a good token response. */
+async function drive(url: string, headers: Record<string, string>, connections: number, seconds: number, extra: Record<string, unknown>, invalid: () => number): Promise<Measured> {
+  const started = Date.now();
+  let last = started;
+  const tracker = autocannon({ url, method: 'POST', headers, connections, duration: seconds, ...extra });
+  tracker.on('response', () => { last = Date.now(); });
+  const result = await tracker;
+  const elapsed = Math.max(0.001, (last - started) / 1000);
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.mismatches + invalid(),
+    completed: result.requests.total,
+    seconds: elapsed,
+  };
+}
+
+/** Code exchange: every request redeems the next code of `pool`; each connection stops at its share. */
+async function exchange(info: Server, connections: number, seconds: number, pool: [string, string][]): Promise<Measured> {
+  let next = 0;
+  let invalid = 0;
+  const result = await drive(`${info.url}/oauth/token`, headersOf(info), connections, seconds, {
+    maxOverallRequests: pool.length,
+    requests: [{
+      setupRequest: (req: Record<string, unknown>) => ({ ...req, body: codeForm(info, pool[next++]) }),
+      onResponse: (status: number, body: string) => { if (status === 200 && !refreshTokenOf(body)) invalid++; },
+    }],
+  }, () => invalid);
+  // A drained pool ends the run early: the per-second average would count the idle tail.
+  if (result.completed >= pool.length) result.requestsPerSecond = Math.round(result.completed / result.seconds);
+  return result;
+}
+
+/** Refresh rotation: connection i follows chain i, always with the newest token. */
+async function rotate(info: Server, tokenPath: string, connections: number, seconds: number): Promise<Measured> {
+  const chains = await startChains(info, tokenPath, connections);
+  let invalid = 0;
+  return drive(`${info.url}${tokenPath}`, headersOf(info), connections, seconds, {
+    setupClient: (client: AutocannonClient) => {
+      const chain = { token: chains.pop()! };
+      client.setRequests([{
+        setupRequest: (req: Record<string, unknown>) => ({ ...req, body: refreshForm(chain.token) }),
+        onResponse: (status: number, body: string) => {
+          if (status !== 200) return; // counted as non-2xx; the chain is broken from here on
+          const token = refreshTokenOf(body);
+          if (token) chain.token = token;
+          else invalid++;
+        },
+      }]);
+    },
+  }, () => invalid);
+}
+
+async function refreshRows(options: CaseOptions, info: Server, tokenPath: string): Promise<Measured> {
+  await rotate(info, tokenPath, options.connections, Math.min(3, options.durationSeconds));
+  return rotate(info, tokenPath, options.connections, options.durationSeconds);
+}
+
+interface CodeRun { result: Measured; pool: number }
+
+async function codeRows(options: CaseOptions, info: Server): Promise<CodeRun> {
+  const { connections } = options;
+  const seconds = Math.min(CODE_SECONDS, options.durationSeconds);
+  // Warm-up, which also measures how fast codes are minted and redeemed.
+  const warmupCount = Math.max(WARMUP_CODES, connections * 4);
+  const mintStarted = Date.now();
+  const warmupPool = await mintCodes(info, warmupCount);
+  const mintPerSecond = warmupCount / Math.max(0.001, (Date.now() - mintStarted) / 1000);
+  const warmup = await exchange(info, connections, Math.min(3, seconds), warmupPool);
+  const rate = warmup.completed / warmup.seconds;
+  const wanted = Math.ceil(rate * seconds * 2) + connections * 4;
+  const size = Math.max(connections * 4, Math.min(wanted, Math.floor(mintPerSecond * MINT_SECONDS)));
+  const pool = await mintCodes(info, size);
+  return { result: await exchange(info, connections, seconds, pool), pool: size };
+}
+
+async function gatehouse(options: CaseOptions, databaseUrl?: string) {
+  return withServer('gatehouse-interactive.ts', { BENCH_DATABASE_URL: databaseUrl ?? '' }, async (info) => ({
+    code: await codeRows(options, info),
+    refresh: await refreshRows(options, info, '/oauth/token'),
+  }));
+}
+
+const row = (name: string, m: Measured): Row => ({
+  name, requestsPerSecond: m.requestsPerSecond, latencyP50Ms: m.latencyP50Ms, latencyP99Ms: m.latencyP99Ms, non2xx: m.non2xx, errors: m.errors,
+});
+
+function codeRow(label: string, run: CodeRun): Row {
+  const { result, pool } = run;
+  const drained = result.completed >= pool;
+  const note = drained ? `; its ${pool} codes ran out after ${result.seconds.toFixed(1)} s` : '';
+  return { ...row(`gatehouse authorization_code + PKCE exchange ES256 (${label}${note})`, result), codes: pool, redeemed: result.completed, drained } as Row;
+}
+
+// No target is set for these grants yet: the ratios are reported.
+const reported = (name: string, value: number): Check => ({ name, value, goal: '(reported)', pass: true });
+
+export async function run(options: CaseOptions): Promise<CaseResult> {
+  if (options.connections > 300) throw new Error('BENCH_CONNECTIONS above 300 would overflow node-oidc-provider\'s in-memory store (1000 entries)');
+  const oidc = await withServer('oidc-provider-interactive.ts', {}, (info) => refreshRows(options, info, '/token'));
+  const pglite = await gatehouse(options);
+  const postgres = await withPostgres((url) => gatehouse(options, url));
+
+  const rows: Row[] = [
+    row('node-oidc-provider 9 refresh_token rotation ES256', oidc),
+    row('gatehouse refresh_token rotation ES256 (PGlite)', pglite.refresh),
+    ...(postgres ? [row('gatehouse refresh_token rotation ES256 (PostgreSQL)', postgres.refresh)] : []),
+    codeRow('PGlite', pglite.code),
+    ...(postgres ? [codeRow('PostgreSQL', postgres.code)] : []),
+  ];
+  const checks = [
+    reported('refresh_token PGlite / node-oidc-provider', ratio(pglite.refresh.requestsPerSecond, oidc.requestsPerSecond)),
+    ...(postgres ? [reported('refresh_token PostgreSQL / node-oidc-provider', ratio(postgres.refresh.requestsPerSecond, oidc.requestsPerSecond))] : []),
+  ];
+  return { rows, checks };
+}

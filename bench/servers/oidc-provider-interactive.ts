@@ -1,0 +1,100 @@
+// The peer for the refresh grant: node-oidc-provider 9 with rotating refresh tokens
+// (rotateRefreshToken: true), ES256 JWT access tokens (the resource indicators feature with a
+// resource server whose token format is "jwt", as in oidc-provider.ts) and a confidential
+// client using client_secret_basic, like Gatehouse. The chains start from the provider's own
+// authorization-code grant: a control port mints codes through its Grant and AuthorizationCode
+// models (what its interaction flow saves once the user has consented), each with a PKCE S256
+// challenge, and the load generator exchanges them at /token.
+// Its default in-memory adapter keeps 1000 entries (least recently used dropped): enough for
+// the live state of a few hundred chains, which is what the benchmark keeps.
+// Prints one JSON line: {url, control, clientId, clientSecret, redirectUri}.
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import Provider from 'oidc-provider';
+
+const server = http.createServer();
+server.listen(0, '127.0.0.1');
+await once(server, 'listening');
+const issuer = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+
+const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+const clientId = 'bench-web';
+const clientSecret = 'bench-secret-0123456789abcdef0123456789abcdef';
+const redirectUri = 'https://app.bench.example/callback';
+const resource = 'https://api.bench.example';
+const provider = new Provider(issuer, {
+  clients: [{
+    client_id: clientId,
+    client_secret: clientSecret,
+    grant_types: ['authorization_code', 'refresh_token'],
+    redirect_uris: [redirectUri],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: 'ES256', // the only key is ES256
+    scope: 'read write',
+  }],
+  jwks: { keys: [{ ...jwk, kid: 'bench-es256', alg: 'ES256', use: 'sig' } as any] },
+  scopes: ['read', 'write'],
+  rotateRefreshToken: true,
+  findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+  // Gatehouse issues a refresh token to any client allowed the grant; so does the peer here
+  // (by default it wants the offline_access scope, which only means something with OpenID).
+  issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+  features: {
+    devInteractions: { enabled: false },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => resource,
+      useGrantedResource: () => true,
+      getResourceServerInfo: () => ({ scope: 'read write', accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
+    },
+  },
+});
+server.on('request', provider.callback());
+
+const registered = await provider.Client.find(clientId);
+if (!registered) throw new Error('the bench client is not registered');
+const client = registered;
+
+/** One code for `scope=read` and the resource server, granted by one user, with its verifier. */
+async function mint(): Promise<[code: string, verifier: string]> {
+  const verifier = randomBytes(32).toString('base64url');
+  const grant = new provider.Grant({ accountId: 'bench-user', clientId });
+  grant.addResourceScope(resource, 'read');
+  const grantId = await grant.save();
+  // As the authorization endpoint builds it, minus the session binding (a refresh token that
+  // outlives the browser session, as Gatehouse's do). @types/oidc-provider wants a gty here;
+  // the authorization endpoint sets none on a code.
+  const payload = {
+    client, accountId: 'bench-user', grantId, scope: 'read', resource, redirectUri,
+    codeChallenge: createHash('sha256').update(verifier).digest('base64url'), codeChallengeMethod: 'S256',
+    authTime: Math.floor(Date.now() / 1000),
+  } as ConstructorParameters<typeof provider.AuthorizationCode>[0];
+  const code = await new provider.AuthorizationCode(payload).save();
+  return [code, verifier];
+}
+
+// Control port: POST /codes?count=N answers [[code, verifier], ...]; the memory adapter's size
+// bounds N.
+const control = http.createServer((req, res) => {
+  const count = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('count'));
+  if (req.method !== 'POST' || !req.url?.startsWith('/codes') || !Number.isInteger(count) || count < 1 || count > 300) {
+    res.writeHead(400).end();
+    return;
+  }
+  Promise.all(Array.from({ length: count }, mint)).then(
+    (codes) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(codes)),
+    (error: Error) => res.writeHead(500).end(error.message),
+  );
+});
+control.listen(0, '127.0.0.1');
+await once(control, 'listening');
+const controlUrl = `http://127.0.0.1:${(control.address() as { port: number }).port}`;
+
+process.stdout.write(JSON.stringify({ url: issuer, control: controlUrl, clientId, clientSecret, redirectUri }) + '\n');
+process.once('SIGTERM', () => {
+  control.close();
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+});
