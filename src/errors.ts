@@ -78,10 +78,20 @@ export function describe(error: unknown, audience: Audience): { status: number; 
   return { status: 500, code: audience === 'oem' ? 'INTERNAL_ERROR' : 'server_error', message: 'internal server error', headers: {} };
 }
 
+/**
+ * RFC 6749 §5.2 (and §4.1.2.1, §4.2.2.1 for the authorization endpoint): error_description
+ * "MUST NOT include characters outside the set %x20-21 / %x23-5B / %x5D-7E". Messages quote
+ * values the caller sent, which may hold anything: a double quote becomes a single one, any
+ * other character outside the set a question mark.
+ */
+export function oauthDescription(message: string): string {
+  return message.replace(/"/g, "'").replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/gu, '?');
+}
+
 export function render(audience: Audience, status: number, code: string, message: string): unknown {
   switch (audience) {
     case 'oauth':
-      return { error: code, error_description: message };
+      return { error: code, error_description: oauthDescription(message) };
     case 'oem':
       return { status, error: code, message };
     default:

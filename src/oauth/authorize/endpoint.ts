@@ -3,6 +3,7 @@
 // sure someone is signed in, ask for consent unless remembered or the client skips it, answer.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkCsrf } from '../../accounts/csrf.ts';
+import { oauthDescription } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { consentPage, CARRIED, DECISION_PATH } from '../../ui/consent.ts';
 import { noticePage } from '../../ui/layout.ts';
@@ -72,7 +73,7 @@ async function authorize(services: Services, request: FastifyRequest, reply: Fas
   } catch (error) {
     if (error instanceof AuthorizationError) {
       audit.record({ action: 'authorize.refused', outcome: 'failure', ip: request.ip, clientId: typeof params.client_id === 'string' ? params.client_id : null, details: { error: error.code } });
-      return reply.redirect(replyUrl(error.target, services.config.publicUrl, { error: error.code, error_description: error.message }), 303);
+      return reply.redirect(replyUrl(error.target, services.config.publicUrl, { error: error.code, error_description: oauthDescription(error.message) }), 303);
     }
     if (error instanceof ConfigurationMismatch) {
       audit.record({ action: 'authorize.configuration_mismatch', outcome: 'failure', ip: request.ip, details: { reason: error.message } });
