@@ -11,8 +11,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from '../scripts/pack.ts';
-import { freePort, installExample, startExample } from './example-app.ts';
-import { admin, startGatehouse } from './helpers.ts';
+import { installExample, startExample } from './example-app.ts';
+import { admin, freePort, startGatehouse } from './helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];

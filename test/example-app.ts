@@ -2,7 +2,6 @@
 // SDK installed, as a vendor would have it, started as its own process.
 import { spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { npmInstall, packGatehouse, ROOT } from '../scripts/pack.ts';
@@ -54,14 +53,3 @@ export function startExample(dir: string, env: Record<string, string>): Promise<
   });
 }
 
-/** A port nothing listens on right now, for a server whose public URL must be known up front. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as import('node:net').AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,6 +1,7 @@
 // Test support: build Gatehouse through the composition root on an in-memory PGlite, or on a
 // throwaway PostgreSQL database when TEST_DATABASE_URL is set.
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import pg from 'pg';
 import { buildApp, type Gatehouse } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -74,4 +75,16 @@ export async function createClient(g: Gatehouse, body: Record<string, unknown> =
   const res = await g.app.inject({ method: 'POST', url: '/admin/api/v1/clients', headers: admin, payload: { name: 'test client', grant_types: ['client_credentials'], scopes: ['read', 'write'], ...body } });
   if (res.statusCode !== 201) throw new Error(`client create failed: ${res.statusCode} ${res.body}`);
   return res.json();
+}
+
+/** A loopback port free right now, for a server whose public URL must be known before it listens. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

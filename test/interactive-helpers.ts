@@ -1,7 +1,6 @@
 // Support for the interactive OAuth tests: an organization whose owner has a password, a
 // cookie-keeping browser over app.inject(), PKCE pairs, and the authorization dance.
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { Gatehouse } from '../src/app.ts';
 import { createClient } from './helpers.ts';
 import { createOrganization, createVendor, organizationData } from './oem-helpers.ts';
@@ -128,14 +127,3 @@ export async function codeFor(g: Gatehouse, t: Tenant, client: { client_id: stri
   return { browser, code, verifier, url };
 }
 
-/** A free loopback port (for a server whose public URL must be known before it starts). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -6,8 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
-import { startGatehouse, type TestGatehouse } from './helpers.ts';
-import { authorize, Browser, codeClient, freePort, tenant, type Tenant } from './interactive-helpers.ts';
+import { freePort, startGatehouse, type TestGatehouse } from './helpers.ts';
+import { authorize, Browser, codeClient, tenant, type Tenant } from './interactive-helpers.ts';
 
 const REDIRECT_URI = 'https://rp.example/callback';
 

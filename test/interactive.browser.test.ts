@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { basic, createClient, startGatehouse } from './helpers.ts';
-import { codeClient, freePort, pkce, tenant, type Tenant } from './interactive-helpers.ts';
+import { basic, createClient, freePort, startGatehouse } from './helpers.ts';
+import { codeClient, pkce, tenant, type Tenant } from './interactive-helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];

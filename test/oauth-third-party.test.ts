@@ -3,26 +3,14 @@
 // jose fetches the JWKS over HTTP and verifies the token.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { createClient, startGatehouse, type TestGatehouse } from './helpers.ts';
+import { createClient, freePort, startGatehouse, type TestGatehouse } from './helpers.ts';
 
 let g: TestGatehouse;
 let issuer: string;
 let c: { client_id: string; client_secret: string };
 
-/** A port free right now, so the issuer can name the URL the server will listen on. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 before(async () => {
   const port = await freePort();

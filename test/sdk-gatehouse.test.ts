@@ -3,8 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GatehouseClient, GatehouseError } from '../src/sdk/index.ts';
-import { freePort } from './example-app.ts';
-import { startGatehouse } from './helpers.ts';
+import { freePort, startGatehouse } from './helpers.ts';
 import { createVendor, organizationData } from './oem-helpers.ts';
 
 async function setup(t: import('node:test').TestContext) {
