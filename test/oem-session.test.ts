@@ -104,6 +104,7 @@ test('session creation and the login link', async (t) => {
     const res = await g.app.inject({ method: 'GET', url: '/dashboard' });
     assert.equal(res.statusCode, 401);
     assert.match(res.body, /not signed in/);
+    assert.match(res.body, /href="\/login\?return_to=%2Fdashboard"/, 'offers the sign-in page');
     const forged = await g.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: 'gh_session=forged' } });
     assert.equal(forged.statusCode, 401);
   });

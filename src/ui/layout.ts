@@ -41,6 +41,6 @@ export function page(title: string, body: Markup): string {
 }
 
 /** A page explaining why something did not work, with what to do next. */
-export function noticePage(title: string, message: string, next: string): string {
+export function noticePage(title: string, message: string, next: string | Markup): string {
   return page(title, html`<h1>${title}</h1><div class="notice"><p>${message}</p><p>${next}</p></div>`);
 }
