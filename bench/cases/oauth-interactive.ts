@@ -14,7 +14,7 @@
 // is counted against the row.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { startChild } from '../lib/child.ts';
+import { withChild } from '../lib/child.ts';
 import type { LoadResult } from '../lib/load.ts';
 import { withPostgres } from '../lib/postgres.ts';
 import { ratio, type CaseOptions, type CaseResult, type Check, type Row } from '../lib/report.ts';
@@ -38,14 +38,7 @@ const FORM = 'application/x-www-form-urlencoded';
 interface Server { url: string; control: string; clientId: string; clientSecret: string; redirectUri: string }
 interface Measured extends LoadResult { completed: number; seconds: number }
 
-async function withServer<T>(file: string, env: Record<string, string>, work: (info: Server) => Promise<T>): Promise<T> {
-  const child = await startChild<Server>(script(file), env);
-  try {
-    return await work(child.info);
-  } finally {
-    await child.stop();
-  }
-}
+const withServer = <T>(file: string, env: Record<string, string>, work: (info: Server) => Promise<T>) => withChild(script(file), env, work);
 
 const headersOf = (info: Server) => ({
   authorization: `Basic ${Buffer.from(`${info.clientId}:${info.clientSecret}`).toString('base64')}`,

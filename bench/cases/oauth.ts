@@ -3,7 +3,7 @@
 // the same client authentication, a bare Fastify route answering a constant token response
 // (the ceiling), and Gatehouse introspecting a JWT.
 import { fileURLToPath } from 'node:url';
-import { startChild } from '../lib/child.ts';
+import { withChild } from '../lib/child.ts';
 import { load, type LoadResult } from '../lib/load.ts';
 import { withPostgres } from '../lib/postgres.ts';
 import { atLeast, atMost, ratio, type CaseOptions, type CaseResult, type Row } from '../lib/report.ts';
@@ -24,14 +24,7 @@ async function measure(options: CaseOptions, url: string, headers: Record<string
   return load({ ...request, durationSeconds: options.durationSeconds });
 }
 
-async function withServer<T>(file: string, env: Record<string, string>, work: (info: Server) => Promise<T>): Promise<T> {
-  const child = await startChild<Server>(script(file), env);
-  try {
-    return await work(child.info);
-  } finally {
-    await child.stop();
-  }
-}
+const withServer = <T>(file: string, env: Record<string, string>, work: (info: Server) => Promise<T>) => withChild(script(file), env, work);
 
 /** Refuse to compare against a peer that does not really issue an ES256 JWT. */
 async function assertEs256(info: Server) {

@@ -29,3 +29,13 @@ export async function startChild<T>(script: string, env: Record<string, string> 
     },
   };
 }
+
+/** Run work against a child server and stop the child afterwards, whatever happens. */
+export async function withChild<T, R>(script: string, env: Record<string, string>, work: (info: T) => Promise<R>): Promise<R> {
+  const child = await startChild<T>(script, env);
+  try {
+    return await work(child.info);
+  } finally {
+    await child.stop();
+  }
+}

@@ -8,30 +8,11 @@
 // Environment: BENCH_DATABASE_URL (PostgreSQL; embedded PGlite in a temporary directory when unset).
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { buildApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
+import { ADMIN_TOKEN as adminToken, bootGatehouse } from './boot.ts';
 
-const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
-const dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-bench-'));
-process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-const adminToken = 'bench-admin-token-0123456789';
-const gatehouse = await buildApp(loadConfig({
-  GATEHOUSE_DATA_DIR: dataDir,
-  GATEHOUSE_ADMIN_TOKEN: adminToken,
-  GATEHOUSE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-  LOG_LEVEL: 'warn',
-  // The limiter stays in the path; its ceiling is set above what the run can reach.
-  GATEHOUSE_TOKEN_RATE_LIMIT_CLIENT: '10000000',
-  GATEHOUSE_TOKEN_RATE_LIMIT_IP: '10000000',
-  ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-}));
-const { app, services } = gatehouse;
-await app.listen({ port: 0, host: '127.0.0.1' });
-const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+const { gatehouse, url } = await bootGatehouse();
+const { services } = gatehouse;
 
 async function call<T>(route: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
   const res = await fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });

@@ -2,32 +2,9 @@
 // client created through the admin API as an operator would, and one token issued up front
 // for introspection. Prints one JSON line: {url, clientId, clientSecret, token}.
 // Environment: BENCH_DATABASE_URL (PostgreSQL; embedded PGlite in a temporary directory when unset).
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { buildApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
+import { ADMIN_TOKEN as adminToken, bootGatehouse } from './boot.ts';
 
-const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
-// The embedded default keeps its data on disk, as `npm start` does.
-const dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-bench-'));
-process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-const adminToken = 'bench-admin-token-0123456789';
-const gatehouse = await buildApp(loadConfig({
-  GATEHOUSE_DATA_DIR: dataDir,
-  GATEHOUSE_ADMIN_TOKEN: adminToken,
-  GATEHOUSE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-  LOG_LEVEL: 'warn',
-  // The limiter stays in the path; its ceiling is set above what the run can reach.
-  GATEHOUSE_TOKEN_RATE_LIMIT_CLIENT: '10000000',
-  GATEHOUSE_TOKEN_RATE_LIMIT_IP: '10000000',
-  ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-}));
-const { app } = gatehouse;
-await app.listen({ port: 0, host: '127.0.0.1' });
-const { port } = app.server.address() as { port: number };
-const url = `http://127.0.0.1:${port}`;
+const { gatehouse, url } = await bootGatehouse();
 
 const created = await fetch(`${url}/admin/api/v1/clients`, {
   method: 'POST',
