@@ -100,6 +100,6 @@ export async function assertTokenRefused(g: TestGatehouse, request: InjectOption
   const events = await auditSince(g, before.lastAuditId);
   assert.deepEqual(events.map((e) => [e.action, e.outcome]), [['token.refused', 'failure']], JSON.stringify(events));
   assert.equal(events[0].details.error, error);
-  assert.equal(events[0].ip, '127.0.0.1');
+  assert.equal(events[0].ip, request.remoteAddress ?? '127.0.0.1');
   return res;
 }
