@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { decodeJwt } from 'jose';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { basic, createClient, freePort, startGatehouse } from './helpers.ts';
 import { codeClient, pkce, tenant, type Tenant } from './interactive-helpers.ts';
@@ -109,7 +110,7 @@ test('interactive flows in Chromium', { skip: !existsSync(CHROMIUM) && 'Chromium
     assert.equal(tokens.scope, 'read write');
     assert.equal(typeof tokens.access_token, 'string');
     assert.match(tokens.refresh_token as string, /./, 'the client has the refresh_token grant');
-    const claims = JSON.parse(Buffer.from((tokens.access_token as string).split('.')[1], 'base64url').toString());
+    const claims = decodeJwt(tokens.access_token as string);
     assert.equal(claims.sub, who.userId, 'the token is the signed-in user\'s');
     assert.equal(claims.client_id, client.client_id);
     assert.equal(claims.iss, issuer);

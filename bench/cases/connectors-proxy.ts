@@ -6,13 +6,12 @@
 import { fileURLToPath } from 'node:url';
 import { startChild } from '../lib/child.ts';
 import { load, type LoadResult } from '../lib/load.ts';
-import { atMost, type CaseOptions, type CaseResult, type Check } from '../lib/report.ts';
+import { atMost, reported, type CaseOptions, type CaseResult } from '../lib/report.ts';
 
 export const name = 'connectors: proxy vs the upstream called directly';
 
-const script = (file: string) => fileURLToPath(new URL(`../connectors/${file}`, import.meta.url));
 const round = (ms: number) => Math.round(ms * 100) / 100;
-const reported = (name: string, value: number): Check => ({ name, value: round(value), goal: '(reported)', pass: true });
+const script = (file: string) => fileURLToPath(new URL(`../connectors/${file}`, import.meta.url));
 
 async function measure(durationSeconds: number, connections: number, url: string, headers: Record<string, string>): Promise<LoadResult> {
   const request = { url, headers, connections };

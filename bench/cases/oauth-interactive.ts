@@ -12,12 +12,11 @@
 //   gets fresh chains, since a run that stops mid-request leaves the last token of a chain spent.
 // Every response must be a 200 carrying a JWT access token and a refresh token; anything else
 // is counted against the row.
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { withChild } from '../lib/child.ts';
-import type { LoadResult } from '../lib/load.ts';
+import { loadRun, type LoadRun as Measured } from '../lib/load.ts';
 import { withPostgres } from '../lib/postgres.ts';
-import { ratio, type CaseOptions, type CaseResult, type Check, type Row } from '../lib/report.ts';
+import { ratio, reported, type CaseOptions, type CaseResult, type Row } from '../lib/report.ts';
 
 export const name = 'oauth-interactive: authorization_code and refresh_token';
 
@@ -26,17 +25,10 @@ const CODE_SECONDS = 30;
 const MINT_SECONDS = 25;
 const WARMUP_CODES = 2000;
 
-// autocannon ships no type declarations: type the little used here.
-interface AutocannonClient { setRequests(requests: Record<string, unknown>[]): void }
-interface Tracker extends PromiseLike<AutocannonResult> { on(event: 'response', listener: () => void): void }
-interface AutocannonResult { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number; mismatches: number; duration: number }
-const autocannon = createRequire(import.meta.url)('autocannon') as (options: Record<string, unknown>) => Tracker;
-
 const script = (file: string) => fileURLToPath(new URL(`../servers/${file}`, import.meta.url));
 const FORM = 'application/x-www-form-urlencoded';
 
 interface Server { url: string; control: string; clientId: string; clientSecret: string; redirectUri: string }
-interface Measured extends LoadResult { completed: number; seconds: number }
 
 const withServer = <T>(file: string, env: Record<string, string>, work: (info: Server) => Promise<T>) => withChild(script(file), env, work);
 
@@ -78,23 +70,10 @@ async function startChains(info: Server, tokenPath: string, count: number): Prom
   }));
 }
 
-/** One autocannon run; `invalid` counts 200s whose body is not a good token response. */
-async function drive(url: string, headers: Record<string, string>, connections: number, seconds: number, extra: Record<string, unknown>, invalid: () => number): Promise<Measured> {
-  const started = Date.now();
-  let last = started;
-  const tracker = autocannon({ url, method: 'POST', headers, connections, duration: seconds, ...extra });
-  tracker.on('response', () => { last = Date.now(); });
-  const result = await tracker;
-  const elapsed = Math.max(0.001, (last - started) / 1000);
-  return {
-    requestsPerSecond: Math.round(result.requests.average),
-    latencyP50Ms: result.latency.p50,
-    latencyP99Ms: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors + result.mismatches + invalid(),
-    completed: result.requests.total,
-    seconds: elapsed,
-  };
+/** One run with scripted requests; `invalid` counts 200s whose body is not a good token response. */
+async function drive(url: string, headers: Record<string, string>, connections: number, seconds: number, scripted: Record<string, unknown>, invalid: () => number): Promise<Measured> {
+  const result = await loadRun({ url, method: 'POST', headers, connections, durationSeconds: seconds, scripted });
+  return { ...result, errors: result.errors + invalid() };
 }
 
 /** Code exchange: every request redeems the next code of `pool`; each connection stops at its share. */
@@ -118,7 +97,7 @@ async function rotate(info: Server, tokenPath: string, connections: number, seco
   const chains = await startChains(info, tokenPath, connections);
   let invalid = 0;
   return drive(`${info.url}${tokenPath}`, headersOf(info), connections, seconds, {
-    setupClient: (client: AutocannonClient) => {
+    setupClient: (client: { setRequests(requests: Record<string, unknown>[]): void }) => {
       const chain = { token: chains.pop()! };
       client.setRequests([{
         setupRequest: (req: Record<string, unknown>) => ({ ...req, body: refreshForm(chain.token) }),
@@ -174,8 +153,6 @@ function codeRow(label: string, run: CodeRun): Row {
   return { ...row(`gatehouse authorization_code + PKCE exchange ES256 (${label}${note})`, result), codes: pool, redeemed: result.completed, drained } as Row;
 }
 
-// No target is set for these grants yet: the ratios are reported.
-const reported = (name: string, value: number): Check => ({ name, value, goal: '(reported)', pass: true });
 
 export async function run(options: CaseOptions): Promise<CaseResult> {
   if (options.connections > 300) throw new Error('BENCH_CONNECTIONS above 300 would overflow node-oidc-provider\'s in-memory store (1000 entries)');

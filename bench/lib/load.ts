@@ -2,9 +2,10 @@
 import { createRequire } from 'node:module';
 
 // autocannon ships no type declarations: type the little used here.
-interface Histogram { average: number; p50: number; p99: number }
-type Autocannon = (options: Record<string, unknown>) => Promise<{ requests: Histogram; latency: Histogram; non2xx: number; errors: number }>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+interface Histogram { average: number; p50: number; p99: number; total: number }
+interface Result { requests: Histogram; latency: Histogram; non2xx: number; errors: number; mismatches: number }
+interface Instance extends PromiseLike<Result> { on(event: 'response', listener: () => void): void }
+const autocannon = createRequire(import.meta.url)('autocannon') as (options: Record<string, unknown>) => Instance;
 
 export interface LoadOptions {
   url: string;
@@ -14,6 +15,8 @@ export interface LoadOptions {
   body?: () => string;
   connections?: number;
   durationSeconds?: number;
+  /** Further autocannon options, for cases that script their requests (requests, setupClient, maxOverallRequests). */
+  scripted?: Record<string, unknown>;
 }
 
 export interface LoadResult {
@@ -24,21 +27,39 @@ export interface LoadResult {
   errors: number;
 }
 
-export async function load(options: LoadOptions): Promise<LoadResult> {
+/** A run's figures, plus how many requests completed and the seconds until the last answer. */
+export interface LoadRun extends LoadResult {
+  completed: number;
+  seconds: number;
+}
+
+export async function loadRun(options: LoadOptions): Promise<LoadRun> {
   const makeBody = options.body;
-  const result = await autocannon({
+  const started = Date.now();
+  let last = started;
+  const instance = autocannon({
     url: options.url,
     method: options.method ?? 'GET',
     headers: options.headers,
     connections: options.connections ?? 32,
     duration: options.durationSeconds ?? 10,
     ...(makeBody ? { requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: makeBody() }) }] } : {}),
+    ...options.scripted,
   });
+  instance.on('response', () => { last = Date.now(); });
+  const result = await instance;
   return {
     requestsPerSecond: Math.round(result.requests.average),
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
     non2xx: result.non2xx,
-    errors: result.errors,
+    errors: result.errors + result.mismatches,
+    completed: result.requests.total,
+    seconds: Math.max(0.001, (last - started) / 1000),
   };
+}
+
+export async function load(options: LoadOptions): Promise<LoadResult> {
+  const { completed: _completed, seconds: _seconds, ...result } = await loadRun(options);
+  return result;
 }

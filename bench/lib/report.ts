@@ -36,3 +36,8 @@ export function atLeast(name: string, value: number, goal: number): Check {
 export function atMost(name: string, value: number, goal: number): Check {
   return { name, value, goal: `<= ${goal}`, pass: value <= goal };
 }
+
+/** A figure shown beside the targets with no goal of its own (two decimals). */
+export function reported(name: string, value: number): Check {
+  return { name, value: Math.round(value * 100) / 100, goal: '(reported)', pass: true };
+}

@@ -1,28 +1,22 @@
 // The peer for the refresh grant: node-oidc-provider 9 with rotating refresh tokens
-// (rotateRefreshToken: true), ES256 JWT access tokens (the resource indicators feature with a
-// resource server whose token format is "jwt", as in oidc-provider.ts) and a confidential
-// client using client_secret_basic, like Gatehouse. The chains start from the provider's own
+// (rotateRefreshToken: true), ES256 JWT access tokens (as set up in oidc-provider-peer.ts) and
+// a confidential client using client_secret_basic, like Gatehouse. The chains start from the provider's own
 // authorization-code grant: a control port mints codes through its Grant and AuthorizationCode
 // models (what its interaction flow saves once the user has consented), each with a PKCE S256
 // challenge, and the load generator exchanges them at /token.
 // Its default in-memory adapter keeps 1000 entries (least recently used dropped): enough for
 // the live state of a few hundred chains, which is what the benchmark keeps.
 // Prints one JSON line: {url, control, clientId, clientSecret, redirectUri}.
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import Provider from 'oidc-provider';
+import { CLIENT_SECRET as clientSecret, RESOURCE as resource, es256JwtSettings, listenLoopback } from './oidc-provider-peer.ts';
 
-const server = http.createServer();
-server.listen(0, '127.0.0.1');
-await once(server, 'listening');
-const issuer = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-
-const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+const { server, issuer } = await listenLoopback();
+const { jwks, scopes, resourceIndicators } = es256JwtSettings();
 const clientId = 'bench-web';
-const clientSecret = 'bench-secret-0123456789abcdef0123456789abcdef';
 const redirectUri = 'https://app.bench.example/callback';
-const resource = 'https://api.bench.example';
 const provider = new Provider(issuer, {
   clients: [{
     client_id: clientId,
@@ -34,8 +28,8 @@ const provider = new Provider(issuer, {
     id_token_signed_response_alg: 'ES256', // the only key is ES256
     scope: 'read write',
   }],
-  jwks: { keys: [{ ...jwk, kid: 'bench-es256', alg: 'ES256', use: 'sig' } as any] },
-  scopes: ['read', 'write'],
+  jwks,
+  scopes,
   rotateRefreshToken: true,
   findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
   // Gatehouse issues a refresh token to any client allowed the grant; so does the peer here
@@ -43,12 +37,7 @@ const provider = new Provider(issuer, {
   issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
   features: {
     devInteractions: { enabled: false },
-    resourceIndicators: {
-      enabled: true,
-      defaultResource: () => resource,
-      useGrantedResource: () => true,
-      getResourceServerInfo: () => ({ scope: 'read write', accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
-    },
+    resourceIndicators,
   },
 });
 server.on('request', provider.callback());

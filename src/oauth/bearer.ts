@@ -4,7 +4,7 @@
 // their password or was removed, answers 401 at once on every instance (seed 002: apps "must be
 // able to deal with 401 authentication failure scenarios").
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { AppError } from '../errors.ts';
+import { AppError, oauthDescription } from '../errors.ts';
 import type { ActiveToken, Tokens } from './tokens.ts';
 
 export interface BearerCaller {
@@ -30,7 +30,7 @@ export class BearerGuard {
 
   #challenge(status: number, code: string | undefined, message: string, scope?: string): AppError {
     // RFC 6750 §3: no error attribute when the request carried no credentials at all.
-    const attrs = [`realm="${this.#realm}"`, ...(code ? [`error="${code}"`, `error_description="${message.replace(/["\\]/g, '')}"`] : []), ...(scope ? [`scope="${scope}"`] : [])];
+    const attrs = [`realm="${this.#realm}"`, ...(code ? [`error="${code}"`, `error_description="${oauthDescription(message)}"`] : []), ...(scope ? [`scope="${scope}"`] : [])];
     return new AppError(status, code ?? 'invalid_token', message, { 'www-authenticate': `Bearer ${attrs.join(', ')}` });
   }
 

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CurrentSession } from '../accounts/sessions.ts';
 import type { Services } from '../services.ts';
 import { html, noticePage, page, type Markup } from './layout.ts';
-import { LOGIN_PATH } from './login.ts';
+import { signInUrl } from './login.ts';
 
 export const DASHBOARD_PATH = '/dashboard';
 
@@ -20,7 +20,7 @@ export function dashboardRoute(app: FastifyInstance, { browserSessions, organiza
     const session = await browserSessions.current(request);
     if (!session) {
       return reply.status(401).send(noticePage('Not signed in', 'You are not signed in, or your session has ended.',
-        html`<a href="${LOGIN_PATH}?return_to=${encodeURIComponent(DASHBOARD_PATH)}">Sign in</a> with your email and password, or open Gatehouse from your vendor's application.`));
+        html`<a href="${signInUrl(DASHBOARD_PATH)}">Sign in</a> with your email and password, or open Gatehouse from your vendor's application.`));
     }
     const [organization, users, list, extra] = await Promise.all([
       organizations.get(session.organizationId),

@@ -13,6 +13,9 @@ import { allowFormTargets, csrfField, sendPage } from './forms.ts';
 export const LOGIN_PATH = '/login';
 export const AUTHORIZE_PATH = '/oauth/authorize';
 
+/** The sign-in page, coming back to `returnTo` (a local path) once signed in. */
+export const signInUrl = (returnTo: string) => `${LOGIN_PATH}?return_to=${encodeURIComponent(returnTo)}`;
+
 /** Only our own authorization endpoint or the dashboard: never an open redirect. */
 export function safeReturn(value: unknown): string {
   if (typeof value === 'string' && value.startsWith(`${AUTHORIZE_PATH}?`) && !/[\r\n\\]/.test(value) && value.length <= 4000) return value;

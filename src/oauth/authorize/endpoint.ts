@@ -7,7 +7,7 @@ import { oauthDescription } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { consentPage, CARRIED, DECISION_PATH } from '../../ui/consent.ts';
 import { noticePage } from '../../ui/layout.ts';
-import { AUTHORIZE_PATH, LOGIN_PATH } from '../../ui/login.ts';
+import { AUTHORIZE_PATH, signInUrl } from '../../ui/login.ts';
 import { completeAuthorization } from './complete.ts';
 import { AuthorizationError, ConfigurationMismatch, parseAuthorizationRequest, replyUrl, type RawParams } from './request.ts';
 
@@ -45,7 +45,7 @@ async function authorize(services: Services, request: FastifyRequest, reply: Fas
     const session = await services.browserSessions.current(request);
     if (!session) {
       const query = new URLSearchParams(CARRIED.filter((n) => typeof params[n] === 'string').map((n): [string, string] => [n, params[n] as string]));
-      return reply.redirect(`${LOGIN_PATH}?return_to=${encodeURIComponent(`${AUTHORIZE_PATH}?${query}`)}`, 303);
+      return reply.redirect(signInUrl(`${AUTHORIZE_PATH}?${query}`), 303);
     }
     const user = await services.storage.db.selectFrom('users').select(['id', 'organization_id', 'credential_version', 'email'])
       .where('id', '=', session.userId).executeTakeFirstOrThrow();
