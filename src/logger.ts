@@ -35,6 +35,37 @@ function req(request: { method: string; url: string; host?: string; ip?: string;
   return { method: request.method, url: redactUrl(request.url), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort };
 }
 
+/**
+ * A logger writing JSON lines. Without a destination it writes to standard output through an
+ * asynchronous destination (pino's sonic-boom): lines written while one write is in flight are
+ * joined into the next, so a request never waits on the terminal or a pipe; `flushLogger`
+ * empties it on shutdown and on a fatal error.
+ */
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, serializers: { req } }, destination);
+  const dest = destination ?? pino.destination({ dest: 1, sync: false });
+  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, serializers: { req } }, dest);
+}
+
+/** Write out what the asynchronous destination still holds (no-op for other destinations). */
+export function flushLogger(log: Logger): void {
+  try {
+    const stream = (log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as { flushSync?: () => void } | undefined;
+    stream?.flushSync?.();
+  } catch {
+    // A destination that is not ready yet (nothing written) or already closed: nothing to flush.
+  }
+}
+
+/**
+ * A crash must not lose its own explanation: an uncaught exception or unhandled rejection is
+ * logged at fatal level, the buffer is flushed synchronously, and the process exits with 1.
+ */
+export function exitOnFatal(log: Logger): void {
+  const fatal = (err: unknown, kind: string) => {
+    log.fatal({ err }, kind);
+    flushLogger(log);
+    process.exit(1);
+  };
+  process.once('uncaughtException', (err) => fatal(err, 'uncaught exception'));
+  process.once('unhandledRejection', (err) => fatal(err, 'unhandled rejection'));
 }

@@ -1,12 +1,13 @@
-// Issue 2's comparison, side by side in one run: client_credentials with ES256 JWTs on Gatehouse
-// (embedded PGlite, and PostgreSQL when one answers), node-oidc-provider 9 doing the same with
-// the same client authentication, a bare Fastify route answering a constant token response
-// (the ceiling), and Gatehouse introspecting a JWT.
+// client_credentials with ES256 JWTs, side by side in one run: Gatehouse at its default settings
+// (LOG_LEVEL=info; embedded PGlite, and PostgreSQL when one answers), the same with
+// LOG_LEVEL=warn, node-oidc-provider 9 with the same client authentication, the floor (a bare
+// Fastify route that checks a Basic secret and signs a fresh ES256 JWT with fast-jwt), a bare
+// route answering a constant response (the ceiling), and Gatehouse introspecting a JWT.
 import { fileURLToPath } from 'node:url';
 import { withChild } from '../lib/child.ts';
 import { load, type LoadResult } from '../lib/load.ts';
 import { withPostgres } from '../lib/postgres.ts';
-import { atLeast, atMost, ratio, type CaseOptions, type CaseResult, type Row } from '../lib/report.ts';
+import { atLeast, atMost, ratio, reported, type CaseOptions, type CaseResult, type Row } from '../lib/report.ts';
 
 export const name = 'oauth: client_credentials and introspection';
 
@@ -36,41 +37,47 @@ async function assertEs256(info: Server) {
   if (token.split('.').length !== 3 || header.alg !== 'ES256') throw new Error(`node-oidc-provider did not issue an ES256 JWT (status ${res.status})`);
 }
 
-async function gatehouse(options: CaseOptions, databaseUrl?: string) {
-  return withServer('gatehouse.ts', { BENCH_DATABASE_URL: databaseUrl ?? '' }, async (info) => {
+async function gatehouse(options: CaseOptions, databaseUrl?: string, logLevel = 'info') {
+  return withServer('gatehouse.ts', { BENCH_DATABASE_URL: databaseUrl ?? '', BENCH_LOG_LEVEL: logLevel }, async (info) => {
     const auth = { authorization: basic(info.clientId!, info.clientSecret!), 'content-type': FORM };
     const token = await measure(options, `${info.url}/oauth/token`, auth, GRANT);
-    const introspection = databaseUrl ? undefined : await measure(options, `${info.url}/oauth/introspect`, auth, `token=${info.token}`);
+    const introspection = databaseUrl || logLevel !== 'info' ? undefined : await measure(options, `${info.url}/oauth/introspect`, auth, `token=${info.token}`);
     return { token, introspection };
   });
 }
 
 export async function run(options: CaseOptions): Promise<CaseResult> {
   const bare = await withServer('bare.ts', {}, (info) => measure(options, `${info.url}/oauth/token`, { 'content-type': FORM }, GRANT));
+  const floor = await withServer('floor.ts', {}, (info) => measure(options, `${info.url}/oauth/token`, { authorization: basic(info.clientId!, info.clientSecret!), 'content-type': FORM }, GRANT));
   const oidc = await withServer('oidc-provider.ts', {}, async (info) => {
     await assertEs256(info);
     return measure(options, `${info.url}/token`, { authorization: basic(info.clientId!, info.clientSecret!), 'content-type': FORM }, GRANT);
   });
   const pglite = await gatehouse(options);
+  const quiet = await gatehouse(options, undefined, 'warn');
   const postgres = await withPostgres((url) => gatehouse(options, url));
 
   const rows: Row[] = [
     { name: 'bare Fastify constant token (ceiling)', ...bare },
+    { name: 'floor: Basic secret + fast-jwt ES256 per request', ...floor },
     { name: 'node-oidc-provider 9 client_credentials ES256', ...oidc },
-    { name: 'gatehouse client_credentials ES256 (PGlite)', ...pglite.token },
-    ...(postgres ? [{ name: 'gatehouse client_credentials ES256 (PostgreSQL)', ...postgres.token }] : []),
-    { name: 'gatehouse introspection of a JWT (PGlite)', ...pglite.introspection! },
+    { name: 'gatehouse client_credentials ES256 (PGlite, defaults)', ...pglite.token },
+    { name: 'gatehouse client_credentials ES256 (PGlite, LOG_LEVEL=warn)', ...quiet.token },
+    ...(postgres ? [{ name: 'gatehouse client_credentials ES256 (PostgreSQL, defaults)', ...postgres.token }] : []),
+    { name: 'gatehouse introspection of a JWT (PGlite, defaults)', ...pglite.introspection! },
   ];
   const checks = [
-    atLeast('client_credentials PGlite / node-oidc-provider', ratio(pglite.token.requestsPerSecond, oidc.requestsPerSecond), 4),
-    atLeast('client_credentials PGlite / bare', ratio(pglite.token.requestsPerSecond, bare.requestsPerSecond), 0.4),
+    atLeast('client_credentials PGlite / floor', ratio(pglite.token.requestsPerSecond, floor.requestsPerSecond), 0.85),
+    atLeast('client_credentials PGlite / node-oidc-provider', ratio(pglite.token.requestsPerSecond, oidc.requestsPerSecond), 1.8),
     atMost('client_credentials PGlite p99 ms', pglite.token.latencyP99Ms, 20),
+    reported('client_credentials PGlite LOG_LEVEL=warn / floor', ratio(quiet.token.requestsPerSecond, floor.requestsPerSecond)),
     ...(postgres ? [
-      atLeast('client_credentials PostgreSQL / node-oidc-provider', ratio(postgres.token.requestsPerSecond, oidc.requestsPerSecond), 4),
-      atLeast('client_credentials PostgreSQL / bare', ratio(postgres.token.requestsPerSecond, bare.requestsPerSecond), 0.4),
+      atLeast('client_credentials PostgreSQL / floor', ratio(postgres.token.requestsPerSecond, floor.requestsPerSecond), 0.85),
+      atLeast('client_credentials PostgreSQL / node-oidc-provider', ratio(postgres.token.requestsPerSecond, oidc.requestsPerSecond), 1.8),
       atMost('client_credentials PostgreSQL p99 ms', postgres.token.latencyP99Ms, 20),
     ] : []),
-    atLeast('introspection / bare', ratio(pglite.introspection!.requestsPerSecond, bare.requestsPerSecond), 0.5),
+    atLeast('introspection / floor', ratio(pglite.introspection!.requestsPerSecond, floor.requestsPerSecond), 0.5),
+    reported('floor / ceiling', ratio(floor.requestsPerSecond, bare.requestsPerSecond)),
   ];
   return { rows, checks };
 }

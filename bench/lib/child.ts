@@ -12,13 +12,32 @@ export interface Child<T> {
 export async function startChild<T>(script: string, env: Record<string, string> = {}): Promise<Child<T>> {
   const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
-  const [first] = (await Promise.race([
-    once(lines, 'line'),
-    once(child, 'exit').then(([code]) => { throw new Error(`${script} exited with ${code} before it was ready`); }),
-  ])) as [string];
-  lines.on('line', () => {}); // keep draining anything else it prints
+  // Servers run at their default log level, so log lines (JSON with a numeric level) may come
+  // before the description; the first other JSON line is it.
+  const info = await new Promise<T>((resolve, reject) => {
+    const onLine = (line: string) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (typeof (value as { level?: unknown })?.level === 'number') return;
+      lines.off('line', onLine);
+      child.off('exit', onExit);
+      // Keep draining what it prints (its request log, at the default level) as raw bytes, as a
+      // log collector on a pipe would, without splitting lines on the load generator's cores.
+      lines.close();
+      child.stdout!.on('data', () => {});
+      child.stdout!.resume();
+      resolve(value as T);
+    };
+    const onExit = (code: number | null) => reject(new Error(`${script} exited with ${code} before it was ready`));
+    lines.on('line', onLine);
+    child.once('exit', onExit);
+  });
   return {
-    info: JSON.parse(first) as T,
+    info,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

@@ -19,7 +19,8 @@ export async function bootGatehouse(): Promise<{ gatehouse: Gatehouse; url: stri
     GATEHOUSE_DATA_DIR: dataDir,
     GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN,
     GATEHOUSE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'warn',
+    // The default level unless a case asks for another: that is what users run.
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info',
     GATEHOUSE_TOKEN_RATE_LIMIT_CLIENT: '10000000',
     GATEHOUSE_TOKEN_RATE_LIMIT_IP: '10000000',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),

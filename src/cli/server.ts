@@ -1,6 +1,7 @@
 // `gatehouse start` and `gatehouse migrate`: the only commands that open the database.
 import { buildApp } from '../app.ts';
 import { ConfigError, loadConfig } from '../config.ts';
+import { exitOnFatal } from '../logger.ts';
 import { openStorage } from '../db/index.ts';
 import { migrate } from '../db/migrate.ts';
 
@@ -32,6 +33,7 @@ export async function start(): Promise<number> {
     return refused(error);
   }
   const { app, bootstrapAdminToken } = gatehouse;
+  exitOnFatal(gatehouse.services.log);
   let stopping = false;
   const stop = (sig: string) => {
     if (stopping) return;
