@@ -6,6 +6,7 @@ import { signal, type Storage } from '../db/index.ts';
 import { foreignKeyViolation } from '../db/errors.ts';
 import type { ClientsTable, Database } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
+import { checkRedirectUri } from './redirect-uris.ts';
 
 export type Client = Selectable<ClientsTable>;
 
@@ -50,16 +51,7 @@ function validate(input: ClientInput, existing?: Client): Omit<ClientsTable, 'id
     if (!SCOPE_TOKEN.test(s)) throw new AppError(400, 'invalid_request', `scopes: "${s}" is not a valid scope token`);
   }
   const redirectUris = merged.redirect_uris ?? [];
-  for (const uri of redirectUris) {
-    let parsed: URL;
-    try {
-      parsed = new URL(uri);
-    } catch {
-      throw new AppError(400, 'invalid_request', `redirect_uris: "${uri}" is not an absolute URI`);
-    }
-    // RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment component.
-    if (parsed.hash || uri.includes('#')) throw new AppError(400, 'invalid_request', `redirect_uris: "${uri}" must not contain a fragment`);
-  }
+  for (const uri of redirectUris) checkRedirectUri(uri);
   const launchUrl = merged.launch_url ?? null;
   if (launchUrl !== null && !/^https?:\/\//.test(launchUrl)) throw new AppError(400, 'invalid_request', 'launch_url: must be an http or https URL');
   const name = merged.name?.trim();
