@@ -25,6 +25,7 @@ export interface ClientInput {
   tenant_scope?: boolean;
   skip_consent?: boolean;
   launch_url?: string | null;
+  introspect?: boolean;
 }
 
 /** What the admin API shows of a client: everything but the secret hash. */
@@ -54,6 +55,8 @@ function validate(input: ClientInput, existing?: Client): Omit<ClientsTable, 'id
   for (const uri of redirectUris) checkRedirectUri(uri);
   const launchUrl = merged.launch_url ?? null;
   if (launchUrl !== null && !/^https?:\/\//.test(launchUrl)) throw new AppError(400, 'invalid_request', 'launch_url: must be an http or https URL');
+  // Introspection needs client authentication (RFC 7662 §2.1), which a public client cannot do.
+  if (merged.introspect && type === 'public') throw new AppError(400, 'invalid_request', 'introspect: a public client cannot authenticate to the introspection endpoint');
   const name = merged.name?.trim();
   if (!name) throw new AppError(400, 'invalid_request', 'name: must not be empty');
   const tokenFormat = merged.token_format ?? 'jwt';
@@ -74,6 +77,7 @@ function validate(input: ClientInput, existing?: Client): Omit<ClientsTable, 'id
     tenant_scope: merged.tenant_scope ?? false,
     skip_consent: merged.skip_consent ?? false,
     launch_url: launchUrl,
+    introspect: merged.introspect ?? false,
   };
 }
 
