@@ -29,7 +29,7 @@ test('a cross-site GET (or one without Fetch Metadata) gets a confirmation page 
     return (await g.services.storage.db.selectFrom('audit_events').select('id').where('action', '=', 'app.launched').execute()).length;
   };
 
-  for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, {}]) {
+  for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, {}] as Record<string, string>[]) {
     const res = await get(headers);
     assert.equal(res.statusCode, 200, JSON.stringify(headers));
     assert.equal(res.headers.location, undefined, 'no redirect to the app');
