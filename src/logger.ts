@@ -19,11 +19,16 @@ export const REDACT = [
   '*.organizationOemToken',
   '*.partnerApiKey',
   '*.vendor_api_key',
+  '*.vendorApiKey',
+  '*.partner_api_key',
+  '*.auth_header_value',
+  '*.link',
 ];
 
 // Credentials can also arrive in a URL: OAuth parameters in a query string (from clients that
-// should not, and redirects carrying codes) and one-time links whose token is the path's last part.
-const SECRET_PARAMS = /([?&](?:client_secret|token|access_token|refresh_token|id_token|code|code_verifier|password)=)[^&#]*/gi;
+// should not, and redirects carrying codes), connect links (`?link=`), and one-time links whose
+// token is the path's last part.
+const SECRET_PARAMS = /([?&](?:client_secret|token|access_token|refresh_token|id_token|code|code_verifier|password|link)=)[^&#]*/gi;
 const LINK_TOKEN = new RegExp(`^((?:${LOGIN_LINK_PATH}|${PASSWORD_LINK_PATH})/)[^/?#]+`);
 
 export function redactUrl(url: string): string {

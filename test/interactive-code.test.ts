@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { startGatehouse } from './helpers.ts';
-import { Browser, codeClient, codeFor, authorize, tenant } from './interactive-helpers.ts';
+import { Browser, codeClient, codeFor, authorize, csrfOf, tenant } from './interactive-helpers.ts';
 
 const CB = 'https://app.example/cb';
 
@@ -151,8 +151,8 @@ test('authorization code grant', async (t) => {
     const browser = new Browser(g);
     await browser.login(acme.email, acme.password);
     const dash = await browser.get('/dashboard');
-    assert.match(dash.body, new RegExp(`href="/apps/${app.client_id}/launch"`));
-    const res = await browser.get(`/apps/${app.client_id}/launch`);
+    assert.match(dash.body, new RegExp(`<form class="inline" method="post" action="/apps/${app.client_id}/launch">`));
+    const res = await browser.post(`/apps/${app.client_id}/launch`, { csrf: csrfOf(dash.body) });
     assert.equal(res.statusCode, 303);
     const target = new URL(res.headers.location as string);
     assert.equal(target.origin + target.pathname, 'https://launch.example/start');
@@ -168,8 +168,8 @@ test('authorization code grant', async (t) => {
     assert.ok(payload.exp! - payload.iat! <= 300);
     const asAccess = await g.app.inject({ method: 'GET', url: `/api/partner/app-info?partnerTenantId=${acme.organizationId}`, headers: { authorization: `Bearer ${jwt}` } });
     assert.equal(asAccess.statusCode, 401, 'a launch token is not an access token');
-    assert.equal((await new Browser(g).get(`/apps/${app.client_id}/launch`)).statusCode, 401);
-    assert.equal((await browser.get('/apps/nope/launch')).statusCode, 404);
+    assert.equal((await new Browser(g).post(`/apps/${app.client_id}/launch`, { csrf: csrfOf(dash.body) })).statusCode, 403, 'another browser has another CSRF secret');
+    assert.equal((await browser.post('/apps/nope/launch', { csrf: csrfOf(dash.body) })).statusCode, 404);
   });
 
   await t.test('audit events and metrics for codes and consent', async () => {

@@ -14,7 +14,7 @@ const FORM = 'application/x-www-form-urlencoded';
 
 /** An MSP app: a public client with the implicit grant and one fixed redirect URI. */
 function mspApp(g: Gatehouse, body: Record<string, unknown> = {}) {
-  return createClient(g, { name: 'MSP app', type: 'public', grant_types: ['implicit'], allow_implicit: true, scopes: [], redirect_uris: [REDIRECT], token_format: 'opaque', ...body });
+  return createClient(g, { name: 'MSP app', type: 'public', grant_types: ['implicit'], allow_implicit: true, scopes: ['webhooks:manage'], redirect_uris: [REDIRECT], token_format: 'opaque', ...body });
 }
 
 async function signedIn(g: Gatehouse, who: { email: string; password: string }): Promise<Browser> {
@@ -59,7 +59,7 @@ test('the implicit grant for MSP apps', async (t) => {
   t.after(() => g.stop());
   const acme = await tenant(g);
   const app = await mspApp(g);
-  const resourceServer = await createClient(g, { name: 'Resource server', scopes: [] });
+  const resourceServer = await createClient(g, { name: 'Resource server', scopes: [], introspect: true });
   const introspect = async (token: string) => (await g.app.inject({
     method: 'POST', url: '/oauth/introspect', headers: { 'content-type': FORM },
     payload: new URLSearchParams({ token, client_id: resourceServer.client_id, client_secret: resourceServer.client_secret }).toString(),
@@ -75,7 +75,8 @@ test('the implicit grant for MSP apps', async (t) => {
     for (const extra of [{ redirect_uri: REDIRECT }, {}] as Record<string, string>[]) {
       const { url, fragment } = await implicit(browser, app, extra);
       assert.ok(url.toString().startsWith(`${REDIRECT}#access_token=`), url.toString());
-      assert.deepEqual([...fragment.keys()], ['access_token', 'token_type', 'state', 'iss']);
+      assert.deepEqual([...fragment.keys()], ['access_token', 'token_type', 'scope', 'state', 'iss']);
+      assert.equal(fragment.get('scope'), 'webhooks:manage', 'an omitted scope is the app\'s whole allowance');
       assert.match(fragment.get('access_token')!, /^gho_/, 'opaque');
       assert.equal(fragment.get('token_type'), 'bearer');
       assert.equal(fragment.get('state'), 'st-9');

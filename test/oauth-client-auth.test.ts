@@ -139,10 +139,10 @@ test('a rotated secret, a removed grant or a deleted client takes effect on the 
   for (const url of ENDPOINTS) await fails(request(url, 'basic', other.client_id, other.client_secret), 401, 'invalid_client');
   await issue({ client_id: other.client_id, client_secret: secret });
 
-  const patched = await g.app.inject({ method: 'PATCH', url: `/admin/api/v1/clients/${other.client_id}`, headers: admin, payload: { grant_types: ['authorization_code'], redirect_uris: ['https://app.example/cb'] } });
+  const patched = await g.app.inject({ method: 'PATCH', url: `/admin/api/v1/clients/${other.client_id}`, headers: admin, payload: { grant_types: ['authorization_code'], redirect_uris: ['https://app.example/cb'], introspect: true } });
   assert.equal(patched.statusCode, 200, patched.body);
   await fails(request('/oauth/token', 'basic', other.client_id, secret), 400, 'unauthorized_client');
-  // Introspection only needs an authenticated client, whatever its grants.
+  // A resource server (the introspect permission) introspects any client's token, whatever its own grants.
   assert.equal((await g.app.inject(request('/oauth/introspect', 'basic', other.client_id, secret))).json().active, true);
 
   const deleted = await g.app.inject({ method: 'DELETE', url: `/admin/api/v1/clients/${other.client_id}`, headers: admin });

@@ -23,7 +23,7 @@ before(async () => {
   g = await startGatehouse();
   jwtClient = await createClient(g, { scopes: ['read', 'write'] });
   opaqueClient = await createClient(g, { scopes: ['read'], token_format: 'opaque' });
-  resourceServer = await createClient(g, { scopes: [] });
+  resourceServer = await createClient(g, { scopes: [], introspect: true });
 });
 after(() => g.stop());
 

@@ -105,7 +105,7 @@ test('client_secret_basic form-urlencodes the id and secret before Base64 (RFC 6
   await g.services.storage.db.insertInto('clients').values({
     id, name: 'odd characters', type: 'confidential', secret_hash: sha256(secret), grant_types: ['client_credentials'],
     scopes: ['read'], redirect_uris: [], token_format: 'jwt', access_token_ttl: null, allow_implicit: false, tenant_scope: false,
-    skip_consent: false, launch_url: null,
+    skip_consent: false, launch_url: null, introspect: false,
   }).execute();
   const encoded = `Basic ${Buffer.from(`${formEncode(id)}:${formEncode(secret)}`).toString('base64')}`;
   const res = await g.app.inject(form('grant_type=client_credentials', { authorization: encoded }));

@@ -66,7 +66,7 @@ export const MSP_REDIRECT = 'https://msp-app.example/accounts/login/';
  * grant), and the app's non-expiring token got the way seed 002 describes: the owner signs in,
  * consents, and the token comes back in the redirect's fragment.
  */
-export async function mspSetup(g: Gatehouse, scopes: string[] = []) {
+export async function mspSetup(g: Gatehouse, scopes: string[] = ['webhooks:manage']) {
   const vendor = await createVendor(g);
   const data = organizationData();
   const { organizationId, organizationOemToken } = await createOrganization(g, vendor, data);

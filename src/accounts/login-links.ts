@@ -10,7 +10,7 @@ export const LOGIN_LINK_PATH = '/login-link';
 
 export type Consumed =
   | { ok: true; link: LoginLink }
-  | { ok: false; reason: 'unknown' | 'used' | 'expired' };
+  | { ok: false; reason: 'unknown' | 'used' | 'expired' | 'disabled' };
 
 export interface LoginLinkOptions {
   publicUrl: string;
@@ -36,17 +36,30 @@ export class LoginLinks {
     return { url: `${this.#options.publicUrl}${LOGIN_LINK_PATH}/${token}`, expiresAt };
   }
 
-  /** Mark the link used if it is still usable, in one statement; otherwise say why not. */
+  /**
+   * Mark the link used if it is still usable, in one statement; otherwise say why not. A link
+   * into an organization whose vendor has been disabled is not usable (and stays unused).
+   */
   async consume(token: string, db: Kysely<Database> = this.#db): Promise<Consumed> {
     const hash = sha256(token);
     const now = new Date();
     const link = await db.updateTable('login_links').set({ used_at: now })
       .where('token_hash', '=', hash).where('used_at', 'is', null).where('expires_at', '>', now)
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('organizations')
+        .innerJoin('vendors', 'vendors.id', 'organizations.vendor_id')
+        .select('organizations.id')
+        .whereRef('organizations.id', '=', 'login_links.organization_id')
+        .where('vendors.disabled_at', 'is not', null))))
       .returningAll().executeTakeFirst();
     if (link) return { ok: true, link };
-    const existing = await db.selectFrom('login_links').select(['used_at']).where('token_hash', '=', hash).executeTakeFirst();
+    const existing = await db.selectFrom('login_links')
+      .innerJoin('organizations', 'organizations.id', 'login_links.organization_id')
+      .innerJoin('vendors', 'vendors.id', 'organizations.vendor_id')
+      .select(['login_links.used_at', 'login_links.expires_at', 'vendors.disabled_at'])
+      .where('login_links.token_hash', '=', hash).executeTakeFirst();
     if (!existing) return { ok: false, reason: 'unknown' };
-    return { ok: false, reason: existing.used_at ? 'used' : 'expired' };
+    if (existing.used_at) return { ok: false, reason: 'used' };
+    return { ok: false, reason: existing.expires_at <= now ? 'expired' : 'disabled' };
   }
 
   /** Drop links that can no longer be used (kept a day for the "already used" message). */

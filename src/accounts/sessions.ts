@@ -53,11 +53,15 @@ export class BrowserSessions {
     if (!id || id.length > 200) return undefined;
     const row = await this.#db.selectFrom('browser_sessions')
       .innerJoin('users', 'users.id', 'browser_sessions.user_id')
+      .innerJoin('organizations', 'organizations.id', 'browser_sessions.organization_id')
+      .innerJoin('vendors', 'vendors.id', 'organizations.vendor_id')
       .select(['browser_sessions.user_id', 'browser_sessions.organization_id', 'browser_sessions.expires_at',
-        'browser_sessions.credential_version', 'browser_sessions.revoked_at', 'users.credential_version as user_version'])
+        'browser_sessions.credential_version', 'browser_sessions.revoked_at', 'users.credential_version as user_version',
+        'vendors.disabled_at as vendor_disabled_at'])
       .where('browser_sessions.id_hash', '=', sha256(id))
       .executeTakeFirst();
     if (!row || row.revoked_at || row.expires_at <= new Date() || row.credential_version !== row.user_version) return undefined;
+    if (row.vendor_disabled_at) return undefined;
     return { userId: row.user_id, organizationId: row.organization_id, expiresAt: row.expires_at };
   }
 

@@ -20,6 +20,7 @@ export const clientInput = {
     tenant_scope: { type: 'boolean' },
     skip_consent: { type: 'boolean' },
     launch_url: { type: ['string', 'null'], maxLength: 2000 },
+    introspect: { type: 'boolean' },
   },
 };
 
@@ -38,6 +39,7 @@ export const clientView = {
     tenant_scope: { type: 'boolean' },
     skip_consent: { type: 'boolean' },
     launch_url: { type: ['string', 'null'] },
+    introspect: { type: 'boolean' },
     created_at: { type: 'string' },
     updated_at: { type: 'string' },
   },

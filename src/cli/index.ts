@@ -9,7 +9,7 @@ const USAGE = `usage: gatehouse <command> [options]
   start                         start the server (embedded database unless DATABASE_URL is set)
   migrate                       apply database migrations
   client create --name NAME [--grant-types "a b"] [--scopes "a b"] [--redirect-uri URI]...
-                [--public] [--implicit] [--tenant-scope] [--skip-consent]
+                [--public] [--implicit] [--tenant-scope] [--skip-consent] [--introspect]
                 [--token-format jwt|opaque] [--ttl SECONDS] [--launch-url URL]
   client list | get ID | delete ID | rotate-secret ID
   client update ID [same options as create]
@@ -31,6 +31,7 @@ const OPTIONS = {
   implicit: { type: 'boolean' },
   'tenant-scope': { type: 'boolean' },
   'skip-consent': { type: 'boolean' },
+  introspect: { type: 'boolean' },
   'token-format': { type: 'string' },
   ttl: { type: 'string' },
   'launch-url': { type: 'string' },
@@ -59,6 +60,7 @@ function clientBody(v: Values) {
   if (v.implicit) body.allow_implicit = true;
   if (v['tenant-scope']) body.tenant_scope = true;
   if (v['skip-consent']) body.skip_consent = true;
+  if (v.introspect) body.introspect = true;
   if (v['token-format'] !== undefined) body.token_format = v['token-format'];
   if (v['launch-url'] !== undefined) body.launch_url = v['launch-url'];
   if (v.ttl !== undefined) {
@@ -78,6 +80,7 @@ function printClient(c: any) {
     `scopes:         ${c.scopes.join(' ') || '(none)'}`,
     `redirect_uris:  ${c.redirect_uris.join(' ') || '(none)'}`,
     `token_format:   ${c.token_format}`,
+    ...(c.introspect ? ['introspect:     tokens of every client (resource server)'] : []),
   ];
   return lines.join('\n');
 }

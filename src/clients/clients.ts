@@ -6,6 +6,7 @@ import { signal, type Storage } from '../db/index.ts';
 import { foreignKeyViolation } from '../db/errors.ts';
 import type { ClientsTable, Database } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
+import { checkRedirectUri } from './redirect-uris.ts';
 
 export type Client = Selectable<ClientsTable>;
 
@@ -24,6 +25,7 @@ export interface ClientInput {
   tenant_scope?: boolean;
   skip_consent?: boolean;
   launch_url?: string | null;
+  introspect?: boolean;
 }
 
 /** What the admin API shows of a client: everything but the secret hash. */
@@ -50,18 +52,11 @@ function validate(input: ClientInput, existing?: Client): Omit<ClientsTable, 'id
     if (!SCOPE_TOKEN.test(s)) throw new AppError(400, 'invalid_request', `scopes: "${s}" is not a valid scope token`);
   }
   const redirectUris = merged.redirect_uris ?? [];
-  for (const uri of redirectUris) {
-    let parsed: URL;
-    try {
-      parsed = new URL(uri);
-    } catch {
-      throw new AppError(400, 'invalid_request', `redirect_uris: "${uri}" is not an absolute URI`);
-    }
-    // RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment component.
-    if (parsed.hash || uri.includes('#')) throw new AppError(400, 'invalid_request', `redirect_uris: "${uri}" must not contain a fragment`);
-  }
+  for (const uri of redirectUris) checkRedirectUri(uri);
   const launchUrl = merged.launch_url ?? null;
   if (launchUrl !== null && !/^https?:\/\//.test(launchUrl)) throw new AppError(400, 'invalid_request', 'launch_url: must be an http or https URL');
+  // Introspection needs client authentication (RFC 7662 §2.1), which a public client cannot do.
+  if (merged.introspect && type === 'public') throw new AppError(400, 'invalid_request', 'introspect: a public client cannot authenticate to the introspection endpoint');
   const name = merged.name?.trim();
   if (!name) throw new AppError(400, 'invalid_request', 'name: must not be empty');
   const tokenFormat = merged.token_format ?? 'jwt';
@@ -82,6 +77,7 @@ function validate(input: ClientInput, existing?: Client): Omit<ClientsTable, 'id
     tenant_scope: merged.tenant_scope ?? false,
     skip_consent: merged.skip_consent ?? false,
     launch_url: launchUrl,
+    introspect: merged.introspect ?? false,
   };
 }
 

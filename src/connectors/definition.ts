@@ -51,7 +51,19 @@ export interface ConnectorDefinition {
   /** Time a proxied call or a token request may take before it is abandoned. */
   timeoutMs: number;
   tokenResponse: TokenResponseMapping;
+  /** Methods the proxy forwards to the vendor's API; anything else is 405. */
+  proxyMethods: ProxyMethod[];
+  /** Of those, the methods an organization member who is not an admin may use. */
+  memberMethods: ProxyMethod[];
 }
+
+// TRACE and CONNECT are never forwarded: TRACE echoes the request (credentials included) and
+// CONNECT would open a tunnel through Gatehouse (RFC 9110 §9.3.6, §9.3.8).
+export const PROXY_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type ProxyMethod = (typeof PROXY_METHODS)[number];
+export const DEFAULT_PROXY_METHODS: ProxyMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+// RFC 9110 §9.2.1: the safe methods (TRACE aside), which only read.
+export const DEFAULT_MEMBER_METHODS: ProxyMethod[] = ['GET', 'HEAD', 'OPTIONS'];
 
 /** The definition as written: what the admin API accepts (clientSecret is stored apart, sealed). */
 export type DefinitionInput = Partial<Omit<ConnectorDefinition, 'extra' | 'tokenResponse'>> & {
@@ -90,6 +102,8 @@ export const definitionProperties = {
   apiBaseUrl: url,
   refreshMarginSeconds: { type: 'integer', minimum: 0, maximum: 86400 },
   timeoutMs: { type: 'integer', minimum: 100, maximum: 300_000 },
+  proxyMethods: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: PROXY_METHODS } },
+  memberMethods: { type: 'array', uniqueItems: true, items: { type: 'string', enum: PROXY_METHODS } },
   tokenResponse: {
     type: 'object', additionalProperties: false,
     properties: {
@@ -180,6 +194,9 @@ export function checkDefinition(input: DefinitionInput): void {
     if (placement === 'header' && RESERVED_HEADERS.has(input.tokenParam.toLowerCase())) throw invalid('tokenParam', 'cannot be a header Gatehouse sets itself');
   }
   if (placement === 'query' && input.headerPrefix) throw invalid('headerPrefix', 'applies only to tokenPlacement header');
+  const proxied = input.proxyMethods ?? DEFAULT_PROXY_METHODS;
+  const beyond = (input.memberMethods ?? []).filter((m) => !proxied.includes(m));
+  if (beyond.length > 0) throw invalid('memberMethods', `lists ${beyond.join(', ')}, which proxyMethods does not allow`);
 }
 
 /** The definition with every default applied. */
@@ -211,6 +228,8 @@ export function normalize(input: DefinitionInput): ConnectorDefinition {
     apiBaseUrl: (input.apiBaseUrl as string).replace(/\/+$/, ''),
     refreshMarginSeconds: input.refreshMarginSeconds ?? 300,
     timeoutMs: input.timeoutMs ?? 30_000,
+    proxyMethods: input.proxyMethods ?? DEFAULT_PROXY_METHODS,
+    memberMethods: input.memberMethods ?? DEFAULT_MEMBER_METHODS,
     tokenResponse: {
       accessToken: mapping.accessToken ?? 'access_token',
       refreshToken: mapping.refreshToken ?? 'refresh_token',

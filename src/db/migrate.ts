@@ -8,6 +8,7 @@ import * as events from './migrations/003_events.ts';
 import * as interactive from './migrations/004_interactive.ts';
 import * as connectors from './migrations/005_connectors.ts';
 import * as webhooks from './migrations/006_webhooks.ts';
+import * as accessRules from './migrations/010_access_rules.ts';
 
 const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '004_interactive': interactive,
   '005_connectors': connectors,
   '006_webhooks': webhooks,
+  '010_access_rules': accessRules,
 };
 
 export async function migrate(db: Kysely<any>): Promise<string[]> {

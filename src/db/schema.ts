@@ -23,6 +23,8 @@ export interface ClientsTable {
   tenant_scope: boolean;
   skip_consent: boolean;
   launch_url: string | null;
+  /** May introspect tokens issued to other clients (a resource server, RFC 7662 §4). */
+  introspect: boolean;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

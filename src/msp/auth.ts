@@ -1,10 +1,10 @@
 // Who may call the MSP API: a Bearer access token (RFC 6750, checked by the shared guard) that
-// is bound to an organization and either carries scope `webhooks:manage` or belongs to an MSP
-// app, i.e. a client with the implicit grant enabled (seed 002). The guard answers 401 for a
-// token that is unknown, revoked, or dead after its user's password change, so the app knows to
-// authorise again.
+// is bound to an organization and carries scope `webhooks:manage`. An MSP app (seed 002) gets
+// that scope by consent like any other client: being allowed the implicit grant is no licence on
+// its own, or a token the user granted only `read` could manage webhooks. The guard answers 401
+// for a token that is unknown, revoked, or dead after its user's password change, so the app
+// knows to authorise again.
 import type { FastifyRequest } from 'fastify';
-import type { Clients } from '../clients/clients.ts';
 import { AppError } from '../errors.ts';
 import { BearerGuard } from '../oauth/bearer.ts';
 import type { Tokens } from '../oauth/tokens.ts';
@@ -20,18 +20,15 @@ export interface MspCaller {
 
 export class MspAuth {
   #guard: BearerGuard;
-  #clients: Clients;
 
-  constructor(tokens: Tokens, clients: Clients) {
+  constructor(tokens: Tokens) {
     this.#guard = new BearerGuard(tokens, REALM);
-    this.#clients = clients;
   }
 
   /** onRequest hook: sets request.mspCaller or answers 400/401/403. */
   check = async (request: FastifyRequest): Promise<void> => {
     const caller = await this.#guard.resolve(request);
-    const scoped = caller.scope.split(' ').includes(WEBHOOKS_SCOPE);
-    if (!scoped && !(caller.organizationId && (await this.#clients.find(caller.clientId))?.allow_implicit)) {
+    if (!caller.scope.split(' ').includes(WEBHOOKS_SCOPE)) {
       // RFC 6750 §3.1: insufficient_scope answers 403 and names the scope needed.
       throw new AppError(403, 'insufficient_scope', `the access token needs scope ${WEBHOOKS_SCOPE}`,
         { 'www-authenticate': `Bearer realm="${REALM}", error="insufficient_scope", scope="${WEBHOOKS_SCOPE}"` });

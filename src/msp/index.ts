@@ -1,6 +1,6 @@
 // The MSP API (seed 002) under /api/msp/v1: an MSP app manages its organization's webhook
-// subscriptions with the Bearer token it got through the implicit grant (or any access token
-// with scope webhooks:manage). Rate limited per IP; errors answer {error: {code, message}}.
+// subscriptions with a Bearer token carrying scope webhooks:manage (seed 002: the one it got
+// through the implicit grant). Rate limited per IP; errors answer {error: {code, message}}.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
@@ -8,7 +8,7 @@ import { webhookRoutes } from '../webhooks/http/index.ts';
 import { MspAuth } from './auth.ts';
 
 export function mspApi(services: Services) {
-  const auth = new MspAuth(services.tokens, services.clients);
+  const auth = new MspAuth(services.tokens);
   return async (app: FastifyInstance) => {
     app.addHook('onRoute', (route) => {
       route.config = { ...(route.config as object), audience: 'msp' } as typeof route.config;

@@ -23,8 +23,10 @@ const V4 = [
 ] as const;
 
 const V6 = [
-  ['::', 128], // unspecified
-  ['::1', 128], // loopback
+  // IPv4-compatible addresses (RFC 4291 §2.5.5.1, deprecated): ::127.0.0.1 embeds an IPv4 host,
+  // and this /96 also holds the unspecified (::) and loopback (::1) addresses.
+  ['::', 96],
+  ['::ffff:0:0:0', 96], // IPv4-translated (RFC 2765 §2.1): another embedding of an IPv4 host
   ['64:ff9b::', 96], // NAT64 well-known prefix (RFC 6052)
   ['64:ff9b:1::', 48], // local-use NAT64 (RFC 8215)
   ['100::', 64], // discard-only
@@ -45,7 +47,10 @@ function blocked(): BlockList {
 }
 
 export interface AddressPolicy {
-  /** Undefined when the address may be reached, else the reason it may not. */
+  /**
+   * Undefined when the address may be reached, else the reason it may not. The reason does not
+   * repeat the address: a caller that named a host must not learn what it resolves to.
+   */
   refuse(address: string): string | undefined;
   /** True when the operator opened this address explicitly (plain http is then allowed too). */
   allowedPrivate(address: string): boolean;
@@ -70,10 +75,10 @@ export function addressPolicy(allowPrivateNetworks: true | readonly string[]): A
   return {
     allowedPrivate,
     refuse(address) {
-      if (isIP(address) === 0) return `"${address}" is not an IP address`;
+      if (isIP(address) === 0) return 'not an IP address';
       if (allowedPrivate(address)) return undefined;
-      if (mapped(address)) return `${address} is an IPv4-mapped address`;
-      if (deny.check(address, familyOf(address))) return `${address} is a private, loopback or reserved address`;
+      if (mapped(address)) return 'an IPv4-mapped address';
+      if (deny.check(address, familyOf(address))) return 'a private, loopback or reserved address';
       return undefined;
     },
   };

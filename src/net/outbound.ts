@@ -41,10 +41,11 @@ export async function vet(policy: AddressPolicy, url: URL): Promise<{ address: s
       throw new OutboundRefused(`cannot resolve host "${host}"`);
     });
   // Every answer must pass: otherwise a name with one public and one private address could
-  // be steered to the private one.
+  // be steered to the private one. The message names the host as given, never what a name
+  // resolved to, so it cannot be used to map the internal network.
   for (const { address } of addresses) {
     const reason = policy.refuse(address);
-    if (reason) throw new OutboundRefused(`${url.host}: ${reason}`);
+    if (reason) throw new OutboundRefused(`${url.host} ${isIP(host) ? 'is' : 'resolves to'} ${reason}`);
   }
   const chosen = addresses[0] as { address: string; family: 4 | 6 };
   if (url.protocol === 'http:' && !policy.allowedPrivate(chosen.address)) {

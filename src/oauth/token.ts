@@ -1,5 +1,6 @@
 // POST /oauth/token (RFC 6749 §3.2). An ordered list of steps: read the parameters, check the
-// grant type, authenticate the client, check the client may use the grant, run the grant.
+// grant type, authenticate the client, check the client may use the grant (and is not a
+// disabled vendor's), run the grant.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, describe } from '../errors.ts';
 import type { Services } from '../services.ts';
@@ -55,6 +56,11 @@ export function tokenRoute(app: FastifyInstance, services: Services) {
     const { client } = await authenticateClient(request, params, clients, grantType !== 'client_credentials');
     if (!client.grant_types.includes(grantType)) {
       throw new AppError(400, 'unauthorized_client', `this client may not use the ${grantType} grant`);
+    }
+    // RFC 6749 §5.2 unauthorized_client: authenticated, but not authorized to obtain tokens.
+    // Every use of a disabled vendor's token is refused; it gets none to begin with.
+    if ((await services.vendors.findByClient(client.id))?.disabled_at) {
+      throw new AppError(400, 'unauthorized_client', 'this client belongs to a disabled vendor');
     }
     const body = await grant({ request, params, client, services, receivedAt: Date.now() - reply.elapsedTime });
     metrics.tokensIssued.inc({ grant: grantType });

@@ -19,7 +19,7 @@ export async function openApi(app: FastifyInstance, { config }: Services) {
           oemAccessToken: { type: 'http', scheme: 'bearer', description: 'Access token from /oauth/token (client_credentials) with scope vendor_manage or oem:partner_token' },
           mspcToken: { type: 'http', scheme: 'bearer', description: 'MSPC_TOKEN: base64(vendorApiKey + ":" + partnerApiKey)' },
           mspcTokenHeader: { type: 'apiKey', in: 'header', name: 'MSPC-TOKEN', description: 'The MSPC_TOKEN in its own header' },
-          mspToken: { type: 'http', scheme: 'bearer', description: 'MSP app token from the implicit grant, or an access token with scope webhooks:manage' },
+          mspToken: { type: 'http', scheme: 'bearer', description: 'Access token with scope webhooks:manage bound to an organization (the MSP app token from the implicit grant)' },
           partnerToken: { type: 'http', scheme: 'bearer', description: 'Access token a partner platform got from the authorization-code exchange (seed 003)' },
         },
       },

@@ -1,5 +1,5 @@
 // The signed-in user's own account, on the organization dashboard: partner app tiles (opening
-// one launches the app with a signed JWT), the apps they have authorised (with Revoke), their
+// one launches the app with a signed JWT, only on a same-site request), the apps they have authorised (with Revoke), their
 // password, and signing out. The routes behind those forms live here too.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkCsrf } from '../accounts/csrf.ts';
@@ -10,7 +10,7 @@ import { launchToken, launchUrl } from '../oauth/launch.ts';
 import type { Services } from '../services.ts';
 import { DASHBOARD_PATH } from './dashboard.ts';
 import { html, type Markup } from './layout.ts';
-import { csrfField, sendPage } from './forms.ts';
+import { allowFormTargets, csrfField, sendPage } from './forms.ts';
 
 export const LAUNCH_PATH = '/apps';
 export const ACCOUNT_PATH = '/account';
@@ -40,10 +40,12 @@ export async function accountSections(services: Services, request: FastifyReques
   ]);
   const tiles = clients.filter((c) => c.launch_url);
   const csrf = csrfField(request, reply, services);
+  // A tile is a form whose answer redirects to the app: the page's form-action must allow it.
+  allowFormTargets(reply, tiles.map((c) => c.launch_url as string));
   return html`
 <h2>Apps</h2>
 ${tiles.length === 0 ? html`<p class="muted">No apps to open.</p>` : html`<div class="tiles" id="app-tiles">
-${tiles.map((c) => html`<div class="tile"><strong>${c.name}</strong><p><a class="launch" href="${LAUNCH_PATH}/${c.id}/launch">Open</a></p></div>`)}</div>`}
+${tiles.map((c) => html`<div class="tile"><strong>${c.name}</strong><form class="inline" method="post" action="${LAUNCH_PATH}/${c.id}/launch">${csrf}<button type="submit" class="launch">Open</button></form></div>`)}</div>`}
 <h2>Authorised apps</h2>
 ${apps.length === 0 ? html`<p class="muted">You have not authorised any app.</p>` : html`
 <table id="authorised-apps"><thead><tr><th>App</th><th>Access</th><th>Since</th><th></th></tr></thead><tbody>
@@ -65,10 +67,34 @@ export function accountRoutes(app: FastifyInstance, services: Services) {
   const { accounts, audit, authorizations, loginThrottle } = services;
   const config = { audience: 'page' as const };
 
-  app.get(`${LAUNCH_PATH}/:clientId/launch`, { config, schema: { tags: ['pages'], summary: 'Open a partner app with a signed launch JWT', params: clientParams } }, async (request, reply) => {
+  // A launch signs an assertion of who the user is and hands it to the app, so it must be the
+  // user's own act on Gatehouse: the dashboard's form (POST with the CSRF token), or a GET the
+  // browser marks as same-origin or user-initiated (Sec-Fetch-Site, Fetch Metadata). Any other
+  // GET (a link or redirect from another site, or a browser that sends no Fetch Metadata) gets
+  // a page asking to confirm, and no assertion.
+  const launchable = async (request: FastifyRequest) => {
     const session = await signedIn(services, request);
     const client = await services.clients.find((request.params as { clientId: string }).clientId);
     if (!client?.launch_url) throw new AppError(404, 'not_found', 'There is no such app.');
+    return { session, client: client as typeof client & { launch_url: string } };
+  };
+  app.get(`${LAUNCH_PATH}/:clientId/launch`, { config, schema: { tags: ['pages'], summary: 'Open a partner app with a signed launch JWT (same-site navigation only)', params: clientParams } }, async (request, reply) => {
+    const { session, client } = await launchable(request);
+    const site = request.headers['sec-fetch-site'];
+    if (site === 'same-origin' || site === 'none') return launch(request, reply, session, client);
+    allowFormTargets(reply, [client.launch_url]);
+    return sendPage(reply, 200, `Open ${client.name}`, html`<h1>Open ${client.name}</h1><div class="notice">
+<p>You are about to open ${client.name}, which will be told who you are and which organization you belong to.</p>
+<form method="post" action="${LAUNCH_PATH}/${client.id}/launch">${csrfField(request, reply, services)}<button type="submit" class="launch">Open ${client.name}</button></form>
+<p><a href="${DASHBOARD_PATH}">Back to the dashboard</a></p></div>`);
+  });
+  app.post(`${LAUNCH_PATH}/:clientId/launch`, { config, schema: { tags: ['pages'], summary: 'Open a partner app with a signed launch JWT (dashboard form)', params: clientParams, body: csrfOnly } }, async (request, reply) => {
+    checkCsrf(request, (request.body as { csrf: string }).csrf);
+    const { session, client } = await launchable(request);
+    return launch(request, reply, session, client);
+  });
+
+  async function launch(request: FastifyRequest, reply: FastifyReply, session: CurrentSession, client: { id: string; launch_url: string }) {
     const user = await services.storage.db.selectFrom('users').select('email').where('id', '=', session.userId).executeTakeFirstOrThrow();
     const { token, jti } = launchToken(services.keystore, services.config.publicUrl, {
       clientId: client.id, userId: session.userId, organizationId: session.organizationId, email: user.email,
@@ -76,7 +102,7 @@ export function accountRoutes(app: FastifyInstance, services: Services) {
     audit.record({ action: 'app.launched', outcome: 'success', actor: session.userId, clientId: client.id, ip: request.ip, details: { jti } });
     reply.header('cache-control', 'no-store');
     return reply.redirect(launchUrl(client.launch_url, token), 303);
-  });
+  }
 
   app.post(`${ACCOUNT_PATH}/apps/:clientId/revoke`, { config, schema: { tags: ['pages'], summary: 'Revoke an authorised app (form)', params: clientParams, body: csrfOnly } }, async (request, reply) => {
     checkCsrf(request, (request.body as { csrf: string }).csrf);

@@ -15,6 +15,7 @@ const REFUSALS: Record<Exclude<Consumed, { ok: true }>['reason'], [number, strin
   unknown: [404, 'Sign-in link not recognised', 'This sign-in link is not valid.'],
   used: [410, 'Sign-in link already used', 'This sign-in link has already been used. Each link works only once.'],
   expired: [410, 'Sign-in link expired', 'This sign-in link has expired. Links work for a few minutes only.'],
+  disabled: [403, 'Sign-in unavailable', "Your vendor's access to Gatehouse has been suspended, so this link cannot sign you in."],
 };
 
 export function loginLinkRoute(app: FastifyInstance, { storage, loginLinks, browserSessions, audit }: Services) {

@@ -38,7 +38,7 @@ export async function checkUrl(raw: string, policy: AddressPolicy, field = 'webh
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host)) {
     const reason = policy.refuse(host);
-    if (reason) throw invalid(field, `is refused: ${reason}`);
+    if (reason) throw invalid(field, `is refused: ${host} is ${reason}`);
   }
   if (url.protocol === 'http:') {
     // Only a network the operator opened may be reached over plain http, so the name has to be

@@ -2,11 +2,15 @@
 // credential injected by Gatehouse and never shown to the caller. Bodies pass through untouched
 // (any content type, up to the body limit); the answer streams back with hop-by-hop headers
 // removed and under a sandboxing CSP, since it is the vendor's content on Gatehouse's origin.
+// Only the methods the connector allows are forwarded (405 otherwise), and an organization
+// member who is not an admin may use only the connector's member methods (safe ones by default).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
+import type { ConnectorDefinition } from '../definition.ts';
 import { notFound } from '../connections.ts';
 import { forward } from '../proxy/forward.ts';
-import { authenticate, reaches } from './caller.ts';
+import { authenticate, reaches, type Caller } from './caller.ts';
 
 export const PROXY_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'";
 const NO_BODY = new Set([204, 205, 304]);
@@ -31,6 +35,22 @@ function restOf(request: FastifyRequest): string {
   return at === -1 ? '/' : raw.slice(at + '/proxy'.length);
 }
 
+/** Refuse a method the connector does not forward, or one this caller may not use. */
+async function checkMethod(services: Services, caller: Caller, method: string, definition: ConnectorDefinition): Promise<void> {
+  const allowed: readonly string[] = definition.proxyMethods;
+  if (!allowed.includes(method)) {
+    // RFC 9110 §15.5.6: a 405 lists the methods the target does support.
+    throw new AppError(405, 'method_not_allowed', `this connector does not forward ${method} (it allows ${allowed.join(', ')})`, { allow: allowed.join(', ') });
+  }
+  if (caller.kind !== 'organization') return;
+  const member: readonly string[] = definition.memberMethods;
+  if (member.includes(method)) return;
+  const user = await services.storage.db.selectFrom('users').select('role').where('id', '=', caller.userId).executeTakeFirst();
+  if (!user || user.role === 'member') {
+    throw new AppError(403, 'forbidden', `organization members who are not admins may use only ${member.join(', ') || 'no methods'} through this connector`);
+  }
+}
+
 export function proxyRoutes(services: Services) {
   return async (app: FastifyInstance) => {
     // Whatever the caller sends is the vendor's business: keep the bytes, parse nothing.
@@ -50,6 +70,7 @@ export function proxyRoutes(services: Services) {
       const { id } = request.params as { id: string };
       const live = await credentials.live(id);
       if (!live || !reaches(caller, live.organizationId, live.vendorId)) throw notFound(id);
+      await checkMethod(services, caller, request.method, live.connector.definition);
       const body = request.body instanceof Buffer ? request.body : undefined;
       const answer = await forward(outbound, credentials, live, { method: request.method, rest: restOf(request), headers: request.headers, body });
       reply.status(answer.status).headers(answer.headers).header('content-security-policy', PROXY_CSP);
