@@ -10,7 +10,7 @@ import { launchToken, launchUrl } from '../oauth/launch.ts';
 import type { Services } from '../services.ts';
 import { DASHBOARD_PATH } from './dashboard.ts';
 import { html, type Markup } from './layout.ts';
-import { allowFormTargets, csrfField, sendPage } from './forms.ts';
+import { allowFormTargets, csrfField, PASSWORD_MANAGER_HINT, sendPage, usernameHint } from './forms.ts';
 
 export const LAUNCH_PATH = '/apps';
 export const ACCOUNT_PATH = '/account';
@@ -20,7 +20,7 @@ const csrfOnly = { type: 'object', additionalProperties: false, required: ['csrf
 const passwordBody = {
   type: 'object', additionalProperties: false, required: ['csrf', 'password', 'confirm'],
   properties: {
-    csrf: { type: 'string', maxLength: 100 }, current: { type: 'string', maxLength: 1024 },
+    csrf: { type: 'string', maxLength: 100 }, username: PASSWORD_MANAGER_HINT, current: { type: 'string', maxLength: 1024 },
     password: { type: 'string', maxLength: 1024 }, confirm: { type: 'string', maxLength: 1024 },
   },
 };
@@ -54,7 +54,7 @@ ${apps.map((a) => html`<tr><td>${a.name}</td><td>${a.scope || '-'}</td><td>${a.s
 </tbody></table>`}
 <h2>Password</h2>
 <form class="card" method="post" action="${ACCOUNT_PATH}/password">${csrf}
-<input type="email" name="username" autocomplete="username" value="${user.email}" hidden>
+${usernameHint(user.email)}
 ${user.password_hash ? html`<label for="current">Current password</label><input id="current" name="current" type="password" autocomplete="current-password" required>` : html`<p class="muted">You have no password yet: choose one to sign in with your email.</p>`}
 <label for="new-password">New password</label><input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="8">
 <label for="confirm">Repeat it</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength="8">

@@ -12,6 +12,19 @@ export function csrfField(request: FastifyRequest, reply: FastifyReply, services
   return html`<input type="hidden" name="${CSRF_FIELD}" value="${token}">`;
 }
 
+/**
+ * The account's email in a hidden field, so a password manager files the new password under the
+ * right account (it reads the field next to the password fields). Browsers submit it with the
+ * form; the routes accept it and ignore it: the account is the session's or the link's, never
+ * what the form says.
+ */
+export function usernameHint(email: string): Markup {
+  return html`<input type="email" name="username" autocomplete="username" value="${email}" hidden>`;
+}
+
+/** The body schema of that field, for every route whose form carries it. */
+export const PASSWORD_MANAGER_HINT = { type: 'string', maxLength: 320 } as const;
+
 export function sendPage(reply: FastifyReply, status: number, title: string, body: Markup): FastifyReply {
   return reply.status(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(page(title, body));
 }

@@ -9,7 +9,7 @@ import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { DASHBOARD_PATH } from './dashboard.ts';
 import { html } from './layout.ts';
-import { csrfField, sendPage } from './forms.ts';
+import { csrfField, PASSWORD_MANAGER_HINT, sendPage, usernameHint } from './forms.ts';
 
 const REFUSED: Record<Exclude<LinkState, { ok: true }>['reason'], [number, string]> = {
   unknown: [404, 'This link is not valid.'],
@@ -20,7 +20,10 @@ const REFUSED: Record<Exclude<LinkState, { ok: true }>['reason'], [number, strin
 const params = { type: 'object', properties: { token: { type: 'string', maxLength: 200 } }, required: ['token'] };
 const body = {
   type: 'object', additionalProperties: false, required: ['csrf', 'password', 'confirm'],
-  properties: { csrf: { type: 'string', maxLength: 100 }, password: { type: 'string', maxLength: 1024 }, confirm: { type: 'string', maxLength: 1024 } },
+  properties: {
+    csrf: { type: 'string', maxLength: 100 }, username: PASSWORD_MANAGER_HINT,
+    password: { type: 'string', maxLength: 1024 }, confirm: { type: 'string', maxLength: 1024 },
+  },
 };
 
 function form(services: Services, request: FastifyRequest, reply: FastifyReply, token: string, email: string, status = 200, message?: string) {
@@ -29,7 +32,7 @@ function form(services: Services, request: FastifyRequest, reply: FastifyReply, 
 <form class="card" method="post" action="${PASSWORD_LINK_PATH}/${token}">${csrfField(request, reply, services)}
 <p class="muted">For ${email}</p>
 ${message ? html`<p class="error" role="alert">${message}</p>` : ''}
-<input type="email" name="username" autocomplete="username" value="${email}" hidden>
+${usernameHint(email)}
 <label for="password">New password</label><input id="password" name="password" type="password" autocomplete="new-password" required minlength="8">
 <label for="confirm">Repeat it</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength="8">
 <p><button type="submit">Save and sign in</button></p></form>`);
