@@ -109,7 +109,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   try {
     await migrate(storage.db);
     const sealer = createSealer(await resolveEncryptionKey(config, log));
-    const audit = new Audit(storage.db, (error) => log.error({ err: error }, 'could not write audit events'));
+    const metrics = createMetrics();
+    const audit = new Audit(storage.db, { log, onDropped: (count, reason) => metrics.auditDropped.inc({ reason }, count) });
     const keystore = new Keystore({
       storage, sealer, algorithm: config.signingAlgorithm, issuer: config.publicUrl,
       maxTokenLifetime: () => maxTokenLifetime(storage, config.accessTokenTtl),
@@ -129,7 +130,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     const loginThrottle = new LoginThrottle(storage.db);
     const services: Services = {
       config, log, storage, sealer, audit, keystore, tokens, adminAuth, clients, loginLinks, usage,
-      metrics: createMetrics(),
+      metrics,
       vendors: new Vendors(storage, clients),
       organizations: new Organizations(storage),
       integrations: new Integrations(storage, sealer),
@@ -161,7 +162,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       await services.webhooks.stop();
       services.connectors.close();
       await usage.close();
-      await audit.flush();
+      await audit.close();
       await storage.close();
       flushLogger(log);
     });

@@ -20,3 +20,14 @@ export function foreignKeyViolation(error: unknown): boolean {
 export function invalidCharacter(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === '22021';
 }
+
+/**
+ * True when the database refused what a statement carried (SQLSTATE class 22 data exception,
+ * 23 integrity violation, 54 program limit): sent again unchanged it fails again, but the rows
+ * it held may pass one by one. Anything else (a lost connection, a database that refuses
+ * connections, a server shutting down) may pass later as it is.
+ */
+export function refusedData(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|54)[0-9A-Z]{3}$/.test(code);
+}

@@ -1,5 +1,5 @@
 // Prometheus metrics, in a registry of this app's own (no global state): request count and
-// latency by route, tokens issued by grant, errors by code.
+// latency by route, tokens issued by grant, errors by code, audit events lost.
 import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -20,6 +20,11 @@ export function createMetrics() {
     logins: new Counter({ name: 'gatehouse_logins_total', help: 'Sign-ins by outcome (success, failure, throttled)', labelNames: ['outcome'], registers: [registry] }),
     consents: new Counter({ name: 'gatehouse_consents_total', help: 'Consent decisions (granted, denied, remembered, skipped)', labelNames: ['decision'], registers: [registry] }),
     authorizationCodes: new Counter({ name: 'gatehouse_authorization_codes_total', help: 'Authorization codes issued, redeemed and replayed', labelNames: ['event'], registers: [registry] }),
+    auditDropped: new Counter({
+      name: 'gatehouse_audit_dropped_total',
+      help: 'Audit events that could not be stored: held_overflow (the buffer kept while the database was away was full), refused (the database refused the event even with its outside values replaced), shutdown (still held when the process stopped)',
+      labelNames: ['reason'], registers: [registry],
+    }),
     refreshTokens: new Counter({ name: 'gatehouse_refresh_tokens_total', help: 'Refresh tokens rotated, reused (family revoked) and reused within the grace window', labelNames: ['event'], registers: [registry] }),
   };
 }
