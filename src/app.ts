@@ -5,7 +5,6 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
-import rateLimit from '@fastify/rate-limit';
 import cookie from '@fastify/cookie';
 import type { Logger } from 'pino';
 import type { Clock } from 'pg-boss';
@@ -23,6 +22,9 @@ import { createMetrics, metricsHooks } from './ops/metrics.ts';
 import { healthRoutes } from './ops/health.ts';
 import { securityHeaders, securityHeaderValues } from './ops/security-headers.ts';
 import { validation } from './ops/validation.ts';
+import { RedisLink } from './ops/redis.ts';
+import { LimitCounter, registerRateLimits } from './ops/rate-limit.ts';
+import { AuthFailures } from './ops/auth-failures.ts';
 import { openApi } from './ops/openapi.ts';
 import { createLogger, flushLogger } from './logger.ts';
 import { RequestLog } from './ops/request-log.ts';
@@ -106,6 +108,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   const log = options.logger ?? createLogger(config.logLevel);
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   let webhooks: Webhooks | undefined;
+  let redis: RedisLink | undefined;
   try {
     await migrate(storage.db);
     const sealer = createSealer(await resolveEncryptionKey(config, log));
@@ -118,7 +121,9 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     await keystore.init();
     const tokens = new Tokens(storage, keystore, config.publicUrl);
     await tokens.refreshRevocations();
-    const adminAuth = new AdminAuth(storage.db, audit, config.adminToken);
+    if (config.redisUrl) redis = new RedisLink(config.redisUrl, log, metrics.registry);
+    const authFailures = new AuthFailures(new LimitCounter(redis, 'auth-failures'), config.authFailureLimit, metrics.registry);
+    const adminAuth = new AdminAuth(storage.db, audit, authFailures, config.adminToken);
     const bootstrapAdminToken = await adminAuth.init();
     const clients = new Clients(storage);
     const loginLinks = new LoginLinks(storage.db, { publicUrl: config.publicUrl, ttlSeconds: config.loginLinkTtl });
@@ -130,7 +135,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     const loginThrottle = new LoginThrottle(storage.db);
     const services: Services = {
       config, log, storage, sealer, audit, keystore, tokens, adminAuth, clients, loginLinks, usage,
-      metrics,
+      metrics, redis, authFailures,
       vendors: new Vendors(storage, clients),
       organizations: new Organizations(storage),
       integrations: new Integrations(storage, sealer),
@@ -165,11 +170,13 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       await audit.close();
       await storage.close();
       flushLogger(log);
+      await redis?.close();
     });
     return { app, services, bootstrapAdminToken, close: () => app.close() };
   } catch (error) {
     await webhooks?.stop().catch(() => {});
     await storage.close().catch(() => {});
+    await redis?.close();
     throw error;
   }
 }
@@ -189,7 +196,14 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: services.log as unknown as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
-    trustProxy: false,
+    // Unset, X-Forwarded-* are ignored: request.ip is the peer, request.protocol the socket's.
+    // Fastify takes a hop count too (the nth hop from the front trusted), though its type omits it.
+    trustProxy: config.trustProxy as boolean | string[],
+    // Slow clients: the whole request must arrive in time, and an idle socket is closed.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    // Node checks request deadlines on an interval (30 s by default): check often enough to honour them.
+    http: { connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.requestTimeoutMs / 4))) },
     return503OnClosing: true,
     // One line per request, with the URL redacted, instead of Fastify's two.
     logController: new RequestLog(),
@@ -206,15 +220,9 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
   await app.register(formbody);
   await app.register(cookie);
   securityHeaders(app, https);
-  let redis: import('ioredis').Redis | undefined;
-  if (config.redisUrl) {
-    const { Redis } = await import('ioredis');
-    redis = new Redis(config.redisUrl, { connectTimeout: 1000, maxRetriesPerRequest: 1, lazyConnect: false });
-    app.addHook('onClose', async () => void redis!.quit().catch(() => {}));
-  }
-  await app.register(rateLimit, { global: false, redis, skipOnError: true });
+  await registerRateLimits(app, services.redis);
   await openApi(app, services);
-  metricsHooks(app, services.metrics);
+  metricsHooks(app, services.metrics, config.metricsToken);
   healthRoutes(app, services);
   metadataRoutes(app, services);
   tokenRoute(app, services);

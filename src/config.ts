@@ -23,7 +23,13 @@ export interface Config {
   bodyLimit: number; // bytes
   loginLinkTtl: number; // seconds a one-time login link stays valid
   sessionTtl: number; // seconds a browser session lasts
-  oemRateLimit: { perIp: number; windowMs: number }; // OEM API and login links
+  oemRateLimit: { perIp: number; windowMs: number }; // the OEM API
+  pageRateLimit: { perIp: number; windowMs: number }; // pages, /oauth/authorize, MSP, partner, connector routes
+  authFailureLimit: { perIp: number; windowMs: number; audited: number }; // failed authentications per address
+  trustProxy: TrustProxy;
+  requestTimeoutMs: number; // the whole request (head and body) must arrive within this
+  connectionTimeoutMs: number; // a socket idle this long is closed
+  metricsToken: string | undefined; // Bearer token /metrics requires (unset: open)
   vendorApiRateLimit: { perIntegration: number; windowMs: number };
   keyOverlap: number; // seconds a rotated Vendor API or partner key keeps working by default
   refreshTokenTtl: number; // seconds a refresh token stays usable (each rotation starts afresh)
@@ -36,6 +42,9 @@ export interface Config {
     retentionDays: number; // attempts and payloads older than this are purged
   };
 }
+
+/** false: forwarded headers ignored; true: every hop trusted; a hop count; or trusted addresses/CIDRs. */
+export type TrustProxy = boolean | number | string[];
 
 export class ConfigError extends Error {
   readonly variable: string;
@@ -89,10 +98,32 @@ function cidrList(env: Env, name: string): true | string[] {
     const family = isIP(address);
     const max = family === 6 ? 128 : 32;
     if (family === 0 || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
-      throw new ConfigError(name, `must be "true" or a comma-separated list of CIDRs, got "${cidr}"`);
+      const forms = name === 'GATEHOUSE_TRUST_PROXY' ? '"true", a hop count' : '"true"';
+      throw new ConfigError(name, `must be ${forms} or a comma-separated list of addresses or CIDRs, got "${cidr}"`);
     }
   }
   return list;
+}
+
+function trustProxy(env: Env): TrustProxy {
+  const name = 'GATEHOUSE_TRUST_PROXY';
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops < 1 || hops > 32) throw new ConfigError(name, `a hop count must be between 1 and 32, got ${hops}`);
+    return hops;
+  }
+  const list = cidrList({ [name]: raw }, name);
+  return list === true ? true : list;
+}
+
+function token(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 16 || !/^[\x21-\x7e]+$/.test(raw)) throw new ConfigError(name, 'must be at least 16 printable characters without spaces');
+  return raw;
 }
 
 // Where to listen: an IP address or a host name (RFC 1123 labels).
@@ -172,6 +203,19 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       perIp: int(env, 'GATEHOUSE_OEM_RATE_LIMIT_IP', 1200, 1, 10_000_000),
       windowMs: int(env, 'GATEHOUSE_OEM_RATE_LIMIT_WINDOW_MS', 60_000, 1000, 3_600_000),
     },
+    pageRateLimit: {
+      perIp: int(env, 'GATEHOUSE_PAGE_RATE_LIMIT_IP', 600, 1, 10_000_000),
+      windowMs: int(env, 'GATEHOUSE_PAGE_RATE_LIMIT_WINDOW_MS', 60_000, 1000, 3_600_000),
+    },
+    authFailureLimit: {
+      perIp: int(env, 'GATEHOUSE_AUTH_FAILURE_LIMIT_IP', 30, 1, 10_000_000),
+      windowMs: int(env, 'GATEHOUSE_AUTH_FAILURE_WINDOW_MS', 300_000, 1000, 86_400_000),
+      audited: int(env, 'GATEHOUSE_AUTH_FAILURE_AUDITED', 10, 0, 10_000_000),
+    },
+    trustProxy: trustProxy(env),
+    requestTimeoutMs: int(env, 'GATEHOUSE_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    connectionTimeoutMs: int(env, 'GATEHOUSE_CONNECTION_TIMEOUT_MS', 75_000, 100, 3_600_000),
+    metricsToken: token(env, 'GATEHOUSE_METRICS_TOKEN'),
     vendorApiRateLimit: {
       perIntegration: int(env, 'GATEHOUSE_VENDOR_API_RATE_LIMIT', 100, 1, 10_000_000),
       windowMs: int(env, 'GATEHOUSE_VENDOR_API_RATE_LIMIT_WINDOW_MS', 1000, 100, 3_600_000),

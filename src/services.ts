@@ -24,6 +24,8 @@ import type { Authorizations } from './oauth/authorizations.ts';
 import type { AuthorizationCodes } from './oauth/codes.ts';
 import type { RefreshTokens } from './oauth/refresh-tokens.ts';
 import type { ConnectorService } from './connectors/service.ts';
+import type { RedisLink } from './ops/redis.ts';
+import type { AuthFailures } from './ops/auth-failures.ts';
 
 export interface Services {
   config: Readonly<Config>;
@@ -51,4 +53,7 @@ export interface Services {
   codes: AuthorizationCodes;
   refreshTokens: RefreshTokens;
   connectors: ConnectorService;
+  /** Set with REDIS_URL: shared rate-limit counters (memory is used while it is down). */
+  redis: RedisLink | undefined;
+  authFailures: AuthFailures;
 }

@@ -43,7 +43,9 @@ export class BrowserSessions {
 
   setCookie(reply: FastifyReply, session: { id: string; expiresAt: Date }): void {
     reply.setCookie(SESSION_COOKIE, session.id, {
-      path: '/', httpOnly: true, sameSite: 'lax', secure: this.#options.secure, expires: session.expiresAt,
+      // Secure on an https public URL, and on a request that came over https (X-Forwarded-Proto
+      // counts only from a trusted proxy, GATEHOUSE_TRUST_PROXY).
+      path: '/', httpOnly: true, sameSite: 'lax', secure: this.#options.secure || reply.request.protocol === 'https', expires: session.expiresAt,
     });
   }
 

@@ -1,21 +1,25 @@
 // Admin authentication: Bearer tokens checked against SHA-256 hashes. The configured
 // GATEHOUSE_ADMIN_TOKEN always works; without one, the first start mints a token, prints it
-// once, and keeps only its hash.
+// once, and keeps only its hash. Failed attempts are limited per client address before any token
+// is compared (src/ops/auth-failures.ts) and audited up to a threshold.
 import type { FastifyRequest } from 'fastify';
 import { sql, type Kysely } from 'kysely';
 import { randomToken, safeEqual, sha256 } from '../crypto.ts';
 import type { Database } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import type { Audit } from '../audit/audit.ts';
+import type { AuthFailures } from '../ops/auth-failures.ts';
 
 export class AdminAuth {
   #db: Kysely<Database>;
   #audit: Audit;
+  #failures: AuthFailures;
   #hashes: string[] = [];
 
-  constructor(db: Kysely<Database>, audit: Audit, configured: string | undefined) {
+  constructor(db: Kysely<Database>, audit: Audit, failures: AuthFailures, configured: string | undefined) {
     this.#db = db;
     this.#audit = audit;
+    this.#failures = failures;
     if (configured) this.#hashes.push(sha256(configured));
   }
 
@@ -36,14 +40,26 @@ export class AdminAuth {
 
   /** onRequest hook for admin routes. */
   check = async (request: FastifyRequest): Promise<void> => {
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const presented = match ? sha256(match[1]) : undefined;
+    await this.#failures.guard(request, 'admin', async () => this.verify(request), () => this.recordFailure(request));
+  };
+
+  /** Throw 401 unless the request carries an admin token (counting failures is the caller's part). */
+  verify(request: FastifyRequest): void {
+    const match = bearer(request);
+    const presented = match ? sha256(match) : undefined;
     // Compare against every known hash so the time taken does not reveal which one matched.
     let ok = false;
     for (const hash of this.#hashes) ok = (presented !== undefined && safeEqual(presented, hash)) || ok;
     if (ok) return;
-    this.#audit.record({ action: 'admin.auth_failed', outcome: 'failure', actor: null, ip: request.ip, details: { route: request.routeOptions.url, reason: match ? 'unknown token' : 'missing bearer token' } });
     throw new AppError(401, 'unauthorized', match ? 'the admin token is not valid' : 'an admin Bearer token is required', { 'www-authenticate': 'Bearer realm="gatehouse-admin"' });
-  };
+  }
+
+  recordFailure(request: FastifyRequest): void {
+    const reason = bearer(request) ? 'unknown token' : 'missing bearer token';
+    this.#audit.record({ action: 'admin.auth_failed', outcome: 'failure', actor: null, ip: request.ip, details: { route: request.routeOptions.url, reason } });
+  }
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
 }

@@ -1,8 +1,7 @@
 // The MSP API (seed 002) under /api/msp/v1: an MSP app manages its organization's webhook
 // subscriptions with a Bearer token carrying scope webhooks:manage (seed 002: the one it got
 // through the implicit grant). Rate limited per IP; errors answer {error: {code, message}}.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError } from '../errors.ts';
+import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
 import { webhookRoutes } from '../webhooks/http/index.ts';
 import { MspAuth } from './auth.ts';
@@ -14,10 +13,9 @@ export function mspApi(services: Services) {
       route.config = { ...(route.config as object), audience: 'msp' } as typeof route.config;
       route.schema = { ...route.schema, security: [{ mspToken: [] }] };
     });
-    const { perIp, windowMs } = services.config.oemRateLimit;
+    const { perIp, windowMs } = services.config.pageRateLimit;
     app.addHook('onRequest', app.rateLimit({
       max: perIp, timeWindow: windowMs, groupId: 'msp-ip',
-      errorResponseBuilder: (_req: FastifyRequest, ctx: { after: string }) => new AppError(429, 'rate_limited', `rate limit exceeded, retry in ${ctx.after}`),
     }));
     app.addHook('onRequest', async (_request, reply) => {
       reply.header('cache-control', 'no-store');

@@ -1,7 +1,7 @@
 // Pieces shared by the OAuth endpoints: body schemas for the documentation, the RFC error
 // response schema, and the per-IP and per-client rate limits.
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
-import { AppError } from '../errors.ts';
+import { tooManyRequests } from '../ops/rate-limit.ts';
 import type { Services } from '../services.ts';
 import { decodeBasic } from './client-auth.ts';
 
@@ -38,19 +38,18 @@ function clientKey(request: FastifyRequest): string {
 
 export function rateLimits(app: FastifyInstance, { config }: Services, group: string) {
   const { perClient, perIp, windowMs } = config.tokenRateLimit;
-  const errorResponseBuilder = (_req: FastifyRequest, ctx: { after: string }) =>
-    new AppError(429, 'too_many_requests', `rate limit exceeded, retry in ${ctx.after}`);
   // The plugin runs one of its hooks per request, so the per-client limit is checked by hand
   // with a limiter of its own (same store, keys in their own namespace).
-  const clientLimit = app.createRateLimit({ max: perClient, timeWindow: windowMs, keyGenerator: (req) => `${group}:client:${clientKey(req)}` });
+  // groupId names the limiter's namespace in the store (the plugin passes it on, its type omits it).
+  const clientOptions = { max: perClient, timeWindow: windowMs, groupId: `${group}-client`, keyGenerator: (req: FastifyRequest) => clientKey(req) };
+  const clientLimit = app.createRateLimit(clientOptions);
   const perClientHook: preHandlerHookHandler = async (request, reply) => {
     const result = await clientLimit(request);
     if (result.isAllowed || !result.isExceeded) return;
-    reply.header('retry-after', String(result.ttlInSeconds));
-    throw new AppError(429, 'too_many_requests', `rate limit exceeded for this client, retry in ${result.ttlInSeconds} s`);
+    throw tooManyRequests(request, Math.max(1, result.ttlInSeconds), 'rate limit exceeded for this client');
   };
   return {
-    perIp: app.rateLimit({ max: perIp, timeWindow: windowMs, keyGenerator: (req) => `${group}:ip:${req.ip}`, errorResponseBuilder }) as onRequestHookHandler,
+    perIp: app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: `${group}-ip`, keyGenerator: (req) => req.ip }) as onRequestHookHandler,
     perClient: perClientHook,
   };
 }

@@ -32,7 +32,7 @@ export function oemSurface(app: FastifyInstance, { audit }: Services, surface: '
     reply.header('cache-control', 'no-store');
   });
   app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode < 400) return;
+    if (reply.statusCode < 400 || request.auditSuppressed) return;
     audit.record({
       action: `${surface}.refused`, outcome: 'failure',
       actor: request.vendorId ?? null, clientId: request.clientId ?? null, ip: request.ip,

@@ -1,7 +1,6 @@
 // The OEM API (seeds 000 and 001) under /api/oem-api: vendors create organizations, login
 // sessions and integrations. Errors answer {status, error, message} with the seeds' codes.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError } from '../errors.ts';
+import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
 import { createIntegrationRoute } from './create-integration.ts';
 import { createOrganizationRoute } from './create-organization.ts';
@@ -17,7 +16,6 @@ export function oemApi(services: Services) {
     const { perIp, windowMs } = services.config.oemRateLimit;
     app.addHook('onRequest', app.rateLimit({
       max: perIp, timeWindow: windowMs, groupId: 'oem-ip',
-      errorResponseBuilder: (_req: FastifyRequest, ctx: { after: string }) => new AppError(429, 'RATE_LIMITED', `rate limit exceeded, retry in ${ctx.after}`),
     }));
     createOrganizationRoute(app, services);
     createSessionRoute(app, services);

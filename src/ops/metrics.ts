@@ -1,6 +1,10 @@
 // Prometheus metrics, in a registry of this app's own (no global state): request count and
-// latency by route, tokens issued by grant, errors by code, audit events lost.
+// latency by route, tokens issued by grant, errors by code, audit events lost. With
+// GATEHOUSE_METRICS_TOKEN set, GET /metrics needs `Authorization: Bearer <token>` (RFC 6750 §3
+// challenge otherwise).
 import type { FastifyInstance } from 'fastify';
+import { safeEqual, sha256 } from '../crypto.ts';
+import { AppError } from '../errors.ts';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export function createMetrics() {
@@ -31,14 +35,24 @@ export function createMetrics() {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-export function metricsHooks(app: FastifyInstance, metrics: Metrics) {
+export function metricsHooks(app: FastifyInstance, metrics: Metrics, token?: string) {
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     metrics.requests.observe({ method: request.method, route, status }, reply.elapsedTime / 1000);
     if (status >= 400) metrics.errors.inc({ code: request.errorCode ?? String(status), status });
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  const expected = token === undefined ? undefined : sha256(token);
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    if (expected !== undefined) {
+      const presented = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')?.[1];
+      // Hashes of equal length, compared in constant time.
+      if (presented === undefined || !safeEqual(sha256(presented), expected)) {
+        const error = presented === undefined ? '' : ', error="invalid_token"';
+        throw new AppError(401, 'unauthorized', presented === undefined ? 'the metrics Bearer token is required' : 'the metrics token is not valid',
+          { 'www-authenticate': `Bearer realm="gatehouse-metrics"${error}` });
+      }
+    }
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });

@@ -42,7 +42,7 @@ export function partnerRoutes(services: Services) {
   }
 
   return async (app: FastifyInstance) => {
-    const { perIp, windowMs } = services.config.oemRateLimit;
+    const { perIp, windowMs } = services.config.pageRateLimit;
     app.addHook('onRequest', app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: 'partner-ip' }));
 
     app.get('/app-info', {

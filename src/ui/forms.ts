@@ -8,7 +8,7 @@ import type { Services } from '../services.ts';
 import { html, page, type Markup } from './layout.ts';
 
 export function csrfField(request: FastifyRequest, reply: FastifyReply, services: Services): Markup {
-  const token = csrfToken(request, reply, services.config.publicUrl.startsWith('https:'));
+  const token = csrfToken(request, reply, services.config.publicUrl.startsWith('https:') || request.protocol === 'https');
   return html`<input type="hidden" name="${CSRF_FIELD}" value="${token}">`;
 }
 

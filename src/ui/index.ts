@@ -12,7 +12,7 @@ import { connectionsSection } from '../connectors/http/index.ts';
 
 export function uiPages(services: Services) {
   return async (app: FastifyInstance) => {
-    const { perIp, windowMs } = services.config.oemRateLimit;
+    const { perIp, windowMs } = services.config.pageRateLimit;
     app.addHook('onRequest', app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: 'pages-ip' }));
     loginLinkRoute(app, services);
     dashboardRoute(app, services, [

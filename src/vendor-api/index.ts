@@ -1,7 +1,6 @@
 // The Vendor API (seed 001) under /api/vendor-api: authenticated by an MSPC_TOKEN that reaches
 // exactly one integration, rate limited per integration (429 with Retry-After).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError } from '../errors.ts';
 import { oemSurface } from '../oem/http.ts';
 import type { Services } from '../services.ts';
 import { createAccountRoute } from './create-account.ts';
@@ -18,7 +17,9 @@ export function vendorApi(services: Services) {
     oemSurface(app, services, 'vendor_api', 'vendor api');
     app.decorateRequest('vendorContext', undefined);
     app.addHook('onRequest', async (request) => {
-      const context = await mspcAuth.authenticate(request.headers);
+      // Failed authentications are limited per address before any key is looked up; the refusal
+      // is audited (vendor_api.refused) only up to the threshold.
+      const context = await services.authFailures.guard(request, 'vendor_api', () => mspcAuth.authenticate(request.headers));
       request.vendorContext = context;
       request.vendorId = context.vendorId;
       usage.touch(context);
@@ -27,7 +28,6 @@ export function vendorApi(services: Services) {
     app.addHook('onRequest', app.rateLimit({
       max: perIntegration, timeWindow: windowMs, groupId: 'vendor-api',
       keyGenerator: (request: FastifyRequest) => request.vendorContext!.integrationId,
-      errorResponseBuilder: (_req: FastifyRequest, ctx: { after: string }) => new AppError(429, 'RATE_LIMITED', `rate limit exceeded, retry in ${ctx.after}`),
     }));
     getOrganizationRoute(app);
     createAccountRoute(app, services);

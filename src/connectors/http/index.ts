@@ -1,8 +1,7 @@
 // The connector surfaces outside the admin API: the connect and callback pages, the dashboard's
 // disconnect form, the vendor's connect links (rate limited per IP like the other public
 // pages), and the proxy (which keeps request bodies as bytes, so it is a plugin of its own).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError } from '../../errors.ts';
+import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services.ts';
 import { callbackRoute } from './callback.ts';
 import { connectRoute } from './connect.ts';
@@ -15,10 +14,9 @@ export { connectionsSection } from './dashboard.ts';
 export function connectorRoutes(services: Services) {
   return async (app: FastifyInstance) => {
     await app.register(async (pages) => {
-      const { perIp, windowMs } = services.config.oemRateLimit;
+      const { perIp, windowMs } = services.config.pageRateLimit;
       pages.addHook('onRequest', pages.rateLimit({
         max: perIp, timeWindow: windowMs, groupId: 'connectors-ip',
-        errorResponseBuilder: (_req: FastifyRequest, ctx: { after: string }) => new AppError(429, 'rate_limited', `rate limit exceeded, retry in ${ctx.after}`),
       }));
       connectRoute(pages, services);
       callbackRoute(pages, services);

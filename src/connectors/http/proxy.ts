@@ -66,7 +66,8 @@ export function proxyRoutes(services: Services) {
         security: [{ adminToken: [] }, { oemAccessToken: [] }],
       },
     }, async (request, reply) => {
-      const caller = await authenticate(request, services);
+      // Failed authentications are limited per address before any credential is looked at.
+      const caller = await services.authFailures.guard(request, 'connector_proxy', () => authenticate(request, services), () => services.adminAuth.recordFailure(request));
       const { id } = request.params as { id: string };
       const live = await credentials.live(id);
       if (!live || !reaches(caller, live.organizationId, live.vendorId)) throw notFound(id);

@@ -15,7 +15,7 @@ type Step = 'request' | 'decision';
 
 export function authorizeRoutes(services: Services) {
   return async (app: FastifyInstance) => {
-    const { perIp, windowMs } = services.config.oemRateLimit;
+    const { perIp, windowMs } = services.config.pageRateLimit;
     app.addHook('onRequest', app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: 'authorize-ip' }));
     const config = { audience: 'page' as const };
 

@@ -1,0 +1,171 @@
+// Rate-limit counters for @fastify/rate-limit and for the failed-authentication limiter: fixed
+// windows kept in Redis when it is configured and reachable, and in this instance's memory
+// otherwise (Redis down, a command that timed out, or no REDIS_URL at all). Every limiter has a
+// namespace of its own (`gatehouse:rl:<group>:<key>`), so two limiters never share a counter.
+//
+// A 429 speaks its surface's vocabulary, with one code per surface:
+//   oauth (token, introspection, revocation, partner App Info)  {"error": "too_many_requests"}
+//   oem   (OEM and Vendor APIs, seeds 000/001)                  {"status": 429, "error": "RATE_LIMITED"}
+//   admin, msp (and connector routes)                           {"error": {"code": "rate_limited"}}
+//   page  (sign-in, dashboard, /oauth/authorize)                an HTML page (code rate_limited in metrics)
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import { AppError, type Audience } from '../errors.ts';
+import type { RedisLink } from './redis.ts';
+
+export interface Count {
+  current: number;
+  ttl: number; // ms until the window ends
+}
+
+type Callback = (err: Error | null, result: Count) => void;
+
+const INCREMENT = `
+local current = redis.call('INCR', KEYS[1])
+if current == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) ttl = tonumber(ARGV[1]) end
+return {current, ttl}`;
+
+const READ = `
+local current = redis.call('GET', KEYS[1])
+if not current then return {0, 0} end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then ttl = 0 end
+return {tonumber(current), ttl}`;
+
+type LimitCommands = {
+  gatehouseLimitIncr(key: string, windowMs: number): Promise<[number, number]>;
+  gatehouseLimitRead(key: string): Promise<[number, number]>;
+};
+
+/** Fixed windows in memory, bounded: the oldest entries go first when it is full. */
+class MemoryWindows {
+  #entries = new Map<string, { current: number; endsAt: number }>();
+  #max: number;
+
+  constructor(max = 10_000) {
+    this.#max = max;
+  }
+
+  increment(key: string, windowMs: number, now = Date.now()): Count {
+    let entry = this.#entries.get(key);
+    if (!entry || entry.endsAt <= now) {
+      this.#entries.delete(key);
+      if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value!);
+      entry = { current: 0, endsAt: now + windowMs };
+      this.#entries.set(key, entry);
+    }
+    entry.current++;
+    return { current: entry.current, ttl: entry.endsAt - now };
+  }
+
+  read(key: string, now = Date.now()): Count {
+    const entry = this.#entries.get(key);
+    return !entry || entry.endsAt <= now ? { current: 0, ttl: 0 } : { current: entry.current, ttl: entry.endsAt - now };
+  }
+}
+
+/** One limiter's counters: Redis while it answers, memory otherwise. */
+export class LimitCounter {
+  readonly prefix: string;
+  #redis: RedisLink | undefined;
+  #memory = new MemoryWindows();
+
+  constructor(redis: RedisLink | undefined, group: string) {
+    this.#redis = redis;
+    this.prefix = `gatehouse:rl:${group}:`;
+    const client = redis?.client as (RedisLink['client'] & Partial<LimitCommands>) | undefined;
+    if (client && !client.gatehouseLimitIncr) {
+      client.defineCommand('gatehouseLimitIncr', { numberOfKeys: 1, lua: INCREMENT });
+      client.defineCommand('gatehouseLimitRead', { numberOfKeys: 1, lua: READ });
+    }
+  }
+
+  #commands(): LimitCommands | undefined {
+    return this.#redis?.up ? (this.#redis.client as unknown as LimitCommands) : undefined;
+  }
+
+  async increment(key: string, windowMs: number): Promise<Count> {
+    const redis = this.#commands();
+    if (redis) {
+      try {
+        const [current, ttl] = await redis.gatehouseLimitIncr(this.prefix + key, windowMs);
+        return { current, ttl };
+      } catch {
+        // Timed out or dropped: this request is counted here instead (the link logs the outage).
+      }
+    }
+    return this.#memory.increment(key, windowMs);
+  }
+
+  async read(key: string): Promise<Count> {
+    const redis = this.#commands();
+    if (redis) {
+      try {
+        const [current, ttl] = await redis.gatehouseLimitRead(this.prefix + key);
+        return { current, ttl };
+      } catch {
+        // As above.
+      }
+    }
+    return this.#memory.read(key);
+  }
+}
+
+/**
+ * The store class @fastify/rate-limit instantiates: each `rateLimit()`/`createRateLimit()` call
+ * (and each route's own limit) gets a child with a namespace of its own, named by its groupId.
+ */
+function storeClass(redis: RedisLink | undefined) {
+  class Store {
+    #counter: LimitCounter | undefined;
+
+    constructor(_params: unknown, counter?: LimitCounter) {
+      this.#counter = counter;
+    }
+
+    child(params: { groupId?: string; routeInfo?: { method?: string; url?: string } }): Store {
+      const group = params.groupId ?? (params.routeInfo?.url ? `${params.routeInfo.method}${params.routeInfo.url}` : undefined);
+      if (!group) throw new Error('every rate limit needs a groupId (its namespace in the shared store)');
+      return new Store(undefined, new LimitCounter(redis, group));
+    }
+
+    incr(key: string, cb: Callback, windowMs: number): void {
+      if (!this.#counter) throw new Error('the root rate-limit store counts nothing: use a child');
+      this.#counter.increment(key, windowMs).then((r) => cb(null, r), (err) => cb(err, { current: 0, ttl: 0 }));
+    }
+
+    read(key: string, cb: Callback): void {
+      if (!this.#counter) throw new Error('the root rate-limit store counts nothing: use a child');
+      this.#counter.read(key).then((r) => cb(null, r), (err) => cb(err, { current: 0, ttl: 0 }));
+    }
+  }
+  return Store;
+}
+
+const RATE_LIMITED: Record<Audience, string> = {
+  oauth: 'too_many_requests',
+  oem: 'RATE_LIMITED',
+  admin: 'rate_limited',
+  msp: 'rate_limited',
+  page: 'rate_limited',
+};
+
+/** The 429 for this request's surface (its route's audience). */
+export function tooManyRequests(request: FastifyRequest, retryAfterSeconds: number, what = 'rate limit exceeded'): AppError {
+  const audience = request.routeOptions.config?.audience ?? 'admin';
+  const message = audience === 'page'
+    ? `Too many requests. Try again in ${retryAfterSeconds} seconds.`
+    : `${what}, retry in ${retryAfterSeconds} s`;
+  return new AppError(429, RATE_LIMITED[audience], message, { 'retry-after': String(retryAfterSeconds) });
+}
+
+/** Register @fastify/rate-limit (no global limit: each surface adds its own, with a groupId). */
+export async function registerRateLimits(app: FastifyInstance, redis: RedisLink | undefined): Promise<void> {
+  await app.register(rateLimit, {
+    global: false,
+    store: storeClass(redis) as never,
+    errorResponseBuilder: (request: FastifyRequest, context: { ttl: number }) => tooManyRequests(request, Math.max(1, Math.ceil(context.ttl / 1000))),
+  });
+}
