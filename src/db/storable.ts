@@ -6,15 +6,14 @@
 //
 // Text kept for the record (audit events, delivery logs, what vendors answered, event payloads)
 // goes through storableText/storableJson: each offending character becomes U+FFFD, so the value
-// is stored and still shows where the damage was. Request fields that become data are refused
-// instead, naming the field (see ops/storable-input.ts); dates given in a request are read with
-// parseDateTime, which answers 400 for one PostgreSQL cannot take.
+// is stored and still shows where the damage was. Dates given in a request are read with
+// parseDateTime, which answers 400 naming the field for one PostgreSQL cannot take.
 import { AppError } from '../errors.ts';
 
 const REPLACEMENT = '\uFFFD';
 
 /** True when PostgreSQL text and jsonb can hold `value` as it is. */
-export function isStorable(value: string): boolean {
+function isStorable(value: string): boolean {
   return value.isWellFormed() && !value.includes('\0');
 }
 
@@ -26,13 +25,8 @@ export function storableText(value: string | null | undefined): string | null {
   return isStorable(value) ? value : value.toWellFormed().replaceAll('\0', REPLACEMENT);
 }
 
-/** Bytes from outside (a response body) as storable text: invalid UTF-8 sequences become U+FFFD too. */
-export function storableBytes(bytes: Buffer): string {
-  return storableText(bytes.toString('utf8'));
-}
-
 /** A copy of a JSON-like value whose every string, keys included, is storable. */
-export function storableValue(value: unknown): unknown {
+function storableValue(value: unknown): unknown {
   if (typeof value === 'string') return storableText(value);
   if (Array.isArray(value)) return value.map(storableValue);
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
@@ -41,9 +35,14 @@ export function storableValue(value: unknown): unknown {
   return value;
 }
 
-/** JSON text a jsonb column accepts. */
+/**
+ * JSON text a jsonb column accepts. JSON.stringify writes a NUL or a lone surrogate as a \u
+ * escape, which is what jsonb refuses; text without one is returned as it is, so the common case
+ * (every audit event) walks nothing and copies nothing.
+ */
 export function storableJson(value: unknown): string {
-  return JSON.stringify(storableValue(value));
+  const json = JSON.stringify(value);
+  return json.includes('\\u') ? JSON.stringify(storableValue(value)) : json;
 }
 
 // Years 0001 to 9999: what RFC 3339 can write, and well inside both PostgreSQL's range and
@@ -52,7 +51,7 @@ const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00.000Z');
 const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** True when `date` is a valid instant PostgreSQL can store and compare. */
-export function isStorableDate(date: Date): boolean {
+function isStorableDate(date: Date): boolean {
   const t = date.getTime();
   return Number.isFinite(t) && t >= FIRST_INSTANT && t <= LAST_INSTANT;
 }

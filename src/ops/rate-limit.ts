@@ -86,30 +86,36 @@ export class LimitCounter {
     return this.#redis?.up ? (this.#redis.client as unknown as LimitCommands) : undefined;
   }
 
-  async increment(key: string, windowMs: number): Promise<Count> {
+  /**
+   * Count one hit in `key`'s window. Without Redis (or while it is down) the count is made in
+   * memory and `done` is called at once, with no promise on the request path; a Redis command
+   * that times out or fails counts the hit in memory instead (the link logs the outage).
+   */
+  count(key: string, windowMs: number, done: (result: Count) => void): void {
     const redis = this.#commands();
-    if (redis) {
-      try {
-        const [current, ttl] = await redis.gatehouseLimitIncr(this.prefix + key, windowMs);
-        return { current, ttl };
-      } catch {
-        // Timed out or dropped: this request is counted here instead (the link logs the outage).
-      }
-    }
-    return this.#memory.increment(key, windowMs);
+    if (!redis) return done(this.#memory.increment(key, windowMs));
+    redis.gatehouseLimitIncr(this.prefix + key, windowMs).then(
+      ([current, ttl]) => done({ current, ttl }),
+      () => done(this.#memory.increment(key, windowMs)),
+    );
   }
 
-  async read(key: string): Promise<Count> {
+  /** The count in `key`'s window so far, from the same place `count` would write it. */
+  peek(key: string, done: (result: Count) => void): void {
     const redis = this.#commands();
-    if (redis) {
-      try {
-        const [current, ttl] = await redis.gatehouseLimitRead(this.prefix + key);
-        return { current, ttl };
-      } catch {
-        // As above.
-      }
-    }
-    return this.#memory.read(key);
+    if (!redis) return done(this.#memory.read(key));
+    redis.gatehouseLimitRead(this.prefix + key).then(
+      ([current, ttl]) => done({ current, ttl }),
+      () => done(this.#memory.read(key)),
+    );
+  }
+
+  increment(key: string, windowMs: number): Promise<Count> {
+    return new Promise((resolve) => this.count(key, windowMs, resolve));
+  }
+
+  read(key: string): Promise<Count> {
+    return new Promise((resolve) => this.peek(key, resolve));
   }
 }
 
@@ -132,13 +138,16 @@ function storeClass(redis: RedisLink | undefined) {
     }
 
     incr(key: string, cb: Callback, windowMs: number): void {
-      if (!this.#counter) throw new Error('the root rate-limit store counts nothing: use a child');
-      this.#counter.increment(key, windowMs).then((r) => cb(null, r), (err) => cb(err, { current: 0, ttl: 0 }));
+      this.#child().count(key, windowMs, (result) => cb(null, result));
     }
 
     read(key: string, cb: Callback): void {
+      this.#child().peek(key, (result) => cb(null, result));
+    }
+
+    #child(): LimitCounter {
       if (!this.#counter) throw new Error('the root rate-limit store counts nothing: use a child');
-      this.#counter.read(key).then((r) => cb(null, r), (err) => cb(err, { current: 0, ttl: 0 }));
+      return this.#counter;
     }
   }
   return Store;
