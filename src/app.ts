@@ -202,8 +202,14 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
     // Slow clients: the whole request must arrive in time, and an idle socket is closed.
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.connectionTimeoutMs,
-    // Node checks request deadlines on an interval (30 s by default): check often enough to honour them.
-    http: { connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.requestTimeoutMs / 4))) },
+    // Node checks request deadlines on an interval (30 s by default): check often enough to honour
+    // them. It reads the deadlines given when the server is made (setting them afterwards, as
+    // Fastify does, is not enough), and the headers' deadline may not exceed the request's.
+    http: {
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.requestTimeoutMs / 4))),
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: Math.min(60_000, config.requestTimeoutMs),
+    },
     return503OnClosing: true,
     // One line per request, with the URL redacted, instead of Fastify's two.
     logController: new RequestLog(),
