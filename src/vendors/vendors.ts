@@ -33,6 +33,7 @@ export class Vendors {
     this.#clients = clients;
     storage.onSignal((s) => {
       if (s.topic === 'vendor') this.#byClient.clear();
+      else if (s.topic === 'client' && s.id) this.#byClient.delete(s.id);
     });
   }
 
@@ -69,12 +70,18 @@ export class Vendors {
   }
 
   /** The vendor owning an OAuth client, for the OEM API. Cached; any vendor change clears it. */
+  /**
+   * The vendor owning an (authenticated) client, or undefined for the clients no vendor owns.
+   * Both answers are cached: the token endpoint asks on every request. A client is made together
+   * with its vendor, so "no vendor" cannot go stale; vendor changes clear the cache, and a
+   * client's change or deletion drops its entry.
+   */
   findByClient(clientId: string): Promise<Vendor | undefined> {
     let entry = this.#byClient.get(clientId);
     if (!entry) {
       entry = this.#db.selectFrom('vendors').selectAll().where('client_id', '=', clientId).executeTakeFirst();
       this.#byClient.set(clientId, entry);
-      entry.then((v) => { if (!v) this.#byClient.delete(clientId); }, () => this.#byClient.delete(clientId));
+      entry.catch(() => this.#byClient.delete(clientId));
     }
     return entry;
   }
