@@ -23,6 +23,8 @@ import { healthRoutes } from './ops/health.ts';
 import { securityHeaders, securityHeaderValues } from './ops/security-headers.ts';
 import { validation } from './ops/validation.ts';
 import { RedisLink } from './ops/redis.ts';
+import { Jobs } from './ops/jobs.ts';
+import { CACHE_LIFETIME_MS } from './db/cache.ts';
 import { LimitCounter, registerRateLimits } from './ops/rate-limit.ts';
 import { AuthFailures } from './ops/auth-failures.ts';
 import { openApi } from './ops/openapi.ts';
@@ -106,8 +108,9 @@ async function maxTokenLifetime(storage: Storage, fallback: number): Promise<num
 
 export async function buildApp(config: Readonly<Config>, options: BuildOptions = {}): Promise<Gatehouse> {
   const log = options.logger ?? createLogger(config.logLevel);
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, waitSeconds: config.dbWaitSeconds, log });
   let webhooks: Webhooks | undefined;
+  let jobs: Jobs | undefined;
   let redis: RedisLink | undefined;
   try {
     await migrate(storage.db);
@@ -129,7 +132,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     const loginLinks = new LoginLinks(storage.db, { publicUrl: config.publicUrl, ttlSeconds: config.loginLinkTtl });
     const usage = new Usage(storage.db, audit, { onError: (err) => log.warn({ err }, 'could not record Vendor API key use') });
     const policy = addressPolicy(config.allowPrivateNetworks);
-    webhooks = await Webhooks.start({ storage, config, sealer, policy, log, clock: options.webhookClock });
+    jobs = await Jobs.open({ storage, databaseUrl: config.databaseUrl, log, clock: options.webhookClock });
+    webhooks = await Webhooks.start({ storage, config, sealer, policy, log, jobs, clock: options.webhookClock });
     const browserSessions = new BrowserSessions(storage.db, { ttlSeconds: config.sessionTtl, secure: config.publicUrl.startsWith('https:') });
     const authorizations = new Authorizations(storage.db, tokens);
     const loginThrottle = new LoginThrottle(storage.db);
@@ -151,20 +155,20 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       connectors: new ConnectorService({ storage, sealer, policy, audit, log, publicUrl: config.publicUrl }),
     };
     const app = await createHttp(services);
-    // Signals can be missed (a dropped LISTEN connection): re-read now and then regardless.
+    // This instance's own copies of keys and revocations: re-read now and then even without a
+    // signal, so one missed while the listener was away cannot keep them stale for long.
     const timers = [
-      setInterval(() => keystore.reload().catch((err) => log.warn({ err }, 'key reload failed')), 60_000),
-      setInterval(() => tokens.refreshRevocations().catch((err) => log.warn({ err }, 'revocation refresh failed')), 300_000),
-      setInterval(() => loginLinks.purge().catch((err) => log.warn({ err }, 'login link purge failed')), 3_600_000),
-      setInterval(() => services.browserSessions.purge().catch((err) => log.warn({ err }, 'session purge failed')), 3_600_000),
-      setInterval(() => purgeInteractive(services).catch((err) => log.warn({ err }, 'interactive OAuth purge failed')), 3_600_000),
-      setInterval(() => services.connectors.purge().catch((err) => log.warn({ err }, 'connector purge failed')), 3_600_000),
-      setInterval(() => services.connectors.sweep().catch((err) => log.warn({ err }, 'connection refresh sweep failed')), 60_000),
+      setInterval(() => keystore.reload().catch((err) => log.warn({ err }, 'key reload failed')), CACHE_LIFETIME_MS),
+      setInterval(() => tokens.refreshRevocations().catch((err) => log.warn({ err }, 'revocation refresh failed')), CACHE_LIFETIME_MS),
     ];
     for (const t of timers) t.unref();
+    // Shared work runs once across instances, on the job queue's schedules.
+    await jobs.every('purge-expired', '23 * * * *', () => purgeExpired(services));
+    await jobs.every('connection-sweep', '* * * * *', () => services.connectors.sweep());
     app.addHook('onClose', async () => {
       for (const t of timers) clearInterval(t);
       await services.webhooks.stop();
+      await jobs?.stop();
       services.connectors.close();
       await usage.close();
       await audit.close();
@@ -175,18 +179,28 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     return { app, services, bootstrapAdminToken, close: () => app.close() };
   } catch (error) {
     await webhooks?.stop().catch(() => {});
+    await jobs?.stop().catch(() => {});
     await storage.close().catch(() => {});
     await redis?.close();
     throw error;
   }
 }
 
-/** Codes, refresh tokens, password links and throttle entries that can no longer matter. */
-async function purgeInteractive(services: Services): Promise<void> {
-  await services.codes.purge();
-  await services.refreshTokens.purge();
-  await services.passwordLinks.purge();
-  await services.loginThrottle.purge();
+/** Rows that can no longer matter: expired links, sessions, codes, tokens and throttle entries. */
+async function purgeExpired(services: Services): Promise<void> {
+  const purges = {
+    'login links': () => services.loginLinks.purge(),
+    'browser sessions': () => services.browserSessions.purge(),
+    'authorization codes': () => services.codes.purge(),
+    'refresh tokens': () => services.refreshTokens.purge(),
+    'password links': () => services.passwordLinks.purge(),
+    'login throttle': () => services.loginThrottle.purge(),
+    'connector states and links': () => services.connectors.purge(),
+  };
+  for (const [what, purge] of Object.entries(purges)) {
+    // One failing purge must not keep the others from running.
+    await purge().catch((err) => services.log.warn({ err, what }, 'purge failed'));
+  }
 }
 
 async function createHttp(services: Services): Promise<FastifyInstance> {

@@ -6,7 +6,7 @@
 // The route's `config.audience` picks the shape; anything unexpected is a 500 `server_error`
 // with no internals in the body.
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
-import { invalidCharacter } from './db/errors.ts';
+import { databaseAway, invalidCharacter } from './db/errors.ts';
 
 export type Audience = 'oauth' | 'admin' | 'oem' | 'page' | 'msp';
 
@@ -57,6 +57,13 @@ export function schemaErrorFormatter(errors: FastifySchemaValidationError[], dat
   return new Error(validationDetail(errors, dataVar));
 }
 
+// RFC 6749 §4.1.2.1 names `temporarily_unavailable` for the authorization endpoint; the token,
+// introspection and revocation endpoints use it too, as every OAuth client library knows it.
+const UNAVAILABLE: Record<Audience, string> = {
+  oauth: 'temporarily_unavailable', oem: 'SERVICE_UNAVAILABLE', admin: 'unavailable', msp: 'unavailable', page: 'unavailable',
+};
+const RETRY_AFTER_SECONDS = 5;
+
 /** Translate anything thrown into [status, code, message, headers]. */
 export function describe(error: unknown, audience: Audience): { status: number; code: string; message: string; headers: Record<string, string> } {
   if (error instanceof AppError) return { status: error.status, code: error.code, message: error.message, headers: error.headers };
@@ -75,6 +82,10 @@ export function describe(error: unknown, audience: Audience): { status: number; 
     return { status: fe.statusCode, code: generic, message: fe.message, headers: {} };
   }
   if (invalidCharacter(error)) return { status: 400, code: generic, message: 'text must not contain NUL characters', headers: {} };
+  if (databaseAway(error)) {
+    // An outage is not the caller's fault nor a bug: say so, and when to come back.
+    return { status: 503, code: UNAVAILABLE[audience], message: 'the database is unavailable; try again shortly', headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } };
+  }
   return { status: 500, code: audience === 'oem' ? 'INTERNAL_ERROR' : 'server_error', message: 'internal server error', headers: {} };
 }
 
@@ -102,7 +113,8 @@ export function render(audience: Audience, status: number, code: string, message
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply) {
   const audience = ((request.routeOptions.config as { audience?: Audience } | undefined)?.audience) ?? 'admin';
   const { status, code, message, headers } = describe(error, audience);
-  if (status >= 500) request.log.error({ err: error }, 'unhandled error');
+  if (status === 503 && databaseAway(error)) request.log.warn({ err: { message: (error as Error)?.message, code: (error as { code?: unknown })?.code } }, 'database unavailable');
+  else if (status >= 500) request.log.error({ err: error }, 'unhandled error');
   request.errorCode = code;
   reply.headers(headers);
   if (audience === 'oauth') reply.header('cache-control', 'no-store').header('pragma', 'no-cache');

@@ -73,7 +73,7 @@ export async function migrateCommand(): Promise<number> {
   const cfg = config();
   let storage;
   try {
-    storage = await openStorage({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
+    storage = await openStorage({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, waitSeconds: cfg.dbWaitSeconds });
   } catch (error) {
     return refused(error);
   }

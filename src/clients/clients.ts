@@ -2,7 +2,8 @@
 // A change on any instance signals the others, which drop their cached copy.
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { randomToken, sha256, safeEqual } from '../crypto.ts';
-import { signal, type Storage } from '../db/index.ts';
+import { RESYNC, signal, type Storage } from '../db/index.ts';
+import { LoadingCache } from '../db/cache.ts';
 import { foreignKeyViolation } from '../db/errors.ts';
 import type { ClientsTable, Database } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
@@ -83,24 +84,19 @@ function validate(input: ClientInput, existing?: Client): Omit<ClientsTable, 'id
 
 export class Clients {
   #db: Kysely<Database>;
-  #cache = new Map<string, Promise<Client | undefined>>();
+  #cache = new LoadingCache<Client | undefined>({ keep: (c) => c !== undefined });
 
   constructor(storage: Storage) {
     this.#db = storage.db;
     storage.onSignal((s) => {
-      if (s.topic === 'client' && s.id) this.#cache.delete(s.id);
+      if (s.topic === RESYNC) this.#cache.clear();
+      else if (s.topic === 'client' && s.id) this.#cache.delete(s.id);
     });
   }
 
   /** Cached lookup for the hot path. Unknown ids are not cached, so a new client is seen at once. */
   find(id: string): Promise<Client | undefined> {
-    let entry = this.#cache.get(id);
-    if (!entry) {
-      entry = this.#db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
-      this.#cache.set(id, entry);
-      entry.then((c) => { if (!c) this.#cache.delete(id); }, () => this.#cache.delete(id));
-    }
-    return entry;
+    return this.#cache.get(id, () => this.#db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst());
   }
 
   /** Check a presented secret against the stored SHA-256, in constant time. */

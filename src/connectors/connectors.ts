@@ -5,6 +5,7 @@ import type { Sealer } from '../crypto.ts';
 import { foreignKeyViolation } from '../db/errors.ts';
 import { newId } from '../db/ids.ts';
 import { signal, type Storage } from '../db/index.ts';
+import { LoadingCache, touches } from '../db/cache.ts';
 import type { Database } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { checkDefinition, merge, normalize, type ConnectorDefinition, type DefinitionInput } from './definition.ts';
@@ -22,14 +23,14 @@ type Row = { id: string; definition: Record<string, unknown>; client_secret: str
 export class Connectors {
   #db: Kysely<Database>;
   #sealer: Sealer;
-  #cache = new Map<string, Promise<Connector | undefined>>();
+  #cache = new LoadingCache<Connector | undefined>({ keep: (c) => c !== undefined });
   #listeners: (() => void)[] = [];
 
   constructor(storage: Storage, sealer: Sealer) {
     this.#db = storage.db;
     this.#sealer = sealer;
     storage.onSignal((s) => {
-      if (s.topic === 'connector') this.#forget();
+      if (touches(s, 'connector')) this.#forget();
     });
   }
 
@@ -83,14 +84,8 @@ export class Connectors {
   }
 
   find(id: string): Promise<Connector | undefined> {
-    let entry = this.#cache.get(id);
-    if (!entry) {
-      entry = this.#db.selectFrom('connectors').selectAll().where('id', '=', id).executeTakeFirst()
-        .then((row) => (row ? this.#decode(row) : undefined));
-      this.#cache.set(id, entry);
-      entry.then((c) => { if (!c) this.#cache.delete(id); }, () => this.#cache.delete(id));
-    }
-    return entry;
+    return this.#cache.get(id, () => this.#db.selectFrom('connectors').selectAll().where('id', '=', id).executeTakeFirst()
+      .then((row) => (row ? this.#decode(row) : undefined)));
   }
 
   async get(id: string): Promise<Connector> {

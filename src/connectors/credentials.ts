@@ -12,7 +12,8 @@
 // again heals it.
 import type { Kysely } from 'kysely';
 import type { Audit } from '../audit/audit.ts';
-import { signal, type Storage } from '../db/index.ts';
+import { RESYNC, signal, type Storage } from '../db/index.ts';
+import { LoadingCache } from '../db/cache.ts';
 import type { Database } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { emit } from '../events/outbox.ts';
@@ -58,7 +59,7 @@ export class Credentials {
   #db: Kysely<Database>;
   #o: Options;
   #now: () => number;
-  #cache = new Map<string, Promise<Live | undefined>>();
+  #cache = new LoadingCache<Live | undefined>({ keep: (l) => l !== undefined });
   #flights = new Map<string, Promise<Live>>();
   #waiters = new Map<string, Set<() => void>>();
 
@@ -68,7 +69,11 @@ export class Credentials {
     this.#now = options.now ?? Date.now;
     options.connectors.onChange(() => this.#cache.clear());
     options.storage.onSignal((s) => {
-      if (s.topic === 'connection' && s.id) this.forget(s.id);
+      if (s.topic === RESYNC) {
+        this.#cache.clear();
+        for (const id of [...this.#waiters.keys()]) this.forget(id);
+      }
+      else if (s.topic === 'connection' && s.id) this.forget(s.id);
     });
   }
 
@@ -80,13 +85,7 @@ export class Credentials {
 
   /** The cached live credential (undefined for an unknown connection). */
   live(id: string): Promise<Live | undefined> {
-    let entry = this.#cache.get(id);
-    if (!entry) {
-      entry = this.#load(id);
-      this.#cache.set(id, entry);
-      entry.then((l) => { if (!l) this.#cache.delete(id); }, () => this.#cache.delete(id));
-    }
-    return entry;
+    return this.#cache.get(id, () => this.#load(id));
   }
 
   async #load(id: string): Promise<Live | undefined> {

@@ -31,3 +31,31 @@ export function refusedData(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^(22|23|54)[0-9A-Z]{3}$/.test(code);
 }
+
+/** Thrown where the database (or its signal listener) is known to be away: answered as a 503. */
+export class DatabaseUnavailable extends Error {
+  constructor(message = 'the database is unavailable') {
+    super(message);
+    this.name = 'DatabaseUnavailable';
+  }
+}
+
+// SQLSTATEs of a database that cannot serve now but may soon: class 08 (connection exception),
+// 57P01-57P03 (terminated by an administrator, crash shutdown, cannot connect now), 53300 (too
+// many connections), 3D000 (the database does not exist yet) and 55000, which is what a database
+// with ALLOW_CONNECTIONS false answers.
+const AWAY_STATES = /^(08[0-9A-Z]{3}|57P0[123]|53300|3D000|55000)$/;
+const AWAY_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+// pg reports a few transport failures with no code at all; these are its messages for them.
+const AWAY_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly)/;
+
+/** True when `error` means the database could not be reached or went away mid-statement. */
+export function databaseAway(error: unknown): boolean {
+  if (error instanceof DatabaseUnavailable) return true;
+  const e = error as { code?: unknown; message?: unknown; errors?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.code === 'string' && (AWAY_STATES.test(e.code) || AWAY_ERRNOS.has(e.code))) return true;
+  if (typeof e.message === 'string' && AWAY_MESSAGES.test(e.message)) return true;
+  // Node reports a refused connection to a name with several addresses as an AggregateError.
+  return Array.isArray(e.errors) && e.errors.some(databaseAway);
+}

@@ -6,9 +6,14 @@ import path from 'node:path';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import type { Logger } from 'pino';
 import { lockDataDir } from './data-dir-lock.ts';
+import { ConfigError } from '../config.ts';
+import { DatabaseUnavailable } from './errors.ts';
 
 export const CHANNEL = 'gatehouse';
+/** Dispatched after the listener was away: anything may have changed, so every cache drops all. */
+export const RESYNC = 'resync';
 
 export type Signal = { topic: string; id?: string };
 export type SignalHandler = (signal: Signal) => void;
@@ -20,7 +25,10 @@ export interface Storage {
   pglite?: import('@electric-sql/pglite').PGlite;
   /** Subscribe to signals from every instance (this one included). */
   onSignal(handler: SignalHandler): void;
-  /** Resolves once every signal committed before the call has reached this instance's handlers. */
+  /**
+   * Resolves once every signal committed before the call has reached this instance's handlers;
+   * rejects with DatabaseUnavailable while the listener is away and does not come back in time.
+   */
   sync(): Promise<void>;
   close(): Promise<void>;
 }
@@ -29,6 +37,9 @@ export interface StorageOptions {
   databaseUrl?: string;
   /** Directory for the embedded database; 'memory://' keeps it in memory (tests). */
   dataDir: string;
+  /** PostgreSQL: how long start-up waits for the database to answer (GATEHOUSE_DB_WAIT_SECONDS). */
+  waitSeconds?: number;
+  log?: Logger;
 }
 
 /** Publish a signal inside a transaction (or not): Postgres delivers it on commit only. */
@@ -52,7 +63,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     const s = parseSignal(payload);
     if (s) for (const h of handlers) h(s);
   };
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, handlers, dispatch);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, handlers, options, dispatch);
   return openPglite(options.dataDir, handlers, dispatch);
 }
 
@@ -91,54 +102,195 @@ async function openPglite(dataDir: string, handlers: SignalHandler[], dispatch: 
   };
 }
 
-async function openPostgres(url: string, handlers: SignalHandler[], dispatch: (p?: string) => void): Promise<Storage> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+async function openPostgres(url: string, handlers: SignalHandler[], options: StorageOptions, dispatch: (p?: string) => void): Promise<Storage> {
+  const log = options.log;
+  await waitForDatabase(url, options.waitSeconds ?? 0, log);
+  // A request must hear "unavailable" within about two seconds of the database going away, not
+  // queue behind a connect that cannot succeed (see errors.ts for how that becomes a 503).
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   pool.on('error', () => {}); // idle client errors surface on the next query instead
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  let closed = false;
-  let listener: pg.Client | undefined;
-  const connect = async (): Promise<void> => {
-    const client = new pg.Client({ connectionString: url });
-    client.on('notification', (msg) => dispatch(msg.payload));
-    client.on('error', () => {
-      listener = undefined;
-      client.end().catch(() => {});
-      // Reconnect; signals missed meanwhile are covered by the periodic cache refreshes.
-      if (!closed) setTimeout(() => connect().catch(() => {}), 1000).unref();
-    });
-    await client.connect();
-    await client.query(`listen ${CHANNEL}`);
-    listener = client;
-  };
-  await connect();
-  // A round trip on the listening connection: PostgreSQL sends the notifications already queued
-  // for it before the answer, and pg dispatches them as they arrive. Callers that come while one
-  // is in flight wait for the next, which starts after they did; that one is shared.
-  let running: Promise<void> | undefined;
-  let queued: Promise<void> | undefined;
-  const sync = (): Promise<void> => {
-    if (!listener) return Promise.resolve(); // reconnecting: the periodic refreshes cover the gap
-    if (!running) {
-      // Bounded: a connection that stopped answering must not hold requests (its error event reconnects).
-      const timeout = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
-      running = Promise.race([listener.query('select 1').then(() => {}, () => {}), timeout]).finally(() => (running = undefined));
-      return running;
-    }
-    queued ??= running.then(() => {
-      queued = undefined;
-      return sync();
-    });
-    return queued;
-  };
+  const listener = new Listener(url, dispatch, log);
+  await listener.start();
   return {
     db,
     kind: 'postgres',
     onSignal: (h) => void handlers.push(h),
-    sync,
+    sync: () => listener.sync(),
     async close() {
-      closed = true;
-      await listener?.end().catch(() => {});
+      await listener.close();
       await db.destroy();
     },
   };
+}
+
+const CONNECT_TIMEOUT_MS = 1500;
+const BACKOFF_MS = [250, 500, 1000, 2000, 5000]; // then 5 s for as long as it takes
+
+/**
+ * The LISTEN connection. It reconnects for as long as the process lives, with capped backoff;
+ * after every reconnect it dispatches RESYNC, since whatever was signalled while it was away is
+ * lost, and every cache must drop what it holds and re-read.
+ */
+class Listener {
+  #url: string;
+  #dispatch: (payload?: string) => void;
+  #log: Logger | undefined;
+  #client: pg.Client | undefined;
+  #closed = false;
+  #connected: Promise<void> = Promise.resolve();
+  #arrived: (() => void) | undefined;
+  #running: Promise<void> | undefined;
+  #queued: Promise<void> | undefined;
+
+  constructor(url: string, dispatch: (payload?: string) => void, log: Logger | undefined) {
+    this.#url = url;
+    this.#dispatch = dispatch;
+    this.#log = log;
+  }
+
+  /** The first connection: its failure fails start-up (openStorage waited for the database already). */
+  async start(): Promise<void> {
+    this.#client = await this.#open();
+  }
+
+  async #open(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: this.#url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+    client.on('notification', (msg) => this.#dispatch(msg.payload));
+    const lost = (err?: Error) => this.#lost(client, err);
+    client.on('error', lost);
+    client.on('end', () => lost());
+    try {
+      await client.connect();
+      await client.query(`listen ${CHANNEL}`);
+      return client;
+    } catch (error) {
+      client.end().catch(() => {});
+      throw error;
+    }
+  }
+
+  #lost(client: pg.Client, err?: Error): void {
+    if (this.#client !== client) return;
+    this.#client = undefined;
+    client.end().catch(() => {});
+    if (this.#closed) return;
+    this.#log?.warn({ err: err ? { message: err.message, code: (err as { code?: string }).code } : undefined }, 'database signal listener lost; reconnecting (caches are bypassed until it is back)');
+    this.#connected = new Promise<void>((resolve) => (this.#arrived = resolve));
+    this.#reconnect().catch(() => {});
+  }
+
+  async #reconnect(): Promise<void> {
+    for (let attempt = 0; !this.#closed; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]).unref());
+      if (this.#closed) return;
+      let client: pg.Client;
+      try {
+        client = await this.#open();
+      } catch {
+        continue;
+      }
+      if (this.#closed) {
+        await client.end().catch(() => {});
+        return;
+      }
+      this.#client = client;
+      this.#log?.info({ attempts: attempt + 1 }, 'database signal listener connected again; dropping every cache');
+      // Before anyone is told the listener is back: caches drop what a missed signal may have changed.
+      this.#dispatch(JSON.stringify({ topic: RESYNC }));
+      this.#arrived?.();
+      return;
+    }
+  }
+
+  /**
+   * Resolves once every signal committed before the call has reached this instance's handlers: a
+   * round trip on the listening connection, for PostgreSQL sends the notifications queued for it
+   * before the answer. Callers that come while one is in flight share the next one. While the
+   * listener is away it waits briefly for its return, then refuses: success would be a lie.
+   */
+  sync(): Promise<void> {
+    if (!this.#client) return this.#awaitListener().then(() => this.sync());
+    if (!this.#running) {
+      const client = this.#client;
+      this.#running = withDeadline(client.query('select 1').then(() => {}), SYNC_DEADLINE_MS)
+        .catch(() => { throw new DatabaseUnavailable('the database signal listener is not answering'); })
+        .finally(() => (this.#running = undefined));
+      return this.#running;
+    }
+    this.#queued ??= this.#running.catch(() => {}).then(() => {
+      this.#queued = undefined;
+      return this.sync();
+    });
+    return this.#queued;
+  }
+
+  #awaitListener(): Promise<void> {
+    return withDeadline(this.#connected, SYNC_DEADLINE_MS)
+      .catch(() => { throw new DatabaseUnavailable('the database signal listener is reconnecting'); });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const client = this.#client;
+    this.#client = undefined;
+    this.#arrived?.();
+    await client?.end().catch(() => {});
+  }
+}
+
+const SYNC_DEADLINE_MS = 1500;
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('deadline passed')), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Start-up may come before the database (a compose file starts both at once): try for
+ * `waitSeconds`, saying why each attempt failed, then give up naming DATABASE_URL and the cause.
+ */
+async function waitForDatabase(url: string, waitSeconds: number, log: Logger | undefined): Promise<void> {
+  const deadline = Date.now() + waitSeconds * 1000;
+  for (let attempt = 0; ; attempt++) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      await client.end().catch(() => {});
+      return;
+    } catch (error) {
+      await client.end().catch(() => {});
+      const cause = describeCause(error);
+      if (Date.now() >= deadline) {
+        throw new ConfigError('DATABASE_URL', `cannot reach the database at ${redactUrl(url)}: ${cause}`
+          + (waitSeconds > 0 ? ` (waited ${waitSeconds} s; GATEHOUSE_DB_WAIT_SECONDS sets how long)` : ''));
+      }
+      log?.warn({ database: redactUrl(url), cause }, 'waiting for the database');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)], Math.max(0, deadline - Date.now()))));
+    }
+  }
+}
+
+/** `ECONNREFUSED 127.0.0.1:5999`, `database "x" does not exist`: the cause in an operator's words. */
+function describeCause(error: unknown): string {
+  const e = error as { code?: string; message?: string; errors?: unknown[] };
+  if (Array.isArray(e?.errors) && e.errors.length) return describeCause(e.errors[0]);
+  if (e?.code && /^E[A-Z]+$/.test(e.code)) return e.message?.startsWith(e.code) ? e.message.replace(/^connect /, '') : `${e.code} ${e.message ?? ''}`.trim();
+  return e?.message ?? String(error);
+}
+
+/** The URL without its password, for messages. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'DATABASE_URL (unparsable)';
+  }
 }

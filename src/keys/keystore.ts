@@ -11,6 +11,7 @@ import { sql, type Kysely } from 'kysely';
 import type { SigningAlgorithm } from '../config.ts';
 import type { Sealer } from '../crypto.ts';
 import { signal, type Storage } from '../db/index.ts';
+import { touches } from '../db/cache.ts';
 import type { Database } from '../db/schema.ts';
 import { createAsyncSigner, type AsyncSigner } from './jws.ts';
 
@@ -72,7 +73,7 @@ export class Keystore {
     this.#options = options;
     this.#db = options.storage.db;
     options.storage.onSignal((s) => {
-      if (s.topic === 'keys') this.reload().catch(() => {});
+      if (touches(s, 'keys')) this.reload().catch(() => {});
     });
   }
 

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { randomToken, sha256 } from '../crypto.ts';
-import { signal, type Storage } from '../db/index.ts';
+import { RESYNC, signal, type Storage } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 import type { Keystore } from '../keys/keystore.ts';
 import type { Client } from '../clients/clients.ts';
@@ -64,6 +64,8 @@ export class Tokens {
     this.#issuer = issuer;
     this.#audience = issuer;
     storage.onSignal((s) => {
+      // Revocations signalled while the listener was away are lost: read the whole list again.
+      if (s.topic === RESYNC) return void this.refreshRevocations().catch(() => {});
       if (s.topic !== 'revoked' || !s.id) return;
       const [jti, exp] = s.id.split(' ');
       this.#revoked.set(jti, Number(exp));

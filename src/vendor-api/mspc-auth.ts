@@ -7,7 +7,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Kysely } from 'kysely';
 import { sha256 } from '../crypto.ts';
-import type { Signal, Storage } from '../db/index.ts';
+import { RESYNC, type Signal, type Storage } from '../db/index.ts';
+import { CACHE_LIFETIME_MS } from '../db/cache.ts';
 import type { Database } from '../db/schema.ts';
 import type { IntegrationKind, IntegrationStatus } from '../db/schema-oem.ts';
 import { AppError } from '../errors.ts';
@@ -28,10 +29,10 @@ type Outcome = { ok: true; context: VendorContext } | { ok: false; status: 401 |
 interface Entry {
   outcome?: Outcome;
   pending?: Promise<Outcome>;
-  expiresAt: number; // epoch ms; a rotated key's end of overlap, else Infinity
+  expiresAt: number; // epoch ms: a rotated key's end of overlap, at most CACHE_LIFETIME_MS away
 }
 
-const TOPICS = new Set(['vendor', 'integration', 'organization']);
+const TOPICS = new Set(['vendor', 'integration', 'organization', RESYNC]);
 
 function refuse(outcome: Extract<Outcome, { ok: false }>): AppError {
   return outcome.status === 401 ? invalidMspcToken(outcome.message) : new AppError(403, 'VENDOR_NOT_AUTHORIZED', outcome.message);
@@ -84,7 +85,7 @@ export class MspcAuth {
 
   #load(cacheKey: string, vendorKeyHash: string, partnerKeyHash: string): Entry {
     const epoch = this.#epoch;
-    const entry: Entry = { expiresAt: Infinity };
+    const entry: Entry = { expiresAt: Date.now() + CACHE_LIFETIME_MS }; // a missed signal heals within this
     entry.pending = this.#lookup(vendorKeyHash, partnerKeyHash, entry).then((outcome) => {
       // Keep it only if nothing changed while we read and nobody dropped it meanwhile.
       if (epoch === this.#epoch && this.#cache.get(cacheKey) === entry) {
@@ -122,7 +123,7 @@ export class MspcAuth {
     if (!vendorKey || !partnerKey || !live(vendorKey.expires_at) || !live(partnerKey.expires_at)) {
       return { ok: false, status: 401, message: 'the MSPC_TOKEN is not valid: unknown or retired vendor or partner API key' };
     }
-    entry.expiresAt = Math.min(vendorKey.expires_at?.getTime() ?? Infinity, partnerKey.expires_at?.getTime() ?? Infinity);
+    entry.expiresAt = Math.min(entry.expiresAt, vendorKey.expires_at?.getTime() ?? Infinity, partnerKey.expires_at?.getTime() ?? Infinity);
     if (partnerKey.vendor_id !== vendorKey.vendor_id) {
       return { ok: false, status: 403, message: 'Vendor lacks permission for organization: the vendor and partner API keys do not belong together' };
     }

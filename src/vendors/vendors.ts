@@ -4,7 +4,8 @@
 // `expires_at`, so a vendor can roll it out without downtime.
 import type { Kysely, Selectable } from 'kysely';
 import { randomToken, sha256 } from '../crypto.ts';
-import { signal, type Storage } from '../db/index.ts';
+import { RESYNC, signal, type Storage } from '../db/index.ts';
+import { LoadingCache } from '../db/cache.ts';
 import { newId } from '../db/ids.ts';
 import type { Database } from '../db/schema.ts';
 import type { VendorApiKeysTable, VendorsTable } from '../db/schema-oem.ts';
@@ -26,13 +27,13 @@ export interface VendorWithKeys {
 export class Vendors {
   #db: Kysely<Database>;
   #clients: Clients;
-  #byClient = new Map<string, Promise<Vendor | undefined>>();
+  #byClient = new LoadingCache<Vendor | undefined>();
 
   constructor(storage: Storage, clients: Clients) {
     this.#db = storage.db;
     this.#clients = clients;
     storage.onSignal((s) => {
-      if (s.topic === 'vendor') this.#byClient.clear();
+      if (s.topic === 'vendor' || s.topic === RESYNC) this.#byClient.clear();
       else if (s.topic === 'client' && s.id) this.#byClient.delete(s.id);
     });
   }
@@ -77,13 +78,7 @@ export class Vendors {
    * client's change or deletion drops its entry.
    */
   findByClient(clientId: string): Promise<Vendor | undefined> {
-    let entry = this.#byClient.get(clientId);
-    if (!entry) {
-      entry = this.#db.selectFrom('vendors').selectAll().where('client_id', '=', clientId).executeTakeFirst();
-      this.#byClient.set(clientId, entry);
-      entry.catch(() => this.#byClient.delete(clientId));
-    }
-    return entry;
+    return this.#byClient.get(clientId, () => this.#db.selectFrom('vendors').selectAll().where('client_id', '=', clientId).executeTakeFirst());
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<VendorWithKeys> {

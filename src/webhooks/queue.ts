@@ -1,15 +1,11 @@
-// The durable job queue: pg-boss on the same database as everything else. On the embedded
-// default it shares the one PGlite instance (PGlite serialises statements and transactions, so
-// the queue's work interleaves with the app's queries statement by statement); on PostgreSQL it
-// keeps a small pool of its own. Queueing a job signals 'webhooks' in the same transaction, which
-// wakes the delivery loop of every instance on commit (see pump.ts).
+// The webhook queues on pg-boss (opened by ops/jobs.ts). Queueing a job signals 'webhooks' in the
+// same transaction, which wakes the delivery loop of every instance on commit (see pump.ts).
 import type { Kysely } from 'kysely';
-import { PgBoss, fromKysely, fromPglite, type Clock, type ConstructorOptions, type JobInsert } from 'pg-boss';
-import { signal, type Storage } from '../db/index.ts';
+import { fromKysely, type JobInsert, type PgBoss } from 'pg-boss';
+import { signal } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 
 export const DELIVERY_QUEUE = 'webhook-delivery';
-export const RETENTION_QUEUE = 'webhook-retention';
 
 /** A delivery job: the delivery id and the generation it was queued for (see migration 006). */
 export interface DeliveryJob {
@@ -18,29 +14,10 @@ export interface DeliveryJob {
   manual?: boolean;
 }
 
-export interface QueueOptions {
-  storage: Storage;
-  databaseUrl: string | undefined;
-  /** A job still active after this long belongs to a crashed worker and is run again. */
-  expireInSeconds: number;
-  clock?: Clock;
-  onError: (error: Error) => void;
-}
-
-export async function openQueue(options: QueueOptions): Promise<PgBoss> {
-  const common: ConstructorOptions = {
-    // Expiry of a crashed worker's jobs happens on these passes: keep them frequent.
-    superviseIntervalSeconds: 10,
-    monitorIntervalSeconds: 10,
-    ...(options.clock ? { clock: options.clock } : {}),
-  };
-  const boss = options.storage.pglite
-    ? new PgBoss({ ...common, db: fromPglite(options.storage.pglite), backend: 'pglite' })
-    : new PgBoss({ ...common, connectionString: options.databaseUrl, max: 4, application_name: 'gatehouse-webhooks' });
-  boss.on('error', options.onError);
-  await boss.start();
+/** Create (or update) the delivery queue; a job still active after `expireInSeconds` belongs to a crashed worker and is run again. */
+export async function createQueues(boss: PgBoss, expireInSeconds: number): Promise<void> {
   const queue = {
-    expireInSeconds: options.expireInSeconds,
+    expireInSeconds,
     // Retries here only cover a worker that died or lost its database mid-job; delivery retries
     // follow the webhook schedule and are queued as new jobs.
     retryLimit: 50,
@@ -53,12 +30,9 @@ export async function openQueue(options: QueueOptions): Promise<PgBoss> {
   await boss.createQueue(DELIVERY_QUEUE, queue);
   const { retryDelayMax: _fixedAtCreation, ...updatable } = queue;
   await boss.updateQueue(DELIVERY_QUEUE, updatable); // a changed timeout applies on the next start
-  await boss.createQueue(RETENTION_QUEUE, { expireInSeconds: 3600, retryLimit: 3, deleteAfterSeconds: 86400 });
   // Warm pg-boss's queue cache now. Inside one of our transactions on PGlite, a cache miss would
   // query through the instance's own connection and wait forever on the transaction we hold.
   await boss.insert(DELIVERY_QUEUE, []);
-  await boss.insert(RETENTION_QUEUE, []);
-  return boss;
 }
 
 export interface QueuedDelivery {

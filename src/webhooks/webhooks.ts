@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { fromKysely, systemClock, type Clock, type PgBoss } from 'pg-boss';
 import type { Config } from '../config.ts';
 import type { Sealer } from '../crypto.ts';
-import type { Storage } from '../db/index.ts';
+import { RESYNC, type Storage } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
 import { createOutbound } from '../net/outbound.ts';
@@ -14,7 +14,8 @@ import { AgentPool } from '../net/pool.ts';
 import { Deliveries } from './deliveries.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { Pump } from './pump.ts';
-import { DELIVERY_QUEUE, RETENTION_QUEUE, enqueue, openQueue, type QueuedDelivery } from './queue.ts';
+import { DELIVERY_QUEUE, createQueues, enqueue, type QueuedDelivery } from './queue.ts';
+import type { Jobs } from '../ops/jobs.ts';
 import { purge } from './retention.ts';
 import { createSender } from './sender.ts';
 import { Subscriptions } from './subscriptions.ts';
@@ -27,6 +28,8 @@ export interface WebhooksOptions {
   /** Which addresses deliveries may reach (the SSRF guard, checked at connect time). */
   policy: AddressPolicy;
   log: Logger;
+  /** The job queue (its pg-boss carries deliveries; retention is a scheduled job on it). */
+  jobs: Jobs;
   /** Time for the whole engine and its queue (tests pass pg-boss's TestClock). */
   clock?: Clock;
   /** Jitter source, [0, 1). */
@@ -69,19 +72,11 @@ export class Webhooks {
     const { storage, config, log } = options;
     const clock = options.clock ?? systemClock;
     const timeoutMs = config.webhooks.timeoutMs;
-    const boss = await openQueue({
-      storage, databaseUrl: config.databaseUrl, clock: options.clock,
-      // Room for a whole attempt and its recording; a job active longer belonged to a dead worker.
-      expireInSeconds: Math.ceil(timeoutMs / 1000) * 2 + 5,
-      onError: (err) => log.error({ err }, 'webhook queue error'),
-    });
+    const boss = options.jobs.boss;
+    // Room for a whole attempt and its recording; a job active longer belonged to a dead worker.
+    await createQueues(boss, Math.ceil(timeoutMs / 1000) * 2 + 5);
     const webhooks = new Webhooks(boss, options);
-    try {
-      await webhooks.#run(options, clock);
-    } catch (error) {
-      await boss.stop({ graceful: false }).catch(() => {});
-      throw error;
-    }
+    await webhooks.#run(options, clock);
     return webhooks;
   }
 
@@ -108,14 +103,18 @@ export class Webhooks {
       onError: (err) => options.log.error({ err }, 'webhook queue fetch failed'),
     });
     this.#pump.start();
-    await this.#boss.work(RETENTION_QUEUE, { pollingIntervalSeconds: 60 }, async () => {
+    await options.jobs.every('webhook-retention', '17 3 * * *', async () => { // daily, 03:17 UTC
       const purged = await this.purgeNow();
       options.log.info({ purged }, 'webhook retention: old attempts and payloads purged');
     });
-    await this.#boss.schedule(RETENTION_QUEUE, '17 3 * * *'); // daily, 03:17 UTC
     storage.onSignal((s) => {
       if (s.topic === 'outbox') this.#dispatcher.kick();
       else if (s.topic === 'webhooks') this.#pump?.wake();
+      else if (s.topic === RESYNC) {
+        // Wake-ups sent while the listener was away are lost: look for work now.
+        this.#dispatcher.kick();
+        this.#pump?.wake();
+      }
     });
     this.#sweep = clock.setInterval(() => this.#dispatcher.kick(), SWEEP_MS);
     (this.#sweep as { unref?: () => void }).unref?.();
@@ -137,7 +136,6 @@ export class Webhooks {
     this.#clock.clearInterval(this.#sweep);
     await this.#dispatcher.stop();
     await this.#pump?.stop(this.#timeoutMs + 5000);
-    await this.#boss.stop({ graceful: true, timeout: 5000 });
     this.#agents.close();
   }
 }
