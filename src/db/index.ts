@@ -109,6 +109,10 @@ async function openPostgres(url: string, handlers: SignalHandler[], options: Sto
   // queue behind a connect that cannot succeed (see errors.ts for how that becomes a 503).
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   pool.on('error', () => {}); // idle client errors surface on the next query instead
+  // pg-pool listens for a client's errors only while it is idle. One checked out (a transaction
+  // between statements) whose backend dies would emit 'error' to no one, which ends the process;
+  // with this listener the failure surfaces on its next statement instead.
+  pool.on('connect', (client) => void client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const listener = new Listener(url, dispatch, log);
   await listener.start();
@@ -125,6 +129,8 @@ async function openPostgres(url: string, handlers: SignalHandler[], options: Sto
 }
 
 const CONNECT_TIMEOUT_MS = 1500;
+/** The listening connection's application_name in pg_stat_activity. */
+export const LISTENER_NAME = 'gatehouse-listener';
 const BACKOFF_MS = [250, 500, 1000, 2000, 5000]; // then 5 s for as long as it takes
 
 /**
@@ -155,7 +161,9 @@ class Listener {
   }
 
   async #open(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.#url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.#url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, application_name: LISTENER_NAME,
+    });
     client.on('notification', (msg) => this.#dispatch(msg.payload));
     const lost = (err?: Error) => this.#lost(client, err);
     client.on('error', lost);
