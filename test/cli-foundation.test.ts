@@ -9,6 +9,9 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import { once } from 'node:events';
+import pg from 'pg';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { createTestDatabase, ENCRYPTION_KEY, freePort, onPostgres } from './helpers.ts';
 
@@ -242,6 +245,60 @@ test('configuration errors stop start-up with a message naming the variable', as
     }
   }
   await assert.rejects(stat(path.join(storage.dataDir, 'never')), 'nothing was created');
+});
+
+test('an unreachable database stops start-up naming DATABASE_URL and the cause, without a stack trace', async () => {
+  const port = await freePort(); // nothing listens there
+  const result = await gatehouse(['start'], {
+    DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/x`, GATEHOUSE_ENCRYPTION_KEY: ENCRYPTION_KEY, GATEHOUSE_DB_WAIT_SECONDS: '1',
+  });
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, new RegExp(`gatehouse: cannot start: DATABASE_URL: cannot reach the database at postgres://postgres@127\\.0\\.0\\.1:${port}/x: ECONNREFUSED 127\\.0\\.0\\.1:${port} \\(waited 1 s; GATEHOUSE_DB_WAIT_SECONDS sets how long\\)`));
+  assert.doesNotMatch(result.stderr, /^\s+at /m, 'no stack trace');
+});
+
+test('start-up waits for a database that does not exist yet, and names it when it never comes', { skip: !onPostgres && 'needs PostgreSQL' }, async () => {
+  const base = new URL(process.env.TEST_DATABASE_URL!);
+  const name = `gh_later_${Date.now()}`;
+  base.pathname = `/${name}`;
+  const env = { DATABASE_URL: base.toString(), GATEHOUSE_ENCRYPTION_KEY: ENCRYPTION_KEY, GATEHOUSE_DATA_DIR: path.join(storage.dataDir, 'later') };
+  const missing = await gatehouse(['start'], { ...env, GATEHOUSE_DB_WAIT_SECONDS: '0' });
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, new RegExp(`DATABASE_URL: cannot reach the database at .*: database "${name}" does not exist`));
+  // As in a compose file: Gatehouse first, its database a few seconds later.
+  const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await admin.connect();
+  try {
+    const create = new Promise((resolve) => setTimeout(resolve, 2500)).then(() => admin.query(`create database ${name}`));
+    const running = await start({ ...env, GATEHOUSE_DB_WAIT_SECONDS: '30' });
+    await create;
+    assert.match(running.output(), /waiting for the database/);
+    assert.equal((await fetch(`${running.url}/readyz`)).status, 200);
+    assert.equal((await stop(running)).code, 0);
+  } finally {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+});
+
+test('shutdown has a deadline: a request that never finishes cannot keep the process alive', async () => {
+  const extra = await storageEnv();
+  try {
+    const running = await start({ ...extra.env, GATEHOUSE_SHUTDOWN_TIMEOUT_MS: '1000' });
+    // A body that trickles: the request stays in flight, and closing waits for requests in flight.
+    const socket = net.connect(running.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ngrant');
+    socket.on('error', () => {});
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const stopped = await stop(running);
+    socket.destroy();
+    assert.equal(stopped.code, 1, running.output());
+    assert.match(running.output(), /shutdown did not finish by its deadline/);
+    assert.ok(stopped.ms < 10_000, `stopped in ${stopped.ms} ms`);
+  } finally {
+    await extra.cleanup();
+  }
 });
 
 test('migrate on a fresh database, then start on it: key file 0600, SIGTERM exits 0, a restart mints no admin token', async () => {

@@ -1,7 +1,7 @@
 // `gatehouse start` and `gatehouse migrate`: the only commands that open the database.
 import { buildApp } from '../app.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import { exitOnFatal } from '../logger.ts';
+import { exitOnFatal, flushLogger } from '../logger.ts';
 import { openStorage } from '../db/index.ts';
 import { migrate } from '../db/migrate.ts';
 
@@ -17,10 +17,14 @@ function config() {
   }
 }
 
-/** Settings only the data dir can refute (a damaged key file, a dir in use) stop the command the same way. */
+/**
+ * Settings only the data dir or the database can refute (a damaged key file, a dir in use, a
+ * database that does not answer) stop the command the same way: one line, no stack trace.
+ */
 function refused(error: unknown): number {
   if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`gatehouse: invalid configuration: ${error.message}\n`);
+  const what = error.variable === 'DATABASE_URL' ? 'cannot start' : 'invalid configuration';
+  process.stderr.write(`gatehouse: ${what}: ${error.message}\n`);
   return 1;
 }
 
@@ -39,7 +43,14 @@ export async function start(): Promise<number> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal: sig }, 'shutting down');
-    // Finish requests in flight, flush audit events, close the database, then exit.
+    // Finish requests in flight, flush audit events, close the database, then exit; a close that
+    // hangs (a request that never ends, a database that stopped answering) cannot keep it alive.
+    const deadline = setTimeout(() => {
+      app.log.error({ deadlineMs: cfg.shutdownTimeoutMs }, 'shutdown did not finish by its deadline; exiting anyway');
+      flushLogger(gatehouse.services.log);
+      process.exit(1);
+    }, cfg.shutdownTimeoutMs);
+    deadline.unref();
     gatehouse.close().then(() => process.exit(0), () => process.exit(1));
   };
   process.once('SIGTERM', () => stop('SIGTERM'));

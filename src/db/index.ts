@@ -286,9 +286,9 @@ async function waitForDatabase(url: string, waitSeconds: number, log: Logger | u
 
 /** `ECONNREFUSED 127.0.0.1:5999`, `database "x" does not exist`: the cause in an operator's words. */
 function describeCause(error: unknown): string {
-  const e = error as { code?: string; message?: string; errors?: unknown[] };
+  const e = error as { code?: string; message?: string; errors?: unknown[]; address?: string; port?: number };
   if (Array.isArray(e?.errors) && e.errors.length) return describeCause(e.errors[0]);
-  if (e?.code && /^E[A-Z]+$/.test(e.code)) return e.message?.startsWith(e.code) ? e.message.replace(/^connect /, '') : `${e.code} ${e.message ?? ''}`.trim();
+  if (e?.code && /^E[A-Z]+$/.test(e.code) && e.address) return `${e.code} ${e.address}${e.port ? `:${e.port}` : ''}`;
   return e?.message ?? String(error);
 }
 
