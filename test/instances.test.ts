@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { sql } from 'kysely';
 import { buildApp, type Gatehouse } from '../src/app.ts';
 import { openStorage } from '../src/db/index.ts';
 import { migrate } from '../src/db/migrate.ts';
@@ -154,6 +155,9 @@ test('concurrent migrations and first boots on a fresh database each happen once
       assert.deepEqual(keys.map((k) => k.status).sort(), ['current', 'next']);
       const kids = await Promise.all(apps.map(async (g) => (await jwks(g)).keys.map((k) => k.kid).sort().join()));
       assert.equal(new Set(kids).size, 1, 'every instance publishes the same keys');
+      // Shared background work is one pg-boss schedule per job, not a timer on every instance.
+      const schedules = await sql<{ name: string }>`select name from pgboss.schedule order by name`.execute(apps[0].services.storage.db);
+      assert.deepEqual(schedules.rows.map((r) => r.name), ['connection-sweep', 'purge-expired', 'webhook-retention']);
     } finally {
       await Promise.all(apps.map((g) => g.close()));
     }
