@@ -183,7 +183,7 @@ class Listener {
     this.#client = undefined;
     client.end().catch(() => {});
     if (this.#closed) return;
-    this.#log?.warn({ err: err ? { message: err.message, code: (err as { code?: string }).code } : undefined }, 'database signal listener lost; reconnecting (caches are bypassed until it is back)');
+    this.#log?.warn({ err: err ? { message: err.message, code: (err as { code?: string }).code } : undefined }, 'database signal listener lost; reconnecting (every cache is dropped when it is back)');
     this.#connected = new Promise<void>((resolve) => (this.#arrived = resolve));
     this.#reconnect().catch(() => {});
   }

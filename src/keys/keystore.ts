@@ -8,7 +8,7 @@ import { generateKeyPairSync, createPrivateKey, createPublicKey, type KeyObject 
 import { createSigner, createVerifier } from 'fast-jwt';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { sql, type Kysely } from 'kysely';
-import type { SigningAlgorithm } from '../config.ts';
+import { ConfigError, type SigningAlgorithm } from '../config.ts';
 import type { Sealer } from '../crypto.ts';
 import { signal, type Storage } from '../db/index.ts';
 import { touches } from '../db/cache.ts';
@@ -112,6 +112,15 @@ export class Keystore {
     return this.#reloading;
   }
 
+  #openPrivateKey(sealed: string): string {
+    try {
+      return this.#options.sealer.open(sealed);
+    } catch {
+      // The one mistake that lands here is starting with another key than the database was made with.
+      throw new ConfigError('GATEHOUSE_ENCRYPTION_KEY', 'it does not open the signing keys stored in the database: start with the key this database was created with');
+    }
+  }
+
   async #load(): Promise<void> {
     const rows = await this.#db.selectFrom('signing_keys').selectAll()
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', new Date())]))
@@ -140,7 +149,7 @@ export class Keystore {
       if (row.status === 'current') {
         current = loaded;
         if (!this.#signers.has(`${row.kid}:at+jwt`)) {
-          const privatePem = this.#options.sealer.open(row.private_key);
+          const privatePem = this.#openPrivateKey(row.private_key);
           for (const typ of ['at+jwt', 'JWT']) {
             this.#signers.set(`${row.kid}:${typ}`, createSigner({ key: privatePem, algorithm: alg, kid: row.kid, header: { alg, typ } }));
           }

@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import { PgBoss, fromPglite, type Clock, type ConstructorOptions } from 'pg-boss';
 import type { Storage } from '../db/index.ts';
+import { backgroundErrors } from '../db/outage-log.ts';
 
 export interface JobsOptions {
   storage: Storage;
@@ -35,7 +36,7 @@ export class Jobs {
       ? new PgBoss({ ...common, db: fromPglite(options.storage.pglite), backend: 'pglite' })
       : new PgBoss({ ...common, connectionString: options.databaseUrl, max: 4, application_name: 'gatehouse-jobs' });
     // pg-boss reconnects by itself when the database returns; its errors meanwhile are only logged.
-    boss.on('error', (err) => options.log.error({ err }, 'job queue error'));
+    boss.on('error', backgroundErrors(options.log, 'job queue error'));
     await boss.start();
     return new Jobs(boss, options.log);
   }

@@ -7,6 +7,7 @@ import { fromKysely, systemClock, type Clock, type PgBoss } from 'pg-boss';
 import type { Config } from '../config.ts';
 import type { Sealer } from '../crypto.ts';
 import { RESYNC, type Storage } from '../db/index.ts';
+import { backgroundErrors } from '../db/outage-log.ts';
 import type { Database } from '../db/schema.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
 import { createOutbound } from '../net/outbound.ts';
@@ -65,7 +66,7 @@ export class Webhooks {
     this.#timeoutMs = config.webhooks.timeoutMs;
     this.subscriptions = new Subscriptions(storage.db, sealer, { policy: options.policy, maxPerOrganization: config.webhooks.maxSubscriptions, now });
     this.deliveries = new Deliveries({ db: storage.db, enqueue: queue, now });
-    this.#dispatcher = new Dispatcher({ db: storage.db, enqueue: queue, now, onError: (err) => log.error({ err }, 'webhook dispatch failed') });
+    this.#dispatcher = new Dispatcher({ db: storage.db, enqueue: queue, now, onError: backgroundErrors(log, 'webhook dispatch failed') });
   }
 
   static async start(options: WebhooksOptions): Promise<Webhooks> {
@@ -93,14 +94,14 @@ export class Webhooks {
         // to another worker is left to that worker.
         await this.#boss.complete(DELIVERY_QUEUE, jobs.map((j) => ({ id: j.id, retryCount: j.retryCount })), null, { db: fromKysely(trx) });
       },
-      onError: (err) => options.log.error({ err }, 'webhook delivery failed'),
+      onError: backgroundErrors(options.log, 'webhook delivery failed'),
     });
     this.#pump = new Pump({
       boss: this.#boss, clock, work,
       // The embedded database runs on this thread: fewer attempts in flight leave it room.
       maxInFlight: embedded ? 100 : 400,
       pollMs: 1000,
-      onError: (err) => options.log.error({ err }, 'webhook queue fetch failed'),
+      onError: backgroundErrors(options.log, 'webhook queue fetch failed'),
     });
     this.#pump.start();
     await options.jobs.every('webhook-retention', '17 3 * * *', async () => { // daily, 03:17 UTC
