@@ -30,7 +30,8 @@ import { AuthFailures } from './ops/auth-failures.ts';
 import { openApi } from './ops/openapi.ts';
 import { createLogger, flushLogger } from './logger.ts';
 import { RequestLog } from './ops/request-log.ts';
-import { AppError, errorHandler, schemaErrorFormatter } from './errors.ts';
+import { AppError, createErrorHandler, schemaErrorFormatter } from './errors.ts';
+import { errorPage } from './ui/error-page.ts';
 import { metadataRoutes } from './oauth/metadata.ts';
 import { tokenRoute } from './oauth/token.ts';
 import { introspectRoute } from './oauth/introspect.ts';
@@ -207,6 +208,7 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
   const { config } = services;
   const https = config.publicUrl.startsWith('https:');
   const headers = securityHeaderValues(https);
+  const errorHandler = createErrorHandler(errorPage);
   const app = Fastify({
     loggerInstance: services.log as unknown as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,

@@ -110,8 +110,27 @@ export function render(audience: Audience, status: number, code: string, message
   }
 }
 
-export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply) {
-  const audience = ((request.routeOptions.config as { audience?: Audience } | undefined)?.audience) ?? 'admin';
+/** Renders the page a browser gets for an error (the UI layer supplies it: see ui/error-page.ts). */
+export type ErrorPage = (status: number, message: string) => string;
+
+/**
+ * The one error handler. Browsers asking for a path no route serves get the 404 page rather than
+ * the admin API's JSON, since a person typed or followed that address.
+ */
+export function createErrorHandler(renderPage: ErrorPage) {
+  return (error: unknown, request: FastifyRequest, reply: FastifyReply) => handle(error, request, reply, renderPage);
+}
+
+function wantsPage(request: FastifyRequest): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  if (/^\/(api|admin\/api|oauth\/(token|introspect|revoke)|\.well-known)\b/.test(request.url)) return false;
+  return /\btext\/html\b/.test(String(request.headers.accept ?? ''));
+}
+
+function handle(error: unknown, request: FastifyRequest, reply: FastifyReply, renderPage: ErrorPage) {
+  const routed = ((request.routeOptions.config as { audience?: Audience } | undefined)?.audience);
+  const unrouted = request.routeOptions.url === undefined;
+  const audience = routed ?? (unrouted && wantsPage(request) ? 'page' : 'admin');
   const { status, code, message, headers } = describe(error, audience);
   if (status === 503 && databaseAway(error)) request.log.warn({ err: { message: (error as Error)?.message, code: (error as { code?: unknown })?.code } }, 'database unavailable');
   else if (status >= 500) request.log.error({ err: error }, 'unhandled error');
@@ -119,7 +138,7 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   reply.headers(headers);
   if (audience === 'oauth') reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
   if (audience === 'page') {
-    return reply.status(status).type('text/html; charset=utf-8').send(errorPage(status, message));
+    return reply.status(status).type('text/html; charset=utf-8').send(renderPage(status, message));
   }
   return reply.status(status).send(render(audience, status, code, message));
 }
@@ -128,10 +147,6 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function errorPage(status: number, message: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Gatehouse: error</title></head>` +
-    `<body><main><h1>Something went wrong (${status})</h1><p>${escapeHtml(message)}</p></main></body></html>`;
-}
 
 declare module 'fastify' {
   interface FastifyRequest {

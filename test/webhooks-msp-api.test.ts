@@ -247,8 +247,8 @@ test('operators manage any organization\'s webhooks through the admin API', asyn
 
 test('retention: attempts and payloads older than the configured days are purged by a scheduled job', async () => {
   const db = g.services.storage.db;
-  const schedules = await sql<{ name: string; cron: string }>`select name, cron from pgboss.schedule`.execute(db);
-  assert.deepEqual(schedules.rows.map((r) => r.name), ['webhook-retention']);
+  const schedules = await sql<{ name: string; cron: string }>`select name, cron from pgboss.schedule where name = 'webhook-retention'`.execute(db);
+  assert.deepEqual(schedules.rows.map((r) => r.cron), ['17 3 * * *']);
   const hook = await subscribe(g, setup.auth, { webhook_url: receiver.url, eventTypes: ['user.removed'] });
   await db.transaction().execute((trx) =>
     emit(trx, { type: 'user.removed', organizationId: setup.organizationId, data: { organizationId: setup.organizationId, userId: 'gone' } }));

@@ -9,11 +9,13 @@ import { loginRoutes } from './login.ts';
 import { passwordSetRoutes } from './password-set.ts';
 import { accountRoutes, accountSections } from './account.ts';
 import { connectionsSection } from '../connectors/http/index.ts';
+import { homeRoutes } from './home.ts';
 
 export function uiPages(services: Services) {
   return async (app: FastifyInstance) => {
     const { perIp, windowMs } = services.config.pageRateLimit;
     app.addHook('onRequest', app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: 'pages-ip' }));
+    homeRoutes(app, services);
     loginLinkRoute(app, services);
     dashboardRoute(app, services, [
       (request, reply, session) => accountSections(services, request, reply, session),
