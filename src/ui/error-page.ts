@@ -15,7 +15,7 @@ const KINDS: Record<number, { title: string; next: Markup }> = {
   410: { title: 'This link is no longer valid', next: html`It was used already or has expired. Ask for a new link, or ${SIGN_IN}.` },
   413: { title: 'Too much data', next: html`What was sent is larger than this server accepts. Go back and send less.` },
   429: { title: 'Too many requests', next: html`Wait as long as it says, then try again. ${HOME}.` },
-  503: { title: 'Temporarily unavailable', next: html`The service is recovering. Try again in a few seconds.` },
+  503: { title: 'Temporarily unavailable', next: html`The service is recovering. Try again in a few seconds, or go to the ${HOME}.` },
 };
 const FALLBACK = { title: 'Something went wrong', next: html`This is a fault on our side, not yours. Try again shortly, or go to the ${HOME}.` };
 
