@@ -2,6 +2,7 @@
 // API, and the example vendor app using that vendor's credentials through the packed SDK.
 // Ctrl-C stops both and removes the data.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -53,6 +54,21 @@ async function createVendor(): Promise<Record<string, string>> {
   if (!response.ok) throw new Error(`creating the vendor failed: ${response.status} ${await response.text()}`);
   return response.json() as Promise<Record<string, string>>;
 }
+
+/** Refuse a taken port before starting anything: a server already there would answer for ours. */
+async function ensureFree(port: number, variable: string): Promise<void> {
+  const server = createServer();
+  const taken = await new Promise<string | undefined>((resolve) => {
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    server.listen(port, HOST, () => resolve(undefined));
+  });
+  if (!taken) return new Promise((resolve) => server.close(() => resolve()));
+  console.error(`demo: cannot listen on ${HOST}:${port} (${taken}): set ${variable} to a free port`);
+  process.exit(1);
+}
+
+await ensureFree(gatehousePort, 'GATEHOUSE_PORT');
+await ensureFree(examplePort, 'EXAMPLE_PORT');
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-demo-'));
 
