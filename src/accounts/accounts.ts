@@ -10,13 +10,14 @@ import type { UsersTable } from '../db/schema-oem.ts';
 import { emit } from '../events/outbox.ts';
 import type { Authorizations } from '../oauth/authorizations.ts';
 import { DecoyHash, hashPassword, verifyPassword } from './passwords.ts';
-import type { LoginThrottle, ThrottleKey } from './throttle.ts';
+import type { LoginThrottle, ThrottleLayer } from './throttle.ts';
 
 export type User = Selectable<UsersTable>;
 
 export type SignIn =
   | { ok: true; user: User }
-  | { ok: false; reason: 'invalid' | 'throttled'; retryAfter: number };
+  | { ok: false; reason: 'invalid' }
+  | { ok: false; reason: 'throttled'; layer: ThrottleLayer; retryAfter: number };
 
 export interface AccountsDeps {
   db: Kysely<Database>;
@@ -33,13 +34,15 @@ export class Accounts {
     this.#deps = deps;
   }
 
-  /** Check an email and password. Throttled per account and per address before any hashing. */
+  /**
+   * Check an email and password. The throttle admits or refuses the attempt before any hashing:
+   * a refused one never reaches a password check, so its answer and timing say nothing.
+   */
   async authenticate(email: string, password: string, ip: string): Promise<SignIn> {
     const { db, throttle } = this.#deps;
     const normalized = email.trim().toLowerCase();
-    const keys: ThrottleKey[] = [{ kind: 'account', value: normalized }, { kind: 'ip', value: ip }];
-    const wait = await throttle.wait(keys);
-    if (wait > 0) return { ok: false, reason: 'throttled', retryAfter: wait };
+    const admission = await throttle.admit(normalized, ip);
+    if (!admission.admitted) return { ok: false, reason: 'throttled', layer: admission.layer, retryAfter: admission.retryAfter };
     // The same address may belong to users of several organizations: the password picks one.
     const candidates = await db.selectFrom('users').selectAll()
       .where('email', '=', normalized).where('password_hash', 'is not', null)
@@ -52,8 +55,8 @@ export class Accounts {
       }
     }
     if (candidates.length === 0) await this.#decoy.verify(password);
-    if (!user) return { ok: false, reason: 'invalid', retryAfter: await throttle.fail(keys) };
-    await throttle.succeed(keys[0]);
+    if (!user) return { ok: false, reason: 'invalid' }; // the admitted attempt stays counted
+    await throttle.succeeded(admission.ticket);
     return { ok: true, user };
   }
 

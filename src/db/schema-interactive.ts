@@ -59,11 +59,18 @@ export interface ConsentsTable {
   created_at: Timestamp;
 }
 
+/** Sign-in counts (migration 011): one row per pair, address or account, keyed by a hash. */
 export interface LoginThrottleTable {
   key: string;
-  failures: number;
-  last_failure_at: Timestamp;
-  blocked_until: NullableTimestamp;
+  attempts: number;
+  window_ends_at: Timestamp; // the count is forgotten from then on
+  blocked_until: NullableTimestamp; // accounts only: no attempt before this
+}
+
+/** Addresses that signed in to an account (migration 011), keyed by a hash of both. */
+export interface LoginKnownAddressesTable {
+  key: string;
+  last_success_at: Timestamp;
 }
 
 export interface PasswordLinksTable {
@@ -89,5 +96,6 @@ export interface InteractiveTables {
   grant_jtis: GrantJtisTable;
   consents: ConsentsTable;
   login_throttle: LoginThrottleTable;
+  login_known_addresses: LoginKnownAddressesTable;
   password_links: PasswordLinksTable;
 }

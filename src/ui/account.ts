@@ -11,6 +11,7 @@ import type { Services } from '../services.ts';
 import { DASHBOARD_PATH } from './dashboard.ts';
 import { html, type Markup } from './layout.ts';
 import { allowFormTargets, csrfField, PASSWORD_MANAGER_HINT, sendPage, usernameHint } from './forms.ts';
+import { waitInWords } from './wait.ts';
 
 export const LAUNCH_PATH = '/apps';
 export const ACCOUNT_PATH = '/account';
@@ -122,14 +123,16 @@ export function accountRoutes(app: FastifyInstance, services: Services) {
       sendPage(reply, status, 'Password not changed', html`<h1>Password not changed</h1><div class="notice"><p>${message}</p><p><a href="${DASHBOARD_PATH}">Back to the dashboard</a></p></div>`);
     if (user.password_hash) {
       // The current password guards against a borrowed session; wrong guesses count like sign-ins.
-      const keys = [{ kind: 'account' as const, value: user.email }, { kind: 'ip' as const, value: request.ip }];
-      const wait = await loginThrottle.wait(keys);
-      if (wait > 0) return refuse(429, `Too many attempts. Try again in ${wait} seconds.`);
+      const admission = await loginThrottle.admit(user.email.trim().toLowerCase(), request.ip);
+      if (!admission.admitted) {
+        reply.header('retry-after', String(admission.retryAfter));
+        return refuse(429, `Too many attempts. Try again in ${waitInWords(admission.retryAfter)}.`);
+      }
       if (!input.current || !(await accounts.checkPassword(user.id, input.current))) {
-        await loginThrottle.fail(keys);
         audit.record({ action: 'password.change_refused', outcome: 'failure', actor: user.id, ip: request.ip });
         return refuse(400, 'The current password is not correct.');
       }
+      await loginThrottle.succeeded(admission.ticket);
     }
     const problem = input.password !== input.confirm ? 'The two new passwords differ.' : passwordProblem(input.password, user.email);
     if (problem) return refuse(400, problem);

@@ -1,6 +1,6 @@
 // GET and POST /login: email and password. One message for every failure ("incorrect email or
-// password"), whether or not the account exists; throttled per account and per address with
-// growing delays (429 with Retry-After). On success a browser session starts and the user goes
+// password"), whether or not the account exists; throttled per account and address pair, per
+// address and per account (429 with Retry-After, and the wait in words). On success a browser session starts and the user goes
 // back to where they were heading: an authorization request, or the dashboard.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkCsrf } from '../accounts/csrf.ts';
@@ -9,6 +9,7 @@ import type { Services } from '../services.ts';
 import { DASHBOARD_PATH } from './dashboard.ts';
 import { html } from './layout.ts';
 import { allowFormTargets, csrfField, sendPage } from './forms.ts';
+import { waitInWords } from './wait.ts';
 
 export const LOGIN_PATH = '/login';
 export const AUTHORIZE_PATH = '/oauth/authorize';
@@ -74,13 +75,16 @@ export function loginRoutes(app: FastifyInstance, services: Services) {
     const returnTo = safeReturn(form.return_to);
     const result = await accounts.authenticate(form.email, form.password, request.ip);
     if (!result.ok) {
-      const throttled = result.reason === 'throttled';
-      metrics.logins.inc({ outcome: throttled ? 'throttled' : 'failure' });
-      audit.record({ action: throttled ? 'login.throttled' : 'login.failed', outcome: 'failure', ip: request.ip, details: { email: form.email.trim().toLowerCase() } });
-      if (throttled) {
+      const email = form.email.trim().toLowerCase();
+      if (result.reason === 'throttled') {
+        metrics.logins.inc({ outcome: 'throttled' });
+        audit.record({ action: 'login.throttled', outcome: 'failure', ip: request.ip, details: { email, limit: result.layer } });
+        // RFC 6585 §4: 429 may say how long to wait before a new request, in Retry-After.
         reply.header('retry-after', String(result.retryAfter));
-        return render(services, request, reply, returnTo, { status: 429, email: form.email, message: `Too many sign-in attempts. Try again in ${result.retryAfter} seconds.` });
+        return render(services, request, reply, returnTo, { status: 429, email: form.email, message: `Too many sign-in attempts. Try again in ${waitInWords(result.retryAfter)}.` });
       }
+      metrics.logins.inc({ outcome: 'failure' });
+      audit.record({ action: 'login.failed', outcome: 'failure', ip: request.ip, details: { email } });
       return render(services, request, reply, returnTo, { status: 401, email: form.email, message: 'Incorrect email or password.' });
     }
     const session = await accounts.startSession(result.user.id);
