@@ -94,6 +94,10 @@ async function openPglite(dataDir: string, handlers: SignalHandler[], dispatch: 
 async function openPostgres(url: string, handlers: SignalHandler[], dispatch: (p?: string) => void): Promise<Storage> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   pool.on('error', () => {}); // idle client errors surface on the next query instead
+  // The pool listens for errors only on idle connections. A connection lost while a query is out
+  // (a network cut, a failover) rejects that query and then emits 'error' on the checked-out
+  // client, which with no listener would end the process; the pool drops the client on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   let listener: pg.Client | undefined;
