@@ -204,6 +204,16 @@ async function purgeExpired(services: Services): Promise<void> {
   }
 }
 
+/**
+ * What Fastify is told to trust. A hop count becomes a function: Fastify 5 takes a bare number
+ * as "trust no hop" (it cannot tell a proxy from a client that wrote enough entries itself), so
+ * a configured count would silently leave every address the proxy's. With n hops, the socket's
+ * peer and the n - 1 entries before it in X-Forwarded-For are proxies; the next one is the client.
+ */
+function trustFunction(trust: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
+}
+
 async function createHttp(services: Services): Promise<FastifyInstance> {
   const { config } = services;
   const https = config.publicUrl.startsWith('https:');
@@ -213,8 +223,7 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
     loggerInstance: services.log as unknown as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
     // Unset, X-Forwarded-* are ignored: request.ip is the peer, request.protocol the socket's.
-    // Fastify takes a hop count too (the nth hop from the front trusted), though its type omits it.
-    trustProxy: config.trustProxy as boolean | string[],
+    trustProxy: trustFunction(config.trustProxy),
     // Slow clients: the whole request must arrive in time, and an idle socket is closed.
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.connectionTimeoutMs,

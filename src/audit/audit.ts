@@ -78,6 +78,8 @@ export class Audit {
   #timer: NodeJS.Timeout | undefined;
   #retry: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
+  /** A full batch's flush is queued and has not yet taken the buffer. */
+  #batchQueued = false;
   #options: AuditOptions;
   #away = false;
 
@@ -105,8 +107,14 @@ export class Audit {
     }
     // While the database is away the retry timer writes; recording does not hammer it.
     if (this.#away) return;
-    if (this.#buffer.length >= MAX_BATCH) void this.flush();
-    else this.#timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
+    // One queued flush takes everything recorded before it runs: a flush per event past the
+    // batch size would queue thousands, each a write attempt, while the first is still out.
+    if (this.#buffer.length >= MAX_BATCH) {
+      if (!this.#batchQueued) {
+        this.#batchQueued = true;
+        void this.flush();
+      }
+    } else this.#timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
   }
 
   /** Events recorded but not yet written: buffered, or held while the database is away. */
@@ -121,6 +129,7 @@ export class Audit {
     clearTimeout(this.#retry);
     this.#retry = undefined;
     this.#flushing = this.#flushing.then(async () => {
+      this.#batchQueued = false;
       const rows = [...this.#held, ...this.#buffer];
       this.#held = [];
       this.#buffer = [];
