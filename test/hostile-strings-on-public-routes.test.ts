@@ -206,6 +206,7 @@ interface Request {
   body: Record<string, unknown>;
   encoding: 'json' | 'form' | 'none';
   withCredentials: boolean;
+  cookies?: Record<string, string>; // hostile session, CSRF and connect-binding cookies
 }
 
 async function send(r: Request) {
@@ -214,6 +215,10 @@ async function send(r: Request) {
   const auth = r.withCredentials ? credentialsFor(r.op.path) : { headers: {}, body: {} };
   const body = { ...auth.body, ...r.body };
   const headers: Record<string, string> = { ...auth.headers };
+  if (r.cookies) {
+    const hostile = Object.entries(r.cookies).map(([k, v]) => `${k}=${percent(v)}`).join('; ');
+    headers.cookie = headers.cookie ? `${headers.cookie}; ${hostile}` : hostile;
+  }
   let payload: Buffer | undefined;
   if (r.encoding === 'json' && r.op.method !== 'GET' && r.op.method !== 'HEAD') {
     headers['content-type'] = 'application/json';
@@ -242,7 +247,8 @@ function requestFor(op: Operation): fc.Arbitrary<Request> {
     extra: fc.option(fc.dictionary(hostileText, value, { maxKeys: 2 }), { freq: 5 }),
     encoding: fc.constantFrom<Request['encoding']>(...(op.form ? ['form', 'json'] as const : ['json', 'json', 'form', 'none'] as const)),
     withCredentials: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, fc.constant(false)),
-  }).map(({ seed, params, hostileQuery, hostileBody, extra, encoding, withCredentials }) => {
+    cookies: fc.option(fc.record({ gh_session: hostileText, gh_csrf: hostileText, gh_connect: hostileText }, { requiredKeys: [] }), { freq: 4 }),
+  }).map(({ seed, params, hostileQuery, hostileBody, extra, encoding, withCredentials, cookies }) => {
     let state = seed;
     const choose = (n: number) => {
       state = (state * 1103515245 + 12345) % 2 ** 31;
@@ -253,7 +259,7 @@ function requestFor(op: Operation): fc.Arbitrary<Request> {
     let body = (op.body ? plausible(op.body, '', choose) : {}) as Record<string, unknown>;
     for (const [p, v] of hostileBody) body = setAt(body, p, v);
     if (extra) body = { ...body, ...extra };
-    return { op, params: Object.fromEntries(op.params.map((n, i) => [n, params[i]])), query, body, encoding, withCredentials };
+    return { op, params: Object.fromEntries(op.params.map((n, i) => [n, params[i]])), query, body, encoding, withCredentials, cookies: cookies ?? undefined };
   });
 }
 

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { admin, startGatehouse, type TestGatehouse } from './helpers.ts';
-import { connectClientCredentials, createConnector, definition, organization, startVendor, type QuirkyVendor } from './connector-vendors.ts';
+import { connectClientCredentials, createConnector, definition, organization, proxy, startVendor, type QuirkyVendor } from './connector-vendors.ts';
 import { credentials, createVendor } from './oem-helpers.ts';
 import { LOOPBACK, mspSetup, subscribe } from './webhook-helpers.ts';
 
@@ -101,4 +101,10 @@ test('what a vendor answers is stored made storable: a NUL in the scope, a lone 
   const row = await g.services.storage.db.selectFrom('connections').select(['token_type', 'scope']).where('id', '=', connection.connection_id).executeTakeFirstOrThrow();
   assert.equal(row.scope, 'read\uFFFDwrite');
   assert.equal(row.token_type, 'bearer\uFFFD');
+
+  // The proxy stores nothing of what it forwards: its query goes to the vendor as sent.
+  const forwarded = await proxy(g, connection.connection_id, '/v1/items?q=a%00b');
+  assert.equal(forwarded.statusCode, 200, forwarded.body);
+  assert.deepEqual(forwarded.json().query, { q: 'a\0b' });
+  assert400(await proxy(g, 'a%00b', '/v1/items'), 'params/id');
 });

@@ -36,11 +36,22 @@ export function validation(app: FastifyInstance) {
   const fromText = factory({}, options('array') as any);
   app.setValidatorCompiler((route: { schema: FastifySchema; method: string; url: string; httpPart?: string }) =>
     (route.httpPart === 'body' ? strict : fromText)(route as any));
-  // Before the schemas, so that no route (with a schema or without) sees such text.
+  // Before the schemas, so that no route (with a schema or without) sees such text. A route that
+  // forwards its query and wildcard path as they came (the connector proxy) has only its own
+  // parameters checked: the rest is the vendor's to judge.
   app.addHook('preValidation', async (request) => {
-    for (const [part, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
+    const forwards = request.routeOptions.config?.forwardsInput === true;
+    const params = forwards ? { ...(request.params as Record<string, unknown>), '*': undefined } : request.params;
+    for (const [part, value] of [['params', params], ['querystring', forwards ? undefined : request.query], ['body', request.body]] as const) {
       const path = unstorablePath(value);
       if (path !== undefined) throw unstorable(part, path === '/' ? '' : path);
     }
   });
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route passes its query string and wildcard path on unparsed, storing neither. */
+    forwardsInput?: boolean;
+  }
 }
