@@ -82,7 +82,7 @@ export function storableDate(date: Date): Date | null {
 
 // RFC 3339 §5.6 allows a leap second (:60), which JavaScript dates cannot represent (they would
 // read it as the next minute, or not at all).
-const LEAP_SECOND = /T\d\d:\d\d:60/i;
+const LEAP_SECOND = /[T\s]\d\d:\d\d:60/i;
 const parse = (value: string) => new Date(value.toUpperCase());
 
 /** Why `value`, an RFC 3339 date-time, cannot be stored as an instant; undefined when it can. */
