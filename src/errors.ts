@@ -45,6 +45,10 @@ export function validationDetail(errors: FastifySchemaValidationError[], dataVar
       return `${path}/${String(params.additionalProperty)} is not an allowed field`;
     case 'false schema':
       return `${path} is not allowed in this request shape`;
+    case 'format':
+      // The date-time format also demands what PostgreSQL can store (see ops/validation.ts).
+      if (params.format === 'date-time') return `${path} must be an RFC 3339 date-time between years 0001 and 9999, without a leap second`;
+      return `${path} ${error?.message ?? 'is invalid'}`;
     case 'enum':
       return `${path} must be one of: ${((params.allowedValues as unknown[]) ?? []).map(String).join(', ')}`;
     default:

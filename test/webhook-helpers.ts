@@ -17,7 +17,14 @@ export interface Received {
   at: number;
 }
 
-export type Responder = (request: Received, index: number) => { status: number; headers?: Record<string, string>; body?: string } | Promise<{ status: number; headers?: Record<string, string>; body?: string }>;
+/** What a receiver answers; a Buffer body is sent byte for byte (NUL bytes, invalid UTF-8). */
+export interface Answer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+export type Responder = (request: Received, index: number) => Answer | Promise<Answer>;
 
 export interface Receiver {
   url: string;

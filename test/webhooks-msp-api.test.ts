@@ -167,7 +167,7 @@ test('bad input: 400 naming the field, and nothing is created', async () => {
   assert.match((await call('PATCH', `${base}/${hook.webhook_id}`, { webhook_url: 'https://192.168.1.1/' })).json().error.message, /body\/webhook_url is refused/);
   assert.equal((await call('PATCH', `${base}/${hook.webhook_id}`, {})).statusCode, 400);
   assert.match((await call('GET', `${base}/${hook.webhook_id}/deliveries?limit=9999`)).json().error.message, /querystring\/limit/);
-  assert.match((await call('POST', `${base}/${hook.webhook_id}/recover`, { since: 'yesterday' })).json().error.message, /body\/since must match format "date-time"/);
+  assert.match((await call('POST', `${base}/${hook.webhook_id}/recover`, { since: 'yesterday' })).json().error.message, /body\/since must be an RFC 3339 date-time/);
 });
 
 test('a configurable cap on subscriptions per organization answers a clear 409', async () => {

@@ -1,6 +1,7 @@
 // Admin API: audit events, newest first, filtered.
 import type { FastifyInstance } from 'fastify';
 import type { AuditFilter } from '../audit/audit.ts';
+import { serialId } from '../ops/validation.ts';
 import type { Services } from '../services.ts';
 import { auditView } from './schemas.ts';
 
@@ -18,7 +19,7 @@ export function adminAuditRoutes(app: FastifyInstance, { audit }: Services) {
           client_id: { type: 'string', maxLength: 200 },
           since: { type: 'string', format: 'date-time' },
           until: { type: 'string', format: 'date-time' },
-          before_id: { type: 'string', pattern: '^[0-9]{1,18}$' },
+          before_id: serialId,
           limit: { type: 'integer', minimum: 1, maximum: 1000 },
         },
       },

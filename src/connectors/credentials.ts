@@ -15,6 +15,7 @@ import type { Audit } from '../audit/audit.ts';
 import { RESYNC, signal, type Storage } from '../db/index.ts';
 import { LoadingCache } from '../db/cache.ts';
 import type { Database } from '../db/schema.ts';
+import { storableText } from '../db/storable.ts';
 import { AppError } from '../errors.ts';
 import { emit } from '../events/outbox.ts';
 import type { ConnectionRow, Connections } from './connections.ts';
@@ -208,7 +209,8 @@ export class Credentials {
   }
 
   async #failed(row: ConnectionRow, connector: Connector, error: unknown): Promise<void> {
-    const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+    // The message may quote the vendor's answer: stored, and sent in an event, as storable text.
+    const message = storableText((error instanceof Error ? error.message : String(error)).slice(0, 500));
     const permanent = error instanceof VendorTokenError && error.permanent;
     const failures = row.refresh_failures + 1;
     const broken = permanent || failures >= MAX_FAILURES;

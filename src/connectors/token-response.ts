@@ -1,6 +1,7 @@
 // Reading a vendor's token response through the definition's mapping (RFC 6749 §5.1 names by
 // default): the access token, an optional refresh token, and when it expires, given as a
 // lifetime in seconds or milliseconds or as an absolute time.
+import { storableDate, storableText } from '../db/storable.ts';
 import type { TimeUnit, TokenResponseMapping } from './definition.ts';
 
 export interface TokenSet {
@@ -36,11 +37,12 @@ function expiry(body: unknown, mapping: TokenResponseMapping, now: number): Date
   if (mapping.expiresAt) {
     const raw = at(body, mapping.expiresAt);
     const numeric = number(raw);
-    if (numeric !== undefined) return new Date(toMs(numeric, mapping.expiresAtUnit));
-    if (typeof raw === 'string' && !Number.isNaN(Date.parse(raw))) return new Date(Date.parse(raw));
+    // A time the database cannot store (year 300000, say) counts as no expiry given.
+    if (numeric !== undefined) return storableDate(new Date(toMs(numeric, mapping.expiresAtUnit)));
+    if (typeof raw === 'string' && !Number.isNaN(Date.parse(raw))) return storableDate(new Date(Date.parse(raw)));
   }
   const lifetime = number(at(body, mapping.expiresIn));
-  return lifetime === undefined ? null : new Date(now + toMs(lifetime, mapping.expiresInUnit));
+  return lifetime === undefined ? null : storableDate(new Date(now + toMs(lifetime, mapping.expiresInUnit)));
 }
 
 export function readTokenResponse(body: unknown, mapping: TokenResponseMapping, now = Date.now()): TokenSet {
@@ -49,8 +51,9 @@ export function readTokenResponse(body: unknown, mapping: TokenResponseMapping, 
   return {
     accessToken,
     refreshToken: text(at(body, mapping.refreshToken)),
-    tokenType: text(at(body, mapping.tokenType)),
-    scope: text(at(body, mapping.scope)),
+    // Stored as text (the tokens themselves are sealed): what the vendor sent, made storable.
+    tokenType: storableText(text(at(body, mapping.tokenType))) ?? undefined,
+    scope: storableText(text(at(body, mapping.scope))) ?? undefined,
     expiresAt: expiry(body, mapping, now),
   };
 }

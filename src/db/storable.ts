@@ -6,8 +6,10 @@
 //
 // Text kept for the record (audit events, delivery logs, what vendors answered, event payloads)
 // goes through storableText/storableJson: each offending character becomes U+FFFD, so the value
-// is stored and still shows where the damage was. Dates given in a request are read with
-// parseDateTime, which answers 400 naming the field for one PostgreSQL cannot take.
+// is stored and still shows where the damage was. A request is refused instead (400 naming the
+// field, see ops/validation.ts, which uses unstorablePath), as it cannot be stored as sent.
+// Dates given in a request must pass isStorableDateTime (the schemas' date-time format) and are
+// read with parseDateTime; a date a vendor gives goes through storableDate.
 import { AppError } from '../errors.ts';
 
 const REPLACEMENT = '\uFFFD';
@@ -23,6 +25,23 @@ export function storableText(value: string | null | undefined): string | null;
 export function storableText(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   return isStorable(value) ? value : value.toWellFormed().replaceAll('\0', REPLACEMENT);
+}
+
+/**
+ * The path (`/name`, `/extra/0`) of the first string in a parsed request part, key or value,
+ * that PostgreSQL cannot store as it is; undefined when there is none.
+ */
+export function unstorablePath(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return isStorable(value) ? undefined : path || '/';
+  if (value === null || typeof value !== 'object') return undefined;
+  if (ArrayBuffer.isView(value) || typeof (value as { pipe?: unknown }).pipe === 'function') return undefined; // raw bytes, a stream
+  for (const [key, item] of Object.entries(value)) {
+    const at = `${path}/${key}`;
+    if (!isStorable(key)) return at;
+    const found = unstorablePath(item, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** A copy of a JSON-like value whose every string, keys included, is storable. */
@@ -56,14 +75,36 @@ function isStorableDate(date: Date): boolean {
   return Number.isFinite(t) && t >= FIRST_INSTANT && t <= LAST_INSTANT;
 }
 
+/** A date from outside (a vendor's expiry, say) as given, or null when it cannot be stored. */
+export function storableDate(date: Date): Date | null {
+  return isStorableDate(date) ? date : null;
+}
+
+// RFC 3339 §5.6 allows a leap second (:60), which JavaScript dates cannot represent (they would
+// read it as the next minute, or not at all).
+const LEAP_SECOND = /[T\s]\d\d:\d\d:60/i;
+const parse = (value: string) => new Date(value.toUpperCase());
+
+/** Why `value`, an RFC 3339 date-time, cannot be stored as an instant; undefined when it can. */
+function dateTimeProblem(value: string): string | undefined {
+  if (LEAP_SECOND.test(value)) return 'names a leap second (:60), which cannot be stored; use :59';
+  const date = parse(value);
+  if (Number.isNaN(date.getTime())) return 'must be an RFC 3339 date-time';
+  if (!isStorableDate(date)) return 'must lie between years 0001 and 9999';
+  return undefined;
+}
+
+/** True when `value` reads as an instant PostgreSQL can store (the date-time format of every schema). */
+export function isStorableDateTime(value: string): boolean {
+  return dateTimeProblem(value) === undefined;
+}
+
 /**
  * An RFC 3339 date-time from a request, as a Date. 400 naming `field` when it is not one, when
  * it names a leap second (JavaScript dates have none) or when it lies outside years 0001-9999.
  */
 export function parseDateTime(value: string, field: string): Date {
-  if (/T\d\d:\d\d:60/i.test(value)) throw new AppError(400, 'invalid_request', `${field} names a leap second (:60), which cannot be stored; use :59`);
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new AppError(400, 'invalid_request', `${field} must be an RFC 3339 date-time`);
-  if (!isStorableDate(date)) throw new AppError(400, 'invalid_request', `${field} must lie between years 0001 and 9999`);
-  return date;
+  const problem = dateTimeProblem(value);
+  if (problem) throw new AppError(400, 'invalid_request', `${field} ${problem}`);
+  return parse(value);
 }

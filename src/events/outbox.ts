@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { signal } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
+import { storableJson } from '../db/storable.ts';
 import type { EventType } from './catalog.ts';
 
 export interface EventInput {
@@ -21,7 +22,7 @@ export async function emit(trx: Kysely<Database>, event: EventInput): Promise<st
     id,
     organization_id: event.organizationId,
     type: event.type,
-    payload: JSON.stringify({ type: event.type, timestamp: timestamp.toISOString(), data: event.data }),
+    payload: storableJson({ type: event.type, timestamp: timestamp.toISOString(), data: event.data }),
     created_at: timestamp,
   }).execute();
   await signal(trx, 'outbox');

@@ -1,14 +1,57 @@
 // Request validation. Bodies are checked as sent: no type coercion and no silently dropped
 // fields, so `{"limit": "5"}` or an unknown key is a 400 naming the field. Query strings, path
 // parameters and headers arrive as text, so there numbers and booleans are coerced from it.
+// Two rules hold on every route, whatever its schema says, because PostgreSQL could not store
+// the value: no text with a NUL or an unpaired surrogate anywhere in the body, query or path
+// parameters, and no date-time it cannot take (see db/storable.ts).
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import AjvCompiler from '@fastify/ajv-compiler';
+import type { Ajv } from 'ajv';
+import { isStorableDateTime, unstorablePath } from '../db/storable.ts';
+
+/** Ids of bigserial rows given in a request (cursors such as before=): 18 digits always fit a bigint. */
+export const serialId = { type: 'string', pattern: '^[0-9]{1,18}$' } as const;
+
+/** The date-time format (RFC 3339 §5.6, as ajv-formats checks it) narrowed to what PostgreSQL stores. */
+function storableDateTimeFormat(ajv: Ajv): void {
+  const rfc3339 = ajv.formats['date-time'] as { validate: (value: string) => boolean; compare?: unknown } | undefined;
+  if (!rfc3339?.validate) throw new Error('ajv-formats did not define date-time');
+  ajv.addFormat('date-time', { ...rfc3339, validate: (value: string) => rfc3339.validate(value) && isStorableDateTime(value) } as never);
+}
+
+/** Thrown like a schema violation, so each surface answers it in its own 400. */
+function unstorable(part: string, path: string): Error {
+  const error = new Error(`${part}${path} must not contain NUL or unpaired surrogate characters`) as Error & { validation: unknown[]; validationContext: string; statusCode: number };
+  error.validation = [{ keyword: 'storable', instancePath: path, params: {}, message: 'is not storable' }];
+  error.validationContext = part;
+  error.statusCode = 400;
+  return error;
+}
 
 export function validation(app: FastifyInstance) {
   const factory = AjvCompiler();
   const base = { removeAdditional: false, allErrors: false, useDefaults: true } as const;
-  const strict = factory({}, { customOptions: { ...base, coerceTypes: false }, plugins: [] } as any);
-  const fromText = factory({}, { customOptions: { ...base, coerceTypes: 'array' }, plugins: [] } as any);
+  const options = (coerceTypes: false | 'array') => ({ customOptions: { ...base, coerceTypes }, plugins: [], onCreate: storableDateTimeFormat });
+  const strict = factory({}, options(false) as any);
+  const fromText = factory({}, options('array') as any);
   app.setValidatorCompiler((route: { schema: FastifySchema; method: string; url: string; httpPart?: string }) =>
     (route.httpPart === 'body' ? strict : fromText)(route as any));
+  // Before the schemas, so that no route (with a schema or without) sees such text. A route that
+  // forwards its query and wildcard path as they came (the connector proxy) has only its own
+  // parameters checked: the rest is the vendor's to judge.
+  app.addHook('preValidation', async (request) => {
+    const forwards = request.routeOptions.config?.forwardsInput === true;
+    const params = forwards ? { ...(request.params as Record<string, unknown>), '*': undefined } : request.params;
+    for (const [part, value] of [['params', params], ['querystring', forwards ? undefined : request.query], ['body', request.body]] as const) {
+      const path = unstorablePath(value);
+      if (path !== undefined) throw unstorable(part, path === '/' ? '' : path);
+    }
+  });
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route passes its query string and wildcard path on unparsed, storing neither. */
+    forwardsInput?: boolean;
+  }
 }

@@ -2,9 +2,12 @@
 // together in the next one: one transaction holds the attempt log, the deliveries' next state
 // with their retry jobs, the subscriptions' health (disabled on 410, or after five days without
 // a success) and the completion of the jobs. Statements take whole arrays (unnest), so a write
-// costs a handful of round trips however many outcomes it carries.
+// costs a handful of round trips however many outcomes it carries. A batch the database refuses
+// for what it carries is written again outcome by outcome, so one delivery's result (a receiver's
+// answer that slipped past storableText, say) cannot send every other delivery in it again.
 import { sql, type Kysely } from 'kysely';
 import type { Job } from 'pg-boss';
+import { refusedData } from '../db/errors.ts';
 import type { Database } from '../db/schema.ts';
 import { emit } from '../events/outbox.ts';
 import type { DeliveryJob } from './queue.ts';
@@ -110,7 +113,7 @@ async function updateHealth(trx: Kysely<Database>, deps: Deps, outcomes: Outcome
   await disable(trx, stale, 'every delivery failed for 5 days', now);
 }
 
-async function write(deps: Deps, entries: Entry[]): Promise<void> {
+async function writeTogether(deps: Deps, entries: Entry[]): Promise<void> {
   const outcomes = entries.filter((e): e is Outcome => 'row' in e);
   await deps.db.transaction().execute(async (trx) => {
     await logAttempts(trx, outcomes);
@@ -120,13 +123,53 @@ async function write(deps: Deps, entries: Entry[]): Promise<void> {
   });
 }
 
+/** The entry with what the receiver sent replaced by a note: the outcome itself still counts. */
+function withoutExcerpt(entry: Entry, error: unknown): Entry | undefined {
+  if (!('row' in entry) || !entry.result) return undefined;
+  const code = String((error as { code?: unknown } | null)?.code ?? 'unknown');
+  return { ...entry, result: { ...entry.result, responseBody: null, error: `the database refused the response excerpt (SQLSTATE ${code}); it was dropped` } };
+}
+
+type WriteDeps = Deps & { onError: (error: unknown) => void };
+
+async function write(deps: WriteDeps, entries: Entry[]): Promise<void> {
+  try {
+    return await writeTogether(deps, entries);
+  } catch (error) {
+    if (!refusedData(error)) throw error;
+    if (entries.length === 1) return writeStripped(deps, entries[0], error);
+  }
+  // One by one, so that a refused entry loses at most itself.
+  for (const entry of entries) {
+    try {
+      await writeTogether(deps, [entry]);
+    } catch (error) {
+      if (!refusedData(error)) throw error;
+      await writeStripped(deps, entry, error);
+    }
+  }
+}
+
+/** An entry the database refused, written without the receiver's text; refused still, its job expires and runs again. */
+async function writeStripped(deps: WriteDeps, entry: Entry, refusal: unknown): Promise<void> {
+  deps.onError(refusal);
+  const stripped = withoutExcerpt(entry, refusal);
+  if (!stripped) return;
+  try {
+    await writeTogether(deps, [stripped]);
+  } catch (error) {
+    if (!refusedData(error)) throw error;
+    deps.onError(error);
+  }
+}
+
 /** Writes entries in batches, one transaction at a time. */
 export class Recorder {
-  #deps: Deps & { onError: (error: unknown) => void };
+  #deps: WriteDeps;
   #queue: { entries: Entry[]; done: () => void }[] = [];
   #writing = false;
 
-  constructor(deps: Deps & { onError: (error: unknown) => void }) {
+  constructor(deps: WriteDeps) {
     this.#deps = deps;
   }
 

@@ -2,6 +2,7 @@
 // total deadline, and keep what the delivery log shows: status, duration, the start of the body.
 // Redirects are never followed (a 3xx is a failure): following one would send the signed payload
 // and the auth header to a place the subscriber never registered.
+import { storableText } from '../db/storable.ts';
 import type { Outbound } from '../net/outbound.ts';
 import { parseRetryAfter } from './schedule.ts';
 import { sign } from './signature.ts';
@@ -26,6 +27,10 @@ export interface AttemptResult {
   retryAfterMs: number | undefined;
 }
 
+/**
+ * The start of the receiver's answer as storable text: invalid UTF-8 (a sequence cut at the
+ * limit included) decodes to U+FFFD, and a NUL, which PostgreSQL text cannot hold, becomes one.
+ */
 async function readLimited(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -34,7 +39,7 @@ async function readLimited(body: AsyncIterable<Buffer> & { destroy(): void }): P
     size += chunk.length;
     if (size >= RESPONSE_BODY_LIMIT) break; // leaving the loop destroys the stream
   }
-  return Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8');
+  return storableText(Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8'));
 }
 
 export function createSender(outbound: Outbound, options: { timeoutMs: number; now: () => number }) {
@@ -79,5 +84,6 @@ export function createSender(outbound: Outbound, options: { timeoutMs: number; n
 function describe(error: unknown): string {
   const e = error as { message?: unknown; code?: unknown };
   const text = typeof e?.message === 'string' ? e.message : String(error);
-  return (typeof e?.code === 'string' && !text.includes(e.code) ? `${e.code}: ${text}` : text).slice(0, 500);
+  // A message may quote what the receiver sent (a malformed header, say).
+  return storableText((typeof e?.code === 'string' && !text.includes(e.code) ? `${e.code}: ${text}` : text).slice(0, 500));
 }

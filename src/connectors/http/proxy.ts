@@ -59,7 +59,7 @@ export function proxyRoutes(services: Services) {
     const { credentials, outbound } = services.connectors;
     app.all('/api/connections/:id/proxy/*', {
       exposeHeadRoute: false,
-      config: { audience: 'admin' },
+      config: { audience: 'admin', forwardsInput: true },
       schema: {
         tags: ['connections'], params,
         summary: "Call the vendor's API as this connection (admin token, the organization's vendor, or an organization session)",

@@ -1,6 +1,7 @@
 // GET .../webhooks/{webhook_id}/deliveries: the delivery log, one entry per attempt, newest
 // first; page backwards with before=<attempt_id>.
 import type { FastifyInstance } from 'fastify';
+import { serialId } from '../../ops/validation.ts';
 import type { WebhookSurface } from './context.ts';
 import { attemptView as attemptSchema, errorBody, webhookParams } from './schemas.ts';
 import { attemptView } from './views.ts';
@@ -15,7 +16,7 @@ export function listDeliveriesRoute(app: FastifyInstance, surface: WebhookSurfac
         type: 'object', additionalProperties: false,
         properties: {
           limit: { type: 'integer', minimum: 1, maximum: 500 },
-          before: { type: 'string', pattern: '^[0-9]{1,19}$' },
+          before: { ...serialId, description: 'An attempt id: entries older than it' },
           delivery_id: { type: 'string', maxLength: 100 },
         },
       },

@@ -1,7 +1,7 @@
 // POST .../webhooks/{webhook_id}/recover {since}: send again every delivery that failed since
 // a time (after fixing a receiver, say), each under its own webhook-id.
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../../errors.ts';
+import { parseDateTime } from '../../db/storable.ts';
 import { audited, type WebhookSurface } from './context.ts';
 import { errorBody, recoverBody, webhookParams } from './schemas.ts';
 
@@ -15,8 +15,7 @@ export function recoverRoute(app: FastifyInstance, surface: WebhookSurface) {
     },
   }, async (request, reply) => {
     const { webhook_id } = request.params as { webhook_id: string };
-    const since = new Date((request.body as { since: string }).since);
-    if (Number.isNaN(since.getTime())) throw new AppError(400, 'invalid_request', 'body/since must be a date-time');
+    const since = parseDateTime((request.body as { since: string }).since, 'body/since');
     await webhooks.subscriptions.get(surface.organizationOf(request), webhook_id);
     const recovered = await webhooks.deliveries.recover(webhook_id, since);
     audited(surface, request, 'webhook.recovered', { webhook_id, since: since.toISOString(), recovered });
