@@ -172,7 +172,14 @@ test('Redis frozen: no request waits on it, the limit applies from memory', asyn
   // hits are counted twice (in memory and late in Redis), which only errs on the strict side.
 });
 
+// Warnings are counted from the kill on: under load the frozen Redis above may already have cost
+// the connection (one warning when it went, one when it came back), which is also correct.
+let warningsBeforeKill = 0;
+let backBeforeRestart = 0;
+
 test('Redis killed: requests answer fast, limits from memory, /readyz 200 with redis down, the gauge 0', async () => {
+  await waitForRedis('up');
+  warningsBeforeKill = logged(/Redis is unreachable/);
   await killRedis();
   // Straight after the kill, before the link noticed, and after it did.
   await limitHolds('192.0.2.3');
@@ -185,10 +192,11 @@ test('Redis killed: requests answer fast, limits from memory, /readyz 200 with r
   // Reconnection goes on in the background: give it time to fail a few times.
   await new Promise((r) => setTimeout(r, 1000));
   await limitHolds('192.0.2.5');
-  assert.equal(logged(/Redis is unreachable/), 1, 'one warning for the outage, not one per retry');
+  assert.equal(logged(/Redis is unreachable/) - warningsBeforeKill, 1, 'one warning for the outage, not one per retry');
 });
 
 test('Redis back on the same port: /readyz says up, counters are in Redis again', async () => {
+  backBeforeRestart = logged(/Redis is reachable again/);
   await startRedis();
   await waitForRedis('up');
   assert.deepEqual((await readyz()), { status: 200, body: { status: 'ready', redis: 'up' } });
@@ -197,7 +205,7 @@ test('Redis back on the same port: /readyz says up, counters are in Redis again'
   assert.equal(await redisCount('192.0.2.6'), PER_IP + 2);
   const keys = await onRedis((r) => r.keys('gatehouse:rl:*'));
   assert.ok(keys.some((k) => k.startsWith('gatehouse:rl:token-client:')), `the per-client limiter counts in Redis too: ${keys.join(', ')}`);
-  assert.equal(logged(/Redis is reachable again/), 1);
+  assert.equal(logged(/Redis is reachable again/) - backBeforeRestart, 1, 'one notice that it is back');
 });
 
 test('no "Unhandled error event" was printed or logged', () => {
