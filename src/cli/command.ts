@@ -16,14 +16,15 @@ export interface Call {
   opts: Options;
 }
 
-/**
- * A subcommand that calls the admin API: `run` returns what the API answered, `human` turns
- * it into text; with --json the answer is printed as it came.
- */
+/** A subcommand that calls the admin API: it takes --json and its help says what it needs. */
 export function adminCommand(parent: Command, nameAndArgs: string, description: string): Command {
   return parent.command(nameAndArgs).description(description).option('--json', 'print JSON (for scripts)').addHelpText('after', SERVER_NOTE);
 }
 
+/**
+ * The action of such a command: `run` returns what the API answered, `human` turns it into
+ * text; with --json the answer is printed as it came.
+ */
 export function handle(run: (call: Call) => Promise<unknown>, human: (result: any, call: Call) => string) {
   return async (...params: unknown[]) => {
     const command = params[params.length - 1] as Command;
