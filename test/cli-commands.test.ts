@@ -101,7 +101,7 @@ test('gatehouse <command> --help and gatehouse help <command> print that command
   assert.match(overview, /^usage: gatehouse <command> \[options\]/);
   for (const line of ['organization list', 'organization get ID', 'user list --organization ID', 'user password-link ID', 'integration get ID',
     'webhook deliveries WEBHOOK_ID --organization ID', 'audit list']) assert.ok(overview.includes(line), line);
-  assert.match(overview, /Every command but start and migrate calls the running server's admin API: set GATEHOUSE_URL/);
+  assert.match(overview, /Every command but start and migrate calls the running server's admin API and takes --json\n\(JSON for scripts\): set GATEHOUSE_URL/);
   assert.match(overview, /GATEHOUSE_ADMIN_TOKEN/);
 });
 

@@ -44,10 +44,10 @@ function overview(program: Command): string {
     ...lines,
     '',
     '"gatehouse <command> --help" (or "gatehouse help <command>") lists a command\'s options.',
-    'Every command that calls the server takes --json, which prints JSON for scripts.',
-    'Every command but start and migrate calls the running server\'s admin API: set GATEHOUSE_URL',
-    '(default http://localhost:$PORT) and GATEHOUSE_ADMIN_TOKEN (printed at first start). The',
-    'embedded database admits one process, so these commands never open it.',
+    'Every command but start and migrate calls the running server\'s admin API and takes --json',
+    '(JSON for scripts): set GATEHOUSE_URL (default http://localhost:$PORT) and',
+    'GATEHOUSE_ADMIN_TOKEN (printed at first start). The embedded database admits one process,',
+    'so these commands never open it.',
     '',
   ].join('\n');
 }
