@@ -118,6 +118,9 @@ test('create: bad bodies are 400 naming the field, and create nothing', async ()
   await refused(post({ name: '   ' }), 400, /name/);
   await refused(post({ name: 42 }), 400, /name/);
   await refused(post({ name: 'x', allow_implicit: 'yes' }), 400, /allow_implicit/);
+  await refused(post({ name: 'x', type: 'public', grant_types: ['implicit'], allow_implicit: true }), 400, /redirect_uris: a client using the implicit grant must register/);
+  await refused(post({ name: 'x', type: 'public', grant_types: ['implicit'], redirect_uris: [] }), 400, /redirect_uris/);
+  await refused(post({ name: 'x', type: 'public', grant_types: ['authorization_code'], allow_implicit: true }), 400, /redirect_uris/);
   await refused(post([{ name: 'x' }]), 400);
   await refused({ method: 'POST', url: `${API}/clients`, headers: { ...admin, 'content-type': 'application/json' }, payload: '{"name":' }, 400, /JSON/);
   const wrongType = await refused({ method: 'POST', url: `${API}/clients`, headers: { ...admin, 'content-type': 'text/csv' }, payload: 'name\nx' }, 415);
@@ -169,6 +172,7 @@ test('update changes what is sent, validates like create, and takes effect at th
   await refused(patch({ grant_types: ['nope'] }), 400, /grant_types/);
   await refused(patch({ name: '' }), 400, /name/);
   await refused(patch({ redirect_uris: ['not a uri'] }), 400, /redirect_uris/);
+  await refused(patch({ allow_implicit: true }), 400, /redirect_uris: a client using the implicit grant/);
   // A null ttl returns the client to the server default.
   const reset = await g.app.inject(patch({ access_token_ttl: null }));
   assert.equal(reset.json().access_token_ttl, null);

@@ -91,5 +91,5 @@ test('CLI: gatehouse vendor create --name NAME --json', async (t) => {
   assert.equal(rotated.api_keys.length, 1);
   const disabled = await cli('vendor', 'disable', created.vendor_id);
   assert.match(disabled.stdout, /status:\s+disabled/);
-  await assert.rejects(cli('vendor', 'get'), /needs a vendor id/);
+  await assert.rejects(cli('vendor', 'get'), /missing required argument 'id'/);
 });

@@ -16,6 +16,7 @@ export function adminAuditRoutes(app: FastifyInstance, { audit }: Services) {
         properties: {
           action: { type: 'string', maxLength: 100 },
           outcome: { type: 'string', enum: ['success', 'failure'] },
+          actor: { type: 'string', maxLength: 200 },
           client_id: { type: 'string', maxLength: 200 },
           since: { type: 'string', format: 'date-time' },
           until: { type: 'string', format: 'date-time' },

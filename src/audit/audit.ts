@@ -23,6 +23,7 @@ export interface AuditEvent {
 export interface AuditFilter {
   action?: string;
   outcome?: 'success' | 'failure';
+  actor?: string;
   client_id?: string;
   since?: string;
   until?: string;
@@ -207,6 +208,7 @@ export class Audit {
     let query = this.#db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(Math.min(filter.limit ?? 100, 1000));
     if (filter.action) query = query.where('action', '=', filter.action);
     if (filter.outcome) query = query.where('outcome', '=', filter.outcome);
+    if (filter.actor) query = query.where('actor', '=', filter.actor);
     if (filter.client_id) query = query.where('client_id', '=', filter.client_id);
     if (filter.since) query = query.where('at', '>=', parseDateTime(filter.since, 'querystring/since'));
     if (filter.until) query = query.where('at', '<', parseDateTime(filter.until, 'querystring/until'));

@@ -53,8 +53,10 @@ export async function start(): Promise<number> {
     deadline.unref();
     gatehouse.close().then(() => process.exit(0), () => process.exit(1));
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  // `on`, not `once`: a Ctrl-C in a terminal reaches this process and also the command's shim,
+  // which forwards it, so a second signal must not end the process halfway through closing.
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   // Printed before listening: the token's hash is stored already, so a start that cannot listen
   // must still hand it over, or the next start (which mints none) leaves the operator locked out.
   if (bootstrapAdminToken) {

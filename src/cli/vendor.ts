@@ -1,51 +1,34 @@
 // `gatehouse vendor ...`: vendors through the admin API. `create --json` prints at least
 // vendor_id, client_id, client_secret and vendor_api_key (the secrets are shown once).
-import { call, CliError, type AdminTarget } from './admin-client.ts';
+import type { Command } from 'commander';
+import { call } from './admin-client.ts';
+import { adminCommand, fields, handle, id, table, wholeNumber } from './command.ts';
 
-export const VENDOR_USAGE = `  vendor create --name NAME      a vendor, its OAuth client and its Vendor API key
-  vendor list | get ID | disable ID | enable ID
-  vendor rotate-key ID [--overlap SECONDS]   new Vendor API key; the old one works SECONDS more`;
-
-export async function vendorCommand(t: AdminTarget, sub: string | undefined, id: string | undefined, v: { name?: string; overlap?: string }): Promise<unknown> {
-  const need = () => {
-    if (!id) throw new CliError(`vendor ${sub} needs a vendor id`);
-    return encodeURIComponent(id);
-  };
-  switch (sub) {
-    case 'create':
-      if (!v.name) throw new CliError('vendor create needs --name');
-      return call(t, 'POST', '/vendors', { name: v.name });
-    case 'list':
-      return call(t, 'GET', '/vendors');
-    case 'get':
-      return call(t, 'GET', `/vendors/${need()}`);
-    case 'disable':
-    case 'enable':
-      return call(t, 'POST', `/vendors/${need()}/${sub}`);
-    case 'rotate-key': {
-      if (v.overlap !== undefined && !/^\d+$/.test(v.overlap)) throw new CliError('--overlap must be a number of seconds');
-      return call(t, 'POST', `/vendors/${need()}/rotate-api-key`, v.overlap === undefined ? {} : { overlap_seconds: Number(v.overlap) });
-    }
-    default:
-      throw new CliError(`unknown vendor command "${sub ?? ''}"`);
-  }
+function show(r: any): string {
+  return fields([
+    ['vendor_id', r.vendor_id],
+    ['name', r.name],
+    ['status', r.status],
+    ['client_id', r.client_id],
+    ...(r.client_secret ? [['client_secret', `${r.client_secret}   (shown once: store it now)`] as [string, unknown]] : []),
+    ...(r.vendor_api_key ? [['vendor_api_key', `${r.vendor_api_key}   (shown once: store it now)`] as [string, unknown]] : []),
+    ...(r.previous_key_expires_at ? [['previous key until', r.previous_key_expires_at] as [string, unknown]] : []),
+    ['api keys live', r.api_keys.length],
+  ]);
 }
 
-export function printVendor(sub: string | undefined, r: any): string {
-  if (sub === 'list') {
-    if (r.vendors.length === 0) return 'no vendors';
-    const rows = [['VENDOR_ID', 'NAME', 'CLIENT_ID', 'STATUS'], ...r.vendors.map((x: any) => [x.vendor_id, x.name, x.client_id, x.status])];
-    const widths = rows[0].map((_: string, i: number) => Math.max(...rows.map((row: string[]) => row[i].length)));
-    return rows.map((row: string[]) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+export function vendorCommands(program: Command): void {
+  const vendor = program.command('vendor').description('vendors (the OEM side: their OAuth client and Vendor API key)');
+  adminCommand(vendor, 'create', 'a vendor, its OAuth client and its Vendor API key (secrets shown once)')
+    .requiredOption('--name <name>', 'the vendor\'s name')
+    .action(handle(({ t, opts }) => call(t, 'POST', '/vendors', { name: opts.name }), show));
+  adminCommand(vendor, 'list', 'list vendors').action(handle(({ t }) => call(t, 'GET', '/vendors'),
+    (r) => table(['VENDOR_ID', 'NAME', 'CLIENT_ID', 'STATUS'], r.vendors.map((x: any) => [x.vendor_id, x.name, x.client_id, x.status]), 'no vendors')));
+  adminCommand(vendor, 'get <id>', 'show a vendor').action(handle(({ t, args }) => call(t, 'GET', `/vendors/${id(args[0])}`), show));
+  for (const action of ['disable', 'enable']) {
+    adminCommand(vendor, `${action} <id>`, `${action} a vendor`).action(handle(({ t, args }) => call(t, 'POST', `/vendors/${id(args[0])}/${action}`), show));
   }
-  return [
-    `vendor_id:       ${r.vendor_id}`,
-    `name:            ${r.name}`,
-    `status:          ${r.status}`,
-    `client_id:       ${r.client_id}`,
-    ...(r.client_secret ? [`client_secret:   ${r.client_secret}   (shown once: store it now)`] : []),
-    ...(r.vendor_api_key ? [`vendor_api_key:  ${r.vendor_api_key}   (shown once: store it now)`] : []),
-    ...(r.previous_key_expires_at ? [`previous key works until ${r.previous_key_expires_at}`] : []),
-    `api keys live:   ${r.api_keys.length}`,
-  ].join('\n');
+  adminCommand(vendor, 'rotate-key <id>', 'a new Vendor API key; the old one works --overlap seconds more')
+    .option('--overlap <seconds>', 'how long the old key keeps working', wholeNumber('--overlap', 'a number of seconds'))
+    .action(handle(({ t, args, opts }) => call(t, 'POST', `/vendors/${id(args[0])}/rotate-api-key`, opts.overlap === undefined ? {} : { overlap_seconds: opts.overlap }), show));
 }

@@ -54,6 +54,11 @@ function validate(input: ClientInput, existing?: Client): Omit<ClientsTable, 'id
   }
   const redirectUris = merged.redirect_uris ?? [];
   for (const uri of redirectUris) checkRedirectUri(uri);
+  // RFC 6749 §3.1.2.2: clients using the implicit grant MUST register their redirection endpoint;
+  // without one, every authorization request fails (the token has nowhere to go).
+  if ((merged.allow_implicit || grants.includes('implicit')) && redirectUris.length === 0) {
+    throw new AppError(400, 'invalid_request', 'redirect_uris: a client using the implicit grant must register a redirect URI');
+  }
   const launchUrl = merged.launch_url ?? null;
   if (launchUrl !== null && !/^https?:\/\//.test(launchUrl)) throw new AppError(400, 'invalid_request', 'launch_url: must be an http or https URL');
   // Introspection needs client authentication (RFC 7662 §2.1), which a public client cannot do.

@@ -1,0 +1,36 @@
+// `gatehouse connection ...`: an organization's connections made by a connector.
+// `connection create --connector ID --organization ORG_ID --json` prints connection_id and status.
+import type { Command } from 'commander';
+import { call } from './admin-client.ts';
+import { adminCommand, fields, handle, id, query, table } from './command.ts';
+
+function show(r: any): string {
+  return fields([
+    ['connection_id', r.connection_id],
+    ['status', r.status],
+    ['connector_id', r.connector_id],
+    ['organization', r.organization_id],
+    ['last_refresh', r.last_refresh_at],
+    ['expires_at', r.expires_at],
+    ...(r.last_error ? [['last_error', r.last_error] as [string, unknown]] : []),
+  ]);
+}
+
+export function connectionCommands(program: Command): void {
+  const connection = program.command('connection').description('connections a connector made for organizations');
+  adminCommand(connection, 'create', 'connect an organization (client credentials connectors)')
+    .requiredOption('--connector <id>', 'the connector')
+    .requiredOption('--organization <id>', 'the organization')
+    .action(handle(({ t, opts }) => call(t, 'POST', '/connections', { connector_id: opts.connector, organization_id: opts.organization }), show));
+  adminCommand(connection, 'list', 'list connections')
+    .option('--organization <id>', 'only this organization\'s')
+    .option('--connector <id>', 'only this connector\'s')
+    .action(handle(({ t, opts }) => call(t, 'GET', `/connections${query({ organization_id: opts.organization, connector_id: opts.connector })}`),
+      (r) => table(['CONNECTION_ID', 'CONNECTOR_ID', 'ORGANIZATION_ID', 'STATUS', 'LAST_REFRESH', 'EXPIRES'],
+        r.connections.map((c: any) => [c.connection_id, c.connector_id, c.organization_id, c.status, c.last_refresh_at, c.expires_at]), 'no connections')));
+  adminCommand(connection, 'get <id>', 'show a connection').action(handle(({ t, args }) => call(t, 'GET', `/connections/${id(args[0])}`), show));
+  adminCommand(connection, 'refresh <id>', 'refresh its tokens now').action(handle(({ t, args }) => call(t, 'POST', `/connections/${id(args[0])}/refresh`), show));
+  adminCommand(connection, 'delete <id>', 'delete a connection (revoking its tokens at the vendor where it can)')
+    .action(handle(({ t, args }) => call(t, 'DELETE', `/connections/${id(args[0])}`),
+      (r) => `deleted connection ${r.connection_id}${r.revoked ? ' (revoked at the vendor)' : ''}`));
+}

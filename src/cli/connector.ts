@@ -1,0 +1,52 @@
+// `gatehouse connector ...`: outbound connectors through the admin API.
+// `connector create --config FILE --json` prints the connector (connector_id included).
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { call, CliError } from './admin-client.ts';
+import { adminCommand, fields, handle, id, table } from './command.ts';
+
+async function definitionFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new CliError(`cannot read ${file}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function show(r: any): string {
+  return fields([
+    ['connector_id', r.connector_id],
+    ['name', r.name],
+    ['grant_type', r.grantType],
+    ['token_url', r.tokenUrl],
+    ['api_base_url', r.apiBaseUrl],
+    ['redirect_uri', `${r.redirect_uri}   (register this with the vendor)`],
+  ]);
+}
+
+export function connectorCommands(program: Command): void {
+  const connector = program.command('connector').description('outbound connectors (OAuth to MSP platforms)');
+  adminCommand(connector, 'create', 'define a connector from a JSON file')
+    .requiredOption('--config <file>', 'the connector definition (JSON)')
+    .action(handle(async ({ t, opts }) => call(t, 'POST', '/connectors', await definitionFile(opts.config)), show));
+  adminCommand(connector, 'update <id>', 'change the fields the file names')
+    .requiredOption('--config <file>', 'the fields to change (JSON)')
+    .action(handle(async ({ t, args, opts }) => call(t, 'PATCH', `/connectors/${id(args[0])}`, await definitionFile(opts.config)), show));
+  adminCommand(connector, 'list', 'list connectors').action(handle(({ t }) => call(t, 'GET', '/connectors'),
+    (r) => table(['CONNECTOR_ID', 'NAME', 'GRANT', 'API'], r.connectors.map((c: any) => [c.connector_id, c.name, c.grantType, c.apiBaseUrl]), 'no connectors')));
+  adminCommand(connector, 'get <id>', 'show a connector').action(handle(({ t, args }) => call(t, 'GET', `/connectors/${id(args[0])}`), show));
+  adminCommand(connector, 'delete <id>', 'delete a connector').action(handle(async ({ t, args }) => {
+    await call(t, 'DELETE', `/connectors/${id(args[0])}`);
+    return { connector_id: args[0], deleted: true };
+  }, (r) => `deleted connector ${r.connector_id}`));
+  adminCommand(connector, 'link <id>', 'a one-time connect link (authorization code) for an organization')
+    .requiredOption('--organization <id>', 'the organization that connects')
+    .action(handle(({ t, args, opts }) => call(t, 'POST', `/connectors/${id(args[0])}/connect-links`, { organization_id: opts.organization }),
+      (r) => `connect link (single use, until ${r.expires_at}):\n${r.url}`));
+}
