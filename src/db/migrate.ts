@@ -9,6 +9,7 @@ import * as interactive from './migrations/004_interactive.ts';
 import * as connectors from './migrations/005_connectors.ts';
 import * as webhooks from './migrations/006_webhooks.ts';
 import * as accessRules from './migrations/010_access_rules.ts';
+import * as userRoles from './migrations/012_user_roles.ts';
 
 const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '005_connectors': connectors,
   '006_webhooks': webhooks,
   '010_access_rules': accessRules,
+  '012_user_roles': userRoles,
 };
 
 export async function migrate(db: Kysely<any>): Promise<string[]> {

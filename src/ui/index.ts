@@ -5,6 +5,7 @@ import type { Services } from '../services.ts';
 import { dashboardRoute } from './dashboard.ts';
 import { loginLinkRoute } from './login-link.ts';
 import { webhookPages } from './webhooks.ts';
+import { teamPages, teamSection } from './team.ts';
 import { loginRoutes } from './login.ts';
 import { passwordSetRoutes } from './password-set.ts';
 import { accountRoutes, accountSections } from './account.ts';
@@ -16,6 +17,7 @@ export function uiPages(services: Services) {
     app.addHook('onRequest', app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: 'pages-ip' }));
     loginLinkRoute(app, services);
     dashboardRoute(app, services, [
+      (request, reply, session) => teamSection(services, request, reply, session),
       (request, reply, session) => accountSections(services, request, reply, session),
       (request, reply, session) => connectionsSection(services, request, reply, session),
     ]);
@@ -23,5 +25,6 @@ export function uiPages(services: Services) {
     passwordSetRoutes(app, services);
     accountRoutes(app, services);
     webhookPages(app, services);
+    teamPages(app, services);
   };
 }
