@@ -51,6 +51,7 @@ import { addressPolicy } from './net/address-policy.ts';
 import { Webhooks } from './webhooks/webhooks.ts';
 import { mspApi } from './msp/index.ts';
 import { Accounts } from './accounts/accounts.ts';
+import { OrganizationUsers } from './accounts/users.ts';
 import { LoginThrottle } from './accounts/throttle.ts';
 import { PasswordLinks } from './accounts/password-links.ts';
 import { Authorizations } from './oauth/authorizations.ts';
@@ -150,6 +151,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       authorizations,
       loginThrottle,
       accounts: new Accounts({ db: storage.db, throttle: loginThrottle, sessions: browserSessions, authorizations }),
+      users: new OrganizationUsers(storage.db, authorizations),
       passwordLinks: new PasswordLinks(storage.db, { publicUrl: config.publicUrl, ttlSeconds: config.passwordLinkTtl }),
       codes: new AuthorizationCodes(storage.db),
       refreshTokens: new RefreshTokens(storage.db, { ttlSeconds: config.refreshTokenTtl }),

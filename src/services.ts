@@ -18,6 +18,7 @@ import type { MspcAuth } from './vendor-api/mspc-auth.ts';
 import type { Usage } from './vendor-api/usage.ts';
 import type { Webhooks } from './webhooks/webhooks.ts';
 import type { Accounts } from './accounts/accounts.ts';
+import type { OrganizationUsers } from './accounts/users.ts';
 import type { LoginThrottle } from './accounts/throttle.ts';
 import type { PasswordLinks } from './accounts/password-links.ts';
 import type { Authorizations } from './oauth/authorizations.ts';
@@ -47,6 +48,8 @@ export interface Services {
   usage: Usage;
   webhooks: Webhooks;
   accounts: Accounts;
+  /** The people of each organization: add, change, remove (the last owner stays). */
+  users: OrganizationUsers;
   loginThrottle: LoginThrottle;
   passwordLinks: PasswordLinks;
   authorizations: Authorizations;

@@ -31,6 +31,11 @@ test('the seed 000 and 001 flow through the SDK', async (t) => {
   assert.equal(session.message, 'Success: session created');
   assert.ok(session.redirectUrl.startsWith(baseUrl + '/'), session.redirectUrl);
 
+  const user = await client.createUser({ organizationOemToken: organization.organizationOemToken, data: { email: 'second.person@example.com', vendorUserId: 'sdk-second' } });
+  assert.equal(user.message, 'Successfully created user');
+  const second = await client.createSession({ organizationOemToken: organization.organizationOemToken, vendorUserId: 'sdk-second' });
+  assert.ok(second.redirectUrl.startsWith(baseUrl + '/'), second.redirectUrl);
+
   const integration = await client.createIntegration({ organizationId: organization.organizationId });
   assert.deepEqual(integration.integration.vendorId, vendor.vendor_id);
   assert.equal(integration.integration.integrationKind, 'external');

@@ -111,6 +111,7 @@ test('OEM calls send the seed bodies', async (t) => {
   const data = { name: 'Wisozk Inc', email: 'ansley@example.com', firstName: 'Ansley', lastName: 'Parisian', vendorUserId: '1234', vendorOrganizationId: '1234' };
   await client.createOrganization(data);
   await client.createSession({ organizationOemToken: 'oem-token' });
+  await client.createUser({ organizationOemToken: 'oem-token', data: { email: 'dana@example.com', vendorUserId: 'v-dana', role: 'admin' } });
   await client.createCustomIntegration({ organizationOemToken: 'oem-token', integrationCredentials: { apiKey: 'k' } });
   await client.updateIntegrationCredentials({ organizationOemToken: 'oem-token', vendorId: 'vendor-2', integrationCredentials: { apiKey: 'k2' } });
   const sent = server.requests.map((r) => [r.method, r.path, JSON.parse(r.body)]);
@@ -118,6 +119,7 @@ test('OEM calls send the seed bodies', async (t) => {
   assert.deepEqual(sent, [
     ['POST', '/api/oem-api/organization', { ...credentials, data }],
     ['POST', '/api/oem-api/organization/session', { ...credentials, organizationOemToken: 'oem-token' }],
+    ['POST', '/api/oem-api/organization/user', { ...credentials, organizationOemToken: 'oem-token', data: { email: 'dana@example.com', vendorUserId: 'v-dana', role: 'admin' } }],
     ['POST', '/api/oem-api/integration', { clientId: 'cid', clientSecret: 'csecret', organizationOemToken: 'oem-token', data: { vendorId: 'vendor-1', integrationCredentials: { apiKey: 'k' } } }],
     ['PATCH', '/api/oem-api/integration', { clientId: 'cid', clientSecret: 'csecret', organizationOemToken: 'oem-token', data: { vendorId: 'vendor-2', integrationCredentials: { apiKey: 'k2' } } }],
   ]);

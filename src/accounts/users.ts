@@ -1,21 +1,184 @@
-// Removing a user (an operator's decision): their grants are revoked first, so JWTs issued to
-// them reach the deny-list, then the row goes, taking sessions, links, consents and opaque
-// tokens with it (foreign keys cascade). The organization's owner stays: a vendor's session
-// links are made for them.
-import type { Kysely } from 'kysely';
+// The people of an organization: added by the vendor (OEM API), an operator (admin API) or an
+// organization owner or admin (dashboard); their names and role changed; removed. Every change
+// writes its event (user.added, user.updated, user.removed) in the same transaction.
+//
+// An organization always keeps at least one owner. Changes that could take the last one away
+// lock the organization's row first (SELECT ... FOR UPDATE), so two requests demoting or
+// removing the last two owners at once queue on that lock and the second sees the first's result.
+// Removing a user revokes their grants in the same transaction (the JWTs reach the deny-list
+// before the grants go with the row), then sessions, links, consents and opaque tokens go by
+// cascade: everything issued to them stops working at once.
+import type { Kysely, Selectable } from 'kysely';
+import { uniqueViolation } from '../db/errors.ts';
+import { newId } from '../db/ids.ts';
 import type { Database } from '../db/schema.ts';
+import type { UserRole, UsersTable } from '../db/schema-oem.ts';
+import { normalizeEmail } from '../email.ts';
 import { AppError } from '../errors.ts';
 import { emit } from '../events/outbox.ts';
-import type { Accounts } from './accounts.ts';
+import type { Authorizations } from '../oauth/authorizations.ts';
 
-export async function removeUser(db: Kysely<Database>, accounts: Accounts, userId: string): Promise<void> {
-  const user = await db.selectFrom('users').select(['id', 'organization_id', 'role']).where('id', '=', userId).executeTakeFirst();
-  if (!user) throw new AppError(404, 'not_found', `user "${userId}" does not exist`);
-  if (user.role === 'owner') throw new AppError(409, 'conflict', "the organization's owner cannot be removed");
-  await accounts.revokeGrants(userId, 'user_removed');
-  await db.transaction().execute(async (trx) => {
-    const removed = await trx.deleteFrom('users').where('id', '=', userId).executeTakeFirst();
-    if (removed.numDeletedRows === 0n) return;
-    await emit(trx, { type: 'user.removed', organizationId: user.organization_id, data: { organizationId: user.organization_id, userId } });
-  });
+export type User = Selectable<UsersTable>;
+
+export const USER_ROLES: readonly UserRole[] = ['owner', 'admin', 'member'];
+
+export interface NewUser {
+  email: string;
+  firstName?: string | null;
+  lastName?: string | null;
+  vendorUserId?: string | null;
+  role: UserRole;
+}
+
+export interface UserChanges {
+  firstName?: string | null;
+  lastName?: string | null;
+  role?: UserRole;
+}
+
+/**
+ * Who asks for a change, when it is someone of the organization: an admin manages admins and
+ * members but may not make, change or remove an owner. Operators and vendors pass nothing.
+ */
+export interface Actor {
+  role: UserRole;
+}
+
+// The unique constraint that fired says which detail is taken (migration 002).
+const TAKEN: Record<string, string> = {
+  users_org_email: 'a user with this email is already in the organization',
+  users_org_vendor_user_id: 'a user with this vendorUserId is already in the organization',
+};
+
+/** The `data` of user.added, for an added user and for the owner of a new organization alike. */
+export function userAddedData(user: User) {
+  return {
+    organizationId: user.organization_id, userId: user.id, email: user.email, role: user.role,
+    firstName: user.first_name, lastName: user.last_name, vendorUserId: user.vendor_user_id,
+  };
+}
+
+const notFound = (id: string) => new AppError(404, 'not_found', `user "${id}" does not exist`);
+const lastOwner = () => new AppError(409, 'last_owner', 'the organization must keep at least one owner: make another user an owner first');
+const ownersOnly = () => new AppError(403, 'forbidden', 'only an owner can make, change or remove an owner');
+
+export class OrganizationUsers {
+  #db: Kysely<Database>;
+  #authorizations: Authorizations;
+
+  constructor(db: Kysely<Database>, authorizations: Authorizations) {
+    this.#db = db;
+    this.#authorizations = authorizations;
+  }
+
+  /** Add a user to an organization that exists. 409 (naming the field) for a taken email or vendorUserId. */
+  async add(organizationId: string, input: NewUser, by?: Actor): Promise<User> {
+    if (by?.role === 'admin' && input.role === 'owner') throw ownersOnly();
+    try {
+      return await this.#db.transaction().execute(async (trx) => {
+        const user = await trx.insertInto('users').values({
+          id: newId(),
+          organization_id: organizationId,
+          email: normalizeEmail(input.email),
+          first_name: blankToNull(input.firstName),
+          last_name: blankToNull(input.lastName),
+          vendor_user_id: input.vendorUserId ?? null,
+          role: input.role,
+        }).returningAll().executeTakeFirstOrThrow();
+        await emit(trx, { type: 'user.added', organizationId, data: userAddedData(user) });
+        return user;
+      });
+    } catch (error) {
+      const constraint = uniqueViolation(error);
+      if (constraint !== undefined) throw new AppError(409, 'conflict', TAKEN[constraint] ?? 'this user is already in the organization');
+      throw error;
+    }
+  }
+
+  async find(id: string): Promise<User | undefined> {
+    return this.#db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async get(id: string): Promise<User> {
+    const user = await this.find(id);
+    if (!user) throw notFound(id);
+    return user;
+  }
+
+  /** A page of an organization's users by id: the next page starts after the last id seen. */
+  async list(organizationId: string, page: { after?: string; limit?: number } = {}): Promise<User[]> {
+    let query = this.#db.selectFrom('users').selectAll().where('organization_id', '=', organizationId)
+      .orderBy('id').limit(Math.min(page.limit ?? 100, 1000));
+    if (page.after) query = query.where('id', '>', page.after);
+    return query.execute();
+  }
+
+  /** Change names or role; the last owner cannot be demoted. Returns the user and what changed. */
+  async update(id: string, changes: UserChanges, by?: Actor): Promise<{ user: User; changed: string[] }> {
+    return this.#db.transaction().execute(async (trx) => {
+      const before = await this.#lockedUser(trx, id);
+      const demoting = before.role === 'owner' && changes.role !== undefined && changes.role !== 'owner';
+      if (by?.role === 'admin' && (before.role === 'owner' || changes.role === 'owner')) throw ownersOnly();
+      if (demoting && (await this.#owners(trx, before.organization_id)) <= 1) throw lastOwner();
+      const set = {
+        ...(changes.firstName !== undefined ? { first_name: blankToNull(changes.firstName) } : {}),
+        ...(changes.lastName !== undefined ? { last_name: blankToNull(changes.lastName) } : {}),
+        ...(changes.role !== undefined ? { role: changes.role } : {}),
+      };
+      const changed = Object.entries({ firstName: 'first_name', lastName: 'last_name', role: 'role' } as const)
+        .filter(([, column]) => column in set && set[column] !== before[column]).map(([field]) => field);
+      if (changed.length === 0) return { user: before, changed };
+      const user = await trx.updateTable('users').set({ ...set, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      await emit(trx, {
+        type: 'user.updated', organizationId: user.organization_id,
+        data: {
+          organizationId: user.organization_id, userId: user.id, email: user.email, role: user.role,
+          firstName: user.first_name, lastName: user.last_name, changed,
+          ...(changed.includes('role') ? { previousRole: before.role } : {}),
+        },
+      });
+      return { user, changed };
+    });
+  }
+
+  /** Remove a user (never the last owner): their sessions end and their tokens stop working. */
+  async remove(id: string, by?: Actor): Promise<User> {
+    let denied = () => {};
+    const user = await this.#db.transaction().execute(async (trx) => {
+      const user = await this.#lockedUser(trx, id);
+      if (by?.role === 'admin' && user.role === 'owner') throw ownersOnly();
+      if (user.role === 'owner' && (await this.#owners(trx, user.organization_id)) <= 1) throw lastOwner();
+      denied = await this.#authorizations.revokeUserIn(trx, id, 'user_removed');
+      await trx.deleteFrom('users').where('id', '=', id).execute();
+      await emit(trx, { type: 'user.removed', organizationId: user.organization_id, data: { organizationId: user.organization_id, userId: id, email: user.email } });
+      return user;
+    });
+    denied();
+    return user;
+  }
+
+  /**
+   * The user as it is once its organization's row is locked: the lock comes first, and the read
+   * after it sees whatever a change that held the lock before committed (READ COMMITTED takes a
+   * new snapshot per statement).
+   */
+  async #lockedUser(trx: Kysely<Database>, id: string): Promise<User> {
+    const row = await trx.selectFrom('users').select('organization_id').where('id', '=', id).executeTakeFirst();
+    if (!row) throw notFound(id);
+    await trx.selectFrom('organizations').select('id').where('id', '=', row.organization_id).forUpdate().execute();
+    const user = await trx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!user) throw notFound(id);
+    return user;
+  }
+
+  async #owners(trx: Kysely<Database>, organizationId: string): Promise<number> {
+    const row = await trx.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('organization_id', '=', organizationId).where('role', '=', 'owner').executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+}
+
+function blankToNull(value: string | null | undefined): string | null {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : null;
 }

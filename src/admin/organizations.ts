@@ -1,21 +1,15 @@
-// Admin API: organizations, their users, their OEM token (rotate or revoke) and integrations.
+// Admin API: organizations (with their users; src/admin/users.ts manages those), their OEM token (rotate or revoke) and integrations.
 import type { FastifyInstance } from 'fastify';
-import type { Organization, User } from '../organizations/organizations.ts';
+import type { Organization } from '../organizations/organizations.ts';
 import type { Services } from '../services.ts';
 import { integrationView, integrationViewSchema } from './integrations.ts';
 import { adminError, idParam } from './schemas.ts';
+import { userSchema, userView } from './users.ts';
 
 function organizationView(o: Organization) {
   return {
     organization_id: o.id, vendor_id: o.vendor_id, name: o.name, vendor_organization_id: o.vendor_organization_id,
     oem_token: o.oem_token_hash ? 'active' : 'revoked', created_at: o.created_at.toISOString(), updated_at: o.updated_at.toISOString(),
-  };
-}
-
-function userView(u: User) {
-  return {
-    user_id: u.id, email: u.email, first_name: u.first_name, last_name: u.last_name, vendor_user_id: u.vendor_user_id,
-    role: u.role, last_login_at: u.last_login_at?.toISOString() ?? null, created_at: u.created_at.toISOString(),
   };
 }
 
@@ -25,13 +19,6 @@ const view = {
   properties: {
     organization_id: { type: 'string' }, vendor_id: { type: 'string' }, name: { type: 'string' }, vendor_organization_id: nullableStr,
     oem_token: { type: 'string', enum: ['active', 'revoked'] }, created_at: { type: 'string' }, updated_at: { type: 'string' },
-  },
-};
-const userSchema = {
-  type: 'object',
-  properties: {
-    user_id: { type: 'string' }, email: { type: 'string' }, first_name: nullableStr, last_name: nullableStr, vendor_user_id: nullableStr,
-    role: { type: 'string' }, last_login_at: nullableStr, created_at: { type: 'string' },
   },
 };
 const detail = { type: 'object', properties: { ...view.properties, users: { type: 'array', items: userSchema } } };

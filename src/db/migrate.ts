@@ -10,6 +10,7 @@ import * as connectors from './migrations/005_connectors.ts';
 import * as webhooks from './migrations/006_webhooks.ts';
 import * as accessRules from './migrations/010_access_rules.ts';
 import * as loginThrottle from './migrations/011_login_throttle.ts';
+import * as userRoles from './migrations/012_user_roles.ts';
 
 const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '006_webhooks': webhooks,
   '010_access_rules': accessRules,
   '011_login_throttle': loginThrottle,
+  '012_user_roles': userRoles,
 };
 
 export async function migrate(db: Kysely<any>): Promise<string[]> {

@@ -6,6 +6,8 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 
 export type IntegrationKind = 'external' | 'custom_hosted';
 export type IntegrationStatus = 'inactive' | 'pending' | 'active';
+/** Owners and admins manage the organization; members use it (migration 012 added admin). */
+export type UserRole = 'owner' | 'admin' | 'member';
 
 export interface VendorsTable {
   id: string;
@@ -42,7 +44,7 @@ export interface UsersTable {
   first_name: string | null;
   last_name: string | null;
   vendor_user_id: string | null;
-  role: 'owner' | 'member';
+  role: UserRole;
   password_hash: string | null;
   credential_version: ColumnType<number, number | undefined, number>;
   last_login_at: NullableTimestamp;

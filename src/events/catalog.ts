@@ -2,6 +2,9 @@
 // Payloads are {type, timestamp, data}; webhook subscribers choose types from this list.
 const id = { type: 'string' };
 const when = { type: 'string', format: 'date-time' };
+const nullableText = { type: ['string', 'null'] };
+const role = { type: 'string', enum: ['owner', 'admin', 'member'] };
+const names = { firstName: nullableText, lastName: nullableText };
 
 function schema(properties: Record<string, unknown>, required: string[]) {
   return { type: 'object', properties, required, additionalProperties: true };
@@ -9,9 +12,14 @@ function schema(properties: Record<string, unknown>, required: string[]) {
 
 export const EVENT_TYPES = {
   'organization.created': schema({ organizationId: id, vendorId: id, name: { type: 'string' }, vendorOrganizationId: { type: ['string', 'null'] } }, ['organizationId', 'vendorId', 'name']),
-  'user.added': schema({ organizationId: id, userId: id, email: { type: 'string' }, role: { type: 'string' } }, ['organizationId', 'userId', 'email']),
+  'user.added': schema({ organizationId: id, userId: id, email: { type: 'string' }, role, ...names, vendorUserId: nullableText }, ['organizationId', 'userId', 'email', 'role']),
+  'user.updated': schema({
+    organizationId: id, userId: id, email: { type: 'string' }, role, ...names,
+    changed: { type: 'array', items: { type: 'string', enum: ['firstName', 'lastName', 'role'] } },
+    previousRole: { ...role, description: 'set when the role changed' },
+  }, ['organizationId', 'userId', 'role', 'changed']),
   'user.first_login': schema({ organizationId: id, userId: id, at: when }, ['organizationId', 'userId']),
-  'user.removed': schema({ organizationId: id, userId: id }, ['organizationId', 'userId']),
+  'user.removed': schema({ organizationId: id, userId: id, email: { type: 'string' } }, ['organizationId', 'userId']),
   'session.created': schema({ organizationId: id, userId: id, expiresAt: when }, ['organizationId', 'userId']),
   'integration.created': schema({ organizationId: id, integrationId: id, vendorId: id, integrationKind: { type: 'string' } }, ['organizationId', 'integrationId', 'vendorId']),
   'integration.credentials_updated': schema({ organizationId: id, integrationId: id, vendorId: id }, ['organizationId', 'integrationId', 'vendorId']),

@@ -57,24 +57,39 @@ export class Authorizations {
    */
   async revoke(grantId: string, reason: string): Promise<boolean> {
     const denied: { jti: string; exp: number }[] = [];
-    const done = await this.#db.transaction().execute(async (trx) => {
-      const now = new Date();
-      const grant = await trx.updateTable('grants').set({ revoked_at: now, revoked_reason: reason })
-        .where('id', '=', grantId).where('revoked_at', 'is', null).returningAll().executeTakeFirst();
-      if (!grant) return false;
-      await trx.updateTable('refresh_tokens').set({ revoked_at: now }).where('grant_id', '=', grantId).where('revoked_at', 'is', null).execute();
-      await trx.updateTable('access_tokens').set({ revoked_at: now }).where('grant_id', '=', grantId).where('revoked_at', 'is', null).execute();
-      const jtis = await trx.selectFrom('grant_jtis').select(['jti', 'expires_at']).where('grant_id', '=', grantId).where('expires_at', '>', now).execute();
-      for (const j of jtis) denied.push({ jti: j.jti, exp: Math.ceil(j.expires_at.getTime() / 1000) });
-      await this.#tokens.denyJtis(trx, denied);
-      await emit(trx, {
-        type: 'token.revoked', organizationId: grant.organization_id,
-        data: { organizationId: grant.organization_id, clientId: grant.client_id, userId: grant.user_id, reason },
-      });
-      return true;
-    });
+    const done = await this.#db.transaction().execute((trx) => this.#revokeIn(trx, grantId, reason, denied));
     this.#tokens.denied(denied);
     return done;
+  }
+
+  /**
+   * Revoke every live grant of a user inside `trx`, the transaction that removes them (their
+   * grants go with the row, so the JWTs must reach the deny-list first). Call the returned
+   * function once `trx` has committed: it updates this instance's copy of the deny-list.
+   */
+  async revokeUserIn(trx: Kysely<Database>, userId: string, reason: string): Promise<() => void> {
+    const denied: { jti: string; exp: number }[] = [];
+    const grants = await trx.selectFrom('grants').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+    for (const g of grants) await this.#revokeIn(trx, g.id, reason, denied);
+    return () => this.#tokens.denied(denied);
+  }
+
+  async #revokeIn(trx: Kysely<Database>, grantId: string, reason: string, denied: { jti: string; exp: number }[]): Promise<boolean> {
+    const now = new Date();
+    const grant = await trx.updateTable('grants').set({ revoked_at: now, revoked_reason: reason })
+      .where('id', '=', grantId).where('revoked_at', 'is', null).returningAll().executeTakeFirst();
+    if (!grant) return false;
+    await trx.updateTable('refresh_tokens').set({ revoked_at: now }).where('grant_id', '=', grantId).where('revoked_at', 'is', null).execute();
+    await trx.updateTable('access_tokens').set({ revoked_at: now }).where('grant_id', '=', grantId).where('revoked_at', 'is', null).execute();
+    const jtis = await trx.selectFrom('grant_jtis').select(['jti', 'expires_at']).where('grant_id', '=', grantId).where('expires_at', '>', now).execute();
+    const entries = jtis.map((j) => ({ jti: j.jti, exp: Math.ceil(j.expires_at.getTime() / 1000) }));
+    await this.#tokens.denyJtis(trx, entries);
+    denied.push(...entries);
+    await emit(trx, {
+      type: 'token.revoked', organizationId: grant.organization_id,
+      data: { organizationId: grant.organization_id, clientId: grant.client_id, userId: grant.user_id, reason },
+    });
+    return true;
   }
 
   /** The user's live grants for a client. */

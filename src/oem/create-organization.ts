@@ -5,6 +5,7 @@ import type { OrganizationData } from '../organizations/organizations.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor, credentialProperties, type BodyCredentials } from './caller.ts';
 import { errorResponses } from './http.ts';
+import { emailProperty } from '../email.ts';
 
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' });
 
@@ -20,9 +21,8 @@ const body = {
       required: ['name', 'email'],
       properties: {
         name: text(200),
-        // Seed 000's sample address is redacted, so only a non-empty string is required; it is
-        // compared case-insensitively.
-        email: text(320),
+        // Compared case-insensitively; seed 000's sample address is redacted in the document.
+        email: emailProperty,
         firstName: { type: 'string', maxLength: 200 },
         lastName: { type: 'string', maxLength: 200 },
         vendorUserId: text(200),

@@ -1,10 +1,11 @@
-// The OEM API (seeds 000 and 001) under /api/oem-api: vendors create organizations, login
-// sessions and integrations. Errors answer {status, error, message} with the seeds' codes.
+// The OEM API (seeds 000 and 001) under /api/oem-api: vendors create organizations, their users,
+// login sessions and integrations. Errors answer {status, error, message} with the seeds' codes.
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
 import { createIntegrationRoute } from './create-integration.ts';
 import { createOrganizationRoute } from './create-organization.ts';
 import { createSessionRoute } from './create-session.ts';
+import { createUserRoute } from './create-user.ts';
 import { oemSurface } from './http.ts';
 import { listIntegrationsRoute } from './list-integrations.ts';
 import { listVendorsRoute } from './list-vendors.ts';
@@ -19,6 +20,7 @@ export function oemApi(services: Services) {
     }));
     createOrganizationRoute(app, services);
     createSessionRoute(app, services);
+    createUserRoute(app, services);
     createIntegrationRoute(app, services);
     updateIntegrationRoute(app, services);
     listIntegrationsRoute(app, services);

@@ -8,15 +8,20 @@ import type { FastifyInstance, FastifySchema } from 'fastify';
 import AjvCompiler from '@fastify/ajv-compiler';
 import type { Ajv } from 'ajv';
 import { isStorableDateTime, unstorablePath } from '../db/storable.ts';
+import { isEmail } from '../email.ts';
 
 /** Ids of bigserial rows given in a request (cursors such as before=): 18 digits always fit a bigint. */
 export const serialId = { type: 'string', pattern: '^[0-9]{1,18}$' } as const;
 
-/** The date-time format (RFC 3339 §5.6, as ajv-formats checks it) narrowed to what PostgreSQL stores. */
-function storableDateTimeFormat(ajv: Ajv): void {
+/**
+ * The project's own formats: date-time (RFC 3339 §5.6, as ajv-formats checks it) narrowed to what
+ * PostgreSQL stores, and email by the same check the forms use (src/email.ts).
+ */
+function ownFormats(ajv: Ajv): void {
   const rfc3339 = ajv.formats['date-time'] as { validate: (value: string) => boolean; compare?: unknown } | undefined;
   if (!rfc3339?.validate) throw new Error('ajv-formats did not define date-time');
   ajv.addFormat('date-time', { ...rfc3339, validate: (value: string) => rfc3339.validate(value) && isStorableDateTime(value) } as never);
+  ajv.addFormat('email', { type: 'string', validate: isEmail });
 }
 
 /** Thrown like a schema violation, so each surface answers it in its own 400. */
@@ -31,7 +36,7 @@ function unstorable(part: string, path: string): Error {
 export function validation(app: FastifyInstance) {
   const factory = AjvCompiler();
   const base = { removeAdditional: false, allErrors: false, useDefaults: true } as const;
-  const options = (coerceTypes: false | 'array') => ({ customOptions: { ...base, coerceTypes }, plugins: [], onCreate: storableDateTimeFormat });
+  const options = (coerceTypes: false | 'array') => ({ customOptions: { ...base, coerceTypes }, plugins: [], onCreate: ownFormats });
   const strict = factory({}, options(false) as any);
   const fromText = factory({}, options('array') as any);
   app.setValidatorCompiler((route: { schema: FastifySchema; method: string; url: string; httpPart?: string }) =>

@@ -1,7 +1,7 @@
 // Organizations (partners, i.e. MSPs) and their users. A vendor creates one through the OEM API
 // together with its owner (seed 000) and receives the organization OEM token once: a permanent
 // secret stored as SHA-256, revocable and rotatable by an operator.
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { randomToken, sha256 } from '../crypto.ts';
 import { signal, type Storage } from '../db/index.ts';
 import { uniqueViolation } from '../db/errors.ts';
@@ -10,6 +10,8 @@ import type { Database } from '../db/schema.ts';
 import type { OrganizationsTable, UsersTable } from '../db/schema-oem.ts';
 import { AppError } from '../errors.ts';
 import { emit } from '../events/outbox.ts';
+import { userAddedData } from '../accounts/users.ts';
+import { normalizeEmail } from '../email.ts';
 
 export type Organization = Selectable<OrganizationsTable>;
 export type User = Selectable<UsersTable>;
@@ -43,7 +45,7 @@ export class Organizations {
   /** Create the organization and its owner. Duplicates fail on unique constraints: race-safe. */
   async create(vendorId: string, data: OrganizationData): Promise<{ organization: Organization; owner: User; oemToken: string }> {
     const oemToken = OEM_TOKEN_PREFIX + randomToken(32);
-    const email = data.email.trim().toLowerCase();
+    const email = normalizeEmail(data.email);
     try {
       return await this.#db.transaction().execute(async (trx) => {
         const organization = await trx.insertInto('organizations').values({
@@ -67,10 +69,7 @@ export class Organizations {
           type: 'organization.created', organizationId: organization.id,
           data: { organizationId: organization.id, vendorId, name: organization.name, vendorOrganizationId: organization.vendor_organization_id },
         });
-        await emit(trx, {
-          type: 'user.added', organizationId: organization.id,
-          data: { organizationId: organization.id, userId: owner.id, email: owner.email, role: owner.role },
-        });
+        await emit(trx, { type: 'user.added', organizationId: organization.id, data: userAddedData(owner) });
         return { organization, owner, oemToken };
       });
     } catch (error) {
@@ -104,9 +103,10 @@ export class Organizations {
     return query.execute();
   }
 
+  /** Every user of the organization: owners first, then admins, then members, oldest first. */
   async users(organizationId: string): Promise<User[]> {
     return this.#db.selectFrom('users').selectAll().where('organization_id', '=', organizationId)
-      .orderBy('role', 'desc').orderBy('created_at').orderBy('id').execute();
+      .orderBy(sql`case role when 'owner' then 0 when 'admin' then 1 else 2 end`).orderBy('created_at').orderBy('id').execute();
   }
 
   /** The user a login link is for: the one with `vendorUserId`, else the owner. */

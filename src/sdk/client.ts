@@ -56,6 +56,11 @@ export class GatehouseClient {
     return this.#withCredentials('POST', '/organization/session', { ...input }, signal);
   }
 
+  /** Add a person to the organization. A 409 CONFLICT when its email or vendorUserId is taken there. */
+  createUser(input: T.CreateUserInput, signal?: AbortSignal): Promise<T.CreateUserResponse> {
+    return this.#withCredentials('POST', '/organization/user', { organizationOemToken: input.organizationOemToken, data: input.data }, signal);
+  }
+
   /** Seed 001, step 1: an external integration, authorised by an `oem:partner_token` access token. */
   createIntegration(input: T.CreateIntegrationInput, signal?: AbortSignal): Promise<T.CreateIntegrationResponse> {
     const json = { integrationType: 'external', organizationId: input.organizationId, vendorId: this.#vendorId(input.vendorId) };

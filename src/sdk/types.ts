@@ -41,6 +41,27 @@ export interface CreateSessionResponse {
   redirectUrl: string;
 }
 
+export type UserRole = 'owner' | 'admin' | 'member';
+
+export interface CreateUserInput {
+  organizationOemToken: string;
+  data: {
+    email: string;
+    firstName?: string;
+    lastName?: string;
+    /** Your id for the person: createSession({vendorUserId}) signs them in. */
+    vendorUserId?: string;
+    /** `member` when not given. */
+    role?: UserRole;
+  };
+}
+
+export interface CreateUserResponse {
+  status: number;
+  message: string;
+  userId: string;
+}
+
 export type IntegrationKind = 'external' | 'custom_hosted';
 export type IntegrationStatus = 'inactive' | 'pending' | 'active';
 

@@ -1,6 +1,8 @@
-// GET /dashboard: the organization dashboard for the signed-in user: the organization, its
-// users and its integrations. Everything shown is escaped by `html`.
+// GET /dashboard: the organization dashboard for the signed-in user: the organization and its
+// integrations, then the sections other surfaces contribute (the team, the user's apps and
+// account, connections). Everything shown is escaped by `html`.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { managesOrganization } from '../accounts/organization-admin.ts';
 import type { CurrentSession } from '../accounts/sessions.ts';
 import type { Services } from '../services.ts';
 import { html, noticePage, page, type Markup } from './layout.ts';
@@ -8,10 +10,10 @@ import { signInUrl } from './login.ts';
 
 export const DASHBOARD_PATH = '/dashboard';
 
-/** More of the dashboard, contributed by other surfaces (the user's apps and account). */
+/** More of the dashboard, contributed by other surfaces (the team, the user's apps and account). */
 export type DashboardSection = (request: FastifyRequest, reply: FastifyReply, session: CurrentSession) => Promise<Markup>;
 
-export function dashboardRoute(app: FastifyInstance, { browserSessions, organizations, integrations }: Services, sections: DashboardSection[] = []) {
+export function dashboardRoute(app: FastifyInstance, { browserSessions, organizations, integrations, storage }: Services, sections: DashboardSection[] = []) {
   app.get(DASHBOARD_PATH, {
     config: { audience: 'page' },
     schema: { tags: ['pages'], summary: 'The organization dashboard (needs a browser session)' },
@@ -22,22 +24,16 @@ export function dashboardRoute(app: FastifyInstance, { browserSessions, organiza
       return reply.status(401).send(noticePage('Not signed in', 'You are not signed in, or your session has ended.',
         html`<a href="${signInUrl(DASHBOARD_PATH)}">Sign in</a> with your email and password, or open Gatehouse from your vendor's application.`));
     }
-    const [organization, users, list, extra] = await Promise.all([
+    const [organization, me, list, extra] = await Promise.all([
       organizations.get(session.organizationId),
-      organizations.users(session.organizationId),
+      storage.db.selectFrom('users').select(['email', 'role']).where('id', '=', session.userId).executeTakeFirst(),
       integrations.listForOrganization(session.organizationId),
       Promise.all(sections.map((section) => section(request, reply, session))),
     ]);
-    const me = users.find((u) => u.id === session.userId);
-    const name = (u: { first_name: string | null; last_name: string | null }) => [u.first_name, u.last_name].filter(Boolean).join(' ') || '-';
     return page(organization.name, html`
 <h1>${organization.name}</h1>
-<p class="muted">Signed in as ${me?.email ?? ''}</p>
-${me && me.role !== 'member' ? html`<p><a href="${DASHBOARD_PATH}/webhooks">Webhooks</a></p>` : ''}
-<h2>Users</h2>
-<table><thead><tr><th>Name</th><th>Email</th><th>Role</th></tr></thead><tbody>
-${users.map((u) => html`<tr><td>${name(u)}</td><td>${u.email}</td><td>${u.role}</td></tr>`)}
-</tbody></table>
+<p class="muted">Signed in as ${me?.email ?? ''}${me ? ` (${me.role})` : ''}</p>
+${managesOrganization(me?.role) ? html`<p><a href="${DASHBOARD_PATH}/webhooks">Webhooks</a></p>` : ''}
 <h2>Integrations</h2>
 ${list.length === 0 ? html`<p class="muted">No integrations yet.</p>` : html`
 <table><thead><tr><th>Vendor</th><th>Kind</th><th>Status</th><th>Last used</th></tr></thead><tbody>

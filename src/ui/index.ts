@@ -5,6 +5,7 @@ import type { Services } from '../services.ts';
 import { dashboardRoute } from './dashboard.ts';
 import { loginLinkRoute } from './login-link.ts';
 import { webhookPages } from './webhooks.ts';
+import { teamPages, teamSection } from './team.ts';
 import { loginRoutes } from './login.ts';
 import { passwordSetRoutes } from './password-set.ts';
 import { accountRoutes, accountSections } from './account.ts';
@@ -18,6 +19,7 @@ export function uiPages(services: Services) {
     homeRoutes(app, services);
     loginLinkRoute(app, services);
     dashboardRoute(app, services, [
+      (request, reply, session) => teamSection(services, request, reply, session),
       (request, reply, session) => accountSections(services, request, reply, session),
       (request, reply, session) => connectionsSection(services, request, reply, session),
     ]);
@@ -25,5 +27,6 @@ export function uiPages(services: Services) {
     passwordSetRoutes(app, services);
     accountRoutes(app, services);
     webhookPages(app, services);
+    teamPages(app, services);
   };
 }

@@ -4,6 +4,7 @@
 // Every form carries the CSRF token of src/accounts/csrf.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkCsrf } from '../accounts/csrf.ts';
+import { organizationAdmin } from '../accounts/organization-admin.ts';
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { EVENT_TYPE_NAMES } from '../webhooks/http/schemas.ts';
@@ -30,16 +31,13 @@ const formBody = {
 type Form = { csrf: string; action?: string; webhook_url?: string; event_types?: string | string[]; auth_header?: string; auth_header_value?: string; delivery_id?: string; since?: string };
 
 export function webhookPages(app: FastifyInstance, services: Services) {
-  const { browserSessions, organizations, webhooks } = services;
+  const { webhooks } = services;
 
-  /** The signed-in organization admin, or a 401/403 page. */
+  /** The signed-in organization owner or admin, or a 401/403 page. */
   async function adminOf(request: FastifyRequest, form?: Form): Promise<{ organizationId: string; userId: string }> {
-    const session = await browserSessions.current(request);
-    if (!session) throw new AppError(401, 'unauthorized', 'You are not signed in, or your session has ended.');
-    const user = (await organizations.users(session.organizationId)).find((u) => u.id === session.userId);
-    if (!user || user.role === 'member') throw new AppError(403, 'forbidden', 'Only organization admins manage webhooks.');
+    const who = await organizationAdmin(services, request, 'manage webhooks');
     if (form) checkCsrf(request, form.csrf);
-    return { organizationId: session.organizationId, userId: user.id };
+    return who;
   }
 
   const config = { audience: 'page' as const };

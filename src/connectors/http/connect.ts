@@ -3,6 +3,7 @@
 // (?link=...). Sets the cookie that binds the authorization to this browser, then redirects to
 // the vendor's authUrl.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { organizationAdmin } from '../../accounts/organization-admin.ts';
 import { randomToken } from '../../crypto.ts';
 import { AppError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
@@ -21,11 +22,8 @@ async function whoConnects(services: Services, request: FastifyRequest, connecto
     if (!organizationId) throw new AppError(400, 'invalid_link', 'This connect link has expired or was already used. Ask for a new one.');
     return { organizationId, userId: null, via: 'link' };
   }
-  const session = await services.browserSessions.current(request);
-  if (!session) throw new AppError(401, 'unauthorized', 'You are not signed in, or your session has ended. Sign in, or open a connect link.');
-  const user = (await services.organizations.users(session.organizationId)).find((u) => u.id === session.userId);
-  if (!user || user.role === 'member') throw new AppError(403, 'forbidden', 'Only organization admins connect applications.');
-  return { organizationId: session.organizationId, userId: user.id, via: 'session' };
+  const user = await organizationAdmin(services, request, 'connect applications');
+  return { organizationId: user.organizationId, userId: user.userId, via: 'session' };
 }
 
 /** This browser's binding value: kept across attempts, so two tabs connecting at once both work. */

@@ -3,8 +3,8 @@
 // Disconnect button (POST /dashboard/connections/{id}/disconnect, CSRF-protected).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkCsrf } from '../../accounts/csrf.ts';
+import { managesOrganization, organizationAdmin, roleIn } from '../../accounts/organization-admin.ts';
 import type { CurrentSession } from '../../accounts/sessions.ts';
-import { AppError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { DASHBOARD_PATH } from '../../ui/dashboard.ts';
 import { csrfField } from '../../ui/forms.ts';
@@ -14,15 +14,11 @@ import { connectPath } from '../connect-links.ts';
 
 const iso = (d: Date | null) => d?.toISOString() ?? '-';
 
-async function isAdmin(services: Services, session: CurrentSession): Promise<boolean> {
-  const user = (await services.organizations.users(session.organizationId)).find((u) => u.id === session.userId);
-  return Boolean(user && user.role !== 'member');
-}
-
 /** A DashboardSection: include it in the dashboard's section list. */
 export async function connectionsSection(services: Services, request: FastifyRequest, reply: FastifyReply, session: CurrentSession): Promise<Markup> {
   const { connectors, connections } = services.connectors;
-  const [all, rows, admin] = await Promise.all([connectors.list(), connections.list({ organizationId: session.organizationId }), isAdmin(services, session)]);
+  const [all, rows, role] = await Promise.all([connectors.list(), connections.list({ organizationId: session.organizationId }), roleIn(services.storage.db, session.organizationId, session.userId)]);
+  const admin = managesOrganization(role);
   const names = new Map(all.map((c) => [c.id, c.definition.name]));
   const connected = new Set(rows.map((r) => r.connector_id));
   const available = all.filter((c) => c.definition.grantType === 'authorization_code');
@@ -46,10 +42,8 @@ export function disconnectPage(app: FastifyInstance, services: Services) {
       body: { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf: { type: 'string', maxLength: 100 } } },
     },
   }, async (request, reply) => {
-    const session = await services.browserSessions.current(request);
-    if (!session) throw new AppError(401, 'unauthorized', 'You are not signed in, or your session has ended.');
+    const session = await organizationAdmin(services, request, 'disconnect applications');
     checkCsrf(request, (request.body as { csrf: string }).csrf);
-    if (!(await isAdmin(services, session))) throw new AppError(403, 'forbidden', 'Only organization admins disconnect applications.');
     const { id } = request.params as { id: string };
     const row = await services.connectors.connections.find(id);
     if (!row || row.organization_id !== session.organizationId) throw notFound(id);

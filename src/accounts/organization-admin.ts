@@ -1,0 +1,46 @@
+// Who manages an organization from the browser: its owners and admins. Members see the dashboard
+// but every route that changes webhooks, connections or users refuses them (403), whatever the
+// page showed. The one place that decides it.
+import type { FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { UserRole } from '../db/schema-oem.ts';
+import { AppError } from '../errors.ts';
+import type { BrowserSessions } from './sessions.ts';
+
+/** What the checks read (the services object fits). */
+export interface AdminCheckDeps {
+  browserSessions: BrowserSessions;
+  storage: { db: Kysely<Database> };
+}
+
+export interface SignedInUser {
+  organizationId: string;
+  userId: string;
+  role: UserRole;
+}
+
+export function managesOrganization(role: UserRole | undefined): boolean {
+  return role === 'owner' || role === 'admin';
+}
+
+/** The role of a user in an organization (undefined once they are gone). */
+export async function roleIn(db: Kysely<Database>, organizationId: string, userId: string): Promise<UserRole | undefined> {
+  const row = await db.selectFrom('users').select('role').where('id', '=', userId).where('organization_id', '=', organizationId).executeTakeFirst();
+  return row?.role;
+}
+
+/** The signed-in user and their role: 401 without a live session. */
+export async function signedInUser(deps: AdminCheckDeps, request: FastifyRequest): Promise<SignedInUser> {
+  const session = await deps.browserSessions.current(request);
+  const role = session && (await roleIn(deps.storage.db, session.organizationId, session.userId));
+  if (!session || !role) throw new AppError(401, 'unauthorized', 'You are not signed in, or your session has ended.');
+  return { organizationId: session.organizationId, userId: session.userId, role };
+}
+
+/** The signed-in owner or admin: 401 without a session, 403 for a member (`doing` says what was refused). */
+export async function organizationAdmin(deps: AdminCheckDeps, request: FastifyRequest, doing: string): Promise<SignedInUser> {
+  const user = await signedInUser(deps, request);
+  if (!managesOrganization(user.role)) throw new AppError(403, 'forbidden', `Only organization owners and admins ${doing}.`);
+  return user;
+}

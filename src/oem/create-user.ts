@@ -1,0 +1,72 @@
+// POST /api/oem-api/organization/user: the vendor adds a person to an organization it enrolled,
+// with the credentials of the other seed 000 calls and the organization OEM token. The new user
+// signs in through organization/session with their vendorUserId.
+import type { FastifyInstance } from 'fastify';
+import { USER_ROLES } from '../accounts/users.ts';
+import type { UserRole } from '../db/schema-oem.ts';
+import { emailProperty } from '../email.ts';
+import { AppError } from '../errors.ts';
+import type { Services } from '../services.ts';
+import { authenticateVendor, credentialProperties, type BodyCredentials } from './caller.ts';
+import { errorResponses } from './http.ts';
+import { organizationFromToken, organizationTokenProperty } from './organization-token.ts';
+
+const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' });
+
+const body = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['organizationOemToken', 'data'],
+  properties: {
+    ...credentialProperties,
+    organizationOemToken: organizationTokenProperty,
+    data: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['email'],
+      properties: {
+        email: emailProperty,
+        firstName: { type: 'string', maxLength: 200 },
+        lastName: { type: 'string', maxLength: 200 },
+        vendorUserId: text(200),
+        role: { type: 'string', enum: USER_ROLES, default: 'member' },
+      },
+    },
+  },
+};
+
+const created = {
+  type: 'object',
+  properties: { status: { type: 'integer' }, message: { type: 'string' }, userId: { type: 'string' } },
+  required: ['status', 'message', 'userId'],
+};
+
+type Body = BodyCredentials & {
+  organizationOemToken: string;
+  data: { email: string; firstName?: string; lastName?: string; vendorUserId?: string; role: UserRole };
+};
+
+export function createUserRoute(app: FastifyInstance, services: Services) {
+  const { users, audit } = services;
+  app.post('/organization/user', {
+    schema: {
+      summary: 'Add a user to an organization (role owner, admin or member; member when not given)',
+      body,
+      response: { 201: created, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const input = request.body as Body;
+    const { vendor } = await authenticateVendor(request, input, 'vendor_manage', services);
+    const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
+    const user = await users.add(organization.id, input.data).catch((error: unknown) => {
+      // The OEM API answers in the seeds' upper-case codes.
+      if (error instanceof AppError && error.status === 409) throw new AppError(409, 'CONFLICT', error.message);
+      throw error;
+    });
+    audit.record({
+      action: 'user.added', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip,
+      details: { organization_id: organization.id, user_id: user.id, role: user.role, via: 'oem' },
+    });
+    return reply.status(201).send({ status: 201, message: 'Successfully created user', userId: user.id });
+  });
+}
