@@ -97,9 +97,21 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
   assert.equal(link.statusCode, 201, link.body);
   const passwordLink = new URL(link.json().url).pathname;
 
+  // The organization's team: an admin and a member beside the owner, each with a password.
+  const teammate = async (role: 'admin' | 'member'): Promise<Persona> => {
+    const email = `${role}@team.example`;
+    const res = await g.app.inject({ method: 'POST', url: `/admin/api/v1/organizations/${owner.organizationId}/users`, headers: admin, payload: { email, first_name: 'Team', last_name: role, role } });
+    assert.equal(res.statusCode, 201, res.body);
+    await g.services.accounts.setPassword(res.json().user_id, PASSWORD);
+    return { name: `organization ${role}`, email, password: PASSWORD, starts: ['/', '/dashboard', authorize] };
+  };
+  const adminPersona = await teammate('admin');
+  const memberPersona = await teammate('member');
   const ownerPersona: Persona = { name: 'organization owner', email: owner.email, password: PASSWORD, starts: ['/', '/dashboard', authorize] };
   // The visitor comes last: the password link it follows is the owner's.
   const personas: Persona[] = [
+    memberPersona,
+    adminPersona,
     ownerPersona,
     { name: 'signed-out visitor', starts: ['/', '/login', '/dashboard', passwordLink, '/no-such-page', authorize] },
   ];
