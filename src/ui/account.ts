@@ -9,7 +9,7 @@ import { AppError } from '../errors.ts';
 import { launchToken, launchUrl } from '../oauth/launch.ts';
 import type { Services } from '../services.ts';
 import { DASHBOARD_PATH } from './dashboard.ts';
-import { html, type Markup } from './layout.ts';
+import { html, when, type Markup } from './layout.ts';
 import { allowFormTargets, csrfField, PASSWORD_MANAGER_HINT, sendPage, usernameHint } from './forms.ts';
 import { waitInWords } from './wait.ts';
 
@@ -50,7 +50,7 @@ ${tiles.map((c) => html`<div class="tile"><strong>${c.name}</strong><form class=
 <h2>Authorised apps</h2>
 ${apps.length === 0 ? html`<p class="muted">You have not authorised any app.</p>` : html`
 <table id="authorised-apps"><thead><tr><th>App</th><th>Access</th><th>Since</th><th></th></tr></thead><tbody>
-${apps.map((a) => html`<tr><td>${a.name}</td><td>${a.scope || '-'}</td><td>${a.since.toISOString()}</td><td>
+${apps.map((a) => html`<tr><td>${a.name}</td><td>${a.scope || '-'}</td><td>${when(a.since)}</td><td>
 <form class="inline" method="post" action="${ACCOUNT_PATH}/apps/${a.clientId}/revoke">${csrf}<button type="submit">Revoke</button></form></td></tr>`)}
 </tbody></table>`}
 <h2>Password</h2>

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { managesOrganization } from '../accounts/organization-admin.ts';
 import type { CurrentSession } from '../accounts/sessions.ts';
 import type { Services } from '../services.ts';
-import { html, noticePage, page, type Markup } from './layout.ts';
+import { html, when, noticePage, page, type Markup } from './layout.ts';
 import { signInUrl } from './login.ts';
 
 export const DASHBOARD_PATH = '/dashboard';
@@ -37,7 +37,7 @@ ${managesOrganization(me?.role) ? html`<p><a href="${DASHBOARD_PATH}/webhooks">W
 <h2>Integrations</h2>
 ${list.length === 0 ? html`<p class="muted">No integrations yet.</p>` : html`
 <table><thead><tr><th>Vendor</th><th>Kind</th><th>Status</th><th>Last used</th></tr></thead><tbody>
-${list.map((i) => html`<tr><td>${i.vendor_name}</td><td>${i.kind}</td><td>${i.disabled_at ? 'disabled' : i.status}</td><td>${i.last_used_at?.toISOString() ?? 'never'}</td></tr>`)}
+${list.map((i) => html`<tr><td>${i.vendor_name}</td><td>${i.kind}</td><td>${i.disabled_at ? 'disabled' : i.status}</td><td>${when(i.last_used_at)}</td></tr>`)}
 </tbody></table>`}
 ${extra}`);
   });

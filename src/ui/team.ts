@@ -15,7 +15,7 @@ import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { DASHBOARD_PATH } from './dashboard.ts';
 import { csrfField, sendPage } from './forms.ts';
-import { html, type Markup } from './layout.ts';
+import { html, when, type Markup } from './layout.ts';
 import { LOGIN_PATH } from './login.ts';
 
 export const TEAM_PATH = `${DASHBOARD_PATH}/team`;
@@ -110,7 +110,7 @@ export function teamPages(app: FastifyInstance, services: Services) {
 
   const linkPage = (reply: FastifyReply, title: string, user: User, link: { url: string; expiresAt: Date }) =>
     sendPage(reply, 201, title, html`<h1>${title}</h1>
-<div class="card"><p>Send this link to <strong>${user.email}</strong> yourself: Gatehouse sends no email. It works once, until ${link.expiresAt.toISOString()}, and lets them choose a password and sign in.</p>
+<div class="card"><p>Send this link to <strong>${user.email}</strong> yourself: Gatehouse sends no email. It works once, expires ${when(link.expiresAt)}, and lets them choose a password and sign in.</p>
 <label for="password-link">Set-password link</label><input id="password-link" type="text" readonly value="${link.url}">
 <p class="muted">It is shown only now. If it expires, use "New set-password link" on the dashboard.</p></div>${back}`);
 

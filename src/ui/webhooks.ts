@@ -8,7 +8,7 @@ import { organizationAdmin } from '../accounts/organization-admin.ts';
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { EVENT_TYPE_NAMES } from '../webhooks/http/schemas.ts';
-import { html, page, type Markup } from './layout.ts';
+import { html, when, page, type Markup } from './layout.ts';
 import { DASHBOARD_PATH } from './dashboard.ts';
 import { csrfField } from './forms.ts';
 
@@ -89,7 +89,7 @@ ${csrf}<input type="hidden" name="action" value="${action}">${extra}<button>${la
 <h2>Deliveries</h2>
 ${log.length === 0 ? html`<p class="muted">No deliveries yet.</p>` : html`
 <table><thead><tr><th>Time</th><th>Event</th><th>Status</th><th>Duration</th><th>Response</th><th></th></tr></thead><tbody>
-${log.map((a) => html`<tr><td>${a.attempted_at.toISOString()}</td><td>${a.event_type}</td><td>${a.status_code ?? a.error ?? ''}</td><td>${a.duration_ms} ms</td>
+${log.map((a) => html`<tr><td>${when(a.attempted_at)}</td><td>${a.event_type}</td><td>${a.status_code ?? a.error ?? ''}</td><td>${a.duration_ms} ms</td>
 <td><code>${(a.response_body ?? '').slice(0, 200)}</code></td><td>${button('resend', 'Resend', html`<input type="hidden" name="delivery_id" value="${a.delivery_id}">`)}</td></tr>`)}
 </tbody></table>`}`);
   });

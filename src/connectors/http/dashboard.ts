@@ -8,11 +8,11 @@ import type { CurrentSession } from '../../accounts/sessions.ts';
 import type { Services } from '../../services.ts';
 import { DASHBOARD_PATH } from '../../ui/dashboard.ts';
 import { csrfField } from '../../ui/forms.ts';
-import { html, type Markup } from '../../ui/layout.ts';
+import { html, when, type Markup } from '../../ui/layout.ts';
 import { notFound } from '../connections.ts';
 import { connectPath } from '../connect-links.ts';
 
-const iso = (d: Date | null) => d?.toISOString() ?? '-';
+const iso = (d: Date | null) => when(d, Date.now(), '-');
 
 /** A DashboardSection: include it in the dashboard's section list. */
 export async function connectionsSection(services: Services, request: FastifyRequest, reply: FastifyReply, session: CurrentSession): Promise<Markup> {
