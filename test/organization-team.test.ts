@@ -294,7 +294,7 @@ test('dashboard: owners and admins manage the team; members are refused every ma
 
   await t.test('a member sees the team but no controls, and every managing POST answers 403', async () => {
     const { browser, dashboard, csrf } = await signedIn('mo.member@example.com', '10.1.0.1');
-    assert.match(dashboard, /<h2>Team<\/h2>/);
+    assert.match(dashboard, /<h2 id="team">Team<\/h2>/);
     assert.ok(dashboard.includes(data.email as string));
     assert.ok(!dashboard.includes('/dashboard/team/invite'), 'no invite form');
     assert.ok(!dashboard.includes('/dashboard/webhooks'), 'no webhooks link');

@@ -44,16 +44,16 @@ export async function accountSections(services: Services, request: FastifyReques
   // A tile is a form whose answer redirects to the app: the page's form-action must allow it.
   allowFormTargets(reply, tiles.map((c) => c.launch_url as string));
   return html`
-<h2>Apps</h2>
+<h2 id="apps">Apps</h2>
 ${tiles.length === 0 ? html`<p class="muted">No apps to open.</p>` : html`<div class="tiles" id="app-tiles">
 ${tiles.map((c) => html`<div class="tile"><strong>${c.name}</strong><form class="inline" method="post" action="${LAUNCH_PATH}/${c.id}/launch">${csrf}<button type="submit" class="launch">Open</button></form></div>`)}</div>`}
-<h2>Authorised apps</h2>
+<h2 id="authorised-apps">Authorised apps</h2>
 ${apps.length === 0 ? html`<p class="muted">You have not authorised any app.</p>` : html`
 <table id="authorised-apps"><thead><tr><th>App</th><th>Access</th><th>Since</th><th></th></tr></thead><tbody>
 ${apps.map((a) => html`<tr><td>${a.name}</td><td>${a.scope || '-'}</td><td>${when(a.since)}</td><td>
 <form class="inline" method="post" action="${ACCOUNT_PATH}/apps/${a.clientId}/revoke">${csrf}<button type="submit">Revoke</button></form></td></tr>`)}
 </tbody></table>`}
-<h2>Password</h2>
+<h2 id="password">Password</h2>
 <form class="card" method="post" action="${ACCOUNT_PATH}/password">${csrf}
 ${usernameHint(user.email)}
 ${user.password_hash ? html`<label for="current">Current password</label><input id="current" name="current" type="password" autocomplete="current-password" required>` : html`<p class="muted">You have no password yet: choose one to sign in with your email.</p>`}

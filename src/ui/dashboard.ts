@@ -33,8 +33,9 @@ export function dashboardRoute(app: FastifyInstance, { browserSessions, organiza
     return page(organization.name, html`
 <h1>${organization.name}</h1>
 <p class="muted">Signed in as ${me?.email ?? ''}${me ? ` (${me.role})` : ''}</p>
-${managesOrganization(me?.role) ? html`<p><a href="${DASHBOARD_PATH}/webhooks">Webhooks</a></p>` : ''}
-<h2>Integrations</h2>
+<nav class="sections"><a href="#integrations">Integrations</a> <a href="#team">Team</a> <a href="#connections">Connections</a>
+${managesOrganization(me?.role) ? html`<a href="${DASHBOARD_PATH}/webhooks">Webhooks</a> ` : ''}<a href="#apps">Apps</a> <a href="#authorised-apps">Authorised apps</a> <a href="#password">Password</a></nav>
+<h2 id="integrations">Integrations</h2>
 ${list.length === 0 ? html`<p class="muted">No integrations yet.</p>` : html`
 <table><thead><tr><th>Vendor</th><th>Kind</th><th>Status</th><th>Last used</th></tr></thead><tbody>
 ${list.map((i) => html`<tr><td>${i.vendor_name}</td><td>${i.kind}</td><td>${i.disabled_at ? 'disabled' : i.status}</td><td>${when(i.last_used_at)}</td></tr>`)}

@@ -19,9 +19,10 @@ export function uiPages(services: Services) {
     homeRoutes(app, services);
     loginLinkRoute(app, services);
     dashboardRoute(app, services, [
+      // The organization's things first, then the signed-in person's own (apps, password, sign-out).
       (request, reply, session) => teamSection(services, request, reply, session),
-      (request, reply, session) => accountSections(services, request, reply, session),
       (request, reply, session) => connectionsSection(services, request, reply, session),
+      (request, reply, session) => accountSections(services, request, reply, session),
     ]);
     loginRoutes(app, services);
     passwordSetRoutes(app, services);

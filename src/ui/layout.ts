@@ -32,7 +32,8 @@ table{border-collapse:collapse;width:100%;background:#fff;margin-bottom:2rem}th,
 .card{background:#fff;padding:1.5rem;max-width:26rem;border:1px solid #e3e6eb}.card label{display:block;margin:.75rem 0 .25rem}
 .card input[type=email],.card input[type=password],.card input[type=text],.card select{width:100%;padding:.5rem;box-sizing:border-box}button{padding:.45rem 1rem;cursor:pointer}
 .error{color:#c0392b}.tiles{display:flex;flex-wrap:wrap;gap:1rem;margin-bottom:2rem}.tile{background:#fff;border:1px solid #e3e6eb;padding:1rem;min-width:12rem;flex:1 1 14rem}
-.inline{display:inline}header a.brand{color:#fff;text-decoration:none;font-weight:600}`;
+.inline{display:inline}header a.brand{color:#fff;text-decoration:none;font-weight:600}
+nav.sections{display:flex;flex-wrap:wrap;gap:1rem;margin:1rem 0 1.5rem}`;
 
 /** The site's icon: a gate in the header's colours, served at /favicon.ico and /favicon.svg. */
 export const FAVICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1d2330"/>'

@@ -46,7 +46,7 @@ export async function teamSection(services: Services, request: FastifyRequest, r
   ]);
   if (!myRole || !managesOrganization(myRole)) {
     return html`
-<h2>Team</h2>
+<h2 id="team">Team</h2>
 <table id="team"><thead><tr><th>Name</th><th>Email</th><th>Role</th></tr></thead><tbody>
 ${users.map((u) => html`<tr><td>${displayName(u)}</td><td>${u.email}</td><td>${u.role}</td></tr>`)}
 </tbody></table>`;
@@ -62,7 +62,7 @@ ${users.map((u) => html`<tr><td>${displayName(u)}</td><td>${u.email}</td><td>${u
 ${u.password_hash ? '' : html`<form class="inline" method="post" action="${TEAM_PATH}/${u.id}/password-link">${token}<button type="submit">New set-password link</button></form>`}`;
   };
   return html`
-<h2>Team</h2>
+<h2 id="team">Team</h2>
 <table id="team"><thead><tr><th>Name</th><th>Email</th><th>Role</th><th></th></tr></thead><tbody>
 ${users.map((u) => html`<tr data-user-id="${u.id}"><td>${displayName(u)}</td><td>${u.email}</td><td>${u.role}</td><td>${controls(u)}</td></tr>`)}
 </tbody></table>

@@ -24,7 +24,7 @@ export async function connectionsSection(services: Services, request: FastifyReq
   const available = all.filter((c) => c.definition.grantType === 'authorization_code');
   const csrf = admin ? csrfField(request, reply, services) : html``;
   return html`
-<h2>Connections</h2>
+<h2 id="connections">Connections</h2>
 ${rows.length === 0 ? html`<p class="muted">No connected applications.</p>` : html`
 <table id="connections"><thead><tr><th>Application</th><th>Status</th><th>Last refresh</th><th>Token expires</th><th></th></tr></thead><tbody>
 ${rows.map((r) => html`<tr data-connection-id="${r.id}"><td>${names.get(r.connector_id) ?? r.connector_id}</td><td>${r.status}${r.status === 'broken' && r.last_error ? html` <span class="muted">(${r.last_error})</span>` : ''}</td>
