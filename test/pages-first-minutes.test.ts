@@ -89,4 +89,8 @@ test('the API documentation is titled as Gatehouse\'s and its policy lets its st
   const doc = (await g.app.inject({ method: 'GET', url: '/docs/json' })).json();
   assert.equal(doc.info.title, 'Gatehouse API');
   assert.match(doc.info.description, /integration identity hub/);
+  // Realistic request examples, not what a generator makes of a pattern ("email": "w").
+  const example = doc.paths['/api/oem-api/organization'].post.requestBody.content['application/json'].example;
+  assert.equal(example.data.email, 'ansley@wisozk.example');
+  assert.equal(example.grantType, 'client_credentials');
 });

@@ -10,12 +10,14 @@ import { authenticateVendor, credentialProperties, vendorNotAuthorized, type Bod
 import { errorResponses } from './http.ts';
 import { idProperty, integrationData } from './integration-schemas.ts';
 import { organizationFromToken, organizationTokenProperty, ownedOrganization } from './organization-token.ts';
+import { examples } from '../ops/api-examples.ts';
 
 const forbidden = (names: string[]) => Object.fromEntries(names.map((n) => [n, false]));
 const credentialNames = [...Object.keys(credentialProperties), 'organizationOemToken', 'data'];
 
 const body = {
   type: 'object',
+  examples: [examples.externalIntegration, examples.customHostedIntegration],
   additionalProperties: false,
   properties: {
     integrationType: { type: 'string', enum: ['external'] },

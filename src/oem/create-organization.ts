@@ -6,11 +6,13 @@ import type { Services } from '../services.ts';
 import { authenticateVendor, credentialProperties, type BodyCredentials } from './caller.ts';
 import { errorResponses } from './http.ts';
 import { emailProperty } from '../email.ts';
+import { examples } from '../ops/api-examples.ts';
 
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' });
 
 const body = {
   type: 'object',
+  examples: [examples.organization],
   additionalProperties: false,
   required: ['data'],
   properties: {

@@ -8,9 +8,11 @@ import type { Services } from '../services.ts';
 import { authenticateVendor, credentialProperties, type BodyCredentials } from './caller.ts';
 import { errorResponses } from './http.ts';
 import { organizationFromToken, organizationTokenProperty } from './organization-token.ts';
+import { examples } from '../ops/api-examples.ts';
 
 const body = {
   type: 'object',
+  examples: [examples.session],
   additionalProperties: false,
   required: ['organizationOemToken'],
   properties: {

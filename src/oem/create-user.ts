@@ -10,11 +10,13 @@ import type { Services } from '../services.ts';
 import { authenticateVendor, credentialProperties, type BodyCredentials } from './caller.ts';
 import { errorResponses } from './http.ts';
 import { organizationFromToken, organizationTokenProperty } from './organization-token.ts';
+import { examples } from '../ops/api-examples.ts';
 
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' });
 
 const body = {
   type: 'object',
+  examples: [examples.user],
   additionalProperties: false,
   required: ['organizationOemToken', 'data'],
   properties: {

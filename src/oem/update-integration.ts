@@ -8,9 +8,11 @@ import { authenticateVendor, credentialProperties, vendorNotAuthorized, type Bod
 import { errorResponses } from './http.ts';
 import { integrationData } from './integration-schemas.ts';
 import { organizationFromToken, organizationTokenProperty } from './organization-token.ts';
+import { examples } from '../ops/api-examples.ts';
 
 const body = {
   type: 'object',
+  examples: [examples.customHostedIntegration],
   additionalProperties: false,
   required: ['organizationOemToken', 'data'],
   properties: { ...credentialProperties, organizationOemToken: organizationTokenProperty, data: integrationData },

@@ -6,9 +6,11 @@ import type { Services } from '../services.ts';
 import { errorResponses } from '../oem/http.ts';
 import { accountView, upsertAccount, type AccountInput } from './records.ts';
 import { accountItem, security } from './schemas.ts';
+import { examples } from '../ops/api-examples.ts';
 
 const body = {
   type: 'object',
+  examples: [examples.account],
   additionalProperties: false,
   required: ['vendorAccountId', 'name'],
   properties: {

@@ -6,9 +6,11 @@ import { INTEGRATION_STATUSES } from '../integrations/integrations.ts';
 import type { Services } from '../services.ts';
 import { errorResponses } from '../oem/http.ts';
 import { integrationView, security } from './schemas.ts';
+import { examples } from '../ops/api-examples.ts';
 
 const body = {
   type: 'object',
+  examples: [examples.status],
   additionalProperties: false,
   required: ['status'],
   properties: { status: { type: 'string', enum: INTEGRATION_STATUSES } },
