@@ -13,9 +13,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from '../scripts/pack.ts';
 import { installExample, startExample } from './example-app.ts';
 import { admin, freePort, startGatehouse } from './helpers.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ORGANIZATION = 'Wisozk Inc';
 
 const run = promisify(execFile);

@@ -14,9 +14,8 @@ import { admin, basic, freePort, startGatehouse, type TestGatehouse } from './he
 import { codeClient, codeFor, PASSWORD, tenant } from './interactive-helpers.ts';
 import { LOOPBACK, eventually } from './webhook-helpers.ts';
 import { emit } from '../src/events/outbox.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 // Pages that are not Gatehouse's own forms (API documentation, machine endpoints).
 const NOT_PAGES = /^\/(docs|metrics|healthz|readyz|\.well-known|oauth\/jwks|favicon|api\/|admin\/api\/)/;
 // Error pages a person can land on: their titles (see src/ui/error-page.ts).

@@ -11,9 +11,8 @@ import { decodeJwt } from 'jose';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { basic, createClient, freePort, startGatehouse } from './helpers.ts';
 import { codeClient, pkce, tenant, type Tenant } from './interactive-helpers.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 // The client's redirect URI page: shows what reached it. The fragment never reaches the server,
 // so the page's own script copies it into the document, as a browser-based client would.

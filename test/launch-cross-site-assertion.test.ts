@@ -11,9 +11,8 @@ import { decodeJwt } from 'jose';
 import { chromium } from 'playwright-core';
 import { freePort, startGatehouse } from './helpers.ts';
 import { Browser, codeClient, csrfOf, tenant } from './interactive-helpers.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 test('a cross-site GET (or one without Fetch Metadata) gets a confirmation page and no assertion; the form and same-origin GETs launch', async (t) => {
   const g = await startGatehouse();

@@ -9,9 +9,8 @@ import { existsSync } from 'node:fs';
 import { chromium, type Page } from 'playwright-core';
 import { freePort, startGatehouse } from './helpers.ts';
 import { tenant } from './interactive-helpers.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const INVITED = 'ivy.invited@example.com';
 const INVITED_PASSWORD = 'ivy chooses a long password';
 
