@@ -151,7 +151,6 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-
 declare module 'fastify' {
   interface FastifyRequest {
     errorCode?: string;

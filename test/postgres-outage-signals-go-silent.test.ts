@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
+import { sql } from 'kysely';
 import { buildApp, type Gatehouse } from '../src/app.ts';
 import { LISTENER_NAME } from '../src/db/index.ts';
 import { admin, basic, createClient, createTestDatabase, onPostgres, testConfig } from './helpers.ts';
@@ -63,8 +64,9 @@ async function rotateAndWatch(client: { client_id: string; client_secret: string
 test('listener killed while connections are refused: B reconnects once they are allowed and drops what it missed', { skip }, async () => {
   const client = await createClient(a);
   assert.equal((await token(b, client.client_id, client.client_secret)).statusCode, 200); // cached on B
-  // A's pool keeps its open connection, so A can still write while B's listener cannot come back.
-  assert.equal((await a.app.inject({ method: 'GET', url: '/admin/api/v1/clients', headers: admin })).statusCode, 200);
+  // A's pool keeps its open connections, so A can still write while B's listener cannot come
+  // back. Open several at once: the rotation and the audit writer may each need one.
+  await Promise.all(Array.from({ length: 4 }, () => sql`select pg_sleep(0.05)`.execute(a.services.storage.db)));
   await block();
   await kill('listeners');
   const rotated = await a.app.inject({ method: 'POST', url: `/admin/api/v1/clients/${client.client_id}/rotate-secret`, headers: admin });

@@ -218,6 +218,7 @@ class Listener {
    * listener is away it waits briefly for its return, then refuses: success would be a lie.
    */
   sync(): Promise<void> {
+    if (this.#closed) return Promise.reject(new DatabaseUnavailable('the storage is closed'));
     if (!this.#client) return this.#awaitListener().then(() => this.sync());
     if (!this.#running) {
       const client = this.#client;

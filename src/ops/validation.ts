@@ -44,13 +44,15 @@ export function validation(app: FastifyInstance) {
   // Before the schemas, so that no route (with a schema or without) sees such text. A route that
   // forwards its query and wildcard path as they came (the connector proxy) has only its own
   // parameters checked: the rest is the vendor's to judge.
-  app.addHook('preValidation', async (request) => {
+  // Synchronous: it runs on every request, the token endpoint's included.
+  app.addHook('preValidation', (request, _reply, done) => {
     const forwards = request.routeOptions.config?.forwardsInput === true;
     const params = forwards ? { ...(request.params as Record<string, unknown>), '*': undefined } : request.params;
     for (const [part, value] of [['params', params], ['querystring', forwards ? undefined : request.query], ['body', request.body]] as const) {
       const path = unstorablePath(value);
-      if (path !== undefined) throw unstorable(part, path === '/' ? '' : path);
+      if (path !== undefined) return done(unstorable(part, path === '/' ? '' : path));
     }
+    done();
   });
 }
 

@@ -13,7 +13,7 @@ export const DASHBOARD_PATH = '/dashboard';
 /** More of the dashboard, contributed by other surfaces (the team, the user's apps and account). */
 export type DashboardSection = (request: FastifyRequest, reply: FastifyReply, session: CurrentSession) => Promise<Markup>;
 
-export function dashboardRoute(app: FastifyInstance, { browserSessions, organizations, integrations, storage }: Services, sections: DashboardSection[] = []) {
+export function dashboardRoute(app: FastifyInstance, { browserSessions, organizations, integrations, users }: Services, sections: DashboardSection[] = []) {
   app.get(DASHBOARD_PATH, {
     config: { audience: 'page' },
     schema: { tags: ['pages'], summary: 'The organization dashboard (needs a browser session)' },
@@ -26,7 +26,7 @@ export function dashboardRoute(app: FastifyInstance, { browserSessions, organiza
     }
     const [organization, me, list, extra] = await Promise.all([
       organizations.get(session.organizationId),
-      storage.db.selectFrom('users').select(['email', 'role']).where('id', '=', session.userId).executeTakeFirst(),
+      users.find(session.userId),
       integrations.listForOrganization(session.organizationId),
       Promise.all(sections.map((section) => section(request, reply, session))),
     ]);

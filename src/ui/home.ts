@@ -1,6 +1,6 @@
 // GET /: signed-in people go to their dashboard; anyone else sees what this server is and where
 // to go from here. Also the site icon.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Services } from '../services.ts';
 import { DASHBOARD_PATH } from './dashboard.ts';
 import { LOGIN_PATH } from './login.ts';
@@ -26,7 +26,7 @@ and the <a href="/.well-known/oauth-authorization-server">OAuth 2.0 server metad
   });
 
   const icon = { config: { audience: 'page' as const }, schema: { hide: true } };
-  const sendIcon = (_request: unknown, reply: import('fastify').FastifyReply) =>
+  const sendIcon = (_request: unknown, reply: FastifyReply) =>
     reply.header('cache-control', 'public, max-age=86400').type('image/svg+xml').send(FAVICON_SVG);
   app.get('/favicon.svg', icon, sendIcon);
   app.get('/favicon.ico', icon, sendIcon);

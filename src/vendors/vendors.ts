@@ -4,8 +4,8 @@
 // `expires_at`, so a vendor can roll it out without downtime.
 import type { Kysely, Selectable } from 'kysely';
 import { randomToken, sha256 } from '../crypto.ts';
-import { RESYNC, signal, type Storage } from '../db/index.ts';
-import { LoadingCache } from '../db/cache.ts';
+import { signal, type Storage } from '../db/index.ts';
+import { LoadingCache, touches } from '../db/cache.ts';
 import { newId } from '../db/ids.ts';
 import type { Database } from '../db/schema.ts';
 import type { VendorApiKeysTable, VendorsTable } from '../db/schema-oem.ts';
@@ -33,7 +33,7 @@ export class Vendors {
     this.#db = storage.db;
     this.#clients = clients;
     storage.onSignal((s) => {
-      if (s.topic === 'vendor' || s.topic === RESYNC) this.#byClient.clear();
+      if (touches(s, 'vendor')) this.#byClient.clear();
       else if (s.topic === 'client' && s.id) this.#byClient.delete(s.id);
     });
   }
