@@ -45,6 +45,7 @@ import { BrowserSessions } from './accounts/sessions.ts';
 import { MspcAuth } from './vendor-api/mspc-auth.ts';
 import { Usage } from './vendor-api/usage.ts';
 import { oemApi } from './oem/index.ts';
+import { IdempotencyKeys } from './oem/idempotency.ts';
 import { vendorApi } from './vendor-api/index.ts';
 import { uiPages } from './ui/index.ts';
 import { addressPolicy } from './net/address-policy.ts';
@@ -156,6 +157,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       codes: new AuthorizationCodes(storage.db),
       refreshTokens: new RefreshTokens(storage.db, { ttlSeconds: config.refreshTokenTtl }),
       connectors: new ConnectorService({ storage, sealer, policy, audit, log, publicUrl: config.publicUrl }),
+      idempotencyKeys: new IdempotencyKeys(storage.db, sealer),
     };
     const app = await createHttp(services);
     // This instance's own copies of keys and revocations: re-read now and then even without a
@@ -189,7 +191,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   }
 }
 
-/** Rows that can no longer matter: expired links, sessions, codes, tokens and throttle entries. */
+/** Rows that can no longer matter: expired links, sessions, codes, tokens, throttle entries and idempotency keys. */
 async function purgeExpired(services: Services): Promise<void> {
   const purges = {
     'login links': () => services.loginLinks.purge(),
@@ -199,6 +201,7 @@ async function purgeExpired(services: Services): Promise<void> {
     'password links': () => services.passwordLinks.purge(),
     'login throttle': () => services.loginThrottle.purge(),
     'connector states and links': () => services.connectors.purge(),
+    'idempotency keys': () => services.idempotencyKeys.purge(),
   };
   for (const [what, purge] of Object.entries(purges)) {
     // One failing purge must not keep the others from running.

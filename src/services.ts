@@ -27,6 +27,7 @@ import type { RefreshTokens } from './oauth/refresh-tokens.ts';
 import type { ConnectorService } from './connectors/service.ts';
 import type { RedisLink } from './ops/redis.ts';
 import type { AuthFailures } from './ops/auth-failures.ts';
+import type { IdempotencyKeys } from './oem/idempotency.ts';
 
 export interface Services {
   config: Readonly<Config>;
@@ -59,4 +60,6 @@ export interface Services {
   /** Set with REDIS_URL: shared rate-limit counters (memory is used while it is down). */
   redis: RedisLink | undefined;
   authFailures: AuthFailures;
+  /** The first answers to the OEM API's Idempotency-Keys, kept for a day. */
+  idempotencyKeys: IdempotencyKeys;
 }

@@ -11,6 +11,7 @@ import * as webhooks from './migrations/006_webhooks.ts';
 import * as accessRules from './migrations/010_access_rules.ts';
 import * as loginThrottle from './migrations/011_login_throttle.ts';
 import * as userRoles from './migrations/012_user_roles.ts';
+import * as idempotencyKeys from './migrations/013_idempotency_keys.ts';
 
 const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '010_access_rules': accessRules,
   '011_login_throttle': loginThrottle,
   '012_user_roles': userRoles,
+  '013_idempotency_keys': idempotencyKeys,
 };
 
 export async function migrate(db: Kysely<any>): Promise<string[]> {

@@ -1,4 +1,4 @@
-// Row types for the OEM and Vendor API tables (migration 002_oem).
+// Row types for the OEM and Vendor API tables (migration 002_oem, and 013 for idempotency keys).
 import type { ColumnType } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -113,6 +113,17 @@ export interface VendorServicesTable {
   updated_at: Timestamp;
 }
 
+/** Migration 013: the first answer to an Idempotency-Key, kept for a day. */
+export interface IdempotencyKeysTable {
+  vendor_id: string;
+  key: string;
+  route: string;
+  fingerprint: string;
+  status: number | null; // null: the first request is still running
+  response: string | null; // sealed response body
+  created_at: Timestamp;
+}
+
 export interface OemTables {
   vendors: VendorsTable;
   vendor_api_keys: VendorApiKeysTable;
@@ -124,4 +135,5 @@ export interface OemTables {
   partner_api_keys: PartnerApiKeysTable;
   vendor_accounts: VendorAccountsTable;
   vendor_services: VendorServicesTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

@@ -3,11 +3,13 @@
 //             carrying oem:partner_token -> the integration and its partner API key (once);
 //   seed 000: {clientId, clientSecret, organizationOemToken, data: {vendorId, integrationCredentials}}
 //             -> a custom_hosted integration whose credentials are stored sealed.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Credentials, Integration } from '../integrations/integrations.ts';
 import type { Services } from '../services.ts';
+import type { Vendor } from '../vendors/vendors.ts';
 import { authenticateVendor, credentialProperties, vendorNotAuthorized, type BodyCredentials } from './caller.ts';
 import { errorResponses } from './http.ts';
+import { idempotent } from './idempotency.ts';
 import { idProperty, integrationData } from './integration-schemas.ts';
 import { organizationFromToken, organizationTokenProperty, ownedOrganization } from './organization-token.ts';
 import { examples } from '../ops/api-examples.ts';
@@ -52,40 +54,46 @@ type CustomBody = BodyCredentials & { organizationOemToken: string; data: { vend
 
 export function createIntegrationRoute(app: FastifyInstance, services: Services) {
   const { audit } = services;
-  app.post('/integration', {
+  app.post('/integration', idempotent(services.idempotencyKeys, {
     schema: {
       summary: 'Create an integration: external with a partner API key (seed 001, Bearer token with oem:partner_token) or custom_hosted with credentials (seed 000)',
       body,
       security: [{ oemAccessToken: [] }, {}],
       response: { 201: created, ...errorResponses },
     },
-  }, async (request, reply) => {
-    const input = request.body as ExternalBody | CustomBody;
-    const { integration, partnerApiKey } = 'integrationType' in input
-      ? await external(request, input, services)
-      : { integration: await customHosted(request, input, services), partnerApiKey: undefined };
-    audit.record({
-      action: 'integration.created', outcome: 'success', actor: integration.vendor_id, clientId: request.clientId ?? null, ip: request.ip,
-      details: { integration_id: integration.id, organization_id: integration.organization_id, kind: integration.kind },
-    });
-    return reply.status(201).send({
-      integration: { id: integration.id, vendorId: integration.vendor_id, integrationKind: integration.kind },
-      ...(partnerApiKey === undefined ? {} : { partnerApiKey }),
-      status: 201,
-      message: 'Successfully created an integration for an organization',
-    });
-  });
+    // Each shape has its own credentials: seed 001 a Bearer token only, seed 000 either.
+    authenticate: (request) => {
+      const input = request.body as ExternalBody | CustomBody;
+      return 'integrationType' in input
+        ? authenticateVendor(request, undefined, 'oem:partner_token', services)
+        : authenticateVendor(request, input, 'vendor_manage', services);
+    },
+    async handler(request, reply, { vendor }) {
+      const input = request.body as ExternalBody | CustomBody;
+      const { integration, partnerApiKey } = 'integrationType' in input
+        ? await external(input, vendor, services)
+        : { integration: await customHosted(input, vendor, services), partnerApiKey: undefined };
+      audit.record({
+        action: 'integration.created', outcome: 'success', actor: integration.vendor_id, clientId: request.clientId ?? null, ip: request.ip,
+        details: { integration_id: integration.id, organization_id: integration.organization_id, kind: integration.kind },
+      });
+      return reply.status(201).send({
+        integration: { id: integration.id, vendorId: integration.vendor_id, integrationKind: integration.kind },
+        ...(partnerApiKey === undefined ? {} : { partnerApiKey }),
+        status: 201,
+        message: 'Successfully created an integration for an organization',
+      });
+    },
+  }));
 }
 
-async function external(request: FastifyRequest, input: ExternalBody, services: Services): Promise<{ integration: Integration; partnerApiKey: string }> {
-  const { vendor } = await authenticateVendor(request, undefined, 'oem:partner_token', services);
+async function external(input: ExternalBody, vendor: Vendor, services: Services): Promise<{ integration: Integration; partnerApiKey: string }> {
   if (input.vendorId !== vendor.id) throw vendorNotAuthorized('Vendor lacks permission for this vendorId');
   const organization = await ownedOrganization(input.organizationId, vendor, services);
   return services.integrations.createExternal(organization.id, vendor.id);
 }
 
-async function customHosted(request: FastifyRequest, input: CustomBody, services: Services): Promise<Integration> {
-  const { vendor } = await authenticateVendor(request, input, 'vendor_manage', services);
+async function customHosted(input: CustomBody, vendor: Vendor, services: Services): Promise<Integration> {
   const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
   if (input.data.vendorId !== vendor.id) throw vendorNotAuthorized('Vendor lacks permission for this vendorId');
   return services.integrations.createCustomHosted(organization.id, vendor.id, input.data.integrationCredentials);

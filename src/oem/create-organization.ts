@@ -1,10 +1,12 @@
 // POST /api/oem-api/organization (seed 000, step 1): authenticate the vendor, create the
-// organization and its owner, return the organization OEM token once.
+// organization and its owner, return the organization OEM token once (again, to a retry with the
+// same Idempotency-Key).
 import type { FastifyInstance } from 'fastify';
 import type { OrganizationData } from '../organizations/organizations.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor, credentialProperties, type BodyCredentials } from './caller.ts';
 import { errorResponses } from './http.ts';
+import { idempotent } from './idempotency.ts';
 import { emailProperty } from '../email.ts';
 import { examples } from '../ops/api-examples.ts';
 
@@ -47,25 +49,26 @@ const created = {
 
 export function createOrganizationRoute(app: FastifyInstance, services: Services) {
   const { organizations, audit } = services;
-  app.post('/organization', {
+  app.post('/organization', idempotent(services.idempotencyKeys, {
     schema: {
       summary: 'Create an organization and its owner (seed 000); the organization OEM token is shown once',
       body,
       response: { 201: created, ...errorResponses },
     },
-  }, async (request, reply) => {
-    const input = request.body as BodyCredentials & { data: OrganizationData };
-    const { vendor } = await authenticateVendor(request, input, 'vendor_manage', services);
-    const { organization, owner, oemToken } = await organizations.create(vendor.id, input.data);
-    audit.record({
-      action: 'organization.created', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip,
-      details: { organization_id: organization.id, owner_id: owner.id, vendor_organization_id: organization.vendor_organization_id },
-    });
-    return reply.status(201).send({
-      status: 201,
-      message: 'Successfully created organization',
-      organizationOemToken: oemToken,
-      organizationId: organization.id,
-    });
-  });
+    authenticate: (request) => authenticateVendor(request, request.body as BodyCredentials, 'vendor_manage', services),
+    async handler(request, reply, { vendor }) {
+      const input = request.body as BodyCredentials & { data: OrganizationData };
+      const { organization, owner, oemToken } = await organizations.create(vendor.id, input.data);
+      audit.record({
+        action: 'organization.created', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip,
+        details: { organization_id: organization.id, owner_id: owner.id, vendor_organization_id: organization.vendor_organization_id },
+      });
+      return reply.status(201).send({
+        status: 201,
+        message: 'Successfully created organization',
+        organizationOemToken: oemToken,
+        organizationId: organization.id,
+      });
+    },
+  }));
 }

@@ -7,6 +7,7 @@ import { emit } from '../events/outbox.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor, credentialProperties, type BodyCredentials } from './caller.ts';
 import { errorResponses } from './http.ts';
+import { idempotent } from './idempotency.ts';
 import { organizationFromToken, organizationTokenProperty } from './organization-token.ts';
 import { examples } from '../ops/api-examples.ts';
 
@@ -30,30 +31,31 @@ const created = {
 
 export function createSessionRoute(app: FastifyInstance, services: Services) {
   const { organizations, loginLinks, audit, storage } = services;
-  app.post('/organization/session', {
+  app.post('/organization/session', idempotent(services.idempotencyKeys, {
     schema: {
       summary: 'Create a one-time login link for a user of the organization (seed 000)',
       body,
       response: { 201: created, ...errorResponses },
     },
-  }, async (request, reply) => {
-    const input = request.body as BodyCredentials & { organizationOemToken: string; vendorUserId?: string };
-    const { vendor } = await authenticateVendor(request, input, 'vendor_manage', services);
-    const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
-    const user = await organizations.findUser(organization.id, input.vendorUserId);
-    if (!user) throw new AppError(404, 'NOT_FOUND', 'no user with this vendorUserId in the organization');
-    const link = await storage.db.transaction().execute(async (trx) => {
-      const minted = await loginLinks.create(user, trx);
-      await emit(trx, {
-        type: 'session.created', organizationId: organization.id,
-        data: { organizationId: organization.id, userId: user.id, expiresAt: minted.expiresAt.toISOString() },
+    authenticate: (request) => authenticateVendor(request, request.body as BodyCredentials, 'vendor_manage', services),
+    async handler(request, reply, { vendor }) {
+      const input = request.body as BodyCredentials & { organizationOemToken: string; vendorUserId?: string };
+      const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
+      const user = await organizations.findUser(organization.id, input.vendorUserId);
+      if (!user) throw new AppError(404, 'NOT_FOUND', 'no user with this vendorUserId in the organization');
+      const link = await storage.db.transaction().execute(async (trx) => {
+        const minted = await loginLinks.create(user, trx);
+        await emit(trx, {
+          type: 'session.created', organizationId: organization.id,
+          data: { organizationId: organization.id, userId: user.id, expiresAt: minted.expiresAt.toISOString() },
+        });
+        return minted;
       });
-      return minted;
-    });
-    audit.record({
-      action: 'login_link.created', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip,
-      details: { organization_id: organization.id, user_id: user.id, expires_at: link.expiresAt.toISOString() },
-    });
-    return reply.status(201).send({ status: 201, message: 'Success: session created', redirectUrl: link.url });
-  });
+      audit.record({
+        action: 'login_link.created', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip,
+        details: { organization_id: organization.id, user_id: user.id, expires_at: link.expiresAt.toISOString() },
+      });
+      return reply.status(201).send({ status: 201, message: 'Success: session created', redirectUrl: link.url });
+    },
+  }));
 }

@@ -9,6 +9,7 @@ import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor, credentialProperties, type BodyCredentials } from './caller.ts';
 import { errorResponses } from './http.ts';
+import { idempotent } from './idempotency.ts';
 import { organizationFromToken, organizationTokenProperty } from './organization-token.ts';
 import { examples } from '../ops/api-examples.ts';
 
@@ -50,25 +51,26 @@ type Body = BodyCredentials & {
 
 export function createUserRoute(app: FastifyInstance, services: Services) {
   const { users, audit } = services;
-  app.post('/organization/user', {
+  app.post('/organization/user', idempotent(services.idempotencyKeys, {
     schema: {
       summary: 'Add a user to an organization (role owner, admin or member; member when not given)',
       body,
       response: { 201: created, ...errorResponses },
     },
-  }, async (request, reply) => {
-    const input = request.body as Body;
-    const { vendor } = await authenticateVendor(request, input, 'vendor_manage', services);
-    const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
-    const user = await users.add(organization.id, input.data).catch((error: unknown) => {
-      // The OEM API answers in the seeds' upper-case codes.
-      if (error instanceof AppError && error.status === 409) throw new AppError(409, 'CONFLICT', error.message);
-      throw error;
-    });
-    audit.record({
-      action: 'user.added', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip,
-      details: { organization_id: organization.id, user_id: user.id, role: user.role, via: 'oem' },
-    });
-    return reply.status(201).send({ status: 201, message: 'Successfully created user', userId: user.id });
-  });
+    authenticate: (request) => authenticateVendor(request, request.body as Body, 'vendor_manage', services),
+    async handler(request, reply, { vendor }) {
+      const input = request.body as Body;
+      const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
+      const user = await users.add(organization.id, input.data).catch((error: unknown) => {
+        // The OEM API answers in the seeds' upper-case codes.
+        if (error instanceof AppError && error.status === 409) throw new AppError(409, 'CONFLICT', error.message);
+        throw error;
+      });
+      audit.record({
+        action: 'user.added', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip,
+        details: { organization_id: organization.id, user_id: user.id, role: user.role, via: 'oem' },
+      });
+      return reply.status(201).send({ status: 201, message: 'Successfully created user', userId: user.id });
+    },
+  }));
 }
