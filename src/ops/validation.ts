@@ -33,6 +33,20 @@ function unstorable(part: string, path: string): Error {
   return error;
 }
 
+/**
+ * Header names are case-insensitive (RFC 9110 §5.1) and Node hands them over lower-cased. Fastify
+ * lower-cases a headers schema's names for its own compiler only, not for a custom one like this
+ * file's, so a schema may name `Idempotency-Key` as the documents spell it and still apply.
+ */
+function lowerCaseNames(schema: FastifySchema): FastifySchema {
+  const { properties, required } = schema as { properties?: Record<string, unknown>; required?: string[] };
+  return {
+    ...schema,
+    ...(properties ? { properties: Object.fromEntries(Object.entries(properties).map(([name, value]) => [name.toLowerCase(), value])) } : {}),
+    ...(required ? { required: required.map((name) => name.toLowerCase()) } : {}),
+  } as FastifySchema;
+}
+
 export function validation(app: FastifyInstance) {
   const factory = AjvCompiler();
   const base = { removeAdditional: false, allErrors: false, useDefaults: true } as const;
@@ -40,7 +54,7 @@ export function validation(app: FastifyInstance) {
   const strict = factory({}, options(false) as any);
   const fromText = factory({}, options('array') as any);
   app.setValidatorCompiler((route: { schema: FastifySchema; method: string; url: string; httpPart?: string }) =>
-    (route.httpPart === 'body' ? strict : fromText)(route as any));
+    (route.httpPart === 'body' ? strict : fromText)((route.httpPart === 'headers' ? { ...route, schema: lowerCaseNames(route.schema) } : route) as any));
   // Before the schemas, so that no route (with a schema or without) sees such text. A route that
   // forwards its query and wildcard path as they came (the connector proxy) has only its own
   // parameters checked: the rest is the vendor's to judge.
