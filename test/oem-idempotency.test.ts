@@ -263,7 +263,7 @@ test('Idempotency-Key on the OEM API creating calls', async (t) => {
 
   await t.test('a malformed key is a 400 naming the header, and nothing is created', async () => {
     const before = await organizationCount(g, vendor);
-    for (const key of ['', 'k'.repeat(256), 'clé-ü', 'tab\there']) {
+    for (const key of ['', 'k'.repeat(256), 'clé-ü', 'tab\there', ' leading', 'trailing ']) {
       const res = await post(g, ORGANIZATION, { ...credentials(vendor), data: organizationData() }, key);
       assert.equal(res.statusCode, 400, `${JSON.stringify(key)}: ${res.body}`);
       assert.equal(res.json().error, 'BAD_REQUEST');

@@ -14,17 +14,19 @@ import { AppError } from '../errors.ts';
 import { credentialProperties } from './caller.ts';
 import { oemError } from './http.ts';
 
-export const IDEMPOTENCY_KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
+const IDEMPOTENCY_KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
 const REPLAYED = 'idempotent-replayed';
 
-// The request header. Fastify matches it case-insensitively; the schema is its one check, so a
-// key of the wrong shape is a 400 naming the header before anything else runs.
+// The request header, matched case-insensitively. The schema is its one check: a key of the wrong
+// shape is a 400 naming the header, before the caller is even authenticated.
 const idempotencyHeaders = {
   type: 'object',
   properties: {
     'Idempotency-Key': {
-      type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]+$',
-      description: 'Optional: a key of your choosing for this call (1 to 255 printable ASCII characters; a UUID is a good one). '
+      // No space at either end: HTTP drops those from a field value (RFC 9110 §5.5), so a key
+      // holding one could not arrive as it was made.
+      type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E](?:[\\x20-\\x7E]*[\\x21-\\x7E])?$',
+      description: 'Optional: a key of your choosing for this call (1 to 255 printable ASCII characters, no space at either end; a UUID is a good one). '
         + 'A retry with the same key and the same body within 24 hours is not run again: it gets the first answer, status and body, '
         + 'with Idempotent-Replayed: true. The same key with another body or on another route is 422; while the first request '
         + 'with the key is still running, 409. A 5xx first answer frees the key for a retry.',
@@ -38,7 +40,7 @@ const replayHeader = {
 
 // The answers only the idempotency layer gives (409 may also be the route's own conflict).
 const idempotencyResponses = {
-  409: { ...oemError, description: 'CONFLICT (the route\'s own), or IDEMPOTENCY_KEY_IN_USE while a request with this Idempotency-Key is still running: retry shortly' },
+  409: { ...oemError, description: 'IDEMPOTENCY_KEY_IN_USE: a request with this Idempotency-Key is still running; retry shortly. A route may also answer 409 CONFLICT for its own reasons' },
   422: { ...oemError, description: 'IDEMPOTENCY_KEY_REUSED: this Idempotency-Key was used with another body or on another route' },
 };
 
