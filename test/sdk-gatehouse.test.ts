@@ -2,7 +2,7 @@
 // 001, with the typed errors the server's codes become.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GatehouseClient, GatehouseError } from '../src/sdk/index.ts';
+import { GatehouseClient, GatehouseError } from '../packages/client/src/index.ts';
 import { freePort, startGatehouse } from './helpers.ts';
 import { createVendor, organizationData } from './oem-helpers.ts';
 

@@ -2,7 +2,7 @@
 // any other 4xx is thrown after exactly one request, as a typed error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GatehouseClient, GatehouseError, GatehouseNetworkError, VendorApiClient } from '../src/sdk/index.ts';
+import { GatehouseClient, GatehouseError, GatehouseNetworkError, VendorApiClient } from '../packages/client/src/index.ts';
 import { recordingSleep, scriptedServer, type Reply } from './sdk-server.ts';
 
 const ORG = { name: 'Wisozk Inc', email: 'ansley@example.com', firstName: 'Ansley', lastName: 'Parisian', vendorUserId: '1234', vendorOrganizationId: '1234' };

@@ -2,7 +2,7 @@
 // expiry (by an injected clock), the request shapes of the seeds, and the MSPC_TOKEN format.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GatehouseClient, mspcToken } from '../src/sdk/index.ts';
+import { GatehouseClient, mspcToken } from '../packages/client/src/index.ts';
 import { scriptedServer, type Recorded, type Reply } from './sdk-server.ts';
 
 const INTEGRATION = {

@@ -4,7 +4,7 @@ import { GatehouseError } from './errors.ts';
 import { mspcToken } from './mspc-token.ts';
 import { requestClientCredentialsToken } from './oauth.ts';
 import { TokenCache } from './token-cache.ts';
-import { Transport, type TransportOptions } from './transport.ts';
+import { Transport, type RequestSpec, type TransportOptions } from './transport.ts';
 import type * as T from './types.ts';
 import { VendorApiClient } from './vendor-api.ts';
 
@@ -23,6 +23,34 @@ export const VENDOR_MANAGE = 'vendor_manage';
 export const PARTNER_TOKEN_SCOPE = 'oem:partner_token';
 
 const OEM = '/api/oem-api';
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface CreateOptions extends CallOptions {
+  /**
+   * Sent as the Idempotency-Key header. By default each call makes a random one, the same on all
+   * of that call's retries; pass your own (stored with the job that makes the call) to make a
+   * call safe to repeat across restarts too.
+   */
+  idempotencyKey?: string;
+}
+
+/** Calls take their options, or just an AbortSignal as they did before options existed. */
+function callOptions(options: CreateOptions | AbortSignal | undefined): CreateOptions {
+  return options === undefined ? {} : 'aborted' in options ? { signal: options } : options;
+}
+
+/**
+ * One key per logical call. The header's value must be a visible-ASCII token the server can
+ * store; a UUID is, and 122 random bits make two calls sharing one by chance out of reach.
+ */
+function idempotencyHeaders(options: CreateOptions): Record<string, string> {
+  const key = options.idempotencyKey ?? globalThis.crypto.randomUUID();
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw new TypeError('idempotencyKey must be 1 to 255 visible ASCII characters');
+  return { 'idempotency-key': key };
+}
 
 export class GatehouseClient {
   readonly #options: GatehouseClientOptions;
@@ -46,45 +74,53 @@ export class GatehouseClient {
     return (await this.#tokens.get(scope)).access_token;
   }
 
-  /** Seed 000, step 1. A 409 CONFLICT when this vendor already has the organization or its owner email. */
-  createOrganization(data: T.OrganizationData, signal?: AbortSignal): Promise<T.CreateOrganizationResponse> {
-    return this.#withCredentials('POST', '/organization', { data }, signal);
+  /**
+   * Seed 000, step 1. A GatehouseConflictError (409 CONFLICT) when this vendor already has the
+   * organization or its owner email. Retries carry the call's Idempotency-Key, so one that follows
+   * a lost answer gets that answer, one-time `organizationOemToken` included.
+   */
+  createOrganization(data: T.OrganizationData, options?: CreateOptions | AbortSignal): Promise<T.CreateOrganizationResponse> {
+    return this.#withCredentials('POST', '/organization', { data }, callOptions(options));
   }
 
   /** Seed 000, step 3: a one-time login link for the organization's owner (or `vendorUserId`). */
-  createSession(input: T.CreateSessionInput, signal?: AbortSignal): Promise<T.CreateSessionResponse> {
-    return this.#withCredentials('POST', '/organization/session', { ...input }, signal);
+  createSession(input: T.CreateSessionInput, options?: CreateOptions | AbortSignal): Promise<T.CreateSessionResponse> {
+    return this.#withCredentials('POST', '/organization/session', { ...input }, callOptions(options));
   }
 
   /** Add a person to the organization. A 409 CONFLICT when its email or vendorUserId is taken there. */
-  createUser(input: T.CreateUserInput, signal?: AbortSignal): Promise<T.CreateUserResponse> {
-    return this.#withCredentials('POST', '/organization/user', { organizationOemToken: input.organizationOemToken, data: input.data }, signal);
+  createUser(input: T.CreateUserInput, options?: CreateOptions | AbortSignal): Promise<T.CreateUserResponse> {
+    return this.#withCredentials('POST', '/organization/user', { organizationOemToken: input.organizationOemToken, data: input.data }, callOptions(options));
   }
 
   /** Seed 001, step 1: an external integration, authorised by an `oem:partner_token` access token. */
-  createIntegration(input: T.CreateIntegrationInput, signal?: AbortSignal): Promise<T.CreateIntegrationResponse> {
+  createIntegration(input: T.CreateIntegrationInput, options?: CreateOptions | AbortSignal): Promise<T.CreateIntegrationResponse> {
+    const { signal, ...rest } = callOptions(options);
     const json = { integrationType: 'external', organizationId: input.organizationId, vendorId: this.#vendorId(input.vendorId) };
+    // One key for the call, whichever token the request goes out with.
+    const headers = idempotencyHeaders(rest);
     return this.#withBearer(PARTNER_TOKEN_SCOPE, (authorization) =>
-      this.#transport.request({ method: 'POST', path: `${OEM}/integration`, json, headers: { authorization }, signal }));
+      this.#transport.request({ method: 'POST', path: `${OEM}/integration`, json, headers: { ...headers, authorization }, signal }));
   }
 
   /** A `custom_hosted` integration whose credentials Gatehouse stores encrypted. */
-  createCustomIntegration(input: T.IntegrationCredentialsInput, signal?: AbortSignal): Promise<T.CreateCustomIntegrationResponse> {
-    return this.#credentialsCall('POST', input, signal);
+  createCustomIntegration(input: T.IntegrationCredentialsInput, options?: CreateOptions | AbortSignal): Promise<T.CreateCustomIntegrationResponse> {
+    return this.#credentialsCall('POST', input, callOptions(options));
   }
 
-  updateIntegrationCredentials(input: T.IntegrationCredentialsInput, signal?: AbortSignal): Promise<T.UpdateIntegrationCredentialsResponse> {
-    return this.#credentialsCall('PATCH', input, signal);
+  /** Replaces the credentials: repeating it leaves the same state, so it needs no key. */
+  updateIntegrationCredentials(input: T.IntegrationCredentialsInput, options?: CallOptions | AbortSignal): Promise<T.UpdateIntegrationCredentialsResponse> {
+    return this.#credentialsCall('PATCH', input, callOptions(options));
   }
 
   /** Every vendor with its integration status for the organization. */
-  listVendors(organizationId: string, signal?: AbortSignal): Promise<T.ListVendorsResponse> {
-    return this.#listing(organizationId, 'vendors', signal);
+  listVendors(organizationId: string, options?: CallOptions | AbortSignal): Promise<T.ListVendorsResponse> {
+    return this.#listing(organizationId, 'vendors', callOptions(options).signal);
   }
 
   /** The organization's integrations (never their credentials or keys). */
-  listIntegrations(organizationId: string, signal?: AbortSignal): Promise<T.ListIntegrationsResponse> {
-    return this.#listing(organizationId, 'integrations', signal);
+  listIntegrations(organizationId: string, options?: CallOptions | AbortSignal): Promise<T.ListIntegrationsResponse> {
+    return this.#listing(organizationId, 'integrations', callOptions(options).signal);
   }
 
   /** A Vendor API client for one integration, from the partner key createIntegration returned. */
@@ -99,18 +135,24 @@ export class GatehouseClient {
     return this.#withBearer(VENDOR_MANAGE, (authorization) => this.#transport.request<R>({ method: 'GET', path, headers: { authorization }, signal }));
   }
 
-  #credentialsCall<R>(method: 'POST' | 'PATCH', input: T.IntegrationCredentialsInput, signal?: AbortSignal): Promise<R> {
+  #credentialsCall<R>(method: 'POST' | 'PATCH', input: T.IntegrationCredentialsInput, options: CreateOptions): Promise<R> {
     const data = { vendorId: this.#vendorId(input.vendorId), integrationCredentials: input.integrationCredentials };
     // The seed's second integration shape carries the credentials without grantType and scope.
     const json = { clientId: this.#options.clientId, clientSecret: this.#options.clientSecret, organizationOemToken: input.organizationOemToken, data };
-    return this.#transport.request<R>({ method, path: `${OEM}/integration`, json, signal });
+    return this.#transport.request<R>(this.#spec(method, '/integration', json, options));
   }
 
   /** Seed 000's calls carry the client credentials in the JSON body. */
-  #withCredentials<R>(method: 'POST' | 'PATCH', path: string, fields: Record<string, unknown>, signal?: AbortSignal): Promise<R> {
+  #withCredentials<R>(method: 'POST' | 'PATCH', path: string, fields: Record<string, unknown>, options: CreateOptions): Promise<R> {
     const { clientId, clientSecret } = this.#options;
     const json = { clientId, clientSecret, grantType: 'client_credentials', scope: VENDOR_MANAGE, ...fields };
-    return this.#transport.request<R>({ method, path: OEM + path, json, signal });
+    return this.#transport.request<R>(this.#spec(method, path, json, options));
+  }
+
+  /** Creating calls (POST) get their Idempotency-Key here, once, before the first attempt. */
+  #spec(method: 'POST' | 'PATCH', path: string, json: unknown, options: CreateOptions): RequestSpec {
+    const headers = method === 'POST' ? idempotencyHeaders(options) : undefined;
+    return { method, path: OEM + path, json, headers, signal: options.signal };
   }
 
   /** A cached token that the server rejects (revoked, signing key retired) is replaced once. */

@@ -1,6 +1,7 @@
 // One HTTP exchange with retries. Everything the SDK sends goes through `Transport.request`, so
 // the retry rules live in one place.
-import { errorFromResponse, GatehouseNetworkError } from './errors.ts';
+import { errorFromResponse, GatehouseNetworkError, GatehouseTimeoutError } from './errors.ts';
+import { VERSION } from './version.ts';
 import { isRetryableStatus, parseRetryAfter, retryDelay, retryPolicy, type RetryOptions, type RetryPolicy } from './retry.ts';
 
 export type Fetch = typeof globalThis.fetch;
@@ -9,7 +10,7 @@ export interface TransportOptions {
   /** Where Gatehouse is served, e.g. https://gatehouse.example.com */
   baseUrl: string;
   retry?: RetryOptions;
-  /** Per attempt. Default 30 s. A timed-out attempt counts as a network error. */
+  /** Per attempt. Default 30 s. A timed-out attempt is retried like a network error. */
   timeoutMs?: number;
   /** Replaceable for tests and for runtimes with their own fetch. */
   fetch?: Fetch;
@@ -17,6 +18,9 @@ export interface TransportOptions {
   random?: () => number;
   now?: () => number;
 }
+
+/** Sent with every request, so that operators can tell SDK traffic and its versions apart. */
+export const USER_AGENT = `gatehouse-client/${VERSION}`;
 
 export interface RequestSpec {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -62,10 +66,13 @@ export class Transport {
       } catch (error) {
         // The caller cancelled: that is a decision, not a transient failure.
         if (spec.signal?.aborted) throw error;
-        // A POST that failed in flight may have landed: its retry can then meet a 409, which
-        // is the server's answer to a duplicate and is better than guessing.
+        // A POST that failed in flight may have landed. The creating OEM calls carry an
+        // Idempotency-Key, the same on every attempt, so the server answers their retry with the
+        // first attempt's stored response (one-time secrets included) instead of a 409.
         if (attempt >= this.#policy.attempts) {
-          throw new GatehouseNetworkError(`${spec.method} ${spec.path} failed: ${describe(error)}`, error, attempt);
+          const message = `${spec.method} ${spec.path} failed: ${describe(error)}`;
+          if (isTimeout(error)) throw new GatehouseTimeoutError(message, error, attempt);
+          throw new GatehouseNetworkError(message, error, attempt);
         }
         await this.#sleep(retryDelay(attempt, this.#policy, this.#random));
         continue;
@@ -88,7 +95,7 @@ export class Transport {
   }
 
   #init(spec: RequestSpec): RequestInit {
-    const headers: Record<string, string> = { accept: 'application/json', ...spec.headers };
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': USER_AGENT, ...spec.headers };
     let body: string | undefined;
     if (spec.form !== undefined) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
@@ -113,7 +120,13 @@ function parseBody(text: string): unknown {
   }
 }
 
+/** AbortSignal.timeout() aborts with a DOMException named TimeoutError; fetch rejects with it. */
+function isTimeout(error: unknown): boolean {
+  return (error as { name?: unknown })?.name === 'TimeoutError';
+}
+
 function describe(error: unknown): string {
+  if (isTimeout(error)) return 'timed out';
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   if (cause?.code) return cause.code;
   return error instanceof Error ? error.message : String(error);
