@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { npmInstall, packGatehouse, ROOT } from './pack.ts';
+import { npmInstall, packClient, ROOT } from './pack.ts';
 
 const HOST = '127.0.0.1';
 const gatehousePort = Number(process.env.GATEHOUSE_PORT ?? 3000);
@@ -87,8 +87,8 @@ process.once('SIGINT', () => void stop(0));
 process.once('SIGTERM', () => void stop(0));
 
 try {
-  console.log('Packing Gatehouse and installing it into the example app...');
-  await packGatehouse(path.join(exampleDir, '.packed'));
+  console.log('Packing the SDK and installing it into the example app...');
+  await packClient(path.join(exampleDir, '.packed'));
   await npmInstall(exampleDir);
 
   start('Gatehouse', [path.join(ROOT, 'src', 'main.ts'), 'start'], ROOT, {

@@ -1,6 +1,6 @@
-// Pack Gatehouse the way it is published (npm pack, which builds the SDK first) and install the
-// tarball into another project, so that project uses `gatehouse/client` from node_modules like
-// any vendor would. Shared by the demo and the packaging tests.
+// Pack the SDK the way it is published (npm pack in packages/client, which builds it first) and
+// install the tarball into another project, so that project uses `@gatehouse/client` from
+// node_modules like any vendor would. Shared by the demo and the packaging tests.
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
+export const CLIENT_PACKAGE = path.join(ROOT, 'packages', 'client');
 
 const run = promisify(execFile);
 
@@ -16,15 +17,15 @@ function npm(args: string[], cwd: string) {
   return run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, shell: process.platform === 'win32', maxBuffer: 16 * 1024 * 1024 });
 }
 
-/** `npm pack` into `destination`, saved as gatehouse.tgz. Returns its path. */
-export async function packGatehouse(destination: string): Promise<string> {
+/** `npm pack` of @gatehouse/client into `destination`, saved as gatehouse-client.tgz. Returns its path. */
+export async function packClient(destination: string): Promise<string> {
   const scratch = await mkdtemp(path.join(tmpdir(), 'gatehouse-pack-'));
   try {
-    await npm(['pack', '--pack-destination', scratch], ROOT);
+    await npm(['pack', '--pack-destination', scratch], CLIENT_PACKAGE);
     const [name] = (await readdir(scratch)).filter((file) => file.endsWith('.tgz'));
     if (!name) throw new Error('npm pack produced no tarball');
     await mkdir(destination, { recursive: true });
-    const tarball = path.join(destination, 'gatehouse.tgz');
+    const tarball = path.join(destination, 'gatehouse-client.tgz');
     await copyFile(path.join(scratch, name), tarball);
     return tarball;
   } finally {
@@ -32,10 +33,7 @@ export async function packGatehouse(destination: string): Promise<string> {
   }
 }
 
-/**
- * `npm install` in `project`. The SDK itself has no dependencies, but the package carries the
- * server's too; they come from npm's cache when it has them, so this is quick after the first.
- */
+/** `npm install` in `project`. The SDK has no dependencies, so this needs nothing from the registry. */
 export async function npmInstall(project: string, ...packages: string[]): Promise<void> {
   await npm(['install', '--prefer-offline', '--ignore-scripts', '--no-package-lock', ...packages], project);
 }

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { npmInstall, packGatehouse, ROOT } from '../scripts/pack.ts';
+import { npmInstall, packClient, ROOT } from '../scripts/pack.ts';
 
 export const EXAMPLE_SOURCE = path.join(ROOT, 'examples', 'vendor-app');
 
@@ -14,7 +14,7 @@ export async function installExample(): Promise<{ dir: string; remove: () => Pro
   const dir = path.join(base, 'vendor-app');
   const skip = new Set(['node_modules', '.packed', 'data']);
   await cp(EXAMPLE_SOURCE, dir, { recursive: true, filter: (source) => !skip.has(path.basename(source)) });
-  await packGatehouse(path.join(dir, '.packed'));
+  await packClient(path.join(dir, '.packed'));
   await npmInstall(dir);
   return { dir, remove: () => rm(base, { recursive: true, force: true }) };
 }

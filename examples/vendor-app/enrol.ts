@@ -1,6 +1,6 @@
 // The "Enrol" button's back end (seed 000, steps 1-4): create the partner's organization the
 // first time only, keep its token, then ask for a login session and hand back its URL.
-import { GatehouseClient, GatehouseError } from 'gatehouse/client';
+import { GatehouseClient, GatehouseConflictError } from '@gatehouse/client';
 import type { Partner } from './config.ts';
 import type { Enrolment, Store } from './store.ts';
 
@@ -38,7 +38,7 @@ export class EnrolmentService {
       await this.#store.put(partner.vendorOrganizationId, enrolment);
       return enrolment;
     } catch (error) {
-      if (error instanceof GatehouseError && error.status === 409) {
+      if (error instanceof GatehouseConflictError) {
         throw new Error('Gatehouse already has this organization, but this app has lost its organization token. An operator can rotate the token and give it back to the app.', { cause: error });
       }
       throw error;

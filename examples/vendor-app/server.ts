@@ -1,7 +1,7 @@
 // The example vendor app: one page and the endpoint behind its button.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GatehouseClient, GatehouseError } from 'gatehouse/client';
+import { GatehouseClient, GatehouseError } from '@gatehouse/client';
 import { loadSettings } from './config.ts';
 import { EnrolmentService } from './enrol.ts';
 import { integrationPage } from './page.ts';
