@@ -94,7 +94,7 @@ export class GatehouseClient {
   }
 
   /** Seed 001, step 1: an external integration, authorised by an `oem:partner_token` access token. */
-  createIntegration(input: T.CreateIntegrationInput, options?: CreateOptions | AbortSignal): Promise<T.CreateIntegrationResponse> {
+  async createIntegration(input: T.CreateIntegrationInput, options?: CreateOptions | AbortSignal): Promise<T.CreateIntegrationResponse> {
     const { signal, ...rest } = callOptions(options);
     const json = { integrationType: 'external', organizationId: input.organizationId, vendorId: this.#vendorId(input.vendorId) };
     // One key for the call, whichever token the request goes out with.
@@ -135,7 +135,8 @@ export class GatehouseClient {
     return this.#withBearer(VENDOR_MANAGE, (authorization) => this.#transport.request<R>({ method: 'GET', path, headers: { authorization }, signal }));
   }
 
-  #credentialsCall<R>(method: 'POST' | 'PATCH', input: T.IntegrationCredentialsInput, options: CreateOptions): Promise<R> {
+  // Async, so that a bad argument rejects the returned promise rather than throwing.
+  async #credentialsCall<R>(method: 'POST' | 'PATCH', input: T.IntegrationCredentialsInput, options: CreateOptions): Promise<R> {
     const data = { vendorId: this.#vendorId(input.vendorId), integrationCredentials: input.integrationCredentials };
     // The seed's second integration shape carries the credentials without grantType and scope.
     const json = { clientId: this.#options.clientId, clientSecret: this.#options.clientSecret, organizationOemToken: input.organizationOemToken, data };
@@ -143,7 +144,7 @@ export class GatehouseClient {
   }
 
   /** Seed 000's calls carry the client credentials in the JSON body. */
-  #withCredentials<R>(method: 'POST' | 'PATCH', path: string, fields: Record<string, unknown>, options: CreateOptions): Promise<R> {
+  async #withCredentials<R>(method: 'POST' | 'PATCH', path: string, fields: Record<string, unknown>, options: CreateOptions): Promise<R> {
     const { clientId, clientSecret } = this.#options;
     const json = { clientId, clientSecret, grantType: 'client_credentials', scope: VENDOR_MANAGE, ...fields };
     return this.#transport.request<R>(this.#spec(method, path, json, options));
