@@ -167,7 +167,24 @@ test('every creating OEM call sends an Idempotency-Key, one per call and the sam
   // Replacing the credentials repeats safely by itself: no key.
   assert.ok(calls.filter((r) => r.method === 'PATCH').every((r) => r.headers['idempotency-key'] === undefined));
 
-  await assert.rejects(gatehouse.createOrganization(ORG, { idempotencyKey: 'has a space' }), /visible ASCII/);
+  for (const bad of ['', ' padded', 'naïve', 'x'.repeat(256)]) {
+    await assert.rejects(gatehouse.createOrganization(ORG, { idempotencyKey: bad }), /printable ASCII/, JSON.stringify(bad));
+  }
+});
+
+test('a 409 IDEMPOTENCY_KEY_IN_USE is retried: the earlier attempt is still running', async (t) => {
+  const { server, gatehouse, waits } = await client(t, [
+    { status: 409, body: { status: 409, error: 'IDEMPOTENCY_KEY_IN_USE', message: 'still running' } },
+    { status: 201, body: CREATED },
+  ], 3);
+  assert.deepEqual(await gatehouse.createOrganization(ORG), CREATED);
+  assert.equal(server.requests.length, 2);
+  assert.equal(waits.length, 1);
+  assert.equal(server.requests[0].headers['idempotency-key'], server.requests[1].headers['idempotency-key']);
+  // Any other 409 is the answer: it exists already.
+  const other = await client(t, [{ status: 409, body: { status: 409, error: 'CONFLICT', message: 'exists' } }], 3);
+  await assert.rejects(other.gatehouse.createOrganization(ORG), GatehouseConflictError);
+  assert.equal(other.server.requests.length, 1);
 });
 
 test('every request names the SDK and its version in User-Agent', async (t) => {

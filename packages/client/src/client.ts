@@ -43,12 +43,16 @@ function callOptions(options: CreateOptions | AbortSignal | undefined): CreateOp
 }
 
 /**
- * One key per logical call. The header's value must be a visible-ASCII token the server can
- * store; a UUID is, and 122 random bits make two calls sharing one by chance out of reach.
+ * One key per logical call: a random UUID, whose 122 random bits put two calls sharing one by
+ * chance out of reach. The server takes 1 to 255 printable ASCII characters; a key may not start
+ * or end with a space either, since HTTP drops those from a field value (RFC 9110 §5.5) and the
+ * server would store another key than the caller meant.
  */
 function idempotencyHeaders(options: CreateOptions): Record<string, string> {
   const key = options.idempotencyKey ?? globalThis.crypto.randomUUID();
-  if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw new TypeError('idempotencyKey must be 1 to 255 visible ASCII characters');
+  if (key.length > 255 || !/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(key)) {
+    throw new TypeError('idempotencyKey must be 1 to 255 printable ASCII characters, without a space at either end');
+  }
   return { 'idempotency-key': key };
 }
 

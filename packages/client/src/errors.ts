@@ -2,10 +2,14 @@
 // says what kind of failure it is (so `instanceof GatehouseRateLimitError` replaces comparing
 // statuses), and `code` says exactly why.
 
-/** The OEM and Vendor APIs' codes (seeds 000 and 001, and the README's error table). */
+/**
+ * The OEM and Vendor APIs' codes (seeds 000 and 001, and the README's error table). The two
+ * IDEMPOTENCY_KEY_ codes answer a reused Idempotency-Key: 422 REUSED for another body or route,
+ * 409 IN_USE while the first request with the key is still running (the SDK retries that one).
+ */
 export type OemApiErrorCode =
   | 'BAD_REQUEST' | 'INVALID_CLIENT' | 'INVALID_SCOPE' | 'INVALID_MSPC_TOKEN' | 'VENDOR_NOT_AUTHORIZED' | 'NOT_FOUND' | 'CONFLICT'
-  | 'PAYLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'SERVICE_UNAVAILABLE' | 'INTERNAL_ERROR';
+  | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE' | 'PAYLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'SERVICE_UNAVAILABLE' | 'INTERNAL_ERROR';
 
 /** The token endpoint's `error` values: RFC 6749 §5.2, and the two Gatehouse adds for 429 and 503. */
 export type OAuthErrorCode =

@@ -20,11 +20,13 @@ export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
 }
 
 /**
- * Only these are transient. 429 and 503 say "not now" (RFC 6585 §4, RFC 9110 §15.6.4); any other
- * 4xx means the request itself is wrong and would fail again.
+ * Only these are transient. 429 and 503 say "not now" (RFC 6585 §4, RFC 9110 §15.6.4), and so
+ * does a 409 IDEMPOTENCY_KEY_IN_USE: an earlier attempt of this very call is still running (one
+ * that timed out on our side, say), and once it ends a retry gets its answer. Any other 4xx means
+ * the request itself is wrong and would fail again.
  */
-export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status === 503;
+export function isRetryable(status: number, code: string): boolean {
+  return status === 429 || status === 503 || (status === 409 && code === 'IDEMPOTENCY_KEY_IN_USE');
 }
 
 /** RFC 9110 §10.2.3: Retry-After is either delay-seconds or an HTTP-date. Milliseconds, or undefined. */

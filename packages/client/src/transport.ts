@@ -2,7 +2,7 @@
 // the retry rules live in one place.
 import { errorFromResponse, GatehouseNetworkError, GatehouseTimeoutError } from './errors.ts';
 import { VERSION } from './version.ts';
-import { isRetryableStatus, parseRetryAfter, retryDelay, retryPolicy, type RetryOptions, type RetryPolicy } from './retry.ts';
+import { isRetryable, parseRetryAfter, retryDelay, retryPolicy, type RetryOptions, type RetryPolicy } from './retry.ts';
 
 export type Fetch = typeof globalThis.fetch;
 
@@ -81,7 +81,7 @@ export class Transport {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.now());
       const error = errorFromResponse(response.status, response.statusText, body, retryAfterMs, attempt);
       const waitTooLong = retryAfterMs !== undefined && retryAfterMs > this.#policy.maxRetryAfterMs;
-      if (!isRetryableStatus(response.status) || attempt >= this.#policy.attempts || waitTooLong) throw error;
+      if (!isRetryable(response.status, error.code) || attempt >= this.#policy.attempts || waitTooLong) throw error;
       await this.#sleep(retryDelay(attempt, this.#policy, this.#random, retryAfterMs));
     }
   }
