@@ -32,7 +32,7 @@ export interface CreateOptions extends CallOptions {
   /**
    * Sent as the Idempotency-Key header. By default each call makes a random one, the same on all
    * of that call's retries; pass your own (stored with the job that makes the call) to make a
-   * call safe to repeat across restarts too.
+   * call safe to repeat across restarts too (Gatehouse keeps an answer for 24 hours).
    */
   idempotencyKey?: string;
 }
