@@ -34,7 +34,7 @@ export interface CreateOptions extends CallOptions {
    * of that call's retries; pass your own (stored with the job that makes the call) to make a
    * call safe to repeat across restarts too (Gatehouse keeps an answer for 24 hours).
    */
-  idempotencyKey?: string;
+  idempotencyKey?: T.IdempotencyKey;
 }
 
 /** Calls take their options, or just an AbortSignal as they did before options existed. */

@@ -5,6 +5,9 @@
 export interface paths {
   "/api/oem-api/integration": {
     post: {
+      header: {
+        "Idempotency-Key"?: string;
+      };
       requestBody: {
         integrationType?: "external";
         organizationId?: string;
@@ -31,6 +34,16 @@ export interface paths {
           partnerApiKey?: string;
           status?: number;
           message?: string;
+        };
+        "409": {
+          status: number;
+          error: string;
+          message: string;
+        };
+        "422": {
+          status: number;
+          error: string;
+          message: string;
         };
         "4XX": {
           status: number;
@@ -82,6 +95,9 @@ export interface paths {
   };
   "/api/oem-api/organization": {
     post: {
+      header: {
+        "Idempotency-Key"?: string;
+      };
       requestBody: {
         clientId?: string;
         clientSecret?: string;
@@ -103,6 +119,16 @@ export interface paths {
           organizationOemToken: string;
           organizationId: string;
         };
+        "409": {
+          status: number;
+          error: string;
+          message: string;
+        };
+        "422": {
+          status: number;
+          error: string;
+          message: string;
+        };
         "4XX": {
           status: number;
           error: string;
@@ -118,6 +144,9 @@ export interface paths {
   };
   "/api/oem-api/organization/session": {
     post: {
+      header: {
+        "Idempotency-Key"?: string;
+      };
       requestBody: {
         clientId?: string;
         clientSecret?: string;
@@ -131,6 +160,16 @@ export interface paths {
           status: number;
           message: string;
           redirectUrl: string;
+        };
+        "409": {
+          status: number;
+          error: string;
+          message: string;
+        };
+        "422": {
+          status: number;
+          error: string;
+          message: string;
         };
         "4XX": {
           status: number;
@@ -147,6 +186,9 @@ export interface paths {
   };
   "/api/oem-api/organization/user": {
     post: {
+      header: {
+        "Idempotency-Key"?: string;
+      };
       requestBody: {
         clientId?: string;
         clientSecret?: string;
@@ -166,6 +208,16 @@ export interface paths {
           status: number;
           message: string;
           userId: string;
+        };
+        "409": {
+          status: number;
+          error: string;
+          message: string;
+        };
+        "422": {
+          status: number;
+          error: string;
+          message: string;
         };
         "4XX": {
           status: number;

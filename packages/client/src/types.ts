@@ -10,6 +10,7 @@ type RequestBody<P extends keyof paths, M extends keyof paths[P]> = Operation<P,
 type Response<P extends keyof paths, M extends keyof paths[P], S extends string> =
   Operation<P, M> extends { responses: infer R } ? S extends keyof R ? R[S] : never : never;
 type Query<P extends keyof paths, M extends keyof paths[P]> = Operation<P, M> extends { query: infer Q } ? Q : never;
+type RequestHeader<P extends keyof paths, M extends keyof paths[P]> = Operation<P, M> extends { header: infer H } ? H : never;
 type Refine<T, R extends { [K in keyof R]: K extends keyof T ? Exclude<T[K], undefined> : never }> = Omit<T, keyof R> & R;
 
 type OrganizationPath = '/api/oem-api/organization';
@@ -18,6 +19,15 @@ type UserPath = '/api/oem-api/organization/user';
 type IntegrationPath = '/api/oem-api/integration';
 type AccountsPath = '/api/vendor-api/organization/accounts';
 type ServicesPath = '/api/vendor-api/organization/services';
+
+/**
+ * The Idempotency-Key header every creating OEM call sends. An intersection over the four routes,
+ * so that one that stopped declaring the header would make this `never` and the SDK fail to build.
+ */
+export type IdempotencyKey = NonNullable<RequestHeader<OrganizationPath, 'post'>['Idempotency-Key']>
+  & NonNullable<RequestHeader<SessionPath, 'post'>['Idempotency-Key']>
+  & NonNullable<RequestHeader<UserPath, 'post'>['Idempotency-Key']>
+  & NonNullable<RequestHeader<IntegrationPath, 'post'>['Idempotency-Key']>;
 
 /** RFC 6749 §5.1 */
 export type TokenResponse = Refine<Response<'/oauth/token', 'post', '200'>, { access_token: string; token_type: string }>;
