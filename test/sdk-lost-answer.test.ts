@@ -2,6 +2,8 @@
 // the first request on, reads the whole answer, and then cuts the SDK's connection instead of
 // delivering it: the organization exists, its organizationOemToken went nowhere. The SDK's retry
 // carries the same Idempotency-Key, so Gatehouse replays the stored answer and the token arrives.
+// The partner API key of an external integration is kept the same way, shown here with a fetch
+// that lets the request through and then reports the connection lost.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
@@ -103,4 +105,41 @@ test('createOrganization whose first answer is lost on the wire still gets the o
   const session = await client.createSession({ organizationOemToken: organization.organizationOemToken });
   assert.equal(session.status, 201);
   await assert.rejects(client.createOrganization(data), GatehouseConflictError);
+});
+
+test('createIntegration whose answer is lost still gets the one-time partner API key', async (t) => {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const gatehouse = await startGatehouse({ GATEHOUSE_PUBLIC_URL: baseUrl });
+  t.after(() => gatehouse.stop());
+  await gatehouse.app.listen({ port, host: '127.0.0.1' });
+  const vendor = await createVendor(gatehouse, 'Lossy Network Vendor');
+
+  // The request reaches Gatehouse and is answered; the caller is told the connection failed.
+  const lost: Record<string, unknown>[] = [];
+  const keys: (string | null)[] = [];
+  const lossyFetch: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    if (!String(input).endsWith('/api/oem-api/integration')) return response;
+    keys.push(new Headers(init?.headers).get('idempotency-key'));
+    if (lost.length > 0) return response;
+    lost.push(await response.json() as Record<string, unknown>);
+    throw new TypeError('fetch failed', { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) });
+  };
+  const { sleep } = recordingSleep();
+  const client = new GatehouseClient({
+    baseUrl, clientId: vendor.client_id, clientSecret: vendor.client_secret, vendorId: vendor.vendor_id, vendorApiKey: vendor.vendor_api_key,
+    retry: { attempts: 3 }, sleep, fetch: lossyFetch,
+  });
+  const { organizationId } = await client.createOrganization(organizationData());
+  const integration = await client.createIntegration({ organizationId });
+
+  assert.equal(keys.length, 2);
+  assert.ok(keys[0] && keys[0] === keys[1], 'one key for both attempts');
+  assert.equal(lost[0].status, 201, 'the first attempt had created the integration');
+  assert.equal(integration.partnerApiKey, lost[0].partnerApiKey, 'the retry got the key the lost answer held');
+  const reached = await client.vendorApi(integration.partnerApiKey).getOrganization();
+  assert.equal(reached.integration.id, integration.integration.id);
+  const integrations = await client.listIntegrations(organizationId);
+  assert.equal(integrations.integrations.length, 1, 'one integration, not two');
 });
