@@ -48,6 +48,8 @@ import { oemApi } from './oem/index.ts';
 import { IdempotencyKeys } from './oem/idempotency.ts';
 import { vendorApi } from './vendor-api/index.ts';
 import { uiPages } from './ui/index.ts';
+import { consentPage } from './ui/consent.ts';
+import { noticePage } from './ui/layout.ts';
 import { addressPolicy } from './net/address-policy.ts';
 import { Webhooks } from './webhooks/webhooks.ts';
 import { mspApi } from './msp/index.ts';
@@ -61,7 +63,7 @@ import { RefreshTokens } from './oauth/refresh-tokens.ts';
 import { authorizeRoutes } from './oauth/authorize/endpoint.ts';
 import { partnerRoutes } from './partner/app-info.ts';
 import { ConnectorService } from './connectors/service.ts';
-import { connectorRoutes } from './connectors/http/index.ts';
+import { connectionsSection, connectorRoutes } from './connectors/http/index.ts';
 
 export interface BuildOptions {
   logger?: Logger;
@@ -264,13 +266,13 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
   tokenRoute(app, services);
   introspectRoute(app, services);
   revokeRoute(app, services);
-  await app.register(authorizeRoutes(services));
+  await app.register(authorizeRoutes(services, { consent: consentPage, notice: noticePage }));
   await app.register(adminApi(services), { prefix: '/admin/api/v1' });
   await app.register(oemApi(services), { prefix: '/api/oem-api' });
   await app.register(vendorApi(services), { prefix: '/api/vendor-api' });
   await app.register(mspApi(services), { prefix: '/api/msp/v1' });
   await app.register(partnerRoutes(services), { prefix: '/api/partner' });
-  await app.register(uiPages(services));
+  await app.register(uiPages(services, (request, reply, session) => connectionsSection(services, request, reply, session)));
   await app.register(connectorRoutes(services));
   return app;
 }

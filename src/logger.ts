@@ -1,8 +1,7 @@
 // pino, JSON lines. Anything that can carry a credential is redacted before it is written.
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from './config.ts';
-import { LOGIN_LINK_PATH } from './accounts/login-links.ts';
-import { PASSWORD_LINK_PATH } from './accounts/password-links.ts';
+import { LOGIN_LINK_PATH, PASSWORD_LINK_PATH } from './http/paths.ts';
 
 export const REDACT = [
   'req.headers.authorization',

@@ -4,9 +4,9 @@ import type { Kysely, Selectable } from 'kysely';
 import { randomToken, sha256 } from '../crypto.ts';
 import type { Database } from '../db/schema.ts';
 import type { LoginLinksTable } from '../db/schema-oem.ts';
+import { LOGIN_LINK_PATH } from '../http/paths.ts';
 
 export type LoginLink = Selectable<LoginLinksTable>;
-export const LOGIN_LINK_PATH = '/login-link';
 
 export type Consumed =
   | { ok: true; link: LoginLink }

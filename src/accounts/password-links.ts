@@ -4,8 +4,7 @@
 import type { Kysely } from 'kysely';
 import { randomToken, sha256 } from '../crypto.ts';
 import type { Database } from '../db/schema.ts';
-
-export const PASSWORD_LINK_PATH = '/password/set';
+import { PASSWORD_LINK_PATH } from '../http/paths.ts';
 
 export type LinkState = { ok: true; userId: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
 

@@ -8,7 +8,7 @@ import type { CurrentSession } from '../accounts/sessions.ts';
 import { AppError } from '../errors.ts';
 import { launchToken, launchUrl } from '../oauth/launch.ts';
 import type { Services } from '../services.ts';
-import { DASHBOARD_PATH } from './dashboard.ts';
+import { DASHBOARD_PATH } from '../http/paths.ts';
 import { html, when, type Markup } from './layout.ts';
 import { allowFormTargets, csrfField, PASSWORD_MANAGER_HINT, sendPage, usernameHint } from './forms.ts';
 import { waitInWords } from './wait.ts';

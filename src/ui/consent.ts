@@ -2,15 +2,11 @@
 // form carries the authorization request back unchanged; the decision endpoint validates it
 // again from scratch, so editing the hidden fields gains nothing.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthorizationRequest, RawParams } from '../oauth/authorize/request.ts';
+import { CARRIED, type AuthorizationRequest, type RawParams } from '../oauth/authorize/request.ts';
+import { DECISION_PATH } from '../http/paths.ts';
 import type { Services } from '../services.ts';
 import { html } from './layout.ts';
 import { allowFormTargets, csrfField, sendPage } from './forms.ts';
-
-export const DECISION_PATH = '/oauth/authorize/decision';
-
-/** The authorization parameters a decision form carries back. */
-export const CARRIED = ['client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'code_challenge', 'code_challenge_method'];
 
 const DESCRIPTIONS: Record<string, string> = {
   'webhooks:manage': "Manage your organization's webhook subscriptions",

@@ -6,9 +6,7 @@ import { managesOrganization } from '../accounts/organization-admin.ts';
 import type { CurrentSession } from '../accounts/sessions.ts';
 import type { Services } from '../services.ts';
 import { html, when, noticePage, page, type Markup } from './layout.ts';
-import { signInUrl } from './login.ts';
-
-export const DASHBOARD_PATH = '/dashboard';
+import { DASHBOARD_PATH, signInUrl } from '../http/paths.ts';
 
 /** More of the dashboard, contributed by other surfaces (the team, the user's apps and account). */
 export type DashboardSection = (request: FastifyRequest, reply: FastifyReply, session: CurrentSession) => Promise<Markup>;

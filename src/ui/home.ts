@@ -2,8 +2,7 @@
 // to go from here. Also the site icon.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Services } from '../services.ts';
-import { DASHBOARD_PATH } from './dashboard.ts';
-import { LOGIN_PATH } from './login.ts';
+import { DASHBOARD_PATH, LOGIN_PATH } from '../http/paths.ts';
 import { FAVICON_SVG, html, page } from './layout.ts';
 
 export function homeRoutes(app: FastifyInstance, { browserSessions, config }: Services) {

@@ -2,17 +2,18 @@
 // 'none') to every response.
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
-import { dashboardRoute } from './dashboard.ts';
+import { dashboardRoute, type DashboardSection } from './dashboard.ts';
 import { loginLinkRoute } from './login-link.ts';
 import { webhookPages } from './webhooks.ts';
 import { teamPages, teamSection } from './team.ts';
 import { loginRoutes } from './login.ts';
 import { passwordSetRoutes } from './password-set.ts';
 import { accountRoutes, accountSections } from './account.ts';
-import { connectionsSection } from '../connectors/http/index.ts';
 import { homeRoutes } from './home.ts';
 
-export function uiPages(services: Services) {
+/** `connections` is the connectors' dashboard section; the composition root passes it in, so the
+ *  pages do not import the connector routes (which render with the pages' layout). */
+export function uiPages(services: Services, connections: DashboardSection) {
   return async (app: FastifyInstance) => {
     const { perIp, windowMs } = services.config.pageRateLimit;
     app.addHook('onRequest', app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: 'pages-ip' }));
@@ -21,7 +22,7 @@ export function uiPages(services: Services) {
     dashboardRoute(app, services, [
       // The organization's things first, then the signed-in person's own (apps, password, sign-out).
       (request, reply, session) => teamSection(services, request, reply, session),
-      (request, reply, session) => connectionsSection(services, request, reply, session),
+      connections,
       (request, reply, session) => accountSections(services, request, reply, session),
     ]);
     loginRoutes(app, services);

@@ -3,11 +3,10 @@
 // expired or unknown link gets a page saying so, and no session.
 import type { FastifyInstance } from 'fastify';
 import type { Consumed } from '../accounts/login-links.ts';
-import { LOGIN_LINK_PATH } from '../accounts/login-links.ts';
+import { DASHBOARD_PATH, LOGIN_LINK_PATH } from '../http/paths.ts';
 import { emit } from '../events/outbox.ts';
 import type { Services } from '../services.ts';
 import { noticePage } from './layout.ts';
-import { DASHBOARD_PATH } from './dashboard.ts';
 
 const AGAIN = "Go back to your vendor's application and open Gatehouse from there again to get a new link.";
 

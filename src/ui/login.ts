@@ -6,16 +6,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkCsrf } from '../accounts/csrf.ts';
 import { identifyClient } from '../oauth/authorize/request.ts';
 import type { Services } from '../services.ts';
-import { DASHBOARD_PATH } from './dashboard.ts';
+import { AUTHORIZE_PATH, DASHBOARD_PATH, LOGIN_PATH } from '../http/paths.ts';
 import { html } from './layout.ts';
 import { allowFormTargets, csrfField, sendPage } from './forms.ts';
 import { waitInWords } from './wait.ts';
-
-export const LOGIN_PATH = '/login';
-export const AUTHORIZE_PATH = '/oauth/authorize';
-
-/** The sign-in page, coming back to `returnTo` (a local path) once signed in. */
-export const signInUrl = (returnTo: string) => `${LOGIN_PATH}?return_to=${encodeURIComponent(returnTo)}`;
 
 /** Only our own authorization endpoint or the dashboard: never an open redirect. */
 export function safeReturn(value: unknown): string {

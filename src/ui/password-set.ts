@@ -3,11 +3,11 @@
 // password (moving the credential version on) and signs the user in.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkCsrf } from '../accounts/csrf.ts';
-import { PASSWORD_LINK_PATH, type LinkState } from '../accounts/password-links.ts';
+import type { LinkState } from '../accounts/password-links.ts';
+import { DASHBOARD_PATH, PASSWORD_LINK_PATH } from '../http/paths.ts';
 import { passwordProblem } from '../accounts/passwords.ts';
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
-import { DASHBOARD_PATH } from './dashboard.ts';
 import { html } from './layout.ts';
 import { csrfField, PASSWORD_MANAGER_HINT, sendPage, usernameHint } from './forms.ts';
 

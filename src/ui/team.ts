@@ -13,10 +13,9 @@ import type { UserRole } from '../db/schema-oem.ts';
 import { isEmail, EMAIL_MAX_LENGTH } from '../email.ts';
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
-import { DASHBOARD_PATH } from './dashboard.ts';
+import { DASHBOARD_PATH, LOGIN_PATH } from '../http/paths.ts';
 import { csrfField, sendPage } from './forms.ts';
 import { html, when, type Markup } from './layout.ts';
-import { LOGIN_PATH } from './login.ts';
 
 export const TEAM_PATH = `${DASHBOARD_PATH}/team`;
 

@@ -9,7 +9,7 @@ import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { EVENT_TYPE_NAMES } from '../webhooks/http/schemas.ts';
 import { html, when, page, type Markup } from './layout.ts';
-import { DASHBOARD_PATH } from './dashboard.ts';
+import { DASHBOARD_PATH } from '../http/paths.ts';
 import { csrfField } from './forms.ts';
 
 export const WEBHOOKS_PATH = `${DASHBOARD_PATH}/webhooks`;

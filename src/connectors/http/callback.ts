@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Services } from '../../services.ts';
 import { html } from '../../ui/layout.ts';
 import { sendPage } from '../../ui/forms.ts';
-import { DASHBOARD_PATH } from '../../ui/dashboard.ts';
+import { DASHBOARD_PATH } from '../../http/paths.ts';
 import { REDIRECT_PATH } from '../authorization.ts';
 import { VendorTokenError } from '../token-endpoint.ts';
 import { BINDING_COOKIE } from './connect.ts';

@@ -6,7 +6,7 @@ import { checkCsrf } from '../../accounts/csrf.ts';
 import { managesOrganization, organizationAdmin, roleIn } from '../../accounts/organization-admin.ts';
 import type { CurrentSession } from '../../accounts/sessions.ts';
 import type { Services } from '../../services.ts';
-import { DASHBOARD_PATH } from '../../ui/dashboard.ts';
+import { DASHBOARD_PATH } from '../../http/paths.ts';
 import { csrfField } from '../../ui/forms.ts';
 import { html, when, type Markup } from '../../ui/layout.ts';
 import { notFound } from '../connections.ts';

@@ -4,16 +4,23 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkCsrf } from '../../accounts/csrf.ts';
 import { oauthDescription } from '../../errors.ts';
+import { AUTHORIZE_PATH, DECISION_PATH, signInUrl } from '../../http/paths.ts';
 import type { Services } from '../../services.ts';
-import { consentPage, CARRIED, DECISION_PATH } from '../../ui/consent.ts';
-import { noticePage } from '../../ui/layout.ts';
-import { AUTHORIZE_PATH, signInUrl } from '../../ui/login.ts';
 import { completeAuthorization } from './complete.ts';
-import { AuthorizationError, ConfigurationMismatch, parseAuthorizationRequest, replyUrl, type RawParams } from './request.ts';
+import { AuthorizationError, CARRIED, ConfigurationMismatch, parseAuthorizationRequest, replyUrl, type AuthorizationRequest, type RawParams } from './request.ts';
 
 type Step = 'request' | 'decision';
 
-export function authorizeRoutes(services: Services) {
+/**
+ * The pages this endpoint shows. The composition root passes the ui's renderers in, so that
+ * protocol code never imports the pages (and the pages may import the protocol's types).
+ */
+export interface AuthorizePages {
+  consent(services: Services, request: FastifyRequest, reply: FastifyReply, authz: AuthorizationRequest, params: RawParams, email: string): FastifyReply;
+  notice(title: string, message: string, next: string): string;
+}
+
+export function authorizeRoutes(services: Services, pages: AuthorizePages) {
   return async (app: FastifyInstance) => {
     const { perIp, windowMs } = services.config.pageRateLimit;
     app.addHook('onRequest', app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: 'authorize-ip' }));
@@ -22,7 +29,7 @@ export function authorizeRoutes(services: Services) {
     app.get(AUTHORIZE_PATH, {
       config,
       schema: { tags: ['oauth'], summary: 'Authorization endpoint (RFC 6749 §3.1): code with PKCE S256, or token for clients that enable implicit', querystring: { type: 'object' } },
-    }, (request, reply) => authorize(services, request, reply, request.query as RawParams, 'request'));
+    }, (request, reply) => authorize(services, pages, request, reply, request.query as RawParams, 'request'));
 
     app.post(DECISION_PATH, {
       config,
@@ -32,12 +39,12 @@ export function authorizeRoutes(services: Services) {
       },
     }, (request, reply) => {
       checkCsrf(request, (request.body as { csrf: string }).csrf);
-      return authorize(services, request, reply, request.body as RawParams, 'decision');
+      return authorize(services, pages, request, reply, request.body as RawParams, 'decision');
     });
   };
 }
 
-async function authorize(services: Services, request: FastifyRequest, reply: FastifyReply, params: RawParams, step: Step) {
+async function authorize(services: Services, pages: AuthorizePages, request: FastifyRequest, reply: FastifyReply, params: RawParams, step: Step) {
   const { audit, metrics, authorizations } = services;
   reply.header('cache-control', 'no-store');
   try {
@@ -67,7 +74,7 @@ async function authorize(services: Services, request: FastifyRequest, reply: Fas
     } else if (await authorizations.hasConsent(user.id, client.id, authz.scope)) {
       metrics.consents.inc({ decision: 'remembered' });
     } else {
-      return consentPage(services, request, reply, authz, params, user.email);
+      return pages.consent(services, request, reply, authz, params, user.email);
     }
     return completeAuthorization(services, request, reply, authz, grantUser);
   } catch (error) {
@@ -78,7 +85,7 @@ async function authorize(services: Services, request: FastifyRequest, reply: Fas
     if (error instanceof ConfigurationMismatch) {
       audit.record({ action: 'authorize.configuration_mismatch', outcome: 'failure', ip: request.ip, details: { reason: error.message } });
       request.errorCode = error.code;
-      return reply.status(400).type('text/html; charset=utf-8').send(noticePage('Configuration mismatch', error.message,
+      return reply.status(400).type('text/html; charset=utf-8').send(pages.notice('Configuration mismatch', error.message,
         "The application's sign-in settings do not match what is registered with Gatehouse. Contact the application's publisher."));
     }
     throw error;

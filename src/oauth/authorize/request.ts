@@ -46,6 +46,9 @@ export class AuthorizationError extends AppError {
 
 export type RawParams = Record<string, unknown>;
 
+/** The authorization parameters a decision form carries back. */
+export const CARRIED = ['client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'code_challenge', 'code_challenge_method'];
+
 /** A parameter's single value; `repeated` when it was sent more than once (RFC 6749 §3.1). */
 function single(params: RawParams, name: string): string | undefined | { repeated: true } {
   const value = params[name];
