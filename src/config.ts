@@ -2,6 +2,9 @@
 // A bad value stops start-up with a message that names the variable.
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { ConfigError } from './config-error.ts';
+
+export { ConfigError };
 
 export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'RS256';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -47,14 +50,6 @@ export interface Config {
 
 /** false: forwarded headers ignored; true: every hop trusted; a hop count; or trusted addresses/CIDRs. */
 export type TrustProxy = boolean | number | string[];
-
-export class ConfigError extends Error {
-  readonly variable: string;
-  constructor(variable: string, message: string) {
-    super(`${variable}: ${message}`);
-    this.variable = variable;
-  }
-}
 
 type Env = Record<string, string | undefined>;
 

@@ -3,7 +3,7 @@
 // process that no longer runs (a crash, SIGKILL) is taken over.
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../config-error.ts';
 
 function running(pid: number): boolean {
   // Our own pid in the file is a leftover too: after a container restart the new process often

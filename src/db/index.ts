@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { Database } from './schema.ts';
 import type { Logger } from 'pino';
 import { lockDataDir } from './data-dir-lock.ts';
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../config-error.ts';
 import { DatabaseUnavailable } from './errors.ts';
 
 export const CHANNEL = 'gatehouse';

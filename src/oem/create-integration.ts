@@ -8,7 +8,7 @@ import type { Credentials, Integration } from '../integrations/integrations.ts';
 import type { Services } from '../services.ts';
 import type { Vendor } from '../vendors/vendors.ts';
 import { authenticateVendor, credentialProperties, vendorNotAuthorized, type BodyCredentials } from './caller.ts';
-import { errorResponses } from './http.ts';
+import { errorResponses } from '../http/oem-surface.ts';
 import { idempotent } from './idempotency.ts';
 import { idProperty, integrationData } from './integration-schemas.ts';
 import { organizationFromToken, organizationTokenProperty, ownedOrganization } from './organization-token.ts';

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { OrganizationData } from '../organizations/organizations.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor, credentialProperties, type BodyCredentials } from './caller.ts';
-import { errorResponses } from './http.ts';
+import { errorResponses } from '../http/oem-surface.ts';
 import { idempotent } from './idempotency.ts';
 import { emailProperty } from '../email.ts';
 import { examples } from '../ops/api-examples.ts';

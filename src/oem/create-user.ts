@@ -8,7 +8,7 @@ import { emailProperty } from '../email.ts';
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor, credentialProperties, type BodyCredentials } from './caller.ts';
-import { errorResponses } from './http.ts';
+import { errorResponses } from '../http/oem-surface.ts';
 import { idempotent } from './idempotency.ts';
 import { organizationFromToken, organizationTokenProperty } from './organization-token.ts';
 import { examples } from '../ops/api-examples.ts';

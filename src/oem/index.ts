@@ -6,7 +6,7 @@ import { createIntegrationRoute } from './create-integration.ts';
 import { createOrganizationRoute } from './create-organization.ts';
 import { createSessionRoute } from './create-session.ts';
 import { createUserRoute } from './create-user.ts';
-import { oemSurface } from './http.ts';
+import { oemSurface } from '../http/oem-surface.ts';
 import { listIntegrationsRoute } from './list-integrations.ts';
 import { listVendorsRoute } from './list-vendors.ts';
 import { updateIntegrationRoute } from './update-integration.ts';

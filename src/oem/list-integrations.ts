@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
 import { authenticateVendor } from './caller.ts';
-import { errorResponses, noQuery } from './http.ts';
+import { errorResponses, noQuery } from '../http/oem-surface.ts';
 import { idProperty } from './integration-schemas.ts';
 import { ownedOrganization } from './organization-token.ts';
 

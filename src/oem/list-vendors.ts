@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { IntegrationWithVendor } from '../integrations/integrations.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor } from './caller.ts';
-import { errorResponses, noQuery } from './http.ts';
+import { errorResponses, noQuery } from '../http/oem-surface.ts';
 import { organizationParams } from './list-integrations.ts';
 import { ownedOrganization } from './organization-token.ts';
 

@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts';
 import type { Credentials } from '../integrations/integrations.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor, credentialProperties, vendorNotAuthorized, type BodyCredentials } from './caller.ts';
-import { errorResponses } from './http.ts';
+import { errorResponses } from '../http/oem-surface.ts';
 import { integrationData } from './integration-schemas.ts';
 import { organizationFromToken, organizationTokenProperty } from './organization-token.ts';
 import { examples } from '../ops/api-examples.ts';

@@ -3,7 +3,7 @@
 // updates the name and externalId and answers 200 instead of 201.
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
-import { errorResponses } from '../oem/http.ts';
+import { errorResponses } from '../http/oem-surface.ts';
 import { accountView, upsertAccount, type AccountInput } from './records.ts';
 import { accountItem, security } from './schemas.ts';
 import { examples } from '../ops/api-examples.ts';

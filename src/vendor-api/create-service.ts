@@ -2,7 +2,7 @@
 // record a service the vendor provides to the organization. Idempotent on vendorServiceId.
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
-import { errorResponses } from '../oem/http.ts';
+import { errorResponses } from '../http/oem-surface.ts';
 import { serviceView, upsertService, type ServiceInput } from './records.ts';
 import { security, serviceItem } from './schemas.ts';
 

@@ -1,7 +1,7 @@
 // GET /api/vendor-api/organization: the organization the MSPC_TOKEN reaches, and the integration
 // it reaches it through. Answered from the key cache: no database round trip.
 import type { FastifyInstance } from 'fastify';
-import { errorResponses, noQuery } from '../oem/http.ts';
+import { errorResponses, noQuery } from '../http/oem-surface.ts';
 import { integrationView, security } from './schemas.ts';
 
 export const organizationResponse = {

@@ -1,7 +1,7 @@
 // The Vendor API (seed 001) under /api/vendor-api: authenticated by an MSPC_TOKEN that reaches
 // exactly one integration, rate limited per integration (429 with Retry-After).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { oemSurface } from '../oem/http.ts';
+import { oemSurface } from '../http/oem-surface.ts';
 import type { Services } from '../services.ts';
 import { createAccountRoute } from './create-account.ts';
 import { createServiceRoute } from './create-service.ts';

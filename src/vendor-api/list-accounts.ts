@@ -2,7 +2,7 @@
 // ordered by vendorAccountId, a page at a time.
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
-import { errorResponses } from '../oem/http.ts';
+import { errorResponses } from '../http/oem-surface.ts';
 import { accountView, listAccounts } from './records.ts';
 import { accountItem, pageOf, pageQuery, security } from './schemas.ts';
 

@@ -1,7 +1,7 @@
 // GET /api/vendor-api/organization/services: the services recorded through this integration.
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
-import { errorResponses } from '../oem/http.ts';
+import { errorResponses } from '../http/oem-surface.ts';
 import { listServices, serviceView } from './records.ts';
 import { pageOf, pageQuery, security, serviceItem } from './schemas.ts';
 

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { IntegrationStatus } from '../db/schema-oem.ts';
 import { INTEGRATION_STATUSES } from '../integrations/integrations.ts';
 import type { Services } from '../services.ts';
-import { errorResponses } from '../oem/http.ts';
+import { errorResponses } from '../http/oem-surface.ts';
 import { integrationView, security } from './schemas.ts';
 import { examples } from '../ops/api-examples.ts';
 

@@ -13,7 +13,7 @@ import { emit } from '../events/outbox.ts';
 import type { DeliveryJob } from './queue.ts';
 import type { AttemptResult } from './sender.ts';
 import { DISABLE_AFTER_MS, nextDelay } from './schedule.ts';
-import type { LiveDelivery, WorkerDeps } from './worker.ts';
+import type { LiveDelivery, WorkerDeps } from './worker-deps.ts';
 
 export interface Outcome {
   job: Job<DeliveryJob>;

@@ -3,37 +3,11 @@
 // finds its delivery gone, finished, or at a later generation only completes, so a job run twice
 // (a worker killed after sending) is harmless; the receiver may see the message twice, always
 // under the same webhook-id.
-import type { Kysely } from 'kysely';
 import type { Job } from 'pg-boss';
-import type { Sealer } from '../crypto.ts';
-import type { Database } from '../db/schema.ts';
-import type { AttemptResult, Message } from './sender.ts';
-import type { DeliveryJob, QueuedDelivery } from './queue.ts';
+import type { DeliveryJob } from './queue.ts';
 import { Recorder, type Outcome } from './record.ts';
+import { load, type LiveDelivery, type WorkerDeps } from './worker-deps.ts';
 import { signingSecrets } from './subscriptions.ts';
-
-export interface WorkerDeps {
-  db: Kysely<Database>;
-  sealer: Sealer;
-  attempt: (message: Message) => Promise<AttemptResult>;
-  enqueue: (trx: Kysely<Database>, deliveries: readonly QueuedDelivery[]) => Promise<void>;
-  /** Mark jobs done inside `trx`, together with what they recorded. */
-  complete: (trx: Kysely<Database>, jobs: readonly Job<DeliveryJob>[]) => Promise<void>;
-  now: () => number;
-  random: () => number;
-  onError: (error: unknown) => void;
-}
-
-export type LiveDelivery = Awaited<ReturnType<typeof load>>[number];
-
-function load(db: Kysely<Database>, ids: string[]) {
-  return db.selectFrom('webhook_deliveries as d')
-    .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
-    .select(['d.id', 'd.subscription_id', 'd.event_id', 'd.payload', 'd.status', 'd.generation', 'd.step',
-      's.organization_id', 's.url', 's.status as subscription_status', 's.auth_header', 's.auth_header_value',
-      's.secret', 's.previous_secret', 's.previous_secret_expires_at'])
-    .where('d.id', 'in', ids).execute();
-}
 
 export function deliveryWorker(deps: WorkerDeps) {
   const recorder = new Recorder(deps);
