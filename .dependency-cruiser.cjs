@@ -1,0 +1,143 @@
+// Layer rules for src/, checked by `npm test` (npm run layers) before the tests run.
+//
+// The layers, bottom to top (a module may import its own layer and those below it):
+//   base      errors.ts, config.ts, config-error.ts, crypto.ts, email.ts, logger.ts, net/, and
+//             http/paths.ts (the browser paths several layers name; it imports nothing)
+//   storage   db/
+//   domain    the services: accounts, clients, integrations, organizations, vendors, events,
+//             audit, keys, the webhooks and connectors modules outside their http/ and admin/
+//             folders, the OAuth stores and helpers (authorizations, codes, refresh-tokens,
+//             tokens, pkce, scope, launch), and the background plumbing ops/jobs.ts, ops/redis.ts
+//   http      everything that speaks HTTP: the route modules of each surface (oauth's endpoints,
+//             admin, oem, vendor-api, msp, partner, connectors/http and /admin, webhooks/http),
+//             the pages (ui), the shared HTTP helpers (http/, ops/ except jobs and redis), and
+//             services.ts, the bundle of services handed to routes
+//   root      app.ts (the composition root: it builds the services and wires pages into the
+//             protocol routes), main.ts and cli/
+//
+// Type-only imports count like any other: a type import still ties a lower module to a higher
+// one, and `import type` cycles are cycles for whoever reads the code.
+
+const BASE = '^src/(errors|config|config-error|crypto|email|logger)[.]ts$|^src/net/|^src/http/paths[.]ts$';
+const DOMAIN = [
+  '^src/(accounts|clients|integrations|organizations|vendors|events|audit|keys)/',
+  '^src/webhooks/[^/]+[.]ts$',
+  '^src/connectors/([^/]+[.]ts$|proxy/)',
+  '^src/oauth/(authorizations|codes|refresh-tokens|tokens|pkce|scope|launch)[.]ts$',
+  '^src/ops/(jobs|redis)[.]ts$',
+];
+const HTTP = [
+  '^src/(ui|admin|oem|vendor-api|msp|partner)/',
+  '^src/connectors/(http|admin)/',
+  '^src/webhooks/http/',
+  '^src/http/(?!paths[.]ts$)',
+  '^src/ops/(?!(jobs|redis)[.]ts$)',
+  '^src/oauth/(authorize/|grants/|(http|token|revoke|introspect|metadata|client-auth|bearer|user-tokens)[.]ts$)',
+  '^src/services[.]ts$',
+];
+const ROOT = '^src/(app|main)[.]ts$|^src/cli/';
+const LAYERED = ['^src/db/', '^src/sdk/', BASE, ...DOMAIN, ...HTTP, ROOT];
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-cycles',
+      comment: 'No import cycles anywhere in src/, type-only ones included.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'every-module-has-a-layer',
+      comment: 'A new module must be placed in one of the layers above (BASE, DOMAIN, HTTP, ROOT, or db/ and sdk/), or the rules would not see it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: LAYERED },
+      to: {},
+    },
+    {
+      name: 'every-imported-module-has-a-layer',
+      comment: 'The same, for a new module that imports nothing itself.',
+      severity: 'error',
+      from: {},
+      to: { path: '^src/', pathNot: LAYERED },
+    },
+    {
+      name: 'base-imports-only-base',
+      comment: 'The base modules are imported by every layer, so they import only each other (and the driver-error predicates in db/errors.ts, which import nothing).',
+      severity: 'error',
+      from: { path: BASE },
+      to: { path: '^src/', pathNot: [BASE, '^src/db/errors[.]ts$'] },
+    },
+    {
+      name: 'storage-imports-nothing-above',
+      comment: 'db/ is the bottom of the stack: it may import itself and the base error modules, nothing that uses it.',
+      severity: 'error',
+      from: { path: '^src/db/' },
+      to: { path: '^src/', pathNot: ['^src/db/', '^src/(errors|config-error)[.]ts$'] },
+    },
+    {
+      name: 'domain-below-http',
+      comment: 'Services never import the HTTP layer (routes, pages, shared HTTP helpers, services.ts) or the composition root: routes call services, not the other way round.',
+      severity: 'error',
+      from: { path: DOMAIN },
+      to: { path: [...HTTP, ROOT] },
+    },
+    {
+      name: 'protocol-does-not-import-pages',
+      comment: 'OAuth code never imports the pages: app.ts passes the page renderers into the authorize routes (see AuthorizePages).',
+      severity: 'error',
+      from: { path: '^src/oauth/' },
+      to: { path: '^src/ui/' },
+    },
+    {
+      name: 'pages-do-not-import-other-surfaces',
+      comment: 'The pages are used by other surfaces (connectors/http renders with them), so they do not import those surfaces: app.ts hands in what they show (e.g. the connections DashboardSection).',
+      severity: 'error',
+      from: { path: '^src/ui/' },
+      to: { path: '^src/(connectors/(http|admin)|admin|oem|vendor-api|msp|partner)/' },
+    },
+    {
+      name: 'surfaces-share-through-http',
+      comment: 'One API surface does not import another; what they share lives in src/http/.',
+      severity: 'error',
+      from: { path: '^src/(admin|oem|vendor-api|msp|partner)/' },
+      to: { path: '^src/(admin|oem|vendor-api|msp|partner)/', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'cli-through-its-client',
+      comment: 'The admin commands reach the server only through cli/admin-client.ts (HTTP), never by importing server code; cli/server.ts, the command that starts the server, is the one exception.',
+      severity: 'error',
+      from: { path: '^src/cli/', pathNot: '^src/cli/server[.]ts$' },
+      to: { path: '^src/', pathNot: '^src/cli/' },
+    },
+    {
+      name: 'root-is-imported-by-no-one',
+      comment: 'app.ts, main.ts and the CLI sit on top: only main.ts (and cli/server.ts for app.ts) import them.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/main[.]ts$', '^src/cli/'] },
+      to: { path: ROOT },
+    },
+    {
+      name: 'sdk-stands-alone',
+      comment: 'src/sdk is published as gatehouse/client with no dependencies: it imports nothing from the rest of src/, and nothing there imports it.',
+      severity: 'error',
+      from: { path: '^src/sdk/' },
+      to: { path: '^src/', pathNot: '^src/sdk/' },
+    },
+    {
+      name: 'nothing-imports-the-sdk',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/sdk/' },
+      to: { path: '^src/sdk/' },
+    },
+  ],
+  options: {
+    // swc parses TypeScript (typescript 7 has no JavaScript API for dependency-cruiser yet) and
+    // keeps `import type` declarations, which the rules above count.
+    parser: 'swc',
+    includeOnly: '^src/',
+    exclude: { path: '[.]test[.]ts$' },
+    enhancedResolveOptions: { extensions: ['.ts'] },
+    cache: false,
+  },
+};
