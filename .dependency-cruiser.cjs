@@ -1,9 +1,11 @@
 // Layer rules for src/, checked by `npm test` (npm run layers) before the tests run.
 //
 // The layers, bottom to top (a module may import its own layer and those below it):
-//   base      errors.ts, config.ts, config-error.ts, crypto.ts, email.ts, logger.ts, net/, and
-//             http/paths.ts (the browser paths several layers name; it imports nothing)
-//   storage   db/
+//   base      errors.ts (AppError, thrown by every layer), config.ts, config-error.ts, crypto.ts,
+//             email.ts, logger.ts, net/, and http/paths.ts (the browser paths several layers
+//             name). They import only each other, and errors.ts the driver-error predicates in
+//             db/errors.ts (which import nothing)
+//   storage   db/, which imports only itself and the error classes it throws
 //   domain    the services: accounts, clients, integrations, organizations, vendors, events,
 //             audit, keys, the webhooks and connectors modules outside their http/ and admin/
 //             folders, the OAuth stores and helpers (authorizations, codes, refresh-tokens,
@@ -13,7 +15,8 @@
 //             the pages (ui), the shared HTTP helpers (http/, ops/ except jobs and redis), and
 //             services.ts, the bundle of services handed to routes
 //   root      app.ts (the composition root: it builds the services and wires pages into the
-//             protocol routes), main.ts and cli/
+//             protocol routes), main.ts and cli/ (whose admin commands talk to a server over HTTP)
+// Apart: sdk/, the published client, which imports nothing from the rest of src/.
 //
 // Type-only imports count like any other: a type import still ties a lower module to a higher
 // one, and `import type` cycles are cycles for whoever reads the code.
@@ -102,6 +105,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/(admin|oem|vendor-api|msp|partner)/' },
       to: { path: '^src/(admin|oem|vendor-api|msp|partner)/', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'shared-http-helpers-below-surfaces',
+      comment: 'src/http/ holds what several surfaces share, so it imports none of them (nor the pages or the OAuth routes).',
+      severity: 'error',
+      from: { path: '^src/http/' },
+      to: { path: ['^src/(ui|admin|oem|vendor-api|msp|partner)/', '^src/connectors/(http|admin)/', '^src/webhooks/http/', '^src/oauth/'] },
     },
     {
       name: 'cli-through-its-client',
