@@ -3,7 +3,7 @@
 // responses that may carry secrets, and an audit event for every refused request.
 import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import { validationDetail } from '../errors.ts';
-import type { Services } from '../services.ts';
+import type { Audit } from '../audit/audit.ts';
 
 export const oemError = {
   type: 'object',
@@ -22,7 +22,7 @@ export function schemaErrorFormatter(errors: FastifySchemaValidationError[], dat
 }
 
 /** Route defaults for an OEM-style surface and the audit of refused requests. */
-export function oemSurface(app: FastifyInstance, { audit }: Services, surface: 'oem' | 'vendor_api', tag: string) {
+export function oemSurface(app: FastifyInstance, { audit }: { audit: Audit }, surface: 'oem' | 'vendor_api', tag: string) {
   app.addHook('onRoute', (route) => {
     route.config = { ...(route.config as object), audience: 'oem' } as typeof route.config;
     route.schemaErrorFormatter ??= schemaErrorFormatter;

@@ -8,6 +8,8 @@ import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import type { Vendor } from '../vendors/vendors.ts';
 
+export { credentialProperties } from './credential-properties.ts';
+
 export type OemScope = 'vendor_manage' | 'oem:partner_token';
 
 export interface BodyCredentials {
@@ -21,14 +23,6 @@ export interface Caller {
   vendor: Vendor;
   client: Client;
 }
-
-/** Schema properties for credentials in the body (seed 000). */
-export const credentialProperties = {
-  clientId: { type: 'string', minLength: 1, maxLength: 200 },
-  clientSecret: { type: 'string', minLength: 1, maxLength: 500 },
-  grantType: { type: 'string', enum: ['client_credentials'] },
-  scope: { type: 'string', maxLength: 1000 },
-};
 
 export function invalidClient(message: string, bearer = false): AppError {
   // RFC 6750 §3: a Bearer challenge for token callers.

@@ -11,8 +11,8 @@ import type { Kysely } from 'kysely';
 import { sha256, type Sealer } from '../crypto.ts';
 import type { Database } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
-import { credentialProperties } from './caller.ts';
-import { oemError } from './http.ts';
+import { credentialProperties } from './credential-properties.ts';
+import { oemError } from '../http/oem-surface.ts';
 
 const IDEMPOTENCY_KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
 const REPLAYED = 'idempotent-replayed';
