@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { ConfigError } from './config-error.ts';
+import { TOKEN68 } from './http/authorization.ts';
 
 export { ConfigError };
 
@@ -116,10 +117,12 @@ function trustProxy(env: Env): TrustProxy {
   return list === true ? true : list;
 }
 
+/** A secret presented as `Authorization: Bearer <token>`, so it must be a token68 (RFC 6750 §2.1). */
 function token(env: Env, name: string): string | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
-  if (raw.length < 16 || !/^[\x21-\x7e]+$/.test(raw)) throw new ConfigError(name, 'must be at least 16 printable characters without spaces');
+  if (raw.length < 16) throw new ConfigError(name, 'must be at least 16 characters long');
+  if (!TOKEN68.test(raw)) throw new ConfigError(name, 'may hold only letters, digits and - . _ ~ + / (then = at the end): it is sent as a Bearer token');
   return raw;
 }
 
@@ -169,10 +172,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     // Instances sharing PostgreSQL must share the key; a generated one would differ per machine.
     throw new ConfigError('GATEHOUSE_ENCRYPTION_KEY', 'is required when DATABASE_URL is set (try: openssl rand -base64 32)');
   }
-  const adminToken = env.GATEHOUSE_ADMIN_TOKEN || undefined;
-  if (adminToken !== undefined && adminToken.length < 16) {
-    throw new ConfigError('GATEHOUSE_ADMIN_TOKEN', 'must be at least 16 characters long');
-  }
+  const adminToken = token(env, 'GATEHOUSE_ADMIN_TOKEN');
   const dataDir = env.GATEHOUSE_DATA_DIR;
   const config: Config = {
     port,

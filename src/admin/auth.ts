@@ -7,6 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import { randomToken, safeEqual, sha256 } from '../crypto.ts';
 import type { Database } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
+import { bearerHeaders, bearerToken } from '../http/authorization.ts';
 import type { Audit } from '../audit/audit.ts';
 import type { AuthFailures } from '../ops/auth-failures.ts';
 
@@ -45,21 +46,17 @@ export class AdminAuth {
 
   /** Throw 401 unless the request carries an admin token (counting failures is the caller's part). */
   verify(request: FastifyRequest): void {
-    const match = bearer(request);
+    const match = bearerToken(request.headers.authorization);
     const presented = match ? sha256(match) : undefined;
     // Compare against every known hash so the time taken does not reveal which one matched.
     let ok = false;
     for (const hash of this.#hashes) ok = (presented !== undefined && safeEqual(presented, hash)) || ok;
     if (ok) return;
-    throw new AppError(401, 'unauthorized', match ? 'the admin token is not valid' : 'an admin Bearer token is required', { 'www-authenticate': 'Bearer realm="gatehouse-admin"' });
+    throw new AppError(401, 'unauthorized', match ? 'the admin token is not valid' : 'an admin Bearer token is required', bearerHeaders({ realm: 'gatehouse-admin' }));
   }
 
   recordFailure(request: FastifyRequest): void {
-    const reason = bearer(request) ? 'unknown token' : 'missing bearer token';
+    const reason = bearerToken(request.headers.authorization) ? 'unknown token' : 'missing bearer token';
     this.#audit.record({ action: 'admin.auth_failed', outcome: 'failure', actor: null, ip: request.ip, details: { route: request.routeOptions.url, reason } });
   }
-}
-
-function bearer(request: FastifyRequest): string | undefined {
-  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
 }

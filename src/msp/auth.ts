@@ -5,12 +5,10 @@
 // for a token that is unknown, revoked, or dead after its user's password change, so the app
 // knows to authorise again.
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../errors.ts';
 import { BearerGuard } from '../oauth/bearer.ts';
 import type { Tokens } from '../oauth/tokens.ts';
 
 export const WEBHOOKS_SCOPE = 'webhooks:manage';
-const REALM = 'gatehouse-msp';
 
 export interface MspCaller {
   organizationId: string;
@@ -22,20 +20,15 @@ export class MspAuth {
   #guard: BearerGuard;
 
   constructor(tokens: Tokens) {
-    this.#guard = new BearerGuard(tokens, REALM);
+    this.#guard = new BearerGuard(tokens, 'gatehouse-msp');
   }
 
   /** onRequest hook: sets request.mspCaller or answers 400/401/403. */
   check = async (request: FastifyRequest): Promise<void> => {
-    const caller = await this.#guard.resolve(request);
-    if (!caller.scope.split(' ').includes(WEBHOOKS_SCOPE)) {
-      // RFC 6750 §3.1: insufficient_scope answers 403 and names the scope needed.
-      throw new AppError(403, 'insufficient_scope', `the access token needs scope ${WEBHOOKS_SCOPE}`,
-        { 'www-authenticate': `Bearer realm="${REALM}", error="insufficient_scope", scope="${WEBHOOKS_SCOPE}"` });
-    }
+    // RFC 6750 §3.1: without the scope, insufficient_scope answers 403 and names the scope needed.
+    const caller = await this.#guard.resolve(request, WEBHOOKS_SCOPE);
     if (!caller.organizationId) {
-      throw new AppError(403, 'insufficient_scope', 'the access token is not bound to an organization (get one through the authorization flow)',
-        { 'www-authenticate': `Bearer realm="${REALM}", error="insufficient_scope"` });
+      throw this.#guard.refuse(403, 'insufficient_scope', 'the access token is not bound to an organization (get one through the authorization flow)');
     }
     request.mspCaller = { organizationId: caller.organizationId, clientId: caller.clientId, subject: caller.userId ?? caller.token.sub };
   };

@@ -4,7 +4,8 @@
 // their password or was removed, answers 401 at once on every instance (seed 002: apps "must be
 // able to deal with 401 authentication failure scenarios").
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { AppError, oauthDescription } from '../errors.ts';
+import { AppError } from '../errors.ts';
+import { bearerHeaders, parseBearer } from '../http/authorization.ts';
 import type { ActiveToken, Tokens } from './tokens.ts';
 
 export interface BearerCaller {
@@ -16,9 +17,6 @@ export interface BearerCaller {
   token: ActiveToken;
 }
 
-// RFC 6750 §2.1: b64token.
-const HEADER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
-
 export class BearerGuard {
   #tokens: Tokens;
   #realm: string;
@@ -28,22 +26,21 @@ export class BearerGuard {
     this.#realm = realm;
   }
 
-  #challenge(status: number, code: string | undefined, message: string, scope?: string): AppError {
-    // RFC 6750 §3: no error attribute when the request carried no credentials at all.
-    const attrs = [`realm="${this.#realm}"`, ...(code ? [`error="${code}"`, `error_description="${oauthDescription(message)}"`] : []), ...(scope ? [`scope="${scope}"`] : [])];
-    return new AppError(status, code ?? 'invalid_token', message, { 'www-authenticate': `Bearer ${attrs.join(', ')}` });
+  /** The refusal with this guard's challenge (RFC 6750 §3: no error attribute when the request carried no credentials). */
+  refuse(status: number, code: string | undefined, message: string, scope?: string): AppError {
+    const headers = bearerHeaders({ realm: this.#realm, error: code, error_description: code ? message : undefined, scope });
+    return new AppError(status, code ?? 'invalid_token', message, headers);
   }
 
   /** Who the request's token speaks for; throws 400/401/403 per RFC 6750 §3.1. */
   async resolve(request: FastifyRequest, requiredScope?: string): Promise<BearerCaller> {
-    const header = request.headers.authorization;
-    if (header === undefined || !/^bearer(\s|$)/i.test(header)) throw this.#challenge(401, undefined, 'a Bearer access token is required');
-    const match = HEADER.exec(header);
-    if (!match) throw this.#challenge(400, 'invalid_request', 'the Authorization header is not a valid Bearer credential');
-    const token = await this.#tokens.inspect(match[1]);
-    if (!token) throw this.#challenge(401, 'invalid_token', 'the access token is not valid (unknown, expired or revoked): authorise again');
+    const credentials = parseBearer(request.headers.authorization);
+    if (credentials.kind === 'absent' || credentials.kind === 'other') throw this.refuse(401, undefined, 'a Bearer access token is required');
+    if (credentials.kind === 'malformed') throw this.refuse(400, 'invalid_request', 'the Authorization header is not a valid Bearer credential');
+    const token = await this.#tokens.inspect(credentials.token);
+    if (!token) throw this.refuse(401, 'invalid_token', 'the access token is not valid (unknown, expired or revoked): authorise again');
     if (requiredScope && !token.scope.split(' ').includes(requiredScope)) {
-      throw this.#challenge(403, 'insufficient_scope', `the access token needs scope ${requiredScope}`, requiredScope);
+      throw this.refuse(403, 'insufficient_scope', `the access token needs scope ${requiredScope}`, requiredScope);
     }
     const organizationId = typeof token.organization_id === 'string' ? token.organization_id : undefined;
     return { clientId: token.client_id, userId: organizationId ? token.sub : undefined, organizationId, scope: token.scope, token };

@@ -4,13 +4,15 @@
 import type { FastifyRequest } from 'fastify';
 import { Clients, type Client } from '../clients/clients.ts';
 import { AppError } from '../errors.ts';
+import { challenge } from '../http/authorization.ts';
 
 export type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 export type Params = Record<string, unknown>;
 
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
 
-const CHALLENGE = { 'www-authenticate': 'Basic realm="gatehouse", charset="UTF-8"' };
+// RFC 7617 §2.1: charset="UTF-8" says the user-id and password are UTF-8.
+const CHALLENGE = { 'www-authenticate': challenge('Basic', { realm: 'gatehouse', charset: 'UTF-8' }) };
 
 /** RFC 6749 §5.2: failed client authentication is 401 invalid_client with a challenge. */
 export function invalidClient(message: string): AppError {

@@ -5,6 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import { Clients, type Client } from '../clients/clients.ts';
 import { AppError } from '../errors.ts';
+import { bearerHeaders, parseBearer } from '../http/authorization.ts';
 import type { Services } from '../services.ts';
 import type { Vendor } from '../vendors/vendors.ts';
 
@@ -26,13 +27,12 @@ export interface Caller {
 
 export function invalidClient(message: string, bearer = false): AppError {
   // RFC 6750 §3: a Bearer challenge for token callers.
-  const headers: Record<string, string> = bearer ? { 'www-authenticate': 'Bearer realm="gatehouse", error="invalid_token"' } : {};
-  return new AppError(401, 'INVALID_CLIENT', message, headers);
+  return new AppError(401, 'INVALID_CLIENT', message, bearer ? bearerHeaders({ realm: 'gatehouse', error: 'invalid_token' }) : {});
 }
 
 function invalidScope(scope: OemScope, bearer: boolean): AppError {
   // RFC 6750 §3.1: insufficient_scope is a 403.
-  const headers: Record<string, string> = bearer ? { 'www-authenticate': `Bearer realm="gatehouse", error="insufficient_scope", scope="${scope}"` } : {};
+  const headers = bearer ? bearerHeaders({ realm: 'gatehouse', error: 'insufficient_scope', scope }) : {};
   return new AppError(403, 'INVALID_SCOPE', `Insufficient OAuth scope: this request needs the ${scope} scope`, headers);
 }
 
@@ -41,11 +41,10 @@ export function vendorNotAuthorized(message: string): AppError {
 }
 
 function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (header === undefined) return undefined;
-  const match = /^Bearer +([\x21-\x7E]+) *$/i.exec(header);
-  if (!match) throw invalidClient('the Authorization header must be "Bearer <access token>"', true);
-  return match[1];
+  const credentials = parseBearer(request.headers.authorization);
+  if (credentials.kind === 'absent') return undefined;
+  if (credentials.kind !== 'token') throw invalidClient('the Authorization header must be "Bearer <access token>"', true);
+  return credentials.token;
 }
 
 async function fromBody(body: BodyCredentials, scope: OemScope, clients: Clients): Promise<Client> {

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { safeEqual, sha256 } from '../crypto.ts';
 import { AppError } from '../errors.ts';
+import { bearerHeaders, bearerToken } from '../http/authorization.ts';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export function createMetrics() {
@@ -45,12 +46,11 @@ export function metricsHooks(app: FastifyInstance, metrics: Metrics, token?: str
   const expected = token === undefined ? undefined : sha256(token);
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
     if (expected !== undefined) {
-      const presented = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')?.[1];
+      const presented = bearerToken(request.headers.authorization);
       // Hashes of equal length, compared in constant time.
       if (presented === undefined || !safeEqual(sha256(presented), expected)) {
-        const error = presented === undefined ? '' : ', error="invalid_token"';
         throw new AppError(401, 'unauthorized', presented === undefined ? 'the metrics Bearer token is required' : 'the metrics token is not valid',
-          { 'www-authenticate': `Bearer realm="gatehouse-metrics"${error}` });
+          bearerHeaders({ realm: 'gatehouse-metrics', error: presented === undefined ? undefined : 'invalid_token' }));
       }
     }
     reply.type(metrics.registry.contentType);

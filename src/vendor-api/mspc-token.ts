@@ -2,6 +2,7 @@
 // `Authorization: Bearer <token>` or in an `MSPC-TOKEN` header.
 import type { IncomingHttpHeaders } from 'node:http';
 import { AppError } from '../errors.ts';
+import { bearerHeaders, bearerToken, parseBearer, TOKEN68 } from '../http/authorization.ts';
 
 export interface MspcKeys {
   vendorKey: string;
@@ -13,7 +14,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+={0,2})$/;
 const MAX_LENGTH = 1024;
 
 export function invalidMspcToken(message: string): AppError {
-  return new AppError(401, 'INVALID_MSPC_TOKEN', message, { 'www-authenticate': 'Bearer realm="gatehouse-vendor-api"' });
+  return new AppError(401, 'INVALID_MSPC_TOKEN', message, bearerHeaders({ realm: 'gatehouse-vendor-api' }));
 }
 
 /** The raw token from the request headers, or an INVALID_MSPC_TOKEN error. */
@@ -24,13 +25,17 @@ export function presentedToken(headers: IncomingHttpHeaders): string {
   if (custom !== undefined && authorization !== undefined) {
     throw invalidMspcToken('send the MSPC_TOKEN in either the Authorization or the MSPC-TOKEN header, not both');
   }
-  const raw = custom ?? authorization;
-  if (raw === undefined) throw invalidMspcToken('an MSPC_TOKEN is required: Authorization: Bearer <MSPC_TOKEN>');
-  const match = /^(?:Bearer +)?(\S+) *$/i.exec(raw);
-  if (!match || (custom === undefined && !/^Bearer /i.test(raw))) {
-    throw invalidMspcToken('the Authorization header must be "Bearer <MSPC_TOKEN>"');
+  if (custom !== undefined) {
+    // The MSPC-TOKEN header carries the token alone, or as Authorization does.
+    const bare = custom.replace(/^[ \t]+|[ \t]+$/g, '');
+    const token = TOKEN68.test(bare) ? bare : bearerToken(custom);
+    if (token === undefined) throw invalidMspcToken('the MSPC-TOKEN header must be "<MSPC_TOKEN>"');
+    return token;
   }
-  return match[1];
+  const credentials = parseBearer(authorization);
+  if (credentials.kind === 'absent') throw invalidMspcToken('an MSPC_TOKEN is required: Authorization: Bearer <MSPC_TOKEN>');
+  if (credentials.kind !== 'token') throw invalidMspcToken('the Authorization header must be "Bearer <MSPC_TOKEN>"');
+  return credentials.token;
 }
 
 /** Decode a token into its two keys. Seed 001: "INVALID_MSPC_TOKEN - Malformed MSPC_TOKEN". */

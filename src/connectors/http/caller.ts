@@ -4,6 +4,7 @@
 // not exist.
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
+import { bearerHeaders, parseBearer } from '../../http/authorization.ts';
 import { OPAQUE_PREFIX } from '../../oauth/tokens.ts';
 import type { Services } from '../../services.ts';
 
@@ -14,10 +15,10 @@ export type Caller =
 
 export const VENDOR_SCOPE = 'vendor_manage';
 
-const challenge = { 'www-authenticate': 'Bearer realm="gatehouse"' };
+const REALM = 'gatehouse';
 
 export function unauthorized(message: string): AppError {
-  return new AppError(401, 'unauthorized', message, challenge);
+  return new AppError(401, 'unauthorized', message, bearerHeaders({ realm: REALM }));
 }
 
 /** The vendor behind an access token, when the token is a vendor client's with the scope. */
@@ -30,7 +31,7 @@ export async function vendorOf(services: Services, token: string): Promise<Calle
   const vendor = await services.vendors.findByClient(client);
   if (!vendor || vendor.disabled_at) throw new AppError(403, 'forbidden', 'this access token does not belong to an enabled vendor');
   if (!String(active.scope ?? '').split(' ').includes(VENDOR_SCOPE)) {
-    throw new AppError(403, 'insufficient_scope', `this request needs the ${VENDOR_SCOPE} scope`, { 'www-authenticate': `Bearer realm="gatehouse", error="insufficient_scope", scope="${VENDOR_SCOPE}"` });
+    throw new AppError(403, 'insufficient_scope', `this request needs the ${VENDOR_SCOPE} scope`, bearerHeaders({ realm: REALM, error: 'insufficient_scope', scope: VENDOR_SCOPE }));
   }
   return { kind: 'vendor', vendorId: vendor.id, clientId: client };
 }
@@ -45,11 +46,10 @@ function sameOrigin(request: FastifyRequest, publicUrl: string): boolean {
 }
 
 export async function authenticate(request: FastifyRequest, services: Services): Promise<Caller> {
-  const header = request.headers.authorization;
-  if (header !== undefined) {
-    const match = /^Bearer +(\S+) *$/i.exec(header);
-    if (!match) throw unauthorized('the Authorization header must be "Bearer <token>"');
-    const vendor = await vendorOf(services, match[1]);
+  const credentials = parseBearer(request.headers.authorization);
+  if (credentials.kind !== 'absent') {
+    if (credentials.kind !== 'token') throw unauthorized('the Authorization header must be "Bearer <token>"');
+    const vendor = await vendorOf(services, credentials.token);
     if (vendor) return vendor;
     services.adminAuth.verify(request); // throws 401 unless it is the admin token
     return { kind: 'admin' };

@@ -3,6 +3,7 @@
 // OAuth client with scope vendor_manage).
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors.ts';
+import { bearerToken } from '../../http/authorization.ts';
 import type { Services } from '../../services.ts';
 import { connectLinkBody, connectLinkView, type ConnectLinkBody } from '../admin/schemas.ts';
 import { unauthorized, vendorOf } from './caller.ts';
@@ -17,8 +18,8 @@ export function vendorLinkRoute(app: FastifyInstance, services: Services) {
       security: [{ oemAccessToken: [] }], params, body: connectLinkBody, response: { 201: connectLinkView },
     },
   }, async (request, reply) => {
-    const match = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '');
-    const caller = match ? await vendorOf(services, match[1]) : undefined;
+    const token = bearerToken(request.headers.authorization);
+    const caller = token === undefined ? undefined : await vendorOf(services, token);
     if (!caller || caller.kind !== 'vendor') throw unauthorized('a vendor access token (scope vendor_manage) is required');
     const { id } = request.params as { id: string };
     const body = request.body as ConnectLinkBody;
