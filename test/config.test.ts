@@ -130,3 +130,10 @@ test('the other settings', () => {
   fails({ GATEHOUSE_TOKEN_RATE_LIMIT_IP: 'many' }, 'GATEHOUSE_TOKEN_RATE_LIMIT_IP');
   fails({ GATEHOUSE_ACCESS_TOKEN_TTL: '10' }, 'GATEHOUSE_ACCESS_TOKEN_TTL');
 });
+
+test('the admin and metrics tokens are sent as Bearer tokens, so they must be token68 (RFC 6750 §2.1)', () => {
+  for (const variable of ['GATEHOUSE_ADMIN_TOKEN', 'GATEHOUSE_METRICS_TOKEN']) {
+    for (const value of ['with spaces in it, long enough', 'quote"in-a-long-token', 'comma,in,a,long,token', 'trailing-padding=x-long']) fails({ [variable]: value }, variable, value);
+    assert.equal(loadConfig({ [variable]: 'gha_AZaz09-._~+/token==' })[variable === 'GATEHOUSE_ADMIN_TOKEN' ? 'adminToken' : 'metricsToken'], 'gha_AZaz09-._~+/token==');
+  }
+});
