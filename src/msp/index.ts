@@ -2,6 +2,7 @@
 // subscriptions with a Bearer token carrying scope webhooks:manage (seed 002: the one it got
 // through the implicit grant). Rate limited per IP; errors answer {error: {code, message}}.
 import type { FastifyInstance } from 'fastify';
+import { surfaceLimit } from '../ops/rate-limit.ts';
 import type { Services } from '../services.ts';
 import { webhookRoutes } from '../webhooks/http/index.ts';
 import { MspAuth } from './auth.ts';
@@ -13,10 +14,7 @@ export function mspApi(services: Services) {
       route.config = { ...(route.config as object), audience: 'msp' } as typeof route.config;
       route.schema = { ...route.schema, security: [{ mspToken: [] }] };
     });
-    const { perIp, windowMs } = services.config.pageRateLimit;
-    app.addHook('onRequest', app.rateLimit({
-      max: perIp, timeWindow: windowMs, groupId: 'msp-ip',
-    }));
+    app.addHook('onRequest', surfaceLimit(app, services.config, 'msp'));
     app.addHook('onRequest', async (_request, reply) => {
       reply.header('cache-control', 'no-store');
     });

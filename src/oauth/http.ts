@@ -1,7 +1,7 @@
 // Pieces shared by the OAuth endpoints: body schemas for the documentation, the RFC error
 // response schema, and the per-IP and per-client rate limits.
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
-import { tooManyRequests } from '../ops/rate-limit.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { clientLimit, surfaceLimit } from '../ops/rate-limit.ts';
 import type { Services } from '../services.ts';
 import { decodeBasic } from './client-auth.ts';
 
@@ -36,20 +36,7 @@ function clientKey(request: FastifyRequest): string {
   return typeof body?.client_id === 'string' ? body.client_id : 'anonymous';
 }
 
-export function rateLimits(app: FastifyInstance, { config }: Services, group: string) {
-  const { perClient, perIp, windowMs } = config.tokenRateLimit;
-  // The plugin runs one of its hooks per request, so the per-client limit is checked by hand
-  // with a limiter of its own (same store, keys in their own namespace).
-  // groupId names the limiter's namespace in the store (the plugin passes it on, its type omits it).
-  const clientOptions = { max: perClient, timeWindow: windowMs, groupId: `${group}-client`, keyGenerator: (req: FastifyRequest) => clientKey(req) };
-  const clientLimit = app.createRateLimit(clientOptions);
-  const perClientHook: preHandlerHookHandler = async (request, reply) => {
-    const result = await clientLimit(request);
-    if (result.isAllowed || !result.isExceeded) return;
-    throw tooManyRequests(request, Math.max(1, result.ttlInSeconds), 'rate limit exceeded for this client');
-  };
-  return {
-    perIp: app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: `${group}-ip`, keyGenerator: (req) => req.ip }) as onRequestHookHandler,
-    perClient: perClientHook,
-  };
+/** The endpoint's limits: per client address (onRequest) and per client id (preHandler). */
+export function rateLimits(app: FastifyInstance, { config }: Services, endpoint: 'token' | 'introspect' | 'revoke') {
+  return { perIp: surfaceLimit(app, config, endpoint), perClient: clientLimit(app, config, endpoint, clientKey) };
 }

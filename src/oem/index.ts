@@ -1,6 +1,7 @@
 // The OEM API (seeds 000 and 001) under /api/oem-api: vendors create organizations, their users,
 // login sessions and integrations. Errors answer {status, error, message} with the seeds' codes.
 import type { FastifyInstance } from 'fastify';
+import { surfaceLimit } from '../ops/rate-limit.ts';
 import type { Services } from '../services.ts';
 import { createIntegrationRoute } from './create-integration.ts';
 import { createOrganizationRoute } from './create-organization.ts';
@@ -14,10 +15,7 @@ import { updateIntegrationRoute } from './update-integration.ts';
 export function oemApi(services: Services) {
   return async (app: FastifyInstance) => {
     oemSurface(app, services, 'oem', 'oem');
-    const { perIp, windowMs } = services.config.oemRateLimit;
-    app.addHook('onRequest', app.rateLimit({
-      max: perIp, timeWindow: windowMs, groupId: 'oem-ip',
-    }));
+    app.addHook('onRequest', surfaceLimit(app, services.config, 'oem'));
     createOrganizationRoute(app, services);
     createSessionRoute(app, services);
     createUserRoute(app, services);

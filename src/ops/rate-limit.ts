@@ -8,8 +8,9 @@
 //   oem   (OEM and Vendor APIs, seeds 000/001)                  {"status": 429, "error": "RATE_LIMITED"}
 //   admin, msp (and connector routes)                           {"error": {"code": "rate_limited"}}
 //   page  (sign-in, dashboard, /oauth/authorize)                an HTML page (code rate_limited in metrics)
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
+import type { Config } from '../config.ts';
 import { AppError, type Audience } from '../errors.ts';
 import type { RedisLink } from './redis.ts';
 
@@ -177,4 +178,54 @@ export async function registerRateLimits(app: FastifyInstance, redis: RedisLink 
     store: storeClass(redis) as never,
     errorResponseBuilder: (request: FastifyRequest, context: { ttl: number }) => tooManyRequests(request, Math.max(1, Math.ceil(context.ttl / 1000))),
   });
+}
+
+/** The surfaces with a request limit of their own. */
+export type LimitedSurface = 'pages' | 'authorize' | 'partner' | 'connectors' | 'msp' | 'oem' | 'vendor-api' | 'token' | 'introspect' | 'revoke';
+
+interface SurfaceLimit {
+  max: number;
+  windowMs: number;
+  /** The limiter's namespace in the store (`gatehouse:rl:<group>:<key>`): renaming one resets its counters. */
+  group: string;
+}
+
+const pages = (group: string) => ({ pageRateLimit: l }: Config): SurfaceLimit => ({ max: l.perIp, windowMs: l.windowMs, group });
+const oauth = (group: string) => ({ tokenRateLimit: l }: Config): SurfaceLimit => ({ max: l.perIp, windowMs: l.windowMs, group });
+
+/** Which setting limits each surface. */
+const LIMITS: Record<LimitedSurface, (config: Config) => SurfaceLimit> = {
+  pages: pages('pages-ip'),
+  authorize: pages('authorize-ip'),
+  partner: pages('partner-ip'),
+  connectors: pages('connectors-ip'),
+  msp: pages('msp-ip'),
+  oem: ({ oemRateLimit: l }) => ({ max: l.perIp, windowMs: l.windowMs, group: 'oem-ip' }),
+  'vendor-api': ({ vendorApiRateLimit: l }) => ({ max: l.perIntegration, windowMs: l.windowMs, group: 'vendor-api' }),
+  token: oauth('token-ip'),
+  introspect: oauth('introspect-ip'),
+  revoke: oauth('revoke-ip'),
+};
+
+/** The surface's limit as an onRequest hook, counted per client address unless `key` names another counter. */
+export function surfaceLimit(app: FastifyInstance, config: Config, surface: LimitedSurface, key: (request: FastifyRequest) => string = (request) => request.ip): onRequestHookHandler {
+  const { max, windowMs, group } = LIMITS[surface](config);
+  return app.rateLimit({ max, timeWindow: windowMs, groupId: group, keyGenerator: key }) as onRequestHookHandler;
+}
+
+/**
+ * The OAuth endpoints' second limit, per client id (GATEHOUSE_TOKEN_RATE_LIMIT_CLIENT). It is a
+ * preHandler (the client id may be in the body) checked by hand: the plugin runs one of its hooks
+ * per request, so this limiter has one of its own, in its own namespace of the same store.
+ */
+export function clientLimit(app: FastifyInstance, config: Config, surface: 'token' | 'introspect' | 'revoke', key: (request: FastifyRequest) => string): preHandlerHookHandler {
+  const { perClient, windowMs } = config.tokenRateLimit;
+  // groupId names the limiter's namespace in the store (the plugin passes it on, its type omits it).
+  const options = { max: perClient, timeWindow: windowMs, groupId: `${surface}-client`, keyGenerator: key };
+  const limit = app.createRateLimit(options);
+  return async (request) => {
+    const result = await limit(request);
+    if (result.isAllowed || !result.isExceeded) return;
+    throw tooManyRequests(request, Math.max(1, result.ttlInSeconds), 'rate limit exceeded for this client');
+  };
 }

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { AppError } from '../errors.ts';
 import { BearerGuard } from '../oauth/bearer.ts';
+import { surfaceLimit } from '../ops/rate-limit.ts';
 import type { Services } from '../services.ts';
 
 const telemetryItem = {
@@ -42,8 +43,7 @@ export function partnerRoutes(services: Services) {
   }
 
   return async (app: FastifyInstance) => {
-    const { perIp, windowMs } = services.config.pageRateLimit;
-    app.addHook('onRequest', app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: 'partner-ip' }));
+    app.addHook('onRequest', surfaceLimit(app, services.config, 'partner'));
 
     app.get('/app-info', {
       config: { audience: 'oauth' },

@@ -1,6 +1,7 @@
 // Server-rendered pages, rate limited per IP. Helmet adds the CSP (with frame-ancestors
 // 'none') to every response.
 import type { FastifyInstance } from 'fastify';
+import { surfaceLimit } from '../ops/rate-limit.ts';
 import type { Services } from '../services.ts';
 import { dashboardRoute, type DashboardSection } from './dashboard.ts';
 import { loginLinkRoute } from './login-link.ts';
@@ -15,8 +16,7 @@ import { homeRoutes } from './home.ts';
  *  pages do not import the connector routes (which render with the pages' layout). */
 export function uiPages(services: Services, connections: DashboardSection) {
   return async (app: FastifyInstance) => {
-    const { perIp, windowMs } = services.config.pageRateLimit;
-    app.addHook('onRequest', app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: 'pages-ip' }));
+    app.addHook('onRequest', surfaceLimit(app, services.config, 'pages'));
     homeRoutes(app, services);
     loginLinkRoute(app, services);
     dashboardRoute(app, services, [

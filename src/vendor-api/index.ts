@@ -1,7 +1,8 @@
 // The Vendor API (seed 001) under /api/vendor-api: authenticated by an MSPC_TOKEN that reaches
 // exactly one integration, rate limited per integration (429 with Retry-After).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { oemSurface } from '../http/oem-surface.ts';
+import { surfaceLimit } from '../ops/rate-limit.ts';
 import type { Services } from '../services.ts';
 import { createAccountRoute } from './create-account.ts';
 import { createServiceRoute } from './create-service.ts';
@@ -24,11 +25,8 @@ export function vendorApi(services: Services) {
       request.vendorId = context.vendorId;
       usage.touch(context);
     });
-    const { perIntegration, windowMs } = config.vendorApiRateLimit;
-    app.addHook('onRequest', app.rateLimit({
-      max: perIntegration, timeWindow: windowMs, groupId: 'vendor-api',
-      keyGenerator: (request: FastifyRequest) => request.vendorContext!.integrationId,
-    }));
+    // Counted per integration (the one the MSPC_TOKEN reaches), not per address.
+    app.addHook('onRequest', surfaceLimit(app, config, 'vendor-api', (request) => request.vendorContext!.integrationId));
     getOrganizationRoute(app);
     createAccountRoute(app, services);
     listAccountsRoute(app, services);

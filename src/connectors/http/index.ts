@@ -2,6 +2,7 @@
 // disconnect form, the vendor's connect links (rate limited per IP like the other public
 // pages), and the proxy (which keeps request bodies as bytes, so it is a plugin of its own).
 import type { FastifyInstance } from 'fastify';
+import { surfaceLimit } from '../../ops/rate-limit.ts';
 import type { Services } from '../../services.ts';
 import { callbackRoute } from './callback.ts';
 import { connectRoute } from './connect.ts';
@@ -14,10 +15,7 @@ export { connectionsSection } from './dashboard.ts';
 export function connectorRoutes(services: Services) {
   return async (app: FastifyInstance) => {
     await app.register(async (pages) => {
-      const { perIp, windowMs } = services.config.pageRateLimit;
-      pages.addHook('onRequest', pages.rateLimit({
-        max: perIp, timeWindow: windowMs, groupId: 'connectors-ip',
-      }));
+      pages.addHook('onRequest', surfaceLimit(pages, services.config, 'connectors'));
       connectRoute(pages, services);
       callbackRoute(pages, services);
       disconnectPage(pages, services);

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkCsrf } from '../../accounts/csrf.ts';
 import { oauthDescription } from '../../errors.ts';
 import { AUTHORIZE_PATH, DECISION_PATH, signInUrl } from '../../http/paths.ts';
+import { surfaceLimit } from '../../ops/rate-limit.ts';
 import type { Services } from '../../services.ts';
 import { completeAuthorization } from './complete.ts';
 import { AuthorizationError, CARRIED, ConfigurationMismatch, parseAuthorizationRequest, replyUrl, type AuthorizationRequest, type RawParams } from './request.ts';
@@ -22,8 +23,7 @@ export interface AuthorizePages {
 
 export function authorizeRoutes(services: Services, pages: AuthorizePages) {
   return async (app: FastifyInstance) => {
-    const { perIp, windowMs } = services.config.pageRateLimit;
-    app.addHook('onRequest', app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: 'authorize-ip' }));
+    app.addHook('onRequest', surfaceLimit(app, services.config, 'authorize'));
     const config = { audience: 'page' as const };
 
     app.get(AUTHORIZE_PATH, {
