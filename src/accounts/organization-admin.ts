@@ -25,9 +25,15 @@ export function managesOrganization(role: UserRole | undefined): boolean {
 }
 
 /** The role of a user in an organization (undefined once they are gone). */
-export async function roleIn(db: Kysely<Database>, organizationId: string, userId: string): Promise<UserRole | undefined> {
+async function roleIn(db: Kysely<Database>, organizationId: string, userId: string): Promise<UserRole | undefined> {
   const row = await db.selectFrom('users').select('role').where('id', '=', userId).where('organization_id', '=', organizationId).executeTakeFirst();
   return row?.role;
+}
+
+/** The user's role when it lets them manage the organization (owner or admin); undefined otherwise. */
+export async function adminRoleIn(db: Kysely<Database>, organizationId: string, userId: string): Promise<UserRole | undefined> {
+  const role = await roleIn(db, organizationId, userId);
+  return managesOrganization(role) ? role : undefined;
 }
 
 /** The signed-in user and their role: 401 without a live session. */

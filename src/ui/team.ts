@@ -6,7 +6,7 @@
 // role on the server and carries the CSRF token.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkCsrf } from '../accounts/csrf.ts';
-import { managesOrganization, organizationAdmin, roleIn, type SignedInUser } from '../accounts/organization-admin.ts';
+import { adminRoleIn, organizationAdmin, type SignedInUser } from '../accounts/organization-admin.ts';
 import type { CurrentSession } from '../accounts/sessions.ts';
 import { USER_ROLES, type User } from '../accounts/users.ts';
 import type { UserRole } from '../db/schema-oem.ts';
@@ -41,9 +41,9 @@ const assignable = (actor: UserRole): readonly UserRole[] => (actor === 'owner' 
 export async function teamSection(services: Services, request: FastifyRequest, reply: FastifyReply, session: CurrentSession): Promise<Markup> {
   const [users, myRole] = await Promise.all([
     services.organizations.users(session.organizationId),
-    roleIn(services.storage.db, session.organizationId, session.userId),
+    adminRoleIn(services.storage.db, session.organizationId, session.userId),
   ]);
-  if (!myRole || !managesOrganization(myRole)) {
+  if (!myRole) {
     return html`
 <h2 id="team">Team</h2>
 <table id="team"><thead><tr><th>Name</th><th>Email</th><th>Role</th></tr></thead><tbody>

@@ -3,7 +3,7 @@
 // Disconnect button (POST /dashboard/connections/{id}/disconnect, CSRF-protected).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkCsrf } from '../../accounts/csrf.ts';
-import { managesOrganization, organizationAdmin, roleIn } from '../../accounts/organization-admin.ts';
+import { adminRoleIn, organizationAdmin } from '../../accounts/organization-admin.ts';
 import type { CurrentSession } from '../../accounts/sessions.ts';
 import type { Services } from '../../services.ts';
 import { DASHBOARD_PATH } from '../../http/paths.ts';
@@ -17,8 +17,8 @@ const iso = (d: Date | null) => when(d, Date.now(), '-');
 /** A DashboardSection: include it in the dashboard's section list. */
 export async function connectionsSection(services: Services, request: FastifyRequest, reply: FastifyReply, session: CurrentSession): Promise<Markup> {
   const { connectors, connections } = services.connectors;
-  const [all, rows, role] = await Promise.all([connectors.list(), connections.list({ organizationId: session.organizationId }), roleIn(services.storage.db, session.organizationId, session.userId)]);
-  const admin = managesOrganization(role);
+  const [all, rows, role] = await Promise.all([connectors.list(), connections.list({ organizationId: session.organizationId }), adminRoleIn(services.storage.db, session.organizationId, session.userId)]);
+  const admin = role !== undefined;
   const names = new Map(all.map((c) => [c.id, c.definition.name]));
   const connected = new Set(rows.map((r) => r.connector_id));
   const available = all.filter((c) => c.definition.grantType === 'authorization_code');

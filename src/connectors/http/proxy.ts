@@ -5,7 +5,7 @@
 // Only the methods the connector allows are forwarded (405 otherwise), and an organization
 // member who is not an admin may use only the connector's member methods (safe ones by default).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { managesOrganization, roleIn } from '../../accounts/organization-admin.ts';
+import { adminRoleIn } from '../../accounts/organization-admin.ts';
 import { AppError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import type { ConnectorDefinition } from '../definition.ts';
@@ -46,7 +46,7 @@ async function checkMethod(services: Services, caller: Caller, method: string, d
   if (caller.kind !== 'organization') return;
   const member: readonly string[] = definition.memberMethods;
   if (member.includes(method)) return;
-  if (!managesOrganization(await roleIn(services.storage.db, caller.organizationId, caller.userId))) {
+  if (!(await adminRoleIn(services.storage.db, caller.organizationId, caller.userId))) {
     throw new AppError(403, 'forbidden', `organization members who are not admins may use only ${member.join(', ') || 'no methods'} through this connector`);
   }
 }
