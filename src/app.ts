@@ -26,6 +26,7 @@ import { RedisLink } from './ops/redis.ts';
 import { Jobs } from './ops/jobs.ts';
 import { CACHE_LIFETIME_MS } from './db/cache.ts';
 import { LimitCounter, registerRateLimits } from './ops/rate-limit.ts';
+import { decorateRequestFields } from './http/request-fields.ts';
 import { AuthFailures } from './ops/auth-failures.ts';
 import { openApi } from './ops/openapi.ts';
 import { createLogger, flushLogger } from './logger.ts';
@@ -250,6 +251,7 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
     // they are decided before any hook runs, so the security headers are set here too.
     frameworkErrors: (error, request, reply) => errorHandler(error, request, reply.headers(headers)),
   });
+  decorateRequestFields(app);
   validation(app);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request) => {

@@ -152,9 +152,6 @@ export function escapeHtml(value: string): string {
 }
 
 declare module 'fastify' {
-  interface FastifyRequest {
-    errorCode?: string;
-  }
   interface FastifyContextConfig {
     audience?: Audience;
   }

@@ -40,10 +40,3 @@ export function oemSurface(app: FastifyInstance, { audit }: { audit: Audit }, su
     });
   });
 }
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The vendor a request was authenticated as (OEM and Vendor API). */
-    vendorId?: string;
-  }
-}

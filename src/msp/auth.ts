@@ -33,9 +33,3 @@ export class MspAuth {
     request.mspCaller = { organizationId: caller.organizationId, clientId: caller.clientId, subject: caller.userId ?? caller.token.sub };
   };
 }
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    mspCaller?: MspCaller;
-  }
-}

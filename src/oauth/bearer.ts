@@ -53,9 +53,3 @@ export class BearerGuard {
     };
   }
 }
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    bearer?: BearerCaller;
-  }
-}

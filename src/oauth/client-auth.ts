@@ -76,7 +76,7 @@ export async function authenticateClient(request: FastifyRequest, params: Params
     id = bodyId;
     method = 'none';
   }
-  request.clientId = id;
+  request.clientId = id ?? null;
   if (id === undefined) throw invalidClient('client authentication is required');
   const client = await clients.find(id);
   if (!client) throw invalidClient('client authentication failed');
@@ -86,10 +86,4 @@ export async function authenticateClient(request: FastifyRequest, params: Params
   }
   if (!Clients.checkSecret(client, secret!)) throw invalidClient('client authentication failed');
   return { client, method };
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    clientId?: string;
-  }
 }

@@ -60,10 +60,3 @@ export class AuthFailures {
     }
   }
 }
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set when this refusal is one of a flood: counted in metrics, not written to the audit log. */
-    auditSuppressed?: boolean;
-  }
-}

@@ -9,14 +9,12 @@ import { createServiceRoute } from './create-service.ts';
 import { getOrganizationRoute } from './get-organization.ts';
 import { listAccountsRoute } from './list-accounts.ts';
 import { listServicesRoute } from './list-services.ts';
-import type { VendorContext } from './mspc-auth.ts';
 import { updateStatusRoute } from './update-status.ts';
 
 export function vendorApi(services: Services) {
   const { mspcAuth, usage, config } = services;
   return async (app: FastifyInstance) => {
     oemSurface(app, services, 'vendor_api', 'vendor api');
-    app.decorateRequest('vendorContext', undefined);
     app.addHook('onRequest', async (request) => {
       // Failed authentications are limited per address before any key is looked up; the refusal
       // is audited (vendor_api.refused) only up to the threshold.
@@ -34,10 +32,4 @@ export function vendorApi(services: Services) {
     listServicesRoute(app, services);
     updateStatusRoute(app, services);
   };
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    vendorContext?: VendorContext;
-  }
 }
