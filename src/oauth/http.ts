@@ -36,7 +36,11 @@ function clientKey(request: FastifyRequest): string {
   return typeof body?.client_id === 'string' ? body.client_id : 'anonymous';
 }
 
-/** The endpoint's limits: per client address (onRequest) and per client id (preHandler). */
-export function rateLimits(app: FastifyInstance, { config }: Services, endpoint: 'token' | 'introspect' | 'revoke') {
-  return { perIp: surfaceLimit(app, config, endpoint), perClient: clientLimit(app, config, endpoint, clientKey) };
+/** Route options every OAuth endpoint shares: its audience, and its limits per client address and per client id. */
+export function oauthRoute(app: FastifyInstance, { config }: Services, endpoint: 'token' | 'introspect' | 'revoke') {
+  return {
+    config: { audience: 'oauth' as const },
+    onRequest: surfaceLimit(app, config, endpoint),
+    preHandler: clientLimit(app, config, endpoint, clientKey),
+  };
 }

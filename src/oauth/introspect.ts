@@ -8,7 +8,7 @@ import type { Client } from '../clients/clients.ts';
 import type { Services } from '../services.ts';
 import type { ActiveToken } from './tokens.ts';
 import { authenticateClient, param, type Params } from './client-auth.ts';
-import { oauthBody, oauthConsumes, oauthErrorResponse, rateLimits } from './http.ts';
+import { oauthBody, oauthConsumes, oauthErrorResponse, oauthRoute } from './http.ts';
 
 /**
  * RFC 7662 §4: the server should check the caller may see the token (§2.1: "tokens issued to
@@ -22,11 +22,8 @@ function mayInspect(client: Client, token: ActiveToken): boolean {
 }
 
 export function introspectRoute(app: FastifyInstance, services: Services) {
-  const limits = rateLimits(app, services, 'introspect');
   app.post('/oauth/introspect', {
-    config: { audience: 'oauth' },
-    onRequest: limits.perIp,
-    preHandler: limits.perClient,
+    ...oauthRoute(app, services, 'introspect'),
     schema: {
       tags: ['oauth'],
       summary: 'Token introspection (RFC 7662)',

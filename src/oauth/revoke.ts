@@ -3,15 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { authenticateClient, param, type Params } from './client-auth.ts';
-import { oauthBody, oauthConsumes, oauthErrorResponse, rateLimits } from './http.ts';
+import { oauthBody, oauthConsumes, oauthErrorResponse, oauthRoute } from './http.ts';
 import { REFRESH_PREFIX } from './refresh-tokens.ts';
 
 export function revokeRoute(app: FastifyInstance, services: Services) {
-  const limits = rateLimits(app, services, 'revoke');
   app.post('/oauth/revoke', {
-    config: { audience: 'oauth' },
-    onRequest: limits.perIp,
-    preHandler: limits.perClient,
+    ...oauthRoute(app, services, 'revoke'),
     schema: {
       tags: ['oauth'],
       summary: 'Token revocation (RFC 7009)',

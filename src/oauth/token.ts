@@ -9,7 +9,7 @@ import { clientCredentials } from './grants/client-credentials.ts';
 import { authorizationCode } from './grants/authorization-code.ts';
 import { refreshToken } from './grants/refresh-token.ts';
 import type { GrantHandler } from './grants/types.ts';
-import { oauthBody, oauthConsumes, oauthErrorResponse, rateLimits } from './http.ts';
+import { oauthBody, oauthConsumes, oauthErrorResponse, oauthRoute } from './http.ts';
 
 /** Grant handlers by grant_type. Later grants register here. */
 export const grants = new Map<string, GrantHandler>([
@@ -32,11 +32,8 @@ const tokenResponseSchema = {
 
 export function tokenRoute(app: FastifyInstance, services: Services) {
   const { clients, audit, metrics } = services;
-  const limits = rateLimits(app, services, 'token');
   app.post('/oauth/token', {
-    config: { audience: 'oauth' },
-    onRequest: limits.perIp,
-    preHandler: limits.perClient,
+    ...oauthRoute(app, services, 'token'),
     // Every refusal is audited, including those decided before the handler runs: a body that
     // does not parse, is too large or fails the schema.
     onError: async (request, _reply, error) => refused(request, services, error),
