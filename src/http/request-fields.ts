@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { MspCaller } from '../msp/auth.ts';
 import type { BearerCaller } from '../oauth/bearer.ts';
+import type { IdempotencyClaim } from '../oem/idempotency.ts';
 import type { VendorContext } from '../vendor-api/mspc-auth.ts';
 
 declare module 'fastify' {
@@ -21,6 +22,8 @@ declare module 'fastify' {
     vendorContext: VendorContext | null;
     /** The code of the error this request was answered with, for metrics and the audit log. */
     errorCode: string | null;
+    /** The Idempotency-Key this request claimed, until its answer is kept or the key released (OEM API). */
+    idempotencyClaim: IdempotencyClaim | null;
     /** Set when this refusal is one of a flood: counted in metrics, not written to the audit log. */
     auditSuppressed: boolean;
   }
@@ -34,5 +37,6 @@ export function decorateRequestFields(app: FastifyInstance): void {
   app.decorateRequest('mspCaller', null);
   app.decorateRequest('vendorContext', null);
   app.decorateRequest('errorCode', null);
+  app.decorateRequest('idempotencyClaim', null);
   app.decorateRequest('auditSuppressed', false);
 }

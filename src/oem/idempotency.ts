@@ -132,17 +132,10 @@ export function fingerprint(route: string, body: unknown): string {
   return sha256(`${route}\n${canonical(request ?? null)}`);
 }
 
-interface Held {
+export interface IdempotencyClaim {
   vendorId: string;
   key: string;
   settled: boolean;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The Idempotency-Key this request claimed, until its answer is kept or the key released. */
-    idempotencyClaim?: Held;
-  }
 }
 
 interface RouteSchema {
@@ -179,7 +172,7 @@ export function idempotent<C extends { vendor: { id: string } }>(keys: Idempoten
     const claim = await keys.claim(caller.vendor.id, key, path, fingerprint(path, request.body));
     if (claim.kind === 'replay') {
       // The audit of refused requests names the replayed answer's code.
-      if (claim.status >= 400) request.errorCode = (JSON.parse(claim.body) as { error?: string }).error;
+      if (claim.status >= 400) request.errorCode = (JSON.parse(claim.body) as { error?: string }).error ?? null;
       return reply.status(claim.status).type('application/json; charset=utf-8').header(REPLAYED, 'true').send(claim.body);
     }
     request.idempotencyClaim = { vendorId: caller.vendor.id, key, settled: false };
