@@ -2,8 +2,9 @@
 //
 // The layers, bottom to top (a module may import its own layer and those below it):
 //   base      errors.ts (AppError, thrown by every layer), config.ts, config-error.ts, crypto.ts,
-//             email.ts, logger.ts, net/, and http/paths.ts (the browser paths several layers
-//             name). They import only each other, and errors.ts the driver-error predicates in
+//             email.ts, logger.ts, net/, http/paths.ts (the browser paths several layers
+//             name) and http/authorization.ts (the Bearer grammar, which config.ts checks the
+//             configured tokens against). They import only each other, and errors.ts the driver-error predicates in
 //             db/errors.ts (which import nothing)
 //   storage   db/, which imports only itself and the error classes it throws
 //   domain    the services: accounts, clients, integrations, organizations, vendors, events,
@@ -22,7 +23,7 @@
 // Type-only imports count like any other: a type import still ties a lower module to a higher
 // one, and `import type` cycles are cycles for whoever reads the code.
 
-const BASE = '^src/(errors|config|config-error|crypto|email|logger)[.]ts$|^src/net/|^src/http/paths[.]ts$';
+const BASE = '^src/(errors|config|config-error|crypto|email|logger)[.]ts$|^src/net/|^src/http/(paths|authorization)[.]ts$';
 const DOMAIN = [
   '^src/(accounts|clients|integrations|organizations|vendors|events|audit|keys)/',
   '^src/webhooks/[^/]+[.]ts$',
@@ -34,7 +35,7 @@ const HTTP = [
   '^src/(ui|admin|oem|vendor-api|msp|partner)/',
   '^src/connectors/(http|admin)/',
   '^src/webhooks/http/',
-  '^src/http/(?!paths[.]ts$)',
+  '^src/http/(?!(paths|authorization)[.]ts$)',
   '^src/ops/(?!(jobs|redis)[.]ts$)',
   '^src/oauth/(authorize/|grants/|(http|token|revoke|introspect|metadata|client-auth|bearer|user-tokens)[.]ts$)',
   '^src/services[.]ts$',

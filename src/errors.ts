@@ -152,6 +152,10 @@ export function escapeHtml(value: string): string {
 }
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** The code of the error this request was answered with, for metrics and the audit log (decorated in src/http/request-fields.ts). */
+    errorCode: string | null;
+  }
   interface FastifyContextConfig {
     audience?: Audience;
   }

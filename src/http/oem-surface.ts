@@ -40,3 +40,10 @@ export function oemSurface(app: FastifyInstance, { audit }: { audit: Audit }, su
     });
   });
 }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The vendor a request was authenticated as (OEM and Vendor API). (decorated with its initial value in src/http/request-fields.ts) */
+    vendorId: string | null;
+  }
+}

@@ -33,3 +33,10 @@ export class MspAuth {
     request.mspCaller = { organizationId: caller.organizationId, clientId: caller.clientId, subject: caller.userId ?? caller.token.sub };
   };
 }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The MSP API caller (set by check). (decorated with its initial value in src/http/request-fields.ts) */
+    mspCaller: MspCaller | null;
+  }
+}

@@ -53,3 +53,10 @@ export class BearerGuard {
     };
   }
 }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who a resource endpoint's Bearer token speaks for (set by require()). (decorated with its initial value in src/http/request-fields.ts) */
+    bearer: BearerCaller | null;
+  }
+}

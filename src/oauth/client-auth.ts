@@ -87,3 +87,10 @@ export async function authenticateClient(request: FastifyRequest, params: Params
   if (!Clients.checkSecret(client, secret!)) throw invalidClient('client authentication failed');
   return { client, method };
 }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The OAuth client the request authenticated as, or named (token endpoints, OEM API). (decorated with its initial value in src/http/request-fields.ts) */
+    clientId: string | null;
+  }
+}

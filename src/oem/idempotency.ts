@@ -132,7 +132,7 @@ export function fingerprint(route: string, body: unknown): string {
   return sha256(`${route}\n${canonical(request ?? null)}`);
 }
 
-export interface IdempotencyClaim {
+interface IdempotencyClaim {
   vendorId: string;
   key: string;
   settled: boolean;
@@ -194,4 +194,11 @@ export function idempotent<C extends { vendor: { id: string } }>(keys: Idempoten
     return payload;
   };
   return { schema, handler, onSend };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The Idempotency-Key this request claimed, until its answer is kept or the key released. (decorated with its initial value in src/http/request-fields.ts) */
+    idempotencyClaim: IdempotencyClaim | null;
+  }
 }

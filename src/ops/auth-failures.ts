@@ -60,3 +60,10 @@ export class AuthFailures {
     }
   }
 }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set when this refusal is one of a flood: counted in metrics, not written to the audit log. (decorated with its initial value in src/http/request-fields.ts) */
+    auditSuppressed: boolean;
+  }
+}

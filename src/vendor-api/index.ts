@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { oemSurface } from '../http/oem-surface.ts';
 import { surfaceLimit } from '../ops/rate-limit.ts';
 import type { Services } from '../services.ts';
+import type { VendorContext } from './mspc-auth.ts';
 import { createAccountRoute } from './create-account.ts';
 import { createServiceRoute } from './create-service.ts';
 import { getOrganizationRoute } from './get-organization.ts';
@@ -32,4 +33,11 @@ export function vendorApi(services: Services) {
     listServicesRoute(app, services);
     updateStatusRoute(app, services);
   };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The integration an MSPC_TOKEN reaches. (decorated with its initial value in src/http/request-fields.ts) */
+    vendorContext: VendorContext | null;
+  }
 }
