@@ -31,6 +31,12 @@ export class Connections {
     this.#sealer = sealer;
     this.#changed = changed;
   }
+  /** How many connections the organization has (the partner App Info shows it). */
+  async count(organizationId: string): Promise<number> {
+    const row = await this.#db.selectFrom('connections').select((eb) => eb.fn.countAll<string>().as('n')).where('organization_id', '=', organizationId).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
 
   get sealer(): Sealer {
     return this.#sealer;

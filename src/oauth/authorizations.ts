@@ -62,6 +62,12 @@ export class Authorizations {
     return done;
   }
 
+  /** After a credential change: revoke every live grant of the user, each in its own transaction. */
+  async revokeAllOf(userId: string, reason: string): Promise<void> {
+    const grants = await this.#db.selectFrom('grants').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+    for (const g of grants) await this.revoke(g.id, reason);
+  }
+
   /**
    * Revoke every live grant of a user inside `trx`, the transaction that removes them (their
    * grants go with the row, so the JWTs must reach the deny-list first). Call the returned
