@@ -14,6 +14,11 @@ export type Spent =
   | { ok: false; reason: 'unknown' | 'expired' | 'revoked' }
   | { ok: false; reason: 'used'; token: RefreshToken };
 
+/** Revoke, inside `trx`, the refresh tokens of a grant being revoked (spent ones too: a reuse then says "revoked"). */
+export async function revokeFamily(trx: Kysely<Database>, grantId: string, at: Date): Promise<void> {
+  await trx.updateTable('refresh_tokens').set({ revoked_at: at }).where('grant_id', '=', grantId).where('revoked_at', 'is', null).execute();
+}
+
 export class RefreshTokens {
   #tokens: SpendableTokens<'refresh_tokens'>;
 
