@@ -62,10 +62,6 @@ export class OneTimeTokens<T extends TokenTable> {
     return this.options.hashColumn;
   }
 
-  get ttlSeconds(): number {
-    return this.options.ttlSeconds;
-  }
-
   /**
    * Store a new token's hash with `values` (inside `db` when given, e.g. the transaction that
    * proved who the holder is); the token itself is returned and never stored.
