@@ -83,6 +83,7 @@ export const TABLE_OWNERS: Record<string, Ownership> = {
   vendor_accounts: { owners: ['src/vendor-api/records.ts'] },
   vendor_services: { owners: ['src/vendor-api/records.ts'] },
   admin_tokens: { owners: ['src/admin/auth.ts'] },
+  idempotency_keys: { owners: ['src/oem/idempotency.ts'] },
 
   // The authorization server
   clients: {
@@ -108,7 +109,7 @@ export const TABLE_OWNERS: Record<string, Ownership> = {
     owners: ['src/webhooks/subscriptions.ts'],
     also: {
       'src/webhooks/dispatcher.ts': "the fan-out reads the batch's live subscriptions inside the claiming transaction",
-      'src/webhooks/worker.ts': 'a delivery is read with its subscription (URL, secret, status) in one statement when claimed',
+      'src/webhooks/worker-deps.ts': 'a delivery is read with its subscription (URL, secret, status) in one statement when claimed',
       'src/webhooks/record.ts': "an attempt's outcome moves the subscription's failure count (and disables it) in the same statement",
       'src/webhooks/deliveries.ts': 'the delivery log of the MSP API is a read model over subscriptions, deliveries and attempts',
     },
@@ -117,7 +118,7 @@ export const TABLE_OWNERS: Record<string, Ownership> = {
   // creates deliveries, the worker claims them, record writes attempts and outcomes, deliveries
   // lists and redelivers, retention drops old ones.
   webhook_deliveries: {
-    owners: ['src/webhooks/dispatcher.ts', 'src/webhooks/worker.ts', 'src/webhooks/record.ts', 'src/webhooks/deliveries.ts', 'src/webhooks/retention.ts'],
+    owners: ['src/webhooks/dispatcher.ts', 'src/webhooks/worker-deps.ts', 'src/webhooks/record.ts', 'src/webhooks/deliveries.ts', 'src/webhooks/retention.ts'],
   },
   webhook_attempts: {
     owners: ['src/webhooks/record.ts', 'src/webhooks/deliveries.ts', 'src/webhooks/retention.ts'],
