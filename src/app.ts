@@ -13,7 +13,7 @@ import { createSealer } from './crypto.ts';
 import { openStorage, type Storage } from './db/index.ts';
 import { migrate } from './db/migrate.ts';
 import { Audit } from './audit/audit.ts';
-import { Clients } from './clients/clients.ts';
+import { Clients, longestTokenTtl } from './clients/clients.ts';
 import { Keystore } from './keys/keystore.ts';
 import { Tokens } from './oauth/tokens.ts';
 import { AdminAuth } from './admin/auth.ts';
@@ -107,11 +107,6 @@ async function resolveEncryptionKey(config: Config, log: Logger): Promise<Buffer
   return key;
 }
 
-async function maxTokenLifetime(storage: Storage, fallback: number): Promise<number> {
-  const row = await storage.db.selectFrom('clients').select((eb) => eb.fn.max('access_token_ttl').as('ttl')).executeTakeFirst();
-  return Math.max(fallback, Number(row?.ttl ?? 0));
-}
-
 export async function buildApp(config: Readonly<Config>, options: BuildOptions = {}): Promise<Gatehouse> {
   const log = options.logger ?? createLogger(config.logLevel);
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, waitSeconds: config.dbWaitSeconds, log });
@@ -125,7 +120,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     const audit = new Audit(storage.db, { log, onDropped: (count, reason) => metrics.auditDropped.inc({ reason }, count) });
     const keystore = new Keystore({
       storage, sealer, algorithm: config.signingAlgorithm, issuer: config.publicUrl,
-      maxTokenLifetime: () => maxTokenLifetime(storage, config.accessTokenTtl),
+      maxTokenLifetime: async () => Math.max(config.accessTokenTtl, await longestTokenTtl(storage.db)),
     });
     await keystore.init();
     const tokens = new Tokens(storage, keystore, config.publicUrl);

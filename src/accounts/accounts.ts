@@ -3,16 +3,16 @@
 // password moves the user's credential version on, which ends every browser session and kills
 // every opaque token issued to the user; their grants are revoked too, so JWTs and refresh
 // tokens die with them.
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { BrowserSessions } from './sessions.ts';
+import { findUser, recordSignIn, type User, signInCandidates, storePasswordHash } from './users.ts';
 import type { Database } from '../db/schema.ts';
-import type { UsersTable } from '../db/schema-oem.ts';
 import { emit } from '../events/outbox.ts';
 import type { Authorizations } from '../oauth/authorizations.ts';
 import { DecoyHash, hashPassword, verifyPassword } from './passwords.ts';
 import type { LoginThrottle, ThrottleLayer } from './throttle.ts';
 
-export type User = Selectable<UsersTable>;
+export type { User };
 
 export type SignIn =
   | { ok: true; user: User }
@@ -44,9 +44,7 @@ export class Accounts {
     const admission = await throttle.admit(normalized, ip);
     if (!admission.admitted) return { ok: false, reason: 'throttled', layer: admission.layer, retryAfter: admission.retryAfter };
     // The same address may belong to users of several organizations: the password picks one.
-    const candidates = await db.selectFrom('users').selectAll()
-      .where('email', '=', normalized).where('password_hash', 'is not', null)
-      .orderBy('last_login_at', (ob) => ob.desc().nullsLast()).orderBy('created_at').limit(10).execute();
+    const candidates = await signInCandidates(db, normalized);
     let user: User | undefined;
     for (const candidate of candidates) {
       if (await verifyPassword(candidate.password_hash!, password)) {
@@ -64,10 +62,9 @@ export class Accounts {
   async startSession(userId: string, trx?: Kysely<Database>): Promise<{ id: string; expiresAt: Date; user: User }> {
     const work = async (t: Kysely<Database>) => {
       const now = new Date();
-      const before = await t.selectFrom('users').select('last_login_at').where('id', '=', userId).executeTakeFirstOrThrow();
-      const user = await t.updateTable('users').set({ last_login_at: now }).where('id', '=', userId).returningAll().executeTakeFirstOrThrow();
+      const { user, first } = await recordSignIn(t, userId, now);
       const session = await this.#deps.sessions.create(user, t);
-      if (!before.last_login_at) {
+      if (first) {
         await emit(t, { type: 'user.first_login', organizationId: user.organization_id, data: { organizationId: user.organization_id, userId: user.id, at: now.toISOString() } });
       }
       return { ...session, user };
@@ -78,23 +75,18 @@ export class Accounts {
   /** Store a new password and move the credential version on (inside `trx` when given). */
   async setPassword(userId: string, password: string, trx?: Kysely<Database>): Promise<User> {
     const passwordHash = await hashPassword(password);
-    const user = await (trx ?? this.#deps.db).updateTable('users')
-      .set((eb) => ({ password_hash: passwordHash, credential_version: eb('credential_version', '+', 1), updated_at: new Date() }))
-      .where('id', '=', userId).returningAll().executeTakeFirstOrThrow();
-    return user;
+    return storePasswordHash(trx ?? this.#deps.db, userId, passwordHash);
   }
 
   /** Whether `password` is the user's current one (false when they have none). */
   async checkPassword(userId: string, password: string): Promise<boolean> {
-    const row = await this.#deps.db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirst();
+    const row = await findUser(this.#deps.db, userId);
     if (!row?.password_hash) return this.#decoy.verify(password);
     return verifyPassword(row.password_hash, password);
   }
 
   /** After a credential change (or before removal): revoke everything the user authorised. */
   async revokeGrants(userId: string, reason = 'credentials_changed'): Promise<void> {
-    const { db, authorizations } = this.#deps;
-    const grants = await db.selectFrom('grants').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
-    for (const g of grants) await authorizations.revoke(g.id, reason);
+    await this.#deps.authorizations.revokeAllOf(userId, reason);
   }
 }

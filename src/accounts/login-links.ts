@@ -1,7 +1,7 @@
 // One-time login links (seed 000's `redirectUrl`): random, hashed at rest, short-lived, and
 // consumed atomically so that two requests racing on one link cannot both start a session.
 import type { Kysely, Selectable } from 'kysely';
-import { randomToken, sha256 } from '../crypto.ts';
+import { SpendableTokens } from '../db/one-time-tokens.ts';
 import type { Database } from '../db/schema.ts';
 import type { LoginLinksTable } from '../db/schema-oem.ts';
 import { LOGIN_LINK_PATH } from '../http/paths.ts';
@@ -18,52 +18,41 @@ export interface LoginLinkOptions {
 }
 
 export class LoginLinks {
-  #db: Kysely<Database>;
-  #options: LoginLinkOptions;
+  #tokens: SpendableTokens<'login_links'>;
+  #publicUrl: string;
 
   constructor(db: Kysely<Database>, options: LoginLinkOptions) {
-    this.#db = db;
-    this.#options = options;
+    this.#tokens = new SpendableTokens(db, { table: 'login_links', hashColumn: 'token_hash', ttlSeconds: options.ttlSeconds });
+    this.#publicUrl = options.publicUrl;
   }
 
   /** Mint a link for `userId`; the URL is the only place the token ever appears. */
-  async create(user: { id: string; organization_id: string }, db: Kysely<Database> = this.#db): Promise<{ url: string; expiresAt: Date }> {
-    const token = randomToken(32);
-    const expiresAt = new Date(Date.now() + this.#options.ttlSeconds * 1000);
-    await db.insertInto('login_links').values({
-      token_hash: sha256(token), user_id: user.id, organization_id: user.organization_id, expires_at: expiresAt,
-    }).execute();
-    return { url: `${this.#options.publicUrl}${LOGIN_LINK_PATH}/${token}`, expiresAt };
+  async create(user: { id: string; organization_id: string }, db?: Kysely<Database>): Promise<{ url: string; expiresAt: Date }> {
+    const { token, expiresAt } = await this.#tokens.issue({ user_id: user.id, organization_id: user.organization_id }, { db });
+    return { url: `${this.#publicUrl}${LOGIN_LINK_PATH}/${token}`, expiresAt };
   }
 
   /**
    * Mark the link used if it is still usable, in one statement; otherwise say why not. A link
    * into an organization whose vendor has been disabled is not usable (and stays unused).
    */
-  async consume(token: string, db: Kysely<Database> = this.#db): Promise<Consumed> {
-    const hash = sha256(token);
-    const now = new Date();
-    const link = await db.updateTable('login_links').set({ used_at: now })
-      .where('token_hash', '=', hash).where('used_at', 'is', null).where('expires_at', '>', now)
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('organizations')
+  async consume(token: string, db?: Kysely<Database>): Promise<Consumed> {
+    // The vendor check is part of the spending statement, so a link cannot be spent in the
+    // moment its vendor is disabled.
+    const result = await this.#tokens.redeem(token, {
+      db,
+      narrow: (query) => query.where(({ not, exists, selectFrom }) => not(exists(selectFrom('organizations')
         .innerJoin('vendors', 'vendors.id', 'organizations.vendor_id')
         .select('organizations.id')
         .whereRef('organizations.id', '=', 'login_links.organization_id')
-        .where('vendors.disabled_at', 'is not', null))))
-      .returningAll().executeTakeFirst();
-    if (link) return { ok: true, link };
-    const existing = await db.selectFrom('login_links')
-      .innerJoin('organizations', 'organizations.id', 'login_links.organization_id')
-      .innerJoin('vendors', 'vendors.id', 'organizations.vendor_id')
-      .select(['login_links.used_at', 'login_links.expires_at', 'vendors.disabled_at'])
-      .where('login_links.token_hash', '=', hash).executeTakeFirst();
-    if (!existing) return { ok: false, reason: 'unknown' };
-    if (existing.used_at) return { ok: false, reason: 'used' };
-    return { ok: false, reason: existing.expires_at <= now ? 'expired' : 'disabled' };
+        .where('vendors.disabled_at', 'is not', null)))),
+    });
+    if (result.ok) return { ok: true, link: result.row };
+    return { ok: false, reason: result.reason === 'refused' ? 'disabled' : result.reason };
   }
 
   /** Drop links that can no longer be used (kept a day for the "already used" message). */
-  async purge(): Promise<void> {
-    await this.#db.deleteFrom('login_links').where('expires_at', '<', new Date(Date.now() - 86_400_000)).execute();
+  purge(): Promise<void> {
+    return this.#tokens.purge();
   }
 }

@@ -7,6 +7,7 @@ import type { Database } from '../db/schema.ts';
 import type { UserRole } from '../db/schema-oem.ts';
 import { AppError } from '../errors.ts';
 import type { BrowserSessions } from './sessions.ts';
+import { roleIn } from './users.ts';
 
 /** What the checks read (the services object fits). */
 export interface AdminCheckDeps {
@@ -24,11 +25,7 @@ export function managesOrganization(role: UserRole | undefined): boolean {
   return role === 'owner' || role === 'admin';
 }
 
-/** The role of a user in an organization (undefined once they are gone). */
-async function roleIn(db: Kysely<Database>, organizationId: string, userId: string): Promise<UserRole | undefined> {
-  const row = await db.selectFrom('users').select('role').where('id', '=', userId).where('organization_id', '=', organizationId).executeTakeFirst();
-  return row?.role;
-}
+export { roleIn };
 
 /** The user's role when it lets them manage the organization (owner or admin); undefined otherwise. */
 export async function adminRoleIn(db: Kysely<Database>, organizationId: string, userId: string): Promise<UserRole | undefined> {

@@ -2,55 +2,43 @@
 // created by the OEM API (they have none). Hashed at rest, short-lived, consumed atomically.
 // Opening the link only shows the form: mail scanners that fetch links do not spend it.
 import type { Kysely } from 'kysely';
-import { randomToken, sha256 } from '../crypto.ts';
+import { SpendableTokens } from '../db/one-time-tokens.ts';
 import type { Database } from '../db/schema.ts';
 import { PASSWORD_LINK_PATH } from '../http/paths.ts';
 
 export type LinkState = { ok: true; userId: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
 
 export class PasswordLinks {
-  #db: Kysely<Database>;
+  #tokens: SpendableTokens<'password_links'>;
   #publicUrl: string;
-  #ttlSeconds: number;
 
   constructor(db: Kysely<Database>, options: { publicUrl: string; ttlSeconds: number }) {
-    this.#db = db;
+    this.#tokens = new SpendableTokens(db, { table: 'password_links', hashColumn: 'token_hash', ttlSeconds: options.ttlSeconds });
     this.#publicUrl = options.publicUrl;
-    this.#ttlSeconds = options.ttlSeconds;
   }
 
   async create(userId: string): Promise<{ url: string; expiresAt: Date }> {
-    const token = randomToken(32);
-    const expiresAt = new Date(Date.now() + this.#ttlSeconds * 1000);
-    await this.#db.insertInto('password_links').values({ token_hash: sha256(token), user_id: userId, expires_at: expiresAt }).execute();
+    const { token, expiresAt } = await this.#tokens.issue({ user_id: userId });
     return { url: `${this.#publicUrl}${PASSWORD_LINK_PATH}/${token}`, expiresAt };
   }
 
   /** Whether the link can still be used, without using it. */
   async check(token: string): Promise<LinkState> {
-    const row = await this.#db.selectFrom('password_links').selectAll().where('token_hash', '=', sha256(token)).executeTakeFirst();
-    return this.#state(row);
+    const row = await this.#tokens.find(token);
+    if (!row) return { ok: false, reason: 'unknown' };
+    const state = this.#tokens.state(row);
+    return state === 'live' ? { ok: true, userId: row.user_id } : { ok: false, reason: state };
   }
 
   /** Spend the link inside `trx` (the one that sets the password). */
   async consume(trx: Kysely<Database>, token: string): Promise<LinkState> {
-    const hash = sha256(token);
-    const now = new Date();
-    const row = await trx.updateTable('password_links').set({ used_at: now })
-      .where('token_hash', '=', hash).where('used_at', 'is', null).where('expires_at', '>', now)
-      .returning('user_id').executeTakeFirst();
-    if (row) return { ok: true, userId: row.user_id };
-    return this.#state(await trx.selectFrom('password_links').selectAll().where('token_hash', '=', hash).executeTakeFirst());
+    const result = await this.#tokens.redeem(token, { db: trx });
+    if (result.ok) return { ok: true, userId: result.row.user_id };
+    // Nothing narrows the spend, so a live link is always spent: `refused` cannot happen.
+    return { ok: false, reason: result.reason === 'refused' ? 'used' : result.reason };
   }
 
-  #state(row: { user_id: string; used_at: Date | null; expires_at: Date } | undefined): LinkState {
-    if (!row) return { ok: false, reason: 'unknown' };
-    if (row.used_at) return { ok: false, reason: 'used' };
-    if (row.expires_at <= new Date()) return { ok: false, reason: 'expired' };
-    return { ok: true, userId: row.user_id };
-  }
-
-  async purge(): Promise<void> {
-    await this.#db.deleteFrom('password_links').where('expires_at', '<', new Date(Date.now() - 86_400_000)).execute();
+  purge(): Promise<void> {
+    return this.#tokens.purge();
   }
 }

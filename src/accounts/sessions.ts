@@ -5,7 +5,8 @@
 // `setCookie`; any page that needs a user calls `current`.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { randomToken, sha256 } from '../crypto.ts';
+import { sha256 } from '../crypto.ts';
+import { OneTimeTokens } from '../db/one-time-tokens.ts';
 import type { Database } from '../db/schema.ts';
 
 export const SESSION_COOKIE = 'gh_session';
@@ -24,21 +25,20 @@ export interface CurrentSession {
 export class BrowserSessions {
   #db: Kysely<Database>;
   #options: SessionOptions;
+  #tokens: OneTimeTokens<'browser_sessions'>;
 
   constructor(db: Kysely<Database>, options: SessionOptions) {
     this.#db = db;
     this.#options = options;
+    this.#tokens = new OneTimeTokens(db, { table: 'browser_sessions', hashColumn: 'id_hash', ttlSeconds: options.ttlSeconds });
   }
 
   /** Store a new session (pass the transaction that authenticated the user); returns its id. */
-  async create(user: { id: string; organization_id: string; credential_version: number }, db: Kysely<Database> = this.#db): Promise<{ id: string; expiresAt: Date }> {
-    const id = randomToken(32);
-    const expiresAt = new Date(Date.now() + this.#options.ttlSeconds * 1000);
-    await db.insertInto('browser_sessions').values({
-      id_hash: sha256(id), user_id: user.id, organization_id: user.organization_id,
-      credential_version: user.credential_version, expires_at: expiresAt,
-    }).execute();
-    return { id, expiresAt };
+  async create(user: { id: string; organization_id: string; credential_version: number }, db?: Kysely<Database>): Promise<{ id: string; expiresAt: Date }> {
+    const { token, expiresAt } = await this.#tokens.issue({
+      user_id: user.id, organization_id: user.organization_id, credential_version: user.credential_version,
+    }, { db });
+    return { id: token, expiresAt };
   }
 
   setCookie(reply: FastifyReply, session: { id: string; expiresAt: Date }): void {
@@ -68,8 +68,8 @@ export class BrowserSessions {
   }
 
   /** Drop sessions that ended more than a day ago. */
-  async purge(): Promise<void> {
-    await this.#db.deleteFrom('browser_sessions').where('expires_at', '<', new Date(Date.now() - 86_400_000)).execute();
+  purge(): Promise<void> {
+    return this.#tokens.purge();
   }
 
   /** End the request's session (if any) and clear the cookie. */

@@ -8,7 +8,7 @@
 // Removing a user revokes their grants in the same transaction (the JWTs reach the deny-list
 // before the grants go with the row), then sessions, links, consents and opaque tokens go by
 // cascade: everything issued to them stops working at once.
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { uniqueViolation } from '../db/errors.ts';
 import { newId } from '../db/ids.ts';
 import type { Database } from '../db/schema.ts';
@@ -58,6 +58,63 @@ export function userAddedData(user: User) {
   };
 }
 
+// The queries on `users` that other modules need: this module owns the table (test/table-owners.test.ts).
+// Each takes the handle or transaction to run in, so a caller's transaction carries through.
+
+export function findUser(db: Kysely<Database>, id: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The role of a user in an organization (undefined once they are gone). */
+export async function roleIn(db: Kysely<Database>, organizationId: string, userId: string): Promise<UserRole | undefined> {
+  const row = await db.selectFrom('users').select('role').where('id', '=', userId).where('organization_id', '=', organizationId).executeTakeFirst();
+  return row?.role;
+}
+
+export async function countUsers(db: Kysely<Database>, organizationId: string): Promise<number> {
+  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n')).where('organization_id', '=', organizationId).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Every user of the organization: owners first, then admins, then members, oldest first. */
+export function usersByRole(db: Kysely<Database>, organizationId: string): Promise<User[]> {
+  return db.selectFrom('users').selectAll().where('organization_id', '=', organizationId)
+    .orderBy(sql`case role when 'owner' then 0 when 'admin' then 1 else 2 end`).orderBy('created_at').orderBy('id').execute();
+}
+
+/** The user a login link is for: the one with `vendorUserId`, else the owner. */
+export function loginLinkUser(db: Kysely<Database>, organizationId: string, vendorUserId?: string): Promise<User | undefined> {
+  let query = db.selectFrom('users').selectAll().where('organization_id', '=', organizationId);
+  query = vendorUserId === undefined ? query.where('role', '=', 'owner') : query.where('vendor_user_id', '=', vendorUserId);
+  return query.orderBy('created_at').executeTakeFirst();
+}
+
+/** Store a user as given (names already trimmed, email normalised); the caller emits user.added. */
+export function insertUser(db: Kysely<Database>, values: Omit<Insertable<UsersTable>, 'id'>): Promise<User> {
+  return db.insertInto('users').values({ id: newId(), ...values }).returningAll().executeTakeFirstOrThrow();
+}
+
+/** The users of one email address that have a password, the most recently signed-in first. */
+export function signInCandidates(db: Kysely<Database>, email: string): Promise<User[]> {
+  return db.selectFrom('users').selectAll()
+    .where('email', '=', email).where('password_hash', 'is not', null)
+    .orderBy('last_login_at', (ob) => ob.desc().nullsLast()).orderBy('created_at').limit(10).execute();
+}
+
+/** Note a sign-in; `first` when the user had never signed in before. */
+export async function recordSignIn(db: Kysely<Database>, id: string, at: Date): Promise<{ user: User; first: boolean }> {
+  const before = await db.selectFrom('users').select('last_login_at').where('id', '=', id).executeTakeFirstOrThrow();
+  const user = await db.updateTable('users').set({ last_login_at: at }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  return { user, first: !before.last_login_at };
+}
+
+/** A new password hash, and the credential version moved on (which ends sessions and opaque tokens). */
+export function storePasswordHash(db: Kysely<Database>, id: string, passwordHash: string): Promise<User> {
+  return db.updateTable('users')
+    .set((eb) => ({ password_hash: passwordHash, credential_version: eb('credential_version', '+', 1), updated_at: new Date() }))
+    .where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+}
+
 const notFound = (id: string) => new AppError(404, 'not_found', `user "${id}" does not exist`);
 const lastOwner = () => new AppError(409, 'last_owner', 'the organization must keep at least one owner: make another user an owner first');
 const ownersOnly = () => new AppError(403, 'forbidden', 'only an owner can make, change or remove an owner');
@@ -96,7 +153,11 @@ export class OrganizationUsers {
   }
 
   async find(id: string): Promise<User | undefined> {
-    return this.#db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return findUser(this.#db, id);
+  }
+
+  count(organizationId: string): Promise<number> {
+    return countUsers(this.#db, organizationId);
   }
 
   async get(id: string): Promise<User> {
@@ -166,7 +227,7 @@ export class OrganizationUsers {
     const row = await trx.selectFrom('users').select('organization_id').where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound(id);
     await trx.selectFrom('organizations').select('id').where('id', '=', row.organization_id).forUpdate().execute();
-    const user = await trx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    const user = await findUser(trx, id);
     if (!user) throw notFound(id);
     return user;
   }

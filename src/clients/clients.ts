@@ -87,6 +87,12 @@ function validate(input: ClientInput, existing?: Client): Omit<ClientsTable, 'id
   };
 }
 
+/** The longest access-token lifetime any client has set (0 when none has one of its own). */
+export async function longestTokenTtl(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('clients').select((eb) => eb.fn.max('access_token_ttl').as('ttl')).executeTakeFirst();
+  return Number(row?.ttl ?? 0);
+}
+
 export class Clients {
   #db: Kysely<Database>;
   #cache = new LoadingCache<Client | undefined>({ keep: (c) => c !== undefined });

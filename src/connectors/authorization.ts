@@ -4,6 +4,7 @@
 // redirect URI, check the state, exchange the code as the connector declares, store the tokens.
 import type { Kysely } from 'kysely';
 import { randomToken, safeEqual, sha256, type Sealer } from '../crypto.ts';
+import { SpendableTokens } from '../db/one-time-tokens.ts';
 import type { Database } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { s256 } from '../oauth/pkce.ts';
@@ -41,9 +42,11 @@ export interface Pending {
 export class Authorization {
   readonly redirectUri: string;
   #o: Options;
+  #states: SpendableTokens<'connector_states'>;
 
   constructor(options: Options) {
     this.#o = options;
+    this.#states = new SpendableTokens(options.db, { table: 'connector_states', hashColumn: 'state_hash', ttlSeconds: STATE_TTL_SECONDS });
     this.redirectUri = `${options.publicUrl}${REDIRECT_PATH}`;
   }
 
@@ -53,13 +56,11 @@ export class Authorization {
     if (d.grantType !== 'authorization_code' || !d.authUrl) {
       throw new AppError(400, 'invalid_request', `connector "${d.name}" uses client credentials: it connects without a browser`);
     }
-    const state = randomToken(32);
     const verifier = d.pkce ? randomToken(48) : undefined;
-    await this.#o.db.insertInto('connector_states').values({
-      state_hash: sha256(state), connector_id: connector.id, organization_id: organizationId, user_id: userId,
+    const { token: state } = await this.#states.issue({
+      connector_id: connector.id, organization_id: organizationId, user_id: userId,
       binding_hash: sha256(binding), code_verifier: verifier === undefined ? null : this.#o.sealer.seal(verifier),
-      expires_at: new Date(Date.now() + STATE_TTL_SECONDS * 1000),
-    }).execute();
+    });
     return withQuery(d.authUrl, mergeParams(d.extra.auth.params, {
       response_type: 'code', client_id: d.clientId, redirect_uri: this.redirectUri, scope: scopeValue(d), state,
       ...(verifier ? { code_challenge: s256(verifier), code_challenge_method: 'S256' } : {}),
@@ -69,17 +70,16 @@ export class Authorization {
   /** Spend the state of a callback; refuses unknown, expired, spent and other browsers' states. */
   async consume(state: string | undefined, binding: string | undefined): Promise<Pending> {
     if (!state) throw new StateError('The answer from the vendor has no state, so it cannot be matched to a connection attempt.');
-    const hash = sha256(state);
-    const row = await this.#o.db.selectFrom('connector_states').selectAll().where('state_hash', '=', hash).executeTakeFirst();
+    const row = await this.#states.find(state);
     if (!row) throw new StateError('This connection attempt is unknown. Start again from Gatehouse.');
     if (row.used_at) throw new StateError('This connection attempt was already completed. Start again from Gatehouse.');
     if (row.expires_at <= new Date()) throw new StateError('This connection attempt has expired (it lasts 10 minutes). Start again from Gatehouse.');
     if (!binding || !safeEqual(sha256(binding), row.binding_hash)) {
       throw new StateError('This connection attempt was started in another browser. Start again from Gatehouse in this one.');
     }
-    const spent = await this.#o.db.updateTable('connector_states').set({ used_at: new Date() })
-      .where('state_hash', '=', hash).where('used_at', 'is', null).executeTakeFirst();
-    if (Number(spent.numUpdatedRows) === 0) throw new StateError('This connection attempt was already completed. Start again from Gatehouse.');
+    // The checks above only give the failures their words; the spend is what decides, so of two
+    // callbacks racing on one state only one gets past here.
+    if (!(await this.#states.spend(state))) throw new StateError('This connection attempt was already completed. Start again from Gatehouse.');
     return {
       connector: await this.#o.connectors.get(row.connector_id), organizationId: row.organization_id, userId: row.user_id,
       codeVerifier: row.code_verifier === null ? undefined : this.#o.sealer.open(row.code_verifier),
@@ -95,7 +95,7 @@ export class Authorization {
     return this.#o.connections.save(pending.connector, pending.organizationId, tokens);
   }
 
-  async purge(): Promise<void> {
-    await this.#o.db.deleteFrom('connector_states').where('expires_at', '<', new Date(Date.now() - 86_400_000)).execute();
+  purge(): Promise<void> {
+    return this.#states.purge();
   }
 }

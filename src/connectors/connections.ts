@@ -31,6 +31,19 @@ export class Connections {
     this.#sealer = sealer;
     this.#changed = changed;
   }
+  /** The active connections whose access token expires within `windowMs` (the refresh sweep). */
+  async expiringWithin(windowMs: number): Promise<string[]> {
+    const rows = await this.#db.selectFrom('connections').select(['id'])
+      .where('status', '=', 'active').where('expires_at', '<', new Date(Date.now() + windowMs)).execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** How many connections the organization has (the partner App Info shows it). */
+  async count(organizationId: string): Promise<number> {
+    const row = await this.#db.selectFrom('connections').select((eb) => eb.fn.countAll<string>().as('n')).where('organization_id', '=', organizationId).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
 
   get sealer(): Sealer {
     return this.#sealer;

@@ -86,9 +86,7 @@ export class ConnectorService {
 
   /** Refresh what is about to expire, so idle connections stay alive. Failures count as usual. */
   async sweep(): Promise<void> {
-    const rows = await this.#o.storage.db.selectFrom('connections').select(['id'])
-      .where('status', '=', 'active').where('expires_at', '<', new Date(Date.now() + SWEEP_WINDOW_MS)).execute();
-    for (const { id } of rows) {
+    for (const id of await this.connections.expiringWithin(SWEEP_WINDOW_MS)) {
       try {
         const live = await this.credentials.live(id);
         if (live) await this.credentials.usable(live);

@@ -15,6 +15,12 @@ export interface EventInput {
 }
 
 /** Write an event inside `trx` (pass the transaction that makes the change). Returns its id. */
+/** Drop events dispatched before `cutoff` (the webhook retention job); how many went. */
+export async function purgeDispatched(db: Kysely<Database>, cutoff: Date): Promise<number> {
+  const result = await db.deleteFrom('outbox_events').where('created_at', '<', cutoff).where('dispatched_at', 'is not', null).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export async function emit(trx: Kysely<Database>, event: EventInput): Promise<string> {
   const id = `evt_${randomUUID().replaceAll('-', '')}`;
   const timestamp = new Date();

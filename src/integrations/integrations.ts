@@ -35,6 +35,12 @@ export class Integrations {
     this.#db = storage.db;
     this.#sealer = sealer;
   }
+  /** How many integrations the organization has (the partner App Info shows it). */
+  async count(organizationId: string): Promise<number> {
+    const row = await this.#db.selectFrom('integrations').select((eb) => eb.fn.countAll<string>().as('n')).where('organization_id', '=', organizationId).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
 
   /** Seed 001: an external integration and its partner API key (returned once). */
   async createExternal(organizationId: string, vendorId: string): Promise<{ integration: Integration; partnerApiKey: string }> {

@@ -7,6 +7,7 @@ import type { Database } from '../db/schema.ts';
 import type { GrantKind, GrantsTable } from '../db/schema-interactive.ts';
 import { newId } from '../db/ids.ts';
 import { emit } from '../events/outbox.ts';
+import { revokeFamily } from './refresh-tokens.ts';
 import type { Tokens } from './tokens.ts';
 
 export type Grant = Selectable<GrantsTable>;
@@ -62,6 +63,12 @@ export class Authorizations {
     return done;
   }
 
+  /** After a credential change: revoke every live grant of the user, each in its own transaction. */
+  async revokeAllOf(userId: string, reason: string): Promise<void> {
+    const grants = await this.#db.selectFrom('grants').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+    for (const g of grants) await this.revoke(g.id, reason);
+  }
+
   /**
    * Revoke every live grant of a user inside `trx`, the transaction that removes them (their
    * grants go with the row, so the JWTs must reach the deny-list first). Call the returned
@@ -79,8 +86,8 @@ export class Authorizations {
     const grant = await trx.updateTable('grants').set({ revoked_at: now, revoked_reason: reason })
       .where('id', '=', grantId).where('revoked_at', 'is', null).returningAll().executeTakeFirst();
     if (!grant) return false;
-    await trx.updateTable('refresh_tokens').set({ revoked_at: now }).where('grant_id', '=', grantId).where('revoked_at', 'is', null).execute();
-    await trx.updateTable('access_tokens').set({ revoked_at: now }).where('grant_id', '=', grantId).where('revoked_at', 'is', null).execute();
+    await revokeFamily(trx, grantId, now);
+    await this.#tokens.revokeGrantIn(trx, grantId, now);
     const jtis = await trx.selectFrom('grant_jtis').select(['jti', 'expires_at']).where('grant_id', '=', grantId).where('expires_at', '>', now).execute();
     const entries = jtis.map((j) => ({ jti: j.jti, exp: Math.ceil(j.expires_at.getTime() / 1000) }));
     await this.#tokens.denyJtis(trx, entries);
@@ -90,6 +97,22 @@ export class Authorizations {
       data: { organizationId: grant.organization_id, clientId: grant.client_id, userId: grant.user_id, reason },
     });
     return true;
+  }
+
+  /** Note a JWT issued under a grant, so that revoking the grant can put it on the deny-list. */
+  async recordJti(trx: Kysely<Database>, grantId: string, jti: string, expiresAt: Date): Promise<void> {
+    await trx.insertInto('grant_jtis').values({ jti, grant_id: grantId, expires_at: expiresAt }).execute();
+  }
+
+  /**
+   * The grant a refresh token names with its user, read together (inside the refreshing `trx`):
+   * the grant is good only while the user's credential version is the one it was made under.
+   */
+  async withUser(trx: Kysely<Database>, grantId: string) {
+    return trx.selectFrom('grants').innerJoin('users', 'users.id', 'grants.user_id')
+      .select(['grants.id', 'grants.revoked_at', 'grants.credential_version', 'grants.organization_id', 'users.id as user_id',
+        'users.email', 'users.credential_version as user_version'])
+      .where('grants.id', '=', grantId).executeTakeFirst();
   }
 
   /** The user's live grants for a client. */

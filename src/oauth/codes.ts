@@ -2,10 +2,10 @@
 // Redemption is one conditional UPDATE ... WHERE used_at IS NULL RETURNING, so of two racing
 // redemptions exactly one gets the row; the other learns the code was used (a replay).
 import type { Kysely, Selectable } from 'kysely';
-import { randomToken, sha256 } from '../crypto.ts';
 import type { Database } from '../db/schema.ts';
 import type { AuthorizationCodesTable } from '../db/schema-interactive.ts';
 import { newId } from '../db/ids.ts';
+import { SpendableTokens } from '../db/one-time-tokens.ts';
 import type { GrantUser } from './authorizations.ts';
 
 export type AuthorizationCode = Selectable<AuthorizationCodesTable>;
@@ -28,16 +28,14 @@ export type Redeemed =
   | { ok: false; reason: 'used'; code: AuthorizationCode };
 
 export class AuthorizationCodes {
-  #db: Kysely<Database>;
+  #tokens: SpendableTokens<'authorization_codes'>;
 
   constructor(db: Kysely<Database>) {
-    this.#db = db;
+    this.#tokens = new SpendableTokens(db, { table: 'authorization_codes', hashColumn: 'code_hash', ttlSeconds: CODE_TTL_SECONDS });
   }
 
   async issue(req: CodeRequest): Promise<string> {
-    const code = randomToken(32);
-    await this.#db.insertInto('authorization_codes').values({
-      code_hash: sha256(code),
+    const { token } = await this.#tokens.issue({
       grant_id: newId(),
       client_id: req.clientId,
       user_id: req.user.id,
@@ -47,27 +45,23 @@ export class AuthorizationCodes {
       scope: req.scope,
       code_challenge: req.codeChallenge ?? null,
       credential_version: req.user.credentialVersion,
-      expires_at: new Date(Date.now() + CODE_TTL_SECONDS * 1000),
-    }).execute();
-    return code;
+    });
+    return token;
   }
 
   /** Mark the code used, atomically, inside `trx`; or say why it cannot be. */
   async redeem(trx: Kysely<Database>, code: string): Promise<Redeemed> {
-    const hash = sha256(code);
-    const now = new Date();
-    const row = await trx.updateTable('authorization_codes').set({ used_at: now })
-      .where('code_hash', '=', hash).where('used_at', 'is', null).where('expires_at', '>', now)
-      .returningAll().executeTakeFirst();
-    if (row) return { ok: true, code: row };
-    const existing = await trx.selectFrom('authorization_codes').selectAll().where('code_hash', '=', hash).executeTakeFirst();
-    if (!existing) return { ok: false, reason: 'unknown' };
-    if (existing.used_at) return { ok: false, reason: 'used', code: existing };
+    const result = await this.#tokens.redeem(code, { db: trx });
+    if (result.ok) return { ok: true, code: result.row };
+    if (result.reason === 'unknown') return { ok: false, reason: 'unknown' };
+    // RFC 6749 §4.1.2: a second redemption is reported with the code, so that the grant's
+    // tokens can be revoked. Nothing narrows the spend, so `refused` cannot happen.
+    if (result.reason === 'used') return { ok: false, reason: 'used', code: result.row };
     return { ok: false, reason: 'expired' };
   }
 
   /** Drop codes expired for a day (a replay within that day still revokes). */
-  async purge(): Promise<void> {
-    await this.#db.deleteFrom('authorization_codes').where('expires_at', '<', new Date(Date.now() - 86_400_000)).execute();
+  purge(): Promise<void> {
+    return this.#tokens.purge();
   }
 }

@@ -168,6 +168,11 @@ export class Tokens {
    * Put JWT ids on the deny-list inside `trx` (revoking a grant); every instance hears the
    * signals on commit. Call `denied` after the commit for this instance's own copy.
    */
+  /** Revoke, inside `trx`, the opaque access tokens issued under a grant being revoked. */
+  async revokeGrantIn(trx: Kysely<Database>, grantId: string, at: Date): Promise<void> {
+    await trx.updateTable('access_tokens').set({ revoked_at: at }).where('grant_id', '=', grantId).where('revoked_at', 'is', null).execute();
+  }
+
   async denyJtis(trx: Kysely<Database>, entries: { jti: string; exp: number }[]): Promise<void> {
     if (entries.length === 0) return;
     await trx.insertInto('revoked_jtis')

@@ -40,7 +40,7 @@ export async function issueUserTokens(services: Services, trx: Kysely<Database>,
     },
   });
   if (client.token_format === 'jwt') {
-    await trx.insertInto('grant_jtis').values({ jti: issued.jti, grant_id: grantId, expires_at: new Date(Date.now() + ttl * 1000) }).execute();
+    await services.authorizations.recordJti(trx, grantId, issued.jti, new Date(Date.now() + ttl * 1000));
   }
   const body: TokenResponse = {
     access_token: issued.token,

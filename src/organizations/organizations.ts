@@ -1,7 +1,7 @@
 // Organizations (partners, i.e. MSPs) and their users. A vendor creates one through the OEM API
 // together with its owner (seed 000) and receives the organization OEM token once: a permanent
 // secret stored as SHA-256, revocable and rotatable by an operator.
-import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { randomToken, sha256 } from '../crypto.ts';
 import { signal, type Storage } from '../db/index.ts';
 import { uniqueViolation } from '../db/errors.ts';
@@ -10,7 +10,7 @@ import type { Database } from '../db/schema.ts';
 import type { OrganizationsTable, UsersTable } from '../db/schema-oem.ts';
 import { AppError } from '../errors.ts';
 import { emit } from '../events/outbox.ts';
-import { userAddedData } from '../accounts/users.ts';
+import { insertUser, loginLinkUser, userAddedData, usersByRole } from '../accounts/users.ts';
 import { normalizeEmail } from '../email.ts';
 
 export type Organization = Selectable<OrganizationsTable>;
@@ -56,15 +56,14 @@ export class Organizations {
           owner_email: email,
           oem_token_hash: sha256(oemToken),
         }).returningAll().executeTakeFirstOrThrow();
-        const owner = await trx.insertInto('users').values({
-          id: newId(),
+        const owner = await insertUser(trx, {
           organization_id: organization.id,
           email,
           first_name: data.firstName ?? null,
           last_name: data.lastName ?? null,
           vendor_user_id: data.vendorUserId ?? null,
           role: 'owner',
-        }).returningAll().executeTakeFirstOrThrow();
+        });
         await emit(trx, {
           type: 'organization.created', organizationId: organization.id,
           data: { organizationId: organization.id, vendorId, name: organization.name, vendorOrganizationId: organization.vendor_organization_id },
@@ -105,15 +104,12 @@ export class Organizations {
 
   /** Every user of the organization: owners first, then admins, then members, oldest first. */
   async users(organizationId: string): Promise<User[]> {
-    return this.#db.selectFrom('users').selectAll().where('organization_id', '=', organizationId)
-      .orderBy(sql`case role when 'owner' then 0 when 'admin' then 1 else 2 end`).orderBy('created_at').orderBy('id').execute();
+    return usersByRole(this.#db, organizationId);
   }
 
   /** The user a login link is for: the one with `vendorUserId`, else the owner. */
   async findUser(organizationId: string, vendorUserId?: string): Promise<User | undefined> {
-    let query = this.#db.selectFrom('users').selectAll().where('organization_id', '=', organizationId);
-    query = vendorUserId === undefined ? query.where('role', '=', 'owner') : query.where('vendor_user_id', '=', vendorUserId);
-    return query.orderBy('created_at').executeTakeFirst();
+    return loginLinkUser(this.#db, organizationId, vendorUserId);
   }
 
   /** Replace the OEM token (the old one stops working at once) and return the new one. */

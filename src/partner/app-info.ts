@@ -2,7 +2,6 @@
 // got from the code exchange, asks about the tenant it was activated for. The answer names the
 // tenant, the user, the support contact, and a little telemetry about the organization.
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { AppError } from '../errors.ts';
 import { BearerGuard } from '../oauth/bearer.ts';
 import { surfaceLimit } from '../ops/rate-limit.ts';
@@ -27,20 +26,6 @@ const error = { type: 'object', properties: { error: { type: 'string' }, error_d
 
 export function partnerRoutes(services: Services) {
   const guard = new BearerGuard(services.tokens, 'gatehouse-partner');
-  const db = services.storage.db;
-
-  async function count(table: 'users' | 'integrations', organizationId: string): Promise<number> {
-    const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).where('organization_id', '=', organizationId).executeTakeFirst();
-    return Number(row?.n ?? 0);
-  }
-
-  /** Connections arrive with the connectors surface; until its table exists there are none. */
-  async function connections(organizationId: string): Promise<number> {
-    const exists = await sql<{ t: string | null }>`select to_regclass('connections')::text as t`.execute(db);
-    if (!exists.rows[0]?.t) return 0;
-    const rows = await sql<{ n: string }>`select count(*) as n from connections where organization_id = ${organizationId}`.execute(db);
-    return Number(rows.rows[0]?.n ?? 0);
-  }
 
   return async (app: FastifyInstance) => {
     app.addHook('onRequest', surfaceLimit(app, services.config, 'partner'));
@@ -59,10 +44,10 @@ export function partnerRoutes(services: Services) {
       const caller = request.bearer!;
       if (!caller.organizationId || !caller.userId) throw new AppError(403, 'insufficient_scope', 'the access token was not issued to a user of a partner tenant');
       if (partnerTenantId !== caller.organizationId) throw new AppError(403, 'access_denied', "partnerTenantId is not the tenant this token was issued for");
-      const user = await db.selectFrom('users').select('email').where('id', '=', caller.userId).executeTakeFirst();
+      const user = await services.users.find(caller.userId);
       if (!user) throw new AppError(401, 'invalid_token', 'the user of this token no longer exists');
       const [users, integrations, links] = await Promise.all([
-        count('users', caller.organizationId), count('integrations', caller.organizationId), connections(caller.organizationId),
+        services.users.count(caller.organizationId), services.integrations.count(caller.organizationId), services.connectors.connections.count(caller.organizationId),
       ]);
       reply.header('cache-control', 'no-store');
       return {

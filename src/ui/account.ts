@@ -37,7 +37,7 @@ export async function accountSections(services: Services, request: FastifyReques
   const [clients, apps, user] = await Promise.all([
     services.clients.list(),
     services.authorizations.apps(session.userId),
-    services.storage.db.selectFrom('users').select(['email', 'password_hash']).where('id', '=', session.userId).executeTakeFirstOrThrow(),
+    services.users.get(session.userId),
   ]);
   const tiles = clients.filter((c) => c.launch_url);
   const csrf = csrfField(request, reply, services);
@@ -96,7 +96,7 @@ export function accountRoutes(app: FastifyInstance, services: Services) {
   });
 
   async function launch(request: FastifyRequest, reply: FastifyReply, session: CurrentSession, client: { id: string; launch_url: string }) {
-    const user = await services.storage.db.selectFrom('users').select('email').where('id', '=', session.userId).executeTakeFirstOrThrow();
+    const user = await services.users.get(session.userId);
     const { token, jti } = launchToken(services.keystore, services.config.publicUrl, {
       clientId: client.id, userId: session.userId, organizationId: session.organizationId, email: user.email,
     });
@@ -118,7 +118,7 @@ export function accountRoutes(app: FastifyInstance, services: Services) {
     const input = request.body as { csrf: string; current?: string; password: string; confirm: string };
     checkCsrf(request, input.csrf);
     const session = await signedIn(services, request);
-    const user = await services.storage.db.selectFrom('users').select(['id', 'email', 'password_hash']).where('id', '=', session.userId).executeTakeFirstOrThrow();
+    const user = await services.users.get(session.userId);
     const refuse = (status: number, message: string) =>
       sendPage(reply, status, 'Password not changed', html`<h1>Password not changed</h1><div class="notice"><p>${message}</p><p><a href="${DASHBOARD_PATH}">Back to the dashboard</a></p></div>`);
     if (user.password_hash) {

@@ -4,7 +4,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Consumed } from '../accounts/login-links.ts';
 import { DASHBOARD_PATH, LOGIN_LINK_PATH } from '../http/paths.ts';
-import { emit } from '../events/outbox.ts';
 import type { Services } from '../services.ts';
 import { noticePage } from './layout.ts';
 
@@ -17,7 +16,7 @@ const REFUSALS: Record<Exclude<Consumed, { ok: true }>['reason'], [number, strin
   disabled: [403, 'Sign-in unavailable', "Your vendor's access to Gatehouse has been suspended, so this link cannot sign you in."],
 };
 
-export function loginLinkRoute(app: FastifyInstance, { storage, loginLinks, browserSessions, audit }: Services) {
+export function loginLinkRoute(app: FastifyInstance, { storage, loginLinks, browserSessions, accounts, audit }: Services) {
   app.get(`${LOGIN_LINK_PATH}/:token`, {
     config: { audience: 'page' },
     schema: {
@@ -31,14 +30,7 @@ export function loginLinkRoute(app: FastifyInstance, { storage, loginLinks, brow
     const result = await storage.db.transaction().execute(async (trx) => {
       const consumed = await loginLinks.consume(token, trx);
       if (!consumed.ok) return { consumed };
-      const user = await trx.selectFrom('users').select(['id', 'organization_id', 'credential_version', 'last_login_at'])
-        .where('id', '=', consumed.link.user_id).executeTakeFirstOrThrow();
-      const now = new Date();
-      await trx.updateTable('users').set({ last_login_at: now }).where('id', '=', user.id).execute();
-      const session = await browserSessions.create(user, trx);
-      if (!user.last_login_at) {
-        await emit(trx, { type: 'user.first_login', organizationId: user.organization_id, data: { organizationId: user.organization_id, userId: user.id, at: now.toISOString() } });
-      }
+      const { user, ...session } = await accounts.startSession(consumed.link.user_id, trx);
       return { consumed, session, user };
     });
     if (!result.consumed.ok) {

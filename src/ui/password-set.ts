@@ -44,9 +44,9 @@ function refused(reply: FastifyReply, state: Exclude<LinkState, { ok: true }>) {
 }
 
 export function passwordSetRoutes(app: FastifyInstance, services: Services) {
-  const { passwordLinks, accounts, audit, storage } = services;
+  const { passwordLinks, accounts, audit, storage, users } = services;
   const config = { audience: 'page' as const };
-  const emailOf = async (userId: string) => (await storage.db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirstOrThrow()).email;
+  const emailOf = async (userId: string) => (await users.get(userId)).email;
 
   app.get(`${PASSWORD_LINK_PATH}/:token`, { config, schema: { tags: ['pages'], summary: 'Set a password with a one-time link', params } }, async (request, reply) => {
     const { token } = request.params as { token: string };

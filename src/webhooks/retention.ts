@@ -3,6 +3,7 @@
 // one of them does it. A delivery still pending is kept whatever its age.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { purgeDispatched } from '../events/outbox.ts';
 
 export interface Purged {
   attempts: number;
@@ -14,10 +15,10 @@ export async function purge(db: Kysely<Database>, retentionDays: number, now: nu
   const cutoff = new Date(now - retentionDays * 86_400_000);
   const attempts = await db.deleteFrom('webhook_attempts').where('attempted_at', '<', cutoff).executeTakeFirst();
   const deliveries = await db.deleteFrom('webhook_deliveries').where('created_at', '<', cutoff).where('status', '!=', 'pending').executeTakeFirst();
-  const events = await db.deleteFrom('outbox_events').where('created_at', '<', cutoff).where('dispatched_at', 'is not', null).executeTakeFirst();
+  const events = await purgeDispatched(db, cutoff);
   return {
     attempts: Number(attempts.numDeletedRows),
     deliveries: Number(deliveries.numDeletedRows),
-    events: Number(events.numDeletedRows),
+    events,
   };
 }

@@ -54,8 +54,7 @@ async function authorize(services: Services, pages: AuthorizePages, request: Fas
       const query = new URLSearchParams(CARRIED.filter((n) => typeof params[n] === 'string').map((n): [string, string] => [n, params[n] as string]));
       return reply.redirect(signInUrl(`${AUTHORIZE_PATH}?${query}`), 303);
     }
-    const user = await services.storage.db.selectFrom('users').select(['id', 'organization_id', 'credential_version', 'email'])
-      .where('id', '=', session.userId).executeTakeFirstOrThrow();
+    const user = await services.users.get(session.userId);
     const grantUser = { id: user.id, organizationId: user.organization_id, credentialVersion: user.credential_version };
     const client = authz.client;
     const record = (action: string, ok: boolean) =>

@@ -3,6 +3,7 @@
 // still who they were, record the grant, mint the tokens: all in one transaction, so a failed
 // check leaves the code unspent and a racing second redemption waits for this one to commit.
 import type { Kysely } from 'kysely';
+import { findUser } from '../../accounts/users.ts';
 import type { Client } from '../../clients/clients.ts';
 import { transact } from '../../db/retry.ts';
 import type { Database } from '../../db/schema.ts';
@@ -31,8 +32,7 @@ function checkBinding(code: AuthorizationCode, client: Client, redirectUri: stri
 }
 
 async function exchange(services: Services, trx: Kysely<Database>, code: AuthorizationCode, client: Client): Promise<TokenResponse> {
-  const user = await trx.selectFrom('users').select(['id', 'organization_id', 'credential_version', 'email'])
-    .where('id', '=', code.user_id).executeTakeFirst();
+  const user = await findUser(trx, code.user_id);
   if (!user || user.credential_version !== code.credential_version) {
     throw invalidGrant("the user's credentials changed after the code was issued: authorise again");
   }

@@ -19,10 +19,7 @@ const invalidGrant = (message: string) => new AppError(400, 'invalid_grant', mes
 
 /** Mint the next tokens of the family, if the grant and its user are still good. */
 async function next(services: Services, trx: Kysely<Database>, client: Client, spent: RefreshToken, requested: string | undefined): Promise<TokenResponse> {
-  const grant = await trx.selectFrom('grants').innerJoin('users', 'users.id', 'grants.user_id')
-    .select(['grants.id', 'grants.revoked_at', 'grants.credential_version', 'grants.organization_id', 'users.id as user_id',
-      'users.email', 'users.credential_version as user_version'])
-    .where('grants.id', '=', spent.grant_id).executeTakeFirst();
+  const grant = await services.authorizations.withUser(trx, spent.grant_id);
   if (!grant || grant.revoked_at) throw invalidGrant('the refresh token has been revoked');
   if (grant.credential_version !== grant.user_version) throw invalidGrant("the user's credentials changed: authorise again");
   // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
