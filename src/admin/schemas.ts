@@ -3,7 +3,7 @@
 export const adminError = {
   type: 'object',
   properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
-} as const;
+};
 
 export const clientInput = {
   type: 'object',
@@ -43,12 +43,12 @@ export const clientView = {
     created_at: { type: 'string' },
     updated_at: { type: 'string' },
   },
-} as const;
+};
 
 export const clientWithSecret = {
   type: 'object',
   properties: { ...clientView.properties, client_secret: { type: ['string', 'null'] } },
-} as const;
+};
 
 export const keyView = {
   type: 'object',
@@ -60,7 +60,7 @@ export const keyView = {
     activated_at: { type: ['string', 'null'] },
     expires_at: { type: ['string', 'null'] },
   },
-} as const;
+};
 
 export const auditView = {
   type: 'object',
@@ -74,7 +74,7 @@ export const auditView = {
     ip: { type: ['string', 'null'] },
     details: { type: 'object', additionalProperties: true },
   },
-} as const;
+};
 
 /** For actions that take no input: an empty body or none, so a stray field is refused, not ignored. */
 export const noBody = { type: ['object', 'null'], additionalProperties: false, properties: {} } as const;

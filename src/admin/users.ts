@@ -15,7 +15,7 @@ export function userView(u: User) {
   };
 }
 
-const nullableStr = { type: ['string', 'null'] } as const;
+const nullableStr = { type: ['string', 'null'] };
 const role = { type: 'string', enum: USER_ROLES } as const;
 const name = { type: 'string', maxLength: 200 } as const;
 
@@ -25,7 +25,7 @@ export const userSchema = {
     user_id: { type: 'string' }, organization_id: { type: 'string' }, email: { type: 'string' }, first_name: nullableStr, last_name: nullableStr,
     vendor_user_id: nullableStr, role, has_password: { type: 'boolean' }, last_login_at: nullableStr, created_at: { type: 'string' }, updated_at: { type: 'string' },
   },
-} as const;
+};
 
 const createBody = {
   type: 'object',
@@ -53,7 +53,7 @@ const page = {
 const link = {
   type: 'object',
   properties: { user_id: { type: 'string' }, url: { type: 'string' }, expires_at: { type: 'string' } },
-} as const;
+};
 
 export function adminUserRoutes(app: App, { organizations, users, passwordLinks, audit }: Services) {
   const tags = ['admin: users'];
