@@ -1,6 +1,7 @@
 // The Vendor API (seed 001) under /api/vendor-api: authenticated by an MSPC_TOKEN that reaches
 // exactly one integration, rate limited per integration (429 with Retry-After).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import type { App } from '../route-types.ts';
 import { oemSurface } from '../http/oem-surface.ts';
 import type { Services } from '../services.ts';
 import { createAccountRoute } from './create-account.ts';
@@ -13,7 +14,7 @@ import { updateStatusRoute } from './update-status.ts';
 
 export function vendorApi(services: Services) {
   const { mspcAuth, usage, config } = services;
-  return async (app: FastifyInstance) => {
+  return async (app: App) => {
     oemSurface(app, services, 'vendor_api', 'vendor api');
     app.decorateRequest('vendorContext', undefined);
     app.addHook('onRequest', async (request) => {
