@@ -1,7 +1,7 @@
 // GET /api/partner/app-info (seed 003, "Get App Info"): a partner platform, holding the token it
 // got from the code exchange, asks about the tenant it was activated for. The answer names the
 // tenant, the user, the support contact, and a little telemetry about the organization.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../route-types.ts';
 import { sql } from 'kysely';
 import { AppError } from '../errors.ts';
 import { BearerGuard } from '../oauth/bearer.ts';
@@ -41,7 +41,7 @@ export function partnerRoutes(services: Services) {
     return Number(rows.rows[0]?.n ?? 0);
   }
 
-  return async (app: FastifyInstance) => {
+  return async (app: App) => {
     const { perIp, windowMs } = services.config.pageRateLimit;
     app.addHook('onRequest', app.rateLimit({ max: perIp, timeWindow: windowMs, groupId: 'partner-ip' }));
 
@@ -55,7 +55,7 @@ export function partnerRoutes(services: Services) {
         response: { 200: response, '4xx': error },
       },
     }, async (request, reply) => {
-      const { partnerTenantId } = request.query as { partnerTenantId: string };
+      const { partnerTenantId } = request.query;
       const caller = request.bearer!;
       if (!caller.organizationId || !caller.userId) throw new AppError(403, 'insufficient_scope', 'the access token was not issued to a user of a partner tenant');
       if (partnerTenantId !== caller.organizationId) throw new AppError(403, 'access_denied', "partnerTenantId is not the tenant this token was issued for");
