@@ -3,7 +3,7 @@ import type { App } from '../../route-types.ts';
 import { adminError, idParam } from '../../admin/schemas.ts';
 import { AppError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
-import { definitionInputSchema, definitionPatchSchema, type DefinitionInput } from '../definition.ts';
+import { definitionInputSchema, definitionPatchSchema } from '../definition.ts';
 import { connectLinkBody, connectLinkView, connectorBody, connectorView } from './schemas.ts';
 
 export function adminConnectorRoutes(app: App, { connectors: service, organizations, audit }: Services) {
@@ -16,7 +16,7 @@ export function adminConnectorRoutes(app: App, { connectors: service, organizati
   app.post('/connectors', {
     schema: { tags, summary: 'Define a connector (seed 004); the client secret is stored encrypted and never shown again', body: definitionInputSchema, response: { 201: connectorView, ...errors } },
   }, async (request, reply) => {
-    const connector = await service.connectors.create(request.body as DefinitionInput);
+    const connector = await service.connectors.create(request.body);
     record('connector.created', request.ip, { connector_id: connector.id });
     return reply.status(201).send(view(connector));
   });
@@ -31,8 +31,8 @@ export function adminConnectorRoutes(app: App, { connectors: service, organizati
     schema: { tags, summary: 'Change a connector (fields given replace the stored ones; null restores a default)', params: idParam, body: definitionPatchSchema, response: { 200: connectorView, ...errors } },
   }, async (request) => {
     const { id } = request.params;
-    const connector = await service.connectors.update(id, request.body as DefinitionInput);
-    record('connector.updated', request.ip, { connector_id: id, fields: Object.keys(request.body as object) });
+    const connector = await service.connectors.update(id, request.body);
+    record('connector.updated', request.ip, { connector_id: id, fields: Object.keys(request.body) });
     return view(connector);
   });
 
