@@ -1,5 +1,5 @@
 // Admin API: audit events, newest first, filtered.
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import { serialId } from '../ops/validation.ts';
 import type { Services } from '../services.ts';
 import { auditView } from './schemas.ts';

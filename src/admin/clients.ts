@@ -1,5 +1,5 @@
 // Admin API: OAuth clients.
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import { publicView } from '../clients/clients.ts';
 import type { Services } from '../services.ts';
 import { adminError, clientInput, clientView, clientWithSecret, idParam, noBody } from './schemas.ts';

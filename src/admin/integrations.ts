@@ -1,5 +1,5 @@
 // Admin API: integrations. Disable or enable one, rotate its partner API key with an overlap.
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import type { IntegrationWithVendor, PartnerApiKey } from '../integrations/integrations.ts';
 import type { Services } from '../services.ts';
 import { adminError, idParam } from './schemas.ts';

@@ -1,5 +1,5 @@
 // Admin API: organizations (with their users; src/admin/users.ts manages those), their OEM token (rotate or revoke) and integrations.
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import type { Organization } from '../organizations/organizations.ts';
 import type { Services } from '../services.ts';
 import { integrationView, integrationViewSchema } from './integrations.ts';

@@ -3,7 +3,7 @@
 // added by the OEM API or invited have none). An organization keeps at least one owner (409).
 import { USER_ROLES, type User } from '../accounts/users.ts';
 import { emailProperty } from '../email.ts';
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import { adminError, idParam } from './schemas.ts';
 

@@ -1,6 +1,6 @@
 // Admin API: vendors. Creating one also creates its OAuth client (scopes vendor_manage and
 // oem:partner_token) and its first Vendor API key; both secrets are shown once.
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import type { VendorWithKeys } from '../vendors/vendors.ts';
 import { adminError, idParam } from './schemas.ts';

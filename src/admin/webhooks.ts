@@ -1,6 +1,6 @@
 // Admin API: an operator manages any organization's webhook subscriptions with the same
 // endpoints the MSP API offers, under /organizations/{organization_id}/webhooks.
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import { webhookRoutes } from '../webhooks/http/index.ts';
 

@@ -3,7 +3,7 @@
 // rules that span fields. Definitions are stored as written and `normalize` applies defaults on
 // read, so a field left to default keeps following its default.
 import { AppError } from '../errors.ts';
-import type { FromSchema } from '../route-types.ts';
+import type { FromSchema } from 'json-schema-to-ts';
 
 // TRACE and CONNECT are never forwarded: TRACE echoes the request (credentials included) and
 // CONNECT would open a tunnel through Gatehouse (RFC 9110 §9.3.6, §9.3.8).

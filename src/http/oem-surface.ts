@@ -2,7 +2,7 @@
 // ({status, error, message}), validation messages that name the offending field, no caching of
 // responses that may carry secrets, and an audit event for every refused request.
 import type { FastifySchemaValidationError } from 'fastify';
-import type { App } from '../route-types.ts';
+import type { App } from './route-types.ts';
 import { validationDetail } from '../errors.ts';
 import type { Audit } from '../audit/audit.ts';
 

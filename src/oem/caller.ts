@@ -5,7 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import { Clients, type Client } from '../clients/clients.ts';
 import { AppError } from '../errors.ts';
-import type { FromSchema } from '../route-types.ts';
+import type { FromSchema } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import type { Vendor } from '../vendors/vendors.ts';
 import type { credentialProperties } from './credential-properties.ts';

@@ -1,7 +1,7 @@
 // POST /api/oem-api/organization (seed 000, step 1): authenticate the vendor, create the
 // organization and its owner, return the organization OEM token once (again, to a retry with the
 // same Idempotency-Key).
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor, credentialProperties } from './caller.ts';
 import { errorResponses } from '../http/oem-surface.ts';

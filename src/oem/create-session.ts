@@ -1,7 +1,7 @@
 // POST /api/oem-api/organization/session (seed 000, step 3): a one-time login link for the
 // organization's owner, or for the user named by vendorUserId. The vendor redirects the user
 // there (step 4); opening it starts a browser session (src/ui/login-link.ts).
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import { AppError } from '../errors.ts';
 import { emit } from '../events/outbox.ts';
 import type { Services } from '../services.ts';

@@ -1,7 +1,7 @@
 // POST /api/oem-api/organization/user: the vendor adds a person to an organization it enrolled,
 // with the credentials of the other seed 000 calls and the organization OEM token. The new user
 // signs in through organization/session with their vendorUserId.
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import { USER_ROLES } from '../accounts/users.ts';
 import { emailProperty } from '../email.ts';
 import { AppError } from '../errors.ts';

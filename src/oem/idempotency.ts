@@ -12,7 +12,7 @@ import type { JSONSchema } from 'json-schema-to-ts';
 import { sha256, type Sealer } from '../crypto.ts';
 import type { Database } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
-import type { FromSchema } from '../route-types.ts';
+import type { FromSchema } from '../http/route-types.ts';
 import { credentialProperties } from './credential-properties.ts';
 import { oemError } from '../http/oem-surface.ts';
 

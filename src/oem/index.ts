@@ -1,6 +1,6 @@
 // The OEM API (seeds 000 and 001) under /api/oem-api: vendors create organizations, their users,
 // login sessions and integrations. Errors answer {status, error, message} with the seeds' codes.
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import { createIntegrationRoute } from './create-integration.ts';
 import { createOrganizationRoute } from './create-organization.ts';

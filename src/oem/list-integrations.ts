@@ -1,6 +1,6 @@
 // GET /api/oem-api/organization/:organizationId/integrations: the organization's integrations
 // (never their credentials or keys). Bearer access token with vendor_manage.
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor } from './caller.ts';
 import { errorResponses, noQuery } from '../http/oem-surface.ts';

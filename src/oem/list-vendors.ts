@@ -1,7 +1,7 @@
 // GET /api/oem-api/organization/:organizationId/vendors: every enabled vendor with the state of
 // its integration with the organization ("not_integrated" when there is none), the catalogue an
 // MSP sees. Bearer access token with vendor_manage.
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import type { IntegrationWithVendor } from '../integrations/integrations.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor } from './caller.ts';

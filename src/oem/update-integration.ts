@@ -1,6 +1,6 @@
 // PATCH /api/oem-api/integration (seed 000): replace the credentials of the organization's
 // custom_hosted integration with the calling vendor.
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor, credentialProperties, vendorNotAuthorized } from './caller.ts';

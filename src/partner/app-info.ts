@@ -1,7 +1,7 @@
 // GET /api/partner/app-info (seed 003, "Get App Info"): a partner platform, holding the token it
 // got from the code exchange, asks about the tenant it was activated for. The answer names the
 // tenant, the user, the support contact, and a little telemetry about the organization.
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import { sql } from 'kysely';
 import { AppError } from '../errors.ts';
 import { BearerGuard } from '../oauth/bearer.ts';

@@ -2,7 +2,7 @@
 // one launches the app with a signed JWT, only on a same-site request), the apps they have authorised (with Revoke), their
 // password, and signing out. The routes behind those forms live here too.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App, FromSchema } from '../route-types.ts';
+import type { App, FromSchema } from '../http/route-types.ts';
 import { checkCsrf } from '../accounts/csrf.ts';
 import { passwordProblem } from '../accounts/passwords.ts';
 import type { CurrentSession } from '../accounts/sessions.ts';

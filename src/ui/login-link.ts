@@ -1,7 +1,7 @@
 // GET /login-link/:token: the one-time link from seed 000's redirectUrl. Consumes the link and
 // starts a browser session in one transaction, then sends the user to the dashboard. A used,
 // expired or unknown link gets a page saying so, and no session.
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import type { Consumed } from '../accounts/login-links.ts';
 import { DASHBOARD_PATH, LOGIN_LINK_PATH } from '../http/paths.ts';
 import { emit } from '../events/outbox.ts';

@@ -3,7 +3,7 @@
 // address and per account (429 with Retry-After, and the wait in words). On success a browser session starts and the user goes
 // back to where they were heading: an authorization request, or the dashboard.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import { checkCsrf } from '../accounts/csrf.ts';
 import { identifyClient } from '../oauth/authorize/request.ts';
 import type { Services } from '../services.ts';

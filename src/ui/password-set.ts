@@ -2,7 +2,7 @@
 // forgot it). GET shows the form without spending the link; POST spends it, stores the new
 // password (moving the credential version on) and signs the user in.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import { checkCsrf } from '../accounts/csrf.ts';
 import type { LinkState } from '../accounts/password-links.ts';
 import { DASHBOARD_PATH, PASSWORD_LINK_PATH } from '../http/paths.ts';

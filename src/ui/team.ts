@@ -5,7 +5,7 @@
 // owner always stays (src/accounts/users.ts decides both, under a lock). Every POST checks the
 // role on the server and carries the CSRF token.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App, FromSchema } from '../route-types.ts';
+import type { App, FromSchema } from '../http/route-types.ts';
 import { checkCsrf } from '../accounts/csrf.ts';
 import { managesOrganization, organizationAdmin, roleIn, type SignedInUser } from '../accounts/organization-admin.ts';
 import type { CurrentSession } from '../accounts/sessions.ts';

@@ -3,7 +3,7 @@
 // and disable, rotate the secret, delete, read the delivery log, resend and recover.
 // Every form carries the CSRF token of src/accounts/csrf.ts.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App, FromSchema } from '../route-types.ts';
+import type { App, FromSchema } from '../http/route-types.ts';
 import { checkCsrf } from '../accounts/csrf.ts';
 import { organizationAdmin } from '../accounts/organization-admin.ts';
 import { AppError } from '../errors.ts';

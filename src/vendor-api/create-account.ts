@@ -1,7 +1,7 @@
 // POST /api/vendor-api/organization/accounts {vendorAccountId, name, externalId}: record one of
 // the organization's accounts as the vendor knows it. Idempotent on vendorAccountId: a repeat
 // updates the name and externalId and answers 200 instead of 201.
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import { errorResponses } from '../http/oem-surface.ts';
 import { accountView, upsertAccount } from './records.ts';

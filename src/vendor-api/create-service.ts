@@ -1,6 +1,6 @@
 // POST /api/vendor-api/organization/services {vendorServiceId, name, description?, vendorAccountId?}:
 // record a service the vendor provides to the organization. Idempotent on vendorServiceId.
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import { errorResponses } from '../http/oem-surface.ts';
 import { serviceView, upsertService } from './records.ts';

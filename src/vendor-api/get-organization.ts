@@ -1,6 +1,6 @@
 // GET /api/vendor-api/organization: the organization the MSPC_TOKEN reaches, and the integration
 // it reaches it through. Answered from the key cache: no database round trip.
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import { errorResponses, noQuery } from '../http/oem-surface.ts';
 import { integrationView, security } from './schemas.ts';
 

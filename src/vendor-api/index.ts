@@ -1,7 +1,7 @@
 // The Vendor API (seed 001) under /api/vendor-api: authenticated by an MSPC_TOKEN that reaches
 // exactly one integration, rate limited per integration (429 with Retry-After).
 import type { FastifyRequest } from 'fastify';
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import { oemSurface } from '../http/oem-surface.ts';
 import type { Services } from '../services.ts';
 import { createAccountRoute } from './create-account.ts';

@@ -1,6 +1,6 @@
 // GET /api/vendor-api/organization/accounts: the accounts recorded through this integration,
 // ordered by vendorAccountId, a page at a time.
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import { errorResponses } from '../http/oem-surface.ts';
 import { accountView, listAccounts } from './records.ts';

@@ -1,5 +1,5 @@
 // GET /api/vendor-api/organization/services: the services recorded through this integration.
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import { errorResponses } from '../http/oem-surface.ts';
 import { listServices, serviceView } from './records.ts';

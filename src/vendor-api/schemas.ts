@@ -1,5 +1,5 @@
 // Response and query schemas shared by the Vendor API routes.
-import type { FromSchema } from '../route-types.ts';
+import type { FromSchema } from '../http/route-types.ts';
 
 const str = { type: 'string' };
 const nullableStr = { type: ['string', 'null'] };

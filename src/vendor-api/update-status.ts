@@ -1,6 +1,6 @@
 // PATCH /api/vendor-api/status {status: inactive|pending|active}: the vendor reports where the
 // integration stands. A change emits integration.status_changed and refreshes every cache.
-import type { App } from '../route-types.ts';
+import type { App } from '../http/route-types.ts';
 import { INTEGRATION_STATUSES } from '../integrations/integrations.ts';
 import type { Services } from '../services.ts';
 import { errorResponses } from '../http/oem-surface.ts';

@@ -1,7 +1,7 @@
 // Admin API: connections. Create one for a client-credentials connector (no browser needed),
 // list them with status, last refresh and expiry, force a refresh, disconnect (revoking at the
 // vendor when the connector names a revocation URL).
-import type { App } from '../../route-types.ts';
+import type { App } from '../../http/route-types.ts';
 import { adminError, idParam } from '../../admin/schemas.ts';
 import type { Services } from '../../services.ts';
 import { connectionBody, connectionView } from './schemas.ts';

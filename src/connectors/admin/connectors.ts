@@ -1,5 +1,5 @@
 // Admin API: connector definitions (create, list, get, update, delete) and one-time connect links.
-import type { App } from '../../route-types.ts';
+import type { App } from '../../http/route-types.ts';
 import { adminError, idParam } from '../../admin/schemas.ts';
 import { AppError } from '../../errors.ts';
 import type { Services } from '../../services.ts';

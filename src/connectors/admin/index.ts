@@ -1,5 +1,5 @@
 // The connector endpoints of the admin API (mounted under /admin/api/v1 with its token check).
-import type { App } from '../../route-types.ts';
+import type { App } from '../../http/route-types.ts';
 import type { Services } from '../../services.ts';
 import { adminConnectionRoutes } from './connections.ts';
 import { adminConnectorRoutes } from './connectors.ts';

@@ -2,7 +2,7 @@
 // the browser back with a code (RFC 6749 §4.1.2) or an error (§4.1.2.1); either is matched to
 // the attempt by `state` and this browser's binding cookie, recorded, and shown plainly.
 import type { FastifyReply } from 'fastify';
-import type { App } from '../../route-types.ts';
+import type { App } from '../../http/route-types.ts';
 import type { Services } from '../../services.ts';
 import { html } from '../../ui/layout.ts';
 import { sendPage } from '../../ui/forms.ts';

@@ -3,7 +3,7 @@
 // (?link=...). Sets the cookie that binds the authorization to this browser, then redirects to
 // the vendor's authUrl.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App, FromSchema } from '../../route-types.ts';
+import type { App, FromSchema } from '../../http/route-types.ts';
 import { organizationAdmin } from '../../accounts/organization-admin.ts';
 import { randomToken } from '../../crypto.ts';
 import { AppError } from '../../errors.ts';

@@ -2,7 +2,7 @@
 // last refresh and expiry, and for organization admins the connectors to connect and a
 // Disconnect button (POST /dashboard/connections/{id}/disconnect, CSRF-protected).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App } from '../../route-types.ts';
+import type { App } from '../../http/route-types.ts';
 import { checkCsrf } from '../../accounts/csrf.ts';
 import { managesOrganization, organizationAdmin, roleIn } from '../../accounts/organization-admin.ts';
 import type { CurrentSession } from '../../accounts/sessions.ts';

@@ -5,7 +5,7 @@
 // Only the methods the connector allows are forwarded (405 otherwise), and an organization
 // member who is not an admin may use only the connector's member methods (safe ones by default).
 import type { FastifyRequest } from 'fastify';
-import type { App } from '../../route-types.ts';
+import type { App } from '../../http/route-types.ts';
 import { managesOrganization, roleIn } from '../../accounts/organization-admin.ts';
 import { AppError } from '../../errors.ts';
 import type { Services } from '../../services.ts';

@@ -1,7 +1,7 @@
 // POST /api/connectors/{id}/connect-links: the organization's vendor asks for a one-time link
 // that connects one of its organizations to a connector (a Bearer access token of the vendor's
 // OAuth client with scope vendor_manage).
-import type { App } from '../../route-types.ts';
+import type { App } from '../../http/route-types.ts';
 import { AppError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { connectLinkBody, connectLinkView } from '../admin/schemas.ts';

@@ -2,7 +2,7 @@
 // (a bad client or redirect URI is a page, anything else an error sent to the client), make
 // sure someone is signed in, ask for consent unless remembered or the client skips it, answer.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App } from '../../route-types.ts';
+import type { App } from '../../http/route-types.ts';
 import { checkCsrf } from '../../accounts/csrf.ts';
 import { oauthDescription } from '../../errors.ts';
 import { AUTHORIZE_PATH, DECISION_PATH, signInUrl } from '../../http/paths.ts';

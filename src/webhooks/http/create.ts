@@ -1,6 +1,6 @@
 // POST .../webhooks (seed 002): subscribe a URL to event types. 201 with the webhook id, its
 // status and the signing secret, shown this once.
-import type { App, FromSchema } from '../../route-types.ts';
+import type { App, FromSchema } from '../../http/route-types.ts';
 import { AppError } from '../../errors.ts';
 import { audited, type WebhookSurface } from './context.ts';
 import { createBody, errorBody, updateBody, withSecret } from './schemas.ts';

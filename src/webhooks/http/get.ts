@@ -1,5 +1,5 @@
 // GET .../webhooks/{webhook_id}
-import type { App } from '../../route-types.ts';
+import type { App } from '../../http/route-types.ts';
 import type { WebhookSurface } from './context.ts';
 import { errorBody, webhookParams, webhookView as viewSchema } from './schemas.ts';
 import { webhookView } from './views.ts';

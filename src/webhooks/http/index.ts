@@ -1,5 +1,5 @@
 // Every webhook endpoint, mounted on a surface (the MSP API, the admin API).
-import type { App } from '../../route-types.ts';
+import type { App } from '../../http/route-types.ts';
 import type { WebhookSurface } from './context.ts';
 import { createWebhookRoute } from './create.ts';
 import { deleteWebhookRoute } from './remove.ts';

@@ -1,6 +1,6 @@
 // GET .../webhooks/{webhook_id}/deliveries: the delivery log, one entry per attempt, newest
 // first; page backwards with before=<attempt_id>.
-import type { App } from '../../route-types.ts';
+import type { App } from '../../http/route-types.ts';
 import { serialId } from '../../ops/validation.ts';
 import type { WebhookSurface } from './context.ts';
 import { attemptView as attemptSchema, errorBody, webhookParams } from './schemas.ts';

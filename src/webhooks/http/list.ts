@@ -1,5 +1,5 @@
 // GET .../webhooks: the organization's subscriptions.
-import type { App } from '../../route-types.ts';
+import type { App } from '../../http/route-types.ts';
 import type { WebhookSurface } from './context.ts';
 import { errorBody, webhookView as viewSchema } from './schemas.ts';
 import { webhookView } from './views.ts';

@@ -1,6 +1,6 @@
 // POST .../webhooks/{webhook_id}/recover {since}: send again every delivery that failed since
 // a time (after fixing a receiver, say), each under its own webhook-id.
-import type { App } from '../../route-types.ts';
+import type { App } from '../../http/route-types.ts';
 import { parseDateTime } from '../../db/storable.ts';
 import { audited, type WebhookSurface } from './context.ts';
 import { errorBody, recoverBody, webhookParams } from './schemas.ts';

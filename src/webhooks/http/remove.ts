@@ -1,5 +1,5 @@
 // DELETE .../webhooks/{webhook_id}: the subscription, its deliveries and their log.
-import type { App } from '../../route-types.ts';
+import type { App } from '../../http/route-types.ts';
 import { audited, type WebhookSurface } from './context.ts';
 import { errorBody, webhookParams } from './schemas.ts';
 

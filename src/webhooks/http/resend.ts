@@ -1,6 +1,6 @@
 // POST .../webhooks/{webhook_id}/deliveries/{delivery_id}/resend: send one delivery again now,
 // under the same webhook-id, with a fresh retry schedule.
-import type { App } from '../../route-types.ts';
+import type { App } from '../../http/route-types.ts';
 import { audited, type WebhookSurface } from './context.ts';
 import { errorBody, webhookParams } from './schemas.ts';
 

@@ -1,7 +1,7 @@
 // POST .../webhooks/{webhook_id}/rotate-secret: a new signing secret, shown once. The previous
 // one keeps signing alongside it for 24 hours (two v1 signatures per message), so a receiver can
 // switch without dropping a delivery.
-import type { App } from '../../route-types.ts';
+import type { App } from '../../http/route-types.ts';
 import { audited, type WebhookSurface } from './context.ts';
 import { errorBody, webhookParams, withSecret } from './schemas.ts';
 import { webhookView } from './views.ts';

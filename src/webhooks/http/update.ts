@@ -1,6 +1,6 @@
 // PATCH .../webhooks/{webhook_id}: change the URL, the event types or the static header, or
 // enable and disable. Enabling clears the failure history that disabled it.
-import type { App } from '../../route-types.ts';
+import type { App } from '../../http/route-types.ts';
 import { audited, type WebhookSurface } from './context.ts';
 import { eventTypesOf } from './create.ts';
 import { errorBody, updateBody, webhookParams, webhookView as viewSchema } from './schemas.ts';
