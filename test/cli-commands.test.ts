@@ -70,7 +70,7 @@ before(async () => {
   assert.equal(hook.statusCode, 201, hook.body);
   webhookId = hook.json().webhook_id;
   await g.services.storage.db.transaction().execute((trx) =>
-    emit(trx, { type: 'user.added', organizationId, data: { organizationId, userId: 'u1', email: 'u1@example.com' } }));
+    emit(trx, { type: 'user.added', organizationId, data: { organizationId, userId: 'u1', email: 'u1@example.com', role: 'member' } }));
   await eventually(async () => (await adminApi('GET', `/organizations/${organizationId}/webhooks/${webhookId}/deliveries`)).json().deliveries.length > 0);
 });
 after(async () => {

@@ -70,6 +70,12 @@ test('create applies the defaults, seals the secret and never shows it; get, lis
   assert.equal((await g.app.inject({ method: 'GET', url: `/admin/api/v1/connectors/${c.connector_id}`, headers: admin })).statusCode, 404);
 });
 
+test('null on create means the default, for the header a token goes in too', async () => {
+  const res = await post(definition(base, { tokenParam: null, headerPrefix: null }));
+  assert.equal(res.statusCode, 201, res.body);
+  assert.deepEqual([res.json().tokenParam, res.json().headerPrefix], ['Authorization', 'Bearer']);
+});
+
 test('bad definitions: 400 naming the field, nothing stored', async () => {
   const code = { grantType: 'authorization_code', authUrl: 'https://vendor.example/authorize' };
   const cases: [Record<string, unknown>, RegExp][] = [

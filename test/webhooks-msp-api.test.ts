@@ -190,7 +190,7 @@ test('the delivery log, resend of one delivery and recovery of every failed deli
   const hook = await subscribe(g, setup.auth, { webhook_url: receiver.url, eventTypes: ['user.added'] });
   const started = new Date(Date.now() - 1000).toISOString();
   await g.services.storage.db.transaction().execute((trx) =>
-    emit(trx, { type: 'user.added', organizationId: setup.organizationId, data: { organizationId: setup.organizationId, userId: 'u1', email: 'u1@example.com' } }));
+    emit(trx, { type: 'user.added', organizationId: setup.organizationId, data: { organizationId: setup.organizationId, userId: 'u1', email: 'u1@example.com', role: 'member' } }));
   await receiver.waitFor(1);
   const first = await eventually(async () => {
     const log = (await call('GET', `${base}/${hook.webhook_id}/deliveries`)).json().deliveries;

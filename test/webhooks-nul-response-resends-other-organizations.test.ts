@@ -44,7 +44,7 @@ test('NUL and invalid UTF-8 from one organization\'s receiver: the other receive
   await g.services.storage.db.transaction().execute(async (trx) => {
     for (let i = 0; i < EVENTS; i++) {
       for (const org of [good.organizationId, bad.organizationId]) {
-        await emit(trx, { type: 'user.added', organizationId: org, data: { organizationId: org, userId: `u${i}`, email: `u${i}@example.com` } });
+        await emit(trx, { type: 'user.added', organizationId: org, data: { organizationId: org, userId: `u${i}`, email: `u${i}@example.com`, role: 'member' } });
       }
     }
   });
@@ -96,7 +96,7 @@ test('a hostile receiver answering 410 with NUL bytes is disabled, its attempt l
   try {
     const hook = await subscribe(g, org.auth, { webhook_url: gone.url, eventTypes: ['user.added'] });
     await g.services.storage.db.transaction().execute((trx) =>
-      emit(trx, { type: 'user.added', organizationId: org.organizationId, data: { organizationId: org.organizationId, userId: 'u', email: 'u@example.com' } }));
+      emit(trx, { type: 'user.added', organizationId: org.organizationId, data: { organizationId: org.organizationId, userId: 'u', email: 'u@example.com', role: 'member' } }));
     await g.services.webhooks.dispatchNow();
     const db = g.services.storage.db;
     const subscription = await eventually(async () => {

@@ -187,7 +187,7 @@ export class OrganizationUsers {
         ...(changes.role !== undefined ? { role: changes.role } : {}),
       };
       const changed = Object.entries({ firstName: 'first_name', lastName: 'last_name', role: 'role' } as const)
-        .filter(([, column]) => column in set && set[column] !== before[column]).map(([field]) => field);
+        .filter(([, column]) => column in set && set[column] !== before[column]).map(([field]) => field as 'firstName' | 'lastName' | 'role');
       if (changed.length === 0) return { user: before, changed };
       const user = await trx.updateTable('users').set({ ...set, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
       await emit(trx, {

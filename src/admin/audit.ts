@@ -1,11 +1,10 @@
 // Admin API: audit events, newest first, filtered.
-import type { FastifyInstance } from 'fastify';
-import type { AuditFilter } from '../audit/audit.ts';
+import type { App } from '../http/route-types.ts';
 import { serialId } from '../ops/validation.ts';
 import type { Services } from '../services.ts';
 import { auditView } from './schemas.ts';
 
-export function adminAuditRoutes(app: FastifyInstance, { audit }: Services) {
+export function adminAuditRoutes(app: App, { audit }: Services) {
   app.get('/audit-events', {
     schema: {
       tags: ['admin: audit'],
@@ -26,5 +25,5 @@ export function adminAuditRoutes(app: FastifyInstance, { audit }: Services) {
       },
       response: { 200: { type: 'object', properties: { events: { type: 'array', items: auditView } } } },
     },
-  }, async (request) => ({ events: await audit.list(request.query as AuditFilter) }));
+  }, async (request) => ({ events: await audit.list(request.query) }));
 }

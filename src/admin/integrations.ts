@@ -1,5 +1,5 @@
 // Admin API: integrations. Disable or enable one, rotate its partner API key with an overlap.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../http/route-types.ts';
 import type { IntegrationWithVendor, PartnerApiKey } from '../integrations/integrations.ts';
 import type { Services } from '../services.ts';
 import { adminError, idParam } from './schemas.ts';
@@ -26,7 +26,7 @@ export const integrationViewSchema = {
   },
 };
 
-export function adminIntegrationRoutes(app: FastifyInstance, { integrations, audit, config, mspcAuth }: Services) {
+export function adminIntegrationRoutes(app: App, { integrations, audit, config, mspcAuth }: Services) {
   const tags = ['admin: integrations'];
   const errors = { '4xx': adminError };
   const record = (action: string, id: string, ip: string, details: Record<string, unknown> = {}) =>
@@ -34,7 +34,7 @@ export function adminIntegrationRoutes(app: FastifyInstance, { integrations, aud
 
   app.get('/integrations/:id', { schema: { tags, summary: 'Get an integration (never its credentials or keys)', params: idParam, response: { 200: integrationViewSchema, ...errors } } },
     async (request) => {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       return integrationView(await integrations.get(id), await integrations.partnerKeys(id));
     });
 
@@ -42,7 +42,7 @@ export function adminIntegrationRoutes(app: FastifyInstance, { integrations, aud
     app.post(`/integrations/:id/${action}`, {
       schema: { tags, summary: `${disabled ? 'Disable' : 'Enable'} an integration (its MSPC_TOKEN answers 403 while disabled)`, params: idParam, response: { 200: integrationViewSchema, ...errors } },
     }, async (request) => {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       const integration = await integrations.setDisabled(id, disabled);
       mspcAuth.invalidate({ topic: 'integration', id });
       record(`integration.${disabled ? 'disabled' : 'enabled'}`, id, request.ip);
@@ -60,8 +60,8 @@ export function adminIntegrationRoutes(app: FastifyInstance, { integrations, aud
       response: { 200: { type: 'object', properties: { integration_id: { type: 'string' }, partner_api_key: { type: 'string' }, previous_key_expires_at: { type: 'string' } } }, ...errors },
     },
   }, async (request) => {
-    const { id } = request.params as { id: string };
-    const overlap = (request.body as { overlap_seconds?: number } | null)?.overlap_seconds ?? config.keyOverlap;
+    const { id } = request.params;
+    const overlap = request.body?.overlap_seconds ?? config.keyOverlap;
     const { partnerApiKey, previousExpiresAt } = await integrations.rotatePartnerKey(id, overlap);
     mspcAuth.invalidate({ topic: 'integration', id });
     record('integration.partner_key_rotated', id, request.ip, { overlap_seconds: overlap });

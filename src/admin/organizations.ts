@@ -1,5 +1,5 @@
 // Admin API: organizations (with their users; src/admin/users.ts manages those), their OEM token (rotate or revoke) and integrations.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../http/route-types.ts';
 import type { Organization } from '../organizations/organizations.ts';
 import type { Services } from '../services.ts';
 import { integrationView, integrationViewSchema } from './integrations.ts';
@@ -23,7 +23,7 @@ const view = {
 };
 const detail = { type: 'object', properties: { ...view.properties, users: { type: 'array', items: userSchema } } };
 
-export function adminOrganizationRoutes(app: FastifyInstance, { organizations, integrations, audit, mspcAuth }: Services) {
+export function adminOrganizationRoutes(app: App, { organizations, integrations, audit, mspcAuth }: Services) {
   const tags = ['admin: organizations'];
   const errors = { '4xx': adminError };
   const record = (action: string, id: string, ip: string) => audit.record({ action, outcome: 'success', actor: 'admin', ip, details: { organization_id: id } });
@@ -38,13 +38,13 @@ export function adminOrganizationRoutes(app: FastifyInstance, { organizations, i
       response: { 200: { type: 'object', properties: { organizations: { type: 'array', items: view } } } },
     },
   }, async (request) => {
-    const q = request.query as { vendor_id?: string; after?: string; limit?: number };
+    const q = request.query;
     return { organizations: (await organizations.list({ vendorId: q.vendor_id, after: q.after, limit: q.limit })).map(organizationView) };
   });
 
   app.get('/organizations/:id', { schema: { tags, summary: 'Get an organization and its users', params: idParam, response: { 200: detail, ...errors } } },
     async (request) => {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       const organization = await organizations.get(id);
       return { ...organizationView(organization), users: (await organizations.users(id)).map(userView) };
     });
@@ -55,7 +55,7 @@ export function adminOrganizationRoutes(app: FastifyInstance, { organizations, i
       response: { 200: { type: 'object', properties: { organization_id: { type: 'string' }, organization_oem_token: { type: 'string' } } }, ...errors },
     },
   }, async (request) => {
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     const token = await organizations.rotateOemToken(id);
     mspcAuth.invalidate({ topic: 'organization', id });
     record('organization.oem_token_rotated', id, request.ip);
@@ -65,7 +65,7 @@ export function adminOrganizationRoutes(app: FastifyInstance, { organizations, i
   app.delete('/organizations/:id/oem-token', {
     schema: { tags, summary: 'Revoke the organization OEM token', params: idParam, response: { 204: { type: 'null' }, ...errors } },
   }, async (request, reply) => {
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     await organizations.revokeOemToken(id);
     mspcAuth.invalidate({ topic: 'organization', id });
     record('organization.oem_token_revoked', id, request.ip);
@@ -75,7 +75,7 @@ export function adminOrganizationRoutes(app: FastifyInstance, { organizations, i
   app.get('/organizations/:id/integrations', {
     schema: { tags, summary: "List an organization's integrations", params: idParam, response: { 200: { type: 'object', properties: { integrations: { type: 'array', items: integrationViewSchema } } }, ...errors } },
   }, async (request) => {
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     await organizations.get(id);
     return { integrations: (await integrations.listForOrganization(id)).map((i) => integrationView(i)) };
   });

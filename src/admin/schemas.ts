@@ -22,7 +22,7 @@ export const clientInput = {
     launch_url: { type: ['string', 'null'], maxLength: 2000 },
     introspect: { type: 'boolean' },
   },
-};
+} as const;
 
 export const clientView = {
   type: 'object',
@@ -77,6 +77,6 @@ export const auditView = {
 };
 
 /** For actions that take no input: an empty body or none, so a stray field is refused, not ignored. */
-export const noBody = { type: ['object', 'null'], additionalProperties: false, properties: {} };
+export const noBody = { type: ['object', 'null'], additionalProperties: false, properties: {} } as const;
 
-export const idParam = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['id'] };
+export const idParam = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['id'] } as const;

@@ -1,10 +1,9 @@
 // Admin API: the people of an organization. List (paged by id) and add under the organization;
 // read, change (names, role) and remove by user id; a one-time link to set a password (users
 // added by the OEM API or invited have none). An organization keeps at least one owner (409).
-import type { FastifyInstance } from 'fastify';
 import { USER_ROLES, type User } from '../accounts/users.ts';
-import type { UserRole } from '../db/schema-oem.ts';
 import { emailProperty } from '../email.ts';
+import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import { adminError, idParam } from './schemas.ts';
 
@@ -17,8 +16,8 @@ export function userView(u: User) {
 }
 
 const nullableStr = { type: ['string', 'null'] };
-const role = { type: 'string', enum: USER_ROLES };
-const name = { type: 'string', maxLength: 200 };
+const role = { type: 'string', enum: USER_ROLES } as const;
+const name = { type: 'string', maxLength: 200 } as const;
 
 export const userSchema = {
   type: 'object',
@@ -36,30 +35,27 @@ const createBody = {
     email: emailProperty, first_name: name, last_name: name, role,
     vendor_user_id: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
   },
-};
+} as const;
 
 const patchBody = {
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
   properties: { first_name: { type: ['string', 'null'], maxLength: 200 }, last_name: { type: ['string', 'null'], maxLength: 200 }, role },
-};
+} as const;
 
 const page = {
   type: 'object',
   additionalProperties: false,
   properties: { after: { type: 'string', maxLength: 200 }, limit: { type: 'integer', minimum: 1, maximum: 1000 } },
-};
+} as const;
 
 const link = {
   type: 'object',
   properties: { user_id: { type: 'string' }, url: { type: 'string' }, expires_at: { type: 'string' } },
 };
 
-type CreateBody = { email: string; first_name: string; last_name: string; role: UserRole; vendor_user_id?: string };
-type PatchBody = { first_name?: string | null; last_name?: string | null; role?: UserRole };
-
-export function adminUserRoutes(app: FastifyInstance, { organizations, users, passwordLinks, audit }: Services) {
+export function adminUserRoutes(app: App, { organizations, users, passwordLinks, audit }: Services) {
   const tags = ['admin: users'];
   const errors = { '4xx': adminError };
   const record = (action: string, ip: string, user: User, details: Record<string, unknown> = {}) =>
@@ -71,9 +67,9 @@ export function adminUserRoutes(app: FastifyInstance, { organizations, users, pa
       response: { 200: { type: 'object', properties: { users: { type: 'array', items: userSchema } } }, ...errors },
     },
   }, async (request) => {
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     await organizations.get(id);
-    return { users: (await users.list(id, request.query as { after?: string; limit?: number })).map(userView) };
+    return { users: (await users.list(id, request.query)).map(userView) };
   });
 
   app.post('/organizations/:id/users', {
@@ -82,8 +78,8 @@ export function adminUserRoutes(app: FastifyInstance, { organizations, users, pa
       response: { 201: userSchema, ...errors },
     },
   }, async (request, reply) => {
-    const { id } = request.params as { id: string };
-    const input = request.body as CreateBody;
+    const { id } = request.params;
+    const input = request.body;
     await organizations.get(id);
     const user = await users.add(id, { email: input.email, firstName: input.first_name, lastName: input.last_name, vendorUserId: input.vendor_user_id, role: input.role });
     record('user.added', request.ip, user, { role: user.role });
@@ -91,7 +87,7 @@ export function adminUserRoutes(app: FastifyInstance, { organizations, users, pa
   });
 
   app.get('/users/:id', { schema: { tags, summary: 'Get a user', params: idParam, response: { 200: userSchema, ...errors } } },
-    async (request) => userView(await users.get((request.params as { id: string }).id)));
+    async (request) => userView(await users.get(request.params.id)));
 
   app.patch('/users/:id', {
     schema: {
@@ -99,8 +95,8 @@ export function adminUserRoutes(app: FastifyInstance, { organizations, users, pa
       response: { 200: userSchema, ...errors },
     },
   }, async (request) => {
-    const { id } = request.params as { id: string };
-    const input = request.body as PatchBody;
+    const { id } = request.params;
+    const input = request.body;
     const { user, changed } = await users.update(id, { firstName: input.first_name, lastName: input.last_name, role: input.role });
     if (changed.length > 0) record('user.updated', request.ip, user, { changed, role: user.role });
     return userView(user);
@@ -109,7 +105,7 @@ export function adminUserRoutes(app: FastifyInstance, { organizations, users, pa
   app.post('/users/:id/password-link', {
     schema: { tags, summary: 'Create a one-time link for the user to set a password (shown once)', params: idParam, response: { 201: link, ...errors } },
   }, async (request, reply) => {
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     await users.get(id);
     const created = await passwordLinks.create(id);
     audit.record({ action: 'password_link.created', outcome: 'success', actor: 'admin', ip: request.ip, details: { user_id: id, expires_at: created.expiresAt.toISOString() } });
@@ -122,7 +118,7 @@ export function adminUserRoutes(app: FastifyInstance, { organizations, users, pa
       response: { 204: { type: 'null' }, ...errors },
     },
   }, async (request, reply) => {
-    const user = await users.remove((request.params as { id: string }).id);
+    const user = await users.remove(request.params.id);
     record('user.removed', request.ip, user);
     return reply.status(204).send();
   });

@@ -1,6 +1,6 @@
 // Admin API: vendors. Creating one also creates its OAuth client (scopes vendor_manage and
 // oem:partner_token) and its first Vendor API key; both secrets are shown once.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import type { VendorWithKeys } from '../vendors/vendors.ts';
 import { adminError, idParam } from './schemas.ts';
@@ -37,16 +37,16 @@ const view = {
       items: { type: 'object', properties: { created_at: { type: 'string' }, expires_at: nullableDate, last_used_at: nullableDate } },
     },
   },
-};
+} as const;
 const created = { type: 'object', properties: { ...view.properties, client_secret: { type: 'string' }, vendor_api_key: { type: 'string' } } };
 const rotated = { type: 'object', properties: { ...view.properties, vendor_api_key: { type: 'string' }, previous_key_expires_at: { type: 'string' } } };
 const overlapBody = {
   type: ['object', 'null'],
   additionalProperties: false,
   properties: { overlap_seconds: { type: 'integer', minimum: 0, maximum: 7776000, description: 'how long the previous key keeps working (default GATEHOUSE_KEY_ROTATION_OVERLAP)' } },
-};
+} as const;
 
-export function adminVendorRoutes(app: FastifyInstance, { vendors, audit, config, mspcAuth }: Services) {
+export function adminVendorRoutes(app: App, { vendors, audit, config, mspcAuth }: Services) {
   const tags = ['admin: vendors'];
   const errors = { '4xx': adminError };
   const record = (action: string, vendorId: string, ip: string, details: Record<string, unknown> = {}) =>
@@ -59,7 +59,7 @@ export function adminVendorRoutes(app: FastifyInstance, { vendors, audit, config
       response: { 201: created, ...errors },
     },
   }, async (request, reply) => {
-    const result = await vendors.create((request.body as { name: string }).name);
+    const result = await vendors.create(request.body.name);
     record('vendor.created', result.vendor.id, request.ip, { client_id: result.vendor.client_id });
     return reply.status(201).send({ ...vendorView(result), client_secret: result.clientSecret, vendor_api_key: result.apiKey });
   });
@@ -68,13 +68,13 @@ export function adminVendorRoutes(app: FastifyInstance, { vendors, audit, config
     async () => ({ vendors: (await vendors.list()).map(vendorView) }));
 
   app.get('/vendors/:id', { schema: { tags, summary: 'Get a vendor', params: idParam, response: { 200: view, ...errors } } },
-    async (request) => vendorView(await vendors.get((request.params as { id: string }).id)));
+    async (request) => vendorView(await vendors.get(request.params.id)));
 
   for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
     app.post(`/vendors/:id/${action}`, {
       schema: { tags, summary: `${disabled ? 'Disable' : 'Enable'} a vendor (OEM and Vendor API access)`, params: idParam, response: { 200: view, ...errors } },
     }, async (request) => {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       const result = await vendors.setDisabled(id, disabled);
       mspcAuth.invalidate({ topic: 'vendor', id });
       record(`vendor.${disabled ? 'disabled' : 'enabled'}`, id, request.ip);
@@ -85,8 +85,8 @@ export function adminVendorRoutes(app: FastifyInstance, { vendors, audit, config
   app.post('/vendors/:id/rotate-api-key', {
     schema: { tags, summary: 'Issue a new Vendor API key; the previous one works until the overlap ends', params: idParam, body: overlapBody, response: { 200: rotated, ...errors } },
   }, async (request) => {
-    const { id } = request.params as { id: string };
-    const overlap = (request.body as { overlap_seconds?: number } | null)?.overlap_seconds ?? config.keyOverlap;
+    const { id } = request.params;
+    const overlap = request.body?.overlap_seconds ?? config.keyOverlap;
     const result = await vendors.rotateKey(id, overlap);
     mspcAuth.invalidate({ topic: 'vendor', id });
     record('vendor.api_key_rotated', id, request.ip, { overlap_seconds: overlap });

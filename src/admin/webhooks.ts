@@ -1,10 +1,10 @@
 // Admin API: an operator manages any organization's webhook subscriptions with the same
 // endpoints the MSP API offers, under /organizations/{organization_id}/webhooks.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import { webhookRoutes } from '../webhooks/http/index.ts';
 
-export function adminWebhookRoutes(app: FastifyInstance, services: Services) {
+export function adminWebhookRoutes(app: App, services: Services) {
   webhookRoutes(app, {
     services,
     base: '/organizations/:organization_id',

@@ -3,59 +3,7 @@
 // rules that span fields. Definitions are stored as written and `normalize` applies defaults on
 // read, so a field left to default keeps following its default.
 import { AppError } from '../errors.ts';
-
-export type GrantType = 'authorization_code' | 'client_credentials';
-export type ScopeSeparator = 'space' | 'comma' | 'plus';
-export type TimeUnit = 'seconds' | 'milliseconds';
-
-export interface RequestExtras {
-  headers: Record<string, string>;
-  params: Record<string, string>;
-}
-
-/** Where a non-standard token response keeps its values: dotted paths, e.g. "data.token". */
-export interface TokenResponseMapping {
-  accessToken: string;
-  refreshToken: string;
-  tokenType: string;
-  scope: string;
-  expiresIn: string;
-  expiresInUnit: TimeUnit;
-  /** An absolute expiry (a date string, or a number in expiresAtUnit since the epoch); wins over expiresIn. */
-  expiresAt: string | null;
-  expiresAtUnit: TimeUnit;
-}
-
-export interface ConnectorDefinition {
-  name: string;
-  grantType: GrantType;
-  authUrl: string | null;
-  /** The vendor's issuer identifier: when set, callbacks must carry it as `iss` (RFC 9207). */
-  issuer: string | null;
-  tokenUrl: string;
-  refreshUrl: string;
-  revocationUrl: string | null;
-  clientId: string;
-  scopes: string[];
-  scopeSeparator: ScopeSeparator;
-  clientAuthentication: 'basic' | 'body';
-  tokenPlacement: 'header' | 'query';
-  /** The header (default Authorization) or query parameter (default access_token) carrying the token. */
-  tokenParam: string;
-  headerPrefix: string;
-  extra: { auth: RequestExtras; token: RequestExtras; refresh: RequestExtras };
-  bodyFormat: 'form' | 'json';
-  pkce: boolean;
-  apiBaseUrl: string;
-  refreshMarginSeconds: number;
-  /** Time a proxied call or a token request may take before it is abandoned. */
-  timeoutMs: number;
-  tokenResponse: TokenResponseMapping;
-  /** Methods the proxy forwards to the vendor's API; anything else is 405. */
-  proxyMethods: ProxyMethod[];
-  /** Of those, the methods an organization member who is not an admin may use. */
-  memberMethods: ProxyMethod[];
-}
+import type { FromSchema } from 'json-schema-to-ts';
 
 // TRACE and CONNECT are never forwarded: TRACE echoes the request (credentials included) and
 // CONNECT would open a tunnel through Gatehouse (RFC 9110 §9.3.6, §9.3.8).
@@ -65,35 +13,34 @@ export const DEFAULT_PROXY_METHODS: ProxyMethod[] = ['GET', 'POST', 'PUT', 'PATC
 // RFC 9110 §9.2.1: the safe methods (TRACE aside), which only read.
 export const DEFAULT_MEMBER_METHODS: ProxyMethod[] = ['GET', 'HEAD', 'OPTIONS'];
 
-/** The definition as written: what the admin API accepts (clientSecret is stored apart, sealed). */
-export type DefinitionInput = Partial<Omit<ConnectorDefinition, 'extra' | 'tokenResponse'>> & {
-  clientSecret?: string;
-  extra?: Partial<Record<'auth' | 'token' | 'refresh', Partial<RequestExtras>>>;
-  tokenResponse?: Partial<TokenResponseMapping>;
-};
+const url = { type: 'string', minLength: 1, maxLength: 2000 } as const;
+const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max } as const);
+const stringMap = { type: 'object', maxProperties: 50, additionalProperties: { type: 'string', maxLength: 4000 } } as const;
+const extras = { type: 'object', additionalProperties: false, properties: { headers: stringMap, params: stringMap } } as const;
+const path = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^.]+(\\.[^.]+)*$' } as const;
+const unit = { type: 'string', enum: ['seconds', 'milliseconds'] } as const;
 
-const url = { type: 'string', minLength: 1, maxLength: 2000 };
-const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max });
-const stringMap = { type: 'object', maxProperties: 50, additionalProperties: { type: 'string', maxLength: 4000 } };
-const extras = { type: 'object', additionalProperties: false, properties: { headers: stringMap, params: stringMap } };
-const path = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^.]+(\\.[^.]+)*$' };
-const unit = { type: 'string', enum: ['seconds', 'milliseconds'] };
-
-/** Fields every definition may carry (PATCH bodies take any subset). */
+/**
+ * Fields every definition may carry (PATCH bodies take any subset): the one statement of a
+ * definition's shape. The input, stored and normalized types below are derived from it.
+ */
 export const definitionProperties = {
   name: text(200),
   grantType: { type: 'string', enum: ['authorization_code', 'client_credentials'] },
   authUrl: { type: ['string', 'null'], minLength: 1, maxLength: 2000 },
+  // The vendor's issuer identifier: when set, callbacks must carry it as `iss` (RFC 9207).
   issuer: { type: ['string', 'null'], minLength: 1, maxLength: 2000 },
   tokenUrl: url,
   refreshUrl: { type: ['string', 'null'], minLength: 1, maxLength: 2000 },
   revocationUrl: { type: ['string', 'null'], minLength: 1, maxLength: 2000 },
   clientId: text(500),
+  // Stored apart from the definition, sealed.
   clientSecret: text(4000),
   scopes: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 500, pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' } },
   scopeSeparator: { type: 'string', enum: ['space', 'comma', 'plus', ' ', ',', '+'] },
   clientAuthentication: { type: 'string', enum: ['basic', 'body'] },
   tokenPlacement: { type: 'string', enum: ['header', 'query'] },
+  // The header (default Authorization) or query parameter (default access_token) carrying the token.
   tokenParam: text(200),
   headerPrefix: { type: 'string', maxLength: 100, pattern: '^[\\x21-\\x7E]*$' },
   extra: { type: 'object', additionalProperties: false, properties: { auth: extras, token: extras, refresh: extras } },
@@ -101,9 +48,15 @@ export const definitionProperties = {
   pkce: { type: 'boolean' },
   apiBaseUrl: url,
   refreshMarginSeconds: { type: 'integer', minimum: 0, maximum: 86400 },
+  // Time a proxied call or a token request may take before it is abandoned.
   timeoutMs: { type: 'integer', minimum: 100, maximum: 300_000 },
+  // Methods the proxy forwards to the vendor's API (anything else is 405), and of those, the
+  // methods an organization member who is not an admin may use.
   proxyMethods: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: PROXY_METHODS } },
   memberMethods: { type: 'array', uniqueItems: true, items: { type: 'string', enum: PROXY_METHODS } },
+  // Where a non-standard token response keeps its values: dotted paths, e.g. "data.token".
+  // expiresAt is an absolute expiry (a date string, or a number in expiresAtUnit since the epoch)
+  // and wins over expiresIn.
   tokenResponse: {
     type: 'object', additionalProperties: false,
     properties: {
@@ -111,19 +64,44 @@ export const definitionProperties = {
       expiresAt: { ...path, type: ['string', 'null'] }, expiresAtUnit: unit,
     },
   },
+} as const;
+
+export const REQUIRED = ['name', 'grantType', 'tokenUrl', 'clientId', 'clientSecret', 'apiBaseUrl'] as const;
+
+/** Each field as written, every one optional (as in a PATCH body without nulls). */
+type Fields = FromSchema<{ type: 'object'; additionalProperties: false; properties: typeof definitionProperties }>;
+
+export type GrantType = NonNullable<Fields['grantType']>;
+export type ScopeSeparator = 'space' | 'comma' | 'plus';
+export type TimeUnit = FromSchema<typeof unit>;
+export type RequestExtras = Required<FromSchema<typeof extras>>;
+export type TokenResponseMapping = Required<NonNullable<Fields['tokenResponse']>>;
+
+/** The definition with every default applied (src/connectors/connectors.ts hands this around). */
+export type ConnectorDefinition = Required<Omit<Fields, 'clientSecret' | 'refreshUrl' | 'scopeSeparator' | 'extra' | 'tokenResponse'>> & {
+  refreshUrl: string;
+  scopeSeparator: ScopeSeparator;
+  extra: { auth: RequestExtras; token: RequestExtras; refresh: RequestExtras };
+  tokenResponse: TokenResponseMapping;
 };
 
-export const REQUIRED = ['name', 'grantType', 'tokenUrl', 'clientId', 'clientSecret', 'apiBaseUrl'];
-
 // An optional field may be null: "use the default" (which also undoes an earlier value).
+type OrNull<Schema> = Schema extends { type: infer T }
+  ? Omit<Schema, 'type'> & { type: readonly [...(T extends readonly unknown[] ? T : [T]), 'null'] }
+  : Schema;
+type Nullable = { [K in keyof typeof definitionProperties]: K extends (typeof REQUIRED)[number] ? (typeof definitionProperties)[K] : OrNull<(typeof definitionProperties)[K]> };
+// Object.fromEntries forgets the keys; Nullable says what the map makes of each.
 const nullable = Object.fromEntries(Object.entries(definitionProperties).map(([key, schema]) => {
-  if (REQUIRED.includes(key)) return [key, schema];
-  const type = (schema as { type: string | string[] }).type;
+  if ((REQUIRED as readonly string[]).includes(key)) return [key, schema];
+  const type = (schema as { type: string | readonly string[] }).type;
   return [key, { ...schema, type: [...new Set([...(Array.isArray(type) ? type : [type]), 'null'])] }];
-}));
+})) as Nullable;
 
-export const definitionInputSchema = { type: 'object', additionalProperties: false, required: REQUIRED, properties: nullable };
-export const definitionPatchSchema = { type: 'object', additionalProperties: false, minProperties: 1, properties: nullable };
+export const definitionInputSchema = { type: 'object', additionalProperties: false, required: REQUIRED, properties: nullable } as const;
+export const definitionPatchSchema = { type: 'object', additionalProperties: false, minProperties: 1, properties: nullable } as const;
+
+/** The definition as written, stored and sent to the admin API: any field may be absent, an optional one null. */
+export type DefinitionInput = FromSchema<typeof definitionPatchSchema>;
 
 const SEPARATORS: Record<string, ScopeSeparator> = { ' ': 'space', ',': 'comma', '+': 'plus' };
 export const SEPARATOR_CHARACTER: Record<ScopeSeparator, string> = { space: ' ', comma: ',', plus: '+' };
@@ -189,7 +167,7 @@ export function checkDefinition(input: DefinitionInput): void {
   checkExtras('extra/token', input.extra?.token);
   checkExtras('extra/refresh', input.extra?.refresh);
   const placement = input.tokenPlacement ?? 'header';
-  if (input.tokenParam !== undefined) {
+  if (typeof input.tokenParam === 'string') {
     if (placement === 'header' && !HEADER_NAME.test(input.tokenParam)) throw invalid('tokenParam', 'must be a header name when tokenPlacement is header');
     if (placement === 'header' && RESERVED_HEADERS.has(input.tokenParam.toLowerCase())) throw invalid('tokenParam', 'cannot be a header Gatehouse sets itself');
   }

@@ -1,13 +1,17 @@
 // The event catalog: every event type Gatehouse emits, with the JSON schema of its `data`.
 // Payloads are {type, timestamp, data}; webhook subscribers choose types from this list.
-const id = { type: 'string' };
-const when = { type: 'string', format: 'date-time' };
-const nullableText = { type: ['string', 'null'] };
-const role = { type: 'string', enum: ['owner', 'admin', 'member'] };
-const names = { firstName: nullableText, lastName: nullableText };
+// Each event's data type is derived from its schema (EventData), so an emitter that leaves out a
+// required field or gives one the wrong type does not compile.
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 
-function schema(properties: Record<string, unknown>, required: string[]) {
-  return { type: 'object', properties, required, additionalProperties: true };
+const id = { type: 'string' } as const;
+const when = { type: 'string', format: 'date-time' } as const;
+const nullableText = { type: ['string', 'null'] } as const;
+const role = { type: 'string', enum: ['owner', 'admin', 'member'] } as const;
+const names = { firstName: nullableText, lastName: nullableText } as const;
+
+function schema<const Properties extends Record<string, JSONSchema>, const Required extends readonly (keyof Properties & string)[]>(properties: Properties, required: Required) {
+  return { type: 'object', properties, required, additionalProperties: true } as const;
 }
 
 export const EVENT_TYPES = {
@@ -32,6 +36,9 @@ export const EVENT_TYPES = {
 } as const;
 
 export type EventType = keyof typeof EVENT_TYPES;
+
+/** The `data` of an event of type T, as its catalog schema describes it. */
+export type EventData<T extends EventType> = FromSchema<(typeof EVENT_TYPES)[T]>;
 
 export function isEventType(value: string): value is EventType {
   return Object.hasOwn(EVENT_TYPES, value);

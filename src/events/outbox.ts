@@ -6,13 +6,10 @@ import type { Kysely } from 'kysely';
 import { signal } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 import { storableJson } from '../db/storable.ts';
-import type { EventType } from './catalog.ts';
+import type { EventData, EventType } from './catalog.ts';
 
-export interface EventInput {
-  type: EventType;
-  organizationId: string | null;
-  data: Record<string, unknown>;
-}
+/** An event to write: its data must match its type's schema in the catalog. */
+export type EventInput = { [T in EventType]: { type: T; organizationId: string | null; data: EventData<T> } }[EventType];
 
 /** Write an event inside `trx` (pass the transaction that makes the change). Returns its id. */
 /** Drop events dispatched before `cutoff` (the webhook retention job); how many went. */

@@ -1,7 +1,8 @@
 // What the OEM and Vendor API surfaces share: the error body of seeds 000/001
 // ({status, error, message}), validation messages that name the offending field, no caching of
 // responses that may carry secrets, and an audit event for every refused request.
-import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
+import type { FastifySchemaValidationError } from 'fastify';
+import type { App } from './route-types.ts';
 import { validationDetail } from '../errors.ts';
 import type { Audit } from '../audit/audit.ts';
 
@@ -14,7 +15,7 @@ export const oemError = {
 export const errorResponses = { '4xx': oemError, '5xx': oemError };
 
 /** For routes that take no query parameters: unknown ones are refused like unknown body fields. */
-export const noQuery = { type: 'object', additionalProperties: false, properties: {} };
+export const noQuery = { type: 'object', additionalProperties: false, properties: {} } as const;
 
 /** Seed 000: "400 Bad Request - Malformed request body", followed by which field and why. */
 export function schemaErrorFormatter(errors: FastifySchemaValidationError[], dataVar: string): Error {
@@ -22,7 +23,7 @@ export function schemaErrorFormatter(errors: FastifySchemaValidationError[], dat
 }
 
 /** Route defaults for an OEM-style surface and the audit of refused requests. */
-export function oemSurface(app: FastifyInstance, { audit }: { audit: Audit }, surface: 'oem' | 'vendor_api', tag: string) {
+export function oemSurface(app: App, { audit }: { audit: Audit }, surface: 'oem' | 'vendor_api', tag: string) {
   app.addHook('onRoute', (route) => {
     route.config = { ...(route.config as object), audience: 'oem' } as typeof route.config;
     route.schemaErrorFormatter ??= schemaErrorFormatter;

@@ -6,24 +6,22 @@ import type { FastifyRequest } from 'fastify';
 import { Clients, type Client } from '../clients/clients.ts';
 import { AppError } from '../errors.ts';
 import { bearerHeaders, parseBearer } from '../http/authorization.ts';
+import type { FromSchema } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import type { Vendor } from '../vendors/vendors.ts';
+import type { credentialProperties } from './credential-properties.ts';
 
 export { credentialProperties } from './credential-properties.ts';
 
 export type OemScope = 'vendor_manage' | 'oem:partner_token';
 
-export interface BodyCredentials {
-  clientId?: string;
-  clientSecret?: string;
-  grantType?: string;
-  scope?: string;
-}
-
 export interface Caller {
   vendor: Vendor;
   client: Client;
 }
+
+/** Credentials as a body carries them: every one optional, checked in fromBody. */
+export type BodyCredentials = FromSchema<{ type: 'object'; additionalProperties: false; properties: typeof credentialProperties }>;
 
 export function invalidClient(message: string, bearer = false): AppError {
   // RFC 6750 §3: a Bearer challenge for token callers.

@@ -49,6 +49,8 @@ const created = {
   // No top-level `required`: the serializer then keeps seed 001's key order.
 };
 
+// The two shapes are told apart by the schema's if/then/else, which json-schema-to-ts reads only
+// with an option that would apply to every route: the body keeps its written types.
 type ExternalBody = { integrationType: 'external'; organizationId: string; vendorId: string };
 type CustomBody = BodyCredentials & { organizationOemToken: string; data: { vendorId: string; integrationCredentials: Credentials } };
 

@@ -1,16 +1,15 @@
 // POST /api/oem-api/organization (seed 000, step 1): authenticate the vendor, create the
 // organization and its owner, return the organization OEM token once (again, to a retry with the
 // same Idempotency-Key).
-import type { FastifyInstance } from 'fastify';
-import type { OrganizationData } from '../organizations/organizations.ts';
+import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
-import { authenticateVendor, credentialProperties, type BodyCredentials } from './caller.ts';
+import { authenticateVendor, credentialProperties } from './caller.ts';
 import { errorResponses } from '../http/oem-surface.ts';
 import { idempotent } from './idempotency.ts';
 import { emailProperty } from '../email.ts';
 import { examples } from '../ops/api-examples.ts';
 
-const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' });
+const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' } as const);
 
 const body = {
   type: 'object',
@@ -34,7 +33,7 @@ const body = {
       },
     },
   },
-};
+} as const;
 
 const created = {
   type: 'object',
@@ -47,7 +46,7 @@ const created = {
   required: ['status', 'message', 'organizationOemToken', 'organizationId'],
 };
 
-export function createOrganizationRoute(app: FastifyInstance, services: Services) {
+export function createOrganizationRoute(app: App, services: Services) {
   const { organizations, audit } = services;
   app.post('/organization', idempotent(services.idempotencyKeys, {
     schema: {
@@ -55,9 +54,9 @@ export function createOrganizationRoute(app: FastifyInstance, services: Services
       body,
       response: { 201: created, ...errorResponses },
     },
-    authenticate: (request) => authenticateVendor(request, request.body as BodyCredentials, 'vendor_manage', services),
+    authenticate: (request) => authenticateVendor(request, request.body, 'vendor_manage', services),
     async handler(request, reply, { vendor }) {
-      const input = request.body as BodyCredentials & { data: OrganizationData };
+      const input = request.body;
       const { organization, owner, oemToken } = await organizations.create(vendor.id, input.data);
       audit.record({
         action: 'organization.created', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip,

@@ -1,11 +1,11 @@
 // POST /api/oem-api/organization/session (seed 000, step 3): a one-time login link for the
 // organization's owner, or for the user named by vendorUserId. The vendor redirects the user
 // there (step 4); opening it starts a browser session (src/ui/login-link.ts).
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../http/route-types.ts';
 import { AppError } from '../errors.ts';
 import { emit } from '../events/outbox.ts';
 import type { Services } from '../services.ts';
-import { authenticateVendor, credentialProperties, type BodyCredentials } from './caller.ts';
+import { authenticateVendor, credentialProperties } from './caller.ts';
 import { errorResponses } from '../http/oem-surface.ts';
 import { idempotent } from './idempotency.ts';
 import { organizationFromToken, organizationTokenProperty } from './organization-token.ts';
@@ -21,7 +21,7 @@ const body = {
     organizationOemToken: organizationTokenProperty,
     vendorUserId: { type: 'string', minLength: 1, maxLength: 200 },
   },
-};
+} as const;
 
 const created = {
   type: 'object',
@@ -29,7 +29,7 @@ const created = {
   required: ['status', 'message', 'redirectUrl'],
 };
 
-export function createSessionRoute(app: FastifyInstance, services: Services) {
+export function createSessionRoute(app: App, services: Services) {
   const { organizations, loginLinks, audit, storage } = services;
   app.post('/organization/session', idempotent(services.idempotencyKeys, {
     schema: {
@@ -37,9 +37,9 @@ export function createSessionRoute(app: FastifyInstance, services: Services) {
       body,
       response: { 201: created, ...errorResponses },
     },
-    authenticate: (request) => authenticateVendor(request, request.body as BodyCredentials, 'vendor_manage', services),
+    authenticate: (request) => authenticateVendor(request, request.body, 'vendor_manage', services),
     async handler(request, reply, { vendor }) {
-      const input = request.body as BodyCredentials & { organizationOemToken: string; vendorUserId?: string };
+      const input = request.body;
       const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
       const user = await organizations.findUser(organization.id, input.vendorUserId);
       if (!user) throw new AppError(404, 'NOT_FOUND', 'no user with this vendorUserId in the organization');

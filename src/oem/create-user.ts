@@ -1,19 +1,18 @@
 // POST /api/oem-api/organization/user: the vendor adds a person to an organization it enrolled,
 // with the credentials of the other seed 000 calls and the organization OEM token. The new user
 // signs in through organization/session with their vendorUserId.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../http/route-types.ts';
 import { USER_ROLES } from '../accounts/users.ts';
-import type { UserRole } from '../db/schema-oem.ts';
 import { emailProperty } from '../email.ts';
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
-import { authenticateVendor, credentialProperties, type BodyCredentials } from './caller.ts';
+import { authenticateVendor, credentialProperties } from './caller.ts';
 import { errorResponses } from '../http/oem-surface.ts';
 import { idempotent } from './idempotency.ts';
 import { organizationFromToken, organizationTokenProperty } from './organization-token.ts';
 import { examples } from '../ops/api-examples.ts';
 
-const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' });
+const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' } as const);
 
 const body = {
   type: 'object',
@@ -36,7 +35,7 @@ const body = {
       },
     },
   },
-};
+} as const;
 
 const created = {
   type: 'object',
@@ -44,12 +43,7 @@ const created = {
   required: ['status', 'message', 'userId'],
 };
 
-type Body = BodyCredentials & {
-  organizationOemToken: string;
-  data: { email: string; firstName?: string; lastName?: string; vendorUserId?: string; role: UserRole };
-};
-
-export function createUserRoute(app: FastifyInstance, services: Services) {
+export function createUserRoute(app: App, services: Services) {
   const { users, audit } = services;
   app.post('/organization/user', idempotent(services.idempotencyKeys, {
     schema: {
@@ -57,9 +51,9 @@ export function createUserRoute(app: FastifyInstance, services: Services) {
       body,
       response: { 201: created, ...errorResponses },
     },
-    authenticate: (request) => authenticateVendor(request, request.body as Body, 'vendor_manage', services),
+    authenticate: (request) => authenticateVendor(request, request.body, 'vendor_manage', services),
     async handler(request, reply, { vendor }) {
-      const input = request.body as Body;
+      const input = request.body;
       const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
       const user = await users.add(organization.id, input.data).catch((error: unknown) => {
         // The OEM API answers in the seeds' upper-case codes.

@@ -7,4 +7,4 @@ export const credentialProperties = {
   clientSecret: { type: 'string', minLength: 1, maxLength: 500 },
   grantType: { type: 'string', enum: ['client_credentials'] },
   scope: { type: 'string', maxLength: 1000 },
-};
+} as const;

@@ -8,9 +8,11 @@
 // releases the key; any other 4xx is kept and replayed like a success, as Stripe does.
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod, onSendAsyncHookHandler } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { JSONSchema } from 'json-schema-to-ts';
 import { sha256, type Sealer } from '../crypto.ts';
 import type { Database } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
+import type { FromSchema } from '../http/route-types.ts';
 import { credentialProperties } from './credential-properties.ts';
 import { oemError } from '../http/oem-surface.ts';
 
@@ -143,13 +145,16 @@ interface RouteSchema {
   [part: string]: unknown;
 }
 
-export interface IdempotentRoute<C> {
+/** The request as the route's body schema types it (as the type provider types a plain route). */
+type SchemaRequest<S extends RouteSchema> = FastifyRequest<{ Body: S['body'] extends JSONSchema ? FromSchema<S['body']> : unknown }>;
+
+export interface IdempotentRoute<C, S extends RouteSchema = RouteSchema> {
   /** The route's schema; the header, the replay header and the 409 and 422 answers are added. */
-  schema: RouteSchema;
+  schema: S;
   /** Who calls: runs before the key is claimed, so a refused credential is never kept. */
-  authenticate(request: FastifyRequest): Promise<C>;
+  authenticate(request: SchemaRequest<S>): Promise<C>;
   /** The creation itself: runs at most once per key. */
-  handler(request: FastifyRequest, reply: FastifyReply, caller: C): Promise<FastifyReply>;
+  handler(request: SchemaRequest<S>, reply: FastifyReply, caller: C): Promise<FastifyReply>;
 }
 
 /**
@@ -157,14 +162,16 @@ export interface IdempotentRoute<C> {
  * before it is written, so a retry arriving right after the response finds it. Without the
  * header the route runs exactly as it would without this wrapper.
  */
-export function idempotent<C extends { vendor: { id: string } }>(keys: IdempotencyKeys, route: IdempotentRoute<C>) {
+export function idempotent<C extends { vendor: { id: string } }, const S extends RouteSchema>(keys: IdempotencyKeys, route: IdempotentRoute<C, S>) {
   const { 201: created, ...others } = route.schema.response;
   const schema = {
     ...route.schema,
     headers: idempotencyHeaders,
     response: { 201: { ...created, headers: replayHeader }, ...idempotencyResponses, ...others },
   };
-  const handler: RouteHandlerMethod = async function (request, reply) {
+  const handler: RouteHandlerMethod = async function (plain, reply) {
+    // The body has passed the route's schema by now, which is what SchemaRequest states.
+    const request = plain as SchemaRequest<S>;
     const caller = await route.authenticate(request);
     const key = request.headers['idempotency-key'];
     if (typeof key !== 'string') return route.handler(request, reply, caller);

@@ -1,6 +1,6 @@
 // The OEM API (seeds 000 and 001) under /api/oem-api: vendors create organizations, their users,
 // login sessions and integrations. Errors answer {status, error, message} with the seeds' codes.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../http/route-types.ts';
 import { surfaceLimit } from '../ops/rate-limit.ts';
 import type { Services } from '../services.ts';
 import { createIntegrationRoute } from './create-integration.ts';
@@ -13,7 +13,7 @@ import { listVendorsRoute } from './list-vendors.ts';
 import { updateIntegrationRoute } from './update-integration.ts';
 
 export function oemApi(services: Services) {
-  return async (app: FastifyInstance) => {
+  return async (app: App) => {
     oemSurface(app, services, 'oem', 'oem');
     app.addHook('onRequest', surfaceLimit(app, services.config, 'oem'));
     createOrganizationRoute(app, services);

@@ -1,6 +1,6 @@
 // GET /api/oem-api/organization/:organizationId/integrations: the organization's integrations
 // (never their credentials or keys). Bearer access token with vendor_manage.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor } from './caller.ts';
 import { errorResponses, noQuery } from '../http/oem-surface.ts';
@@ -9,7 +9,7 @@ import { ownedOrganization } from './organization-token.ts';
 
 export const organizationParams = {
   type: 'object', additionalProperties: false, required: ['organizationId'], properties: { organizationId: idProperty },
-};
+} as const;
 
 const integrationItem = {
   type: 'object',
@@ -36,7 +36,7 @@ const list = {
   required: ['status', 'organizationId', 'integrations'],
 };
 
-export function listIntegrationsRoute(app: FastifyInstance, services: Services) {
+export function listIntegrationsRoute(app: App, services: Services) {
   app.get('/organization/:organizationId/integrations', {
     schema: {
       summary: "List an organization's integrations (Bearer access token with vendor_manage)",
@@ -47,7 +47,7 @@ export function listIntegrationsRoute(app: FastifyInstance, services: Services) 
     },
   }, async (request) => {
     const { vendor } = await authenticateVendor(request, undefined, 'vendor_manage', services);
-    const organization = await ownedOrganization((request.params as { organizationId: string }).organizationId, vendor, services);
+    const organization = await ownedOrganization(request.params.organizationId, vendor, services);
     const integrations = await services.integrations.listForOrganization(organization.id);
     services.audit.record({ action: 'integration.listed', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip, details: { organization_id: organization.id } });
     return {

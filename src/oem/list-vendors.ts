@@ -1,7 +1,7 @@
 // GET /api/oem-api/organization/:organizationId/vendors: every enabled vendor with the state of
 // its integration with the organization ("not_integrated" when there is none), the catalogue an
 // MSP sees. Bearer access token with vendor_manage.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../http/route-types.ts';
 import type { IntegrationWithVendor } from '../integrations/integrations.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor } from './caller.ts';
@@ -41,7 +41,7 @@ function overall(integrations: IntegrationWithVendor[]): string {
   return RANK[best];
 }
 
-export function listVendorsRoute(app: FastifyInstance, services: Services) {
+export function listVendorsRoute(app: App, services: Services) {
   app.get('/organization/:organizationId/vendors', {
     schema: {
       summary: 'List vendors with their integration status for an organization (Bearer access token with vendor_manage)',
@@ -52,7 +52,7 @@ export function listVendorsRoute(app: FastifyInstance, services: Services) {
     },
   }, async (request) => {
     const { vendor } = await authenticateVendor(request, undefined, 'vendor_manage', services);
-    const organization = await ownedOrganization((request.params as { organizationId: string }).organizationId, vendor, services);
+    const organization = await ownedOrganization(request.params.organizationId, vendor, services);
     const [vendors, integrations] = await Promise.all([services.vendors.list(), services.integrations.listForOrganization(organization.id)]);
     services.audit.record({ action: 'vendor.listed', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip, details: { organization_id: organization.id } });
     return {

@@ -6,7 +6,7 @@ import type { Services } from '../services.ts';
 import type { Vendor } from '../vendors/vendors.ts';
 import { vendorNotAuthorized } from './caller.ts';
 
-export const organizationTokenProperty = { type: 'string', minLength: 1, maxLength: 500 };
+export const organizationTokenProperty = { type: 'string', minLength: 1, maxLength: 500 } as const;
 
 /** Seed 000: "403 Unauthorized - Invalid organization token" for unknown, revoked or foreign tokens. */
 export async function organizationFromToken(token: string, vendor: Vendor, { organizations }: Services): Promise<Organization> {

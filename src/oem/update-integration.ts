@@ -1,10 +1,9 @@
 // PATCH /api/oem-api/integration (seed 000): replace the credentials of the organization's
 // custom_hosted integration with the calling vendor.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../http/route-types.ts';
 import { AppError } from '../errors.ts';
-import type { Credentials } from '../integrations/integrations.ts';
 import type { Services } from '../services.ts';
-import { authenticateVendor, credentialProperties, vendorNotAuthorized, type BodyCredentials } from './caller.ts';
+import { authenticateVendor, credentialProperties, vendorNotAuthorized } from './caller.ts';
 import { errorResponses } from '../http/oem-surface.ts';
 import { integrationData } from './integration-schemas.ts';
 import { organizationFromToken, organizationTokenProperty } from './organization-token.ts';
@@ -16,7 +15,7 @@ const body = {
   additionalProperties: false,
   required: ['organizationOemToken', 'data'],
   properties: { ...credentialProperties, organizationOemToken: organizationTokenProperty, data: integrationData },
-};
+} as const;
 
 const updated = {
   type: 'object',
@@ -28,9 +27,7 @@ const updated = {
   required: ['integration', 'status', 'message'],
 };
 
-type Body = BodyCredentials & { organizationOemToken: string; data: { vendorId: string; integrationCredentials: Credentials } };
-
-export function updateIntegrationRoute(app: FastifyInstance, services: Services) {
+export function updateIntegrationRoute(app: App, services: Services) {
   const { integrations, audit } = services;
   app.patch('/integration', {
     schema: {
@@ -39,7 +36,7 @@ export function updateIntegrationRoute(app: FastifyInstance, services: Services)
       response: { 200: updated, ...errorResponses },
     },
   }, async (request) => {
-    const input = request.body as Body;
+    const input = request.body;
     const { vendor } = await authenticateVendor(request, input, 'vendor_manage', services);
     const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
     if (input.data.vendorId !== vendor.id) throw vendorNotAuthorized('Vendor lacks permission for this vendorId');

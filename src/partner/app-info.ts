@@ -1,7 +1,7 @@
 // GET /api/partner/app-info (seed 003, "Get App Info"): a partner platform, holding the token it
 // got from the code exchange, asks about the tenant it was activated for. The answer names the
 // tenant, the user, the support contact, and a little telemetry about the organization.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../http/route-types.ts';
 import { AppError } from '../errors.ts';
 import { BearerGuard } from '../oauth/bearer.ts';
 import { surfaceLimit } from '../ops/rate-limit.ts';
@@ -27,7 +27,7 @@ const error = { type: 'object', properties: { error: { type: 'string' }, error_d
 export function partnerRoutes(services: Services) {
   const guard = new BearerGuard(services.tokens, 'gatehouse-partner');
 
-  return async (app: FastifyInstance) => {
+  return async (app: App) => {
     app.addHook('onRequest', surfaceLimit(app, services.config, 'partner'));
 
     app.get('/app-info', {
@@ -40,7 +40,7 @@ export function partnerRoutes(services: Services) {
         response: { 200: response, '4xx': error },
       },
     }, async (request, reply) => {
-      const { partnerTenantId } = request.query as { partnerTenantId: string };
+      const { partnerTenantId } = request.query;
       const caller = request.bearer!;
       if (!caller.organizationId || !caller.userId) throw new AppError(403, 'insufficient_scope', 'the access token was not issued to a user of a partner tenant');
       if (partnerTenantId !== caller.organizationId) throw new AppError(403, 'access_denied', "partnerTenantId is not the tenant this token was issued for");

@@ -1,7 +1,8 @@
 // The signed-in user's own account, on the organization dashboard: partner app tiles (opening
 // one launches the app with a signed JWT, only on a same-site request), the apps they have authorised (with Revoke), their
 // password, and signing out. The routes behind those forms live here too.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App, FromSchema } from '../http/route-types.ts';
 import { checkCsrf } from '../accounts/csrf.ts';
 import { passwordProblem } from '../accounts/passwords.ts';
 import type { CurrentSession } from '../accounts/sessions.ts';
@@ -16,15 +17,15 @@ import { waitInWords } from './wait.ts';
 export const LAUNCH_PATH = '/apps';
 export const ACCOUNT_PATH = '/account';
 
-const clientParams = { type: 'object', properties: { clientId: { type: 'string', maxLength: 200 } }, required: ['clientId'] };
-const csrfOnly = { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf: { type: 'string', maxLength: 100 } } };
+const clientParams = { type: 'object', properties: { clientId: { type: 'string', maxLength: 200 } }, required: ['clientId'] } as const;
+const csrfOnly = { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf: { type: 'string', maxLength: 100 } } } as const;
 const passwordBody = {
   type: 'object', additionalProperties: false, required: ['csrf', 'password', 'confirm'],
   properties: {
     csrf: { type: 'string', maxLength: 100 }, username: PASSWORD_MANAGER_HINT, current: { type: 'string', maxLength: 1024 },
     password: { type: 'string', maxLength: 1024 }, confirm: { type: 'string', maxLength: 1024 },
   },
-};
+} as const;
 
 async function signedIn(services: Services, request: FastifyRequest): Promise<CurrentSession> {
   const session = await services.browserSessions.current(request);
@@ -64,7 +65,7 @@ ${user.password_hash ? html`<label for="current">Current password</label><input 
 <form method="post" action="/logout">${csrf}<p><button type="submit" id="logout">Sign out</button></p></form>`;
 }
 
-export function accountRoutes(app: FastifyInstance, services: Services) {
+export function accountRoutes(app: App, services: Services) {
   const { accounts, audit, authorizations, loginThrottle } = services;
   const config = { audience: 'page' as const };
 
@@ -73,9 +74,9 @@ export function accountRoutes(app: FastifyInstance, services: Services) {
   // browser marks as same-origin or user-initiated (Sec-Fetch-Site, Fetch Metadata). Any other
   // GET (a link or redirect from another site, or a browser that sends no Fetch Metadata) gets
   // a page asking to confirm, and no assertion.
-  const launchable = async (request: FastifyRequest) => {
+  const launchable = async (request: FastifyRequest<{ Params: FromSchema<typeof clientParams> }>) => {
     const session = await signedIn(services, request);
-    const client = await services.clients.find((request.params as { clientId: string }).clientId);
+    const client = await services.clients.find(request.params.clientId);
     if (!client?.launch_url) throw new AppError(404, 'not_found', 'There is no such app.');
     return { session, client: client as typeof client & { launch_url: string } };
   };
@@ -90,7 +91,7 @@ export function accountRoutes(app: FastifyInstance, services: Services) {
 <p><a href="${DASHBOARD_PATH}">Back to the dashboard</a></p></div>`);
   });
   app.post(`${LAUNCH_PATH}/:clientId/launch`, { config, schema: { tags: ['pages'], summary: 'Open a partner app with a signed launch JWT (dashboard form)', params: clientParams, body: csrfOnly } }, async (request, reply) => {
-    checkCsrf(request, (request.body as { csrf: string }).csrf);
+    checkCsrf(request, request.body.csrf);
     const { session, client } = await launchable(request);
     return launch(request, reply, session, client);
   });
@@ -106,16 +107,16 @@ export function accountRoutes(app: FastifyInstance, services: Services) {
   }
 
   app.post(`${ACCOUNT_PATH}/apps/:clientId/revoke`, { config, schema: { tags: ['pages'], summary: 'Revoke an authorised app (form)', params: clientParams, body: csrfOnly } }, async (request, reply) => {
-    checkCsrf(request, (request.body as { csrf: string }).csrf);
+    checkCsrf(request, request.body.csrf);
     const session = await signedIn(services, request);
-    const { clientId } = request.params as { clientId: string };
+    const { clientId } = request.params;
     const revoked = await authorizations.revokeApp(session.userId, clientId);
     audit.record({ action: 'app.revoked', outcome: 'success', actor: session.userId, clientId, ip: request.ip, details: { grants: revoked } });
     return reply.redirect(DASHBOARD_PATH, 303);
   });
 
   app.post(`${ACCOUNT_PATH}/password`, { config, schema: { tags: ['pages'], summary: 'Change your password (form)', body: passwordBody } }, async (request, reply) => {
-    const input = request.body as { csrf: string; current?: string; password: string; confirm: string };
+    const input = request.body;
     checkCsrf(request, input.csrf);
     const session = await signedIn(services, request);
     const user = await services.users.get(session.userId);

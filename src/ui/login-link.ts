@@ -1,7 +1,7 @@
 // GET /login-link/:token: the one-time link from seed 000's redirectUrl. Consumes the link and
 // starts a browser session in one transaction, then sends the user to the dashboard. A used,
 // expired or unknown link gets a page saying so, and no session.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../http/route-types.ts';
 import type { Consumed } from '../accounts/login-links.ts';
 import { DASHBOARD_PATH, LOGIN_LINK_PATH } from '../http/paths.ts';
 import type { Services } from '../services.ts';
@@ -16,7 +16,7 @@ const REFUSALS: Record<Exclude<Consumed, { ok: true }>['reason'], [number, strin
   disabled: [403, 'Sign-in unavailable', "Your vendor's access to Gatehouse has been suspended, so this link cannot sign you in."],
 };
 
-export function loginLinkRoute(app: FastifyInstance, { storage, loginLinks, browserSessions, accounts, audit }: Services) {
+export function loginLinkRoute(app: App, { storage, loginLinks, browserSessions, accounts, audit }: Services) {
   app.get(`${LOGIN_LINK_PATH}/:token`, {
     config: { audience: 'page' },
     schema: {
@@ -25,7 +25,7 @@ export function loginLinkRoute(app: FastifyInstance, { storage, loginLinks, brow
       params: { type: 'object', properties: { token: { type: 'string', maxLength: 200 } }, required: ['token'] },
     },
   }, async (request, reply) => {
-    const { token } = request.params as { token: string };
+    const { token } = request.params;
     reply.header('cache-control', 'no-store');
     const result = await storage.db.transaction().execute(async (trx) => {
       const consumed = await loginLinks.consume(token, trx);

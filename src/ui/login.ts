@@ -2,7 +2,8 @@
 // password"), whether or not the account exists; throttled per account and address pair, per
 // address and per account (429 with Retry-After, and the wait in words). On success a browser session starts and the user goes
 // back to where they were heading: an authorization request, or the dashboard.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../http/route-types.ts';
 import { checkCsrf } from '../accounts/csrf.ts';
 import { identifyClient } from '../oauth/authorize/request.ts';
 import type { Services } from '../services.ts';
@@ -25,9 +26,8 @@ const body = {
     csrf: { type: 'string', maxLength: 100 },
     return_to: { type: 'string', maxLength: 4000 },
   },
-};
+} as const;
 
-type Form = { email: string; password: string; csrf: string; return_to?: string };
 
 interface Shown { status: number; email?: string; message?: string }
 
@@ -54,17 +54,17 @@ ${shown.message ? html`<p class="error" role="alert">${shown.message}</p>` : ''}
 </form>`);
 }
 
-export function loginRoutes(app: FastifyInstance, services: Services) {
+export function loginRoutes(app: App, services: Services) {
   const { accounts, audit, metrics } = services;
   const config = { audience: 'page' as const };
 
   app.get(LOGIN_PATH, {
     config,
     schema: { tags: ['pages'], summary: 'Sign-in page', querystring: { type: 'object', properties: { return_to: { type: 'string', maxLength: 4000 } } } },
-  }, async (request, reply) => render(services, request, reply, safeReturn((request.query as { return_to?: string }).return_to), { status: 200 }));
+  }, async (request, reply) => render(services, request, reply, safeReturn(request.query.return_to), { status: 200 }));
 
   app.post(LOGIN_PATH, { config, schema: { tags: ['pages'], summary: 'Sign in (form)', body } }, async (request, reply) => {
-    const form = request.body as Form;
+    const form = request.body;
     checkCsrf(request, form.csrf);
     const returnTo = safeReturn(form.return_to);
     const result = await accounts.authenticate(form.email, form.password, request.ip);
@@ -93,7 +93,7 @@ export function loginRoutes(app: FastifyInstance, services: Services) {
     config,
     schema: { tags: ['pages'], summary: 'Sign out (form)', body: { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf: { type: 'string', maxLength: 100 } } } },
   }, async (request, reply) => {
-    checkCsrf(request, (request.body as { csrf: string }).csrf);
+    checkCsrf(request, request.body.csrf);
     const session = await services.browserSessions.current(request);
     await services.browserSessions.end(request, reply);
     if (session) audit.record({ action: 'logout', outcome: 'success', actor: session.userId, ip: request.ip });

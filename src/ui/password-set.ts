@@ -1,7 +1,8 @@
 // /password/set/:token: the one-time link an operator sends a user who has no password yet (or
 // forgot it). GET shows the form without spending the link; POST spends it, stores the new
 // password (moving the credential version on) and signs the user in.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../http/route-types.ts';
 import { checkCsrf } from '../accounts/csrf.ts';
 import type { LinkState } from '../accounts/password-links.ts';
 import { DASHBOARD_PATH, PASSWORD_LINK_PATH } from '../http/paths.ts';
@@ -17,14 +18,14 @@ const REFUSED: Record<Exclude<LinkState, { ok: true }>['reason'], [number, strin
   expired: [410, 'This link has expired.'],
 };
 
-const params = { type: 'object', properties: { token: { type: 'string', maxLength: 200 } }, required: ['token'] };
+const params = { type: 'object', properties: { token: { type: 'string', maxLength: 200 } }, required: ['token'] } as const;
 const body = {
   type: 'object', additionalProperties: false, required: ['csrf', 'password', 'confirm'],
   properties: {
     csrf: { type: 'string', maxLength: 100 }, username: PASSWORD_MANAGER_HINT,
     password: { type: 'string', maxLength: 1024 }, confirm: { type: 'string', maxLength: 1024 },
   },
-};
+} as const;
 
 function form(services: Services, request: FastifyRequest, reply: FastifyReply, token: string, email: string, status = 200, message?: string) {
   return sendPage(reply, status, 'Choose a password', html`
@@ -43,21 +44,21 @@ function refused(reply: FastifyReply, state: Exclude<LinkState, { ok: true }>) {
   return sendPage(reply, status, 'Link not usable', html`<h1>Link not usable</h1><div class="notice"><p>${message}</p><p>Ask your administrator for a new one.</p></div>`);
 }
 
-export function passwordSetRoutes(app: FastifyInstance, services: Services) {
+export function passwordSetRoutes(app: App, services: Services) {
   const { passwordLinks, accounts, audit, storage, users } = services;
   const config = { audience: 'page' as const };
   const emailOf = async (userId: string) => (await users.get(userId)).email;
 
   app.get(`${PASSWORD_LINK_PATH}/:token`, { config, schema: { tags: ['pages'], summary: 'Set a password with a one-time link', params } }, async (request, reply) => {
-    const { token } = request.params as { token: string };
+    const { token } = request.params;
     const state = await passwordLinks.check(token);
     if (!state.ok) return refused(reply, state);
     return form(services, request, reply, token, await emailOf(state.userId));
   });
 
   app.post(`${PASSWORD_LINK_PATH}/:token`, { config, schema: { tags: ['pages'], summary: 'Set a password (form)', params, body } }, async (request, reply) => {
-    const { token } = request.params as { token: string };
-    const input = request.body as { csrf: string; password: string; confirm: string };
+    const { token } = request.params;
+    const input = request.body;
     checkCsrf(request, input.csrf);
     const state = await passwordLinks.check(token);
     if (!state.ok) return refused(reply, state);

@@ -4,7 +4,8 @@
 // Admins manage admins and members; only owners make, change or remove owners, and the last
 // owner always stays (src/accounts/users.ts decides both, under a lock). Every POST checks the
 // role on the server and carries the CSRF token.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App, FromSchema } from '../http/route-types.ts';
 import { checkCsrf } from '../accounts/csrf.ts';
 import { adminRoleIn, organizationAdmin, type SignedInUser } from '../accounts/organization-admin.ts';
 import type { CurrentSession } from '../accounts/sessions.ts';
@@ -19,18 +20,18 @@ import { html, when, type Markup } from './layout.ts';
 
 export const TEAM_PATH = `${DASHBOARD_PATH}/team`;
 
-const csrf = { type: 'string', maxLength: 100 };
-const role = { type: 'string', enum: USER_ROLES };
-const name = { type: 'string', maxLength: 200 };
-const params = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } };
+const csrf = { type: 'string', maxLength: 100 } as const;
+const role = { type: 'string', enum: USER_ROLES } as const;
+const name = { type: 'string', maxLength: 200 } as const;
+const params = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
 const inviteBody = {
   type: 'object', additionalProperties: false, required: ['csrf', 'email', 'role'],
   // The address is checked in the handler, so a typing slip gets a page that says what to fix.
   properties: { csrf, email: { type: 'string', maxLength: EMAIL_MAX_LENGTH + 50 }, first_name: name, last_name: name, role },
-};
-const roleBody = { type: 'object', additionalProperties: false, required: ['csrf', 'role'], properties: { csrf, role } };
-const removeBody = { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf, confirm: { type: 'string', enum: ['yes'] } } };
-const csrfOnly = { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf } };
+} as const;
+const roleBody = { type: 'object', additionalProperties: false, required: ['csrf', 'role'], properties: { csrf, role } } as const;
+const removeBody = { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf, confirm: { type: 'string', enum: ['yes'] } } } as const;
+const csrfOnly = { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf } } as const;
 
 const displayName = (u: User) => [u.first_name, u.last_name].filter(Boolean).join(' ') || '-';
 
@@ -75,15 +76,15 @@ ${users.map((u) => html`<tr data-user-id="${u.id}"><td>${displayName(u)}</td><td
 <p class="muted">Gatehouse sends no email: you get a one-time link to pass on.</p></form>`;
 }
 
-export function teamPages(app: FastifyInstance, services: Services) {
+export function teamPages(app: App, services: Services) {
   const { users, passwordLinks, audit } = services;
   const config = { audience: 'page' as const };
   const back = html`<p><a href="${DASHBOARD_PATH}">Back to the dashboard</a></p>`;
 
   /** The signed-in owner or admin, with the form's CSRF token checked. */
-  async function manager(request: FastifyRequest): Promise<SignedInUser> {
+  async function manager(request: FastifyRequest<{ Body: FromSchema<typeof csrfOnly> }>): Promise<SignedInUser> {
     const actor = await organizationAdmin(services, request, 'manage users');
-    checkCsrf(request, (request.body as { csrf: string }).csrf);
+    checkCsrf(request, request.body.csrf);
     return actor;
   }
 
@@ -115,7 +116,7 @@ export function teamPages(app: FastifyInstance, services: Services) {
 
   app.post(`${TEAM_PATH}/invite`, { config, schema: { tags: ['pages'], summary: 'Invite a user: adds them and shows a one-time set-password link (owners and admins, form)', body: inviteBody } }, async (request, reply) => {
     const actor = await manager(request);
-    const input = request.body as { email: string; first_name?: string; last_name?: string; role: UserRole };
+    const input = request.body;
     if (!isEmail(input.email.trim())) {
       return sendPage(reply, 400, 'Not done', html`<h1>Not done</h1><div class="notice"><p>"${input.email}" is not an email address: enter one like name@example.com.</p>${back}</div>`);
     }
@@ -131,8 +132,8 @@ export function teamPages(app: FastifyInstance, services: Services) {
   app.post(`${TEAM_PATH}/:id/role`, { config, schema: { tags: ['pages'], summary: "Change a user's role (owners and admins, form)", params, body: roleBody } }, async (request, reply) => {
     const actor = await manager(request);
     return refusing(reply, async () => {
-      const target = await teammate(actor, (request.params as { id: string }).id);
-      const { user, changed } = await users.update(target.id, { role: (request.body as { role: UserRole }).role }, actor);
+      const target = await teammate(actor, request.params.id);
+      const { user, changed } = await users.update(target.id, { role: request.body.role }, actor);
       if (changed.length > 0) record(request, 'user.updated', actor, user, { changed, role: user.role });
       return reply.redirect(DASHBOARD_PATH, 303);
     });
@@ -140,9 +141,9 @@ export function teamPages(app: FastifyInstance, services: Services) {
 
   app.post(`${TEAM_PATH}/:id/remove`, { config, schema: { tags: ['pages'], summary: 'Remove a user, after a confirmation page (owners and admins, form)', params, body: removeBody } }, async (request, reply) => {
     const actor = await manager(request);
-    const { confirm } = request.body as { confirm?: 'yes' };
+    const { confirm } = request.body;
     return refusing(reply, async () => {
-      const target = await teammate(actor, (request.params as { id: string }).id);
+      const target = await teammate(actor, request.params.id);
       if (confirm !== 'yes') {
         return sendPage(reply, 200, 'Remove user?', html`<h1>Remove ${target.email}?</h1>
 <div class="notice"><p>${target.email} (${target.role}) leaves the organization: their sessions end and every app they authorised loses access at once.</p>
@@ -159,7 +160,7 @@ export function teamPages(app: FastifyInstance, services: Services) {
   app.post(`${TEAM_PATH}/:id/password-link`, { config, schema: { tags: ['pages'], summary: 'A new one-time set-password link for a user (owners and admins, form)', params, body: csrfOnly } }, async (request, reply) => {
     const actor = await manager(request);
     return refusing(reply, async () => {
-      const user = await teammate(actor, (request.params as { id: string }).id);
+      const user = await teammate(actor, request.params.id);
       if (actor.role === 'admin' && user.role === 'owner') throw new AppError(403, 'forbidden', 'only an owner can make, change or remove an owner');
       // A link sets a password, so one for an account that has a password would take it over.
       if (user.password_hash) throw new AppError(409, 'conflict', `${user.email} already has a password; they can change it on their dashboard.`);

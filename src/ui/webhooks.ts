@@ -2,7 +2,8 @@
 // the browser, with the same service the MSP API uses: create (the secret is shown once), enable
 // and disable, rotate the secret, delete, read the delivery log, resend and recover.
 // Every form carries the CSRF token of src/accounts/csrf.ts.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App, FromSchema } from '../http/route-types.ts';
 import { checkCsrf } from '../accounts/csrf.ts';
 import { organizationAdmin } from '../accounts/organization-admin.ts';
 import { AppError } from '../errors.ts';
@@ -26,11 +27,11 @@ const formBody = {
     delivery_id: { type: 'string', maxLength: 100 },
     since: { type: 'string', maxLength: 40 },
   },
-};
+} as const;
 
-type Form = { csrf: string; action?: string; webhook_url?: string; event_types?: string | string[]; auth_header?: string; auth_header_value?: string; delivery_id?: string; since?: string };
+type Form = FromSchema<typeof formBody>;
 
-export function webhookPages(app: FastifyInstance, services: Services) {
+export function webhookPages(app: App, services: Services) {
   const { webhooks } = services;
 
   /** The signed-in organization owner or admin, or a 401/403 page. */
@@ -41,7 +42,7 @@ export function webhookPages(app: FastifyInstance, services: Services) {
   }
 
   const config = { audience: 'page' as const };
-  const params = { type: 'object', properties: { id: { type: 'string', maxLength: 100 } }, required: ['id'] };
+  const params = { type: 'object', properties: { id: { type: 'string', maxLength: 100 } }, required: ['id'] } as const;
   const send = (reply: FastifyReply, title: string, body: Markup) =>
     reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(page(title, body));
 
@@ -63,7 +64,7 @@ ${list.map((w) => html`<tr><td><a href="${WEBHOOKS_PATH}/${w.id}">${w.url}</a></
   });
 
   app.post(WEBHOOKS_PATH, { config, schema: { tags: ['pages'], summary: 'Create a webhook (form)', body: formBody } }, async (request, reply) => {
-    const form = request.body as Form;
+    const form = request.body;
     const who = await adminOf(request, form);
     const header = form.auth_header ? { authHeader: form.auth_header, authHeaderValue: form.auth_header_value ?? '' } : {};
     const { subscription, secret } = await webhooks.subscriptions.create(who.organizationId, {
@@ -75,7 +76,7 @@ ${list.map((w) => html`<tr><td><a href="${WEBHOOKS_PATH}/${w.id}">${w.url}</a></
 
   app.get(`${WEBHOOKS_PATH}/:id`, { config, schema: { tags: ['pages'], summary: 'A webhook and its delivery log (admins)', params } }, async (request, reply) => {
     const { organizationId } = await adminOf(request);
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     const w = await webhooks.subscriptions.get(organizationId, id);
     const log = await webhooks.deliveries.attempts(w.id, { limit: 50 });
     const csrf = csrfField(request, reply, services);
@@ -95,10 +96,10 @@ ${log.map((a) => html`<tr><td>${when(a.attempted_at)}</td><td>${a.event_type}</t
   });
 
   app.post(`${WEBHOOKS_PATH}/:id`, { config, schema: { tags: ['pages'], summary: 'Change a webhook (form)', params, body: formBody } }, async (request, reply) => {
-    const form = request.body as Form;
+    const form = request.body;
     const who = await adminOf(request, form);
     const { organizationId } = who;
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     const here = `${WEBHOOKS_PATH}/${id}`;
     const done = (action: string) => audit(services, request, `webhook.${action}`, who, id);
     switch (form.action) {

@@ -1,9 +1,9 @@
 // POST /api/vendor-api/organization/services {vendorServiceId, name, description?, vendorAccountId?}:
 // record a service the vendor provides to the organization. Idempotent on vendorServiceId.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import { errorResponses } from '../http/oem-surface.ts';
-import { serviceView, upsertService, type ServiceInput } from './records.ts';
+import { serviceView, upsertService } from './records.ts';
 import { security, serviceItem } from './schemas.ts';
 
 const body = {
@@ -16,7 +16,7 @@ const body = {
     description: { type: ['string', 'null'], maxLength: 2000 },
     vendorAccountId: { type: ['string', 'null'], minLength: 1, maxLength: 200 },
   },
-};
+} as const;
 
 const saved = {
   type: 'object',
@@ -24,12 +24,12 @@ const saved = {
   required: ['status', 'message', 'service'],
 };
 
-export function createServiceRoute(app: FastifyInstance, { storage, audit }: Services) {
+export function createServiceRoute(app: App, { storage, audit }: Services) {
   app.post('/organization/services', {
     schema: { summary: 'Create or update a service (idempotent on vendorServiceId)', security, body, response: { 200: saved, 201: saved, ...errorResponses } },
   }, async (request, reply) => {
     const ctx = request.vendorContext!;
-    const { created, row } = await upsertService(storage.db, ctx.integrationId, request.body as ServiceInput);
+    const { created, row } = await upsertService(storage.db, ctx.integrationId, request.body);
     audit.record({
       action: created ? 'vendor_api.service_created' : 'vendor_api.service_updated', outcome: 'success', actor: ctx.vendorId, ip: request.ip,
       details: { integration_id: ctx.integrationId, organization_id: ctx.organization.id, vendor_service_id: row.vendor_service_id },

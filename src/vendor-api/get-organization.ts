@@ -1,6 +1,6 @@
 // GET /api/vendor-api/organization: the organization the MSPC_TOKEN reaches, and the integration
 // it reaches it through. Answered from the key cache: no database round trip.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../http/route-types.ts';
 import { errorResponses, noQuery } from '../http/oem-surface.ts';
 import { integrationView, security } from './schemas.ts';
 
@@ -18,7 +18,7 @@ export const organizationResponse = {
   required: ['status', 'organization', 'integration'],
 };
 
-export function getOrganizationRoute(app: FastifyInstance) {
+export function getOrganizationRoute(app: App) {
   app.get('/organization', {
     schema: { summary: 'The organization this MSPC_TOKEN reaches', security, querystring: noQuery, response: { 200: organizationResponse, ...errorResponses } },
   }, async (request) => {

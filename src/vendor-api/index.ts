@@ -1,6 +1,6 @@
 // The Vendor API (seed 001) under /api/vendor-api: authenticated by an MSPC_TOKEN that reaches
 // exactly one integration, rate limited per integration (429 with Retry-After).
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../http/route-types.ts';
 import { oemSurface } from '../http/oem-surface.ts';
 import { surfaceLimit } from '../ops/rate-limit.ts';
 import type { Services } from '../services.ts';
@@ -14,7 +14,7 @@ import { updateStatusRoute } from './update-status.ts';
 
 export function vendorApi(services: Services) {
   const { mspcAuth, usage, config } = services;
-  return async (app: FastifyInstance) => {
+  return async (app: App) => {
     oemSurface(app, services, 'vendor_api', 'vendor api');
     app.addHook('onRequest', async (request) => {
       // Failed authentications are limited per address before any key is looked up; the refusal

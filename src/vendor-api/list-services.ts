@@ -1,5 +1,5 @@
 // GET /api/vendor-api/organization/services: the services recorded through this integration.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import { errorResponses } from '../http/oem-surface.ts';
 import { listServices, serviceView } from './records.ts';
@@ -11,11 +11,11 @@ const list = {
   required: ['status', 'services', 'nextCursor'],
 };
 
-export function listServicesRoute(app: FastifyInstance, { storage }: Services) {
+export function listServicesRoute(app: App, { storage }: Services) {
   app.get('/organization/services', {
     schema: { summary: 'List services', security, querystring: pageQuery, response: { 200: list, ...errorResponses } },
   }, async (request) => {
-    const { items, next } = await listServices(storage.db, request.vendorContext!.integrationId, pageOf(request.query as object));
+    const { items, next } = await listServices(storage.db, request.vendorContext!.integrationId, pageOf(request.query));
     return { status: 200, services: items.map(serviceView), nextCursor: next };
   });
 }

@@ -1,4 +1,6 @@
 // Response and query schemas shared by the Vendor API routes.
+import type { FromSchema } from '../http/route-types.ts';
+
 const str = { type: 'string' };
 const nullableStr = { type: ['string', 'null'] };
 
@@ -27,9 +29,9 @@ export const pageQuery = {
     limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$', description: '1 to 500, default 100' },
     after: { type: 'string', minLength: 1, maxLength: 200, description: 'the last id of the previous page (nextCursor)' },
   },
-};
+} as const;
 
-export function pageOf(query: { limit?: string; after?: string }) {
+export function pageOf(query: FromSchema<typeof pageQuery>) {
   return { limit: Math.min(Number(query.limit ?? 100), 500), after: query.after };
 }
 

@@ -1,7 +1,6 @@
 // PATCH /api/vendor-api/status {status: inactive|pending|active}: the vendor reports where the
 // integration stands. A change emits integration.status_changed and refreshes every cache.
-import type { FastifyInstance } from 'fastify';
-import type { IntegrationStatus } from '../db/schema-oem.ts';
+import type { App } from '../http/route-types.ts';
 import { INTEGRATION_STATUSES } from '../integrations/integrations.ts';
 import type { Services } from '../services.ts';
 import { errorResponses } from '../http/oem-surface.ts';
@@ -14,7 +13,7 @@ const body = {
   additionalProperties: false,
   required: ['status'],
   properties: { status: { type: 'string', enum: INTEGRATION_STATUSES } },
-};
+} as const;
 
 const updated = {
   type: 'object',
@@ -22,12 +21,12 @@ const updated = {
   required: ['status', 'message', 'integration'],
 };
 
-export function updateStatusRoute(app: FastifyInstance, { integrations, audit, mspcAuth }: Services) {
+export function updateStatusRoute(app: App, { integrations, audit, mspcAuth }: Services) {
   app.patch('/status', {
     schema: { summary: "Set the integration's status", security, body, response: { 200: updated, ...errorResponses } },
   }, async (request) => {
     const ctx = request.vendorContext!;
-    const { integration, previous } = await integrations.setStatus(ctx.integrationId, (request.body as { status: IntegrationStatus }).status);
+    const { integration, previous } = await integrations.setStatus(ctx.integrationId, request.body.status);
     mspcAuth.invalidate({ topic: 'integration', id: integration.id });
     audit.record({
       action: 'integration.status_changed', outcome: 'success', actor: ctx.vendorId, ip: request.ip,

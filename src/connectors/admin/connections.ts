@@ -1,7 +1,7 @@
 // Admin API: connections. Create one for a client-credentials connector (no browser needed),
 // list them with status, last refresh and expiry, force a refresh, disconnect (revoking at the
 // vendor when the connector names a revocation URL).
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../../http/route-types.ts';
 import { adminError, idParam } from '../../admin/schemas.ts';
 import type { Services } from '../../services.ts';
 import { connectionBody, connectionView } from './schemas.ts';
@@ -9,13 +9,13 @@ import { connectionBody, connectionView } from './schemas.ts';
 const createBody = {
   type: 'object', additionalProperties: false, required: ['connector_id', 'organization_id'],
   properties: { connector_id: { type: 'string', minLength: 1, maxLength: 100 }, organization_id: { type: 'string', minLength: 1, maxLength: 100 } },
-};
+} as const;
 const listQuery = {
   type: 'object', additionalProperties: false,
   properties: { organization_id: { type: 'string', maxLength: 100 }, connector_id: { type: 'string', maxLength: 100 }, status: { type: 'string', enum: ['active', 'broken'] } },
-};
+} as const;
 
-export function adminConnectionRoutes(app: FastifyInstance, { connectors: service, organizations, audit }: Services) {
+export function adminConnectionRoutes(app: App, { connectors: service, organizations, audit }: Services) {
   const tags = ['admin: connectors'];
   const errors = { '4xx': adminError, '5xx': adminError };
   const record = (action: string, ip: string, details: Record<string, unknown>) => audit.record({ action, outcome: 'success', actor: 'admin', ip, details });
@@ -23,7 +23,7 @@ export function adminConnectionRoutes(app: FastifyInstance, { connectors: servic
   app.post('/connections', {
     schema: { tags, summary: 'Connect an organization through a client-credentials connector', body: createBody, response: { 201: connectionView, ...errors } },
   }, async (request, reply) => {
-    const body = request.body as { connector_id: string; organization_id: string };
+    const body = request.body;
     await organizations.get(body.organization_id);
     const { connection } = await service.connectClientCredentials(body.connector_id, body.organization_id);
     record('connection.connected', request.ip, { connection_id: connection.id, connector_id: body.connector_id, organization_id: body.organization_id });
@@ -33,18 +33,18 @@ export function adminConnectionRoutes(app: FastifyInstance, { connectors: servic
   app.get('/connections', {
     schema: { tags, summary: 'List connections (status, last refresh, expiry)', querystring: listQuery, response: { 200: { type: 'object', properties: { connections: { type: 'array', items: connectionView } } } } },
   }, async (request) => {
-    const q = request.query as { organization_id?: string; connector_id?: string; status?: 'active' | 'broken' };
+    const q = request.query;
     const rows = await service.connections.list({ organizationId: q.organization_id, connectorId: q.connector_id, status: q.status });
     return { connections: rows.map(connectionBody) };
   });
 
   app.get('/connections/:id', { schema: { tags, summary: 'Get a connection', params: idParam, response: { 200: connectionView, ...errors } } },
-    async (request) => connectionBody(await service.connections.get((request.params as { id: string }).id)));
+    async (request) => connectionBody(await service.connections.get(request.params.id)));
 
   app.post('/connections/:id/refresh', {
     schema: { tags, summary: 'Refresh the connection\'s token now', params: idParam, response: { 200: connectionView, ...errors } },
   }, async (request) => {
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     const live = await service.credentials.live(id);
     if (!live) await service.connections.get(id); // 404
     else await service.credentials.refresh(id, live.version, 'requested');
@@ -57,7 +57,7 @@ export function adminConnectionRoutes(app: FastifyInstance, { connectors: servic
       response: { 200: { type: 'object', properties: { connection_id: { type: 'string' }, deleted: { type: 'boolean' }, revoked: { type: 'boolean' } } }, ...errors },
     },
   }, async (request) => {
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     const { revoked } = await service.disconnect(id);
     record('connection.deleted', request.ip, { connection_id: id, revoked });
     return { connection_id: id, deleted: true, revoked };

@@ -1,12 +1,12 @@
 // Admin API: connector definitions (create, list, get, update, delete) and one-time connect links.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../../http/route-types.ts';
 import { adminError, idParam } from '../../admin/schemas.ts';
 import { AppError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
-import { definitionInputSchema, definitionPatchSchema, type DefinitionInput } from '../definition.ts';
-import { connectLinkBody, connectLinkView, connectorBody, connectorView, type ConnectLinkBody } from './schemas.ts';
+import { definitionInputSchema, definitionPatchSchema } from '../definition.ts';
+import { connectLinkBody, connectLinkView, connectorBody, connectorView } from './schemas.ts';
 
-export function adminConnectorRoutes(app: FastifyInstance, { connectors: service, organizations, audit }: Services) {
+export function adminConnectorRoutes(app: App, { connectors: service, organizations, audit }: Services) {
   const tags = ['admin: connectors'];
   const errors = { '4xx': adminError };
   const redirectUri = service.authorization.redirectUri;
@@ -16,7 +16,7 @@ export function adminConnectorRoutes(app: FastifyInstance, { connectors: service
   app.post('/connectors', {
     schema: { tags, summary: 'Define a connector (seed 004); the client secret is stored encrypted and never shown again', body: definitionInputSchema, response: { 201: connectorView, ...errors } },
   }, async (request, reply) => {
-    const connector = await service.connectors.create(request.body as DefinitionInput);
+    const connector = await service.connectors.create(request.body);
     record('connector.created', request.ip, { connector_id: connector.id });
     return reply.status(201).send(view(connector));
   });
@@ -25,21 +25,21 @@ export function adminConnectorRoutes(app: FastifyInstance, { connectors: service
     async () => ({ connectors: (await service.connectors.list()).map(view) }));
 
   app.get('/connectors/:id', { schema: { tags, summary: 'Get a connector', params: idParam, response: { 200: connectorView, ...errors } } },
-    async (request) => view(await service.connectors.get((request.params as { id: string }).id)));
+    async (request) => view(await service.connectors.get(request.params.id)));
 
   app.patch('/connectors/:id', {
     schema: { tags, summary: 'Change a connector (fields given replace the stored ones; null restores a default)', params: idParam, body: definitionPatchSchema, response: { 200: connectorView, ...errors } },
   }, async (request) => {
-    const { id } = request.params as { id: string };
-    const connector = await service.connectors.update(id, request.body as DefinitionInput);
-    record('connector.updated', request.ip, { connector_id: id, fields: Object.keys(request.body as object) });
+    const { id } = request.params;
+    const connector = await service.connectors.update(id, request.body);
+    record('connector.updated', request.ip, { connector_id: id, fields: Object.keys(request.body) });
     return view(connector);
   });
 
   app.delete('/connectors/:id', {
     schema: { tags, summary: 'Delete a connector (409 while it has connections)', params: idParam, response: { 204: { type: 'null' }, ...errors } },
   }, async (request, reply) => {
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     await service.connectors.remove(id);
     record('connector.deleted', request.ip, { connector_id: id });
     return reply.status(204).send();
@@ -48,8 +48,8 @@ export function adminConnectorRoutes(app: FastifyInstance, { connectors: service
   app.post('/connectors/:id/connect-links', {
     schema: { tags, summary: 'Create a one-time link that connects an organization through this connector', params: idParam, body: connectLinkBody, response: { 201: connectLinkView, ...errors } },
   }, async (request, reply) => {
-    const { id } = request.params as { id: string };
-    const body = request.body as ConnectLinkBody;
+    const { id } = request.params;
+    const body = request.body;
     const connector = await service.connectors.get(id);
     await organizations.get(body.organization_id);
     if (connector.definition.grantType !== 'authorization_code') {

@@ -1,10 +1,10 @@
 // The connector endpoints of the admin API (mounted under /admin/api/v1 with its token check).
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../../http/route-types.ts';
 import type { Services } from '../../services.ts';
 import { adminConnectionRoutes } from './connections.ts';
 import { adminConnectorRoutes } from './connectors.ts';
 
-export function adminConnectorApi(app: FastifyInstance, services: Services) {
+export function adminConnectorApi(app: App, services: Services) {
   adminConnectorRoutes(app, services);
   adminConnectionRoutes(app, services);
 }

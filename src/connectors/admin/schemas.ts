@@ -50,15 +50,10 @@ export function connectionBody(r: ConnectionRow) {
   };
 }
 
-export interface ConnectLinkBody {
-  organization_id: string;
-  ttl_seconds?: number;
-}
-
 export const connectLinkBody = {
   type: 'object', additionalProperties: false, required: ['organization_id'],
   properties: { organization_id: { type: 'string', minLength: 1, maxLength: 100 }, ttl_seconds: { type: 'integer', minimum: 60, maximum: 7 * 86400 } },
-};
+} as const;
 
 export const connectLinkView = {
   type: 'object',

@@ -1,7 +1,8 @@
 // GET /oauth2/redirect_url: Gatehouse's one redirect URI for every connector. The vendor sends
 // the browser back with a code (RFC 6749 §4.1.2) or an error (§4.1.2.1); either is matched to
 // the attempt by `state` and this browser's binding cookie, recorded, and shown plainly.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import type { App } from '../../http/route-types.ts';
 import type { Services } from '../../services.ts';
 import { html } from '../../ui/layout.ts';
 import { sendPage } from '../../ui/forms.ts';
@@ -10,8 +11,9 @@ import { REDIRECT_PATH } from '../authorization.ts';
 import { VendorTokenError } from '../token-endpoint.ts';
 import { BINDING_COOKIE } from './connect.ts';
 
-// Vendors add their own parameters (iss, scope, session_state...): accept any text.
-const querystring = { type: 'object', additionalProperties: { type: 'string', maxLength: 4096 } };
+// Vendors add their own parameters (iss, scope, session_state...): accept any text. The schema
+// types every parameter as text; Query names the ones this route reads, any of them may be absent.
+const querystring = { type: 'object', additionalProperties: { type: 'string', maxLength: 4096 } } as const;
 
 type Query = { code?: string; state?: string; error?: string; error_description?: string; iss?: string };
 
@@ -20,13 +22,13 @@ function failed(reply: FastifyReply, status: number, name: string, reason: strin
 <div class="notice"><p id="reason">${reason}</p><p>${next}</p></div>`);
 }
 
-export function callbackRoute(app: FastifyInstance, services: Services) {
+export function callbackRoute(app: App, services: Services) {
   const { authorization } = services.connectors;
   app.get(REDIRECT_PATH, {
     config: { audience: 'page' },
     schema: { tags: ['pages'], summary: 'The redirect URI every connector registers with its vendor', querystring },
   }, async (request, reply) => {
-    const query = request.query as Query;
+    const query: Query = request.query;
     const pending = await authorization.consume(query.state, request.cookies?.[BINDING_COOKIE]);
     const { connector, organizationId } = pending;
     const name = connector.definition.name;

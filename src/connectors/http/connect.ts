@@ -2,7 +2,8 @@
 // Allowed to a signed-in organization admin, or to anyone holding a one-time connect link
 // (?link=...). Sets the cookie that binds the authorization to this browser, then redirects to
 // the vendor's authUrl.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App, FromSchema } from '../../http/route-types.ts';
 import { organizationAdmin } from '../../accounts/organization-admin.ts';
 import { randomToken } from '../../crypto.ts';
 import { AppError } from '../../errors.ts';
@@ -11,12 +12,12 @@ import { REDIRECT_PATH, STATE_TTL_SECONDS } from '../authorization.ts';
 
 export const BINDING_COOKIE = 'gh_connect';
 
-const params = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } };
-const querystring = { type: 'object', additionalProperties: false, properties: { link: { type: 'string', minLength: 1, maxLength: 200 } } };
+const params = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
+const querystring = { type: 'object', additionalProperties: false, properties: { link: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
 
 /** The organization this request may connect, and who is doing it. */
-async function whoConnects(services: Services, request: FastifyRequest, connectorId: string): Promise<{ organizationId: string; userId: string | null; via: string }> {
-  const { link } = request.query as { link?: string };
+async function whoConnects(services: Services, request: FastifyRequest<{ Querystring: FromSchema<typeof querystring> }>, connectorId: string): Promise<{ organizationId: string; userId: string | null; via: string }> {
+  const { link } = request.query;
   if (link !== undefined) {
     const organizationId = await services.connectors.links.consume(link, connectorId);
     if (!organizationId) throw new AppError(400, 'invalid_link', 'This connect link has expired or was already used. Ask for a new one.');
@@ -36,12 +37,12 @@ function binding(services: Services, request: FastifyRequest, reply: FastifyRepl
   return value;
 }
 
-export function connectRoute(app: FastifyInstance, services: Services) {
+export function connectRoute(app: App, services: Services) {
   app.get('/connectors/:id/connect', {
     config: { audience: 'page' },
     schema: { tags: ['pages'], summary: "Connect the organization to a connector's vendor (organization admin, or a one-time connect link)", params, querystring },
   }, async (request, reply) => {
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     const connector = await services.connectors.connectors.find(id);
     if (!connector) throw new AppError(404, 'not_found', 'This connector does not exist.');
     if (connector.definition.grantType !== 'authorization_code') {

@@ -1,7 +1,8 @@
 // The organization dashboard's "Connections" section: the organization's connections with status,
 // last refresh and expiry, and for organization admins the connectors to connect and a
 // Disconnect button (POST /dashboard/connections/{id}/disconnect, CSRF-protected).
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../../http/route-types.ts';
 import { checkCsrf } from '../../accounts/csrf.ts';
 import { adminRoleIn, organizationAdmin } from '../../accounts/organization-admin.ts';
 import type { CurrentSession } from '../../accounts/sessions.ts';
@@ -33,7 +34,7 @@ ${rows.map((r) => html`<tr data-connection-id="${r.id}"><td>${names.get(r.connec
 ${admin && available.length > 0 ? html`<p>${available.map((c) => html`<a class="connect" href="${connectPath(c.id)}">${connected.has(c.id) ? 'Reconnect' : 'Connect'} ${c.definition.name}</a> `)}</p>` : ''}`;
 }
 
-export function disconnectPage(app: FastifyInstance, services: Services) {
+export function disconnectPage(app: App, services: Services) {
   app.post(`${DASHBOARD_PATH}/connections/:id/disconnect`, {
     config: { audience: 'page' },
     schema: {
@@ -43,8 +44,8 @@ export function disconnectPage(app: FastifyInstance, services: Services) {
     },
   }, async (request, reply) => {
     const session = await organizationAdmin(services, request, 'disconnect applications');
-    checkCsrf(request, (request.body as { csrf: string }).csrf);
-    const { id } = request.params as { id: string };
+    checkCsrf(request, request.body.csrf);
+    const { id } = request.params;
     const row = await services.connectors.connections.find(id);
     if (!row || row.organization_id !== session.organizationId) throw notFound(id);
     const { revoked } = await services.connectors.disconnect(id);

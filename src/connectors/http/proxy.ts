@@ -4,7 +4,8 @@
 // removed and under a sandboxing CSP, since it is the vendor's content on Gatehouse's origin.
 // Only the methods the connector allows are forwarded (405 otherwise), and an organization
 // member who is not an admin may use only the connector's member methods (safe ones by default).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import type { App } from '../../http/route-types.ts';
 import { adminRoleIn } from '../../accounts/organization-admin.ts';
 import { AppError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
@@ -27,7 +28,7 @@ async function collect(body: AsyncIterable<Buffer>, length: number): Promise<Buf
 const params = {
   type: 'object', required: ['id'],
   properties: { id: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }, '*': { type: 'string' } },
-};
+} as const;
 
 /** The raw path and query after `/proxy`, as the caller encoded them. */
 function restOf(request: FastifyRequest): string {
@@ -52,7 +53,7 @@ async function checkMethod(services: Services, caller: Caller, method: string, d
 }
 
 export function proxyRoutes(services: Services) {
-  return async (app: FastifyInstance) => {
+  return async (app: App) => {
     // Whatever the caller sends is the vendor's business: keep the bytes, parse nothing.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: services.config.bodyLimit }, (_request, body, done) => done(null, body));
@@ -68,7 +69,7 @@ export function proxyRoutes(services: Services) {
     }, async (request, reply) => {
       // Failed authentications are limited per address before any credential is looked at.
       const caller = await services.authFailures.guard(request, 'connector_proxy', () => authenticate(request, services), () => services.adminAuth.recordFailure(request));
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       const live = await credentials.live(id);
       if (!live || !reaches(caller, live.organizationId, live.vendorId)) throw notFound(id);
       await checkMethod(services, caller, request.method, live.connector.definition);

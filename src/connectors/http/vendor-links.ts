@@ -1,16 +1,16 @@
 // POST /api/connectors/{id}/connect-links: the organization's vendor asks for a one-time link
 // that connects one of its organizations to a connector (a Bearer access token of the vendor's
 // OAuth client with scope vendor_manage).
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../../http/route-types.ts';
 import { AppError } from '../../errors.ts';
 import { bearerToken } from '../../http/authorization.ts';
 import type { Services } from '../../services.ts';
-import { connectLinkBody, connectLinkView, type ConnectLinkBody } from '../admin/schemas.ts';
+import { connectLinkBody, connectLinkView } from '../admin/schemas.ts';
 import { unauthorized, vendorOf } from './caller.ts';
 
-const params = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } };
+const params = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
 
-export function vendorLinkRoute(app: FastifyInstance, services: Services) {
+export function vendorLinkRoute(app: App, services: Services) {
   app.post('/api/connectors/:id/connect-links', {
     config: { audience: 'admin' },
     schema: {
@@ -21,8 +21,8 @@ export function vendorLinkRoute(app: FastifyInstance, services: Services) {
     const token = bearerToken(request.headers.authorization);
     const caller = token === undefined ? undefined : await vendorOf(services, token);
     if (!caller || caller.kind !== 'vendor') throw unauthorized('a vendor access token (scope vendor_manage) is required');
-    const { id } = request.params as { id: string };
-    const body = request.body as ConnectLinkBody;
+    const { id } = request.params;
+    const body = request.body;
     const organization = await services.organizations.find(body.organization_id);
     if (!organization || organization.vendor_id !== caller.vendorId) {
       throw new AppError(404, 'not_found', `organization "${body.organization_id}" does not exist`);

@@ -1,7 +1,8 @@
 // GET /oauth/authorize (RFC 6749 §3.1) and the consent decision. In order: validate the request
 // (a bad client or redirect URI is a page, anything else an error sent to the client), make
 // sure someone is signed in, ask for consent unless remembered or the client skips it, answer.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../../http/route-types.ts';
 import { checkCsrf } from '../../accounts/csrf.ts';
 import { oauthDescription } from '../../errors.ts';
 import { AUTHORIZE_PATH, DECISION_PATH, signInUrl } from '../../http/paths.ts';
@@ -22,14 +23,14 @@ export interface AuthorizePages {
 }
 
 export function authorizeRoutes(services: Services, pages: AuthorizePages) {
-  return async (app: FastifyInstance) => {
+  return async (app: App) => {
     app.addHook('onRequest', surfaceLimit(app, services.config, 'authorize'));
     const config = { audience: 'page' as const };
 
     app.get(AUTHORIZE_PATH, {
       config,
       schema: { tags: ['oauth'], summary: 'Authorization endpoint (RFC 6749 §3.1): code with PKCE S256, or token for clients that enable implicit', querystring: { type: 'object' } },
-    }, (request, reply) => authorize(services, pages, request, reply, request.query as RawParams, 'request'));
+    }, (request, reply) => authorize(services, pages, request, reply, request.query, 'request'));
 
     app.post(DECISION_PATH, {
       config,
@@ -38,8 +39,8 @@ export function authorizeRoutes(services: Services, pages: AuthorizePages) {
         body: { type: 'object', required: ['csrf'], properties: { csrf: { type: 'string', maxLength: 100 }, decision: { type: 'string', enum: ['allow', 'deny'] } } },
       },
     }, (request, reply) => {
-      checkCsrf(request, (request.body as { csrf: string }).csrf);
-      return authorize(services, pages, request, reply, request.body as RawParams, 'decision');
+      checkCsrf(request, request.body.csrf);
+      return authorize(services, pages, request, reply, request.body, 'decision');
     });
   };
 }

@@ -1,19 +1,13 @@
 // POST .../webhooks (seed 002): subscribe a URL to event types. 201 with the webhook id, its
 // status and the signing secret, shown this once.
-import type { FastifyInstance } from 'fastify';
+import type { App, FromSchema } from '../../http/route-types.ts';
 import { AppError } from '../../errors.ts';
 import { audited, type WebhookSurface } from './context.ts';
-import { createBody, errorBody, withSecret } from './schemas.ts';
+import { createBody, errorBody, updateBody, withSecret } from './schemas.ts';
 import { webhookView } from './views.ts';
 
-export interface WebhookBody {
-  webhook_url?: string;
-  eventTypes?: string[];
-  event_types?: string[];
-  auth_header?: string | null;
-  auth_header_value?: string | null;
-  status?: 'enabled' | 'disabled';
-}
+/** A create or update body (update's fields are create's and the status). */
+export type WebhookBody = FromSchema<typeof updateBody>;
 
 /** eventTypes, or event_types (both spellings are accepted, not both at once). */
 export function eventTypesOf(body: WebhookBody): string[] | undefined {
@@ -21,7 +15,7 @@ export function eventTypesOf(body: WebhookBody): string[] | undefined {
   return body.eventTypes ?? body.event_types;
 }
 
-export function createWebhookRoute(app: FastifyInstance, surface: WebhookSurface) {
+export function createWebhookRoute(app: App, surface: WebhookSurface) {
   const { webhooks } = surface.services;
   app.post(`${surface.base}/webhooks`, {
     schema: {
@@ -31,7 +25,7 @@ export function createWebhookRoute(app: FastifyInstance, surface: WebhookSurface
       response: { 201: withSecret, '4xx': errorBody },
     },
   }, async (request, reply) => {
-    const body = request.body as WebhookBody;
+    const body = request.body;
     const eventTypes = eventTypesOf(body);
     if (!eventTypes) throw new AppError(400, 'invalid_request', 'body/eventTypes is required');
     const { subscription, secret } = await webhooks.subscriptions.create(surface.organizationOf(request), {

@@ -1,5 +1,5 @@
 // Every webhook endpoint, mounted on a surface (the MSP API, the admin API).
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../../http/route-types.ts';
 import type { WebhookSurface } from './context.ts';
 import { createWebhookRoute } from './create.ts';
 import { deleteWebhookRoute } from './remove.ts';
@@ -13,7 +13,7 @@ import { updateWebhookRoute } from './update.ts';
 
 export type { WebhookSurface } from './context.ts';
 
-export function webhookRoutes(app: FastifyInstance, surface: WebhookSurface) {
+export function webhookRoutes(app: App, surface: WebhookSurface) {
   createWebhookRoute(app, surface);
   listWebhooksRoute(app, surface);
   getWebhookRoute(app, surface);

@@ -1,12 +1,12 @@
 // GET .../webhooks/{webhook_id}/deliveries: the delivery log, one entry per attempt, newest
 // first; page backwards with before=<attempt_id>.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../../http/route-types.ts';
 import { serialId } from '../../ops/validation.ts';
 import type { WebhookSurface } from './context.ts';
 import { attemptView as attemptSchema, errorBody, webhookParams } from './schemas.ts';
 import { attemptView } from './views.ts';
 
-export function listDeliveriesRoute(app: FastifyInstance, surface: WebhookSurface) {
+export function listDeliveriesRoute(app: App, surface: WebhookSurface) {
   const { webhooks } = surface.services;
   app.get(`${surface.base}/webhooks/:webhook_id/deliveries`, {
     schema: {
@@ -23,8 +23,8 @@ export function listDeliveriesRoute(app: FastifyInstance, surface: WebhookSurfac
       response: { 200: { type: 'object', properties: { deliveries: { type: 'array', items: attemptSchema } } }, '4xx': errorBody },
     },
   }, async (request) => {
-    const { webhook_id } = request.params as { webhook_id: string };
-    const q = request.query as { limit?: number; before?: string; delivery_id?: string };
+    const { webhook_id } = request.params;
+    const q = request.query;
     await webhooks.subscriptions.get(surface.organizationOf(request), webhook_id);
     const attempts = await webhooks.deliveries.attempts(webhook_id, { limit: q.limit, before: q.before, deliveryId: q.delivery_id });
     return { deliveries: attempts.map(attemptView) };

@@ -1,10 +1,10 @@
 // GET .../webhooks: the organization's subscriptions.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../../http/route-types.ts';
 import type { WebhookSurface } from './context.ts';
 import { errorBody, webhookView as viewSchema } from './schemas.ts';
 import { webhookView } from './views.ts';
 
-export function listWebhooksRoute(app: FastifyInstance, surface: WebhookSurface) {
+export function listWebhooksRoute(app: App, surface: WebhookSurface) {
   const { webhooks } = surface.services;
   app.get(`${surface.base}/webhooks`, {
     schema: {

@@ -1,10 +1,10 @@
 // POST .../webhooks/{webhook_id}/deliveries/{delivery_id}/resend: send one delivery again now,
 // under the same webhook-id, with a fresh retry schedule.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../../http/route-types.ts';
 import { audited, type WebhookSurface } from './context.ts';
 import { errorBody, webhookParams } from './schemas.ts';
 
-export function resendRoute(app: FastifyInstance, surface: WebhookSurface) {
+export function resendRoute(app: App, surface: WebhookSurface) {
   const { webhooks } = surface.services;
   const params = webhookParams(surface.baseParams);
   app.post(`${surface.base}/webhooks/:webhook_id/deliveries/:delivery_id/resend`, {
@@ -14,7 +14,7 @@ export function resendRoute(app: FastifyInstance, surface: WebhookSurface) {
       response: { 202: { type: 'object', properties: { delivery_id: { type: 'string' }, status: { type: 'string' } } }, '4xx': errorBody },
     },
   }, async (request, reply) => {
-    const { webhook_id, delivery_id } = request.params as { webhook_id: string; delivery_id: string };
+    const { webhook_id, delivery_id } = request.params;
     await webhooks.subscriptions.get(surface.organizationOf(request), webhook_id);
     await webhooks.deliveries.resend(webhook_id, delivery_id);
     audited(surface, request, 'webhook.resent', { webhook_id, delivery_id });

@@ -10,8 +10,8 @@ const eventTypes = {
   type: 'array', minItems: 1, maxItems: EVENT_TYPE_NAMES.length * 2,
   items: { type: 'string', enum: EVENT_TYPE_NAMES },
   description: 'Event types to receive (see the webhooks section of this document)',
-};
-const nullableString = (maxLength: number) => ({ type: ['string', 'null'], maxLength });
+} as const;
+const nullableString = (maxLength: number) => ({ type: ['string', 'null'], maxLength } as const);
 
 const common = {
   webhook_url: { type: 'string', minLength: 1, maxLength: URL_MAX, description: 'https URL that receives the events' },
@@ -19,22 +19,22 @@ const common = {
   event_types: { ...eventTypes, description: 'Same as eventTypes' },
   auth_header: { ...nullableString(HEADER_NAME_MAX), description: 'Name of a static header sent with every delivery' },
   auth_header_value: { ...nullableString(HEADER_VALUE_MAX), description: 'Its value (stored encrypted, never shown again)' },
-};
+} as const;
 
 export const createBody = {
   type: 'object', additionalProperties: false, required: ['webhook_url'],
   properties: common,
-};
+} as const;
 
 export const updateBody = {
   type: 'object', additionalProperties: false, minProperties: 1,
   properties: { ...common, status: { type: 'string', enum: ['enabled', 'disabled'] } },
-};
+} as const;
 
 export const recoverBody = {
   type: 'object', additionalProperties: false, required: ['since'],
   properties: { since: { type: 'string', format: 'date-time', description: 'Send again every delivery that failed since this time' } },
-};
+} as const;
 
 export const webhookView = {
   type: 'object',
@@ -78,7 +78,9 @@ export const errorBody = {
   properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
 };
 
+// Typed by the one parameter every surface has: FromSchema needs `required` as a fixed tuple, and
+// the surface's own parameters (from `base`) are known only at run time.
 export const webhookParams = (extra: Record<string, unknown>) => ({
-  type: 'object', required: [...Object.keys(extra), 'webhook_id'],
+  type: 'object', required: [...Object.keys(extra), 'webhook_id'] as string[] as unknown as readonly ['webhook_id'],
   properties: { ...extra, webhook_id: { type: 'string', minLength: 1, maxLength: 100 } },
-});
+} as const);

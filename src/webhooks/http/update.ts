@@ -1,12 +1,12 @@
 // PATCH .../webhooks/{webhook_id}: change the URL, the event types or the static header, or
 // enable and disable. Enabling clears the failure history that disabled it.
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../../http/route-types.ts';
 import { audited, type WebhookSurface } from './context.ts';
-import { eventTypesOf, type WebhookBody } from './create.ts';
+import { eventTypesOf } from './create.ts';
 import { errorBody, updateBody, webhookParams, webhookView as viewSchema } from './schemas.ts';
 import { webhookView } from './views.ts';
 
-export function updateWebhookRoute(app: FastifyInstance, surface: WebhookSurface) {
+export function updateWebhookRoute(app: App, surface: WebhookSurface) {
   const { webhooks } = surface.services;
   app.patch(`${surface.base}/webhooks/:webhook_id`, {
     schema: {
@@ -14,8 +14,8 @@ export function updateWebhookRoute(app: FastifyInstance, surface: WebhookSurface
       params: webhookParams(surface.baseParams), body: updateBody, response: { 200: viewSchema, '4xx': errorBody },
     },
   }, async (request) => {
-    const { webhook_id } = request.params as { webhook_id: string };
-    const body = request.body as WebhookBody;
+    const { webhook_id } = request.params;
+    const body = request.body;
     const updated = await webhooks.subscriptions.update(surface.organizationOf(request), webhook_id, {
       url: body.webhook_url, eventTypes: eventTypesOf(body), authHeader: body.auth_header, authHeaderValue: body.auth_header_value, status: body.status,
     });
