@@ -5,7 +5,7 @@
 // for a token that is unknown, revoked, or dead after its user's password change, so the app
 // knows to authorise again.
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import { BearerGuard } from '../oauth/bearer.ts';
 import type { Tokens } from '../oauth/tokens.ts';
 
@@ -30,12 +30,10 @@ export class MspAuth {
     const caller = await this.#guard.resolve(request);
     if (!caller.scope.split(' ').includes(WEBHOOKS_SCOPE)) {
       // RFC 6750 §3.1: insufficient_scope answers 403 and names the scope needed.
-      throw new AppError(403, 'insufficient_scope', `the access token needs scope ${WEBHOOKS_SCOPE}`,
-        { 'www-authenticate': `Bearer realm="${REALM}", error="insufficient_scope", scope="${WEBHOOKS_SCOPE}"` });
+      throw errors.InsufficientScope(`the access token needs scope ${WEBHOOKS_SCOPE}`).with({ 'www-authenticate': `Bearer realm="${REALM}", error="insufficient_scope", scope="${WEBHOOKS_SCOPE}"` });
     }
     if (!caller.organizationId) {
-      throw new AppError(403, 'insufficient_scope', 'the access token is not bound to an organization (get one through the authorization flow)',
-        { 'www-authenticate': `Bearer realm="${REALM}", error="insufficient_scope"` });
+      throw errors.InsufficientScope('the access token is not bound to an organization (get one through the authorization flow)').with({ 'www-authenticate': `Bearer realm="${REALM}", error="insufficient_scope"` });
     }
     request.mspCaller = { organizationId: caller.organizationId, clientId: caller.clientId, subject: caller.userId ?? caller.token.sub };
   };

@@ -4,7 +4,7 @@
 // their password or was removed, answers 401 at once on every instance (seed 002: apps "must be
 // able to deal with 401 authentication failure scenarios").
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { AppError, oauthDescription } from '../errors.ts';
+import { AppError, errors, oauthDescription } from '../errors.ts';
 import type { ActiveToken, Tokens } from './tokens.ts';
 
 export interface BearerCaller {
@@ -28,22 +28,22 @@ export class BearerGuard {
     this.#realm = realm;
   }
 
-  #challenge(status: number, code: string | undefined, message: string, scope?: string): AppError {
+  #challenge(code: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | undefined, message: string, scope?: string): AppError {
     // RFC 6750 §3: no error attribute when the request carried no credentials at all.
     const attrs = [`realm="${this.#realm}"`, ...(code ? [`error="${code}"`, `error_description="${oauthDescription(message)}"`] : []), ...(scope ? [`scope="${scope}"`] : [])];
-    return new AppError(status, code ?? 'invalid_token', message, { 'www-authenticate': `Bearer ${attrs.join(', ')}` });
+    return errors.of(code ?? 'invalid_token', message).with({ 'www-authenticate': `Bearer ${attrs.join(', ')}` });
   }
 
   /** Who the request's token speaks for; throws 400/401/403 per RFC 6750 §3.1. */
   async resolve(request: FastifyRequest, requiredScope?: string): Promise<BearerCaller> {
     const header = request.headers.authorization;
-    if (header === undefined || !/^bearer(\s|$)/i.test(header)) throw this.#challenge(401, undefined, 'a Bearer access token is required');
+    if (header === undefined || !/^bearer(\s|$)/i.test(header)) throw this.#challenge(undefined, 'a Bearer access token is required');
     const match = HEADER.exec(header);
-    if (!match) throw this.#challenge(400, 'invalid_request', 'the Authorization header is not a valid Bearer credential');
+    if (!match) throw this.#challenge('invalid_request', 'the Authorization header is not a valid Bearer credential');
     const token = await this.#tokens.inspect(match[1]);
-    if (!token) throw this.#challenge(401, 'invalid_token', 'the access token is not valid (unknown, expired or revoked): authorise again');
+    if (!token) throw this.#challenge('invalid_token', 'the access token is not valid (unknown, expired or revoked): authorise again');
     if (requiredScope && !token.scope.split(' ').includes(requiredScope)) {
-      throw this.#challenge(403, 'insufficient_scope', `the access token needs scope ${requiredScope}`, requiredScope);
+      throw this.#challenge('insufficient_scope', `the access token needs scope ${requiredScope}`, requiredScope);
     }
     const organizationId = typeof token.organization_id === 'string' ? token.organization_id : undefined;
     return { clientId: token.client_id, userId: organizationId ? token.sub : undefined, organizationId, scope: token.scope, token };

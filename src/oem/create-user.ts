@@ -5,7 +5,6 @@ import type { FastifyInstance } from 'fastify';
 import { USER_ROLES } from '../accounts/users.ts';
 import type { UserRole } from '../db/schema-oem.ts';
 import { emailProperty } from '../email.ts';
-import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor, credentialProperties, type BodyCredentials } from './caller.ts';
 import { errorResponses } from '../http/oem-surface.ts';
@@ -61,11 +60,7 @@ export function createUserRoute(app: FastifyInstance, services: Services) {
     async handler(request, reply, { vendor }) {
       const input = request.body as Body;
       const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
-      const user = await users.add(organization.id, input.data).catch((error: unknown) => {
-        // The OEM API answers in the seeds' upper-case codes.
-        if (error instanceof AppError && error.status === 409) throw new AppError(409, 'CONFLICT', error.message);
-        throw error;
-      });
+      const user = await users.add(organization.id, input.data);
       audit.record({
         action: 'user.added', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip,
         details: { organization_id: organization.id, user_id: user.id, role: user.role, via: 'oem' },

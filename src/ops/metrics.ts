@@ -4,7 +4,7 @@
 // challenge otherwise).
 import type { FastifyInstance } from 'fastify';
 import { safeEqual, sha256 } from '../crypto.ts';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export function createMetrics() {
@@ -49,8 +49,7 @@ export function metricsHooks(app: FastifyInstance, metrics: Metrics, token?: str
       // Hashes of equal length, compared in constant time.
       if (presented === undefined || !safeEqual(sha256(presented), expected)) {
         const error = presented === undefined ? '' : ', error="invalid_token"';
-        throw new AppError(401, 'unauthorized', presented === undefined ? 'the metrics Bearer token is required' : 'the metrics token is not valid',
-          { 'www-authenticate': `Bearer realm="gatehouse-metrics"${error}` });
+        throw errors.Unauthorized(presented === undefined ? 'the metrics Bearer token is required' : 'the metrics token is not valid').with({ 'www-authenticate': `Bearer realm="gatehouse-metrics"${error}` });
       }
     }
     reply.type(metrics.registry.contentType);

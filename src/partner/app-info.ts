@@ -3,7 +3,7 @@
 // tenant, the user, the support contact, and a little telemetry about the organization.
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import { BearerGuard } from '../oauth/bearer.ts';
 import type { Services } from '../services.ts';
 
@@ -57,10 +57,10 @@ export function partnerRoutes(services: Services) {
     }, async (request, reply) => {
       const { partnerTenantId } = request.query as { partnerTenantId: string };
       const caller = request.bearer!;
-      if (!caller.organizationId || !caller.userId) throw new AppError(403, 'insufficient_scope', 'the access token was not issued to a user of a partner tenant');
-      if (partnerTenantId !== caller.organizationId) throw new AppError(403, 'access_denied', "partnerTenantId is not the tenant this token was issued for");
+      if (!caller.organizationId || !caller.userId) throw errors.InsufficientScope('the access token was not issued to a user of a partner tenant');
+      if (partnerTenantId !== caller.organizationId) throw errors.Forbidden("partnerTenantId is not the tenant this token was issued for");
       const user = await db.selectFrom('users').select('email').where('id', '=', caller.userId).executeTakeFirst();
-      if (!user) throw new AppError(401, 'invalid_token', 'the user of this token no longer exists');
+      if (!user) throw errors.InvalidToken('the user of this token no longer exists');
       const [users, integrations, links] = await Promise.all([
         count('users', caller.organizationId), count('integrations', caller.organizationId), connections(caller.organizationId),
       ]);
