@@ -1,10 +1,11 @@
-// One error class, one handler. Each surface speaks its own vocabulary:
+// One error class, one handler. Errors are kinds from the catalog (error-catalog.ts); the route's
+// `config.audience` picks the words each kind is answered in, and the body's shape:
 //   oauth  RFC 6749 §5.2   {error, error_description}
 //   admin                 {error: {code, message}}
 //   oem    seeds 000/001  {status, error, message}
 //   msp    seed 002       {error: {code, message}}, like admin
-// The route's `config.audience` picks the shape; anything unexpected is a 500 `server_error`
-// with no internals in the body.
+// Anything unexpected is a 500 `server_error` (INTERNAL_ERROR on the OEM API) with no internals
+// in the body.
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { databaseAway, invalidCharacter } from './db/errors.ts';
 import { AppError, errors, vocabulary, type Audience, type Kind } from './error-catalog.ts';
@@ -58,11 +59,15 @@ type Described = { status: number; code: string; message: string; headers: Recor
 export function describe(error: unknown, audience: Audience): Described {
   const known = catalogued(error);
   const said = vocabulary(known.kind, audience);
-  // A client error the framework raised with a status of its own (e.g. 406) keeps that status.
-  const fe = error as FastifyError | undefined;
-  const framework = !(error instanceof AppError) && known.kind === 'invalid_request' && typeof fe?.statusCode === 'number' && !fe.validation
-    && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : undefined;
-  return { status: framework ?? said.status, code: said.code, message: known.message, headers: known.headers };
+  return { status: frameworkStatus(error) ?? said.status, code: said.code, message: known.message, headers: known.headers };
+}
+
+/** A client error Fastify raised with a status of its own (e.g. 406) keeps that status. */
+function frameworkStatus(error: unknown): number | undefined {
+  if (error instanceof AppError) return undefined;
+  const fe = error as (FastifyError & { validation?: unknown }) | undefined;
+  if (!fe || fe.validation || (typeof fe.code === 'string' && FRAMEWORK[fe.code])) return undefined;
+  return typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : undefined;
 }
 
 /** Anything thrown, as a catalog error. */
