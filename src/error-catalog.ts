@@ -34,6 +34,9 @@ export const CATALOG = {
   subscription_limit:     row(409, 'invalid_request',           'CONFLICT',            'subscription_limit'),
   webhook_disabled:       row(409, 'invalid_request',           'CONFLICT',            'webhook_disabled'),
   connection_broken:      row(409, 'invalid_request',           'CONFLICT',            'connection_broken'),
+  // Idempotency-Key (OEM API): a retry while the first call runs, or the key reused for another call.
+  idempotency_key_in_use: row(409, 'invalid_request',           'IDEMPOTENCY_KEY_IN_USE', 'idempotency_key_in_use'),
+  idempotency_key_reused: row(422, 'invalid_request',           'IDEMPOTENCY_KEY_REUSED', 'idempotency_key_reused'),
   unauthorized:           row(401, 'invalid_token',             'INVALID_CLIENT',      'unauthorized'),
   invalid_client:         row(401, 'invalid_client',            'INVALID_CLIENT',      'invalid_client'),
   invalid_token:          row(401, 'invalid_token',             'INVALID_CLIENT',      'invalid_token'),
@@ -114,6 +117,8 @@ export const errors = {
   LastOwner: make('last_owner'),
   SubscriptionLimit: (max: number) => new AppError('subscription_limit', `this organization already has ${max} webhook subscriptions, the most allowed; delete one first`),
   WebhookDisabled: () => new AppError('webhook_disabled', 'the webhook is disabled; enable it before sending again'),
+  IdempotencyKeyInUse: () => new AppError('idempotency_key_in_use', 'a request with this Idempotency-Key is still in progress; retry once it has finished'),
+  IdempotencyKeyReused: make('idempotency_key_reused'),
   Unauthorized: make('unauthorized'),
   InvalidClient: make('invalid_client'),
   InvalidToken: make('invalid_token'),
