@@ -42,34 +42,34 @@ function validate(input: ClientInput, existing?: Client): Omit<ClientsTable, 'id
   const type = merged.type ?? 'confidential';
   const grants = merged.grant_types ?? ['client_credentials'];
   for (const g of grants) {
-    if (!(GRANT_TYPES as readonly string[]).includes(g)) throw errors.Invalid(`grant_types: unknown grant type "${g}"`);
+    if (!(GRANT_TYPES as readonly string[]).includes(g)) throw errors.InvalidField('grant_types', `unknown grant type "${g}"`);
   }
   if (type === 'public' && grants.includes('client_credentials')) {
     // RFC 6749 §4.4: the client credentials grant MUST only be used by confidential clients.
-    throw errors.Invalid('grant_types: a public client cannot use client_credentials');
+    throw errors.InvalidField('grant_types', 'a public client cannot use client_credentials');
   }
   const scopes = merged.scopes ?? [];
   for (const s of scopes) {
-    if (!SCOPE_TOKEN.test(s)) throw errors.Invalid(`scopes: "${s}" is not a valid scope token`);
+    if (!SCOPE_TOKEN.test(s)) throw errors.InvalidField('scopes', `"${s}" is not a valid scope token`);
   }
   const redirectUris = merged.redirect_uris ?? [];
   for (const uri of redirectUris) checkRedirectUri(uri);
   // RFC 6749 §3.1.2.2: clients using the implicit grant MUST register their redirection endpoint;
   // without one, every authorization request fails (the token has nowhere to go).
   if ((merged.allow_implicit || grants.includes('implicit')) && redirectUris.length === 0) {
-    throw errors.Invalid('redirect_uris: a client using the implicit grant must register a redirect URI');
+    throw errors.InvalidField('redirect_uris', 'a client using the implicit grant must register a redirect URI');
   }
   const launchUrl = merged.launch_url ?? null;
-  if (launchUrl !== null && !/^https?:\/\//.test(launchUrl)) throw errors.Invalid('launch_url: must be an http or https URL');
+  if (launchUrl !== null && !/^https?:\/\//.test(launchUrl)) throw errors.InvalidField('launch_url', 'must be an http or https URL');
   // Introspection needs client authentication (RFC 7662 §2.1), which a public client cannot do.
-  if (merged.introspect && type === 'public') throw errors.Invalid('introspect: a public client cannot authenticate to the introspection endpoint');
+  if (merged.introspect && type === 'public') throw errors.InvalidField('introspect', 'a public client cannot authenticate to the introspection endpoint');
   const name = merged.name?.trim();
-  if (!name) throw errors.Invalid('name: must not be empty');
+  if (!name) throw errors.InvalidField('name', 'must not be empty');
   const tokenFormat = merged.token_format ?? 'jwt';
   // 0 means "never expires", which only an opaque token (revocable in place) can do; a JWT
   // with exp = iat would be refused everywhere the moment it is issued.
   if (merged.access_token_ttl === 0 && tokenFormat === 'jwt') {
-    throw errors.Invalid('access_token_ttl: 0 (never expires) needs token_format "opaque"');
+    throw errors.InvalidField('access_token_ttl', '0 (never expires) needs token_format "opaque"');
   }
   return {
     name,
@@ -140,7 +140,7 @@ export class Clients {
     return this.#changed(id, this.#db.transaction().execute(async (trx) => {
       const existing = await trx.selectFrom('clients').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
       if (!existing) throw errors.NotFound('client', id);
-      if (input.type && input.type !== existing.type) throw errors.Invalid('type: cannot change after creation');
+      if (input.type && input.type !== existing.type) throw errors.InvalidField('type', 'cannot change after creation');
       const values = validate(input as ClientInput, existing);
       const client = await trx.updateTable('clients').set({ ...values, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
       await signal(trx, 'client', id);

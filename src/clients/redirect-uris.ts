@@ -23,7 +23,7 @@ function isLoopback(hostname: string): boolean {
 }
 
 function refuse(uri: string, why: string): AppError {
-  return errors.Invalid(`redirect_uris: "${uri}" ${why}`);
+  return errors.InvalidField('redirect_uris', `"${uri}" ${why}`);
 }
 
 /** Throws a 400 naming the URI and the rule it breaks. */

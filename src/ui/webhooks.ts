@@ -139,7 +139,7 @@ function typesOf(form: Form): string[] {
   const types = form.event_types === undefined ? [] : Array.isArray(form.event_types) ? form.event_types : [form.event_types];
   if (types.length === 0) throw errors.Invalid('choose at least one event');
   const unknown = types.find((t) => !EVENT_TYPE_NAMES.includes(t));
-  if (unknown) throw errors.Invalid(`event_types: unknown event type "${unknown}"`);
+  if (unknown) throw errors.InvalidField('event_types', `unknown event type "${unknown}"`);
   return types;
 }
 

@@ -41,7 +41,7 @@ export class Vendors {
   /** Create the vendor, its OAuth client and its first Vendor API key in one transaction. */
   async create(name: string): Promise<VendorWithKeys & { clientSecret: string; apiKey: string }> {
     const trimmed = name.trim();
-    if (!trimmed) throw errors.Invalid('name: must not be empty');
+    if (!trimmed) throw errors.InvalidField('name', 'must not be empty');
     return this.#db.transaction().execute(async (trx) => {
       const { client, secret } = await this.#clients.create({
         name: `vendor: ${trimmed}`,
