@@ -71,6 +71,13 @@ test('every audience answers a kind in its own vocabulary, one code for 429', ()
   }
 });
 
+test('the SDK\'s OEM error code union is the OEM vocabulary of the catalog', () => {
+  const source = readFileSync(new URL('../packages/client/src/errors.ts', import.meta.url), 'utf8');
+  const union = /export type OemApiErrorCode =([^;]*);/.exec(source);
+  assert.ok(union, 'packages/client/src/errors.ts declares OemApiErrorCode');
+  assert.deepEqual([...union[1].matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]).sort(), codesOf('oem'));
+});
+
 test('the OEM vocabulary is upper case, the others lower case', () => {
   for (const code of codesOf('oem')) assert.match(code, /^[A-Z_]+$/);
   for (const code of [...codesOf('oauth'), ...codesOf('api')]) assert.match(code, /^[a-z_]+$/);
