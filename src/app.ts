@@ -31,7 +31,7 @@ import { AuthFailures } from './ops/auth-failures.ts';
 import { openApi } from './ops/openapi.ts';
 import { createLogger, flushLogger } from './logger.ts';
 import { RequestLog } from './ops/request-log.ts';
-import { AppError, createErrorHandler, schemaErrorFormatter } from './errors.ts';
+import { createErrorHandler, errors, schemaErrorFormatter } from './errors.ts';
 import { errorPage } from './ui/error-page.ts';
 import { metadataRoutes } from './oauth/metadata.ts';
 import { tokenRoute } from './oauth/token.ts';
@@ -250,7 +250,7 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
   validation(app);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request) => {
-    throw new AppError(404, 'not_found', `no route for ${request.method} ${request.url.split('?')[0]}`);
+    throw errors.NotFound(`no route for ${request.method} ${request.url.split('?')[0]}`);
   });
   await app.register(formbody);
   await app.register(cookie);

@@ -1,36 +1,26 @@
-// One error class, one handler. Each surface speaks its own vocabulary:
+// One error class, one handler. Errors are kinds from the catalog (error-catalog.ts); the route's
+// `config.audience` picks the words each kind is answered in, and the body's shape:
 //   oauth  RFC 6749 §5.2   {error, error_description}
 //   admin                 {error: {code, message}}
 //   oem    seeds 000/001  {status, error, message}
 //   msp    seed 002       {error: {code, message}}, like admin
-// The route's `config.audience` picks the shape; anything unexpected is a 500 `server_error`
-// with no internals in the body.
+// Anything unexpected is a 500 `server_error` (INTERNAL_ERROR on the OEM API) with no internals
+// in the body.
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { databaseAway, invalidCharacter } from './db/errors.ts';
+import { AppError, errors, vocabulary, type Audience, type Kind } from './error-catalog.ts';
 
-export type Audience = 'oauth' | 'admin' | 'oem' | 'page' | 'msp';
-
-export class AppError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly headers: Record<string, string>;
-  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.headers = headers;
-  }
-}
+export { AppError, errors, type Audience, type Kind } from './error-catalog.ts';
 
 // Fastify's own errors, by code, mapped to a status and a message a caller can act on.
-const FRAMEWORK: Record<string, [number, string]> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported content type'],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'content-length does not match the body'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'the JSON body is empty'],
-  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'the request body is too large'],
-  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'the request body is not valid JSON'],
-  FST_ERR_CTP_EMPTY_TYPE: [400, 'the content type is empty'],
-  FST_ERR_CTP_INVALID_TYPE: [415, 'unsupported content type'],
+const FRAMEWORK: Record<string, [Kind, string]> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type', 'unsupported content type'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['invalid_request', 'content-length does not match the body'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['invalid_request', 'the JSON body is empty'],
+  FST_ERR_CTP_BODY_TOO_LARGE: ['payload_too_large', 'the request body is too large'],
+  FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_request', 'the request body is not valid JSON'],
+  FST_ERR_CTP_EMPTY_TYPE: ['invalid_request', 'the content type is empty'],
+  FST_ERR_CTP_INVALID_TYPE: ['unsupported_media_type', 'unsupported content type'],
 };
 
 /** A schema violation in words that name the field, e.g. `body/colour is not an allowed field`. */
@@ -61,36 +51,39 @@ export function schemaErrorFormatter(errors: FastifySchemaValidationError[], dat
   return new Error(validationDetail(errors, dataVar));
 }
 
-// RFC 6749 §4.1.2.1 names `temporarily_unavailable` for the authorization endpoint; the token,
-// introspection and revocation endpoints use it too, as every OAuth client library knows it.
-const UNAVAILABLE: Record<Audience, string> = {
-  oauth: 'temporarily_unavailable', oem: 'SERVICE_UNAVAILABLE', admin: 'unavailable', msp: 'unavailable', page: 'unavailable',
-};
 const RETRY_AFTER_SECONDS = 5;
 
-/** Translate anything thrown into [status, code, message, headers]. */
-export function describe(error: unknown, audience: Audience): { status: number; code: string; message: string; headers: Record<string, string> } {
-  if (error instanceof AppError) return { status: error.status, code: error.code, message: error.message, headers: error.headers };
-  const fe = error as FastifyError & { validation?: unknown; validationContext?: string };
-  const generic = audience === 'oauth' ? 'invalid_request' : audience === 'oem' ? 'BAD_REQUEST' : 'invalid_request';
-  if (fe && fe.validation) {
-    return { status: 400, code: generic, message: fe.message, headers: {} };
-  }
+type Described = { status: number; code: string; message: string; headers: Record<string, string> };
+
+/** Translate anything thrown into [status, code, message, headers] in the audience's vocabulary. */
+export function describe(error: unknown, audience: Audience): Described {
+  const known = catalogued(error);
+  const said = vocabulary(known.kind, audience);
+  return { status: frameworkStatus(error) ?? said.status, code: said.code, message: known.message, headers: known.headers };
+}
+
+/** A client error Fastify raised with a status of its own (e.g. 406) keeps that status. */
+function frameworkStatus(error: unknown): number | undefined {
+  if (error instanceof AppError) return undefined;
+  const fe = error as (FastifyError & { validation?: unknown }) | undefined;
+  if (!fe || fe.validation || (typeof fe.code === 'string' && FRAMEWORK[fe.code])) return undefined;
+  return typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : undefined;
+}
+
+/** Anything thrown, as a catalog error. */
+function catalogued(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const fe = error as (FastifyError & { validation?: unknown }) | undefined;
+  if (fe && fe.validation) return errors.Invalid(fe.message);
   if (fe && typeof fe.code === 'string' && FRAMEWORK[fe.code]) {
-    const [status, message] = FRAMEWORK[fe.code];
-    // RFC 6749 §3.2: token requests are form-encoded; any other body is a malformed request.
-    const oauthStatus = audience === 'oauth' && status === 415 ? 400 : status;
-    return { status: oauthStatus, code: status === 413 ? (audience === 'oem' ? 'PAYLOAD_TOO_LARGE' : generic) : generic, message, headers: {} };
+    const [kind, message] = FRAMEWORK[fe.code];
+    return errors.of(kind, message);
   }
-  if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return { status: fe.statusCode, code: generic, message: fe.message, headers: {} };
-  }
-  if (invalidCharacter(error)) return { status: 400, code: generic, message: 'text must not contain NUL characters', headers: {} };
-  if (databaseAway(error)) {
-    // An outage is not the caller's fault nor a bug: say so, and when to come back.
-    return { status: 503, code: UNAVAILABLE[audience], message: 'the database is unavailable; try again shortly', headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } };
-  }
-  return { status: 500, code: audience === 'oem' ? 'INTERNAL_ERROR' : 'server_error', message: 'internal server error', headers: {} };
+  if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) return errors.Invalid(fe.message);
+  if (invalidCharacter(error)) return errors.Invalid('text must not contain NUL characters');
+  // An outage is not the caller's fault nor a bug: say so, and when to come back.
+  if (databaseAway(error)) return errors.Unavailable(RETRY_AFTER_SECONDS, 'the database is unavailable; try again shortly');
+  return errors.ServerError();
 }
 
 /**

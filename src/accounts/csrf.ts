@@ -5,7 +5,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { safeEqual } from '../crypto.ts';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import { SESSION_COOKIE } from './sessions.ts';
 
 export const CSRF_COOKIE = 'gh_csrf';
@@ -31,6 +31,6 @@ export function csrfToken(request: FastifyRequest, reply: FastifyReply, secure: 
 export function checkCsrf(request: FastifyRequest, submitted: unknown): void {
   const secret = request.cookies?.[CSRF_COOKIE];
   if (!secret || typeof submitted !== 'string' || !safeEqual(derive(secret, request), submitted)) {
-    throw new AppError(403, 'csrf_failed', 'This form has expired or did not come from this site. Go back, reload the page and try again.');
+    throw errors.CsrfFailed();
   }
 }

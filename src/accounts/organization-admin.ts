@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { UserRole } from '../db/schema-oem.ts';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import type { BrowserSessions } from './sessions.ts';
 import { roleIn } from './users.ts';
 
@@ -37,13 +37,13 @@ export async function adminRoleIn(db: Kysely<Database>, organizationId: string, 
 export async function signedInUser(deps: AdminCheckDeps, request: FastifyRequest): Promise<SignedInUser> {
   const session = await deps.browserSessions.current(request);
   const role = session && (await roleIn(deps.storage.db, session.organizationId, session.userId));
-  if (!session || !role) throw new AppError(401, 'unauthorized', 'You are not signed in, or your session has ended.');
+  if (!session || !role) throw errors.Unauthorized('You are not signed in, or your session has ended.');
   return { organizationId: session.organizationId, userId: session.userId, role };
 }
 
 /** The signed-in owner or admin: 401 without a session, 403 for a member (`doing` says what was refused). */
 export async function organizationAdmin(deps: AdminCheckDeps, request: FastifyRequest, doing: string): Promise<SignedInUser> {
   const user = await signedInUser(deps, request);
-  if (!managesOrganization(user.role)) throw new AppError(403, 'forbidden', `Only organization owners and admins ${doing}.`);
+  if (!managesOrganization(user.role)) throw errors.Forbidden(`Only organization owners and admins ${doing}.`);
   return user;
 }

@@ -14,7 +14,7 @@ import { newId } from '../db/ids.ts';
 import type { Database } from '../db/schema.ts';
 import type { UserRole, UsersTable } from '../db/schema-oem.ts';
 import { normalizeEmail } from '../email.ts';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import { emit } from '../events/outbox.ts';
 import type { Authorizations } from '../oauth/authorizations.ts';
 
@@ -115,9 +115,9 @@ export function storePasswordHash(db: Kysely<Database>, id: string, passwordHash
     .where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }
 
-const notFound = (id: string) => new AppError(404, 'not_found', `user "${id}" does not exist`);
-const lastOwner = () => new AppError(409, 'last_owner', 'the organization must keep at least one owner: make another user an owner first');
-const ownersOnly = () => new AppError(403, 'forbidden', 'only an owner can make, change or remove an owner');
+const notFound = (id: string) => errors.NotFound('user', id);
+const lastOwner = () => errors.LastOwner('the organization must keep at least one owner: make another user an owner first');
+const ownersOnly = () => errors.Forbidden('only an owner can make, change or remove an owner');
 
 export class OrganizationUsers {
   #db: Kysely<Database>;
@@ -147,7 +147,7 @@ export class OrganizationUsers {
       });
     } catch (error) {
       const constraint = uniqueViolation(error);
-      if (constraint !== undefined) throw new AppError(409, 'conflict', TAKEN[constraint] ?? 'this user is already in the organization');
+      if (constraint !== undefined) throw errors.Conflict(TAKEN[constraint] ?? 'this user is already in the organization');
       throw error;
     }
   }

@@ -6,7 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import { sql, type Kysely } from 'kysely';
 import { randomToken, safeEqual, sha256 } from '../crypto.ts';
 import type { Database } from '../db/schema.ts';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import { bearerHeaders, bearerToken } from '../http/authorization.ts';
 import type { Audit } from '../audit/audit.ts';
 import type { AuthFailures } from '../ops/auth-failures.ts';
@@ -52,7 +52,7 @@ export class AdminAuth {
     let ok = false;
     for (const hash of this.#hashes) ok = (presented !== undefined && safeEqual(presented, hash)) || ok;
     if (ok) return;
-    throw new AppError(401, 'unauthorized', match ? 'the admin token is not valid' : 'an admin Bearer token is required', bearerHeaders({ realm: 'gatehouse-admin' }));
+    throw errors.Unauthorized(match ? 'the admin token is not valid' : 'an admin Bearer token is required').with(bearerHeaders({ realm: 'gatehouse-admin' }));
   }
 
   recordFailure(request: FastifyRequest): void {

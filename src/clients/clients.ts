@@ -6,7 +6,7 @@ import { RESYNC, signal, type Storage } from '../db/index.ts';
 import { LoadingCache } from '../db/cache.ts';
 import { foreignKeyViolation } from '../db/errors.ts';
 import type { ClientsTable, Database } from '../db/schema.ts';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import { checkRedirectUri } from './redirect-uris.ts';
 
 export type Client = Selectable<ClientsTable>;
@@ -42,34 +42,34 @@ function validate(input: ClientInput, existing?: Client): Omit<ClientsTable, 'id
   const type = merged.type ?? 'confidential';
   const grants = merged.grant_types ?? ['client_credentials'];
   for (const g of grants) {
-    if (!(GRANT_TYPES as readonly string[]).includes(g)) throw new AppError(400, 'invalid_request', `grant_types: unknown grant type "${g}"`);
+    if (!(GRANT_TYPES as readonly string[]).includes(g)) throw errors.InvalidField('grant_types', `unknown grant type "${g}"`);
   }
   if (type === 'public' && grants.includes('client_credentials')) {
     // RFC 6749 §4.4: the client credentials grant MUST only be used by confidential clients.
-    throw new AppError(400, 'invalid_request', 'grant_types: a public client cannot use client_credentials');
+    throw errors.InvalidField('grant_types', 'a public client cannot use client_credentials');
   }
   const scopes = merged.scopes ?? [];
   for (const s of scopes) {
-    if (!SCOPE_TOKEN.test(s)) throw new AppError(400, 'invalid_request', `scopes: "${s}" is not a valid scope token`);
+    if (!SCOPE_TOKEN.test(s)) throw errors.InvalidField('scopes', `"${s}" is not a valid scope token`);
   }
   const redirectUris = merged.redirect_uris ?? [];
   for (const uri of redirectUris) checkRedirectUri(uri);
   // RFC 6749 §3.1.2.2: clients using the implicit grant MUST register their redirection endpoint;
   // without one, every authorization request fails (the token has nowhere to go).
   if ((merged.allow_implicit || grants.includes('implicit')) && redirectUris.length === 0) {
-    throw new AppError(400, 'invalid_request', 'redirect_uris: a client using the implicit grant must register a redirect URI');
+    throw errors.InvalidField('redirect_uris', 'a client using the implicit grant must register a redirect URI');
   }
   const launchUrl = merged.launch_url ?? null;
-  if (launchUrl !== null && !/^https?:\/\//.test(launchUrl)) throw new AppError(400, 'invalid_request', 'launch_url: must be an http or https URL');
+  if (launchUrl !== null && !/^https?:\/\//.test(launchUrl)) throw errors.InvalidField('launch_url', 'must be an http or https URL');
   // Introspection needs client authentication (RFC 7662 §2.1), which a public client cannot do.
-  if (merged.introspect && type === 'public') throw new AppError(400, 'invalid_request', 'introspect: a public client cannot authenticate to the introspection endpoint');
+  if (merged.introspect && type === 'public') throw errors.InvalidField('introspect', 'a public client cannot authenticate to the introspection endpoint');
   const name = merged.name?.trim();
-  if (!name) throw new AppError(400, 'invalid_request', 'name: must not be empty');
+  if (!name) throw errors.InvalidField('name', 'must not be empty');
   const tokenFormat = merged.token_format ?? 'jwt';
   // 0 means "never expires", which only an opaque token (revocable in place) can do; a JWT
   // with exp = iat would be refused everywhere the moment it is issued.
   if (merged.access_token_ttl === 0 && tokenFormat === 'jwt') {
-    throw new AppError(400, 'invalid_request', 'access_token_ttl: 0 (never expires) needs token_format "opaque"');
+    throw errors.InvalidField('access_token_ttl', '0 (never expires) needs token_format "opaque"');
   }
   return {
     name,
@@ -138,15 +138,15 @@ export class Clients {
 
   async get(id: string): Promise<Client> {
     const client = await this.#db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!client) throw new AppError(404, 'not_found', `client "${id}" does not exist`);
+    if (!client) throw errors.NotFound('client', id);
     return client;
   }
 
   async update(id: string, input: Partial<ClientInput>): Promise<Client> {
     return this.#changed(id, this.#db.transaction().execute(async (trx) => {
       const existing = await trx.selectFrom('clients').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-      if (!existing) throw new AppError(404, 'not_found', `client "${id}" does not exist`);
-      if (input.type && input.type !== existing.type) throw new AppError(400, 'invalid_request', 'type: cannot change after creation');
+      if (!existing) throw errors.NotFound('client', id);
+      if (input.type && input.type !== existing.type) throw errors.InvalidField('type', 'cannot change after creation');
       const values = validate(input as ClientInput, existing);
       const client = await trx.updateTable('clients').set({ ...values, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
       await signal(trx, 'client', id);
@@ -158,10 +158,10 @@ export class Clients {
     await this.#changed(id, this.#db.transaction().execute(async (trx) => {
       const result = await trx.deleteFrom('clients').where('id', '=', id).executeTakeFirst().catch((error) => {
         // A vendor's OAuth client is referenced by the vendor; it goes only with the vendor.
-        if (foreignKeyViolation(error)) throw new AppError(409, 'conflict', `client "${id}" belongs to a vendor and cannot be deleted`);
+        if (foreignKeyViolation(error)) throw errors.Conflict(`client "${id}" belongs to a vendor and cannot be deleted`);
         throw error;
       });
-      if (result.numDeletedRows === 0n) throw new AppError(404, 'not_found', `client "${id}" does not exist`);
+      if (result.numDeletedRows === 0n) throw errors.NotFound('client', id);
       await signal(trx, 'client', id);
     }));
   }
@@ -169,8 +169,8 @@ export class Clients {
   async rotateSecret(id: string): Promise<{ client: Client; secret: string }> {
     return this.#changed(id, this.#db.transaction().execute(async (trx) => {
       const existing = await trx.selectFrom('clients').select('type').where('id', '=', id).executeTakeFirst();
-      if (!existing) throw new AppError(404, 'not_found', `client "${id}" does not exist`);
-      if (existing.type !== 'confidential') throw new AppError(400, 'invalid_request', 'a public client has no secret');
+      if (!existing) throw errors.NotFound('client', id);
+      if (existing.type !== 'confidential') throw errors.Invalid('a public client has no secret');
       const secret = randomToken(32);
       const client = await trx.updateTable('clients').set({ secret_hash: sha256(secret), updated_at: new Date() })
         .where('id', '=', id).returningAll().executeTakeFirstOrThrow();

@@ -9,7 +9,7 @@
 // and the like) can never be a redirection endpoint: none contains a period, and they are named
 // in the refusal.
 import { isIP } from 'node:net';
-import { AppError } from '../errors.ts';
+import { AppError, errors } from '../errors.ts';
 
 const BROWSER_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:', 'filesystem:', 'view-source:', 'ws:', 'wss:', 'ftp:', 'mailto:', 'chrome:', 'intent:']);
 // RFC 3986 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
@@ -23,7 +23,7 @@ function isLoopback(hostname: string): boolean {
 }
 
 function refuse(uri: string, why: string): AppError {
-  return new AppError(400, 'invalid_request', `redirect_uris: "${uri}" ${why}`);
+  return errors.InvalidField('redirect_uris', `"${uri}" ${why}`);
 }
 
 /** Throws a 400 naming the URI and the rule it breaks. */

@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import { randomToken, safeEqual, sha256, type Sealer } from '../crypto.ts';
 import { SpendableTokens } from '../db/one-time-tokens.ts';
 import type { Database } from '../db/schema.ts';
-import { AppError } from '../errors.ts';
+import { AppError, errors } from '../errors.ts';
 import { s256 } from '../oauth/pkce.ts';
 import type { ConnectionRow, Connections } from './connections.ts';
 import type { Connector, Connectors } from './connectors.ts';
@@ -19,7 +19,7 @@ export const STATE_TTL_SECONDS = 600;
 /** The callback could not be matched to an authorization Gatehouse started in this browser. */
 export class StateError extends AppError {
   constructor(message: string) {
-    super(400, 'invalid_state', message);
+    super('invalid_state', message);
   }
 }
 
@@ -54,7 +54,7 @@ export class Authorization {
   async start(connector: Connector, organizationId: string, userId: string | null, binding: string): Promise<string> {
     const d = connector.definition;
     if (d.grantType !== 'authorization_code' || !d.authUrl) {
-      throw new AppError(400, 'invalid_request', `connector "${d.name}" uses client credentials: it connects without a browser`);
+      throw errors.Invalid(`connector "${d.name}" uses client credentials: it connects without a browser`);
     }
     const verifier = d.pkce ? randomToken(48) : undefined;
     const { token: state } = await this.#states.issue({

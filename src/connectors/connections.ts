@@ -7,7 +7,7 @@ import { newId } from '../db/ids.ts';
 import { signal } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 import type { ConnectionsTable } from '../db/schema-connectors.ts';
-import { AppError } from '../errors.ts';
+import { AppError, errors } from '../errors.ts';
 import { emit } from '../events/outbox.ts';
 import type { Connector } from './connectors.ts';
 import type { TokenSet } from './token-response.ts';
@@ -126,5 +126,5 @@ export class Connections {
 }
 
 export function notFound(id: string): AppError {
-  return new AppError(404, 'not_found', `connection "${id}" does not exist`);
+  return errors.NotFound('connection', id);
 }

@@ -7,7 +7,7 @@ import { newId } from '../db/ids.ts';
 import { signal, type Storage } from '../db/index.ts';
 import { LoadingCache, touches } from '../db/cache.ts';
 import type { Database } from '../db/schema.ts';
-import { AppError } from '../errors.ts';
+import { AppError, errors } from '../errors.ts';
 import { checkDefinition, merge, normalize, type ConnectorDefinition, type DefinitionInput } from './definition.ts';
 
 export interface Connector {
@@ -109,12 +109,12 @@ export class Connectors {
       });
       this.#forget();
     } catch (error) {
-      if (foreignKeyViolation(error)) throw new AppError(409, 'conflict', `connector "${id}" still has connections: disconnect them first`);
+      if (foreignKeyViolation(error)) throw errors.Conflict(`connector "${id}" still has connections: disconnect them first`);
       throw error;
     }
   }
 }
 
 function notFound(id: string): AppError {
-  return new AppError(404, 'not_found', `connector "${id}" does not exist`);
+  return errors.NotFound('connector', id);
 }

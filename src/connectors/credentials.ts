@@ -41,7 +41,7 @@ export type RefreshReason = 'expiring' | 'unauthorized' | 'requested';
 
 export class ConnectionBroken extends AppError {
   constructor(id: string) {
-    super(409, 'connection_broken', `connection "${id}" is broken: its token could not be refreshed; connect again to repair it`);
+    super('connection_broken', `connection "${id}" is broken: its token could not be refreshed; connect again to repair it`);
   }
 }
 

@@ -2,7 +2,7 @@
 // as data. The JSON schema rejects unknown fields and wrong types; `checkDefinition` adds the
 // rules that span fields. Definitions are stored as written and `normalize` applies defaults on
 // read, so a field left to default keeps following its default.
-import { AppError } from '../errors.ts';
+import { AppError, errors } from '../errors.ts';
 import type { FromSchema } from 'json-schema-to-ts';
 
 // TRACE and CONNECT are never forwarded: TRACE echoes the request (credentials included) and
@@ -114,7 +114,7 @@ const HEADER_VALUE = /^[^\r\n\0]*$/;
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-connection']);
 
 function invalid(field: string, message: string): AppError {
-  return new AppError(400, 'invalid_request', `body/${field} ${message}`);
+  return errors.Invalid(`body/${field} ${message}`);
 }
 
 function checkUrl(field: string, value: string | null | undefined, options: { query?: boolean } = {}): void {

@@ -7,7 +7,7 @@ import type { Storage } from '../db/index.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
 import { createOutbound, type Outbound } from '../net/outbound.ts';
 import { AgentPool } from '../net/pool.ts';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import { Authorization } from './authorization.ts';
 import { ConnectLinks } from './connect-links.ts';
 import { Connections, type ConnectionRow } from './connections.ts';
@@ -58,7 +58,7 @@ export class ConnectorService {
   async connectClientCredentials(connectorId: string, organizationId: string): Promise<{ connection: ConnectionRow; created: boolean }> {
     const connector = await this.connectors.get(connectorId);
     if (connector.definition.grantType !== 'client_credentials') {
-      throw new AppError(400, 'invalid_request', `connector "${connector.definition.name}" uses the authorization code grant: connect through a browser (create a connect link)`);
+      throw errors.Invalid(`connector "${connector.definition.name}" uses the authorization code grant: connect through a browser (create a connect link)`);
     }
     const tokens = await this.tokenEndpoint.token(connector, { grant_type: 'client_credentials' }, 'token');
     return this.connections.save(connector, organizationId, tokens);

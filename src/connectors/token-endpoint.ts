@@ -16,7 +16,7 @@ const PERMANENT = new Set(['invalid_grant', 'invalid_client', 'unauthorized_clie
 export class VendorTokenError extends AppError {
   readonly permanent: boolean;
   constructor(message: string, permanent: boolean) {
-    super(502, 'vendor_token_error', message);
+    super('vendor_token_error', message);
     this.permanent = permanent;
   }
 }

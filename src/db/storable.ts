@@ -10,7 +10,7 @@
 // field, see ops/validation.ts, which uses unstorablePath), as it cannot be stored as sent.
 // Dates given in a request must pass isStorableDateTime (the schemas' date-time format) and are
 // read with parseDateTime; a date a vendor gives goes through storableDate.
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 
 const REPLACEMENT = '\uFFFD';
 
@@ -105,6 +105,6 @@ export function isStorableDateTime(value: string): boolean {
  */
 export function parseDateTime(value: string, field: string): Date {
   const problem = dateTimeProblem(value);
-  if (problem) throw new AppError(400, 'invalid_request', `${field} ${problem}`);
+  if (problem) throw errors.Invalid(`${field} ${problem}`);
   return parse(value);
 }

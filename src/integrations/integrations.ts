@@ -9,7 +9,7 @@ import { uniqueViolation } from '../db/errors.ts';
 import { newId } from '../db/ids.ts';
 import type { Database } from '../db/schema.ts';
 import type { IntegrationKind, IntegrationStatus, IntegrationsTable, PartnerApiKeysTable } from '../db/schema-oem.ts';
-import { AppError } from '../errors.ts';
+import { AppError, errors } from '../errors.ts';
 import { emit } from '../events/outbox.ts';
 
 export type Integration = Selectable<IntegrationsTable>;
@@ -24,7 +24,7 @@ export interface IntegrationWithVendor extends Integration {
 }
 
 function conflict(kind: IntegrationKind): AppError {
-  return new AppError(409, 'CONFLICT', `the organization already has a ${kind} integration with this vendor`);
+  return errors.Conflict(`the organization already has a ${kind} integration with this vendor`);
 }
 
 export class Integrations {
@@ -79,7 +79,7 @@ export class Integrations {
 
   async get(id: string): Promise<IntegrationWithVendor> {
     const row = await this.#withVendor().where('integrations.id', '=', id).executeTakeFirst();
-    if (!row) throw new AppError(404, 'not_found', `integration "${id}" does not exist`);
+    if (!row) throw errors.NotFound('integration', id);
     return row;
   }
 
@@ -92,7 +92,7 @@ export class Integrations {
   async setStatus(id: string, status: IntegrationStatus): Promise<{ integration: Integration; previous: IntegrationStatus }> {
     return this.#db.transaction().execute(async (trx) => {
       const before = await trx.selectFrom('integrations').select('status').where('id', '=', id).forUpdate().executeTakeFirst();
-      if (!before) throw new AppError(404, 'NOT_FOUND', 'the integration no longer exists');
+      if (!before) throw errors.NotFound('the integration no longer exists');
       const integration = await trx.updateTable('integrations').set({ status, updated_at: new Date() })
         .where('id', '=', id).returningAll().executeTakeFirstOrThrow();
       if (before.status !== status) {
@@ -110,7 +110,7 @@ export class Integrations {
     await this.#db.transaction().execute(async (trx) => {
       const row = await trx.updateTable('integrations').set({ disabled_at: disabled ? new Date() : null, updated_at: new Date() })
         .where('id', '=', id).returning('id').executeTakeFirst();
-      if (!row) throw new AppError(404, 'not_found', `integration "${id}" does not exist`);
+      if (!row) throw errors.NotFound('integration', id);
       await signal(trx, 'integration', id);
     });
     return this.get(id);
@@ -122,8 +122,8 @@ export class Integrations {
     const partnerApiKey = PARTNER_KEY_PREFIX + randomToken(32);
     await this.#db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('integrations').select('kind').where('id', '=', id).forUpdate().executeTakeFirst();
-      if (!row) throw new AppError(404, 'not_found', `integration "${id}" does not exist`);
-      if (row.kind !== 'external') throw new AppError(400, 'invalid_request', 'only external integrations have partner API keys');
+      if (!row) throw errors.NotFound('integration', id);
+      if (row.kind !== 'external') throw errors.Invalid('only external integrations have partner API keys');
       await trx.updateTable('partner_api_keys').set({ expires_at: previousExpiresAt })
         .where('integration_id', '=', id)
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', previousExpiresAt)]))

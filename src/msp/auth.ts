@@ -28,7 +28,7 @@ export class MspAuth {
     // RFC 6750 §3.1: without the scope, insufficient_scope answers 403 and names the scope needed.
     const caller = await this.#guard.resolve(request, WEBHOOKS_SCOPE);
     if (!caller.organizationId) {
-      throw this.#guard.refuse(403, 'insufficient_scope', 'the access token is not bound to an organization (get one through the authorization flow)');
+      throw this.#guard.refuse('insufficient_scope', 'the access token is not bound to an organization (get one through the authorization flow)');
     }
     request.mspCaller = { organizationId: caller.organizationId, clientId: caller.clientId, subject: caller.userId ?? caller.token.sub };
   };

@@ -28,7 +28,7 @@ export interface OutboundResponse {
 
 export class OutboundRefused extends AppError {
   constructor(message: string) {
-    super(400, 'target_refused', message);
+    super('target_refused', message);
   }
 }
 

@@ -4,7 +4,7 @@
 // their password or was removed, answers 401 at once on every instance (seed 002: apps "must be
 // able to deal with 401 authentication failure scenarios").
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { AppError } from '../errors.ts';
+import { AppError, errors } from '../errors.ts';
 import { bearerHeaders, parseBearer } from '../http/authorization.ts';
 import type { ActiveToken, Tokens } from './tokens.ts';
 
@@ -27,20 +27,20 @@ export class BearerGuard {
   }
 
   /** The refusal with this guard's challenge (RFC 6750 §3: no error attribute when the request carried no credentials). */
-  refuse(status: number, code: string | undefined, message: string, scope?: string): AppError {
+  refuse(code: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | undefined, message: string, scope?: string): AppError {
     const headers = bearerHeaders({ realm: this.#realm, error: code, error_description: code ? message : undefined, scope });
-    return new AppError(status, code ?? 'invalid_token', message, headers);
+    return errors.of(code ?? 'invalid_token', message).with(headers);
   }
 
   /** Who the request's token speaks for; throws 400/401/403 per RFC 6750 §3.1. */
   async resolve(request: FastifyRequest, requiredScope?: string): Promise<BearerCaller> {
     const credentials = parseBearer(request.headers.authorization);
-    if (credentials.kind === 'absent' || credentials.kind === 'other') throw this.refuse(401, undefined, 'a Bearer access token is required');
-    if (credentials.kind === 'malformed') throw this.refuse(400, 'invalid_request', 'the Authorization header is not a valid Bearer credential');
+    if (credentials.kind === 'absent' || credentials.kind === 'other') throw this.refuse(undefined, 'a Bearer access token is required');
+    if (credentials.kind === 'malformed') throw this.refuse('invalid_request', 'the Authorization header is not a valid Bearer credential');
     const token = await this.#tokens.inspect(credentials.token);
-    if (!token) throw this.refuse(401, 'invalid_token', 'the access token is not valid (unknown, expired or revoked): authorise again');
+    if (!token) throw this.refuse('invalid_token', 'the access token is not valid (unknown, expired or revoked): authorise again');
     if (requiredScope && !token.scope.split(' ').includes(requiredScope)) {
-      throw this.refuse(403, 'insufficient_scope', `the access token needs scope ${requiredScope}`, requiredScope);
+      throw this.refuse('insufficient_scope', `the access token needs scope ${requiredScope}`, requiredScope);
     }
     const organizationId = typeof token.organization_id === 'string' ? token.organization_id : undefined;
     return { clientId: token.client_id, userId: organizationId ? token.sub : undefined, organizationId, scope: token.scope, token };

@@ -3,7 +3,7 @@
 // client_secret_post (client_id and client_secret in the body, form or JSON).
 import type { FastifyRequest } from 'fastify';
 import { Clients, type Client } from '../clients/clients.ts';
-import { AppError } from '../errors.ts';
+import { AppError, errors } from '../errors.ts';
 import { challenge } from '../http/authorization.ts';
 
 export type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -16,7 +16,7 @@ const CHALLENGE = { 'www-authenticate': challenge('Basic', { realm: 'gatehouse',
 
 /** RFC 6749 §5.2: failed client authentication is 401 invalid_client with a challenge. */
 export function invalidClient(message: string): AppError {
-  return new AppError(401, 'invalid_client', message, CHALLENGE);
+  return errors.InvalidClient(message).with(CHALLENGE);
 }
 
 /** A request parameter as a single string, or undefined. RFC 6749 §3.2: no repeats. */
@@ -24,7 +24,7 @@ export function param(params: Params, name: string): string | undefined {
   const value = params[name];
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') {
-    throw new AppError(400, 'invalid_request', Array.isArray(value) ? `${name} must not be repeated` : `${name} must be a string`);
+    throw errors.Invalid(Array.isArray(value) ? `${name} must not be repeated` : `${name} must be a string`);
   }
   return value;
 }
@@ -62,10 +62,10 @@ export async function authenticateClient(request: FastifyRequest, params: Params
   if (header !== undefined && /^basic /i.test(header)) {
     if (bodySecret !== undefined) {
       // RFC 6749 §2.3: the client MUST NOT use more than one authentication method per request.
-      throw new AppError(400, 'invalid_request', 'client credentials were sent both in the Authorization header and in the body');
+      throw errors.Invalid('client credentials were sent both in the Authorization header and in the body');
     }
     [id, secret] = decodeBasic(header);
-    if (bodyId !== undefined && bodyId !== id) throw new AppError(400, 'invalid_request', 'client_id in the body does not match the Authorization header');
+    if (bodyId !== undefined && bodyId !== id) throw errors.Invalid('client_id in the body does not match the Authorization header');
     method = 'client_secret_basic';
   } else if (bodySecret !== undefined) {
     id = bodyId;

@@ -3,7 +3,7 @@
 // is given the `introspect` permission. Anything else, like anything not active here, is
 // {active: false}.
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import type { Client } from '../clients/clients.ts';
 import type { Services } from '../services.ts';
 import type { ActiveToken } from './tokens.ts';
@@ -38,7 +38,7 @@ export function introspectRoute(app: FastifyInstance, services: Services) {
     const params = (request.body ?? {}) as Params;
     const { client } = await authenticateClient(request, params, services.clients);
     const token = param(params, 'token');
-    if (token === undefined) throw new AppError(400, 'invalid_request', 'token is required');
+    if (token === undefined) throw errors.Invalid('token is required');
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     // RFC 7662 §2.2: token_type_hint is only a hint; both kinds are looked up regardless.
     const active = await services.tokens.inspect(token);

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 
 /**
  * RFC 6749 §3.3: the requested scope must be within what the client may have; an omitted
@@ -8,7 +8,7 @@ export function grantedScope(requested: string | undefined, allowed: readonly st
   if (requested === undefined) return allowed.join(' ');
   const wanted = [...new Set(requested.split(' ').filter(Boolean))];
   const beyond = wanted.filter((s) => !allowed.includes(s));
-  if (beyond.length > 0) throw new AppError(400, 'invalid_scope', `scope not allowed for this client: ${beyond.join(' ')}`);
+  if (beyond.length > 0) throw errors.InvalidScope(`scope not allowed for this client: ${beyond.join(' ')}`);
   return wanted.join(' ');
 }
 
@@ -17,7 +17,7 @@ export function scopeWithin(requested: string, granted: string): string {
   const allowed = granted.split(' ').filter(Boolean);
   const wanted = [...new Set(requested.split(' ').filter(Boolean))];
   const beyond = wanted.filter((s) => !allowed.includes(s));
-  if (beyond.length > 0) throw new AppError(400, 'invalid_scope', `scope beyond what was granted: ${beyond.join(' ')}`);
-  if (wanted.length === 0) throw new AppError(400, 'invalid_scope', 'scope must not be empty');
+  if (beyond.length > 0) throw errors.InvalidScope(`scope beyond what was granted: ${beyond.join(' ')}`);
+  if (wanted.length === 0) throw errors.InvalidScope('scope must not be empty');
   return wanted.join(' ');
 }

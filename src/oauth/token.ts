@@ -2,7 +2,7 @@
 // grant type, authenticate the client, check the client may use the grant (and is not a
 // disabled vendor's), run the grant.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError, describe } from '../errors.ts';
+import { describe, errors } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { authenticateClient, param, type Params } from './client-auth.ts';
 import { clientCredentials } from './grants/client-credentials.ts';
@@ -47,17 +47,17 @@ export function tokenRoute(app: FastifyInstance, services: Services) {
   }, async (request, reply) => {
     const params = (request.body ?? {}) as Params;
     const grantType = param(params, 'grant_type');
-    if (grantType === undefined) throw new AppError(400, 'invalid_request', 'grant_type is required');
+    if (grantType === undefined) throw errors.Invalid('grant_type is required');
     const grant = grants.get(grantType);
-    if (!grant) throw new AppError(400, 'unsupported_grant_type', `grant_type "${grantType}" is not supported`);
+    if (!grant) throw errors.UnsupportedGrantType(grantType);
     const { client } = await authenticateClient(request, params, clients, grantType !== 'client_credentials');
     if (!client.grant_types.includes(grantType)) {
-      throw new AppError(400, 'unauthorized_client', `this client may not use the ${grantType} grant`);
+      throw errors.UnauthorizedClient(`this client may not use the ${grantType} grant`);
     }
     // RFC 6749 §5.2 unauthorized_client: authenticated, but not authorized to obtain tokens.
     // Every use of a disabled vendor's token is refused; it gets none to begin with.
     if ((await services.vendors.findByClient(client.id))?.disabled_at) {
-      throw new AppError(400, 'unauthorized_client', 'this client belongs to a disabled vendor');
+      throw errors.UnauthorizedClient('this client belongs to a disabled vendor');
     }
     const body = await grant({ request, params, client, services, receivedAt: Date.now() - reply.elapsedTime });
     metrics.tokensIssued.inc({ grant: grantType });

@@ -4,7 +4,7 @@
 // Either way the client must belong to an enabled vendor.
 import type { FastifyRequest } from 'fastify';
 import { Clients, type Client } from '../clients/clients.ts';
-import { AppError } from '../errors.ts';
+import { AppError, errors } from '../errors.ts';
 import { bearerHeaders, parseBearer } from '../http/authorization.ts';
 import type { FromSchema } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
@@ -25,17 +25,17 @@ export type BodyCredentials = FromSchema<{ type: 'object'; additionalProperties:
 
 export function invalidClient(message: string, bearer = false): AppError {
   // RFC 6750 §3: a Bearer challenge for token callers.
-  return new AppError(401, 'INVALID_CLIENT', message, bearer ? bearerHeaders({ realm: 'gatehouse', error: 'invalid_token' }) : {});
+  return errors.InvalidClient(message).with(bearer ? bearerHeaders({ realm: 'gatehouse', error: 'invalid_token' }) : {});
 }
 
 function invalidScope(scope: OemScope, bearer: boolean): AppError {
   // RFC 6750 §3.1: insufficient_scope is a 403.
   const headers = bearer ? bearerHeaders({ realm: 'gatehouse', error: 'insufficient_scope', scope }) : {};
-  return new AppError(403, 'INVALID_SCOPE', `Insufficient OAuth scope: this request needs the ${scope} scope`, headers);
+  return errors.InsufficientScope(`Insufficient OAuth scope: this request needs the ${scope} scope`).with(headers);
 }
 
 export function vendorNotAuthorized(message: string): AppError {
-  return new AppError(403, 'VENDOR_NOT_AUTHORIZED', message);
+  return errors.Forbidden(message);
 }
 
 function bearerToken(request: FastifyRequest): string | undefined {
@@ -76,7 +76,7 @@ export async function authenticateVendor(request: FastifyRequest, body: BodyCred
   const inBody = body !== undefined && (body.clientId !== undefined || body.clientSecret !== undefined);
   if (token !== undefined && inBody) {
     // RFC 6749 §2.3: one authentication method per request.
-    throw new AppError(400, 'BAD_REQUEST', 'send client credentials in the body or a Bearer access token, not both');
+    throw errors.Invalid('send client credentials in the body or a Bearer access token, not both');
   }
   let client: Client;
   if (token !== undefined) client = await fromToken(token, scope, services);

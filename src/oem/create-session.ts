@@ -2,7 +2,7 @@
 // organization's owner, or for the user named by vendorUserId. The vendor redirects the user
 // there (step 4); opening it starts a browser session (src/ui/login-link.ts).
 import type { App } from '../http/route-types.ts';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import { emit } from '../events/outbox.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor, credentialProperties } from './caller.ts';
@@ -42,7 +42,7 @@ export function createSessionRoute(app: App, services: Services) {
       const input = request.body;
       const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
       const user = await organizations.findUser(organization.id, input.vendorUserId);
-      if (!user) throw new AppError(404, 'NOT_FOUND', 'no user with this vendorUserId in the organization');
+      if (!user) throw errors.NotFound('no user with this vendorUserId in the organization');
       const link = await storage.db.transaction().execute(async (trx) => {
         const minted = await loginLinks.create(user, trx);
         await emit(trx, {

@@ -4,7 +4,6 @@
 import type { App } from '../http/route-types.ts';
 import { USER_ROLES } from '../accounts/users.ts';
 import { emailProperty } from '../email.ts';
-import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor, credentialProperties } from './caller.ts';
 import { errorResponses } from '../http/oem-surface.ts';
@@ -55,11 +54,7 @@ export function createUserRoute(app: App, services: Services) {
     async handler(request, reply, { vendor }) {
       const input = request.body;
       const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
-      const user = await users.add(organization.id, input.data).catch((error: unknown) => {
-        // The OEM API answers in the seeds' upper-case codes.
-        if (error instanceof AppError && error.status === 409) throw new AppError(409, 'CONFLICT', error.message);
-        throw error;
-      });
+      const user = await users.add(organization.id, input.data);
       audit.record({
         action: 'user.added', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip,
         details: { organization_id: organization.id, user_id: user.id, role: user.role, via: 'oem' },

@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely';
 import type { JSONSchema } from 'json-schema-to-ts';
 import { sha256, type Sealer } from '../crypto.ts';
 import type { Database } from '../db/schema.ts';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import type { FromSchema } from '../http/route-types.ts';
 import { credentialProperties } from './credential-properties.ts';
 import { oemError } from '../http/oem-surface.ts';
@@ -79,17 +79,17 @@ export class IdempotencyKeys {
         .where('vendor_id', '=', vendorId).where('key', '=', key).executeTakeFirst();
       if (!row) continue;
       if (row.route !== route) {
-        throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', `this Idempotency-Key was used on another route (${row.route}); use a new key for each call`);
+        throw errors.IdempotencyKeyReused(`this Idempotency-Key was used on another route (${row.route}); use a new key for each call`);
       }
       if (row.fingerprint !== fingerprint) {
-        throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request body; a retry must send the same body, a new call a new key');
+        throw errors.IdempotencyKeyReused('this Idempotency-Key was used with a different request body; a retry must send the same body, a new call a new key');
       }
       if (row.status === null || row.response === null) {
-        throw new AppError(409, 'IDEMPOTENCY_KEY_IN_USE', 'a request with this Idempotency-Key is still in progress; retry once it has finished');
+        throw errors.IdempotencyKeyInUse();
       }
       return { kind: 'replay', status: row.status, body: this.#sealer.open(row.response) };
     }
-    throw new AppError(409, 'IDEMPOTENCY_KEY_IN_USE', 'a request with this Idempotency-Key is still in progress; retry once it has finished');
+    throw errors.IdempotencyKeyInUse();
   }
 
   /** Keep the first answer (sealed whole: it may carry a token, a key or a link shown once). */

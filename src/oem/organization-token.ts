@@ -1,6 +1,6 @@
 // The organization OEM token (seed 000, step 2) names one organization; it only works for the
 // vendor that created that organization, as does an organization id.
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import type { Organization } from '../organizations/organizations.ts';
 import type { Services } from '../services.ts';
 import type { Vendor } from '../vendors/vendors.ts';
@@ -18,7 +18,7 @@ export async function organizationFromToken(token: string, vendor: Vendor, { org
 /** An organization named by id, which the calling vendor must own. */
 export async function ownedOrganization(id: string, vendor: Vendor, { organizations }: Services): Promise<Organization> {
   const organization = await organizations.find(id);
-  if (!organization) throw new AppError(404, 'NOT_FOUND', 'organization not found');
+  if (!organization) throw errors.NotFound('organization not found');
   if (organization.vendor_id !== vendor.id) throw vendorNotAuthorized('Vendor lacks permission for organization');
   return organization;
 }

@@ -1,7 +1,7 @@
 // PATCH /api/oem-api/integration (seed 000): replace the credentials of the organization's
 // custom_hosted integration with the calling vendor.
 import type { App } from '../http/route-types.ts';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor, credentialProperties, vendorNotAuthorized } from './caller.ts';
 import { errorResponses } from '../http/oem-surface.ts';
@@ -41,7 +41,7 @@ export function updateIntegrationRoute(app: App, services: Services) {
     const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
     if (input.data.vendorId !== vendor.id) throw vendorNotAuthorized('Vendor lacks permission for this vendorId');
     const integration = await integrations.updateCredentials(organization.id, vendor.id, input.data.integrationCredentials);
-    if (!integration) throw new AppError(404, 'NOT_FOUND', 'the organization has no custom_hosted integration with this vendor');
+    if (!integration) throw errors.NotFound('the organization has no custom_hosted integration with this vendor');
     audit.record({
       action: 'integration.credentials_updated', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip,
       details: { integration_id: integration.id, organization_id: organization.id },

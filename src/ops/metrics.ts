@@ -4,7 +4,7 @@
 // challenge otherwise).
 import type { FastifyInstance } from 'fastify';
 import { safeEqual, sha256 } from '../crypto.ts';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import { bearerHeaders, bearerToken } from '../http/authorization.ts';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -49,8 +49,8 @@ export function metricsHooks(app: FastifyInstance, metrics: Metrics, token?: str
       const presented = bearerToken(request.headers.authorization);
       // Hashes of equal length, compared in constant time.
       if (presented === undefined || !safeEqual(sha256(presented), expected)) {
-        throw new AppError(401, 'unauthorized', presented === undefined ? 'the metrics Bearer token is required' : 'the metrics token is not valid',
-          bearerHeaders({ realm: 'gatehouse-metrics', error: presented === undefined ? undefined : 'invalid_token' }));
+        throw errors.Unauthorized(presented === undefined ? 'the metrics Bearer token is required' : 'the metrics token is not valid')
+          .with(bearerHeaders({ realm: 'gatehouse-metrics', error: presented === undefined ? undefined : 'invalid_token' }));
       }
     }
     reply.type(metrics.registry.contentType);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Services } from '../services.ts';
+import { codesOf } from '../error-catalog.ts';
 import { FAVICON_SVG } from '../ui/layout.ts';
 import { eventSchemas, eventWebhooks } from '../webhooks/openapi.ts';
 
@@ -19,7 +20,7 @@ export async function openApi(app: FastifyInstance, { config }: Services) {
       servers: [{ url: config.publicUrl }],
       webhooks: eventWebhooks(),
       components: {
-        schemas: eventSchemas(),
+        schemas: { ...eventSchemas(), ...errorSchemas() },
         securitySchemes: {
           adminToken: { type: 'http', scheme: 'bearer', description: 'Admin token' },
           oemAccessToken: { type: 'http', scheme: 'bearer', description: 'Access token from /oauth/token (client_credentials) with scope vendor_manage or oem:partner_token' },
@@ -47,4 +48,28 @@ export async function openApi(app: FastifyInstance, { config }: Services) {
       return https ? policy : policy.replace(/\s*upgrade-insecure-requests;/, '');
     },
   });
+}
+
+/** Each audience's error body, with every code the catalog lets it answer (error-catalog.ts). */
+function errorSchemas(): Record<string, object> {
+  const text = { type: 'string' } as const;
+  return {
+    OAuthError: {
+      description: 'The OAuth endpoints and App Info (RFC 6749 §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1)',
+      type: 'object', required: ['error'],
+      properties: { error: { type: 'string', enum: codesOf('oauth') }, error_description: text },
+    },
+    OemError: {
+      description: 'The OEM and Vendor APIs (the seeds\' codes)',
+      type: 'object', required: ['status', 'error', 'message'],
+      properties: { status: { type: 'integer' }, error: { type: 'string', enum: codesOf('oem') }, message: text },
+    },
+    ApiError: {
+      description: 'The admin and MSP APIs and the connector routes',
+      type: 'object', required: ['error'],
+      properties: {
+        error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string', enum: codesOf('api') }, message: text } },
+      },
+    },
+  };
 }

@@ -3,15 +3,13 @@
 // otherwise (Redis down, a command that timed out, or no REDIS_URL at all). Every limiter has a
 // namespace of its own (`gatehouse:rl:<group>:<key>`), so two limiters never share a counter.
 //
-// A 429 speaks its surface's vocabulary, with one code per surface:
-//   oauth (token, introspection, revocation, partner App Info)  {"error": "too_many_requests"}
-//   oem   (OEM and Vendor APIs, seeds 000/001)                  {"status": 429, "error": "RATE_LIMITED"}
-//   admin, msp (and connector routes)                           {"error": {"code": "rate_limited"}}
-//   page  (sign-in, dashboard, /oauth/authorize)                an HTML page (code rate_limited in metrics)
+// A 429 is the catalog's rate_limited, which each surface words its own way (error-catalog.ts):
+// too_many_requests on the OAuth endpoints, RATE_LIMITED on the OEM and Vendor APIs,
+// rate_limited on the admin and MSP APIs, and a page for browsers.
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { Config } from '../config.ts';
-import { AppError, type Audience } from '../errors.ts';
+import { AppError, errors, type Audience } from '../errors.ts';
 import type { RedisLink } from './redis.ts';
 
 export interface Count {
@@ -154,21 +152,13 @@ function storeClass(redis: RedisLink | undefined) {
   return Store;
 }
 
-const RATE_LIMITED: Record<Audience, string> = {
-  oauth: 'too_many_requests',
-  oem: 'RATE_LIMITED',
-  admin: 'rate_limited',
-  msp: 'rate_limited',
-  page: 'rate_limited',
-};
-
 /** The 429 for this request's surface (its route's audience). */
 export function tooManyRequests(request: FastifyRequest, retryAfterSeconds: number, what = 'rate limit exceeded'): AppError {
   const audience = request.routeOptions.config?.audience ?? 'admin';
   const message = audience === 'page'
     ? `Too many requests. Try again in ${retryAfterSeconds} seconds.`
     : `${what}, retry in ${retryAfterSeconds} s`;
-  return new AppError(429, RATE_LIMITED[audience], message, { 'retry-after': String(retryAfterSeconds) });
+  return errors.RateLimited(retryAfterSeconds, message);
 }
 
 /** Register @fastify/rate-limit (no global limit: each surface adds its own, with a groupId). */

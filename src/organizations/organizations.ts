@@ -8,7 +8,7 @@ import { uniqueViolation } from '../db/errors.ts';
 import { newId } from '../db/ids.ts';
 import type { Database } from '../db/schema.ts';
 import type { OrganizationsTable, UsersTable } from '../db/schema-oem.ts';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import { emit } from '../events/outbox.ts';
 import { insertUser, loginLinkUser, userAddedData, usersByRole } from '../accounts/users.ts';
 import { normalizeEmail } from '../email.ts';
@@ -74,7 +74,7 @@ export class Organizations {
     } catch (error) {
       const constraint = uniqueViolation(error);
       if (constraint !== undefined) {
-        throw new AppError(409, 'CONFLICT', CONFLICTS[constraint] ?? 'Organization with these details already exists');
+        throw errors.Conflict(CONFLICTS[constraint] ?? 'Organization with these details already exists');
       }
       throw error;
     }
@@ -86,7 +86,7 @@ export class Organizations {
 
   async get(id: string): Promise<Organization> {
     const organization = await this.find(id);
-    if (!organization) throw new AppError(404, 'not_found', `organization "${id}" does not exist`);
+    if (!organization) throw errors.NotFound('organization', id);
     return organization;
   }
 
@@ -127,7 +127,7 @@ export class Organizations {
     await this.#db.transaction().execute(async (trx) => {
       const row = await trx.updateTable('organizations').set({ oem_token_hash: hash, updated_at: new Date() })
         .where('id', '=', id).returning('id').executeTakeFirst();
-      if (!row) throw new AppError(404, 'not_found', `organization "${id}" does not exist`);
+      if (!row) throw errors.NotFound('organization', id);
       await signal(trx, 'organization', id);
     });
   }

@@ -2,7 +2,7 @@
 // got from the code exchange, asks about the tenant it was activated for. The answer names the
 // tenant, the user, the support contact, and a little telemetry about the organization.
 import type { App } from '../http/route-types.ts';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import { BearerGuard } from '../oauth/bearer.ts';
 import { surfaceLimit } from '../ops/rate-limit.ts';
 import type { Services } from '../services.ts';
@@ -42,10 +42,10 @@ export function partnerRoutes(services: Services) {
     }, async (request, reply) => {
       const { partnerTenantId } = request.query;
       const caller = request.bearer!;
-      if (!caller.organizationId || !caller.userId) throw new AppError(403, 'insufficient_scope', 'the access token was not issued to a user of a partner tenant');
-      if (partnerTenantId !== caller.organizationId) throw new AppError(403, 'access_denied', "partnerTenantId is not the tenant this token was issued for");
+      if (!caller.organizationId || !caller.userId) throw errors.InsufficientScope('the access token was not issued to a user of a partner tenant');
+      if (partnerTenantId !== caller.organizationId) throw errors.Forbidden("partnerTenantId is not the tenant this token was issued for");
       const user = await services.users.find(caller.userId);
-      if (!user) throw new AppError(401, 'invalid_token', 'the user of this token no longer exists');
+      if (!user) throw errors.InvalidToken('the user of this token no longer exists');
       const [users, integrations, links] = await Promise.all([
         services.users.count(caller.organizationId), services.integrations.count(caller.organizationId), services.connectors.connections.count(caller.organizationId),
       ]);

@@ -6,7 +6,7 @@ import type { App, FromSchema } from '../http/route-types.ts';
 import { checkCsrf } from '../accounts/csrf.ts';
 import { passwordProblem } from '../accounts/passwords.ts';
 import type { CurrentSession } from '../accounts/sessions.ts';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import { launchToken, launchUrl } from '../oauth/launch.ts';
 import type { Services } from '../services.ts';
 import { DASHBOARD_PATH } from '../http/paths.ts';
@@ -29,7 +29,7 @@ const passwordBody = {
 
 async function signedIn(services: Services, request: FastifyRequest): Promise<CurrentSession> {
   const session = await services.browserSessions.current(request);
-  if (!session) throw new AppError(401, 'unauthorized', 'You are not signed in, or your session has ended.');
+  if (!session) throw errors.Unauthorized('You are not signed in, or your session has ended.');
   return session;
 }
 
@@ -77,7 +77,7 @@ export function accountRoutes(app: App, services: Services) {
   const launchable = async (request: FastifyRequest<{ Params: FromSchema<typeof clientParams> }>) => {
     const session = await signedIn(services, request);
     const client = await services.clients.find(request.params.clientId);
-    if (!client?.launch_url) throw new AppError(404, 'not_found', 'There is no such app.');
+    if (!client?.launch_url) throw errors.NotFound('There is no such app.');
     return { session, client: client as typeof client & { launch_url: string } };
   };
   app.get(`${LAUNCH_PATH}/:clientId/launch`, { config, schema: { tags: ['pages'], summary: 'Open a partner app with a signed launch JWT (same-site navigation only)', params: clientParams } }, async (request, reply) => {

@@ -7,7 +7,7 @@ import { checkCsrf } from '../accounts/csrf.ts';
 import type { LinkState } from '../accounts/password-links.ts';
 import { DASHBOARD_PATH, PASSWORD_LINK_PATH } from '../http/paths.ts';
 import { passwordProblem } from '../accounts/passwords.ts';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { html } from './layout.ts';
 import { csrfField, PASSWORD_MANAGER_HINT, sendPage, usernameHint } from './forms.ts';
@@ -67,7 +67,7 @@ export function passwordSetRoutes(app: App, services: Services) {
     if (problem) return form(services, request, reply, token, email, 400, problem);
     const session = await storage.db.transaction().execute(async (trx) => {
       const spent = await passwordLinks.consume(trx, token);
-      if (!spent.ok) throw new AppError(410, 'link_used', REFUSED[spent.reason][1]);
+      if (!spent.ok) throw errors.LinkUsed(REFUSED[spent.reason][1]);
       await accounts.setPassword(spent.userId, input.password, trx);
       return accounts.startSession(spent.userId, trx);
     });

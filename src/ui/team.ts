@@ -12,7 +12,7 @@ import type { CurrentSession } from '../accounts/sessions.ts';
 import { USER_ROLES, type User } from '../accounts/users.ts';
 import type { UserRole } from '../db/schema-oem.ts';
 import { isEmail, EMAIL_MAX_LENGTH } from '../email.ts';
-import { AppError } from '../errors.ts';
+import { AppError, errors } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { DASHBOARD_PATH, LOGIN_PATH } from '../http/paths.ts';
 import { csrfField, sendPage } from './forms.ts';
@@ -91,7 +91,7 @@ export function teamPages(app: App, services: Services) {
   /** A user of the actor's own organization; any other id is as unknown as a missing one. */
   async function teammate(actor: SignedInUser, id: string): Promise<User> {
     const user = await users.find(id);
-    if (!user || user.organization_id !== actor.organizationId) throw new AppError(404, 'not_found', 'There is no such user in your organization.');
+    if (!user || user.organization_id !== actor.organizationId) throw errors.NotFound('There is no such user in your organization.');
     return user;
   }
 
@@ -161,9 +161,9 @@ export function teamPages(app: App, services: Services) {
     const actor = await manager(request);
     return refusing(reply, async () => {
       const user = await teammate(actor, request.params.id);
-      if (actor.role === 'admin' && user.role === 'owner') throw new AppError(403, 'forbidden', 'only an owner can make, change or remove an owner');
+      if (actor.role === 'admin' && user.role === 'owner') throw errors.Forbidden('only an owner can make, change or remove an owner');
       // A link sets a password, so one for an account that has a password would take it over.
-      if (user.password_hash) throw new AppError(409, 'conflict', `${user.email} already has a password; they can change it on their dashboard.`);
+      if (user.password_hash) throw errors.Conflict(`${user.email} already has a password; they can change it on their dashboard.`);
       const link = await passwordLinks.create(user.id);
       audit.record({ action: 'password_link.created', outcome: 'success', actor: actor.userId, ip: request.ip, details: { user_id: user.id, expires_at: link.expiresAt.toISOString(), via: 'dashboard' } });
       return linkPage(reply, 'Set-password link', user, link);

@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App, FromSchema } from '../http/route-types.ts';
 import { checkCsrf } from '../accounts/csrf.ts';
 import { organizationAdmin } from '../accounts/organization-admin.ts';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { EVENT_TYPE_NAMES } from '../webhooks/http/schemas.ts';
 import { html, when, page, type Markup } from './layout.ts';
@@ -125,22 +125,22 @@ ${log.map((a) => html`<tr><td>${when(a.attempted_at)}</td><td>${a.event_type}</t
       case 'recover': {
         await webhooks.subscriptions.get(organizationId, id);
         const since = new Date(form.since ?? '');
-        if (Number.isNaN(since.getTime())) throw new AppError(400, 'invalid_request', 'since must be a date and time');
+        if (Number.isNaN(since.getTime())) throw errors.Invalid('since must be a date and time');
         await webhooks.deliveries.recover(id, since);
         done('recovered');
         return reply.redirect(here, 303);
       }
       default:
-        throw new AppError(400, 'invalid_request', 'action must be one of: enable, disable, delete, rotate, resend, recover');
+        throw errors.Invalid('action must be one of: enable, disable, delete, rotate, resend, recover');
     }
   });
 }
 
 function typesOf(form: Form): string[] {
   const types = form.event_types === undefined ? [] : Array.isArray(form.event_types) ? form.event_types : [form.event_types];
-  if (types.length === 0) throw new AppError(400, 'invalid_request', 'choose at least one event');
+  if (types.length === 0) throw errors.Invalid('choose at least one event');
   const unknown = types.find((t) => !EVENT_TYPE_NAMES.includes(t));
-  if (unknown) throw new AppError(400, 'invalid_request', `event_types: unknown event type "${unknown}"`);
+  if (unknown) throw errors.InvalidField('event_types', `unknown event type "${unknown}"`);
   return types;
 }
 

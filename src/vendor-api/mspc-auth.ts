@@ -11,7 +11,7 @@ import { RESYNC, type Signal, type Storage } from '../db/index.ts';
 import { CACHE_LIFETIME_MS } from '../db/cache.ts';
 import type { Database } from '../db/schema.ts';
 import type { IntegrationKind, IntegrationStatus } from '../db/schema-oem.ts';
-import { AppError } from '../errors.ts';
+import { AppError, errors } from '../errors.ts';
 import { decodeMspcToken, invalidMspcToken, presentedToken } from './mspc-token.ts';
 
 export interface VendorContext {
@@ -35,7 +35,7 @@ interface Entry {
 const TOPICS = new Set(['vendor', 'integration', 'organization', RESYNC]);
 
 function refuse(outcome: Extract<Outcome, { ok: false }>): AppError {
-  return outcome.status === 401 ? invalidMspcToken(outcome.message) : new AppError(403, 'VENDOR_NOT_AUTHORIZED', outcome.message);
+  return outcome.status === 401 ? invalidMspcToken(outcome.message) : errors.Forbidden(outcome.message);
 }
 
 export class MspcAuth {

@@ -1,7 +1,7 @@
 // Seed 001: MSPC_TOKEN = base64(vendorApiKey + ":" + partnerApiKey), sent as
 // `Authorization: Bearer <token>` or in an `MSPC-TOKEN` header.
 import type { IncomingHttpHeaders } from 'node:http';
-import { AppError } from '../errors.ts';
+import { AppError, errors } from '../errors.ts';
 import { bearerHeaders, bearerToken, parseBearer, TOKEN68 } from '../http/authorization.ts';
 
 export interface MspcKeys {
@@ -14,7 +14,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+={0,2})$/;
 const MAX_LENGTH = 1024;
 
 export function invalidMspcToken(message: string): AppError {
-  return new AppError(401, 'INVALID_MSPC_TOKEN', message, bearerHeaders({ realm: 'gatehouse-vendor-api' }));
+  return errors.InvalidMspcToken(message).with(bearerHeaders({ realm: 'gatehouse-vendor-api' }));
 }
 
 /** The raw token from the request headers, or an INVALID_MSPC_TOKEN error. */

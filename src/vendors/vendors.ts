@@ -10,7 +10,7 @@ import { newId } from '../db/ids.ts';
 import type { Database } from '../db/schema.ts';
 import type { VendorApiKeysTable, VendorsTable } from '../db/schema-oem.ts';
 import type { Clients } from '../clients/clients.ts';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 
 export type Vendor = Selectable<VendorsTable>;
 export type VendorApiKey = Selectable<VendorApiKeysTable>;
@@ -41,7 +41,7 @@ export class Vendors {
   /** Create the vendor, its OAuth client and its first Vendor API key in one transaction. */
   async create(name: string): Promise<VendorWithKeys & { clientSecret: string; apiKey: string }> {
     const trimmed = name.trim();
-    if (!trimmed) throw new AppError(400, 'invalid_request', 'name: must not be empty');
+    if (!trimmed) throw errors.InvalidField('name', 'must not be empty');
     return this.#db.transaction().execute(async (trx) => {
       const { client, secret } = await this.#clients.create({
         name: `vendor: ${trimmed}`,
@@ -66,7 +66,7 @@ export class Vendors {
 
   async get(id: string): Promise<VendorWithKeys> {
     const vendor = await this.#db.selectFrom('vendors').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!vendor) throw new AppError(404, 'not_found', `vendor "${id}" does not exist`);
+    if (!vendor) throw errors.NotFound('vendor', id);
     return { vendor, keys: await this.#liveKeys([id]) };
   }
 
@@ -85,7 +85,7 @@ export class Vendors {
     await this.#changed(this.#db.transaction().execute(async (trx) => {
       const row = await trx.updateTable('vendors').set({ disabled_at: disabled ? new Date() : null, updated_at: new Date() })
         .where('id', '=', id).returning('id').executeTakeFirst();
-      if (!row) throw new AppError(404, 'not_found', `vendor "${id}" does not exist`);
+      if (!row) throw errors.NotFound('vendor', id);
       await signal(trx, 'vendor', id);
     }));
     return this.get(id);
@@ -100,7 +100,7 @@ export class Vendors {
     const apiKey = VENDOR_KEY_PREFIX + randomToken(32);
     await this.#changed(this.#db.transaction().execute(async (trx) => {
       const vendor = await trx.selectFrom('vendors').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
-      if (!vendor) throw new AppError(404, 'not_found', `vendor "${id}" does not exist`);
+      if (!vendor) throw errors.NotFound('vendor', id);
       await trx.updateTable('vendor_api_keys').set({ expires_at: previousExpiresAt })
         .where('vendor_id', '=', id)
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', previousExpiresAt)]))

@@ -4,7 +4,7 @@
 // still queued for it.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import type { QueuedDelivery } from './queue.ts';
 
 export interface AttemptFilter {
@@ -43,7 +43,7 @@ export class Deliveries {
   async resend(subscriptionId: string, deliveryId: string): Promise<void> {
     await this.#deps.db.transaction().execute(async (trx) => {
       const rows = await this.#restart(trx, subscriptionId, sql`d.id = ${deliveryId}`);
-      if (rows === 0) throw new AppError(404, 'not_found', `delivery "${deliveryId}" does not exist for this webhook`);
+      if (rows === 0) throw errors.NotFound(`delivery "${deliveryId}" does not exist for this webhook`);
     });
   }
 
@@ -55,8 +55,8 @@ export class Deliveries {
 
   async #restart(trx: Kysely<Database>, subscriptionId: string, which: ReturnType<typeof sql>): Promise<number> {
     const subscription = await trx.selectFrom('webhook_subscriptions').select(['status']).where('id', '=', subscriptionId).forUpdate().executeTakeFirst();
-    if (!subscription) throw new AppError(404, 'not_found', `webhook "${subscriptionId}" does not exist`);
-    if (subscription.status !== 'enabled') throw new AppError(409, 'webhook_disabled', 'the webhook is disabled; enable it before sending again');
+    if (!subscription) throw errors.NotFound('webhook', subscriptionId);
+    if (subscription.status !== 'enabled') throw errors.WebhookDisabled();
     const now = new Date(this.#deps.now()).toISOString();
     const rows = await sql<{ id: string; generation: number }>`
       update webhook_deliveries d set status = 'pending', step = 0, generation = d.generation + 1, next_attempt_at = ${now}::timestamptz

@@ -6,7 +6,7 @@ import type { Sealer } from '../crypto.ts';
 import { newId } from '../db/ids.ts';
 import type { Database } from '../db/schema.ts';
 import type { WebhookSubscriptionsTable } from '../db/schema-webhooks.ts';
-import { AppError } from '../errors.ts';
+import { errors } from '../errors.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
 import { generateSecret } from './signature.ts';
 import { checkAuthHeader, checkUrl } from './validate.ts';
@@ -57,12 +57,12 @@ export class Subscriptions {
     const subscription = await this.#db.transaction().execute(async (trx) => {
       // Lock the organization so concurrent creations count one after another against the cap.
       const org = await trx.selectFrom('organizations').select('id').where('id', '=', organizationId).forUpdate().executeTakeFirst();
-      if (!org) throw new AppError(404, 'not_found', `organization "${organizationId}" does not exist`);
+      if (!org) throw errors.NotFound('organization', organizationId);
       const { count } = await trx.selectFrom('webhook_subscriptions').select((eb) => eb.fn.countAll<string>().as('count'))
         .where('organization_id', '=', organizationId).executeTakeFirstOrThrow();
       const max = this.#options.maxPerOrganization;
       if (Number(count) >= max) {
-        throw new AppError(409, 'subscription_limit', `this organization already has ${max} webhook subscriptions, the most allowed; delete one first`);
+        throw errors.SubscriptionLimit(max);
       }
       return trx.insertInto('webhook_subscriptions').values({
         id: newId(),
@@ -89,7 +89,7 @@ export class Subscriptions {
   async get(organizationId: string, id: string): Promise<Subscription> {
     const row = await this.#db.selectFrom('webhook_subscriptions').selectAll()
       .where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst();
-    if (!row) throw new AppError(404, 'not_found', `webhook "${id}" does not exist`);
+    if (!row) throw errors.NotFound('webhook', id);
     return row;
   }
 
@@ -116,7 +116,7 @@ export class Subscriptions {
 
   async remove(organizationId: string, id: string): Promise<void> {
     const result = await this.#db.deleteFrom('webhook_subscriptions').where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0) throw new AppError(404, 'not_found', `webhook "${id}" does not exist`);
+    if (Number(result.numDeletedRows) === 0) throw errors.NotFound('webhook', id);
   }
 
   /** A new secret; the one it replaces keeps signing for 24 hours so receivers can switch over. */

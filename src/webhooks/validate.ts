@@ -1,7 +1,7 @@
 // Checks on a subscription's target and static header that a JSON schema cannot express. Every
 // refusal names the field, e.g. `body/webhook_url: ...`.
 import { isIP } from 'node:net';
-import { AppError } from '../errors.ts';
+import { AppError, errors } from '../errors.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
 import { vet } from '../net/outbound.ts';
 
@@ -21,7 +21,7 @@ const RESERVED = new Set([
 ]);
 
 function invalid(field: string, message: string): AppError {
-  return new AppError(400, 'invalid_request', `body/${field} ${message}`);
+  return errors.Invalid(`body/${field} ${message}`);
 }
 
 /** The URL, normalised, or a 400 naming the field. Plain http only where the operator opened the address. */

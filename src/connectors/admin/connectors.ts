@@ -1,7 +1,7 @@
 // Admin API: connector definitions (create, list, get, update, delete) and one-time connect links.
 import type { App } from '../../http/route-types.ts';
 import { adminError, idParam } from '../../admin/schemas.ts';
-import { AppError } from '../../errors.ts';
+import { errors as catalog } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { definitionInputSchema, definitionPatchSchema } from '../definition.ts';
 import { connectLinkBody, connectLinkView, connectorBody, connectorView } from './schemas.ts';
@@ -53,7 +53,7 @@ export function adminConnectorRoutes(app: App, { connectors: service, organizati
     const connector = await service.connectors.get(id);
     await organizations.get(body.organization_id);
     if (connector.definition.grantType !== 'authorization_code') {
-      throw new AppError(400, 'invalid_request', 'this connector uses client credentials: create the connection with POST /connections');
+      throw catalog.Invalid('this connector uses client credentials: create the connection with POST /connections');
     }
     const link = await service.links.create(id, body.organization_id, 'admin', body.ttl_seconds);
     record('connect_link.created', request.ip, { connector_id: id, organization_id: body.organization_id });

@@ -3,7 +3,7 @@
 // (browser session). A connection outside the caller's reach answers 404, like one that does
 // not exist.
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../../errors.ts';
+import { AppError, errors } from '../../errors.ts';
 import { bearerHeaders, parseBearer } from '../../http/authorization.ts';
 import { OPAQUE_PREFIX } from '../../oauth/tokens.ts';
 import type { Services } from '../../services.ts';
@@ -18,7 +18,7 @@ export const VENDOR_SCOPE = 'vendor_manage';
 const REALM = 'gatehouse';
 
 export function unauthorized(message: string): AppError {
-  return new AppError(401, 'unauthorized', message, bearerHeaders({ realm: REALM }));
+  return errors.Unauthorized(message).with(bearerHeaders({ realm: REALM }));
 }
 
 /** The vendor behind an access token, when the token is a vendor client's with the scope. */
@@ -29,9 +29,9 @@ export async function vendorOf(services: Services, token: string): Promise<Calle
   if (!active) return undefined;
   const client = String(active.client_id ?? '');
   const vendor = await services.vendors.findByClient(client);
-  if (!vendor || vendor.disabled_at) throw new AppError(403, 'forbidden', 'this access token does not belong to an enabled vendor');
+  if (!vendor || vendor.disabled_at) throw errors.Forbidden('this access token does not belong to an enabled vendor');
   if (!String(active.scope ?? '').split(' ').includes(VENDOR_SCOPE)) {
-    throw new AppError(403, 'insufficient_scope', `this request needs the ${VENDOR_SCOPE} scope`, bearerHeaders({ realm: REALM, error: 'insufficient_scope', scope: VENDOR_SCOPE }));
+    throw errors.InsufficientScope(`this request needs the ${VENDOR_SCOPE} scope`).with(bearerHeaders({ realm: REALM, error: 'insufficient_scope', scope: VENDOR_SCOPE }));
   }
   return { kind: 'vendor', vendorId: vendor.id, clientId: client };
 }
@@ -56,7 +56,7 @@ export async function authenticate(request: FastifyRequest, services: Services):
   }
   const session = await services.browserSessions.current(request);
   if (session) {
-    if (!sameOrigin(request, services.config.publicUrl)) throw new AppError(403, 'forbidden', 'cross-site requests with the session cookie are refused');
+    if (!sameOrigin(request, services.config.publicUrl)) throw errors.Forbidden('cross-site requests with the session cookie are refused');
     return { kind: 'organization', organizationId: session.organizationId, userId: session.userId };
   }
   throw unauthorized('credentials are required: the admin token, a vendor access token, or an organization session');

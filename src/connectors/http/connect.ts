@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App, FromSchema } from '../../http/route-types.ts';
 import { organizationAdmin } from '../../accounts/organization-admin.ts';
 import { randomToken } from '../../crypto.ts';
-import { AppError } from '../../errors.ts';
+import { errors } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { REDIRECT_PATH, STATE_TTL_SECONDS } from '../authorization.ts';
 
@@ -20,7 +20,7 @@ async function whoConnects(services: Services, request: FastifyRequest<{ Queryst
   const { link } = request.query;
   if (link !== undefined) {
     const organizationId = await services.connectors.links.consume(link, connectorId);
-    if (!organizationId) throw new AppError(400, 'invalid_link', 'This connect link has expired or was already used. Ask for a new one.');
+    if (!organizationId) throw errors.InvalidLink('This connect link has expired or was already used. Ask for a new one.');
     return { organizationId, userId: null, via: 'link' };
   }
   const user = await organizationAdmin(services, request, 'connect applications');
@@ -44,9 +44,9 @@ export function connectRoute(app: App, services: Services) {
   }, async (request, reply) => {
     const { id } = request.params;
     const connector = await services.connectors.connectors.find(id);
-    if (!connector) throw new AppError(404, 'not_found', 'This connector does not exist.');
+    if (!connector) throw errors.NotFound('This connector does not exist.');
     if (connector.definition.grantType !== 'authorization_code') {
-      throw new AppError(400, 'invalid_request', `${connector.definition.name} connects without a browser: ask your operator.`);
+      throw errors.Invalid(`${connector.definition.name} connects without a browser: ask your operator.`);
     }
     const who = await whoConnects(services, request, id);
     const url = await services.connectors.authorization.start(connector, who.organizationId, who.userId, binding(services, request, reply));

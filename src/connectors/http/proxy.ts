@@ -7,7 +7,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/route-types.ts';
 import { adminRoleIn } from '../../accounts/organization-admin.ts';
-import { AppError } from '../../errors.ts';
+import { errors } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import type { ConnectorDefinition } from '../definition.ts';
 import { notFound } from '../connections.ts';
@@ -42,13 +42,13 @@ async function checkMethod(services: Services, caller: Caller, method: string, d
   const allowed: readonly string[] = definition.proxyMethods;
   if (!allowed.includes(method)) {
     // RFC 9110 §15.5.6: a 405 lists the methods the target does support.
-    throw new AppError(405, 'method_not_allowed', `this connector does not forward ${method} (it allows ${allowed.join(', ')})`, { allow: allowed.join(', ') });
+    throw errors.MethodNotAllowed(`this connector does not forward ${method} (it allows ${allowed.join(', ')})`).with({ allow: allowed.join(', ') });
   }
   if (caller.kind !== 'organization') return;
   const member: readonly string[] = definition.memberMethods;
   if (member.includes(method)) return;
   if (!(await adminRoleIn(services.storage.db, caller.organizationId, caller.userId))) {
-    throw new AppError(403, 'forbidden', `organization members who are not admins may use only ${member.join(', ') || 'no methods'} through this connector`);
+    throw errors.Forbidden(`organization members who are not admins may use only ${member.join(', ') || 'no methods'} through this connector`);
   }
 }
 

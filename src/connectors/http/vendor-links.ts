@@ -2,7 +2,7 @@
 // that connects one of its organizations to a connector (a Bearer access token of the vendor's
 // OAuth client with scope vendor_manage).
 import type { App } from '../../http/route-types.ts';
-import { AppError } from '../../errors.ts';
+import { errors } from '../../errors.ts';
 import { bearerToken } from '../../http/authorization.ts';
 import type { Services } from '../../services.ts';
 import { connectLinkBody, connectLinkView } from '../admin/schemas.ts';
@@ -25,10 +25,10 @@ export function vendorLinkRoute(app: App, services: Services) {
     const body = request.body;
     const organization = await services.organizations.find(body.organization_id);
     if (!organization || organization.vendor_id !== caller.vendorId) {
-      throw new AppError(404, 'not_found', `organization "${body.organization_id}" does not exist`);
+      throw errors.NotFound('organization', body.organization_id);
     }
     const connector = await services.connectors.connectors.get(id);
-    if (connector.definition.grantType !== 'authorization_code') throw new AppError(400, 'invalid_request', 'this connector uses client credentials: it needs no connect link');
+    if (connector.definition.grantType !== 'authorization_code') throw errors.Invalid('this connector uses client credentials: it needs no connect link');
     const link = await services.connectors.links.create(id, organization.id, `vendor:${caller.vendorId}`, body.ttl_seconds);
     services.audit.record({
       action: 'connect_link.created', outcome: 'success', actor: `vendor:${caller.vendorId}`, clientId: caller.clientId, ip: request.ip,

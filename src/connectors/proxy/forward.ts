@@ -4,7 +4,7 @@
 // may succeed). Time to the response head is bounded by the connector's timeout; the body then
 // streams, bounded by the same idle timeout.
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import { AppError } from '../../errors.ts';
+import { AppError, errors } from '../../errors.ts';
 import type { Outbound } from '../../net/outbound.ts';
 import type { Credentials, Live } from '../credentials.ts';
 import { forwardRequestHeaders, forwardResponseHeaders } from './headers.ts';
@@ -40,7 +40,7 @@ async function send(outbound: Outbound, live: Live, request: ProxyRequest, retri
   if (request.body !== undefined) headers['content-length'] = String(request.body.length);
   const controller = new AbortController();
   const deadline = setTimeout(() => controller.abort(), d.timeoutMs);
-  const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new AppError(504, 'upstream_timeout', `the vendor API did not answer within ${d.timeoutMs} ms`)), { once: true }));
+  const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(errors.UpstreamTimeout(d.timeoutMs)), { once: true }));
   aborted.catch(() => {});
   try {
     const response = await Promise.race([
@@ -50,13 +50,13 @@ async function send(outbound: Outbound, live: Live, request: ProxyRequest, retri
     return { response, token };
   } catch (error) {
     if (error instanceof AppError) throw error;
-    if (controller.signal.aborted) throw new AppError(504, 'upstream_timeout', `the vendor API did not answer within ${d.timeoutMs} ms`);
+    if (controller.signal.aborted) throw errors.UpstreamTimeout(d.timeoutMs);
     const code = (error as { code?: unknown }).code;
     if (!retried && typeof code === 'string' && STALE_SOCKET.has(code) && IDEMPOTENT.has(request.method)) {
       clearTimeout(deadline);
       return send(outbound, live, request, true);
     }
-    throw new AppError(502, 'upstream_unreachable', `the vendor API could not be reached${typeof code === 'string' ? ` (${code})` : ''}`);
+    throw errors.UpstreamUnreachable(`the vendor API could not be reached${typeof code === 'string' ? ` (${code})` : ''}`);
   } finally {
     clearTimeout(deadline);
   }

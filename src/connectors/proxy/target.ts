@@ -1,7 +1,7 @@
 // The vendor URL a proxied request goes to: the connector's apiBaseUrl, then the path after
 // /proxy as the caller sent it (still percent-encoded), then the caller's query, with the token
 // added as a query parameter when the connector says so.
-import { AppError } from '../../errors.ts';
+import { errors } from '../../errors.ts';
 import type { ConnectorDefinition } from '../definition.ts';
 
 export interface Target {
@@ -20,14 +20,14 @@ export function targetOf(definition: ConnectorDefinition, rest: string, token: s
     try {
       decoded = decodeURIComponent(segment);
     } catch {
-      throw new AppError(400, 'invalid_request', 'the proxied path is not valid percent-encoding');
+      throw errors.Invalid('the proxied path is not valid percent-encoding');
     }
     // An encoded slash is fine (some APIs name resources that way), unless it hides a dot segment.
     if (decoded.split(/[/\\]/).some((part) => part === '.' || part === '..')) {
-      throw new AppError(400, 'invalid_request', 'the proxied path must not contain dot segments');
+      throw errors.Invalid('the proxied path must not contain dot segments');
     }
   }
-  if (/[^\x21-\x7E]/.test(path)) throw new AppError(400, 'invalid_request', 'the proxied path must be percent-encoded');
+  if (/[^\x21-\x7E]/.test(path)) throw errors.Invalid('the proxied path must be percent-encoded');
   const base = `${definition.apiBaseUrl}${path}`;
   if (definition.tokenPlacement === 'query') {
     // The caller cannot choose the credential: a parameter of the same name is dropped.

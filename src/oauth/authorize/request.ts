@@ -31,15 +31,18 @@ export interface ReplyTarget {
 /** Unknown client or unregistered redirect URI: shown to the user, never redirected. */
 export class ConfigurationMismatch extends AppError {
   constructor(message: string) {
-    super(400, 'configuration_mismatch', message);
+    super('configuration_mismatch', message);
   }
 }
+
+/** The RFC 6749 §4.1.2.1 codes this endpoint redirects with. */
+export type AuthorizationErrorKind = 'invalid_request' | 'invalid_scope' | 'unauthorized_client' | 'unsupported_response_type';
 
 /** An error the client should hear about (RFC 6749 §4.1.2.1), at its redirect URI. */
 export class AuthorizationError extends AppError {
   readonly target: ReplyTarget;
-  constructor(code: string, message: string, target: ReplyTarget) {
-    super(400, code, message);
+  constructor(kind: AuthorizationErrorKind, message: string, target: ReplyTarget) {
+    super(kind, message);
     this.target = target;
   }
 }
@@ -87,8 +90,8 @@ export async function parseAuthorizationRequest(params: RawParams, clients: Clie
     responseMode: responseType === 'token' ? 'fragment' : 'query',
     state: typeof state === 'string' ? state : undefined,
   };
-  const fail = (code: string, message: string): never => {
-    throw new AuthorizationError(code, message, target);
+  const fail = (kind: AuthorizationErrorKind, message: string): never => {
+    throw new AuthorizationError(kind, message, target);
   };
   for (const name of ['state', 'response_type', 'scope', 'code_challenge', 'code_challenge_method', 'response_mode']) {
     if (typeof single(params, name) === 'object') fail('invalid_request', `${name} must not be sent more than once`);
@@ -115,7 +118,7 @@ export async function parseAuthorizationRequest(params: RawParams, clients: Clie
 }
 
 /** RFC 7636 with S256 only; required of public clients (RFC 9700 §2.1.1). */
-function pkce(params: RawParams, client: Client, fail: (code: string, message: string) => never): string | undefined {
+function pkce(params: RawParams, client: Client, fail: (kind: AuthorizationErrorKind, message: string) => never): string | undefined {
   const challenge = single(params, 'code_challenge') as string | undefined;
   const method = single(params, 'code_challenge_method') as string | undefined;
   if (challenge === undefined) {

@@ -7,7 +7,7 @@ import { findUser } from '../../accounts/users.ts';
 import type { Client } from '../../clients/clients.ts';
 import { transact } from '../../db/retry.ts';
 import type { Database } from '../../db/schema.ts';
-import { AppError } from '../../errors.ts';
+import { errors } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { param } from '../client-auth.ts';
 import type { AuthorizationCode } from '../codes.ts';
@@ -15,7 +15,7 @@ import { VERIFIER, verifies } from '../pkce.ts';
 import { issueUserTokens } from '../user-tokens.ts';
 import type { GrantHandler, TokenResponse } from './types.ts';
 
-const invalidGrant = (message: string) => new AppError(400, 'invalid_grant', message);
+const invalidGrant = (message: string) => errors.InvalidGrant(message);
 
 function checkBinding(code: AuthorizationCode, client: Client, redirectUri: string | undefined, verifier: string | undefined) {
   if (code.client_id !== client.id) throw invalidGrant('the authorization code was not issued to this client');
@@ -43,11 +43,11 @@ async function exchange(services: Services, trx: Kysely<Database>, code: Authori
 
 export const authorizationCode: GrantHandler = async ({ request, params, client, services }) => {
   const code = param(params, 'code');
-  if (code === undefined) throw new AppError(400, 'invalid_request', 'code is required');
+  if (code === undefined) throw errors.Invalid('code is required');
   const redirectUri = param(params, 'redirect_uri');
   const verifier = param(params, 'code_verifier');
   if (verifier !== undefined && !VERIFIER.test(verifier)) {
-    throw new AppError(400, 'invalid_request', 'code_verifier must be 43 to 128 characters from A-Z a-z 0-9 - . _ ~');
+    throw errors.Invalid('code_verifier must be 43 to 128 characters from A-Z a-z 0-9 - . _ ~');
   }
   const outcome = await transact(services.storage.db, async (trx) => {
     const redeemed = await services.codes.redeem(trx, code);

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Client } from '../../clients/clients.ts';
 import { transact } from '../../db/retry.ts';
 import type { Database } from '../../db/schema.ts';
-import { AppError } from '../../errors.ts';
+import { errors } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { param } from '../client-auth.ts';
 import type { RefreshToken } from '../refresh-tokens.ts';
@@ -15,7 +15,7 @@ import { scopeWithin } from '../scope.ts';
 import { issueUserTokens } from '../user-tokens.ts';
 import type { GrantHandler, TokenResponse } from './types.ts';
 
-const invalidGrant = (message: string) => new AppError(400, 'invalid_grant', message);
+const invalidGrant = (message: string) => errors.InvalidGrant(message);
 
 /** Mint the next tokens of the family, if the grant and its user are still good. */
 async function next(services: Services, trx: Kysely<Database>, client: Client, spent: RefreshToken, requested: string | undefined): Promise<TokenResponse> {
@@ -32,7 +32,7 @@ async function next(services: Services, trx: Kysely<Database>, client: Client, s
 
 export const refreshToken: GrantHandler = async ({ request, params, client, services, receivedAt }) => {
   const token = param(params, 'refresh_token');
-  if (token === undefined) throw new AppError(400, 'invalid_request', 'refresh_token is required');
+  if (token === undefined) throw errors.Invalid('refresh_token is required');
   const requested = param(params, 'scope');
   const { audit, metrics, config } = services;
   const outcome = await transact(services.storage.db, async (trx) => {

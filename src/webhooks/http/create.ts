@@ -1,7 +1,7 @@
 // POST .../webhooks (seed 002): subscribe a URL to event types. 201 with the webhook id, its
 // status and the signing secret, shown this once.
 import type { App, FromSchema } from '../../http/route-types.ts';
-import { AppError } from '../../errors.ts';
+import { errors } from '../../errors.ts';
 import { audited, type WebhookSurface } from './context.ts';
 import { createBody, errorBody, updateBody, withSecret } from './schemas.ts';
 import { webhookView } from './views.ts';
@@ -11,7 +11,7 @@ export type WebhookBody = FromSchema<typeof updateBody>;
 
 /** eventTypes, or event_types (both spellings are accepted, not both at once). */
 export function eventTypesOf(body: WebhookBody): string[] | undefined {
-  if (body.eventTypes && body.event_types) throw new AppError(400, 'invalid_request', 'body/event_types cannot be sent together with body/eventTypes');
+  if (body.eventTypes && body.event_types) throw errors.Invalid('body/event_types cannot be sent together with body/eventTypes');
   return body.eventTypes ?? body.event_types;
 }
 
@@ -27,7 +27,7 @@ export function createWebhookRoute(app: App, surface: WebhookSurface) {
   }, async (request, reply) => {
     const body = request.body;
     const eventTypes = eventTypesOf(body);
-    if (!eventTypes) throw new AppError(400, 'invalid_request', 'body/eventTypes is required');
+    if (!eventTypes) throw errors.Invalid('body/eventTypes is required');
     const { subscription, secret } = await webhooks.subscriptions.create(surface.organizationOf(request), {
       url: body.webhook_url!, eventTypes, authHeader: body.auth_header, authHeaderValue: body.auth_header_value,
     });
