@@ -42,7 +42,7 @@ async function expire(id: string, at = new Date(Date.now() - 1000)) {
 }
 
 async function events(type: string, connectionId: string) {
-  const rows = await g.services.storage.db.selectFrom('outbox_events').select(['payload']).where('type', '=', type).execute();
+  const rows = await g.services.storage.db.selectFrom('outbox_events').select(['payload']).where('type', '=', type).orderBy('created_at').execute();
   return rows.map((r) => r.payload).filter((p) => p.data.connectionId === connectionId);
 }
 
