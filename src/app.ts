@@ -8,6 +8,7 @@ import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import type { Logger } from 'pino';
 import type { Clock } from 'pg-boss';
+import type { Agent } from 'undici';
 import { ConfigError, type Config } from './config.ts';
 import { createSealer } from './crypto.ts';
 import { openStorage, type Storage } from './db/index.ts';
@@ -52,6 +53,7 @@ import { uiPages } from './ui/index.ts';
 import { consentPage } from './ui/consent.ts';
 import { noticePage } from './ui/layout.ts';
 import { addressPolicy } from './net/address-policy.ts';
+import { createAgent } from './net/outbound.ts';
 import { Webhooks } from './webhooks/webhooks.ts';
 import { mspApi } from './msp/index.ts';
 import { Accounts } from './accounts/accounts.ts';
@@ -113,6 +115,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   let webhooks: Webhooks | undefined;
   let jobs: Jobs | undefined;
   let redis: RedisLink | undefined;
+  let outbound: Agent | undefined;
   try {
     await migrate(storage.db);
     const sealer = createSealer(await resolveEncryptionKey(config, log));
@@ -133,8 +136,11 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     const loginLinks = new LoginLinks(storage.db, { publicUrl: config.publicUrl, ttlSeconds: config.loginLinkTtl });
     const usage = new Usage(storage.db, audit, { onError: (err) => log.warn({ err }, 'could not record Vendor API key use') });
     const policy = addressPolicy(config.allowPrivateNetworks);
+    // The one outbound Agent (webhook deliveries, vendor token endpoints, the connector proxy):
+    // every connection it opens goes to an address the policy vetted.
+    outbound = createAgent(policy);
     jobs = await Jobs.open({ storage, databaseUrl: config.databaseUrl, log, clock: options.webhookClock });
-    webhooks = await Webhooks.start({ storage, config, sealer, policy, log, jobs, clock: options.webhookClock });
+    webhooks = await Webhooks.start({ storage, config, sealer, policy, outbound, log, jobs, clock: options.webhookClock });
     const browserSessions = new BrowserSessions(storage.db, { ttlSeconds: config.sessionTtl, secure: config.publicUrl.startsWith('https:') });
     const authorizations = new Authorizations(storage.db, tokens);
     const loginThrottle = new LoginThrottle(storage.db);
@@ -154,7 +160,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       passwordLinks: new PasswordLinks(storage.db, { publicUrl: config.publicUrl, ttlSeconds: config.passwordLinkTtl }),
       codes: new AuthorizationCodes(storage.db),
       refreshTokens: new RefreshTokens(storage.db, { ttlSeconds: config.refreshTokenTtl }),
-      connectors: new ConnectorService({ storage, sealer, policy, audit, log, publicUrl: config.publicUrl }),
+      connectors: new ConnectorService({ storage, sealer, outbound, audit, log, publicUrl: config.publicUrl }),
       idempotencyKeys: new IdempotencyKeys(storage.db, sealer),
     };
     const app = await createHttp(services);
@@ -172,7 +178,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       for (const t of timers) clearInterval(t);
       await services.webhooks.stop();
       await jobs?.stop();
-      services.connectors.close();
+      await outbound?.destroy();
       await usage.close();
       await audit.close();
       await storage.close();
@@ -183,6 +189,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   } catch (error) {
     await webhooks?.stop().catch(() => {});
     await jobs?.stop().catch(() => {});
+    await outbound?.destroy().catch(() => {});
     await storage.close().catch(() => {});
     await redis?.close();
     throw error;

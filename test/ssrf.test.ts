@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { once } from 'node:events';
 import { addressPolicy } from '../src/net/address-policy.ts';
-import { createOutbound, OutboundRefused } from '../src/net/outbound.ts';
+import { createAgent, OutboundRefused, send } from '../src/net/outbound.ts';
 
 const refused = [
   '0.0.0.0', '10.1.2.3', '100.64.0.1', '100.127.255.254', '127.0.0.1', '127.255.255.255', '169.254.169.254',
@@ -37,14 +37,15 @@ test('outbound calls: loopback refused by default, reached when allowed; http on
   t.after(() => server.close());
   const { port } = server.address() as { port: number };
 
-  const closed = createOutbound(addressPolicy([]));
+  const closed = createAgent(addressPolicy([]));
+  const open = createAgent(addressPolicy(['127.0.0.1/32']));
+  t.after(() => Promise.all([closed.destroy(), open.destroy()]));
   for (const url of [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`, `https://127.0.0.1:${port}/`, `http://[::1]:${port}/`]) {
-    await assert.rejects(closed({ method: 'GET', url, timeoutMs: 2000 }), OutboundRefused, url);
+    await assert.rejects(send(closed, { method: 'GET', url, timeoutMs: 2000 }), OutboundRefused, url);
   }
-  await assert.rejects(closed({ method: 'GET', url: 'ftp://example.com/', timeoutMs: 2000 }), OutboundRefused);
+  await assert.rejects(send(closed, { method: 'GET', url: 'ftp://example.com/', timeoutMs: 2000 }), OutboundRefused);
 
-  const open = createOutbound(addressPolicy(['127.0.0.1/32']));
-  const response = await open({ method: 'GET', url: `http://localhost:${port}/`, timeoutMs: 2000 }).catch((e) => e);
+  const response = await send(open, { method: 'GET', url: `http://localhost:${port}/`, timeoutMs: 2000 }).catch((e) => e);
   // localhost may resolve to ::1 first on some machines; then it is refused, which is also correct.
   if (response instanceof OutboundRefused) assert.match(response.message, /::1/);
   else {
@@ -53,7 +54,7 @@ test('outbound calls: loopback refused by default, reached when allowed; http on
     for await (const chunk of response.body) body += chunk;
     assert.equal(body, 'hello');
   }
-  const direct = await open({ method: 'GET', url: `http://127.0.0.1:${port}/`, timeoutMs: 2000 });
+  const direct = await send(open, { method: 'GET', url: `http://127.0.0.1:${port}/`, timeoutMs: 2000 });
   assert.equal(direct.status, 200);
   direct.body.resume();
 });

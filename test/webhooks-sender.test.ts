@@ -5,7 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
 import { addressPolicy } from '../src/net/address-policy.ts';
-import { createOutbound } from '../src/net/outbound.ts';
+import { createAgent } from '../src/net/outbound.ts';
 import { SCHEDULE_MS, nextDelay, parseRetryAfter } from '../src/webhooks/schedule.ts';
 import { RESPONSE_BODY_LIMIT, createSender } from '../src/webhooks/sender.ts';
 import { generateSecret } from '../src/webhooks/signature.ts';
@@ -18,7 +18,7 @@ after(async () => {
 
 const secret = generateSecret();
 const message = (url: string) => ({ url, webhookId: 'evt_test', body: '{"type":"user.added","timestamp":"2026-01-01T00:00:00.000Z","data":{}}', secrets: [secret] });
-const open = createOutbound(addressPolicy(['127.0.0.0/8']));
+const open = createAgent(addressPolicy(['127.0.0.0/8']));
 
 async function receiver(respond: Parameters<typeof startReceiver>[0]) {
   const r = await startReceiver(respond);
@@ -51,7 +51,7 @@ test('a redirect is a failure and is not followed', async () => {
 test('connect-time SSRF guard: a host name that resolves to loopback is refused unless the operator opened it', async () => {
   const r = await receiver(() => ({ status: 200 }));
   const url = r.url.replace('127.0.0.1', 'localhost');
-  const closed = await createSender(createOutbound(addressPolicy([])), { timeoutMs: 2000, now: Date.now })(message(url));
+  const closed = await createSender(createAgent(addressPolicy([])), { timeoutMs: 2000, now: Date.now })(message(url));
   assert.equal(closed.ok, false);
   assert.match(closed.error!, /loopback|private/);
   assert.equal(r.received.length, 0);

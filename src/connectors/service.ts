@@ -4,9 +4,7 @@ import type { Logger } from 'pino';
 import type { Audit } from '../audit/audit.ts';
 import type { Sealer } from '../crypto.ts';
 import type { Storage } from '../db/index.ts';
-import type { AddressPolicy } from '../net/address-policy.ts';
-import { createOutbound, type Outbound } from '../net/outbound.ts';
-import { AgentPool } from '../net/pool.ts';
+import type { Agent } from 'undici';
 import { errors } from '../errors.ts';
 import { Authorization } from './authorization.ts';
 import { ConnectLinks } from './connect-links.ts';
@@ -18,7 +16,8 @@ import { TokenEndpoint } from './token-endpoint.ts';
 export interface ConnectorServiceOptions {
   storage: Storage;
   sealer: Sealer;
-  policy: AddressPolicy;
+  /** The SSRF-guarded outbound Agent (net/outbound.ts); the composition root owns and closes it. */
+  outbound: Agent;
   audit: Audit;
   log: Logger;
   publicUrl: string;
@@ -34,15 +33,12 @@ export class ConnectorService {
   readonly authorization: Authorization;
   readonly links: ConnectLinks;
   readonly tokenEndpoint: TokenEndpoint;
-  readonly outbound: Outbound;
+  readonly outbound: Agent;
   #o: ConnectorServiceOptions;
-  #pool = new AgentPool();
 
   constructor(options: ConnectorServiceOptions) {
-    const { storage, sealer, audit, publicUrl } = options;
+    const { storage, sealer, audit, publicUrl, outbound } = options;
     this.#o = options;
-    // Vendor APIs are called often: their connections are kept alive (per vetted address).
-    const outbound = createOutbound(options.policy, this.#pool);
     this.outbound = outbound;
     this.connectors = new Connectors(storage, sealer);
     this.connections = new Connections(storage.db, sealer, (id) => this.credentials.forget(id));
@@ -94,10 +90,6 @@ export class ConnectorService {
         this.#o.log.debug({ err: error, connectionId: id }, 'sweep: refresh failed');
       }
     }
-  }
-
-  close(): void {
-    this.#pool.close();
   }
 
   async purge(): Promise<void> {

@@ -1,7 +1,8 @@
 // Gatehouse as an OAuth client (RFC 6749): the token requests a connector makes (authorization
 // code, client credentials, refresh) and token revocation (RFC 7009), each shaped by the
 // definition: URL, client authentication, body format, scope separator, extra headers and params.
-import type { Outbound } from '../net/outbound.ts';
+import type { Dispatcher } from 'undici';
+import { OutboundTimeout } from '../net/outbound.ts';
 import { AppError } from '../errors.ts';
 import type { Connector } from './connectors.ts';
 import type { RequestExtras } from './definition.ts';
@@ -34,10 +35,10 @@ function describeRefusal(status: number, body: unknown): { message: string; code
 }
 
 export class TokenEndpoint {
-  #outbound: Outbound;
+  #agent: Dispatcher;
 
-  constructor(outbound: Outbound) {
-    this.#outbound = outbound;
+  constructor(agent: Dispatcher) {
+    this.#agent = agent;
   }
 
   /** Headers and body for a request authenticated as the connector's client (RFC 6749 §2.3.1). */
@@ -66,7 +67,7 @@ export class TokenEndpoint {
     const url = kind === 'refresh' ? d.refreshUrl : d.tokenUrl;
     let answer;
     try {
-      answer = await exchange(this.#outbound, { url, headers, body, timeoutMs: d.timeoutMs });
+      answer = await exchange(this.#agent, { url, headers, body, timeoutMs: d.timeoutMs });
     } catch (error) {
       throw new VendorTokenError(`the token endpoint could not be reached: ${reason(error)}`, error instanceof AppError);
     }
@@ -88,13 +89,13 @@ export class TokenEndpoint {
     const url = connector.definition.revocationUrl;
     if (!url) return false;
     const { headers, body } = this.#request(connector, { headers: {}, params: {} }, { token, token_type_hint: hint });
-    const answer = await exchange(this.#outbound, { url, headers, body, timeoutMs: connector.definition.timeoutMs });
+    const answer = await exchange(this.#agent, { url, headers, body, timeoutMs: connector.definition.timeoutMs });
     return answer.status === 200;
   }
 }
 
 function reason(error: unknown): string {
-  if (error instanceof ExchangeError || error instanceof AppError) return error.message;
+  if (error instanceof ExchangeError || error instanceof OutboundTimeout || error instanceof AppError) return error.message;
   const e = error as { code?: unknown; message?: unknown };
   return typeof e?.code === 'string' ? e.code : typeof e?.message === 'string' ? e.message : String(error);
 }

@@ -1,29 +1,32 @@
-// Outbound HTTP for webhooks and connectors, guarded against server-side request forgery:
-// the host is resolved once, every resolved address is checked against the policy, and the
-// connection goes to the vetted address (no second lookup, so DNS rebinding cannot slip a
-// private address in between the check and the connect).
+// Outbound HTTP for webhooks and connectors (undici), guarded against server-side request
+// forgery: the Agent's connect step resolves the host once, checks every address it resolved to
+// against the policy, and opens the socket to the vetted address. There is no second lookup, so
+// DNS rebinding cannot slip a private address in between the check and the connect. A kept-alive
+// socket is reused only for its origin, and it leads to the address vetted when it was opened.
 import { lookup as dnsLookup } from 'node:dns/promises';
-import http from 'node:http';
-import https from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
+import { isIP } from 'node:net';
+import { Agent, buildConnector, type Dispatcher } from 'undici';
 import { AppError } from '../errors.ts';
 import type { AddressPolicy } from './address-policy.ts';
-import type { AgentPool } from './pool.ts';
 
 export interface OutboundRequest {
   method: string;
   url: string;
   headers?: Record<string, string>;
   body?: string | Buffer;
-  timeoutMs: number; // idle socket timeout
-  /** Ends the whole exchange (lookup, connect, response body) when it aborts: a total deadline. */
-  signal?: AbortSignal;
+  /**
+   * The deadline. By default it covers the whole exchange (lookup, connect, the response body);
+   * with `until: 'head'` it ends at the response head, and the body that streams on is bounded
+   * by the same time between chunks instead.
+   */
+  timeoutMs: number;
+  until?: 'end' | 'head';
 }
 
 export interface OutboundResponse {
   status: number;
-  headers: http.IncomingHttpHeaders;
-  body: http.IncomingMessage; // a stream; the caller reads or pipes it
+  headers: Dispatcher.ResponseData['headers'];
+  body: Dispatcher.ResponseData['body']; // a stream; the caller reads, pipes or destroys it
 }
 
 export class OutboundRefused extends AppError {
@@ -32,9 +35,20 @@ export class OutboundRefused extends AppError {
   }
 }
 
+/** The deadline passed before the exchange was over. */
+export class OutboundTimeout extends Error {
+  constructor(ms: number) {
+    super(`timed out after ${ms} ms`);
+  }
+}
+
+function checkScheme(url: URL): void {
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new OutboundRefused(`${url.protocol} URLs are not allowed`);
+}
+
 /** Resolve and vet a URL's host; returns the address to connect to. */
 export async function vet(policy: AddressPolicy, url: URL): Promise<{ address: string; family: 4 | 6 }> {
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new OutboundRefused(`${url.protocol} URLs are not allowed`);
+  checkScheme(url);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const addresses = isIP(host) ? [{ address: host, family: isIP(host) as 4 | 6 }] :
     await dnsLookup(host, { all: true, verbatim: true }).catch(() => {
@@ -54,33 +68,56 @@ export async function vet(policy: AddressPolicy, url: URL): Promise<{ address: s
   return chosen;
 }
 
-/** With `pool`, connections are kept alive per vetted address (see pool.ts); without, one per call. */
-export function createOutbound(policy: AddressPolicy, pool?: AgentPool) {
-  return async function send(req: OutboundRequest): Promise<OutboundResponse> {
-    const url = new URL(req.url);
-    req.signal?.throwIfAborted();
-    const target = await vet(policy, url);
-    req.signal?.throwIfAborted();
-    const pinned: LookupFunction = (_host, options, callback) => {
-      if ((options as { all?: boolean }).all) (callback as any)(null, [{ address: target.address, family: target.family }]);
-      else callback(null, target.address, target.family);
-    };
-    const transport = url.protocol === 'https:' ? https : http;
-    return new Promise<OutboundResponse>((resolve, reject) => {
-      const request = transport.request(url, {
-        method: req.method,
-        headers: req.headers,
-        lookup: pinned,
-        timeout: req.timeoutMs,
-        // Without a pool, a fresh connection per call: a shared socket could belong to another vetted address.
-        agent: pool ? pool.agentFor(url.protocol, target.address) : false,
-        signal: req.signal,
-      }, (response) => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response }));
-      request.on('timeout', () => request.destroy(new Error(`timed out after ${req.timeoutMs} ms`)));
-      request.on('error', reject);
-      request.end(req.body);
-    });
-  };
+export interface AgentOptions {
+  /** An idle kept-alive socket is closed after this long (below common server keep-alive timeouts). */
+  idleMs?: number;
+  connectTimeoutMs?: number;
 }
 
-export type Outbound = ReturnType<typeof createOutbound>;
+/**
+ * The one outbound Agent, built by the composition root. Its connect step vets, then connects to
+ * the vetted address by number; the name stays the TLS server name, so the certificate is still
+ * checked against the host the URL named.
+ */
+export function createAgent(policy: AddressPolicy, options: AgentOptions = {}): Agent {
+  const connectTo = buildConnector({ timeout: options.connectTimeoutMs ?? 10_000, allowH2: false });
+  return new Agent({
+    // HTTP/1.1 only, as the proxy's hop-by-hop header rules (RFC 9110 §7.6.1) assume.
+    allowH2: false,
+    keepAliveTimeout: options.idleMs ?? 4000,
+    keepAliveMaxTimeout: options.idleMs ?? 4000,
+    connect(target, callback) {
+      vet(policy, new URL(`${target.protocol}//${target.host}`)).then(
+        ({ address }) => connectTo({ ...target, hostname: address }, callback),
+        (error: Error) => callback(error, null),
+      );
+    },
+  });
+}
+
+/**
+ * Send one request through the Agent. Redirects are never followed (undici follows none unless
+ * told to). The deadline is an AbortSignal.timeout; its abort reason is an OutboundTimeout, which
+ * is what a caller sees whether the head or the body was late.
+ */
+export async function send(agent: Dispatcher, req: OutboundRequest): Promise<OutboundResponse> {
+  const url = new URL(req.url);
+  checkScheme(url);
+  const deadline = AbortSignal.timeout(req.timeoutMs);
+  const controller = new AbortController();
+  const expire = () => controller.abort(new OutboundTimeout(req.timeoutMs));
+  deadline.addEventListener('abort', expire, { once: true });
+  try {
+    const response = await agent.request({
+      origin: url.origin, path: `${url.pathname}${url.search}`, method: req.method, headers: req.headers, body: req.body,
+      signal: controller.signal,
+      // Past the head, undici's idle timer between chunks bounds the body instead of the deadline.
+      ...(req.until === 'head' ? { bodyTimeout: req.timeoutMs } : {}),
+    });
+    if (req.until === 'head') deadline.removeEventListener('abort', expire);
+    return { status: response.statusCode, headers: response.headers, body: response.body };
+  } catch (error) {
+    deadline.removeEventListener('abort', expire);
+    throw error;
+  }
+}

@@ -3,6 +3,7 @@
 // composition root; stop() before the database closes.
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { Agent } from 'undici';
 import { fromKysely, systemClock, type Clock, type PgBoss } from 'pg-boss';
 import type { Config } from '../config.ts';
 import type { Sealer } from '../crypto.ts';
@@ -10,8 +11,6 @@ import { RESYNC, type Storage } from '../db/index.ts';
 import { backgroundErrors } from '../db/outage-log.ts';
 import type { Database } from '../db/schema.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
-import { createOutbound } from '../net/outbound.ts';
-import { AgentPool } from '../net/pool.ts';
 import { Deliveries } from './deliveries.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { Pump } from './pump.ts';
@@ -26,8 +25,10 @@ export interface WebhooksOptions {
   storage: Storage;
   config: Readonly<Config>;
   sealer: Sealer;
-  /** Which addresses deliveries may reach (the SSRF guard, checked at connect time). */
+  /** Which addresses subscriptions may name (checked again at connect time by the outbound Agent). */
   policy: AddressPolicy;
+  /** The SSRF-guarded outbound Agent (net/outbound.ts): kept-alive connections, since receivers get many deliveries in a row. */
+  outbound: Agent;
   log: Logger;
   /** The job queue (its pg-boss carries deliveries; retention is a scheduled job on it). */
   jobs: Jobs;
@@ -51,8 +52,6 @@ export class Webhooks {
   #timeoutMs: number;
   #sweep: unknown;
   #pump: Pump | undefined;
-  // Kept-alive connections per vetted address: receivers get many deliveries in a row.
-  #agents = new AgentPool();
 
   private constructor(boss: PgBoss, options: WebhooksOptions) {
     const { storage, config, sealer, log } = options;
@@ -82,12 +81,12 @@ export class Webhooks {
   }
 
   async #run(options: WebhooksOptions, clock: Clock): Promise<void> {
-    const { storage, config, sealer, policy } = options;
+    const { storage, config, sealer, outbound } = options;
     const now = () => clock.now();
     const embedded = storage.kind === 'pglite';
     const work = deliveryWorker({
       db: storage.db, sealer, now, random: options.random ?? Math.random,
-      attempt: createSender(createOutbound(policy, this.#agents), { timeoutMs: config.webhooks.timeoutMs, now }),
+      attempt: createSender(outbound, { timeoutMs: config.webhooks.timeoutMs, now }),
       enqueue: (trx, d) => enqueue(this.#boss, trx, d),
       complete: async (trx, jobs) => {
         // Settle exactly the attempts claimed: a job pg-boss has meanwhile expired and handed
@@ -137,6 +136,5 @@ export class Webhooks {
     this.#clock.clearInterval(this.#sweep);
     await this.#dispatcher.stop();
     await this.#pump?.stop(this.#timeoutMs + 5000);
-    this.#agents.close();
   }
 }

@@ -3,9 +3,10 @@
 // from the vendor gets one refresh and one retry (RFC 6750 §3.1: invalid_token means a new token
 // may succeed). Time to the response head is bounded by the connector's timeout; the body then
 // streams, bounded by the same idle timeout.
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
 import { AppError, errors } from '../../errors.ts';
-import type { Outbound } from '../../net/outbound.ts';
+import { OutboundTimeout, send, type OutboundResponse } from '../../net/outbound.ts';
 import type { Credentials, Live } from '../credentials.ts';
 import { forwardRequestHeaders, forwardResponseHeaders } from './headers.ts';
 import { targetOf } from './target.ts';
@@ -21,16 +22,17 @@ export interface ProxyRequest {
 export interface ProxyAnswer {
   status: number;
   headers: OutgoingHttpHeaders;
-  body: IncomingMessage;
+  body: OutboundResponse['body'];
   refreshed: boolean;
 }
 
 // RFC 9110 §9.2.2: these may be sent again. A kept-alive connection the vendor closed just as it
-// was reused fails before any answer; such a request is retried once on a new connection.
+// was reused fails before any answer (undici's UND_ERR_SOCKET is "the other side closed"); such
+// a request is retried once on a new connection.
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
-const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE']);
+const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
-async function send(outbound: Outbound, live: Live, request: ProxyRequest, retried = false): Promise<{ response: Awaited<ReturnType<Outbound>>; token: string }> {
+async function callVendor(agent: Dispatcher, live: Live, request: ProxyRequest, retried = false): Promise<{ response: OutboundResponse; token: string }> {
   const d = live.connector.definition;
   const token = live.accessToken as string;
   const target = targetOf(d, request.rest, token);
@@ -38,35 +40,23 @@ async function send(outbound: Outbound, live: Live, request: ProxyRequest, retri
   const headers = forwardRequestHeaders(request.headers, injected);
   if (injected) headers[injected] = d.headerPrefix ? `${d.headerPrefix} ${token}` : token;
   if (request.body !== undefined) headers['content-length'] = String(request.body.length);
-  const controller = new AbortController();
-  const deadline = setTimeout(() => controller.abort(), d.timeoutMs);
-  const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(errors.UpstreamTimeout(d.timeoutMs)), { once: true }));
-  aborted.catch(() => {});
   try {
-    const response = await Promise.race([
-      outbound({ method: request.method, url: target.url, headers, body: request.body, timeoutMs: d.timeoutMs, signal: controller.signal }),
-      aborted,
-    ]);
+    const response = await send(agent, { method: request.method, url: target.url, headers, body: request.body, timeoutMs: d.timeoutMs, until: 'head' });
     return { response, token };
   } catch (error) {
     if (error instanceof AppError) throw error;
-    if (controller.signal.aborted) throw errors.UpstreamTimeout(d.timeoutMs);
+    if (error instanceof OutboundTimeout) throw errors.UpstreamTimeout(d.timeoutMs);
     const code = (error as { code?: unknown }).code;
-    if (!retried && typeof code === 'string' && STALE_SOCKET.has(code) && IDEMPOTENT.has(request.method)) {
-      clearTimeout(deadline);
-      return send(outbound, live, request, true);
-    }
+    if (!retried && typeof code === 'string' && STALE_SOCKET.has(code) && IDEMPOTENT.has(request.method)) return callVendor(agent, live, request, true);
     throw errors.UpstreamUnreachable(`the vendor API could not be reached${typeof code === 'string' ? ` (${code})` : ''}`);
-  } finally {
-    clearTimeout(deadline);
   }
 }
 
-export async function forward(outbound: Outbound, credentials: Credentials, live: Live, request: ProxyRequest): Promise<ProxyAnswer> {
+export async function forward(agent: Dispatcher, credentials: Credentials, live: Live, request: ProxyRequest): Promise<ProxyAnswer> {
   let current = await credentials.usable(live);
   let refreshed = current.version !== live.version;
   for (let attempt = 0; ; attempt++) {
-    const { response, token } = await send(outbound, current, request);
+    const { response, token } = await callVendor(agent, current, request);
     if (response.status === 401 && attempt === 0) {
       response.body.destroy();
       current = await credentials.refresh(current.id, current.version, 'unauthorized');
