@@ -1,7 +1,7 @@
 // Which network addresses outbound calls (webhooks, connectors) may reach. Everything that is
 // not plainly public is refused unless the operator opens it with
 // GATEHOUSE_ALLOW_PRIVATE_NETWORKS (`true`, or a list of CIDRs).
-import { BlockList, isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 // IANA special-purpose registries (RFC 6890 and successors): never a public service.
 const V4 = [
@@ -39,12 +39,36 @@ const V6 = [
   ['ff00::', 8], // multicast
 ] as const;
 
-function blocked(): BlockList {
-  const list = new BlockList();
-  for (const [net, bits] of V4) list.addSubnet(net, bits, 'ipv4');
-  for (const [net, bits] of V6) list.addSubnet(net, bits, 'ipv6');
-  return list;
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+type Range = readonly [Address, number];
+
+/** Only the standard text forms: dotted quads and RFC 4291 §2.2 IPv6 (not "127.1" or "0x7f.1"). */
+function parse(text: string): Address | undefined {
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
+  if (!ipaddr.IPv6.isValid(text)) return undefined;
+  // ipaddr.js reads "::a.b.c.d" (IPv4-compatible, RFC 4291 §2.5.5.1) as the IPv4-mapped
+  // "::ffff:a.b.c.d": a trailing dotted quad is written as its two hex groups first, so that each
+  // form keeps its own meaning.
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)(%.*)?$/.exec(text);
+  if (!quad) return ipaddr.IPv6.parse(text);
+  const [a, b, c, d] = quad.slice(1, 5).map(Number);
+  const groups = `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  return ipaddr.IPv6.parse(`${text.slice(0, quad.index)}${groups}${quad[5] ?? ''}`);
 }
+
+/** The same host in the other family's IPv4-mapped form (RFC 4291 §2.5.5.2), when it has one. */
+function counterpart(address: Address): Address | undefined {
+  if (address instanceof ipaddr.IPv4) return address.toIPv4MappedAddress();
+  return address.isIPv4MappedAddress() ? address.toIPv4Address() : undefined;
+}
+
+/** True when the address, or its mapped counterpart, is in one of the ranges. */
+function within(address: Address, ranges: readonly Range[]): boolean {
+  const forms = [address, counterpart(address)];
+  return ranges.some(([net, bits]) => forms.some((a) => a !== undefined && a.kind() === net.kind() && a.match(net, bits)));
+}
+
+const DENIED: readonly Range[] = [...V4, ...V6].map(([net, bits]) => [ipaddr.parse(net), bits] as const);
 
 export interface AddressPolicy {
   /**
@@ -57,28 +81,26 @@ export interface AddressPolicy {
 }
 
 export function addressPolicy(allowPrivateNetworks: true | readonly string[]): AddressPolicy {
-  const deny = blocked();
-  const allow = new BlockList();
-  if (allowPrivateNetworks !== true) {
-    for (const cidr of allowPrivateNetworks) {
-      const [net, bits] = cidr.split('/');
-      const family = isIP(net) === 6 ? 'ipv6' : 'ipv4';
-      if (bits === undefined) allow.addAddress(net, family);
-      else allow.addSubnet(net, Number(bits), family);
-    }
-  }
-  const familyOf = (address: string) => (isIP(address) === 6 ? 'ipv6' : 'ipv4');
-  // IPv4-mapped IPv6 (::ffff:0:0/96) would reach an IPv4 host past the IPv4 checks. BlockList
-  // folds mapped addresses into IPv4, so that prefix is recognised by its canonical text form.
-  const mapped = (address: string) => isIP(address) === 6 && new URL(`http://[${address}]/`).hostname.startsWith('[::ffff:');
-  const allowedPrivate = (address: string) => allowPrivateNetworks === true || allow.check(address, familyOf(address));
+  // The configuration has checked each entry (config.ts): an address, or an address and a prefix.
+  const allowed: readonly Range[] = allowPrivateNetworks === true ? [] : allowPrivateNetworks.map((cidr) => {
+    const [net, bits] = cidr.split('/');
+    const address = parse(net) as Address;
+    return [address, bits === undefined ? (address.kind() === 'ipv4' ? 32 : 128) : Number(bits)] as const;
+  });
+  const allowedAddress = (address: Address) => allowPrivateNetworks === true || within(address, allowed);
   return {
-    allowedPrivate,
-    refuse(address) {
-      if (isIP(address) === 0) return 'not an IP address';
-      if (allowedPrivate(address)) return undefined;
-      if (mapped(address)) return 'an IPv4-mapped address';
-      if (deny.check(address, familyOf(address))) return 'a private, loopback or reserved address';
+    allowedPrivate(text) {
+      if (allowPrivateNetworks === true) return true;
+      const address = parse(text);
+      return address !== undefined && allowedAddress(address);
+    },
+    refuse(text) {
+      const address = parse(text);
+      if (address === undefined) return 'not an IP address';
+      if (allowedAddress(address)) return undefined;
+      // IPv4-mapped IPv6 (::ffff:0:0/96) reaches an IPv4 host past the IPv4 ranges, whichever it is.
+      if (address instanceof ipaddr.IPv6 && address.isIPv4MappedAddress()) return 'an IPv4-mapped address';
+      if (within(address, DENIED)) return 'a private, loopback or reserved address';
       return undefined;
     },
   };
