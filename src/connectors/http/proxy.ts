@@ -77,7 +77,7 @@ export function proxyRoutes(services: Services) {
       const answer = await forward(outbound, credentials, live, { method: request.method, rest: restOf(request), headers: request.headers, body });
       reply.status(answer.status).headers(answer.headers).header('content-security-policy', PROXY_CSP);
       if (request.method === 'HEAD' || NO_BODY.has(answer.status)) {
-        answer.body.destroy();
+        await answer.body.dump(); // there is nothing to read; this frees the connection
         return reply.send();
       }
       const length = Number(answer.headers['content-length'] ?? NaN);

@@ -58,7 +58,8 @@ export async function forward(agent: Dispatcher, credentials: Credentials, live:
   for (let attempt = 0; ; attempt++) {
     const { response, token } = await callVendor(agent, current, request);
     if (response.status === 401 && attempt === 0) {
-      response.body.destroy();
+      // Read away (up to undici's 128 KiB; beyond, the connection is closed), never rejects.
+      await response.body.dump();
       current = await credentials.refresh(current.id, current.version, 'unauthorized');
       refreshed = true;
       continue;
