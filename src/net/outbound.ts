@@ -68,24 +68,21 @@ export async function vet(policy: AddressPolicy, url: URL): Promise<{ address: s
   return chosen;
 }
 
-export interface AgentOptions {
-  /** An idle kept-alive socket is closed after this long (below common server keep-alive timeouts). */
-  idleMs?: number;
-  connectTimeoutMs?: number;
-}
+/** An idle kept-alive socket is closed after this long (below common server keep-alive timeouts). */
+const IDLE_MS = 4000;
 
 /**
  * The one outbound Agent, built by the composition root. Its connect step vets, then connects to
  * the vetted address by number; the name stays the TLS server name, so the certificate is still
  * checked against the host the URL named.
  */
-export function createAgent(policy: AddressPolicy, options: AgentOptions = {}): Agent {
-  const connectTo = buildConnector({ timeout: options.connectTimeoutMs ?? 10_000, allowH2: false });
+export function createAgent(policy: AddressPolicy): Agent {
+  const connectTo = buildConnector({ allowH2: false });
   return new Agent({
     // HTTP/1.1 only, as the proxy's hop-by-hop header rules (RFC 9110 §7.6.1) assume.
     allowH2: false,
-    keepAliveTimeout: options.idleMs ?? 4000,
-    keepAliveMaxTimeout: options.idleMs ?? 4000,
+    keepAliveTimeout: IDLE_MS,
+    keepAliveMaxTimeout: IDLE_MS,
     connect(target, callback) {
       vet(policy, new URL(`${target.protocol}//${target.host}`)).then(
         ({ address }) => connectTo({ ...target, hostname: address }, callback),
