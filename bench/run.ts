@@ -45,7 +45,7 @@ for (const c of CASES) {
     }
   } catch (error) {
     failed = true;
-    process.stdout.write(`case failed to run: ${(error as Error).stack ?? error}\n`);
+    process.stdout.write(`case failed to run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   }
 }
 

@@ -11,7 +11,7 @@ import type { Clock } from 'pg-boss';
 import type { Agent } from 'undici';
 import { ConfigError, type Config } from './config.ts';
 import { createSealer } from './crypto.ts';
-import { openStorage, type Storage } from './db/index.ts';
+import { openStorage } from './db/index.ts';
 import { migrate } from './db/migrate.ts';
 import { Audit } from './audit/audit.ts';
 import { Clients, longestTokenTtl } from './clients/clients.ts';

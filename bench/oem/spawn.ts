@@ -15,5 +15,5 @@ const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
 
 export async function startServer(databaseUrl?: string): Promise<BenchServer> {
   const child = await startChild<Omit<BenchServer, 'stop'>>(SERVER, { BENCH_DATABASE_URL: databaseUrl ?? '' });
-  return { ...child.info, stop: child.stop };
+  return { ...child.info, stop: () => child.stop() };
 }

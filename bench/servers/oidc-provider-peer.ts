@@ -5,6 +5,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
+import type { JWKS } from 'oidc-provider';
 
 export const RESOURCE = 'https://api.bench.example';
 export const CLIENT_SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
@@ -20,7 +21,7 @@ export async function listenLoopback(): Promise<{ server: http.Server; issuer: s
 export function es256JwtSettings() {
   const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
   return {
-    jwks: { keys: [{ ...jwk, kid: 'bench-es256', alg: 'ES256', use: 'sig' } as any] },
+    jwks: { keys: [{ ...jwk, kid: 'bench-es256', alg: 'ES256', use: 'sig' }] } as JWKS,
     scopes: ['read', 'write'],
     resourceIndicators: {
       enabled: true,

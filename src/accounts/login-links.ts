@@ -41,7 +41,7 @@ export class LoginLinks {
     // moment its vendor is disabled.
     const result = await this.#tokens.redeem(token, {
       db,
-      narrow: (query) => query.where(({ not, exists, selectFrom }) => not(exists(selectFrom('organizations')
+      narrow: (query) => query.where((eb) => eb.not(eb.exists(eb.selectFrom('organizations')
         .innerJoin('vendors', 'vendors.id', 'organizations.vendor_id')
         .select('organizations.id')
         .whereRef('organizations.id', '=', 'login_links.organization_id')

@@ -64,7 +64,8 @@ const insert = (rows: Row[]) => {
 
 /** A row the database refused, with its outside parts replaced: details first, then every text but the action. */
 function replaced(row: Row, error: unknown, step: number): Row {
-  const code = String((error as { code?: unknown } | null)?.code ?? 'unknown');
+  const sqlstate = (error as { code?: unknown } | null)?.code;
+  const code = typeof sqlstate === 'string' ? sqlstate : 'unknown';
   const details = JSON.stringify({ unstorable: `the database refused the details (SQLSTATE ${code}); they were replaced` });
   if (step === 0) return { ...row, details };
   const ascii = (v: string | null) => v?.replace(/[^\x20-\x7e]/g, '?') ?? null;

@@ -14,7 +14,11 @@ export function target(env: Record<string, string | undefined> = process.env): A
   return { url, token };
 }
 
-export async function call(t: AdminTarget, method: string, path: string, body?: unknown): Promise<any> {
+/**
+ * One admin API call. `T` names the fields the caller prints; the CLI does not check the answer's
+ * shape, the server's response schema does.
+ */
+export async function call<T = Record<string, unknown>>(t: AdminTarget, method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
     response = await fetch(`${t.url}/admin/api/v1${path}`, {
@@ -25,14 +29,20 @@ export async function call(t: AdminTarget, method: string, path: string, body?: 
   } catch {
     throw new CliError(`cannot reach Gatehouse at ${t.url}: is it running? (set GATEHOUSE_URL)`);
   }
-  if (response.status === 204) return undefined;
+  if (response.status === 204) return undefined as T;
   const text = await response.text();
-  let parsed: any;
+  let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     parsed = text;
   }
-  if (!response.ok) throw new CliError(`${response.status}: ${parsed?.error?.message ?? text}`);
-  return parsed;
+  if (!response.ok) throw new CliError(`${response.status}: ${errorMessage(parsed) ?? text}`);
+  return parsed as T;
+}
+
+/** The admin API's `{error: {message}}`, when the answer has one. */
+function errorMessage(answer: unknown): string | undefined {
+  const message = (answer as { error?: { message?: unknown } } | null)?.error?.message;
+  return typeof message === 'string' ? message : undefined;
 }

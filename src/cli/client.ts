@@ -1,14 +1,14 @@
 // `gatehouse client ...`: OAuth clients through the admin API.
-import { Option, type Command } from 'commander';
+import { Option, type Command, type OptionValues } from 'commander';
 import { call } from './admin-client.ts';
 import { createGrants, updateGrants, type ExistingClient, type GrantFields } from './client-grants.ts';
-import { adminCommand, fields, handle, id, table, wholeNumber, words } from './command.ts';
+import { adminCommand, fields, handle, id, table, wholeNumber, words, type Listed, type Shown } from './command.ts';
 
 function clientOptions(command: Command): Command {
   return command
     .option('--grant-types <grants>', 'grant types, space-separated: client_credentials authorization_code refresh_token implicit (default: from the other options)', words)
     .option('--scopes <scopes>', 'scopes the client may ask for, space-separated', words)
-    .option('--redirect-uri <uri>', 'a redirect URI (repeat for several)', (uri: string, all: string[] = []) => [...all, uri])
+    .option('--redirect-uri <uri>', 'a redirect URI (repeat for several)', (uri: string, all?: string[]) => [...(all ?? []), uri])
     .option('--implicit', 'an MSP app: a public client using the implicit grant, with exactly one --redirect-uri')
     .option('--tenant-scope', 'tokens carry the organization of the user who consented')
     .option('--skip-consent', 'no consent page (first-party apps)')
@@ -19,7 +19,7 @@ function clientOptions(command: Command): Command {
 }
 
 /** The admin API body for the options given; grants are decided by client-grants.ts. */
-function body(opts: Record<string, any>, grants: GrantFields) {
+function body(opts: OptionValues, grants: GrantFields) {
   const out: Record<string, unknown> = { ...grants };
   if (opts.name !== undefined) out.name = opts.name;
   if (opts.scopes !== undefined) out.scopes = opts.scopes;
@@ -33,9 +33,9 @@ function body(opts: Record<string, any>, grants: GrantFields) {
   return out;
 }
 
-const flags = (opts: Record<string, any>) => ({ grantTypes: opts.grantTypes, public: opts.public, implicit: opts.implicit, redirectUris: opts.redirectUri });
+const flags = (opts: OptionValues) => ({ grantTypes: opts.grantTypes, public: opts.public, implicit: opts.implicit, redirectUris: opts.redirectUri });
 
-function show(c: any): string {
+function show(c: Shown & { client_secret?: string }): string {
   return fields([
     ['client_id', c.client_id],
     ...(c.client_secret ? [['client_secret', `${c.client_secret}   (shown once: store it now)`] as [string, unknown]] : []),
@@ -57,15 +57,15 @@ export function clientCommands(program: Command): void {
     .option('--public', 'a public client (no secret): authorization_code refresh_token unless --grant-types')
     .action(handle(({ t, opts }) => call(t, 'POST', '/clients', body(opts, createGrants(flags(opts)))), show));
 
-  adminCommand(client, 'list', 'list clients').action(handle(({ t }) => call(t, 'GET', '/clients'),
-    (r) => table(['CLIENT_ID', 'NAME', 'TYPE', 'GRANTS', 'SCOPES'], r.clients.map((c: any) => [c.client_id, c.name, c.type, c.grant_types.join(' '), c.scopes.join(' ')]), 'no clients')));
+  adminCommand(client, 'list', 'list clients').action(handle(({ t }) => call<Listed<'clients', Shown & { grant_types: string[]; scopes: string[] }>>(t, 'GET', '/clients'),
+    (r) => table(['CLIENT_ID', 'NAME', 'TYPE', 'GRANTS', 'SCOPES'], r.clients.map((c) => [c.client_id, c.name, c.type, c.grant_types.join(' '), c.scopes.join(' ')]), 'no clients')));
 
   adminCommand(client, 'get <id>', 'show a client').action(handle(({ t, args }) => call(t, 'GET', `/clients/${id(args[0])}`), show));
 
   clientOptions(adminCommand(client, 'update <id>', 'change the fields the options name'))
     .option('--name <name>', 'a new name')
     .action(handle(async ({ t, args, opts }) => {
-      const existing: ExistingClient | undefined = opts.implicit ? await call(t, 'GET', `/clients/${id(args[0])}`) : undefined;
+      const existing: ExistingClient | undefined = opts.implicit ? await call<ExistingClient>(t, 'GET', `/clients/${id(args[0])}`) : undefined;
       return call(t, 'PATCH', `/clients/${id(args[0])}`, body(opts, updateGrants(flags(opts), existing)));
     }, show));
 

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { call, CliError } from './admin-client.ts';
-import { adminCommand, fields, handle, id, table } from './command.ts';
+import { adminCommand, fields, handle, id, table, type Listed, type Shown } from './command.ts';
 
 async function definitionFile(file: string): Promise<unknown> {
   let text: string;
@@ -19,7 +19,7 @@ async function definitionFile(file: string): Promise<unknown> {
   }
 }
 
-function show(r: any): string {
+function show(r: Shown & { redirect_uri: string }): string {
   return fields([
     ['connector_id', r.connector_id],
     ['name', r.name],
@@ -38,8 +38,8 @@ export function connectorCommands(program: Command): void {
   adminCommand(connector, 'update <id>', 'change the fields the file names')
     .requiredOption('--config <file>', 'the fields to change (JSON)')
     .action(handle(async ({ t, args, opts }) => call(t, 'PATCH', `/connectors/${id(args[0])}`, await definitionFile(opts.config)), show));
-  adminCommand(connector, 'list', 'list connectors').action(handle(({ t }) => call(t, 'GET', '/connectors'),
-    (r) => table(['CONNECTOR_ID', 'NAME', 'GRANT', 'API'], r.connectors.map((c: any) => [c.connector_id, c.name, c.grantType, c.apiBaseUrl]), 'no connectors')));
+  adminCommand(connector, 'list', 'list connectors').action(handle(({ t }) => call<Listed<'connectors'>>(t, 'GET', '/connectors'),
+    (r) => table(['CONNECTOR_ID', 'NAME', 'GRANT', 'API'], r.connectors.map((c) => [c.connector_id, c.name, c.grantType, c.apiBaseUrl]), 'no connectors')));
   adminCommand(connector, 'get <id>', 'show a connector').action(handle(({ t, args }) => call(t, 'GET', `/connectors/${id(args[0])}`), show));
   adminCommand(connector, 'delete <id>', 'delete a connector').action(handle(async ({ t, args }) => {
     await call(t, 'DELETE', `/connectors/${id(args[0])}`);
@@ -47,6 +47,6 @@ export function connectorCommands(program: Command): void {
   }, (r) => `deleted connector ${r.connector_id}`));
   adminCommand(connector, 'link <id>', 'a one-time connect link (authorization code) for an organization')
     .requiredOption('--organization <id>', 'the organization that connects')
-    .action(handle(({ t, args, opts }) => call(t, 'POST', `/connectors/${id(args[0])}/connect-links`, { organization_id: opts.organization }),
+    .action(handle(({ t, args, opts }) => call<{ expires_at: string; url: string }>(t, 'POST', `/connectors/${id(args[0])}/connect-links`, { organization_id: opts.organization }),
       (r) => `connect link (single use, until ${r.expires_at}):\n${r.url}`));
 }

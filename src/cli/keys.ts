@@ -1,9 +1,9 @@
 // `gatehouse keys ...`: the signing keys through the admin API.
 import type { Command } from 'commander';
 import { call } from './admin-client.ts';
-import { adminCommand, handle, table } from './command.ts';
+import { adminCommand, handle, table, type Listed } from './command.ts';
 
-const show = (r: any) => table(['KID', 'ALG', 'STATUS', 'CREATED', 'EXPIRES'], r.keys.map((k: any) => [k.kid, k.alg, k.status, k.created_at, k.expires_at]), 'no keys');
+const show = (r: Listed<'keys'>) => table(['KID', 'ALG', 'STATUS', 'CREATED', 'EXPIRES'], r.keys.map((k) => [k.kid, k.alg, k.status, k.created_at, k.expires_at]), 'no keys');
 
 export function keyCommands(program: Command): void {
   const keys = program.command('keys').description('token signing keys');

@@ -1,14 +1,14 @@
 // `gatehouse user ...`: an organization's users through the admin API.
-import type { Command } from 'commander';
+import type { Command, OptionValues } from 'commander';
 import { call } from './admin-client.ts';
-import { adminCommand, fields, handle, id, table } from './command.ts';
+import { adminCommand, fields, handle, id, table, type Listed, type Shown } from './command.ts';
 
-export function userTable(users: any[]): string {
+export function userTable(users: Shown[]): string {
   return table(['USER_ID', 'EMAIL', 'NAME', 'ROLE', 'VENDOR_USER_ID', 'LAST_LOGIN'],
     users.map((u) => [u.user_id, u.email, [u.first_name, u.last_name].filter(Boolean).join(' '), u.role, u.vendor_user_id, u.last_login_at]), 'no users');
 }
 
-function show(u: any): string {
+function show(u: Shown): string {
   return fields([
     ['user_id', u.user_id],
     ['email', u.email],
@@ -23,7 +23,7 @@ function show(u: any): string {
 }
 
 /** The fields `user create` and `user update` send, from the options given. */
-function body(opts: Record<string, any>): Record<string, string> {
+function body(opts: OptionValues): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [option, field] of [['email', 'email'], ['firstName', 'first_name'], ['lastName', 'last_name'], ['vendorUserId', 'vendor_user_id'], ['role', 'role']]) {
     if (opts[option] !== undefined) out[field] = opts[option];
@@ -35,7 +35,7 @@ export function userCommands(program: Command): void {
   const user = program.command('user').description('users of an organization');
   adminCommand(user, 'list', 'list an organization\'s users')
     .requiredOption('--organization <id>', 'the organization')
-    .action(handle(({ t, opts }) => call(t, 'GET', `/organizations/${id(opts.organization)}/users`), (r) => userTable(r.users)));
+    .action(handle(({ t, opts }) => call<Listed<'users'>>(t, 'GET', `/organizations/${id(opts.organization)}/users`), (r) => userTable(r.users)));
   adminCommand(user, 'get <id>', 'show a user').action(handle(({ t, args }) => call(t, 'GET', `/users/${id(args[0])}`), show));
   adminCommand(user, 'create', 'add a user to an organization (give them a password link to sign in)')
     
@@ -57,6 +57,6 @@ export function userCommands(program: Command): void {
       return { user_id: args[0], removed: true };
     }, (r) => `removed user ${r.user_id}`));
   adminCommand(user, 'password-link <id>', 'a one-time link for the user to set a password (shown once)')
-    .action(handle(({ t, args }) => call(t, 'POST', `/users/${id(args[0])}/password-link`),
+    .action(handle(({ t, args }) => call<{ user_id: string; expires_at: string; url: string }>(t, 'POST', `/users/${id(args[0])}/password-link`),
       (r) => `password link for ${r.user_id} (single use, until ${r.expires_at}):\n${r.url}`));
 }

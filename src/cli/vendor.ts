@@ -2,9 +2,9 @@
 // vendor_id, client_id, client_secret and vendor_api_key (the secrets are shown once).
 import type { Command } from 'commander';
 import { call } from './admin-client.ts';
-import { adminCommand, fields, handle, id, table, wholeNumber } from './command.ts';
+import { adminCommand, fields, handle, id, table, wholeNumber, type Listed, type Shown } from './command.ts';
 
-function show(r: any): string {
+function show(r: Shown & { api_keys: unknown[]; client_secret?: string; vendor_api_key?: string }): string {
   return fields([
     ['vendor_id', r.vendor_id],
     ['name', r.name],
@@ -22,8 +22,8 @@ export function vendorCommands(program: Command): void {
   adminCommand(vendor, 'create', 'a vendor, its OAuth client and its Vendor API key (secrets shown once)')
     .requiredOption('--name <name>', 'the vendor\'s name')
     .action(handle(({ t, opts }) => call(t, 'POST', '/vendors', { name: opts.name }), show));
-  adminCommand(vendor, 'list', 'list vendors').action(handle(({ t }) => call(t, 'GET', '/vendors'),
-    (r) => table(['VENDOR_ID', 'NAME', 'CLIENT_ID', 'STATUS'], r.vendors.map((x: any) => [x.vendor_id, x.name, x.client_id, x.status]), 'no vendors')));
+  adminCommand(vendor, 'list', 'list vendors').action(handle(({ t }) => call<Listed<'vendors'>>(t, 'GET', '/vendors'),
+    (r) => table(['VENDOR_ID', 'NAME', 'CLIENT_ID', 'STATUS'], r.vendors.map((x) => [x.vendor_id, x.name, x.client_id, x.status]), 'no vendors')));
   adminCommand(vendor, 'get <id>', 'show a vendor').action(handle(({ t, args }) => call(t, 'GET', `/vendors/${id(args[0])}`), show));
   for (const action of ['disable', 'enable']) {
     adminCommand(vendor, `${action} <id>`, `${action} a vendor`).action(handle(({ t, args }) => call(t, 'POST', `/vendors/${id(args[0])}/${action}`), show));

@@ -38,7 +38,7 @@ export function publicView(client: Client) {
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 scope-token
 
 function validate(input: ClientInput, existing?: Client): Omit<ClientsTable, 'id' | 'secret_hash' | 'created_at' | 'updated_at'> {
-  const merged = { ...(existing ?? {}), ...input };
+  const merged = { ...existing, ...input };
   const type = merged.type ?? 'confidential';
   const grants = merged.grant_types ?? ['client_credentials'];
   for (const g of grants) {

@@ -72,7 +72,7 @@ export class Credentials {
     options.storage.onSignal((s) => {
       if (s.topic === RESYNC) {
         this.#cache.clear();
-        for (const id of [...this.#waiters.keys()]) this.forget(id);
+        for (const id of this.#waiters.keys()) this.forget(id);
       }
       else if (s.topic === 'connection' && s.id) this.forget(s.id);
     });

@@ -1,6 +1,7 @@
 // One set of migrations for both databases. Kysely's migrator takes a Postgres advisory lock,
 // so several instances starting at once apply each migration exactly once.
 import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
 import { Migrator, type Migration } from 'kysely/migration';
 import * as foundation from './migrations/001_foundation.ts';
 import * as oem from './migrations/002_oem.ts';
@@ -26,7 +27,7 @@ const migrations: Record<string, Migration> = {
   '013_idempotency_keys': idempotencyKeys,
 };
 
-export async function migrate(db: Kysely<any>): Promise<string[]> {
+export async function migrate(db: Kysely<Database>): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },

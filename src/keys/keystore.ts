@@ -4,7 +4,7 @@
 // Lifecycle: next -> current -> previous -> gone. The JWKS publishes all three, so relying
 // parties have fetched a key before it signs anything, and can still verify tokens signed by
 // the previous key until the longest of them has expired.
-import { generateKeyPairSync, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { createSigner, createVerifier } from 'fast-jwt';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { sql, type Kysely } from 'kysely';
@@ -130,7 +130,7 @@ export class Keystore {
     for (const row of rows) {
       const alg = row.alg as SigningAlgorithm;
       const jwk = row.public_jwk as unknown as JWK;
-      const pem = createPublicKey({ key: jwk as any, format: 'jwk' }).export({ format: 'pem', type: 'spki' }).toString();
+      const pem = createPublicKey({ key: row.public_jwk as unknown as JsonWebKey, format: 'jwk' }).export({ format: 'pem', type: 'spki' }).toString();
       const loaded: Loaded = {
         kid: row.kid,
         alg,

@@ -59,7 +59,7 @@ export class Tokens {
 
   constructor(storage: Storage, keystore: Keystore, issuer: string) {
     this.#db = storage.db;
-    this.#sync = storage.sync;
+    this.#sync = () => storage.sync();
     this.#keystore = keystore;
     this.#issuer = issuer;
     this.#audience = issuer;

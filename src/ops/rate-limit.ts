@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { Config } from '../config.ts';
-import { AppError, errors, type Audience } from '../errors.ts';
+import { AppError, errors } from '../errors.ts';
 import type { RedisLink } from './redis.ts';
 
 export interface Count {

@@ -35,12 +35,12 @@ export class RedisLink {
       this.#state = 'up';
       if (was === 'down') this.#log.warn({ redis: 'up' }, 'Redis is reachable again: rate limits are shared between instances again');
     });
-    const link = this;
+    const up = () => this.up;
     new Gauge({
       name: 'gatehouse_redis_up', help: 'Whether Redis (shared rate limits) is reachable: 1 up, 0 down',
       registers: [registry],
       collect() {
-        this.set(link.up ? 1 : 0);
+        this.set(up() ? 1 : 0);
       },
     });
   }

@@ -51,10 +51,11 @@ export function validation(app: FastifyInstance) {
   const factory = AjvCompiler();
   const base = { removeAdditional: false, allErrors: false, useDefaults: true } as const;
   const options = (coerceTypes: false | 'array') => ({ customOptions: { ...base, coerceTypes }, plugins: [], onCreate: ownFormats });
-  const strict = factory({}, options(false) as any);
-  const fromText = factory({}, options('array') as any);
+  const strict = factory({}, options(false));
+  const fromText = factory({}, options('array'));
+  // The compiler's types name its argument a schema; at run time it takes the whole route.
   app.setValidatorCompiler((route: { schema: FastifySchema; method: string; url: string; httpPart?: string }) =>
-    (route.httpPart === 'body' ? strict : fromText)((route.httpPart === 'headers' ? { ...route, schema: lowerCaseNames(route.schema) } : route) as any));
+    (route.httpPart === 'body' ? strict : fromText)((route.httpPart === 'headers' ? { ...route, schema: lowerCaseNames(route.schema) } : route)));
   // Before the schemas, so that no route (with a schema or without) sees such text. A route that
   // forwards its query and wildcard path as they came (the connector proxy) has only its own
   // parameters checked: the rest is the vendor's to judge.

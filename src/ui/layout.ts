@@ -12,14 +12,17 @@ export class Markup {
   }
 }
 
-function render(value: unknown): string {
+/** What a page may interpolate: text and numbers are escaped, markup goes in as it is. */
+type Interpolated = Markup | string | number | boolean | null | undefined | readonly Interpolated[];
+
+function render(value: Interpolated): string {
   if (value instanceof Markup) return value.value;
   if (Array.isArray(value)) return value.map(render).join('');
   if (value === null || value === undefined || value === false) return '';
   return escapeHtml(String(value));
 }
 
-export function html(strings: TemplateStringsArray, ...values: unknown[]): Markup {
+export function html(strings: TemplateStringsArray, ...values: Interpolated[]): Markup {
   let out = strings[0];
   for (let i = 0; i < values.length; i++) out += render(values[i]) + strings[i + 1];
   return new Markup(out);

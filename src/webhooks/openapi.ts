@@ -1,5 +1,6 @@
 // The event catalog in the OpenAPI document: each event type as an OpenAPI 3.1 webhook (the
 // request Gatehouse sends) with its payload schema under components.schemas.
+import type { OpenAPIV3_1 } from 'openapi-types';
 import { EVENT_TYPES } from '../events/catalog.ts';
 
 const headers = {
@@ -9,8 +10,8 @@ const headers = {
 };
 
 /** components.schemas entries, one per event type: `Event.<type>`. */
-export function eventSchemas(): Record<string, any> {
-  const schemas: Record<string, unknown> = {};
+export function eventSchemas(): Record<string, object> {
+  const schemas: Record<string, object> = {};
   for (const [type, data] of Object.entries(EVENT_TYPES)) {
     schemas[`Event.${type}`] = {
       type: 'object',
@@ -22,8 +23,8 @@ export function eventSchemas(): Record<string, any> {
 }
 
 /** The top-level `webhooks` object of an OpenAPI 3.1 document. */
-export function eventWebhooks(): Record<string, any> {
-  const webhooks: Record<string, unknown> = {};
+export function eventWebhooks(): Record<string, OpenAPIV3_1.PathItemObject> {
+  const webhooks: Record<string, OpenAPIV3_1.PathItemObject> = {};
   for (const type of Object.keys(EVENT_TYPES)) {
     webhooks[type] = {
       post: {

@@ -126,7 +126,8 @@ async function writeTogether(deps: Deps, entries: Entry[]): Promise<void> {
 /** The entry with what the receiver sent replaced by a note: the outcome itself still counts. */
 function withoutExcerpt(entry: Entry, error: unknown): Entry | undefined {
   if (!('row' in entry) || !entry.result) return undefined;
-  const code = String((error as { code?: unknown } | null)?.code ?? 'unknown');
+  const sqlstate = (error as { code?: unknown } | null)?.code;
+  const code = typeof sqlstate === 'string' ? sqlstate : 'unknown';
   return { ...entry, result: { ...entry.result, responseBody: null, error: `the database refused the response excerpt (SQLSTATE ${code}); it was dropped` } };
 }
 

@@ -69,7 +69,7 @@ export class Webhooks {
   }
 
   static async start(options: WebhooksOptions): Promise<Webhooks> {
-    const { storage, config, log } = options;
+    const { config } = options;
     const clock = options.clock ?? systemClock;
     const timeoutMs = config.webhooks.timeoutMs;
     const boss = options.jobs.boss;

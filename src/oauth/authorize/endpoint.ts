@@ -53,7 +53,7 @@ async function authorize(services: Services, pages: AuthorizePages, request: Fas
     const session = await services.browserSessions.current(request);
     if (!session) {
       const query = new URLSearchParams(CARRIED.filter((n) => typeof params[n] === 'string').map((n): [string, string] => [n, params[n] as string]));
-      return reply.redirect(signInUrl(`${AUTHORIZE_PATH}?${query}`), 303);
+      return reply.redirect(signInUrl(`${AUTHORIZE_PATH}?${query.toString()}`), 303);
     }
     const user = await services.users.get(session.userId);
     const grantUser = { id: user.id, organizationId: user.organization_id, credentialVersion: user.credential_version };

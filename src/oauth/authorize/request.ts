@@ -90,15 +90,17 @@ export async function parseAuthorizationRequest(params: RawParams, clients: Clie
     responseMode: responseType === 'token' ? 'fragment' : 'query',
     state: typeof state === 'string' ? state : undefined,
   };
-  const fail = (kind: AuthorizationErrorKind, message: string): never => {
+  // Declared with its type so that TypeScript narrows after each call.
+  const fail: (kind: AuthorizationErrorKind, message: string) => never = (kind, message) => {
     throw new AuthorizationError(kind, message, target);
   };
   for (const name of ['state', 'response_type', 'scope', 'code_challenge', 'code_challenge_method', 'response_mode']) {
     if (typeof single(params, name) === 'object') fail('invalid_request', `${name} must not be sent more than once`);
   }
-  if (responseType === undefined) fail('invalid_request', 'response_type is required');
-  if (responseType !== 'code' && responseType !== 'token') fail('unsupported_response_type', `response_type "${String(responseType)}" is not supported (use code)`);
-  const type = responseType as ResponseType;
+  // A repeated response_type failed above, so what is not text here was not sent.
+  if (typeof responseType !== 'string') fail('invalid_request', 'response_type is required');
+  if (responseType !== 'code' && responseType !== 'token') fail('unsupported_response_type', `response_type "${responseType}" is not supported (use code)`);
+  const type: ResponseType = responseType;
   const mode = single(params, 'response_mode') as string | undefined;
   if (mode !== undefined && mode !== target.responseMode && !(type === 'code' && mode === 'fragment')) {
     // RFC 9700 §2.1.2: tokens never travel in a query string.
