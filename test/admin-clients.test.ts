@@ -42,7 +42,7 @@ async function auditEvents(action: string) {
 async function refused(request: InjectOptions, status: number, message?: RegExp) {
   const before = await snapshot();
   const res = await g.app.inject(request);
-  assert.equal(res.statusCode, status, `${request.method} ${request.url}: ${res.body}`);
+  assert.equal(res.statusCode, status, `${request.method} ${typeof request.url === 'string' ? request.url : JSON.stringify(request.url)}: ${res.body}`);
   const { error } = res.json();
   assert.equal(typeof error.code, 'string');
   assert.equal(typeof error.message, 'string');
@@ -287,7 +287,7 @@ test('odd input is always a 4xx, never a 5xx', async () => {
   const before = await snapshot();
   for (const request of requests) {
     const res = await g.app.inject(request);
-    assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${request.method} ${String(request.url).slice(0, 60)}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+    assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${request.method} ${(typeof request.url === 'string' ? request.url : JSON.stringify(request.url)).slice(0, 60)}: ${res.statusCode} ${res.body.slice(0, 200)}`);
     assert.equal(typeof res.json().error.message, 'string');
   }
   assert.equal(await snapshot(), before);

@@ -51,7 +51,8 @@ interface Surface {
   action: string;
   bad: () => InjectOptions;
   good: InjectOptions | undefined;
-  assert429: (body: any) => void;
+  /** Checks the 429's body, in the surface's own error vocabulary. */
+  assert429: (body: { status?: number; error?: string | { code?: string } }) => void;
 }
 
 const surfaces: Surface[] = [
@@ -64,11 +65,11 @@ const surfaces: Surface[] = [
   },
   {
     name: 'admin', action: 'admin.auth_failed', bad: () => adminApi(`gha_${random()}`), good: { method: 'GET', url: '/admin/api/v1/clients', headers: admin },
-    assert429: (body) => assert.equal(body.error.code, 'rate_limited'),
+    assert429: (body) => assert.equal((body.error as { code?: string }).code, 'rate_limited'),
   },
   {
     name: 'connector_proxy', action: 'admin.auth_failed', bad: () => proxy(random()), good: { ...proxy(''), headers: admin },
-    assert429: (body) => assert.equal(body.error.code, 'rate_limited'),
+    assert429: (body) => assert.equal((body.error as { code?: string }).code, 'rate_limited'),
   },
 ];
 

@@ -101,7 +101,7 @@ test('SIGTERM sent to the shim under the system Node reaches the server, which s
           resolve();
         }
       });
-      exited.then(() => reject(new Error(`start exited:\n${out}`)));
+      void exited.then(() => reject(new Error(`start exited:\n${out}`)));
     });
     assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
     child.kill('SIGTERM');

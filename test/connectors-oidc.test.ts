@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import { once } from 'node:events';
-import Provider from 'oidc-provider';
+import Provider, { type JWKS } from 'oidc-provider';
 import { signal } from '../src/db/index.ts';
 import { startGatehouse, type TestGatehouse } from './helpers.ts';
 import { LOOPBACK, bindingCookie, connectClientCredentials, connectLink, createConnector, local, organization, proxy } from './connector-vendors.ts';
@@ -32,7 +32,7 @@ before(async () => {
       grant_types: ['authorization_code', 'refresh_token', 'client_credentials'], token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'ES256', scope: 'openid offline_access api:read',
     }],
-    jwks: { keys: [{ ...jwk, kid: 'vendor', alg: 'ES256', use: 'sig' } as any] },
+    jwks: { keys: [{ ...jwk, kid: 'vendor', alg: 'ES256', use: 'sig' }] } as JWKS,
     scopes: ['openid', 'offline_access', 'api:read'],
     findAccount: async (_ctx, id) => ({ accountId: id, claims: async () => ({ sub: id }) }),
     cookies: { keys: ['vendor-cookie-key'] },

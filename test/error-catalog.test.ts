@@ -23,9 +23,9 @@ test('the OpenAPI document lists every code each audience can answer', async () 
   const res = await g.app.inject({ method: 'GET', url: '/docs/json' });
   assert.equal(res.statusCode, 200);
   const schemas = res.json().components.schemas;
-  assert.deepEqual([...schemas.OAuthError.properties.error.enum].sort(), codesOf('oauth'));
-  assert.deepEqual([...schemas.OemError.properties.error.enum].sort(), codesOf('oem'));
-  assert.deepEqual([...schemas.ApiError.properties.error.properties.code.enum].sort(), codesOf('api'));
+  assert.deepEqual([...(schemas.OAuthError.properties.error.enum as string[])].sort(), codesOf('oauth'));
+  assert.deepEqual([...(schemas.OemError.properties.error.enum as string[])].sort(), codesOf('oem'));
+  assert.deepEqual([...(schemas.ApiError.properties.error.properties.code.enum as string[])].sort(), codesOf('api'));
 });
 
 /** The README's error table: one row per kind, `| status | oauth | oem | api | when |`. */

@@ -126,7 +126,7 @@ test('authorization code grant', async (t) => {
     await browser.login(acme.email, acme.password);
     const other = await codeClient(g, { name: 'Consent <App>' });
     const params = { response_type: 'code', client_id: other.client_id, redirect_uri: CB, state: 's', scope: 'read' };
-    const page = await browser.get(`/oauth/authorize?${new URLSearchParams(params)}`);
+    const page = await browser.get(`/oauth/authorize?${new URLSearchParams(params).toString()}`);
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /Consent &#60;App&#62;/);
     assert.match(page.body, /<code>read<\/code>/);
@@ -137,9 +137,9 @@ test('authorization code grant', async (t) => {
     assert.equal(denied.searchParams.get('state'), 's');
     assert.equal(denied.searchParams.get('iss'), 'http://gatehouse.test');
     await authorize(browser, params, 'allow');
-    const remembered = await browser.get(`/oauth/authorize?${new URLSearchParams(params)}`);
+    const remembered = await browser.get(`/oauth/authorize?${new URLSearchParams(params).toString()}`);
     assert.equal(remembered.statusCode, 303, 'same scope set: no second question');
-    const wider = await browser.get(`/oauth/authorize?${new URLSearchParams({ ...params, scope: 'read write' })}`);
+    const wider = await browser.get(`/oauth/authorize?${new URLSearchParams({ ...params, scope: 'read write' }).toString()}`);
     assert.equal(wider.statusCode, 200, 'another scope set asks again');
     const forged = await browser.post('/oauth/authorize/decision', { ...params, decision: 'allow', csrf: 'forged' });
     assert.equal(forged.statusCode, 403);

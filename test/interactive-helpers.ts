@@ -94,7 +94,7 @@ export class Browser {
 
 export function authorizeUrl(params: Record<string, string | undefined>): string {
   const query = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));
-  return `/oauth/authorize?${query}`;
+  return `/oauth/authorize?${query.toString()}`;
 }
 
 /** Authorize as a signed-in browser; consents when asked. Returns the final redirect URL. */
@@ -123,7 +123,7 @@ export async function codeFor(g: Gatehouse, t: Tenant, client: { client_id: stri
     code_challenge: challenge, code_challenge_method: 'S256', ...extra,
   });
   const code = url.searchParams.get('code');
-  if (!code) throw new Error(`no code: ${url}`);
+  if (!code) throw new Error(`no code: ${url.href}`);
   return { browser, code, verifier, url };
 }
 

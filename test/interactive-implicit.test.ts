@@ -87,7 +87,7 @@ test('the implicit grant for MSP apps', async (t) => {
   await t.test('a client without implicit enabled hears unauthorized_client in the fragment', async () => {
     const codeOnly = await codeClient(g, { name: 'Code only', redirect_uris: [REDIRECT] });
     const browser = await signedIn(g, acme);
-    const res = await browser.get(`/oauth/authorize?${new URLSearchParams({ response_type: 'token', client_id: codeOnly.client_id, state: 'st-9' })}`);
+    const res = await browser.get(`/oauth/authorize?${new URLSearchParams({ response_type: 'token', client_id: codeOnly.client_id, state: 'st-9' }).toString()}`);
     assert.equal(res.statusCode, 303);
     const url = new URL(res.headers.location as string);
     assert.equal(url.origin + url.pathname, REDIRECT);
@@ -183,7 +183,7 @@ test('the implicit grant for MSP apps', async (t) => {
     const after = (await browser.get('/dashboard')).body;
     assert.doesNotMatch(after, /<td>MSP app<\/td>/);
     assert.match(after, /<td>Other &#60;MSP&#62; app<\/td>/);
-    const consent = await browser.get(`/oauth/authorize?${new URLSearchParams({ response_type: 'token', client_id: app.client_id })}`);
+    const consent = await browser.get(`/oauth/authorize?${new URLSearchParams({ response_type: 'token', client_id: app.client_id }).toString()}`);
     assert.equal(consent.statusCode, 200, 'the remembered consent was forgotten: the user is asked again');
   });
 });

@@ -71,7 +71,7 @@ test('interactive flows in Chromium', { skip: !existsSync(CHROMIUM) && 'Chromium
   /** A fresh browser profile (no cookies) with one tab. */
   const freshPage = async () => (await chrome.newContext()).newPage();
 
-  const authorizeUrl = (params: Record<string, string>) => `${issuer}/oauth/authorize?${new URLSearchParams(params)}`;
+  const authorizeUrl = (params: Record<string, string>) => `${issuer}/oauth/authorize?${new URLSearchParams(params).toString()}`;
   const onCallback = (page: Page) => page.waitForURL((url) => url.origin === cb.origin, { timeout: 15_000 });
 
   await t.test('code flow: sign in, consent naming the client and scopes, Allow, then the code is exchanged', async (t) => {

@@ -62,7 +62,7 @@ async function refusedEvents(since: string) {
 async function fails(req: InjectOptions, status: number, error: string) {
   const before = await snapshot();
   const res = await g.app.inject(req);
-  assert.equal(res.statusCode, status, `${req.url}: ${res.body}`);
+  assert.equal(res.statusCode, status, `${typeof req.url === 'string' ? req.url : JSON.stringify(req.url)}: ${res.body}`);
   assert.equal(res.json().error, error);
   assert.equal(typeof res.json().error_description, 'string');
   assert.equal(res.json().active, undefined, 'no introspection answer without authentication');

@@ -34,7 +34,7 @@ test('both well-known paths serve the same RFC 8414 document', async () => {
   assert.ok(oauth.grant_types_supported.includes('client_credentials'));
   assert.ok(oauth.response_types_supported.includes('code'));
   for (const field of ['token_endpoint_auth_methods_supported', 'introspection_endpoint_auth_methods_supported', 'revocation_endpoint_auth_methods_supported']) {
-    assert.deepEqual([...oauth[field]].sort(), ['client_secret_basic', 'client_secret_post'], field);
+    assert.deepEqual([...(oauth[field] as string[])].sort(), ['client_secret_basic', 'client_secret_post'], field);
   }
   assert.ok(Array.isArray(oauth.scopes_supported));
   assert.deepEqual(oauth.code_challenge_methods_supported, ['S256']);

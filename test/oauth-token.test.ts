@@ -4,7 +4,6 @@
 // input answered with the RFC error, no-store, a token.refused audit event and no database change.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sql } from 'kysely';
 import type { InjectOptions } from 'fastify';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { sha256 } from '../src/crypto.ts';

@@ -15,7 +15,7 @@ test('admin API: vendors', async (t) => {
   await t.test('create shows the secrets once; the client gets both vendor scopes', async () => {
     const vendor = await createVendor(g, '  Spaced Name  ');
     assert.equal(vendor.name, 'Spaced Name');
-    for (const field of ['vendor_id', 'client_id', 'client_secret', 'vendor_api_key']) assert.equal(typeof (vendor as any)[field], 'string', field);
+    for (const field of ['vendor_id', 'client_id', 'client_secret', 'vendor_api_key']) assert.equal(typeof (vendor as unknown as Record<string, unknown>)[field], 'string', field);
     const client = await g.app.inject({ method: 'GET', url: `/admin/api/v1/clients/${vendor.client_id}`, headers: admin });
     assert.deepEqual(client.json().scopes, ['vendor_manage', 'oem:partner_token']);
     assert.deepEqual(client.json().grant_types, ['client_credentials']);

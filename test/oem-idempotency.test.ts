@@ -166,7 +166,7 @@ test('Idempotency-Key on the OEM API creating calls', async (t) => {
     const key = newKey();
     const payload = { ...credentials(vendor), data: organizationData() };
     const organizations = g.services.organizations;
-    const create = organizations.create;
+    const create = organizations.create.bind(organizations);
     let release!: () => void;
     const held = new Promise<void>((resolve) => { release = resolve; });
     let started!: () => void;
@@ -174,7 +174,7 @@ test('Idempotency-Key on the OEM API creating calls', async (t) => {
     organizations.create = async (...args) => {
       started();
       await held;
-      return create.apply(organizations, args);
+      return create(...args);
     };
     try {
       const first = post(g, ORGANIZATION, payload, key);
@@ -217,7 +217,7 @@ test('Idempotency-Key on the OEM API creating calls', async (t) => {
     const key = newKey();
     const payload = { ...credentials(vendor), data: organizationData() };
     const organizations = g.services.organizations;
-    const create = organizations.create;
+    const create = organizations.create.bind(organizations);
     organizations.create = async () => { throw new Error('the disk is on fire'); };
     let failed;
     try {

@@ -149,7 +149,7 @@ test('integrations through the OEM API', async (t) => {
     const token = await accessToken(g, vendor, 'vendor_manage');
     const res = await g.app.inject({ method: 'GET', url: `/api/oem-api/organization/${org.organizationId}/integrations`, headers: bearer(token) });
     assert.equal(res.statusCode, 200, res.body);
-    const kinds = res.json().integrations.map((i: any) => i.integrationKind).sort();
+    const kinds = res.json().integrations.map((i: { integrationKind: string }) => i.integrationKind).sort();
     assert.deepEqual(kinds, ['custom_hosted', 'external']);
     assert.ok(!res.body.includes('credentials'));
     const foreign = await g.app.inject({ method: 'GET', url: `/api/oem-api/organization/${otherOrg.organizationId}/integrations`, headers: bearer(token) });
@@ -165,13 +165,13 @@ test('integrations through the OEM API', async (t) => {
     const token = await accessToken(g, vendor, 'vendor_manage');
     const res = await g.app.inject({ method: 'GET', url: `/api/oem-api/organization/${org.organizationId}/vendors`, headers: bearer(token) });
     assert.equal(res.statusCode, 200, res.body);
-    const byId = Object.fromEntries(res.json().vendors.map((v: any) => [v.vendorId, v]));
+    const byId = Object.fromEntries(res.json().vendors.map((v: { vendorId: string }) => [v.vendorId, v]));
     assert.equal(byId[vendor.vendor_id].integrationStatus, 'active'); // the custom_hosted one
     assert.equal(byId[vendor.vendor_id].integrations.length, 2);
     assert.equal(byId[other.vendor_id].integrationStatus, 'not_integrated');
     await g.app.inject({ method: 'POST', url: `/admin/api/v1/vendors/${other.vendor_id}/disable`, headers: admin });
     const after = await g.app.inject({ method: 'GET', url: `/api/oem-api/organization/${org.organizationId}/vendors`, headers: bearer(token) });
-    assert.ok(!after.json().vendors.some((v: any) => v.vendorId === other.vendor_id), 'disabled vendors are not listed');
+    assert.ok(!after.json().vendors.some((v: { vendorId: string }) => v.vendorId === other.vendor_id), 'disabled vendors are not listed');
   });
 
   await t.test('events and audit', async () => {

@@ -142,8 +142,8 @@ test('organization creation: seed 000 bodies and statuses', async (t) => {
   await t.test('every outcome is audited', async () => {
     const events = await g.services.audit.list({ limit: 1000 });
     assert.ok(events.some((e) => e.action === 'organization.created' && e.actor === vendor.vendor_id));
-    assert.ok(events.some((e) => e.action === 'oem.refused' && (e.details as any).error === 'CONFLICT'));
-    assert.ok(events.some((e) => e.action === 'oem.refused' && (e.details as any).error === 'INVALID_CLIENT'));
+    assert.ok(events.some((e) => e.action === 'oem.refused' && (e.details as { error?: string }).error === 'CONFLICT'));
+    assert.ok(events.some((e) => e.action === 'oem.refused' && (e.details as { error?: string }).error === 'INVALID_CLIENT'));
     const events2 = await g.services.storage.db.selectFrom('outbox_events').select('type').execute();
     assert.ok(events2.some((e) => e.type === 'organization.created'));
     assert.ok(events2.some((e) => e.type === 'user.added'));
@@ -156,7 +156,7 @@ test('ten parallel creations of one organization: one 201, nine 409, no 5xx', as
   const vendor = await createVendor(g);
   const data = organizationData();
   const results = await Promise.all(Array.from({ length: 10 }, () => post(g, { ...credentials(vendor), data })));
-  const statuses = results.map((r) => r.statusCode).sort();
+  const statuses = results.map((r) => r.statusCode).sort((a, b) => a - b);
   assert.deepEqual(statuses, [201, 409, 409, 409, 409, 409, 409, 409, 409, 409], results.map((r) => r.body).join('\n'));
   const rows = await g.services.storage.db.selectFrom('organizations').select('id').execute();
   assert.equal(rows.length, 1);

@@ -33,14 +33,14 @@ function clone(value: Json): Json {
 }
 
 function setPath(target: Json, path: string[], value: unknown): void {
-  let node: any = target;
-  for (const key of path.slice(0, -1)) node = node[key];
+  let node = target;
+  for (const key of path.slice(0, -1)) node = node[key] as Json;
   node[path[path.length - 1]] = value;
 }
 
 function deletePath(target: Json, path: string[]): void {
-  let node: any = target;
-  for (const key of path.slice(0, -1)) node = node[key];
+  let node = target;
+  for (const key of path.slice(0, -1)) node = node[key] as Json;
   delete node[path[path.length - 1]];
 }
 
@@ -61,7 +61,9 @@ function mutation(route: Route) {
   return fc.oneof(...options);
 }
 
-function apply(route: Route, m: any): Json {
+type Mutation = ReturnType<typeof mutation> extends fc.Arbitrary<infer M> ? M : never;
+
+function apply(route: Route, m: Mutation): Json {
   const body = clone(route.body ?? {});
   if (m.kind === 'drop') deletePath(body, m.path);
   else if (m.kind === 'retype') setPath(body, m.path, m.value);

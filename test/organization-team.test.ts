@@ -222,7 +222,7 @@ test('admin API: list, add, read, change and remove users; the last owner stays'
       const owners = (await g.services.organizations.users(org.organizationId)).filter((u) => u.role === 'owner');
       assert.equal(owners.length, 2);
       const results = await Promise.all(owners.map((o) => api('PATCH', `/users/${o.id}`, { role: 'member' })));
-      assert.deepEqual(results.map((r) => r.statusCode).sort(), [200, 409], results.map((r) => r.body).join('\n'));
+      assert.deepEqual(results.map((r) => r.statusCode).sort((a, b) => a - b), [200, 409], results.map((r) => r.body).join('\n'));
       const left = (await g.services.organizations.users(org.organizationId)).filter((u) => u.role === 'owner');
       assert.equal(left.length, 1);
       const loser = owners.find((o) => o.id !== left[0].id)!;

@@ -36,7 +36,7 @@ const adminApi: InjectOptions = { method: 'GET', url: '/admin/api/v1/clients', h
 async function use(ip: string, request: InjectOptions, times: number): Promise<void> {
   for (let i = 0; i < times; i++) {
     const res = await g.app.inject(from(ip, request));
-    assert.notEqual(res.statusCode, 429, `${request.url} #${i + 1} is within the limit`);
+    assert.notEqual(res.statusCode, 429, `${typeof request.url === 'string' ? request.url : JSON.stringify(request.url)} #${i + 1} is within the limit`);
   }
 }
 

@@ -81,7 +81,7 @@ test('every shell block of the README works against a listening server', async (
           response_type: 'token', client_id: variable('MSP_APP'), redirect_uri: 'https://msp.example/callback', scope: 'webhooks:manage', state: 'xyz',
         });
         const token = new URLSearchParams(landed.hash.slice(1)).get('access_token');
-        assert.ok(token, `a token in ${landed}`);
+        assert.ok(token, `a token in ${landed.href}`);
         await writeFile(state, `${await readFile(state, 'utf8')}\nexport MSP_TOKEN='${token}'\n`);
       }
       continue;

@@ -120,7 +120,7 @@ test('createIntegration whose answer is lost still gets the one-time partner API
   const keys: (string | null)[] = [];
   const lossyFetch: typeof fetch = async (input, init) => {
     const response = await fetch(input, init);
-    if (!String(input).endsWith('/api/oem-api/integration')) return response;
+    if (!(input instanceof Request ? input.url : input.toString()).endsWith('/api/oem-api/integration')) return response;
     keys.push(new Headers(init?.headers).get('idempotency-key'));
     if (lost.length > 0) return response;
     lost.push(await response.json() as Record<string, unknown>);

@@ -64,7 +64,7 @@ test('per client under any spelling of the client id: percent-encoding it differ
   const id = target.client_id;
   // Each spelling decodes to the same id (RFC 6749 §2.3.1), so each counts against the same client.
   const escape = (ch: string) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`;
-  const spellings = [id, escape(id[0]) + id.slice(1), id.slice(0, -1) + escape(id.at(-1)!), [...id].map(escape).join('')];
+  const spellings = [id, escape(id[0]) + id.slice(1), id.slice(0, -1) + escape(id.at(-1)!), Array.from(id).map(escape).join('')];
   const guess = (i: number) => from(`10.0.4.${i}`, post('/oauth/token', 'grant_type=client_credentials', {
     authorization: `Basic ${Buffer.from(`${spellings[i]}:guess-${i}`).toString('base64')}`,
   }));

@@ -76,16 +76,16 @@ test('Vendor API: authentication and resources', async (t) => {
     await post({ vendorAccountId: 'acc-3', name: 'Northwind', externalId: null });
     const page1 = await get(g, '/organization/accounts?limit=2', auth(token));
     assert.equal(page1.statusCode, 200, page1.body);
-    assert.deepEqual(page1.json().accounts.map((a: any) => a.vendorAccountId), ['acc-1', 'acc-2']);
+    assert.deepEqual(page1.json().accounts.map((a: { vendorAccountId: string }) => a.vendorAccountId), ['acc-1', 'acc-2']);
     assert.equal(page1.json().nextCursor, 'acc-2');
     const page2 = await get(g, `/organization/accounts?limit=2&after=${page1.json().nextCursor}`, auth(token));
-    assert.deepEqual(page2.json().accounts.map((a: any) => a.vendorAccountId), ['acc-3']);
+    assert.deepEqual(page2.json().accounts.map((a: { vendorAccountId: string }) => a.vendorAccountId), ['acc-3']);
     assert.equal(page2.json().nextCursor, null);
     const bad = await post({ vendorAccountId: 'acc-4' });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.json().message, /body\/name is required/);
     const racing = await Promise.all(Array.from({ length: 5 }, () => post({ vendorAccountId: 'acc-race', name: 'Race' })));
-    assert.deepEqual(racing.map((r) => r.statusCode).sort(), [200, 200, 200, 200, 201]);
+    assert.deepEqual(racing.map((r) => r.statusCode).sort((a, b) => a - b), [200, 200, 200, 200, 201]);
   });
 
   await t.test('services: create, update and list', async () => {
@@ -96,7 +96,7 @@ test('Vendor API: authentication and resources', async (t) => {
     assert.equal((await post({ vendorServiceId: 'svc-1', name: 'Backup Pro' })).statusCode, 200);
     const list = await get(g, '/organization/services', { 'mspc-token': token });
     assert.equal(list.statusCode, 200);
-    assert.deepEqual(list.json().services.map((s: any) => [s.vendorServiceId, s.name, s.vendorAccountId]), [['svc-1', 'Backup Pro', null]]);
+    assert.deepEqual(list.json().services.map((s: { vendorServiceId: string; name: string; vendorAccountId: string | null }) => [s.vendorServiceId, s.name, s.vendorAccountId]), [['svc-1', 'Backup Pro', null]]);
   });
 
   await t.test('PATCH status: inactive, pending, active; anything else is 400', async () => {

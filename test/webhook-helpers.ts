@@ -88,7 +88,7 @@ export async function mspSetup(g: Gatehouse, scopes: string[] = ['webhooks:manag
   const url = await authorize(browser, { response_type: 'token', client_id: app.client_id, redirect_uri: MSP_REDIRECT, state: 'msp' });
   const fragment = new URLSearchParams(url.hash.slice(1));
   const token = fragment.get('access_token');
-  if (!token || fragment.get('token_type') !== 'bearer' || fragment.has('expires_in')) throw new Error(`no non-expiring token in ${url}`);
+  if (!token || fragment.get('token_type') !== 'bearer' || fragment.has('expires_in')) throw new Error(`no non-expiring token in ${url.href}`);
   return { vendor, organizationId, organizationOemToken, owner, token, auth: { authorization: `Bearer ${token}` } };
 }
 

@@ -47,7 +47,7 @@ test('events from real changes arrive signed; standardwebhooks verifies them and
   assert.equal(session.statusCode, 201, session.body);
   const integration = await createExternalIntegration(g, setup.vendor, setup.organizationId);
   const got = await receiver.waitFor(2);
-  const types = got.map((r) => JSON.parse(r.body).type).sort();
+  const types = got.map((r): string => JSON.parse(r.body).type).sort();
   assert.deepEqual(types, ['integration.created', 'session.created']);
 
   const wh = new Webhook(hook.secret);
@@ -79,7 +79,7 @@ test('a real receiver on loopback gets every event type of the catalog, each onc
   const got = await receiver.waitFor(all.length);
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(receiver.received.length, all.length, 'no duplicates');
-  assert.deepEqual(got.map((r) => JSON.parse(r.body).type).sort(), [...all].sort());
+  assert.deepEqual(got.map((r): string => JSON.parse(r.body).type).sort(), [...all].sort());
   const wh = new Webhook(hook.secret);
   for (const r of got) wh.verify(r.body, headersOf(r));
   assert.equal(new Set(got.map((r) => r.headers['webhook-id'])).size, all.length, 'one webhook-id per event');
