@@ -50,7 +50,7 @@ export interface Config {
 }
 
 /** false: forwarded headers ignored; true: every hop trusted; a hop count; or trusted addresses/CIDRs. */
-export type TrustProxy = boolean | number | string[];
+type TrustProxy = boolean | number | string[];
 
 type Env = Record<string, string | undefined>;
 

@@ -10,7 +10,7 @@ import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidatio
 import { databaseAway, invalidCharacter } from './db/errors.ts';
 import { AppError, errors, vocabulary, type Audience, type Kind } from './error-catalog.ts';
 
-export { AppError, errors, type Audience, type Kind } from './error-catalog.ts';
+export { AppError, errors, type Audience } from './error-catalog.ts';
 
 // Fastify's own errors, by code, mapped to a status and a message a caller can act on.
 const FRAMEWORK: Record<string, [Kind, string]> = {
@@ -96,7 +96,7 @@ export function oauthDescription(message: string): string {
   return message.replace(/"/g, "'").replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/gu, '?');
 }
 
-export function render(audience: Audience, status: number, code: string, message: string): unknown {
+function render(audience: Audience, status: number, code: string, message: string): unknown {
   switch (audience) {
     case 'oauth':
       return { error: code, error_description: oauthDescription(message) };

@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 import type { LogLevel } from './config.ts';
 import { LOGIN_LINK_PATH, PASSWORD_LINK_PATH } from './http/paths.ts';
 
-export const REDACT = [
+const REDACT = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["mspc-token"]',

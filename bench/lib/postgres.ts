@@ -19,7 +19,7 @@ async function run(url: string, statement: string): Promise<void> {
 let available: Promise<string | undefined> | undefined;
 
 /** The maintenance URL to create databases from, or undefined when no server answers. */
-export function postgresBase(): Promise<string | undefined> {
+function postgresBase(): Promise<string | undefined> {
   available ??= (async () => {
     const base = process.env.BENCH_POSTGRES_URL || LOCAL;
     try {

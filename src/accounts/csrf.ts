@@ -8,7 +8,7 @@ import { safeEqual } from '../crypto.ts';
 import { errors } from '../errors.ts';
 import { SESSION_COOKIE } from './sessions.ts';
 
-export const CSRF_COOKIE = 'gh_csrf';
+const CSRF_COOKIE = 'gh_csrf';
 export const CSRF_FIELD = 'csrf';
 
 function derive(secret: string, request: FastifyRequest): string {

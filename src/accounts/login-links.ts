@@ -6,7 +6,7 @@ import type { Database } from '../db/schema.ts';
 import type { LoginLinksTable } from '../db/schema-oem.ts';
 import { LOGIN_LINK_PATH } from '../http/paths.ts';
 
-export type LoginLink = Selectable<LoginLinksTable>;
+type LoginLink = Selectable<LoginLinksTable>;
 
 export type Consumed =
   | { ok: true; link: LoginLink }

@@ -25,8 +25,6 @@ export function managesOrganization(role: UserRole | undefined): boolean {
   return role === 'owner' || role === 'admin';
 }
 
-export { roleIn };
-
 /** The user's role when it lets them manage the organization (owner or admin); undefined otherwise. */
 export async function adminRoleIn(db: Kysely<Database>, organizationId: string, userId: string): Promise<UserRole | undefined> {
   const role = await roleIn(db, organizationId, userId);
@@ -34,7 +32,7 @@ export async function adminRoleIn(db: Kysely<Database>, organizationId: string, 
 }
 
 /** The signed-in user and their role: 401 without a live session. */
-export async function signedInUser(deps: AdminCheckDeps, request: FastifyRequest): Promise<SignedInUser> {
+async function signedInUser(deps: AdminCheckDeps, request: FastifyRequest): Promise<SignedInUser> {
   const session = await deps.browserSessions.current(request);
   const role = session && (await roleIn(deps.storage.db, session.organizationId, session.userId));
   if (!session || !role) throw errors.Unauthorized('You are not signed in, or your session has ended.');

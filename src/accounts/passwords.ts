@@ -3,10 +3,10 @@
 // not the account exists.
 import { hash, verify, type Algorithm, type Options } from '@node-rs/argon2';
 
-export const ARGON2: Options = { algorithm: 2 as Algorithm /* argon2id */, memoryCost: 19456, timeCost: 2, parallelism: 1 };
+const ARGON2: Options = { algorithm: 2 as Algorithm /* argon2id */, memoryCost: 19456, timeCost: 2, parallelism: 1 };
 
-export const MIN_PASSWORD = 8;
-export const MAX_PASSWORD = 256;
+const MIN_PASSWORD = 8;
+const MAX_PASSWORD = 256;
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2);

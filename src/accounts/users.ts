@@ -71,7 +71,7 @@ export async function roleIn(db: Kysely<Database>, organizationId: string, userI
   return row?.role;
 }
 
-export async function countUsers(db: Kysely<Database>, organizationId: string): Promise<number> {
+async function countUsers(db: Kysely<Database>, organizationId: string): Promise<number> {
   const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n')).where('organization_id', '=', organizationId).executeTakeFirst();
   return Number(row?.n ?? 0);
 }

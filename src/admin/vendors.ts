@@ -7,7 +7,7 @@ import { adminError, idParam } from './schemas.ts';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-export function vendorView({ vendor, keys }: VendorWithKeys) {
+function vendorView({ vendor, keys }: VendorWithKeys) {
   return {
     vendor_id: vendor.id,
     name: vendor.name,

@@ -3,7 +3,7 @@
 import { type Command, InvalidArgumentError, type OptionValues } from 'commander';
 import { target, type AdminTarget } from './admin-client.ts';
 
-export const SERVER_NOTE = `
+const SERVER_NOTE = `
 Calls the running server's admin API: GATEHOUSE_URL (default http://localhost:$PORT) and
 GATEHOUSE_ADMIN_TOKEN (the admin token printed at first start) must be set.`;
 

@@ -11,8 +11,7 @@ import { checkRedirectUri } from './redirect-uris.ts';
 
 export type Client = Selectable<ClientsTable>;
 
-export const GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token', 'implicit'] as const;
-export type GrantType = (typeof GRANT_TYPES)[number];
+const GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token', 'implicit'] as const;
 
 export interface ClientInput {
   name: string;

@@ -17,7 +17,7 @@ export const REDIRECT_PATH = '/oauth2/redirect_url';
 export const STATE_TTL_SECONDS = 600;
 
 /** The callback could not be matched to an authorization Gatehouse started in this browser. */
-export class StateError extends AppError {
+class StateError extends AppError {
   constructor(message: string) {
     super('invalid_state', message);
   }

@@ -5,8 +5,7 @@ import type { Kysely } from 'kysely';
 import { SpendableTokens } from '../db/one-time-tokens.ts';
 import type { Database } from '../db/schema.ts';
 
-export const CONNECT_LINK_TTL = 3600;
-export const CONNECT_LINK_MAX_TTL = 7 * 86400;
+const CONNECT_LINK_TTL = 3600;
 
 export function connectPath(connectorId: string): string {
   return `/connectors/${encodeURIComponent(connectorId)}/connect`;

@@ -23,7 +23,7 @@ import { notFound } from './connections.ts';
 import type { Connector, Connectors } from './connectors.ts';
 import { VendorTokenError, type Grant, type TokenEndpoint } from './token-endpoint.ts';
 
-export const MAX_FAILURES = 3;
+const MAX_FAILURES = 3;
 
 /** What a proxied call needs, decrypted, cached per instance. */
 export interface Live {
@@ -39,7 +39,7 @@ export interface Live {
 
 export type RefreshReason = 'expiring' | 'unauthorized' | 'requested';
 
-export class ConnectionBroken extends AppError {
+class ConnectionBroken extends AppError {
   constructor(id: string) {
     super('connection_broken', `connection "${id}" is broken: its token could not be refreshed; connect again to repair it`);
   }

@@ -7,11 +7,11 @@ import type { FromSchema } from 'json-schema-to-ts';
 
 // TRACE and CONNECT are never forwarded: TRACE echoes the request (credentials included) and
 // CONNECT would open a tunnel through Gatehouse (RFC 9110 §9.3.6, §9.3.8).
-export const PROXY_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-export type ProxyMethod = (typeof PROXY_METHODS)[number];
-export const DEFAULT_PROXY_METHODS: ProxyMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const PROXY_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+type ProxyMethod = (typeof PROXY_METHODS)[number];
+const DEFAULT_PROXY_METHODS: ProxyMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 // RFC 9110 §9.2.1: the safe methods (TRACE aside), which only read.
-export const DEFAULT_MEMBER_METHODS: ProxyMethod[] = ['GET', 'HEAD', 'OPTIONS'];
+const DEFAULT_MEMBER_METHODS: ProxyMethod[] = ['GET', 'HEAD', 'OPTIONS'];
 
 const url = { type: 'string', minLength: 1, maxLength: 2000 } as const;
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max } as const);
@@ -66,12 +66,12 @@ export const definitionProperties = {
   },
 } as const;
 
-export const REQUIRED = ['name', 'grantType', 'tokenUrl', 'clientId', 'clientSecret', 'apiBaseUrl'] as const;
+const REQUIRED = ['name', 'grantType', 'tokenUrl', 'clientId', 'clientSecret', 'apiBaseUrl'] as const;
 
 /** Each field as written, every one optional (as in a PATCH body without nulls). */
 type Fields = FromSchema<{ type: 'object'; additionalProperties: false; properties: typeof definitionProperties }>;
 
-export type GrantType = NonNullable<Fields['grantType']>;
+type GrantType = NonNullable<Fields['grantType']>;
 export type ScopeSeparator = 'space' | 'comma' | 'plus';
 export type TimeUnit = FromSchema<typeof unit>;
 export type RequestExtras = Required<FromSchema<typeof extras>>;

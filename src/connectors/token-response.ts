@@ -14,7 +14,7 @@ export interface TokenSet {
 
 export class TokenResponseError extends Error {}
 
-export function at(body: unknown, path: string): unknown {
+function at(body: unknown, path: string): unknown {
   let value = body;
   for (const key of path.split('.')) {
     if (value === null || typeof value !== 'object') return undefined;

@@ -11,12 +11,12 @@ import { lockDataDir } from './data-dir-lock.ts';
 import { ConfigError } from '../config-error.ts';
 import { DatabaseUnavailable } from './errors.ts';
 
-export const CHANNEL = 'gatehouse';
+const CHANNEL = 'gatehouse';
 /** Dispatched after the listener was away: anything may have changed, so every cache drops all. */
 export const RESYNC = 'resync';
 
 export type Signal = { topic: string; id?: string };
-export type SignalHandler = (signal: Signal) => void;
+type SignalHandler = (signal: Signal) => void;
 
 export interface Storage {
   db: Kysely<Database>;

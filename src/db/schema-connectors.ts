@@ -6,9 +6,9 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 type Json<T> = ColumnType<T, string, string>;
 type Counter = ColumnType<number, number | undefined, number>;
 
-export type ConnectionStatus = 'active' | 'broken';
+type ConnectionStatus = 'active' | 'broken';
 
-export interface ConnectorsTable {
+interface ConnectorsTable {
   id: string;
   name: string;
   grant_type: 'authorization_code' | 'client_credentials';
@@ -38,7 +38,7 @@ export interface ConnectionsTable {
   updated_at: Timestamp;
 }
 
-export interface ConnectorStatesTable {
+interface ConnectorStatesTable {
   state_hash: string;
   connector_id: string;
   organization_id: string;
@@ -50,7 +50,7 @@ export interface ConnectorStatesTable {
   used_at: NullableTimestamp;
 }
 
-export interface ConnectLinksTable {
+interface ConnectLinksTable {
   token_hash: string;
   connector_id: string;
   organization_id: string;

@@ -46,13 +46,13 @@ export interface RefreshTokensTable {
   created_at: Timestamp;
 }
 
-export interface GrantJtisTable {
+interface GrantJtisTable {
   jti: string;
   grant_id: string;
   expires_at: Timestamp;
 }
 
-export interface ConsentsTable {
+interface ConsentsTable {
   user_id: string;
   client_id: string;
   scope: string;
@@ -60,7 +60,7 @@ export interface ConsentsTable {
 }
 
 /** Sign-in counts (migration 011): one row per pair, address or account, keyed by a hash. */
-export interface LoginThrottleTable {
+interface LoginThrottleTable {
   key: string;
   attempts: number;
   window_ends_at: Timestamp; // the count is forgotten from then on
@@ -68,12 +68,12 @@ export interface LoginThrottleTable {
 }
 
 /** Addresses that signed in to an account (migration 011), keyed by a hash of both. */
-export interface LoginKnownAddressesTable {
+interface LoginKnownAddressesTable {
   key: string;
   last_success_at: Timestamp;
 }
 
-export interface PasswordLinksTable {
+interface PasswordLinksTable {
   token_hash: string;
   user_id: string;
   expires_at: Timestamp;

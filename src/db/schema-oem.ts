@@ -61,7 +61,7 @@ export interface LoginLinksTable {
   created_at: Timestamp;
 }
 
-export interface BrowserSessionsTable {
+interface BrowserSessionsTable {
   id_hash: string;
   user_id: string;
   organization_id: string;
@@ -92,7 +92,7 @@ export interface PartnerApiKeysTable {
   last_used_at: NullableTimestamp;
 }
 
-export interface VendorAccountsTable {
+interface VendorAccountsTable {
   id: string;
   integration_id: string;
   vendor_account_id: string;
@@ -102,7 +102,7 @@ export interface VendorAccountsTable {
   updated_at: Timestamp;
 }
 
-export interface VendorServicesTable {
+interface VendorServicesTable {
   id: string;
   integration_id: string;
   vendor_service_id: string;
@@ -114,7 +114,7 @@ export interface VendorServicesTable {
 }
 
 /** Migration 013: the first answer to an Idempotency-Key, kept for a day. */
-export interface IdempotencyKeysTable {
+interface IdempotencyKeysTable {
   vendor_id: string;
   key: string;
   route: string;

@@ -4,8 +4,8 @@ import type { ColumnType, Generated } from 'kysely';
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 
-export type SubscriptionStatus = 'enabled' | 'disabled';
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+type SubscriptionStatus = 'enabled' | 'disabled';
+type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
 export interface WebhookSubscriptionsTable {
   id: string;
@@ -24,7 +24,7 @@ export interface WebhookSubscriptionsTable {
   updated_at: Timestamp;
 }
 
-export interface WebhookDeliveriesTable {
+interface WebhookDeliveriesTable {
   id: string;
   subscription_id: string;
   event_id: string;
@@ -40,7 +40,7 @@ export interface WebhookDeliveriesTable {
   created_at: Timestamp;
 }
 
-export interface WebhookAttemptsTable {
+interface WebhookAttemptsTable {
   id: Generated<string>;
   delivery_id: string;
   subscription_id: string;

@@ -29,7 +29,7 @@ export interface ClientsTable {
   updated_at: Timestamp;
 }
 
-export interface SigningKeysTable {
+interface SigningKeysTable {
   kid: string;
   alg: string;
   status: 'next' | 'current' | 'previous';
@@ -40,7 +40,7 @@ export interface SigningKeysTable {
   expires_at: NullableTimestamp; // set when it becomes "previous": dropped from the JWKS after this
 }
 
-export interface AccessTokensTable extends AccessTokenBinding {
+interface AccessTokensTable extends AccessTokenBinding {
   token_hash: string; // SHA-256 of an opaque token
   jti: string;
   client_id: string;
@@ -51,18 +51,18 @@ export interface AccessTokensTable extends AccessTokenBinding {
   created_at: Timestamp;
 }
 
-export interface RevokedJtisTable {
+interface RevokedJtisTable {
   jti: string;
   expires_at: Timestamp;
 }
 
-export interface AdminTokensTable {
+interface AdminTokensTable {
   id: Generated<number>;
   token_hash: string;
   created_at: Timestamp;
 }
 
-export interface AuditEventsTable {
+interface AuditEventsTable {
   id: Generated<string>;
   at: Timestamp;
   action: string;
@@ -73,7 +73,7 @@ export interface AuditEventsTable {
   details: Json<Record<string, unknown>>;
 }
 
-export interface OutboxEventsTable {
+interface OutboxEventsTable {
   id: string;
   organization_id: string | null;
   type: string;

@@ -40,6 +40,3 @@ export type EventType = keyof typeof EVENT_TYPES;
 /** The `data` of an event of type T, as its catalog schema describes it. */
 export type EventData<T extends EventType> = FromSchema<(typeof EVENT_TYPES)[T]>;
 
-export function isEventType(value: string): value is EventType {
-  return Object.hasOwn(EVENT_TYPES, value);
-}

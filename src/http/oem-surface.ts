@@ -18,7 +18,7 @@ export const errorResponses = { '4xx': oemError, '5xx': oemError };
 export const noQuery = { type: 'object', additionalProperties: false, properties: {} } as const;
 
 /** Seed 000: "400 Bad Request - Malformed request body", followed by which field and why. */
-export function schemaErrorFormatter(errors: FastifySchemaValidationError[], dataVar: string): Error {
+function schemaErrorFormatter(errors: FastifySchemaValidationError[], dataVar: string): Error {
   return new Error(`${dataVar === 'body' ? 'Malformed request body' : 'Malformed request'}: ${validationDetail(errors, dataVar)}`);
 }
 

@@ -15,7 +15,7 @@ export type { FromSchema } from 'json-schema-to-ts';
 /** What the package's provider derives from a schema, as Fastify itself asks a provider for it. */
 type Validated<Schema> = (JsonSchemaToTsProvider & { schema: Schema })['validator'];
 
-export interface SchemaTypes extends FastifyTypeProvider {
+interface SchemaTypes extends FastifyTypeProvider {
   validator: Validated<this['schema']>;
   serializer: unknown;
 }

@@ -16,7 +16,7 @@ export type Integration = Selectable<IntegrationsTable>;
 export type PartnerApiKey = Selectable<PartnerApiKeysTable>;
 export type Credentials = Record<string, unknown>;
 
-export const PARTNER_KEY_PREFIX = 'ghp_';
+const PARTNER_KEY_PREFIX = 'ghp_';
 export const INTEGRATION_STATUSES: IntegrationStatus[] = ['inactive', 'pending', 'active'];
 
 export interface IntegrationWithVendor extends Integration {

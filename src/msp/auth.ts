@@ -8,9 +8,9 @@ import type { FastifyRequest } from 'fastify';
 import { BearerGuard } from '../oauth/bearer.ts';
 import type { Tokens } from '../oauth/tokens.ts';
 
-export const WEBHOOKS_SCOPE = 'webhooks:manage';
+const WEBHOOKS_SCOPE = 'webhooks:manage';
 
-export interface MspCaller {
+interface MspCaller {
   organizationId: string;
   clientId: string;
   subject: string;

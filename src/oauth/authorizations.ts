@@ -19,7 +19,7 @@ export interface GrantUser {
 }
 
 /** A scope set in one canonical spelling: unique, sorted, space-separated. */
-export function scopeSet(scope: string): string {
+function scopeSet(scope: string): string {
   return [...new Set(scope.split(' ').filter(Boolean))].sort().join(' ');
 }
 

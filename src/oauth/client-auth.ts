@@ -6,7 +6,7 @@ import { Clients, type Client } from '../clients/clients.ts';
 import { AppError, errors } from '../errors.ts';
 import { challenge } from '../http/authorization.ts';
 
-export type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 export type Params = Record<string, unknown>;
 
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
@@ -15,7 +15,7 @@ export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
 const CHALLENGE = { 'www-authenticate': challenge('Basic', { realm: 'gatehouse', charset: 'UTF-8' }) };
 
 /** RFC 6749 §5.2: failed client authentication is 401 invalid_client with a challenge. */
-export function invalidClient(message: string): AppError {
+function invalidClient(message: string): AppError {
   return errors.InvalidClient(message).with(CHALLENGE);
 }
 

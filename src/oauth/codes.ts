@@ -11,7 +11,7 @@ import type { GrantUser } from './authorizations.ts';
 export type AuthorizationCode = Selectable<AuthorizationCodesTable>;
 
 /** RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10 minutes is RECOMMENDED"; ours is 60 s. */
-export const CODE_TTL_SECONDS = 60;
+const CODE_TTL_SECONDS = 60;
 
 export interface CodeRequest {
   clientId: string;

@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Keystore } from '../keys/keystore.ts';
 
-export const LAUNCH_TTL_SECONDS = 300;
+const LAUNCH_TTL_SECONDS = 300;
 /** The query parameter the launch URL receives the token in. */
-export const LAUNCH_PARAM = 'token';
+const LAUNCH_PARAM = 'token';
 
 export interface Launch {
   clientId: string;

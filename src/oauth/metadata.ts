@@ -5,7 +5,7 @@ import type { Services } from '../services.ts';
 import { AUTH_METHODS } from './client-auth.ts';
 import { grants } from './token.ts';
 
-export async function metadata(services: Services) {
+async function metadata(services: Services) {
   const issuer = services.config.publicUrl;
   return {
     issuer,

@@ -8,7 +8,7 @@ import type { Database } from '../db/schema.ts';
 import type { Services } from '../services.ts';
 import type { TokenResponse } from './grants/types.ts';
 
-export interface TokenUser {
+interface TokenUser {
   id: string;
   organizationId: string;
   credentialVersion: number;
@@ -24,7 +24,7 @@ export interface UserTokenRequest {
   refreshScope?: string;
 }
 
-export function accessTokenTtl(client: Client, services: Services): number {
+function accessTokenTtl(client: Client, services: Services): number {
   return client.access_token_ttl ?? services.config.accessTokenTtl;
 }
 

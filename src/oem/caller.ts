@@ -23,7 +23,7 @@ export interface Caller {
 /** Credentials as a body carries them: every one optional, checked in fromBody. */
 export type BodyCredentials = FromSchema<{ type: 'object'; additionalProperties: false; properties: typeof credentialProperties }>;
 
-export function invalidClient(message: string, bearer = false): AppError {
+function invalidClient(message: string, bearer = false): AppError {
   // RFC 6750 §3: a Bearer challenge for token callers.
   return errors.InvalidClient(message).with(bearer ? bearerHeaders({ realm: 'gatehouse', error: 'invalid_token' }) : {});
 }

@@ -127,7 +127,7 @@ function canonical(value: unknown): string {
 const CREDENTIAL_FIELDS = new Set(Object.keys(credentialProperties));
 
 /** SHA-256 of the route and the body as validated (defaults applied), credentials left out. */
-export function fingerprint(route: string, body: unknown): string {
+function fingerprint(route: string, body: unknown): string {
   const request = body !== null && typeof body === 'object' && !Array.isArray(body)
     ? Object.fromEntries(Object.entries(body).filter(([name]) => !CREDENTIAL_FIELDS.has(name)))
     : body;

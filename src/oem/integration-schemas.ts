@@ -12,5 +12,3 @@ export const integrationData = {
   },
 } as const;
 
-export const integrationKinds = ['external', 'custom_hosted'];
-export const integrationStatuses = ['inactive', 'pending', 'active'];

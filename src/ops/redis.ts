@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 
-export const REDIS_COMMAND_TIMEOUT_MS = 50;
+const REDIS_COMMAND_TIMEOUT_MS = 50;
 const CONNECT_TIMEOUT_MS = 500;
 const MAX_RECONNECT_DELAY_MS = 2000;
 

@@ -6,7 +6,6 @@
 // parameters, and no date-time it cannot take (see db/storable.ts).
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import AjvCompiler from '@fastify/ajv-compiler';
-import type { Ajv } from 'ajv';
 import { isStorableDateTime, unstorablePath } from '../db/storable.ts';
 import { isEmail } from '../email.ts';
 
@@ -17,7 +16,7 @@ export const serialId = { type: 'string', pattern: '^[0-9]{1,18}$' } as const;
  * The project's own formats: date-time (RFC 3339 §5.6, as ajv-formats checks it) narrowed to what
  * PostgreSQL stores, and email by the same check the forms use (src/email.ts).
  */
-function ownFormats(ajv: Ajv): void {
+function ownFormats(ajv: AjvCompiler.Ajv): void {
   const rfc3339 = ajv.formats['date-time'] as { validate: (value: string) => boolean; compare?: unknown } | undefined;
   if (!rfc3339?.validate) throw new Error('ajv-formats did not define date-time');
   ajv.addFormat('date-time', { ...rfc3339, validate: (value: string) => rfc3339.validate(value) && isStorableDateTime(value) } as never);

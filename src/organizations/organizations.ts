@@ -16,7 +16,7 @@ import { normalizeEmail } from '../email.ts';
 export type Organization = Selectable<OrganizationsTable>;
 export type User = Selectable<UsersTable>;
 
-export const OEM_TOKEN_PREFIX = 'ghorg_';
+const OEM_TOKEN_PREFIX = 'ghorg_';
 
 /** Seed 000's `data`: the organization and its owner. */
 export interface OrganizationData {

@@ -14,8 +14,8 @@ import { html, when, type Markup } from './layout.ts';
 import { allowFormTargets, csrfField, PASSWORD_MANAGER_HINT, sendPage, usernameHint } from './forms.ts';
 import { waitInWords } from './wait.ts';
 
-export const LAUNCH_PATH = '/apps';
-export const ACCOUNT_PATH = '/account';
+const LAUNCH_PATH = '/apps';
+const ACCOUNT_PATH = '/account';
 
 const clientParams = { type: 'object', properties: { clientId: { type: 'string', maxLength: 200 } }, required: ['clientId'] } as const;
 const csrfOnly = { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf: { type: 'string', maxLength: 100 } } } as const;

@@ -13,7 +13,7 @@ import { allowFormTargets, csrfField, sendPage } from './forms.ts';
 import { waitInWords } from './wait.ts';
 
 /** Only our own authorization endpoint or the dashboard: never an open redirect. */
-export function safeReturn(value: unknown): string {
+function safeReturn(value: unknown): string {
   if (typeof value === 'string' && value.startsWith(`${AUTHORIZE_PATH}?`) && !/[\r\n\\]/.test(value) && value.length <= 4000) return value;
   return DASHBOARD_PATH;
 }

@@ -18,7 +18,7 @@ import { DASHBOARD_PATH, LOGIN_PATH } from '../http/paths.ts';
 import { csrfField, sendPage } from './forms.ts';
 import { html, when, type Markup } from './layout.ts';
 
-export const TEAM_PATH = `${DASHBOARD_PATH}/team`;
+const TEAM_PATH = `${DASHBOARD_PATH}/team`;
 
 const csrf = { type: 'string', maxLength: 100 } as const;
 const role = { type: 'string', enum: USER_ROLES } as const;

@@ -13,7 +13,7 @@ import { html, when, page, type Markup } from './layout.ts';
 import { DASHBOARD_PATH } from '../http/paths.ts';
 import { csrfField } from './forms.ts';
 
-export const WEBHOOKS_PATH = `${DASHBOARD_PATH}/webhooks`;
+const WEBHOOKS_PATH = `${DASHBOARD_PATH}/webhooks`;
 
 const formBody = {
   type: 'object', additionalProperties: false, required: ['csrf'],

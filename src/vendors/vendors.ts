@@ -16,8 +16,8 @@ export type Vendor = Selectable<VendorsTable>;
 export type VendorApiKey = Selectable<VendorApiKeysTable>;
 
 /** The scopes a vendor's client may request: organizations (seed 000) and partner tokens (seed 001). */
-export const VENDOR_SCOPES = ['vendor_manage', 'oem:partner_token'];
-export const VENDOR_KEY_PREFIX = 'ghv_';
+const VENDOR_SCOPES = ['vendor_manage', 'oem:partner_token'];
+const VENDOR_KEY_PREFIX = 'ghv_';
 
 export interface VendorWithKeys {
   vendor: Vendor;

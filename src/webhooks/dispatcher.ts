@@ -31,7 +31,7 @@ function body(row: OutboxRow): string {
 }
 
 /** Dispatch one batch; returns how many events it took off the outbox. */
-export async function dispatchBatch(deps: DispatcherDeps): Promise<number> {
+async function dispatchBatch(deps: DispatcherDeps): Promise<number> {
   return deps.db.transaction().execute(async (trx) => {
     // Claim and mark in one statement; the marks only stand if the whole transaction commits.
     const claimed = await sql<OutboxRow>`

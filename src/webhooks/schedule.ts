@@ -8,10 +8,10 @@ const HOUR = 60 * MINUTE;
 /** Delay before attempt n (0-based) after attempt n-1 failed; attempt 0 goes out at once. */
 export const SCHEDULE_MS = [0, 5 * SECOND, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 5 * HOUR, 10 * HOUR, 10 * HOUR] as const;
 
-export const JITTER = 0.2;
+const JITTER = 0.2;
 
 /** A Retry-After longer than this is cut down to it: the schedule's own longest wait. */
-export const RETRY_AFTER_MAX_MS = 10 * HOUR;
+const RETRY_AFTER_MAX_MS = 10 * HOUR;
 
 /** After this long failing without a single success, a subscription is disabled. */
 export const DISABLE_AFTER_MS = 5 * 24 * HOUR;

@@ -4,7 +4,7 @@
 // rotation every active secret signs, so receivers holding either one verify.
 import { createHmac, randomBytes } from 'node:crypto';
 
-export const SECRET_PREFIX = 'whsec_';
+const SECRET_PREFIX = 'whsec_';
 
 /** A new signing secret: 32 random bytes (the spec asks for 24 to 64), base64 after the prefix. */
 export function generateSecret(): string {

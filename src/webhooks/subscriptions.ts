@@ -14,7 +14,7 @@ import { checkAuthHeader, checkUrl } from './validate.ts';
 export type Subscription = Selectable<WebhookSubscriptionsTable>;
 
 /** How long a replaced secret keeps signing alongside the new one. */
-export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
+const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
 
 export interface SubscriptionInput {
   url: string;

@@ -13,7 +13,7 @@ export type Caller =
   | { kind: 'vendor'; vendorId: string; clientId: string }
   | { kind: 'organization'; organizationId: string; userId: string };
 
-export const VENDOR_SCOPE = 'vendor_manage';
+const VENDOR_SCOPE = 'vendor_manage';
 
 const REALM = 'gatehouse';
 
@@ -69,6 +69,3 @@ export function reaches(caller: Caller, organizationId: string, vendorId: string
   return caller.organizationId === organizationId;
 }
 
-export function actorOf(caller: Caller): string {
-  return caller.kind === 'admin' ? 'admin' : caller.kind === 'vendor' ? `vendor:${caller.vendorId}` : caller.userId;
-}

@@ -14,7 +14,7 @@ import { notFound } from '../connections.ts';
 import { forward } from '../proxy/forward.ts';
 import { authenticate, reaches, type Caller } from './caller.ts';
 
-export const PROXY_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'";
+const PROXY_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'";
 const NO_BODY = new Set([204, 205, 304]);
 /** A body this small, of announced length, is sent with the head in one write instead of streamed. */
 const SMALL = 16 * 1024;

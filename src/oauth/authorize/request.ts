@@ -7,8 +7,8 @@ import { AppError } from '../../errors.ts';
 import { CHALLENGE } from '../pkce.ts';
 import { grantedScope } from '../scope.ts';
 
-export type ResponseType = 'code' | 'token';
-export type ResponseMode = 'query' | 'fragment';
+type ResponseType = 'code' | 'token';
+type ResponseMode = 'query' | 'fragment';
 
 export interface AuthorizationRequest {
   client: Client;

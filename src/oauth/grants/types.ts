@@ -13,7 +13,7 @@ export interface TokenResponse {
   [extra: string]: unknown;
 }
 
-export interface GrantContext {
+interface GrantContext {
   request: FastifyRequest;
   params: Params;
   client: Client;
