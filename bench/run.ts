@@ -16,7 +16,9 @@ const CASES: BenchCase[] = [oauth, oauthInteractive, vendorApi, organizations, w
 
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+const only = process.env.BENCH_ONLY?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
@@ -31,14 +33,15 @@ for (const c of CASES) {
   try {
     const result = await c.run({ durationSeconds, connections });
     results[c.name] = result;
-    process.stdout.write(table([
-      ['case', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx'],
-      ...result.rows.map((r) => [r.name, String(r.requestsPerSecond), String(r.latencyP50Ms), String(r.latencyP99Ms), String(r.non2xx + r.errors)]),
-    ]) + '\n\n');
-    process.stdout.write(table([
-      ['target', 'value', 'goal', ''],
-      ...result.checks.map((k) => [k.name, String(k.value), k.goal, k.pass ? 'PASS' : 'FAIL']),
-    ]) + '\n');
+    process.stdout.write(
+      table([
+        ['case', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx'],
+        ...result.rows.map((r) => [r.name, String(r.requestsPerSecond), String(r.latencyP50Ms), String(r.latencyP99Ms), String(r.non2xx + r.errors)]),
+      ]) + '\n\n',
+    );
+    process.stdout.write(
+      table([['target', 'value', 'goal', ''], ...result.checks.map((k) => [k.name, String(k.value), k.goal, k.pass ? 'PASS' : 'FAIL'])]) + '\n',
+    );
     if (result.rows.some((r) => r.non2xx + r.errors > 0)) {
       failed = true;
       process.stdout.write('some requests failed: the figures above are not valid\n');
@@ -50,11 +53,18 @@ for (const c of CASES) {
 }
 
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-await writeFile(new URL('./results/latest.json', import.meta.url), JSON.stringify({
-  at: new Date().toISOString(),
-  machine: { cores: availableParallelism(), node: process.version },
-  settings: { durationSeconds, connections },
-  results,
-}, null, 2) + '\n');
+await writeFile(
+  new URL('./results/latest.json', import.meta.url),
+  JSON.stringify(
+    {
+      at: new Date().toISOString(),
+      machine: { cores: availableParallelism(), node: process.version },
+      settings: { durationSeconds, connections },
+      results,
+    },
+    null,
+    2,
+  ) + '\n',
+);
 process.stdout.write('\nwritten to bench/results/latest.json\n');
 process.exitCode = failed ? 1 : 0;

@@ -22,19 +22,46 @@ type Schema = boolean | { [keyword: string]: unknown };
 
 /** Keywords that constrain values but not their TypeScript shape. */
 const IGNORED = new Set([
-  'description', 'example', 'examples', 'title', 'default', 'format', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum',
-  'exclusiveMinimum', 'exclusiveMaximum', 'minItems', 'maxItems', 'uniqueItems', 'maxProperties', 'minProperties', 'multipleOf', 'readOnly', 'writeOnly',
-  'deprecated', 'nullable', 'contentEncoding', 'contentMediaType',
+  'description',
+  'example',
+  'examples',
+  'title',
+  'default',
+  'format',
+  'pattern',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'maxProperties',
+  'minProperties',
+  'multipleOf',
+  'readOnly',
+  'writeOnly',
+  'deprecated',
+  'nullable',
+  'contentEncoding',
+  'contentMediaType',
   // Conditional shapes (if/then/else) only narrow which properties may appear together; the
   // properties themselves are all listed under `properties`, which is what the type carries.
-  'if', 'then', 'else',
+  'if',
+  'then',
+  'else',
 ]);
 
 function typeOf(schema: Schema, indent: string): string {
   if (schema === true) return 'unknown';
   if (schema === false) return 'never';
   for (const keyword of Object.keys(schema)) {
-    if (!IGNORED.has(keyword) && !['type', 'enum', 'const', 'properties', 'required', 'additionalProperties', 'items', 'anyOf', 'oneOf', 'allOf'].includes(keyword)) {
+    if (
+      !IGNORED.has(keyword) &&
+      !['type', 'enum', 'const', 'properties', 'required', 'additionalProperties', 'items', 'anyOf', 'oneOf', 'allOf'].includes(keyword)
+    ) {
       throw new Error(`the type printer does not know the JSON Schema keyword "${keyword}"`);
     }
   }
@@ -44,22 +71,32 @@ function typeOf(schema: Schema, indent: string): string {
     return ((schema.anyOf ?? schema.oneOf) as Schema[]).map((part) => parenthesise(typeOf(part, indent))).join(' | ');
   }
   if (Array.isArray(schema.allOf)) return (schema.allOf as Schema[]).map((part) => parenthesise(typeOf(part, indent))).join(' & ');
-  const types = Array.isArray(schema.type) ? schema.type as string[] : typeof schema.type === 'string' ? [schema.type] : [];
+  const types = Array.isArray(schema.type) ? (schema.type as string[]) : typeof schema.type === 'string' ? [schema.type] : [];
   if (types.length === 0) {
     if (schema.properties) return objectType(schema, indent);
     throw new Error(`a schema without a type: ${JSON.stringify(schema)}`);
   }
-  return types.map((type) => {
-    switch (type) {
-      case 'string': return 'string';
-      case 'integer': case 'number': return 'number';
-      case 'boolean': return 'boolean';
-      case 'null': return 'null';
-      case 'array': return `${parenthesise(typeOf((schema.items ?? true) as Schema, indent))}[]`;
-      case 'object': return objectType(schema, indent);
-      default: throw new Error(`unknown JSON Schema type "${type}"`);
-    }
-  }).join(' | ');
+  return types
+    .map((type) => {
+      switch (type) {
+        case 'string':
+          return 'string';
+        case 'integer':
+        case 'number':
+          return 'number';
+        case 'boolean':
+          return 'boolean';
+        case 'null':
+          return 'null';
+        case 'array':
+          return `${parenthesise(typeOf((schema.items ?? true) as Schema, indent))}[]`;
+        case 'object':
+          return objectType(schema, indent);
+        default:
+          throw new Error(`unknown JSON Schema type "${type}"`);
+      }
+    })
+    .join(' | ');
 }
 
 function objectType(schema: { [keyword: string]: unknown }, indent: string): string {
@@ -93,7 +130,9 @@ function operationType(operation: Operation, indent: string): string {
   for (const place of ['path', 'query', 'header']) {
     const parameters = (operation.parameters ?? []).filter((parameter) => parameter.in === place);
     if (parameters.length === 0) continue;
-    const fields = parameters.map((parameter) => `${inner}  ${key(parameter.name)}${parameter.required ? '' : '?'}: ${typeOf(parameter.schema ?? true, `${inner}  `)};`);
+    const fields = parameters.map(
+      (parameter) => `${inner}  ${key(parameter.name)}${parameter.required ? '' : '?'}: ${typeOf(parameter.schema ?? true, `${inner}  `)};`,
+    );
     lines.push(`${inner}${place}: {\n${fields.join('\n')}\n${inner}};`);
   }
   const body = operation.requestBody?.content?.['application/json']?.schema ?? operation.requestBody?.content?.['application/x-www-form-urlencoded']?.schema;
@@ -108,13 +147,15 @@ function operationType(operation: Operation, indent: string): string {
 
 /** The document as the server builds it, for a throwaway in-memory instance. */
 export async function openApiDocument(): Promise<{ paths: Record<string, Record<string, Operation>> }> {
-  const gatehouse = await buildApp(loadConfig({
-    GATEHOUSE_DATA_DIR: 'memory://',
-    GATEHOUSE_ADMIN_TOKEN: 'client-types-generator-token',
-    GATEHOUSE_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64'),
-    GATEHOUSE_PUBLIC_URL: 'http://gatehouse.invalid',
-    LOG_LEVEL: 'silent',
-  }));
+  const gatehouse = await buildApp(
+    loadConfig({
+      GATEHOUSE_DATA_DIR: 'memory://',
+      GATEHOUSE_ADMIN_TOKEN: 'client-types-generator-token',
+      GATEHOUSE_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64'),
+      GATEHOUSE_PUBLIC_URL: 'http://gatehouse.invalid',
+      LOG_LEVEL: 'silent',
+    }),
+  );
   try {
     await gatehouse.app.ready();
     return gatehouse.app.swagger() as unknown as { paths: Record<string, Record<string, Operation>> };
@@ -128,7 +169,9 @@ export async function renderClientTypes(): Promise<string> {
   const document = await openApiDocument();
   const routes = Object.keys(document.paths).filter(INCLUDED).sort();
   const entries = routes.map((route) => {
-    const methods = METHODS.filter((method) => document.paths[route][method]).map((method) => `    ${method}: ${operationType(document.paths[route][method], '    ')};`);
+    const methods = METHODS.filter((method) => document.paths[route][method]).map(
+      (method) => `    ${method}: ${operationType(document.paths[route][method], '    ')};`,
+    );
     return `  ${JSON.stringify(route)}: {\n${methods.join('\n')}\n  };`;
   });
   return [

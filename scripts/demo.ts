@@ -74,11 +74,16 @@ const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-demo-'));
 
 async function stop(code: number): Promise<never> {
   stopping = true;
-  await Promise.all(children.map((child) => new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-  })));
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
+          child.once('exit', resolve);
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
   await rm(dataDir, { recursive: true, force: true });
   process.exit(code);
 }
@@ -92,8 +97,12 @@ try {
   await npmInstall(exampleDir);
 
   start('Gatehouse', [path.join(ROOT, 'src', 'main.ts'), 'start'], ROOT, {
-    PORT: String(gatehousePort), HOST, GATEHOUSE_PUBLIC_URL: gatehouseUrl,
-    GATEHOUSE_DATA_DIR: path.join(dataDir, 'gatehouse'), GATEHOUSE_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'warn',
+    PORT: String(gatehousePort),
+    HOST,
+    GATEHOUSE_PUBLIC_URL: gatehouseUrl,
+    GATEHOUSE_DATA_DIR: path.join(dataDir, 'gatehouse'),
+    GATEHOUSE_ADMIN_TOKEN: adminToken,
+    LOG_LEVEL: 'warn',
     // A fresh key per demo, like the data it protects.
     GATEHOUSE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   });
@@ -101,23 +110,29 @@ try {
   const vendor = await createVendor();
 
   start('The example app', ['server.ts'], exampleDir, {
-    PORT: String(examplePort), HOST, GATEHOUSE_URL: gatehouseUrl,
-    GATEHOUSE_CLIENT_ID: vendor.client_id, GATEHOUSE_CLIENT_SECRET: vendor.client_secret,
-    GATEHOUSE_VENDOR_ID: vendor.vendor_id, GATEHOUSE_VENDOR_API_KEY: vendor.vendor_api_key,
+    PORT: String(examplePort),
+    HOST,
+    GATEHOUSE_URL: gatehouseUrl,
+    GATEHOUSE_CLIENT_ID: vendor.client_id,
+    GATEHOUSE_CLIENT_SECRET: vendor.client_secret,
+    GATEHOUSE_VENDOR_ID: vendor.vendor_id,
+    GATEHOUSE_VENDOR_API_KEY: vendor.vendor_api_key,
     STATE_FILE: path.join(dataDir, 'vendor-app', 'enrolments.json'),
   });
   await waitUntilReady(`http://${HOST}:${examplePort}/`);
 
-  console.log([
-    '',
-    `  Open http://${HOST}:${examplePort}/ and press Enrol.`,
-    '',
-    `  Gatehouse:    ${gatehouseUrl}  (admin token: ${adminToken})`,
-    `  Vendor:       ${vendor.vendor_id}  (client ${vendor.client_id})`,
-    '',
-    '  Ctrl-C stops both and deletes the demo data.',
-    '',
-  ].join('\n'));
+  console.log(
+    [
+      '',
+      `  Open http://${HOST}:${examplePort}/ and press Enrol.`,
+      '',
+      `  Gatehouse:    ${gatehouseUrl}  (admin token: ${adminToken})`,
+      `  Vendor:       ${vendor.vendor_id}  (client ${vendor.client_id})`,
+      '',
+      '  Ctrl-C stops both and deletes the demo data.',
+      '',
+    ].join('\n'),
+  );
 } catch (error) {
   console.error((error as Error).message);
   await stop(1);

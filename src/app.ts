@@ -97,7 +97,10 @@ async function resolveEncryptionKey(config: Config, log: Logger): Promise<Buffer
   if (stored !== undefined) {
     const key = Buffer.from(stored, 'base64');
     if (key.length !== 32) {
-      throw new ConfigError('GATEHOUSE_ENCRYPTION_KEY', `${file} does not hold a 32-byte base64 key: restore it from a backup, or set GATEHOUSE_ENCRYPTION_KEY to the key it held`);
+      throw new ConfigError(
+        'GATEHOUSE_ENCRYPTION_KEY',
+        `${file} does not hold a 32-byte base64 key: restore it from a backup, or set GATEHOUSE_ENCRYPTION_KEY to the key it held`,
+      );
     }
     return key;
   }
@@ -122,7 +125,10 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     const metrics = createMetrics();
     const audit = new Audit(storage.db, { log, onDropped: (count, reason) => metrics.auditDropped.inc({ reason }, count) });
     const keystore = new Keystore({
-      storage, sealer, algorithm: config.signingAlgorithm, issuer: config.publicUrl,
+      storage,
+      sealer,
+      algorithm: config.signingAlgorithm,
+      issuer: config.publicUrl,
       maxTokenLifetime: async () => Math.max(config.accessTokenTtl, await longestTokenTtl(storage.db)),
     });
     await keystore.init();
@@ -145,8 +151,20 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     const authorizations = new Authorizations(storage.db, tokens);
     const loginThrottle = new LoginThrottle(storage.db);
     const services: Services = {
-      config, log, storage, sealer, audit, keystore, tokens, adminAuth, clients, loginLinks, usage,
-      metrics, redis, authFailures,
+      config,
+      log,
+      storage,
+      sealer,
+      audit,
+      keystore,
+      tokens,
+      adminAuth,
+      clients,
+      loginLinks,
+      usage,
+      metrics,
+      redis,
+      authFailures,
       vendors: new Vendors(storage, clients),
       organizations: new Organizations(storage),
       integrations: new Integrations(storage, sealer),

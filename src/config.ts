@@ -90,7 +90,10 @@ function cidrList(env: Env, name: string): true | string[] {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '' || raw === 'false') return [];
   if (raw === 'true') return true;
-  const list = raw.split(',').map((item) => item.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   for (const cidr of list) {
     const [address, bits, extra] = cidr.split('/');
     const family = isIP(address);

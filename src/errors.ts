@@ -125,11 +125,12 @@ function wantsPage(request: FastifyRequest): boolean {
 }
 
 function handle(error: unknown, request: FastifyRequest, reply: FastifyReply, renderPage: ErrorPage) {
-  const routed = ((request.routeOptions.config as { audience?: Audience } | undefined)?.audience);
+  const routed = (request.routeOptions.config as { audience?: Audience } | undefined)?.audience;
   const unrouted = request.routeOptions.url === undefined;
   const audience = routed ?? (unrouted && wantsPage(request) ? 'page' : 'admin');
   const { status, code, message, headers } = describe(error, audience);
-  if (status === 503 && databaseAway(error)) request.log.warn({ err: { message: (error as Error)?.message, code: (error as { code?: unknown })?.code } }, 'database unavailable');
+  if (status === 503 && databaseAway(error))
+    request.log.warn({ err: { message: (error as Error)?.message, code: (error as { code?: unknown })?.code } }, 'database unavailable');
   else if (status >= 500) request.log.error({ err: error }, 'unhandled error');
   request.errorCode = code;
   reply.headers(headers);

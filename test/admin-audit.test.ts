@@ -9,7 +9,16 @@ import { admin, basic, createClient, startGatehouse, type TestGatehouse } from '
 const API = '/admin/api/v1';
 const FORM = 'application/x-www-form-urlencoded';
 
-type Event = { id: string; at: string; action: string; outcome: string; actor: string | null; client_id: string | null; ip: string | null; details: Record<string, unknown> };
+type Event = {
+  id: string;
+  at: string;
+  action: string;
+  outcome: string;
+  actor: string | null;
+  client_id: string | null;
+  ip: string | null;
+  details: Record<string, unknown>;
+};
 
 let g: TestGatehouse;
 let c: { client_id: string; client_secret: string };
@@ -21,10 +30,27 @@ before(async () => {
   startedAt = new Date(Date.now() - 1000).toISOString();
   // A little of everything, from two addresses.
   c = await createClient(g, { name: 'Audited' });
-  const ok = await g.app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': FORM, authorization: basic(c.client_id, c.client_secret) }, payload: 'grant_type=client_credentials&scope=read', remoteAddress: '203.0.113.7' });
+  const ok = await g.app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    headers: { 'content-type': FORM, authorization: basic(c.client_id, c.client_secret) },
+    payload: 'grant_type=client_credentials&scope=read',
+    remoteAddress: '203.0.113.7',
+  });
   issued = ok.json().access_token;
-  await g.app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': FORM, authorization: basic(c.client_id, 'wrong-secret-value') }, payload: 'grant_type=client_credentials', remoteAddress: '198.51.100.2' });
-  await g.app.inject({ method: 'POST', url: '/oauth/revoke', headers: { 'content-type': FORM, authorization: basic(c.client_id, c.client_secret) }, payload: `token=${issued}` });
+  await g.app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    headers: { 'content-type': FORM, authorization: basic(c.client_id, 'wrong-secret-value') },
+    payload: 'grant_type=client_credentials',
+    remoteAddress: '198.51.100.2',
+  });
+  await g.app.inject({
+    method: 'POST',
+    url: '/oauth/revoke',
+    headers: { 'content-type': FORM, authorization: basic(c.client_id, c.client_secret) },
+    payload: `token=${issued}`,
+  });
   await g.app.inject({ method: 'PATCH', url: `${API}/clients/${c.client_id}`, headers: admin, payload: { scopes: ['read', 'write'] } });
   await g.app.inject({ method: 'POST', url: `${API}/keys/rotate`, headers: admin });
   await g.app.inject({ method: 'GET', url: `${API}/clients`, headers: { authorization: 'Bearer not-the-admin-token' }, remoteAddress: '192.0.2.99' });
@@ -68,7 +94,10 @@ test('each kind of event is recorded with actor, client, IP, time and outcome', 
   }
   // Newest first.
   const ids = events.map((e) => BigInt(e.id));
-  assert.deepEqual(ids, [...ids].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0)));
+  assert.deepEqual(
+    ids,
+    [...ids].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0)),
+  );
   const text = JSON.stringify(events);
   for (const secret of [c.client_secret, issued, 'wrong-secret-value', 'not-the-admin-token']) assert.ok(!text.includes(secret), 'no secret is recorded');
 });
@@ -78,9 +107,15 @@ test('filters: action, outcome, client_id, since, until', async () => {
   const byAction = await list('?action=token.issued');
   assert.ok(byAction.length >= 1 && byAction.every((e) => e.action === 'token.issued'));
   const failures = await list('?outcome=failure');
-  assert.deepEqual(failures.map((e) => e.id), all.filter((e) => e.outcome === 'failure').map((e) => e.id));
+  assert.deepEqual(
+    failures.map((e) => e.id),
+    all.filter((e) => e.outcome === 'failure').map((e) => e.id),
+  );
   const forClient = await list(`?client_id=${c.client_id}`);
-  assert.deepEqual(forClient.map((e) => e.id), all.filter((e) => e.client_id === c.client_id).map((e) => e.id));
+  assert.deepEqual(
+    forClient.map((e) => e.id),
+    all.filter((e) => e.client_id === c.client_id).map((e) => e.id),
+  );
   const combined = await list(`?client_id=${c.client_id}&outcome=failure&action=token.refused`);
   assert.equal(combined.length, 1);
   assert.equal((await list('?action=no.such.action')).length, 0);
@@ -109,7 +144,10 @@ test('limit and before_id page through the events', async () => {
     seen.push(...next);
     last = next.at(-1)!.id;
   }
-  assert.deepEqual(seen.map((e) => e.details.i), Array.from({ length: 105 }, (_, i) => 104 - i));
+  assert.deepEqual(
+    seen.map((e) => e.details.i),
+    Array.from({ length: 105 }, (_, i) => 104 - i),
+  );
 });
 
 test('bad filters are 400 naming the parameter, and change nothing', async () => {

@@ -28,8 +28,9 @@ async function snapshot() {
   await g.services.audit.flush();
   const { rows } = await sql<{ state: string }>`
     select (select count(*) from clients) || '/' || (select coalesce(string_agg(id || ':' || coalesce(secret_hash, '') || ':' || updated_at::text, ',' order by id), '') from clients)
-      || '/' || (select count(*) from signing_keys) || '/' || (select count(*) from admin_tokens) || '/' || (select count(*) from access_tokens) as state`
-    .execute(g.services.storage.db);
+      || '/' || (select count(*) from signing_keys) || '/' || (select count(*) from admin_tokens) || '/' || (select count(*) from access_tokens) as state`.execute(
+    g.services.storage.db,
+  );
   return rows[0].state;
 }
 
@@ -52,7 +53,12 @@ async function refused(request: InjectOptions, status: number, message?: RegExp)
 }
 
 async function token(client: { client_id: string; client_secret: string }) {
-  return g.app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(client.client_id, client.client_secret) }, payload: 'grant_type=client_credentials' });
+  return g.app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(client.client_id, client.client_secret) },
+    payload: 'grant_type=client_credentials',
+  });
 }
 
 test('create: the secret is shown once and stored as SHA-256; defaults are filled in; audited', async () => {
@@ -88,8 +94,14 @@ test('create: the secret is shown once and stored as SHA-256; defaults are fille
   assert.equal(pubRow.secret_hash, null);
 
   const full = await createClient(g, {
-    name: 'Partner platform', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['https://partner.example/cb', 'http://localhost:8080/cb'],
-    token_format: 'opaque', access_token_ttl: 600, tenant_scope: true, skip_consent: true, launch_url: 'https://partner.example/launch',
+    name: 'Partner platform',
+    grant_types: ['authorization_code', 'refresh_token'],
+    redirect_uris: ['https://partner.example/cb', 'http://localhost:8080/cb'],
+    token_format: 'opaque',
+    access_token_ttl: 600,
+    tenant_scope: true,
+    skip_consent: true,
+    launch_url: 'https://partner.example/launch',
   });
   assert.deepEqual(full.redirect_uris, ['https://partner.example/cb', 'http://localhost:8080/cb']);
   assert.equal(full.token_format, 'opaque');
@@ -118,7 +130,11 @@ test('create: bad bodies are 400 naming the field, and create nothing', async ()
   await refused(post({ name: '   ' }), 400, /name/);
   await refused(post({ name: 42 }), 400, /name/);
   await refused(post({ name: 'x', allow_implicit: 'yes' }), 400, /allow_implicit/);
-  await refused(post({ name: 'x', type: 'public', grant_types: ['implicit'], allow_implicit: true }), 400, /redirect_uris: a client using the implicit grant must register/);
+  await refused(
+    post({ name: 'x', type: 'public', grant_types: ['implicit'], allow_implicit: true }),
+    400,
+    /redirect_uris: a client using the implicit grant must register/,
+  );
   await refused(post({ name: 'x', type: 'public', grant_types: ['implicit'], redirect_uris: [] }), 400, /redirect_uris/);
   await refused(post({ name: 'x', type: 'public', grant_types: ['authorization_code'], allow_implicit: true }), 400, /redirect_uris/);
   await refused(post([{ name: 'x' }]), 400);
@@ -146,13 +162,19 @@ test('list and get show every client without secrets; unknown ids are 404', asyn
     { method: 'PATCH', url: `${API}/clients/no-such-client`, headers: admin, payload: { name: 'y' } },
     { method: 'DELETE', url: `${API}/clients/no-such-client`, headers: admin },
     { method: 'POST', url: `${API}/clients/no-such-client/rotate-secret`, headers: admin },
-  ] as InjectOptions[]) await refused(request, 404);
+  ] as InjectOptions[])
+    await refused(request, 404);
 });
 
 test('update changes what is sent, validates like create, and takes effect at the token endpoint', async () => {
   const client = await createClient(g, { name: 'Before', scopes: ['read'] });
   await new Promise((resolve) => setTimeout(resolve, 5));
-  const res = await g.app.inject({ method: 'PATCH', url: `${API}/clients/${client.client_id}`, headers: admin, payload: { name: 'After', scopes: ['read', 'reports'], access_token_ttl: 300 } });
+  const res = await g.app.inject({
+    method: 'PATCH',
+    url: `${API}/clients/${client.client_id}`,
+    headers: admin,
+    payload: { name: 'After', scopes: ['read', 'reports'], access_token_ttl: 300 },
+  });
   assert.equal(res.statusCode, 200, res.body);
   const body = res.json();
   assert.equal(body.name, 'After');
@@ -165,7 +187,12 @@ test('update changes what is sent, validates like create, and takes effect at th
   assert.equal(issued.json().expires_in, 300);
   assert.ok((await auditEvents('client.updated')).some((e) => e.client_id === client.client_id));
 
-  const patch = (payload: unknown): InjectOptions => ({ method: 'PATCH', url: `${API}/clients/${client.client_id}`, headers: admin, payload: payload as object });
+  const patch = (payload: unknown): InjectOptions => ({
+    method: 'PATCH',
+    url: `${API}/clients/${client.client_id}`,
+    headers: admin,
+    payload: payload as object,
+  });
   await refused(patch({ secret_hash: 'x' }), 400, /secret_hash/);
   await refused(patch({ client_id: 'other' }), 400, /client_id/);
   await refused(patch({ type: 'public' }), 400, /type/);
@@ -240,7 +267,7 @@ test('without a valid admin token every route is 401 with a challenge, audited a
     { method: 'POST', url: `${API}/keys/rotate` },
     { method: 'GET', url: `${API}/audit-events` },
   ];
-  const credentials: (Record<string, string>)[] = [
+  const credentials: Record<string, string>[] = [
     {},
     { authorization: 'Bearer wrong-token-0123456789' },
     { authorization: `Bearer ${ADMIN_TOKEN}x` },
@@ -276,7 +303,12 @@ test('odd input is always a 4xx, never a 5xx', async () => {
     { method: 'POST', url: `${API}/clients`, headers: admin, payload: { name: 'x', scopes: Array.from({ length: 101 }, (_, i) => `s${i}`) } },
     { method: 'POST', url: `${API}/clients`, headers: admin, payload: { name: 'x', access_token_ttl: 1e12 } },
     { method: 'POST', url: `${API}/clients`, headers: { ...admin, 'content-type': 'application/json' }, payload: '' },
-    { method: 'POST', url: `${API}/clients`, headers: { ...admin, 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'x', pad: 'y'.repeat(100_000) }) },
+    {
+      method: 'POST',
+      url: `${API}/clients`,
+      headers: { ...admin, 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'x', pad: 'y'.repeat(100_000) }),
+    },
     { method: 'PUT', url: `${API}/clients/${client.client_id}`, headers: admin, payload: { name: 'x' } },
     { method: 'GET', url: `${API}/nothing-here`, headers: admin },
     // PostgreSQL text cannot hold NUL: such input is the caller's error, not the server's.
@@ -287,7 +319,10 @@ test('odd input is always a 4xx, never a 5xx', async () => {
   const before = await snapshot();
   for (const request of requests) {
     const res = await g.app.inject(request);
-    assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${request.method} ${(typeof request.url === 'string' ? request.url : JSON.stringify(request.url)).slice(0, 60)}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+    assert.ok(
+      res.statusCode >= 400 && res.statusCode < 500,
+      `${request.method} ${(typeof request.url === 'string' ? request.url : JSON.stringify(request.url)).slice(0, 60)}: ${res.statusCode} ${res.body.slice(0, 200)}`,
+    );
     assert.equal(typeof res.json().error.message, 'string');
   }
   assert.equal(await snapshot(), before);

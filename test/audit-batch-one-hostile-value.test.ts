@@ -39,7 +39,7 @@ async function auditEvents(g: Gatehouse, query = ''): Promise<AuditRow[]> {
   return res.json().events;
 }
 
-test('token requests with a lone surrogate and a NUL, sent with an admin\'s client creation: the requests are refused naming the field, the client.created event is kept, and hostile values that do reach the audit are stored replaced', async () => {
+test("token requests with a lone surrogate and a NUL, sent with an admin's client creation: the requests are refused naming the field, the client.created event is kept, and hostile values that do reach the audit are stored replaced", async () => {
   const g: TestGatehouse = await startGatehouse();
   try {
     const json = (payload: string) => g.app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/json' }, payload });
@@ -48,9 +48,18 @@ test('token requests with a lone surrogate and a NUL, sent with an admin\'s clie
       json('{"grant_type":"\\ud800"}'),
       json('{"grant_type":"a\\u0000b"}'),
       json('{"grant_type":"client_credentials","client_id":"x\\u0000y","client_secret":"\\udfff"}'),
-      g.app.inject({ method: 'POST', url: '/admin/api/v1/clients', headers: admin, payload: { name: 'made beside hostile requests', grant_types: ['client_credentials'], scopes: ['read'] } }),
+      g.app.inject({
+        method: 'POST',
+        url: '/admin/api/v1/clients',
+        headers: admin,
+        payload: { name: 'made beside hostile requests', grant_types: ['client_credentials'], scopes: ['read'] },
+      }),
     ]);
-    for (const [res, field] of [[surrogate, 'grant_type'], [nul, 'grant_type'], [nulClient, 'client_id']] as const) {
+    for (const [res, field] of [
+      [surrogate, 'grant_type'],
+      [nul, 'grant_type'],
+      [nulClient, 'client_id'],
+    ] as const) {
       assert.equal(res.statusCode, 400, res.body);
       assert.equal(res.json().error, 'invalid_request');
       assert.match(res.json().error_description, new RegExp(`body/${field}`));
@@ -59,14 +68,23 @@ test('token requests with a lone surrogate and a NUL, sent with an admin\'s clie
     const clientId = created.json().client_id as string;
     // What still reaches the audit from outside (a vendor's answer, a header) is made storable
     // there too: recorded in the same batch as a normal event, both are kept.
-    g.services.audit.record({ action: 'token.refused', outcome: 'failure', actor: 'x\u0000y', ip: '127.0.0.1', details: { grant_type: '\ud800', other: 'a\u0000b' } });
+    g.services.audit.record({
+      action: 'token.refused',
+      outcome: 'failure',
+      actor: 'x\u0000y',
+      ip: '127.0.0.1',
+      details: { grant_type: '\ud800', other: 'a\u0000b' },
+    });
     g.services.audit.record({ action: 'client.inspected', outcome: 'success', actor: 'admin', ip: '127.0.0.1', details: { client_id: clientId } });
     await g.services.audit.flush();
 
     const events = await auditEvents(g);
     const made = events.filter((e) => e.action === 'client.created' && e.client_id === clientId);
     assert.equal(made.length, 1, `client.created is in the audit log: ${JSON.stringify(events.map((e) => e.action))}`);
-    assert.ok(events.some((e) => e.action === 'client.inspected'), 'the event beside the hostile one is kept');
+    assert.ok(
+      events.some((e) => e.action === 'client.inspected'),
+      'the event beside the hostile one is kept',
+    );
     const refused = events.filter((e) => e.action === 'token.refused');
     const recorded = refused.filter((e) => e.details.other !== undefined);
     assert.equal(recorded.length, 1);
@@ -89,7 +107,8 @@ async function migratedStorage(): Promise<{ storage: Storage; url: string | unde
   const storage = await openStorage({ databaseUrl: database.url, dataDir: 'memory://' });
   await migrate(storage.db);
   return {
-    storage, url: database.url,
+    storage,
+    url: database.url,
     async drop() {
       await storage.close();
       await database.drop();
@@ -102,7 +121,9 @@ function recorder() {
   const errors: unknown[] = [];
   const dropped: [number, string][] = [];
   return {
-    warnings, errors, dropped,
+    warnings,
+    errors,
+    dropped,
     options: {
       log: { warn: (...args: unknown[]) => void warnings.push(args), error: (...args: unknown[]) => void errors.push(args) } as never,
       onDropped: (count: number, reason: string) => void dropped.push([count, reason]),
@@ -125,8 +146,14 @@ test('Audit, row by row: a batch holding a row the database refuses stores every
     assert.equal(audit.pending, 0);
 
     const rows = await storage.db.selectFrom('audit_events').select(['action', 'actor', 'client_id', 'ip', 'details']).orderBy('id').execute();
-    assert.deepEqual(rows.map((r) => r.action), [...Array(10).fill('test.before'), 'test.hostile', ...Array(10).fill('test.after')]);
-    assert.deepEqual(rows.filter((r) => r.action !== 'test.hostile').map((r) => (r.details as { i: number }).i), [...Array(10).keys(), ...Array(10).keys()]);
+    assert.deepEqual(
+      rows.map((r) => r.action),
+      [...Array(10).fill('test.before'), 'test.hostile', ...Array(10).fill('test.after')],
+    );
+    assert.deepEqual(
+      rows.filter((r) => r.action !== 'test.hostile').map((r) => (r.details as { i: number }).i),
+      [...Array(10).keys(), ...Array(10).keys()],
+    );
     const hostile = rows.find((r) => r.action === 'test.hostile')!;
     assert.equal(hostile.actor, `a${REPLACEMENT}b`);
     assert.equal(hostile.client_id, REPLACEMENT);
@@ -204,66 +231,82 @@ function droppedMetric(text: string, reason: string): number {
   return line === undefined ? 0 : Number(line.split(' ').at(-1));
 }
 
-test('database refusing connections: audit events are held in the bounded buffer and written when it is back; the overflow is counted', { skip: !onPostgres && 'PostgreSQL only' }, async () => {
-  const database = await createTestDatabase();
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  const g = await buildApp(testConfig({}, database.url), { logger: createLogger('warn', stream) });
-  let blocked = false;
-  try {
-    await g.app.ready();
-    const { audit } = g.services;
-    await audit.flush();
-    await setConnections(database.url!, false);
-    blocked = true;
-    assert.equal((await g.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 503, 'the database is really away');
-
-    // More events than the buffer holds: the oldest (fillers 0..) go first.
-    const OVER = 10;
-    for (let i = 0; i < MAX_HELD + OVER; i++) audit.record({ action: 'test.filler', outcome: 'success', details: { i } });
-    // Requests that are audited without touching the database, made while it is away.
-    const http = [];
-    for (let i = 0; i < 3; i++) {
-      http.push(await g.app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `grant_type=held-${i}` }));
-    }
-    http.push(await g.app.inject({ method: 'GET', url: '/admin/api/v1/clients', headers: { authorization: 'Bearer not-the-admin-token' } }));
-    assert.deepEqual(http.map((r) => r.statusCode), [400, 400, 400, 401]);
-    await audit.flush();
-    assert.equal(audit.pending, MAX_HELD, 'held up to the bound');
-    const overflow = OVER + http.length;
-    assert.equal(droppedMetric((await g.app.inject({ method: 'GET', url: '/metrics' })).body, 'held_overflow'), overflow);
-
-    await setConnections(database.url!, true);
-    blocked = false;
-    await until('the held events to be written', async () => {
-      await audit.flush();
-      return audit.pending === 0;
+test(
+  'database refusing connections: audit events are held in the bounded buffer and written when it is back; the overflow is counted',
+  { skip: !onPostgres && 'PostgreSQL only' },
+  async () => {
+    const database = await createTestDatabase();
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
     });
+    const g = await buildApp(testConfig({}, database.url), { logger: createLogger('warn', stream) });
+    let blocked = false;
+    try {
+      await g.app.ready();
+      const { audit } = g.services;
+      await audit.flush();
+      await setConnections(database.url!, false);
+      blocked = true;
+      assert.equal((await g.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 503, 'the database is really away');
 
-    const refused = await auditEvents(g, '&action=token.refused');
-    assert.deepEqual(refused.map((e) => e.details.grant_type as string).sort(), ['held-0', 'held-1', 'held-2']);
-    assert.equal((await auditEvents(g, '&action=admin.auth_failed')).length, 1);
-    const fillers = await g.services.storage.db.selectFrom('audit_events')
-      .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.min(eb.cast<number>(eb.ref('details', '->>').key('i' as never), 'integer')).as('first')])
-      .where('action', '=', 'test.filler').executeTakeFirstOrThrow();
-    assert.equal(Number(fillers.n), MAX_HELD - http.length, 'the newest events were kept');
-    assert.equal(Number(fillers.first), overflow, 'the oldest were dropped');
-    const metrics = (await g.app.inject({ method: 'GET', url: '/metrics' })).body;
-    assert.equal(droppedMetric(metrics, 'held_overflow'), overflow, 'nothing else was lost');
-    assert.equal(droppedMetric(metrics, 'refused'), 0);
-    assert.equal(lines.filter((l) => String(l.msg).startsWith('could not write audit events')).length, 1, 'one error for the outage');
-    assert.equal(lines.filter((l) => String(l.msg).startsWith('the database is back')).length, 1, 'one warning when it is back');
-  } finally {
-    if (blocked) await setConnections(database.url!, true);
-    await g.close();
-    await database.drop();
-  }
-});
+      // More events than the buffer holds: the oldest (fillers 0..) go first.
+      const OVER = 10;
+      for (let i = 0; i < MAX_HELD + OVER; i++) audit.record({ action: 'test.filler', outcome: 'success', details: { i } });
+      // Requests that are audited without touching the database, made while it is away.
+      const http = [];
+      for (let i = 0; i < 3; i++) {
+        http.push(
+          await g.app.inject({
+            method: 'POST',
+            url: '/oauth/token',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            payload: `grant_type=held-${i}`,
+          }),
+        );
+      }
+      http.push(await g.app.inject({ method: 'GET', url: '/admin/api/v1/clients', headers: { authorization: 'Bearer not-the-admin-token' } }));
+      assert.deepEqual(
+        http.map((r) => r.statusCode),
+        [400, 400, 400, 401],
+      );
+      await audit.flush();
+      assert.equal(audit.pending, MAX_HELD, 'held up to the bound');
+      const overflow = OVER + http.length;
+      assert.equal(droppedMetric((await g.app.inject({ method: 'GET', url: '/metrics' })).body, 'held_overflow'), overflow);
+
+      await setConnections(database.url!, true);
+      blocked = false;
+      await until('the held events to be written', async () => {
+        await audit.flush();
+        return audit.pending === 0;
+      });
+
+      const refused = await auditEvents(g, '&action=token.refused');
+      assert.deepEqual(refused.map((e) => e.details.grant_type as string).sort(), ['held-0', 'held-1', 'held-2']);
+      assert.equal((await auditEvents(g, '&action=admin.auth_failed')).length, 1);
+      const fillers = await g.services.storage.db
+        .selectFrom('audit_events')
+        .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.min(eb.cast<number>(eb.ref('details', '->>').key('i' as never), 'integer')).as('first')])
+        .where('action', '=', 'test.filler')
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(fillers.n), MAX_HELD - http.length, 'the newest events were kept');
+      assert.equal(Number(fillers.first), overflow, 'the oldest were dropped');
+      const metrics = (await g.app.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.equal(droppedMetric(metrics, 'held_overflow'), overflow, 'nothing else was lost');
+      assert.equal(droppedMetric(metrics, 'refused'), 0);
+      assert.equal(lines.filter((l) => String(l.msg).startsWith('could not write audit events')).length, 1, 'one error for the outage');
+      assert.equal(lines.filter((l) => String(l.msg).startsWith('the database is back')).length, 1, 'one warning when it is back');
+    } finally {
+      if (blocked) await setConnections(database.url!, true);
+      await g.close();
+      await database.drop();
+    }
+  },
+);
 
 test('database refusing connections at shutdown: events still held are counted as dropped (shutdown)', { skip: !onPostgres && 'PostgreSQL only' }, async () => {
   const { url, drop } = await migratedStorage();
@@ -312,52 +355,63 @@ async function relay(target: URL): Promise<{ url: (database: string) => string; 
     cut: () => {
       for (const s of sockets) s.destroy();
     },
-    close: () => new Promise((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
-test('a connection cut in the middle of an audit write: the write fails without crashing the process, the events are held and written later', { skip: !onPostgres && 'PostgreSQL only' }, async () => {
-  const database = await createTestDatabase();
-  const net = await relay(new URL(base!));
-  const storage = await openStorage({ databaseUrl: net.url(nameOf(database.url!)), dataDir: 'memory://' });
-  await migrate(storage.db);
-  const seen = recorder();
-  const audit = new Audit(storage.db, seen.options);
-  // A lock makes the write wait, so that its connection is cut while the query is out.
-  const locker = new pg.Client({ connectionString: database.url });
-  await locker.connect();
-  const control = new pg.Client({ connectionString: base });
-  await control.connect();
-  try {
-    await locker.query('begin');
-    await locker.query('lock table audit_events in access exclusive mode');
-    for (let i = 0; i < 3; i++) audit.record({ action: 'test.interrupted', outcome: 'success', details: { i } });
-    const flushing = audit.flush();
-    await until('the write to wait on the lock', async () =>
-      (await control.query("select 1 from pg_stat_activity where datname = $1 and wait_event_type = 'Lock'", [nameOf(database.url!)])).rowCount! > 0);
-    net.cut();
-    await flushing;
-    assert.equal(audit.pending, 3, 'held, not lost');
-    await locker.query('commit');
-    await until('the held events to be written', async () => {
-      await audit.flush();
-      return audit.pending === 0;
-    });
-    // A write whose connection was lost may still have committed (the server did not see the
-    // cut while it waited): such a write is ambiguous, and the events are written again rather
-    // than risk losing them, so each is there at least once.
-    const rows = await storage.db.selectFrom('audit_events').select('details').where('action', '=', 'test.interrupted').execute();
-    assert.deepEqual([...new Set(rows.map((r) => (r.details as { i: number }).i))].sort((a, b) => a - b), [0, 1, 2]);
-    assert.deepEqual(seen.dropped, []);
-  } finally {
-    await locker.end().catch(() => {});
-    await control.end();
-    await audit.close();
-    await storage.close();
-    await net.close();
-    await database.drop();
-  }
-});
+test(
+  'a connection cut in the middle of an audit write: the write fails without crashing the process, the events are held and written later',
+  { skip: !onPostgres && 'PostgreSQL only' },
+  async () => {
+    const database = await createTestDatabase();
+    const net = await relay(new URL(base!));
+    const storage = await openStorage({ databaseUrl: net.url(nameOf(database.url!)), dataDir: 'memory://' });
+    await migrate(storage.db);
+    const seen = recorder();
+    const audit = new Audit(storage.db, seen.options);
+    // A lock makes the write wait, so that its connection is cut while the query is out.
+    const locker = new pg.Client({ connectionString: database.url });
+    await locker.connect();
+    const control = new pg.Client({ connectionString: base });
+    await control.connect();
+    try {
+      await locker.query('begin');
+      await locker.query('lock table audit_events in access exclusive mode');
+      for (let i = 0; i < 3; i++) audit.record({ action: 'test.interrupted', outcome: 'success', details: { i } });
+      const flushing = audit.flush();
+      await until(
+        'the write to wait on the lock',
+        async () =>
+          (await control.query("select 1 from pg_stat_activity where datname = $1 and wait_event_type = 'Lock'", [nameOf(database.url!)])).rowCount! > 0,
+      );
+      net.cut();
+      await flushing;
+      assert.equal(audit.pending, 3, 'held, not lost');
+      await locker.query('commit');
+      await until('the held events to be written', async () => {
+        await audit.flush();
+        return audit.pending === 0;
+      });
+      // A write whose connection was lost may still have committed (the server did not see the
+      // cut while it waited): such a write is ambiguous, and the events are written again rather
+      // than risk losing them, so each is there at least once.
+      const rows = await storage.db.selectFrom('audit_events').select('details').where('action', '=', 'test.interrupted').execute();
+      assert.deepEqual(
+        [...new Set(rows.map((r) => (r.details as { i: number }).i))].sort((a, b) => a - b),
+        [0, 1, 2],
+      );
+      assert.deepEqual(seen.dropped, []);
+    } finally {
+      await locker.end().catch(() => {});
+      await control.end();
+      await audit.close();
+      await storage.close();
+      await net.close();
+      await database.drop();
+    }
+  },
+);

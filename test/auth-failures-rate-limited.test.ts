@@ -29,7 +29,11 @@ const from = (remoteAddress: string, request: InjectOptions): InjectOptions => (
 const vendorApi = (token: string): InjectOptions => ({ method: 'GET', url: '/api/vendor-api/organization', headers: { authorization: `Bearer ${token}` } });
 const mspcToken = () => Buffer.from(`${random()}:${random()}`).toString('base64');
 const adminApi = (token: string): InjectOptions => ({ method: 'GET', url: '/admin/api/v1/clients', headers: { authorization: `Bearer ${token}` } });
-const proxy = (token: string): InjectOptions => ({ method: 'GET', url: '/api/connections/conn_nothere/proxy/v1/things', headers: { authorization: `Bearer ${token}` } });
+const proxy = (token: string): InjectOptions => ({
+  method: 'GET',
+  url: '/api/connections/conn_nothere/proxy/v1/things',
+  headers: { authorization: `Bearer ${token}` },
+});
 
 async function auditedFrom(action: string, ip: string): Promise<number> {
   const res = await g.app.inject(from('127.0.0.1', { method: 'GET', url: `/admin/api/v1/audit-events?action=${action}&limit=1000`, headers: admin }));
@@ -57,18 +61,27 @@ interface Surface {
 
 const surfaces: Surface[] = [
   {
-    name: 'vendor_api', action: 'vendor_api.refused', bad: () => vendorApi(mspcToken()), good: undefined,
+    name: 'vendor_api',
+    action: 'vendor_api.refused',
+    bad: () => vendorApi(mspcToken()),
+    good: undefined,
     assert429: (body) => {
       assert.equal(body.status, 429);
       assert.equal(body.error, 'RATE_LIMITED');
     },
   },
   {
-    name: 'admin', action: 'admin.auth_failed', bad: () => adminApi(`gha_${random()}`), good: { method: 'GET', url: '/admin/api/v1/clients', headers: admin },
+    name: 'admin',
+    action: 'admin.auth_failed',
+    bad: () => adminApi(`gha_${random()}`),
+    good: { method: 'GET', url: '/admin/api/v1/clients', headers: admin },
     assert429: (body) => assert.equal((body.error as { code?: string }).code, 'rate_limited'),
   },
   {
-    name: 'connector_proxy', action: 'admin.auth_failed', bad: () => proxy(random()), good: { ...proxy(''), headers: admin },
+    name: 'connector_proxy',
+    action: 'admin.auth_failed',
+    bad: () => proxy(random()),
+    good: { ...proxy(''), headers: admin },
     assert429: (body) => assert.equal((body.error as { code?: string }).code, 'rate_limited'),
   },
 ];

@@ -29,9 +29,14 @@ let webhookId: string;
 
 function gatehouse(args: string[], env: Record<string, string> = {}): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { env: { ...process.env, GATEHOUSE_URL: url, GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [MAIN, ...args],
+      { env: { ...process.env, GATEHOUSE_URL: url, GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN, ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -69,8 +74,9 @@ before(async () => {
   const hook = await adminApi('POST', `/organizations/${organizationId}/webhooks`, { webhook_url: receiver.url, eventTypes: ['user.added'] });
   assert.equal(hook.statusCode, 201, hook.body);
   webhookId = hook.json().webhook_id;
-  await g.services.storage.db.transaction().execute((trx) =>
-    emit(trx, { type: 'user.added', organizationId, data: { organizationId, userId: 'u1', email: 'u1@example.com', role: 'member' } }));
+  await g.services.storage.db
+    .transaction()
+    .execute((trx) => emit(trx, { type: 'user.added', organizationId, data: { organizationId, userId: 'u1', email: 'u1@example.com', role: 'member' } }));
   await eventually(async () => (await adminApi('GET', `/organizations/${organizationId}/webhooks/${webhookId}/deliveries`)).json().deliveries.length > 0);
 });
 after(async () => {
@@ -78,8 +84,11 @@ after(async () => {
   await g.stop();
 });
 
-test('gatehouse <command> --help and gatehouse help <command> print that command\'s help', async () => {
-  for (const args of [['client', 'create', '--help'], ['help', 'client', 'create']]) {
+test("gatehouse <command> --help and gatehouse help <command> print that command's help", async () => {
+  for (const args of [
+    ['client', 'create', '--help'],
+    ['help', 'client', 'create'],
+  ]) {
     const help = await gatehouse(args);
     assert.equal(help.code, 0, help.stderr);
     assert.match(help.stdout, /^Usage: gatehouse client create --name NAME \[options\]/);
@@ -99,8 +108,16 @@ test('gatehouse <command> --help and gatehouse help <command> print that command
 
   const overview = await human(['--help']);
   assert.match(overview, /^usage: gatehouse <command> \[options\]/);
-  for (const line of ['organization list', 'organization get ID', 'user list --organization ID', 'user password-link ID', 'integration get ID',
-    'webhook deliveries WEBHOOK_ID --organization ID', 'audit list']) assert.ok(overview.includes(line), line);
+  for (const line of [
+    'organization list',
+    'organization get ID',
+    'user list --organization ID',
+    'user password-link ID',
+    'integration get ID',
+    'webhook deliveries WEBHOOK_ID --organization ID',
+    'audit list',
+  ])
+    assert.ok(overview.includes(line), line);
   assert.match(overview, /Every command but start and migrate calls the running server's admin API and takes --json\n\(JSON for scripts\): set GATEHOUSE_URL/);
   assert.match(overview, /GATEHOUSE_ADMIN_TOKEN/);
 });
@@ -135,14 +152,36 @@ test('options a command does not take are refused, not ignored', async () => {
   assert.equal(await clientCount(), before);
 });
 
-test('client create: the README\'s short forms get the grant types they mean', async () => {
-  const msp = await json(['client', 'create', '--name', 'MSP tool', '--public', '--implicit', '--scopes', 'webhooks:manage', '--redirect-uri', 'https://msp.example/cb']);
+test("client create: the README's short forms get the grant types they mean", async () => {
+  const msp = await json([
+    'client',
+    'create',
+    '--name',
+    'MSP tool',
+    '--public',
+    '--implicit',
+    '--scopes',
+    'webhooks:manage',
+    '--redirect-uri',
+    'https://msp.example/cb',
+  ]);
   assert.equal(msp.type, 'public');
   assert.deepEqual(msp.grant_types, ['implicit']);
   assert.equal(msp.allow_implicit, true);
   assert.equal(msp.client_secret, null);
   // The README's longer form means the same.
-  const long = await json(['client', 'create', '--name', 'MSP tool 2', '--public', '--implicit', '--grant-types', 'implicit', '--redirect-uri', 'https://msp.example/cb']);
+  const long = await json([
+    'client',
+    'create',
+    '--name',
+    'MSP tool 2',
+    '--public',
+    '--implicit',
+    '--grant-types',
+    'implicit',
+    '--redirect-uri',
+    'https://msp.example/cb',
+  ]);
   assert.deepEqual([long.type, long.grant_types, long.allow_implicit], ['public', ['implicit'], true]);
 
   const spa = await json(['client', 'create', '--name', 'SPA', '--public', '--redirect-uri', 'https://spa.example/cb']);
@@ -195,8 +234,14 @@ test('organization list and get, human and --json', async () => {
 
 test('integration list --organization and get, human and --json', async () => {
   const list = await json(['integration', 'list', '--organization', organizationId]);
-  assert.deepEqual(list.integrations.map((i: { integration_id: string }) => i.integration_id), [integrationId]);
-  assert.match(await human(['integration', 'list', '--organization', organizationId]), new RegExp(`^INTEGRATION_ID\\s+VENDOR\\s+KIND\\s+STATUS[^\\n]*\\n${integrationId}\\s+Acme Backup\\s+external\\s+`));
+  assert.deepEqual(
+    list.integrations.map((i: { integration_id: string }) => i.integration_id),
+    [integrationId],
+  );
+  assert.match(
+    await human(['integration', 'list', '--organization', organizationId]),
+    new RegExp(`^INTEGRATION_ID\\s+VENDOR\\s+KIND\\s+STATUS[^\\n]*\\n${integrationId}\\s+Acme Backup\\s+external\\s+`),
+  );
   const got = await json(['integration', 'get', integrationId]);
   assert.equal(got.partner_keys.length, 1);
   assert.equal(JSON.stringify(got).includes('partner_api_key'), false, 'no key is shown');
@@ -210,8 +255,14 @@ test('integration list --organization and get, human and --json', async () => {
 
 test('webhook list, get and deliveries for an organization, human and --json', async () => {
   const list = await json(['webhook', 'list', '--organization', organizationId]);
-  assert.deepEqual(list.webhooks.map((w: { webhook_id: string }) => w.webhook_id), [webhookId]);
-  assert.match(await human(['webhook', 'list', '--organization', organizationId]), new RegExp(`^WEBHOOK_ID\\s+URL\\s+STATUS\\s+EVENT_TYPES\\n${webhookId}\\s+${receiver.url}\\s+enabled\\s+user\\.added`));
+  assert.deepEqual(
+    list.webhooks.map((w: { webhook_id: string }) => w.webhook_id),
+    [webhookId],
+  );
+  assert.match(
+    await human(['webhook', 'list', '--organization', organizationId]),
+    new RegExp(`^WEBHOOK_ID\\s+URL\\s+STATUS\\s+EVENT_TYPES\\n${webhookId}\\s+${receiver.url}\\s+enabled\\s+user\\.added`),
+  );
   const got = await json(['webhook', 'get', webhookId, '--organization', organizationId]);
   assert.equal(got.webhook_url, receiver.url);
   assert.match(await human(['webhook', 'get', webhookId, '--organization', organizationId]), /event_types:\s+user\.added\n/);
@@ -245,7 +296,11 @@ test('audit list with its filters, human and --json', async () => {
   const future = new Date(Date.now() + 3_600_000).toISOString();
   assert.deepEqual((await json(['audit', 'list', '--since', future])).events, []);
   assert.ok((await json(['audit', 'list', '--until', future, '--limit', '3'])).events.length === 3);
-  assert.ok((await json(['audit', 'list', '--outcome', 'success', '--client', created.events[0].client_id])).events.every((e: { client_id: string }) => e.client_id === created.events[0].client_id));
+  assert.ok(
+    (await json(['audit', 'list', '--outcome', 'success', '--client', created.events[0].client_id])).events.every(
+      (e: { client_id: string }) => e.client_id === created.events[0].client_id,
+    ),
+  );
 
   const table = await human(['audit', 'list', '--action', 'client.created', '--limit', '2']);
   assert.match(table, /^ID\s+AT\s+ACTION\s+OUTCOME\s+ACTOR\s+CLIENT_ID\s+IP\s+DETAILS\n\d+\s+\S+\s+client\.created\s+success\s+admin\s+\S+/);
@@ -268,10 +323,16 @@ test('user password-link and remove (existing routes), human and --json', async 
   assert.match(shown, new RegExp(`^password link for ${owner.user_id} \\(single use, until \\S+\\):\\nhttp://gatehouse\\.test/\\S+\\n$`));
 
   // A member (the owner cannot be removed), removed through the CLI.
-  await g.services.storage.db.insertInto('users').values({ id: 'cli-member', organization_id: organizationId, email: 'cli.member@example.com', role: 'member' }).execute();
+  await g.services.storage.db
+    .insertInto('users')
+    .values({ id: 'cli-member', organization_id: organizationId, email: 'cli.member@example.com', role: 'member' })
+    .execute();
   const doomed = { user_id: 'cli-member' };
   assert.equal((await human(['user', 'remove', doomed.user_id])).trim(), `removed user ${doomed.user_id}`);
-  assert.deepEqual((await adminApi('GET', `/organizations/${organizationId}`)).json().users.map((u: { user_id: string }) => u.user_id), [owner.user_id]);
+  assert.deepEqual(
+    (await adminApi('GET', `/organizations/${organizationId}`)).json().users.map((u: { user_id: string }) => u.user_id),
+    [owner.user_id],
+  );
   const ownerRemoval = await gatehouse(['user', 'remove', owner.user_id]);
   assert.equal(ownerRemoval.code, 1);
   assert.match(ownerRemoval.stderr, /^gatehouse: 409: /);
@@ -298,7 +359,22 @@ test('user list, get, create and update, against the users API contract', async 
   assert.ok(list.users.some((u: { email: string }) => u.email === ownerEmail));
   assert.match(await human(['user', 'list', '--organization', organizationId]), /^USER_ID\s+EMAIL\s+NAME\s+ROLE\s+VENDOR_USER_ID\s+LAST_LOGIN\n/);
 
-  const created = await json(['user', 'create', '--organization', organizationId, '--email', 'new.person@example.com', '--first-name', 'New', '--last-name', 'Person', '--role', 'member', '--vendor-user-id', 'v-77']);
+  const created = await json([
+    'user',
+    'create',
+    '--organization',
+    organizationId,
+    '--email',
+    'new.person@example.com',
+    '--first-name',
+    'New',
+    '--last-name',
+    'Person',
+    '--role',
+    'member',
+    '--vendor-user-id',
+    'v-77',
+  ]);
   assert.equal(created.email, 'new.person@example.com');
   assert.equal(created.vendor_user_id, 'v-77');
   const got = await json(['user', 'get', created.user_id]);

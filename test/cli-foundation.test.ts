@@ -38,7 +38,6 @@ function gatehouse(args: string[], env: Env): Promise<Result> {
   });
 }
 
-
 interface Running {
   child: ChildProcess;
   url: string;
@@ -50,7 +49,10 @@ interface Running {
 /** `gatehouse start`, resolved once it prints that it is listening. */
 async function start(env: Env): Promise<Running> {
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN, 'start'], { env: cleanEnv({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, 'start'], {
+    env: cleanEnv({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (chunk) => (out += chunk));
   child.stderr!.on('data', (chunk) => (out += chunk));
@@ -87,8 +89,17 @@ async function stop(running: Running): Promise<{ code: number | null; ms: number
 async function storageEnv(): Promise<{ env: Env; dataDir: string; cleanup: () => Promise<void> }> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-cli-'));
   const database = await createTestDatabase();
-  const env: Env = database.url ? { DATABASE_URL: database.url, GATEHOUSE_ENCRYPTION_KEY: ENCRYPTION_KEY, GATEHOUSE_DATA_DIR: dataDir } : { GATEHOUSE_DATA_DIR: dataDir };
-  return { env, dataDir, cleanup: async () => { await database.drop(); await rm(dataDir, { recursive: true, force: true }); } };
+  const env: Env = database.url
+    ? { DATABASE_URL: database.url, GATEHOUSE_ENCRYPTION_KEY: ENCRYPTION_KEY, GATEHOUSE_DATA_DIR: dataDir }
+    : { GATEHOUSE_DATA_DIR: dataDir };
+  return {
+    env,
+    dataDir,
+    cleanup: async () => {
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 let server: Running;
@@ -124,19 +135,36 @@ test('client create --json prints the credentials, and they get a token over HTT
 
   const res = await fetch(`${server.url}/oauth/token`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+    },
     body: 'grant_type=client_credentials&scope=read',
   });
   assert.equal(res.status, 200);
-  const body = await res.json() as { access_token: string; scope: string };
+  const body = (await res.json()) as { access_token: string; scope: string };
   assert.equal(body.scope, 'read');
-  const jwks = createLocalJWKSet(await (await fetch(`${server.url}/oauth/jwks`)).json() as { keys: [] });
+  const jwks = createLocalJWKSet((await (await fetch(`${server.url}/oauth/jwks`)).json()) as { keys: [] });
   const { payload } = await jwtVerify(body.access_token, jwks, { issuer: `http://localhost:${server.port}`, typ: 'at+jwt' });
   assert.equal(payload.client_id, client.client_id);
 });
 
 test('client list, get, update, rotate-secret and delete, in human and --json output', async () => {
-  const created = await cli(['client', 'create', '--name', 'Partner app', '--grant-types', 'authorization_code refresh_token', '--redirect-uri', 'https://partner.example/cb', '--redirect-uri', 'https://partner.example/cb2', '--token-format', 'opaque', '--skip-consent']);
+  const created = await cli([
+    'client',
+    'create',
+    '--name',
+    'Partner app',
+    '--grant-types',
+    'authorization_code refresh_token',
+    '--redirect-uri',
+    'https://partner.example/cb',
+    '--redirect-uri',
+    'https://partner.example/cb2',
+    '--token-format',
+    'opaque',
+    '--skip-consent',
+  ]);
   assert.equal(created.code, 0, created.stderr);
   const id = /client_id:\s+(\S+)/.exec(created.stdout)?.[1];
   assert.ok(id, created.stdout);
@@ -171,7 +199,8 @@ test('client list, get, update, rotate-secret and delete, in human and --json ou
   const secret = JSON.parse(rotated.stdout).client_secret;
   assert.equal(typeof secret, 'string');
   const introspect = await fetch(`${server.url}/oauth/introspect`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ token: 'x', client_id: id, client_secret: secret }),
   });
   assert.equal(introspect.status, 200, 'the rotated secret authenticates');
@@ -195,7 +224,7 @@ test('keys list and rotate, human and --json', async () => {
   assert.match(rotated.stdout, /previous/);
   const after = JSON.parse((await cli(['keys', 'list', '--json'])).stdout).keys as { kid: string; status: string }[];
   assert.equal(after.find((k) => k.status === 'current')!.kid, before.find((k) => k.status === 'next')!.kid);
-  const jwks = await (await fetch(`${server.url}/oauth/jwks`)).json() as { keys: { kid: string }[] };
+  const jwks = (await (await fetch(`${server.url}/oauth/jwks`)).json()) as { keys: { kid: string }[] };
   assert.equal(jwks.keys.length, 3);
 });
 
@@ -205,7 +234,12 @@ test('errors exit non-zero with a clear message', async () => {
     [['client', 'list'], { GATEHOUSE_ADMIN_TOKEN: 'gha_wrong' }, 1, /401: the admin token is not valid/],
     [['keys', 'list'], { GATEHOUSE_URL: 'http://127.0.0.1:9' }, 1, /cannot reach Gatehouse at http:\/\/127\.0\.0\.1:9/],
     [['client', 'create'], {}, 2, /required option '--name <name>' not specified/],
-    [['client', 'create', '--name', 'x', '--token-format', 'xml'], {}, 2, /--token-format <format>' argument 'xml' is invalid\. Allowed choices are jwt, opaque/],
+    [
+      ['client', 'create', '--name', 'x', '--token-format', 'xml'],
+      {},
+      2,
+      /--token-format <format>' argument 'xml' is invalid\. Allowed choices are jwt, opaque/,
+    ],
     [['client', 'create', '--name', 'x', '--grant-types', 'password'], {}, 1, /400: .*grant_types/],
     [['client', 'create', '--name', 'x', '--ttl', 'soon'], {}, 2, /--ttl must be a number/],
     [['client', 'get'], {}, 2, /missing required argument 'id'/],
@@ -237,7 +271,10 @@ test('configuration errors stop start-up with a message naming the variable', as
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
   ];
   // `migrate` reads the same configuration; two cases show it stops the same way.
-  for (const [command, list] of [['start', cases], ['migrate', cases.slice(0, 2)]] as const) {
+  for (const [command, list] of [
+    ['start', cases],
+    ['migrate', cases.slice(0, 2)],
+  ] as const) {
     for (const [env, variable] of list) {
       const result = await gatehouse([command], { GATEHOUSE_DATA_DIR: path.join(storage.dataDir, 'never'), ...env });
       assert.notEqual(result.code, 0, `${command} ${JSON.stringify(env)}`);
@@ -250,10 +287,17 @@ test('configuration errors stop start-up with a message naming the variable', as
 test('an unreachable database stops start-up naming DATABASE_URL and the cause, without a stack trace', async () => {
   const port = await freePort(); // nothing listens there
   const result = await gatehouse(['start'], {
-    DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/x`, GATEHOUSE_ENCRYPTION_KEY: ENCRYPTION_KEY, GATEHOUSE_DB_WAIT_SECONDS: '1',
+    DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/x`,
+    GATEHOUSE_ENCRYPTION_KEY: ENCRYPTION_KEY,
+    GATEHOUSE_DB_WAIT_SECONDS: '1',
   });
   assert.equal(result.code, 1, result.stderr);
-  assert.match(result.stderr, new RegExp(`gatehouse: cannot start: DATABASE_URL: cannot reach the database at postgres://postgres@127\\.0\\.0\\.1:${port}/x: ECONNREFUSED 127\\.0\\.0\\.1:${port} \\(waited 1 s; GATEHOUSE_DB_WAIT_SECONDS sets how long\\)`));
+  assert.match(
+    result.stderr,
+    new RegExp(
+      `gatehouse: cannot start: DATABASE_URL: cannot reach the database at postgres://postgres@127\\.0\\.0\\.1:${port}/x: ECONNREFUSED 127\\.0\\.0\\.1:${port} \\(waited 1 s; GATEHOUSE_DB_WAIT_SECONDS sets how long\\)`,
+    ),
+  );
   assert.doesNotMatch(result.stderr, /^\s+at /m, 'no stack trace');
 });
 

@@ -8,13 +8,17 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 const KEY = Buffer.alloc(32, 9).toString('base64');
 
 function fails(env: Record<string, string>, variable: string, secret?: string) {
-  assert.throws(() => loadConfig(env), (error: unknown) => {
-    assert.ok(error instanceof ConfigError, String(error));
-    assert.equal(error.variable, variable, error.message);
-    assert.ok(error.message.startsWith(`${variable}: `), error.message);
-    if (secret) assert.ok(!error.message.includes(secret), `the message repeats a secret: ${error.message}`);
-    return true;
-  }, JSON.stringify(env));
+  assert.throws(
+    () => loadConfig(env),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError, String(error));
+      assert.equal(error.variable, variable, error.message);
+      assert.ok(error.message.startsWith(`${variable}: `), error.message);
+      if (secret) assert.ok(!error.message.includes(secret), `the message repeats a secret: ${error.message}`);
+      return true;
+    },
+    JSON.stringify(env),
+  );
 }
 
 test('defaults', () => {
@@ -133,7 +137,11 @@ test('the other settings', () => {
 
 test('the admin and metrics tokens are sent as Bearer tokens, so they must be token68 (RFC 6750 §2.1)', () => {
   for (const variable of ['GATEHOUSE_ADMIN_TOKEN', 'GATEHOUSE_METRICS_TOKEN']) {
-    for (const value of ['with spaces in it, long enough', 'quote"in-a-long-token', 'comma,in,a,long,token', 'trailing-padding=x-long']) fails({ [variable]: value }, variable, value);
-    assert.equal(loadConfig({ [variable]: 'gha_AZaz09-._~+/token==' })[variable === 'GATEHOUSE_ADMIN_TOKEN' ? 'adminToken' : 'metricsToken'], 'gha_AZaz09-._~+/token==');
+    for (const value of ['with spaces in it, long enough', 'quote"in-a-long-token', 'comma,in,a,long,token', 'trailing-padding=x-long'])
+      fails({ [variable]: value }, variable, value);
+    assert.equal(
+      loadConfig({ [variable]: 'gha_AZaz09-._~+/token==' })[variable === 'GATEHOUSE_ADMIN_TOKEN' ? 'adminToken' : 'metricsToken'],
+      'gha_AZaz09-._~+/token==',
+    );
   }
 });

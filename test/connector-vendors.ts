@@ -63,9 +63,17 @@ export async function startVendor(options: Partial<Pick<QuirkyVendor, 'placement
   let issued = 0;
   const sockets = new Set<import('node:net').Socket>();
   const vendor: QuirkyVendor = {
-    url: '', tokenCalls: [], revokeCalls: [], valid: new Set(), authorizeQueries: [], authorizeError: undefined, onApi: undefined,
+    url: '',
+    tokenCalls: [],
+    revokeCalls: [],
+    valid: new Set(),
+    authorizeQueries: [],
+    authorizeError: undefined,
+    onApi: undefined,
     placement: options.placement ?? { in: 'header', name: 'authorization', prefix: 'Bearer' },
-    onToken: options.onToken ?? ((_call, v) => ({ body: { access_token: v.issue(), token_type: 'Bearer', expires_in: 3600, refresh_token: `rt-${randomBytes(6).toString('hex')}` } })),
+    onToken:
+      options.onToken ??
+      ((_call, v) => ({ body: { access_token: v.issue(), token_type: 'Bearer', expires_in: 3600, refresh_token: `rt-${randomBytes(6).toString('hex')}` } })),
     issue() {
       const token = `at-${++issued}-${randomBytes(6).toString('hex')}`;
       vendor.valid.add(token);
@@ -91,7 +99,12 @@ export async function startVendor(options: Partial<Pick<QuirkyVendor, 'placement
       return;
     }
     if (url.pathname === '/token' || url.pathname === '/refresh' || url.pathname === '/revoke') {
-      const call: TokenCall = { path: url.pathname, headers: req.headers, raw: body.toString(), params: parseBody(body.toString(), req.headers['content-type']) };
+      const call: TokenCall = {
+        path: url.pathname,
+        headers: req.headers,
+        raw: body.toString(),
+        params: parseBody(body.toString(), req.headers['content-type']),
+      };
       if (url.pathname === '/revoke') {
         vendor.revokeCalls.push(call);
         vendor.valid.delete(call.params.token);
@@ -102,7 +115,12 @@ export async function startVendor(options: Partial<Pick<QuirkyVendor, 'placement
       const answer = vendor.onToken(call, vendor);
       if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
       const form = answer.form === true;
-      const text = typeof answer.body === 'string' ? answer.body : form ? new URLSearchParams(answer.body as Record<string, string>).toString() : JSON.stringify(answer.body);
+      const text =
+        typeof answer.body === 'string'
+          ? answer.body
+          : form
+            ? new URLSearchParams(answer.body as Record<string, string>).toString()
+            : JSON.stringify(answer.body);
       res.writeHead(answer.status ?? 200, { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' }).end(text);
       return;
     }
@@ -116,7 +134,13 @@ export async function startVendor(options: Partial<Pick<QuirkyVendor, 'placement
       const query = Object.fromEntries([...url.searchParams].filter(([k]) => vendor.placement.in !== 'query' || k !== vendor.placement.name));
       const headers = { ...req.headers };
       if (vendor.placement.in === 'header') delete headers[vendor.placement.name.toLowerCase()];
-      res.writeHead(200, { 'content-type': 'application/json', 'x-vendor': 'yes', 'set-cookie': 'vendor=1; Path=/', connection: 'x-hop, keep-alive', 'x-hop': 'drop me' });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'x-vendor': 'yes',
+        'set-cookie': 'vendor=1; Path=/',
+        connection: 'x-hop, keep-alive',
+        'x-hop': 'drop me',
+      });
       res.end(JSON.stringify({ method: req.method, path: url.pathname, query, headers, body: body.toString(), grant: Number(token.split('-')[1]) }));
       return;
     }
@@ -135,8 +159,13 @@ export async function startVendor(options: Partial<Pick<QuirkyVendor, 'placement
 /** A connector definition pointing at `vendor`, with overrides. */
 export function definition(vendor: { url: string }, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    name: 'Quirky', grantType: 'client_credentials', tokenUrl: `${vendor.url}/token`, clientId: 'gatehouse-client',
-    clientSecret: 'vendor secret: ä+&=', apiBaseUrl: `${vendor.url}/api`, ...overrides,
+    name: 'Quirky',
+    grantType: 'client_credentials',
+    tokenUrl: `${vendor.url}/token`,
+    clientId: 'gatehouse-client',
+    clientSecret: 'vendor secret: ä+&=',
+    apiBaseUrl: `${vendor.url}/api`,
+    ...overrides,
   };
 }
 
@@ -147,7 +176,12 @@ export async function createConnector(g: Gatehouse, body: Record<string, unknown
 }
 
 export async function connectClientCredentials(g: Gatehouse, connectorId: string, organizationId: string) {
-  const res = await g.app.inject({ method: 'POST', url: '/admin/api/v1/connections', headers: admin, payload: { connector_id: connectorId, organization_id: organizationId } });
+  const res = await g.app.inject({
+    method: 'POST',
+    url: '/admin/api/v1/connections',
+    headers: admin,
+    payload: { connector_id: connectorId, organization_id: organizationId },
+  });
   if (res.statusCode !== 201) throw new Error(`connection create failed: ${res.statusCode} ${res.body}`);
   return res.json() as { connection_id: string; status: string; expires_at: string | null };
 }
@@ -160,7 +194,12 @@ export async function organization(g: Gatehouse) {
 }
 
 export async function connectLink(g: Gatehouse, connectorId: string, organizationId: string): Promise<string> {
-  const res = await g.app.inject({ method: 'POST', url: `/admin/api/v1/connectors/${connectorId}/connect-links`, headers: admin, payload: { organization_id: organizationId } });
+  const res = await g.app.inject({
+    method: 'POST',
+    url: `/admin/api/v1/connectors/${connectorId}/connect-links`,
+    headers: admin,
+    payload: { organization_id: organizationId },
+  });
   if (res.statusCode !== 201) throw new Error(`connect link failed: ${res.statusCode} ${res.body}`);
   return res.json().url;
 }
@@ -179,10 +218,17 @@ export function bindingCookie(res: { headers: Record<string, unknown> }): string
   return line.split(';')[0];
 }
 
-export async function proxy(g: Gatehouse, connectionId: string, path: string, init: { method?: string; headers?: Record<string, string>; payload?: string } = {}) {
+export async function proxy(
+  g: Gatehouse,
+  connectionId: string,
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; payload?: string } = {},
+) {
   return g.app.inject({
-    method: (init.method ?? 'GET') as 'GET', url: `/api/connections/${connectionId}/proxy${path}`,
-    headers: { ...admin, ...init.headers }, payload: init.payload,
+    method: (init.method ?? 'GET') as 'GET',
+    url: `/api/connections/${connectionId}/proxy${path}`,
+    headers: { ...admin, ...init.headers },
+    payload: init.payload,
   });
 }
 

@@ -35,9 +35,14 @@ const post = (payload: unknown) => g.app.inject({ method: 'POST', url: '/admin/a
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { env: { ...process.env, GATEHOUSE_URL: url, GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [MAIN, ...args],
+      { env: { ...process.env, GATEHOUSE_URL: url, GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -46,8 +51,10 @@ test('create applies the defaults, seals the secret and never shows it; get, lis
   assert.equal(res.statusCode, 201, res.body);
   const c = res.json();
   assert.equal(c.refreshUrl, 'https://vendor.example/token');
-  assert.deepEqual([c.scopeSeparator, c.clientAuthentication, c.tokenPlacement, c.tokenParam, c.headerPrefix, c.bodyFormat, c.pkce, c.refreshMarginSeconds],
-    ['space', 'basic', 'header', 'Authorization', 'Bearer', 'form', true, 300]);
+  assert.deepEqual(
+    [c.scopeSeparator, c.clientAuthentication, c.tokenPlacement, c.tokenParam, c.headerPrefix, c.bodyFormat, c.pkce, c.refreshMarginSeconds],
+    ['space', 'basic', 'header', 'Authorization', 'Bearer', 'form', true, 300],
+  );
   assert.equal(c.tokenResponse.accessToken, 'access_token');
   assert.equal(c.redirect_uri, 'http://gatehouse.test/oauth2/redirect_url');
   assert.ok(!res.body.includes('vendor secret'), 'the secret is never shown');
@@ -57,7 +64,11 @@ test('create applies the defaults, seals the secret and never shows it; get, lis
 
   const patch = (payload: object) => g.app.inject({ method: 'PATCH', url: `/admin/api/v1/connectors/${c.connector_id}`, headers: admin, payload });
   const moved = (await patch({ tokenUrl: 'https://vendor.example/v2/token', headerPrefix: '', scopes: ['a'] })).json();
-  assert.deepEqual([moved.refreshUrl, moved.headerPrefix, moved.scopes], ['https://vendor.example/v2/token', '', ['a']], 'a defaulted refreshUrl follows tokenUrl');
+  assert.deepEqual(
+    [moved.refreshUrl, moved.headerPrefix, moved.scopes],
+    ['https://vendor.example/v2/token', '', ['a']],
+    'a defaulted refreshUrl follows tokenUrl',
+  );
   const restored = (await patch({ headerPrefix: null })).json();
   assert.equal(restored.headerPrefix, 'Bearer', 'null restores the default');
   const refused = await patch({ grantType: 'client_credentials' });

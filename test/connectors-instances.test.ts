@@ -41,14 +41,27 @@ test('200 concurrent calls over two instances with an expired token: one upstrea
     return { body: { access_token: self.issue(), refresh_token: live, expires_in: 3600 }, delayMs: 150 };
   };
   const { connection } = await a.services.connectors.connections.save(await a.services.connectors.connectors.get(connectorId), organizationId, {
-    accessToken: v.issue(), refreshToken: 'rt-0', tokenType: 'Bearer', scope: undefined, expiresAt: new Date(Date.now() - 1000),
+    accessToken: v.issue(),
+    refreshToken: 'rt-0',
+    tokenType: 'Bearer',
+    scope: undefined,
+    expiresAt: new Date(Date.now() - 1000),
   });
   // Both instances know the connection (and its expired token) before the burst.
   await Promise.all([a, b].map((g) => g.services.connectors.credentials.live(connection.id)));
   const before = v.tokenCalls.length;
   const replies = await Promise.all(Array.from({ length: 200 }, (_, i) => proxy(i % 2 ? a : b, connection.id, `/burst/${i}`)));
   const statuses = replies.map((r) => r.statusCode);
-  assert.deepEqual([...new Set(statuses)], [200], `statuses: ${JSON.stringify(replies.filter((r) => r.statusCode !== 200).map((r) => r.body).slice(0, 3))}`);
+  assert.deepEqual(
+    [...new Set(statuses)],
+    [200],
+    `statuses: ${JSON.stringify(
+      replies
+        .filter((r) => r.statusCode !== 200)
+        .map((r) => r.body)
+        .slice(0, 3),
+    )}`,
+  );
   assert.equal(v.tokenCalls.length - before, 1, 'exactly one refresh reached the vendor');
   assert.equal(new Set(replies.map((r) => r.json().grant)).size, 1, 'every call used the same new token');
   const row = await b.services.connectors.connections.get(connection.id);

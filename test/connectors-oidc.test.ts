@@ -27,11 +27,17 @@ before(async () => {
   issuer = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
   provider = new Provider(issuer, {
-    clients: [{
-      ...CLIENT, redirect_uris: ['http://gatehouse.test/oauth2/redirect_url'], response_types: ['code'],
-      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'], token_endpoint_auth_method: 'client_secret_basic',
-      id_token_signed_response_alg: 'ES256', scope: 'openid offline_access api:read',
-    }],
+    clients: [
+      {
+        ...CLIENT,
+        redirect_uris: ['http://gatehouse.test/oauth2/redirect_url'],
+        response_types: ['code'],
+        grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        id_token_signed_response_alg: 'ES256',
+        scope: 'openid offline_access api:read',
+      },
+    ],
     jwks: { keys: [{ ...jwk, kid: 'vendor', alg: 'ES256', use: 'sig' }] } as JWKS,
     scopes: ['openid', 'offline_access', 'api:read'],
     findAccount: async (_ctx, id) => ({ accountId: id, claims: async () => ({ sub: id }) }),
@@ -41,7 +47,9 @@ before(async () => {
       clientCredentials: { enabled: true },
       revocation: { enabled: true, allowedPolicy: async () => true },
       resourceIndicators: {
-        enabled: true, defaultResource: () => RESOURCE, useGrantedResource: () => true,
+        enabled: true,
+        defaultResource: () => RESOURCE,
+        useGrantedResource: () => true,
         getResourceServerInfo: () => ({ scope: 'api:read', accessTokenFormat: 'opaque', accessTokenTTL: 3600 }),
       },
     },
@@ -71,7 +79,9 @@ async function protectedResource(req: http.IncomingMessage, res: http.ServerResp
     return;
   }
   const account = 'accountId' in found ? found.accountId : null;
-  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url, account, client: found.clientId, scope: found.scope, jti: found.jti }));
+  res
+    .writeHead(200, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ path: req.url, account, client: found.clientId, scope: found.scope, jti: found.jti }));
 }
 
 /** Through the provider's own login and consent pages, as a browser would; the callback URL at the end. */
@@ -101,9 +111,14 @@ async function signInAtVendor(start: string, decision: 'approve' | 'abort'): Pro
       url = `${issuer}/interaction/${uid}/abort`;
       continue;
     }
-    const form: Record<string, string> = page.includes('name="prompt" value="login"') ? { prompt: 'login', login: 'alice', password: 'any' } : { prompt: 'consent' };
+    const form: Record<string, string> = page.includes('name="prompt" value="login"')
+      ? { prompt: 'login', login: 'alice', password: 'any' }
+      : { prompt: 'consent' };
     const submitted = await fetch(`${issuer}/interaction/${uid}`, {
-      method: 'POST', redirect: 'manual', body: new URLSearchParams(form), headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams(form),
+      headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded' },
     });
     keep(submitted);
     url = new URL(submitted.headers.get('location') as string, url).toString();
@@ -111,15 +126,23 @@ async function signInAtVendor(start: string, decision: 'approve' | 'abort'): Pro
   throw new Error('the vendor never sent the browser back');
 }
 
-const codeConnector = () => createConnector(g, {
-  name: 'Vendor (node-oidc-provider)', grantType: 'authorization_code', authUrl: `${issuer}/auth`, tokenUrl: `${issuer}/token`, issuer,
-  revocationUrl: `${issuer}/token/revocation`, clientId: CLIENT.client_id, clientSecret: CLIENT.client_secret,
-  scopes: ['openid', 'offline_access', 'api:read'], apiBaseUrl: `${issuer}/api`,
-  // OpenID Connect Core §11: offline_access (a refresh token) is only granted with prompt=consent.
-  extra: { auth: { params: { prompt: 'consent' } } },
-});
+const codeConnector = () =>
+  createConnector(g, {
+    name: 'Vendor (node-oidc-provider)',
+    grantType: 'authorization_code',
+    authUrl: `${issuer}/auth`,
+    tokenUrl: `${issuer}/token`,
+    issuer,
+    revocationUrl: `${issuer}/token/revocation`,
+    clientId: CLIENT.client_id,
+    clientSecret: CLIENT.client_secret,
+    scopes: ['openid', 'offline_access', 'api:read'],
+    apiBaseUrl: `${issuer}/api`,
+    // OpenID Connect Core §11: offline_access (a refresh token) is only granted with prompt=consent.
+    extra: { auth: { params: { prompt: 'consent' } } },
+  });
 
-test('authorization code through the vendor\'s login and consent, then the proxy, a refresh and a disconnect', async () => {
+test("authorization code through the vendor's login and consent, then the proxy, a refresh and a disconnect", async () => {
   const connectorId = await codeConnector();
   const { organizationId } = await organization(g);
   const start = await g.app.inject({ method: 'GET', url: local(await connectLink(g, connectorId, organizationId)) });
@@ -135,7 +158,11 @@ test('authorization code through the vendor\'s login and consent, then the proxy
   assert.deepEqual([first.json().path, first.json().account, first.json().scope], ['/api/me?x=1', 'alice', 'api:read']);
 
   // Past expiry: a refresh_token grant at the provider, a new access token, the same account.
-  await g.services.storage.db.updateTable('connections').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', id).execute();
+  await g.services.storage.db
+    .updateTable('connections')
+    .set({ expires_at: new Date(Date.now() - 1000) })
+    .where('id', '=', id)
+    .execute();
   await signal(g.services.storage.db, 'connection', id);
   await new Promise((r) => setTimeout(r, 20));
   const second = await proxy(g, id, '/me');
@@ -144,12 +171,16 @@ test('authorization code through the vendor\'s login and consent, then the proxy
   assert.notEqual(second.json().jti, first.json().jti);
   assert.equal(second.json().account, 'alice');
 
-  const gone = await g.app.inject({ method: 'DELETE', url: `/admin/api/v1/connections/${id}`, headers: { authorization: 'Bearer test-admin-token-0123456789' } });
+  const gone = await g.app.inject({
+    method: 'DELETE',
+    url: `/admin/api/v1/connections/${id}`,
+    headers: { authorization: 'Bearer test-admin-token-0123456789' },
+  });
   assert.equal(gone.json().revoked, true);
   assert.equal(await provider.AccessToken.find(second.json().jti), undefined, 'revoked at the vendor');
 });
 
-test('a refusal at the vendor\'s consent is shown (403) and nothing is connected', async () => {
+test("a refusal at the vendor's consent is shown (403) and nothing is connected", async () => {
   const connectorId = await codeConnector();
   const { organizationId } = await organization(g);
   const start = await g.app.inject({ method: 'GET', url: local(await connectLink(g, connectorId, organizationId)) });
@@ -162,8 +193,14 @@ test('a refusal at the vendor\'s consent is shown (403) and nothing is connected
 
 test('client credentials with the provider, the proxy, and a refresh after the vendor refuses the token', async () => {
   const connectorId = await createConnector(g, {
-    name: 'Vendor machine access', grantType: 'client_credentials', tokenUrl: `${issuer}/token`, clientId: CLIENT.client_id,
-    clientSecret: CLIENT.client_secret, scopes: ['api:read'], apiBaseUrl: `${issuer}/api`, extra: { token: { params: { resource: RESOURCE } } },
+    name: 'Vendor machine access',
+    grantType: 'client_credentials',
+    tokenUrl: `${issuer}/token`,
+    clientId: CLIENT.client_id,
+    clientSecret: CLIENT.client_secret,
+    scopes: ['api:read'],
+    apiBaseUrl: `${issuer}/api`,
+    extra: { token: { params: { resource: RESOURCE } } },
   });
   const { organizationId } = await organization(g);
   const connection = await connectClientCredentials(g, connectorId, organizationId);

@@ -13,8 +13,17 @@ import { admin, startGatehouse, type TestGatehouse } from './helpers.ts';
 import { accessToken, createOrganization, createVendor, organizationData } from './oem-helpers.ts';
 import { Browser, PASSWORD, csrfOf } from './interactive-helpers.ts';
 import {
-  LOOPBACK, bindingCookie, connectClientCredentials, connectLink, createConnector, definition, local, organization, proxy,
-  startVendor, type QuirkyVendor,
+  LOOPBACK,
+  bindingCookie,
+  connectClientCredentials,
+  connectLink,
+  createConnector,
+  definition,
+  local,
+  organization,
+  proxy,
+  startVendor,
+  type QuirkyVendor,
 } from './connector-vendors.ts';
 
 let g: TestGatehouse;
@@ -63,11 +72,19 @@ test('client credentials with a JSON body, body client authentication, comma sco
     placement: { in: 'query', name: 'api_key' },
     onToken: (_call, self) => ({ body: { data: { token: self.issue(), ttl: 7_200_000 } } }),
   });
-  const connectorId = await createConnector(g, definition(v, {
-    bodyFormat: 'json', clientAuthentication: 'body', scopes: ['read', 'write'], scopeSeparator: 'comma',
-    tokenPlacement: 'query', tokenParam: 'api_key', tokenResponse: { accessToken: 'data.token', expiresIn: 'data.ttl', expiresInUnit: 'milliseconds' },
-    extra: { token: { headers: { 'X-Tenant': 't1' }, params: { audience: 'api' } } },
-  }));
+  const connectorId = await createConnector(
+    g,
+    definition(v, {
+      bodyFormat: 'json',
+      clientAuthentication: 'body',
+      scopes: ['read', 'write'],
+      scopeSeparator: 'comma',
+      tokenPlacement: 'query',
+      tokenParam: 'api_key',
+      tokenResponse: { accessToken: 'data.token', expiresIn: 'data.ttl', expiresInUnit: 'milliseconds' },
+      extra: { token: { headers: { 'X-Tenant': 't1' }, params: { audience: 'api' } } },
+    }),
+  );
   const { organizationId } = await organization(g);
   const connection = await connectClientCredentials(g, connectorId, organizationId);
   assert.equal(connection.status, 'active');
@@ -78,7 +95,13 @@ test('client credentials with a JSON body, body client authentication, comma sco
   assert.match(String(call.headers['content-type']), /^application\/json/);
   assert.equal(call.headers.authorization, undefined);
   assert.equal(call.headers['x-tenant'], 't1');
-  assert.deepEqual(call.params, { audience: 'api', grant_type: 'client_credentials', scope: 'read,write', client_id: 'gatehouse-client', client_secret: 'vendor secret: ä+&=' });
+  assert.deepEqual(call.params, {
+    audience: 'api',
+    grant_type: 'client_credentials',
+    scope: 'read,write',
+    client_id: 'gatehouse-client',
+    client_secret: 'vendor secret: ä+&=',
+  });
 
   const res = await proxy(g, connection.connection_id, '/v1/items?page=2&api_key=chosen-by-caller');
   assert.equal(res.statusCode, 200, res.body);
@@ -94,16 +117,24 @@ test('client credentials with a JSON body, body client authentication, comma sco
 test('authorization code with Basic authentication, plus scopes, PKCE, a form-encoded answer, a custom header prefix, absolute expiry and refreshes without a refresh token', async () => {
   const v = await vendor({
     placement: { in: 'header', name: 'authorization', prefix: 'Token' },
-    onToken: (call, self) => (call.path === '/token' ?
-      { form: true, body: { access_token: self.issue(), refresh_token: 'rt-first', expires_at: String(Math.floor(Date.now() / 1000) + 3600) } } :
-      { body: { access_token: self.issue(), expires_at: Math.floor(Date.now() / 1000) + 3600 } }),
+    onToken: (call, self) =>
+      call.path === '/token'
+        ? { form: true, body: { access_token: self.issue(), refresh_token: 'rt-first', expires_at: String(Math.floor(Date.now() / 1000) + 3600) } }
+        : { body: { access_token: self.issue(), expires_at: Math.floor(Date.now() / 1000) + 3600 } },
   });
-  const connectorId = await createConnector(g, definition(v, {
-    grantType: 'authorization_code', authUrl: `${v.url}/authorize?tenant=acme`, refreshUrl: `${v.url}/refresh`,
-    scopes: ['files.read', 'files.write'], scopeSeparator: 'plus', headerPrefix: 'Token',
-    tokenResponse: { expiresAt: 'expires_at' },
-    extra: { auth: { params: { audience: 'files' } }, refresh: { headers: { 'X-Refresh': 'yes' }, params: { tenant: 'acme' } } },
-  }));
+  const connectorId = await createConnector(
+    g,
+    definition(v, {
+      grantType: 'authorization_code',
+      authUrl: `${v.url}/authorize?tenant=acme`,
+      refreshUrl: `${v.url}/refresh`,
+      scopes: ['files.read', 'files.write'],
+      scopeSeparator: 'plus',
+      headerPrefix: 'Token',
+      tokenResponse: { expiresAt: 'expires_at' },
+      extra: { auth: { params: { audience: 'files' } }, refresh: { headers: { 'X-Refresh': 'yes' }, params: { tenant: 'acme' } } },
+    }),
+  );
   const { organizationId } = await organization(g);
   const { authorizeUrl, done, callback, binding } = await connectInBrowser(g, local(await connectLink(g, connectorId, organizationId)));
   assert.equal(done.statusCode, 200, done.body);
@@ -124,15 +155,18 @@ test('authorization code with Basic authentication, plus scopes, PKCE, a form-en
   const basic = Buffer.from(String(exchange.headers.authorization).replace(/^Basic /, ''), 'base64').toString();
   assert.equal(basic, 'gatehouse-client:vendor+secret%3A+%C3%A4%2B%26%3D');
 
-  const connectionId = (await g.app.inject({ method: 'GET', url: `/admin/api/v1/connections?connector_id=${connectorId}`, headers: admin })).json().connections[0].connection_id;
+  const connectionId = (await g.app.inject({ method: 'GET', url: `/admin/api/v1/connections?connector_id=${connectorId}`, headers: admin })).json()
+    .connections[0].connection_id;
   assert.equal((await proxy(g, connectionId, '/me')).json().grant, 1);
 
   // Within the margin (300 s by default): refreshed before use, at refreshUrl with extra.refresh.
   await expire(connectionId, new Date(Date.now() + 60_000));
   assert.equal((await proxy(g, connectionId, '/me')).json().grant, 2);
   const refresh = v.tokenCalls[1];
-  assert.deepEqual([refresh.path, refresh.params.grant_type, refresh.params.refresh_token, refresh.params.tenant, refresh.headers['x-refresh']],
-    ['/refresh', 'refresh_token', 'rt-first', 'acme', 'yes']);
+  assert.deepEqual(
+    [refresh.path, refresh.params.grant_type, refresh.params.refresh_token, refresh.params.tenant, refresh.headers['x-refresh']],
+    ['/refresh', 'refresh_token', 'rt-first', 'acme', 'yes'],
+  );
   // The vendor sent no new refresh token: the old one is used again.
   await expire(connectionId);
   assert.equal((await proxy(g, connectionId, '/me')).json().grant, 3);
@@ -172,7 +206,10 @@ test('errors from the vendor are shown and recorded; a used connect link is refu
   const refused = await connectInBrowser(g, local(await connectLink(g, connectorId, organizationId)));
   assert.equal(refused.done.statusCode, 502);
   assert.match(refused.done.body, /invalid_grant: code expired/);
-  assert.equal((await g.app.inject({ method: 'GET', url: `/admin/api/v1/connections?organization_id=${organizationId}`, headers: admin })).json().connections.length, 0);
+  assert.equal(
+    (await g.app.inject({ method: 'GET', url: `/admin/api/v1/connections?organization_id=${organizationId}`, headers: admin })).json().connections.length,
+    0,
+  );
 
   // A connector that knows its vendor's issuer refuses an answer that does not name it (RFC 9207).
   await g.app.inject({ method: 'PATCH', url: `/admin/api/v1/connectors/${connectorId}`, headers: admin, payload: { issuer: 'https://vendor.example' } });
@@ -230,7 +267,10 @@ test('repeated refresh failures break the connection with connection.refresh_fai
   assert.deepEqual([healed.connection_id, healed.status], [id, 'active']);
   assert.equal((await proxy(g, id, '/x')).statusCode, 200);
   const created = await events('connection.created', id);
-  assert.deepEqual(created.map((e) => e.data.reconnected), [false, true]);
+  assert.deepEqual(
+    created.map((e) => e.data.reconnected),
+    [false, true],
+  );
 });
 
 test('a refused grant breaks the connection at once', async () => {
@@ -254,7 +294,10 @@ test('disconnect revokes at the vendor and emits connection.deleted; a connector
   assert.equal(inUse.statusCode, 409);
   const res = await g.app.inject({ method: 'DELETE', url: `/admin/api/v1/connections/${id}`, headers: admin });
   assert.deepEqual(res.json(), { connection_id: id, deleted: true, revoked: true });
-  assert.deepEqual(v.revokeCalls.map((c) => c.params.token_type_hint), ['refresh_token', 'access_token']);
+  assert.deepEqual(
+    v.revokeCalls.map((c) => c.params.token_type_hint),
+    ['refresh_token', 'access_token'],
+  );
   assert.match(String(v.revokeCalls[0].headers.authorization), /^Basic /);
   assert.equal(v.valid.size, 0);
   assert.equal((await events('connection.deleted', id)).length, 1);
@@ -268,8 +311,17 @@ test('the proxy forwards method, body and safe headers, drops hop-by-hop and cre
   const { organizationId } = await organization(g);
   const { connection_id: id } = await connectClientCredentials(g, connectorId, organizationId);
   const res = await proxy(g, id, '/v2/items/a%2Fb?x=1&x=2', {
-    method: 'PATCH', payload: '{"name":"n"}',
-    headers: { 'content-type': 'application/json', 'x-custom': 'kept', cookie: 'gh_session=secret', connection: 'x-private', 'x-private': 'hop', 'x-forwarded-for': '1.2.3.4', te: 'trailers' },
+    method: 'PATCH',
+    payload: '{"name":"n"}',
+    headers: {
+      'content-type': 'application/json',
+      'x-custom': 'kept',
+      cookie: 'gh_session=secret',
+      connection: 'x-private',
+      'x-private': 'hop',
+      'x-forwarded-for': '1.2.3.4',
+      te: 'trailers',
+    },
   });
   assert.equal(res.statusCode, 200, res.body);
   const echo = res.json();
@@ -316,9 +368,13 @@ test("the organization's vendor, its sessions and links; other vendors see nothi
   assert.equal((await proxy(g, id, '/x', { headers: { authorization: `Bearer ${otherToken}` } })).statusCode, 404);
 
   // The vendor creates a connect link for its own organization only.
-  const linkFor = (bearer: string, organizationId: string) => g.app.inject({
-    method: 'POST', url: `/api/connectors/${code}/connect-links`, headers: { authorization: `Bearer ${bearer}` }, payload: { organization_id: organizationId },
-  });
+  const linkFor = (bearer: string, organizationId: string) =>
+    g.app.inject({
+      method: 'POST',
+      url: `/api/connectors/${code}/connect-links`,
+      headers: { authorization: `Bearer ${bearer}` },
+      payload: { organization_id: organizationId },
+    });
   const link = await linkFor(token, t.organizationId);
   assert.equal(link.statusCode, 201, link.body);
   assert.match(link.json().url, /^http:\/\/gatehouse\.test\/connectors\/[0-9a-f]+\/connect\?link=ghc_/);
@@ -327,9 +383,17 @@ test("the organization's vendor, its sessions and links; other vendors see nothi
   // A signed-in organization admin: the proxy, the dashboard section, connect and disconnect.
   const browser = new Browser(g);
   await browser.login(t.email, t.password);
-  const viaSession = await g.app.inject({ method: 'GET', url: `/api/connections/${id}/proxy/x`, headers: { cookie: browser.cookie, 'sec-fetch-site': 'same-origin' } });
+  const viaSession = await g.app.inject({
+    method: 'GET',
+    url: `/api/connections/${id}/proxy/x`,
+    headers: { cookie: browser.cookie, 'sec-fetch-site': 'same-origin' },
+  });
   assert.equal(viaSession.statusCode, 200);
-  const crossSite = await g.app.inject({ method: 'GET', url: `/api/connections/${id}/proxy/x`, headers: { cookie: browser.cookie, 'sec-fetch-site': 'cross-site' } });
+  const crossSite = await g.app.inject({
+    method: 'GET',
+    url: `/api/connections/${id}/proxy/x`,
+    headers: { cookie: browser.cookie, 'sec-fetch-site': 'cross-site' },
+  });
   assert.equal(crossSite.statusCode, 403);
   const dashboard = await browser.get('/dashboard');
   assert.match(dashboard.body, new RegExp(`data-connection-id="${id}"`));
@@ -370,7 +434,13 @@ test('fencing: a refresh that lost the race does not overwrite a newer token', a
   const slow = credentials.refresh(id, seen, 'requested');
   await new Promise((r) => setTimeout(r, 100));
   // Meanwhile the organization reconnects (a newer token, the version moves on).
-  await connections.save(await connectors.get(connectorId), organizationId, { accessToken: 'from-the-reconnect', refreshToken: undefined, tokenType: undefined, scope: undefined, expiresAt: null });
+  await connections.save(await connectors.get(connectorId), organizationId, {
+    accessToken: 'from-the-reconnect',
+    refreshToken: undefined,
+    tokenType: undefined,
+    scope: undefined,
+    expiresAt: null,
+  });
   const live = await slow;
   assert.equal(live.accessToken, 'from-the-reconnect', 'the late refresh result is discarded');
   const row = await connections.get(id);

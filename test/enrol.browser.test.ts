@@ -26,62 +26,68 @@ async function enrol(context: BrowserContext, page: Page, gatehouseOrigin: strin
   return tab;
 }
 
-test('Enrol on the example vendor page opens the Gatehouse dashboard in a new tab', { skip: !existsSync(CHROMIUM) && 'Chromium is not installed' }, async (t) => {
-  const example = await installExample();
-  t.after(() => example.remove());
+test(
+  'Enrol on the example vendor page opens the Gatehouse dashboard in a new tab',
+  { skip: !existsSync(CHROMIUM) && 'Chromium is not installed' },
+  async (t) => {
+    const example = await installExample();
+    t.after(() => example.remove());
 
-  // The example type-checks against the declarations the package ships.
-  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const check = await run(process.execPath, [tsc, '-p', example.dir, '--typeRoots', path.join(ROOT, 'node_modules', '@types')]).catch((error: { stdout: string }) => error);
-  assert.equal(check.stdout, '', 'the example type-checks');
+    // The example type-checks against the declarations the package ships.
+    const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const check = await run(process.execPath, [tsc, '-p', example.dir, '--typeRoots', path.join(ROOT, 'node_modules', '@types')]).catch(
+      (error: { stdout: string }) => error,
+    );
+    assert.equal(check.stdout, '', 'the example type-checks');
 
-  const port = await freePort();
-  const gatehouseUrl = `http://127.0.0.1:${port}`;
-  const gatehouse = await startGatehouse({ GATEHOUSE_PUBLIC_URL: gatehouseUrl });
-  t.after(() => gatehouse.stop());
-  await gatehouse.app.listen({ port, host: '127.0.0.1' });
+    const port = await freePort();
+    const gatehouseUrl = `http://127.0.0.1:${port}`;
+    const gatehouse = await startGatehouse({ GATEHOUSE_PUBLIC_URL: gatehouseUrl });
+    t.after(() => gatehouse.stop());
+    await gatehouse.app.listen({ port, host: '127.0.0.1' });
 
-  const created = await gatehouse.app.inject({ method: 'POST', url: '/admin/api/v1/vendors', headers: admin, payload: { name: 'Example Vendor' } });
-  assert.equal(created.statusCode, 201, created.body);
-  const vendor = created.json();
+    const created = await gatehouse.app.inject({ method: 'POST', url: '/admin/api/v1/vendors', headers: admin, payload: { name: 'Example Vendor' } });
+    assert.equal(created.statusCode, 201, created.body);
+    const vendor = created.json();
 
-  const state = await mkdtemp(path.join(tmpdir(), 'gatehouse-example-state-'));
-  t.after(() => rm(state, { recursive: true, force: true }));
-  const app = await startExample(example.dir, {
-    GATEHOUSE_URL: gatehouseUrl,
-    GATEHOUSE_CLIENT_ID: vendor.client_id,
-    GATEHOUSE_CLIENT_SECRET: vendor.client_secret,
-    GATEHOUSE_VENDOR_ID: vendor.vendor_id,
-    GATEHOUSE_VENDOR_API_KEY: vendor.vendor_api_key,
-    STATE_FILE: path.join(state, 'enrolments.json'),
-    PARTNER_NAME: ORGANIZATION,
-  });
-  t.after(() => app.stop());
+    const state = await mkdtemp(path.join(tmpdir(), 'gatehouse-example-state-'));
+    t.after(() => rm(state, { recursive: true, force: true }));
+    const app = await startExample(example.dir, {
+      GATEHOUSE_URL: gatehouseUrl,
+      GATEHOUSE_CLIENT_ID: vendor.client_id,
+      GATEHOUSE_CLIENT_SECRET: vendor.client_secret,
+      GATEHOUSE_VENDOR_ID: vendor.vendor_id,
+      GATEHOUSE_VENDOR_API_KEY: vendor.vendor_api_key,
+      STATE_FILE: path.join(state, 'enrolments.json'),
+      PARTNER_NAME: ORGANIZATION,
+    });
+    t.after(() => app.stop());
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  t.after(() => browser.close());
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(app.url);
-  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Connect to Gatehouse');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    t.after(() => browser.close());
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(app.url);
+    assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Connect to Gatehouse');
 
-  try {
-    const dashboard = await enrol(context, page, gatehouseUrl);
-    await dashboard.getByText(ORGANIZATION).first().waitFor({ timeout: 10_000 });
-    assert.equal(await dashboard.getByRole('heading', { level: 1 }).innerText(), ORGANIZATION);
-    // The example also created its external integration (seed 001) and marked it active
-    // through the Vendor API with the MSPC_TOKEN.
-    const row = dashboard.getByRole('row', { name: /Example Vendor/ });
-    assert.match(await row.innerText(), /external\s+active/);
-    await page.getByText('Enrolled').waitFor();
+    try {
+      const dashboard = await enrol(context, page, gatehouseUrl);
+      await dashboard.getByText(ORGANIZATION).first().waitFor({ timeout: 10_000 });
+      assert.equal(await dashboard.getByRole('heading', { level: 1 }).innerText(), ORGANIZATION);
+      // The example also created its external integration (seed 001) and marked it active
+      // through the Vendor API with the MSPC_TOKEN.
+      const row = dashboard.getByRole('row', { name: /Example Vendor/ });
+      assert.match(await row.innerText(), /external\s+active/);
+      await page.getByText('Enrolled').waitFor();
 
-    // A second enrolment reuses the stored organization token: one organization, a fresh link.
-    const again = await enrol(context, page, gatehouseUrl);
-    await again.getByText(ORGANIZATION).first().waitFor({ timeout: 10_000 });
-    const organizations = await gatehouse.services.storage.db.selectFrom('organizations').select('id').execute();
-    assert.equal(organizations.length, 1);
-  } catch (error) {
-    t.diagnostic(`example app output:\n${app.output()}`);
-    throw error;
-  }
-});
+      // A second enrolment reuses the stored organization token: one organization, a fresh link.
+      const again = await enrol(context, page, gatehouseUrl);
+      await again.getByText(ORGANIZATION).first().waitFor({ timeout: 10_000 });
+      const organizations = await gatehouse.services.storage.db.selectFrom('organizations').select('id').execute();
+      assert.equal(organizations.length, 1);
+    } catch (error) {
+      t.diagnostic(`example app output:\n${app.output()}`);
+      throw error;
+    }
+  },
+);

@@ -34,18 +34,31 @@ function readmeRows(): string[][] {
   const start = readme.indexOf('### Error codes');
   assert.ok(start >= 0, 'the README has an "Error codes" section');
   const section = readme.slice(start, readme.indexOf('\n#', start + 1));
-  return section.split('\n').filter((line) => /^\| \d/.test(line)).map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+  return section
+    .split('\n')
+    .filter((line) => /^\| \d/.test(line))
+    .map((line) =>
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
 }
 
-test('the README table has a row for every kind, with its status and each audience\'s code', () => {
+test("the README table has a row for every kind, with its status and each audience's code", () => {
   const rows = readmeRows();
   for (const kind of kinds) {
     const want = [vocabulary(kind, 'admin').status, vocabulary(kind, 'oauth').code, vocabulary(kind, 'oem').code, vocabulary(kind, 'admin').code];
-    const found = rows.some(([status, oauth, oem, api]) => status.startsWith(String(want[0]))
-      && oauth === `\`${want[1]}\`` && oem === `\`${want[2]}\`` && api === `\`${want[3]}\``);
+    const found = rows.some(
+      ([status, oauth, oem, api]) => status.startsWith(String(want[0])) && oauth === `\`${want[1]}\`` && oem === `\`${want[2]}\`` && api === `\`${want[3]}\``,
+    );
     assert.ok(found, `README error table lacks ${kind}: ${want.join(' ')}`);
   }
-  for (const [audience, column] of [['oauth', 1], ['oem', 2], ['api', 3]] as const) {
+  for (const [audience, column] of [
+    ['oauth', 1],
+    ['oem', 2],
+    ['api', 3],
+  ] as const) {
     const documented = new Set(rows.map((row) => row[column].replace(/`/g, '')));
     for (const code of codesOf(audience)) assert.ok(documented.has(code), `README error table lacks the ${audience} code ${code}`);
   }
@@ -71,7 +84,7 @@ test('every audience answers a kind in its own vocabulary, one code for 429', ()
   }
 });
 
-test('the SDK\'s OEM error code union is the OEM vocabulary of the catalog', () => {
+test("the SDK's OEM error code union is the OEM vocabulary of the catalog", () => {
   const source = readFileSync(new URL('../packages/client/src/errors.ts', import.meta.url), 'utf8');
   const union = /export type OemApiErrorCode =([^;]*);/.exec(source);
   assert.ok(union, 'packages/client/src/errors.ts declares OemApiErrorCode');
@@ -90,7 +103,8 @@ test('only the catalog module constructs AppError', () => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (path.endsWith('.ts') && !path.endsWith('error-catalog.ts') && readFileSync(path, 'utf8').includes('new AppError(')) offenders.push(path.slice(root.length));
+      else if (path.endsWith('.ts') && !path.endsWith('error-catalog.ts') && readFileSync(path, 'utf8').includes('new AppError('))
+        offenders.push(path.slice(root.length));
     }
   };
   walk(root);

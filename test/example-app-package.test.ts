@@ -25,7 +25,9 @@ test('the example app installs @gatehouse/client from its tarball, type-checks, 
   assert.equal(ls.dependencies['@gatehouse/client'].dependencies, undefined, 'the SDK brings nothing with it');
 
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const check = await run(process.execPath, [tsc, '-p', example.dir, '--typeRoots', path.join(ROOT, 'node_modules', '@types')]).catch((error: { stdout: string }) => error);
+  const check = await run(process.execPath, [tsc, '-p', example.dir, '--typeRoots', path.join(ROOT, 'node_modules', '@types')]).catch(
+    (error: { stdout: string }) => error,
+  );
   assert.equal(check.stdout, '', 'the example type-checks');
 
   const port = await freePort();
@@ -49,10 +51,11 @@ test('the example app installs @gatehouse/client from its tarball, type-checks, 
   });
   t.after(() => app.stop());
 
-  const enrol = () => fetch(new URL('/enrol', app.url), { method: 'POST', headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' }, body: '{}' });
+  const enrol = () =>
+    fetch(new URL('/enrol', app.url), { method: 'POST', headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' }, body: '{}' });
   const first = await enrol();
   assert.equal(first.status, 200, `${await first.clone().text()}\n${app.output()}`);
-  const { redirectUrl } = await first.json() as { redirectUrl: string };
+  const { redirectUrl } = (await first.json()) as { redirectUrl: string };
   assert.ok(redirectUrl.startsWith(`${gatehouseUrl}/`), redirectUrl);
   // The organization, its external integration (seed 001) marked active through the Vendor API.
   const integrations = await gatehouse.services.storage.db.selectFrom('integrations').select(['status', 'vendor_id']).execute();
@@ -60,6 +63,6 @@ test('the example app installs @gatehouse/client from its tarball, type-checks, 
   // A second enrolment reuses the stored token: still one organization, a fresh link.
   const second = await enrol();
   assert.equal(second.status, 200);
-  assert.notEqual((await second.json() as { redirectUrl: string }).redirectUrl, redirectUrl);
+  assert.notEqual(((await second.json()) as { redirectUrl: string }).redirectUrl, redirectUrl);
   assert.equal((await gatehouse.services.storage.db.selectFrom('organizations').select('id').execute()).length, 1);
 });

@@ -27,13 +27,18 @@ export interface RunningExample {
 
 /** Start the example's server on a free port; resolves once it says where it listens. */
 export function startExample(dir: string, env: Record<string, string>): Promise<RunningExample> {
-  const child = spawn(process.execPath, ['server.ts'], { cwd: dir, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const stop = () => new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
+  const child = spawn(process.execPath, ['server.ts'], {
+    cwd: dir,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let output = '';
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => void stop().then(() => reject(new Error(`the example did not start:\n${output}`))), 20_000);
     const onData = (chunk: Buffer) => {
@@ -52,4 +57,3 @@ export function startExample(dir: string, env: Record<string, string>): Promise<
     });
   });
 }
-

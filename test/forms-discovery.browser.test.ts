@@ -19,7 +19,8 @@ import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
 // Pages that are not Gatehouse's own forms (API documentation, machine endpoints).
 const NOT_PAGES = /^\/(docs|metrics|healthz|readyz|\.well-known|oauth\/jwks|favicon|api\/|admin\/api\/)/;
 // Error pages a person can land on: their titles (see src/ui/error-page.ts).
-const ERROR_TITLES = /^(This request could not be used|Not signed in|Not allowed|Page not found|This link is no longer valid|Too much data|Too many requests|Temporarily unavailable|Something went wrong)/;
+const ERROR_TITLES =
+  /^(This request could not be used|Not signed in|Not allowed|Page not found|This link is no longer valid|Too much data|Too many requests|Temporarily unavailable|Something went wrong)/;
 // Submitted last, since they end what later forms need (the session, a subscription, a grant),
 // or make their own page go away (a consent once allowed is not asked again). Setting a password
 // comes after everything, since it also ends the person's tokens and grants.
@@ -45,7 +46,8 @@ async function startOutside(): Promise<{ origin: string; server: Server }> {
   const server = createServer((req, res) => {
     req.resume();
     // A vendor's token endpoint, for the organization's connection.
-    if (req.url === '/token') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"access_token":"vendor-token","token_type":"Bearer","expires_in":3600}');
+    if (req.url === '/token')
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"access_token":"vendor-token","token_type":"Bearer","expires_in":3600}');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>Outside</title><h1>Outside</h1>');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -66,30 +68,57 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
   // connect, a code client to consent to, and a one-time password link.
   const owner = await tenant(g);
   const hook = await g.app.inject({
-    method: 'POST', url: `/admin/api/v1/organizations/${owner.organizationId}/webhooks`, headers: admin,
+    method: 'POST',
+    url: `/admin/api/v1/organizations/${owner.organizationId}/webhooks`,
+    headers: admin,
     payload: { webhook_url: `${outside.origin}/hooks`, eventTypes: ['user.removed'] },
   });
   assert.equal(hook.statusCode, 201, hook.body);
-  await g.services.storage.db.transaction().execute((trx) =>
-    emit(trx, { type: 'user.removed', organizationId: owner.organizationId, data: { organizationId: owner.organizationId, userId: 'gone' } }));
+  await g.services.storage.db
+    .transaction()
+    .execute((trx) =>
+      emit(trx, { type: 'user.removed', organizationId: owner.organizationId, data: { organizationId: owner.organizationId, userId: 'gone' } }),
+    );
   await eventually(async () => (await g.services.webhooks.deliveries.attempts(hook.json().webhook_id, { limit: 1 })).length > 0);
   const app = await codeClient(g, { name: 'Partner Platform', redirect_uris: [`${outside.origin}/cb`], launch_url: `${outside.origin}/launch` });
   const authorised = await codeClient(g, { name: 'Reporting Tool', redirect_uris: [`${outside.origin}/cb`] });
   const grant = await codeFor(g, owner, authorised, { redirect_uri: `${outside.origin}/cb` });
-  const exchanged = await g.app.inject({ method: 'POST', url: '/oauth/token', headers: { authorization: basic(authorised.client_id, authorised.client_secret) }, payload: {
-    grant_type: 'authorization_code', code: grant.code, code_verifier: grant.verifier, redirect_uri: `${outside.origin}/cb`,
-  } });
+  const exchanged = await g.app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    headers: { authorization: basic(authorised.client_id, authorised.client_secret) },
+    payload: {
+      grant_type: 'authorization_code',
+      code: grant.code,
+      code_verifier: grant.verifier,
+      redirect_uri: `${outside.origin}/cb`,
+    },
+  });
   assert.equal(exchanged.statusCode, 200, exchanged.body);
   const connector = async (definition: Record<string, unknown>) => {
-    const res = await g.app.inject({ method: 'POST', url: '/admin/api/v1/connectors', headers: admin, payload: {
-      tokenUrl: `${outside.origin}/token`, clientId: 'gatehouse', clientSecret: 'vendor-secret', apiBaseUrl: `${outside.origin}/api`, ...definition,
-    } });
+    const res = await g.app.inject({
+      method: 'POST',
+      url: '/admin/api/v1/connectors',
+      headers: admin,
+      payload: {
+        tokenUrl: `${outside.origin}/token`,
+        clientId: 'gatehouse',
+        clientSecret: 'vendor-secret',
+        apiBaseUrl: `${outside.origin}/api`,
+        ...definition,
+      },
+    });
     assert.equal(res.statusCode, 201, res.body);
     return res.json() as { connector_id: string };
   };
   const machine = await connector({ name: 'Backup Console', grantType: 'client_credentials' });
   await connector({ name: 'Ticketing', grantType: 'authorization_code', authUrl: `${outside.origin}/authorize` });
-  const connected = await g.app.inject({ method: 'POST', url: '/admin/api/v1/connections', headers: admin, payload: { connector_id: machine.connector_id, organization_id: owner.organizationId } });
+  const connected = await g.app.inject({
+    method: 'POST',
+    url: '/admin/api/v1/connections',
+    headers: admin,
+    payload: { connector_id: machine.connector_id, organization_id: owner.organizationId },
+  });
   assert.equal(connected.statusCode, 201, connected.body);
   const authorize = `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: app.client_id, redirect_uri: `${outside.origin}/cb`, scope: 'read', state: 's', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }).toString()}`;
   const link = await g.app.inject({ method: 'POST', url: `/admin/api/v1/users/${owner.userId}/password-link`, headers: admin });
@@ -99,7 +128,12 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
   // The organization's team: an admin and a member beside the owner, each with a password.
   const teammate = async (role: 'admin' | 'member'): Promise<Persona> => {
     const email = `${role}@team.example`;
-    const res = await g.app.inject({ method: 'POST', url: `/admin/api/v1/organizations/${owner.organizationId}/users`, headers: admin, payload: { email, first_name: 'Team', last_name: role, role } });
+    const res = await g.app.inject({
+      method: 'POST',
+      url: `/admin/api/v1/organizations/${owner.organizationId}/users`,
+      headers: admin,
+      payload: { email, first_name: 'Team', last_name: role, role },
+    });
     assert.equal(res.statusCode, 201, res.body);
     await g.services.accounts.setPassword(res.json().user_id, PASSWORD);
     return { name: `organization ${role}`, email, password: PASSWORD, starts: ['/', '/dashboard', authorize] };
@@ -153,14 +187,19 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
         const url = new URL(href);
         if (url.origin === origin && !NOT_PAGES.test(url.pathname) && url.pathname !== '/logout') queue.push(url.pathname + url.search);
       }
-      const found = await page.locator('form').evaluateAll((all) => all.map((f, index) => ({
-        index,
-        action: f.getAttribute('action') ?? '',
-        buttons: [...f.querySelectorAll('button[type=submit], button:not([type]), input[type=submit]')]
-          .map((b) => { const e = b as unknown as { innerText: string; value: string; name: string }; return e.innerText || e.value || e.name; }),
-      })));
+      const found = await page.locator('form').evaluateAll((all) =>
+        all.map((f, index) => ({
+          index,
+          action: f.getAttribute('action') ?? '',
+          buttons: [...f.querySelectorAll('button[type=submit], button:not([type]), input[type=submit]')].map((b) => {
+            const e = b as unknown as { innerText: string; value: string; name: string };
+            return e.innerText || e.value || e.name;
+          }),
+        })),
+      );
       for (const f of found) {
-        for (const button of f.buttons) forms.push({ page: path, index: f.index, action: f.action, buttons: [button], label: `${persona.name}: ${f.action} [${button}] on ${path}` });
+        for (const button of f.buttons)
+          forms.push({ page: path, index: f.index, action: f.action, buttons: [button], label: `${persona.name}: ${f.action} [${button}] on ${path}` });
       }
     }
     await context.close();
@@ -214,16 +253,28 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
         }
       }
       const answers: Response[] = [];
-      page.on('response', (r) => { if (r.request().isNavigationRequest() && r.frame() === page.mainFrame()) answers.push(r); });
+      page.on('response', (r) => {
+        if (r.request().isNavigationRequest() && r.frame() === page.mainFrame()) answers.push(r);
+      });
       const button = element.locator('button[type=submit], button:not([type]), input[type=submit]').filter({ hasText: form.buttons[0] });
-      await (await button.count() ? button.first() : element.locator(`input[type=submit][value="${form.buttons[0]}"]`)).click();
+      await ((await button.count()) ? button.first() : element.locator(`input[type=submit][value="${form.buttons[0]}"]`)).click();
       await page.waitForLoadState('load');
       await page.waitForTimeout(100);
       assert.ok(answers.length > 0, `${form.label}: the press led nowhere`);
       for (const answer of answers) {
-        assert.ok(answer.status() < 400, `${form.label}: ${answer.request().method()} ${answer.url()} answered ${answer.status()}: ${(await answer.text().catch(() => '')).slice(0, 500)}`);
+        assert.ok(
+          answer.status() < 400,
+          `${form.label}: ${answer.request().method()} ${answer.url()} answered ${answer.status()}: ${(await answer.text().catch(() => '')).slice(0, 500)}`,
+        );
       }
-      const title = new URL(page.url()).origin === origin ? await page.locator('h1').first().innerText().catch(() => '') : '';
+      const title =
+        new URL(page.url()).origin === origin
+          ? await page
+              .locator('h1')
+              .first()
+              .innerText()
+              .catch(() => '')
+          : '';
       assert.doesNotMatch(title, ERROR_TITLES, `${form.label}: ended on an error page: ${title}`);
       if (changesPassword) {
         // The password now belongs to whoever's form it was: the persona's, or the owner's link.
@@ -243,7 +294,20 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
     }
   }
   // The ones a person needs most are among what was found and pressed.
-  for (const expected of ['/login', '/password/set/', '/account/password', '/oauth/authorize', '/dashboard/webhooks', '/logout', '/revoke', '/disconnect', '[Resend]']) {
-    assert.ok(submitted.some((s) => s.includes(expected)), `a form posting to ${expected} was found and submitted: ${JSON.stringify(submitted, null, 1)}`);
+  for (const expected of [
+    '/login',
+    '/password/set/',
+    '/account/password',
+    '/oauth/authorize',
+    '/dashboard/webhooks',
+    '/logout',
+    '/revoke',
+    '/disconnect',
+    '[Resend]',
+  ]) {
+    assert.ok(
+      submitted.some((s) => s.includes(expected)),
+      `a form posting to ${expected} was found and submitted: ${JSON.stringify(submitted, null, 1)}`,
+    );
   }
 });

@@ -71,8 +71,16 @@ export function basic(id: string, secret: string): string {
 }
 
 /** Create a client through the admin API; returns its id and secret. */
-export async function createClient(g: Gatehouse, body: Record<string, unknown> = {}): Promise<{ client_id: string; client_secret: string; [k: string]: unknown }> {
-  const res = await g.app.inject({ method: 'POST', url: '/admin/api/v1/clients', headers: admin, payload: { name: 'test client', grant_types: ['client_credentials'], scopes: ['read', 'write'], ...body } });
+export async function createClient(
+  g: Gatehouse,
+  body: Record<string, unknown> = {},
+): Promise<{ client_id: string; client_secret: string; [k: string]: unknown }> {
+  const res = await g.app.inject({
+    method: 'POST',
+    url: '/admin/api/v1/clients',
+    headers: admin,
+    payload: { name: 'test client', grant_types: ['client_credentials'], scopes: ['read', 'write'], ...body },
+  });
   if (res.statusCode !== 201) throw new Error(`client create failed: ${res.statusCode} ${res.body}`);
   return res.json();
 }

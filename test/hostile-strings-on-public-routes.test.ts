@@ -68,11 +68,21 @@ const hostileText = fc.oneof(
 );
 
 /** A value for a field: hostile text most of the time, a real id or a plain value otherwise. */
-const fieldValue = () => fc.oneof(
-  { weight: 4, arbitrary: hostileText },
-  { weight: 1, arbitrary: fc.constantFrom(...realIds) },
-  { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(hostileText, { maxLength: 2 }), fc.dictionary(hostileText, hostileText, { maxKeys: 2 })) },
-);
+const fieldValue = () =>
+  fc.oneof(
+    { weight: 4, arbitrary: hostileText },
+    { weight: 1, arbitrary: fc.constantFrom(...realIds) },
+    {
+      weight: 1,
+      arbitrary: fc.oneof(
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(hostileText, { maxLength: 2 }),
+        fc.dictionary(hostileText, hostileText, { maxKeys: 2 }),
+      ),
+    },
+  );
 
 /** Bytes of `text` with lone surrogates written as their three-byte (invalid) form and the raw placeholders as their bytes. */
 function bytesOf(text: string): Buffer {
@@ -80,7 +90,8 @@ function bytesOf(text: string): Buffer {
   for (const c of text) {
     const unit = c.charCodeAt(0);
     if (RAW[c]) parts.push(RAW[c]);
-    else if (c.length === 1 && unit >= 0xd800 && unit <= 0xdfff) parts.push(Buffer.from([0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]));
+    else if (c.length === 1 && unit >= 0xd800 && unit <= 0xdfff)
+      parts.push(Buffer.from([0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]));
     else parts.push(Buffer.from(c, 'utf8'));
   }
   return Buffer.concat(parts);
@@ -88,7 +99,9 @@ function bytesOf(text: string): Buffer {
 
 /** Percent-encoding of every byte outside the unreserved set (RFC 3986 §2.3). */
 function percent(text: string): string {
-  return [...bytesOf(text)].map((b) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0').toUpperCase()}`)).join('');
+  return [...bytesOf(text)]
+    .map((b) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0').toUpperCase()}`))
+    .join('');
 }
 
 /** JSON text as bytes, the placeholders inside it replaced by their raw bytes. */
@@ -106,7 +119,7 @@ function jsonBytes(value: unknown): Buffer {
   return Buffer.concat(parts);
 }
 
-const asText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v) ?? '');
+const asText = (v: unknown) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''));
 
 /** Ids by the field names that carry them, for plausible values. */
 let idsByName: Record<string, string>;
@@ -158,8 +171,12 @@ function setAt(body: Record<string, unknown>, path: string[], value: unknown): R
 before(async () => {
   const unlimited = '10000000';
   g = await startGatehouse({
-    GATEHOUSE_OEM_RATE_LIMIT_IP: unlimited, GATEHOUSE_TOKEN_RATE_LIMIT_IP: unlimited, GATEHOUSE_TOKEN_RATE_LIMIT_CLIENT: unlimited,
-    GATEHOUSE_PAGE_RATE_LIMIT_IP: unlimited, GATEHOUSE_AUTH_FAILURE_LIMIT_IP: unlimited, GATEHOUSE_VENDOR_API_RATE_LIMIT: unlimited,
+    GATEHOUSE_OEM_RATE_LIMIT_IP: unlimited,
+    GATEHOUSE_TOKEN_RATE_LIMIT_IP: unlimited,
+    GATEHOUSE_TOKEN_RATE_LIMIT_CLIENT: unlimited,
+    GATEHOUSE_PAGE_RATE_LIMIT_IP: unlimited,
+    GATEHOUSE_AUTH_FAILURE_LIMIT_IP: unlimited,
+    GATEHOUSE_VENDOR_API_RATE_LIMIT: unlimited,
   });
   const msp = await mspSetup(g);
   const hook = await subscribe(g, msp.auth, { webhook_url: 'https://receiver.example/hooks', eventTypes: ['user.added'] });
@@ -168,10 +185,24 @@ before(async () => {
   const browser = new Browser(g);
   const owner = (await g.services.organizations.users(msp.organizationId)).find((u) => u.role === 'owner')!;
   assert.equal((await browser.login(owner.email, PASSWORD)).statusCode, 303);
-  realIds = [msp.organizationId, hook.webhook_id, client.client_id, msp.vendor.vendor_id, owner.id, vendorSide.integration.integration.id, vendorSide.org.organizationId];
+  realIds = [
+    msp.organizationId,
+    hook.webhook_id,
+    client.client_id,
+    msp.vendor.vendor_id,
+    owner.id,
+    vendorSide.integration.integration.id,
+    vendorSide.org.organizationId,
+  ];
   idsByName = {
-    organization_id: msp.organizationId, organizationId: vendorSide.org.organizationId, vendorId: vendorSide.vendor.vendor_id, vendor_id: msp.vendor.vendor_id,
-    webhook_id: hook.webhook_id, client_id: client.client_id, user_id: owner.id, integrationId: vendorSide.integration.integration.id,
+    organization_id: msp.organizationId,
+    organizationId: vendorSide.org.organizationId,
+    vendorId: vendorSide.vendor.vendor_id,
+    vendor_id: msp.vendor.vendor_id,
+    webhook_id: hook.webhook_id,
+    client_id: client.client_id,
+    user_id: owner.id,
+    integrationId: vendorSide.integration.integration.id,
   };
   const oem = { clientId: vendorSide.vendor.client_id, clientSecret: vendorSide.vendor.client_secret };
   credentialsFor = (path): { headers: Record<string, string>; body: Record<string, string> } => {
@@ -193,7 +224,8 @@ before(async () => {
       const parameters = (op.parameters ?? []) as { in: string; name: string }[];
       const content = op.requestBody?.content ?? {};
       operations.push({
-        method: method.toUpperCase(), path,
+        method: method.toUpperCase(),
+        path,
         params: [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]),
         query: Object.fromEntries(parameters.filter((p) => p.in === 'query').map((p) => [p.name, (p as { schema?: Schema }).schema ?? {}])),
         body: content['application/json']?.schema ?? content['application/x-www-form-urlencoded']?.schema,
@@ -217,12 +249,16 @@ interface Request {
 
 async function send(r: Request) {
   const url = r.op.path.replace(/\{([^}]+)\}/g, (_, name: string) => (name === '*' ? 'v1/items' : percent(r.params[name] ?? 'x')));
-  const search = Object.entries(r.query).map(([k, v]) => `${percent(k)}=${percent(asText(v))}`).join('&');
+  const search = Object.entries(r.query)
+    .map(([k, v]) => `${percent(k)}=${percent(asText(v))}`)
+    .join('&');
   const auth = r.withCredentials ? credentialsFor(r.op.path) : { headers: {}, body: {} };
   const body = { ...auth.body, ...r.body };
   const headers: Record<string, string> = { ...auth.headers };
   if (r.cookies) {
-    const hostile = Object.entries(r.cookies).map(([k, v]) => `${k}=${percent(v)}`).join('; ');
+    const hostile = Object.entries(r.cookies)
+      .map(([k, v]) => `${k}=${percent(v)}`)
+      .join('; ');
     headers.cookie = headers.cookie ? `${headers.cookie}; ${hostile}` : hostile;
   }
   let payload: Buffer | undefined;
@@ -232,7 +268,13 @@ async function send(r: Request) {
   } else if (r.encoding === 'form' && r.op.method !== 'GET' && r.op.method !== 'HEAD') {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     // Form bodies get raw bytes too: a value's placeholders stay unencoded.
-    payload = Buffer.concat(Object.entries(body).flatMap(([k, v], i) => [Buffer.from(i ? '&' : ''), Buffer.from(`${percent(k)}=`), Buffer.concat(Array.from(asText(v)).map((c) => RAW[c] ?? Buffer.from(percent(c))))]));
+    payload = Buffer.concat(
+      Object.entries(body).flatMap(([k, v], i) => [
+        Buffer.from(i ? '&' : ''),
+        Buffer.from(`${percent(k)}=`),
+        Buffer.concat(Array.from(asText(v)).map((c) => RAW[c] ?? Buffer.from(percent(c)))),
+      ]),
+    );
   }
   const res = await g.app.inject({ method: r.op.method as 'GET', url: search ? `${url}?${search}` : url, headers, payload });
   statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
@@ -245,28 +287,34 @@ function requestFor(op: Operation): fc.Arbitrary<Request> {
   const value = fieldValue();
   const fields = stringPaths(op.body);
   const queryNames = Object.keys(op.query);
-  return fc.record({
-    seed: fc.integer({ min: 0, max: 2 ** 30 }),
-    params: fc.tuple(...op.params.map(() => fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...realIds) }, hostileText))),
-    hostileQuery: fc.subarray(queryNames, { maxLength: Math.min(2, queryNames.length) }).chain((names) => fc.tuple(...names.map((n) => value.map((v) => [n, v] as const)))),
-    hostileBody: fc.subarray(fields, { maxLength: Math.min(2, fields.length) }).chain((paths) => fc.tuple(...paths.map((p) => value.map((v) => [p, v] as const)))),
-    extra: fc.option(fc.dictionary(hostileText, value, { maxKeys: 2 }), { freq: 5 }),
-    encoding: fc.constantFrom<Request['encoding']>(...(op.form ? ['form', 'json'] as const : ['json', 'json', 'form', 'none'] as const)),
-    withCredentials: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, fc.constant(false)),
-    cookies: fc.option(fc.record({ gh_session: hostileText, gh_csrf: hostileText, gh_connect: hostileText }, { requiredKeys: [] }), { freq: 4 }),
-  }).map(({ seed, params, hostileQuery, hostileBody, extra, encoding, withCredentials, cookies }) => {
-    let state = seed;
-    const choose = (n: number) => {
-      state = (state * 1103515245 + 12345) % 2 ** 31;
-      return state % n;
-    };
-    const query: Record<string, unknown> = Object.fromEntries(queryNames.filter(() => choose(3) === 0).map((n) => [n, plausible(op.query[n], n, choose)]));
-    for (const [n, v] of hostileQuery) query[n] = v;
-    let body = (op.body ? plausible(op.body, '', choose) : {}) as Record<string, unknown>;
-    for (const [p, v] of hostileBody) body = setAt(body, p, v);
-    if (extra) body = { ...body, ...extra };
-    return { op, params: Object.fromEntries(op.params.map((n, i) => [n, params[i]])), query, body, encoding, withCredentials, cookies: cookies ?? undefined };
-  });
+  return fc
+    .record({
+      seed: fc.integer({ min: 0, max: 2 ** 30 }),
+      params: fc.tuple(...op.params.map(() => fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...realIds) }, hostileText))),
+      hostileQuery: fc
+        .subarray(queryNames, { maxLength: Math.min(2, queryNames.length) })
+        .chain((names) => fc.tuple(...names.map((n) => value.map((v) => [n, v] as const)))),
+      hostileBody: fc
+        .subarray(fields, { maxLength: Math.min(2, fields.length) })
+        .chain((paths) => fc.tuple(...paths.map((p) => value.map((v) => [p, v] as const)))),
+      extra: fc.option(fc.dictionary(hostileText, value, { maxKeys: 2 }), { freq: 5 }),
+      encoding: fc.constantFrom<Request['encoding']>(...(op.form ? (['form', 'json'] as const) : (['json', 'json', 'form', 'none'] as const))),
+      withCredentials: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, fc.constant(false)),
+      cookies: fc.option(fc.record({ gh_session: hostileText, gh_csrf: hostileText, gh_connect: hostileText }, { requiredKeys: [] }), { freq: 4 }),
+    })
+    .map(({ seed, params, hostileQuery, hostileBody, extra, encoding, withCredentials, cookies }) => {
+      let state = seed;
+      const choose = (n: number) => {
+        state = (state * 1103515245 + 12345) % 2 ** 31;
+        return state % n;
+      };
+      const query: Record<string, unknown> = Object.fromEntries(queryNames.filter(() => choose(3) === 0).map((n) => [n, plausible(op.query[n], n, choose)]));
+      for (const [n, v] of hostileQuery) query[n] = v;
+      let body = (op.body ? plausible(op.body, '', choose) : {}) as Record<string, unknown>;
+      for (const [p, v] of hostileBody) body = setAt(body, p, v);
+      if (extra) body = { ...body, ...extra };
+      return { op, params: Object.fromEntries(op.params.map((n, i) => [n, params[i]])), query, body, encoding, withCredentials, cookies: cookies ?? undefined };
+    });
 }
 
 /** An admin creates a client while hostile requests are in flight: its audit event must survive. */
@@ -292,23 +340,38 @@ test('every documented route, each field in turn (path, query, body) set to each
     }
     await alongside(sends);
   }
-  t.diagnostic(`statuses: ${[...statuses].sort(([a], [b]) => a - b).map(([code, n]) => `${code}×${n}`).join(', ')}`);
+  t.diagnostic(
+    `statuses: ${[...statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([code, n]) => `${code}×${n}`)
+      .join(', ')}`,
+  );
 });
 
 test('random hostile requests over every route, with and without credentials: never a 5xx', async (t) => {
   statuses.clear();
   const anyRequest = fc.constantFrom(...operations).chain(requestFor);
-  await fc.assert(fc.asyncProperty(fc.array(anyRequest, { minLength: 1, maxLength: BATCH }), async (batch) => {
-    await alongside(batch.map(send));
-  }), { numRuns: RUNS });
-  t.diagnostic(`statuses: ${[...statuses].sort(([a], [b]) => a - b).map(([code, n]) => `${code}×${n}`).join(', ')}`);
+  await fc.assert(
+    fc.asyncProperty(fc.array(anyRequest, { minLength: 1, maxLength: BATCH }), async (batch) => {
+      await alongside(batch.map(send));
+    }),
+    { numRuns: RUNS },
+  );
+  t.diagnostic(
+    `statuses: ${[...statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([code, n]) => `${code}×${n}`)
+      .join(', ')}`,
+  );
 });
 
 test('the client.created events of clients made alongside the hostile requests are all in the audit log', async () => {
   await g.services.audit.flush();
   const res = await g.app.inject({ method: 'GET', url: '/admin/api/v1/audit-events?action=client.created&limit=1000', headers: admin });
   assert.equal(res.statusCode, 200, res.body);
-  const audited = new Set((res.json().events as { client_id: string | null; details: { client_id?: string } }[]).map((e) => e.client_id ?? e.details.client_id));
+  const audited = new Set(
+    (res.json().events as { client_id: string | null; details: { client_id?: string } }[]).map((e) => e.client_id ?? e.details.client_id),
+  );
   assert.ok(created.length >= operations.length + RUNS, `${created.length} clients made`);
   const missing = created.filter((id) => !audited.has(id));
   assert.deepEqual(missing, [], `${missing.length} of ${created.length} client.created events are missing`);

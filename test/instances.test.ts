@@ -33,7 +33,12 @@ after(async () => {
 });
 
 function token(g: Gatehouse, c: Creds, secret = c.client_secret) {
-  return g.app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': FORM, authorization: basic(c.client_id, secret) }, payload: 'grant_type=client_credentials' });
+  return g.app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    headers: { 'content-type': FORM, authorization: basic(c.client_id, secret) },
+    payload: 'grant_type=client_credentials',
+  });
 }
 
 async function issue(g: Gatehouse, c: Creds): Promise<string> {
@@ -43,7 +48,12 @@ async function issue(g: Gatehouse, c: Creds): Promise<string> {
 }
 
 async function active(g: Gatehouse, c: Creds, value: string): Promise<boolean> {
-  const res = await g.app.inject({ method: 'POST', url: '/oauth/introspect', headers: { 'content-type': FORM, authorization: basic(c.client_id, c.client_secret) }, payload: `token=${value}` });
+  const res = await g.app.inject({
+    method: 'POST',
+    url: '/oauth/introspect',
+    headers: { 'content-type': FORM, authorization: basic(c.client_id, c.client_secret) },
+    payload: `token=${value}`,
+  });
   assert.equal(res.statusCode, 200, res.body);
   return res.json().active;
 }
@@ -66,7 +76,12 @@ test('a JWT revoked on A is inactive on B as soon as the revoke response is sent
   for (let i = 0; i < 20; i++) {
     const jwt = await issue(i % 2 ? a : b, c);
     assert.equal(await active(b, c, jwt), true);
-    const revoked = await a.app.inject({ method: 'POST', url: '/oauth/revoke', headers: { 'content-type': FORM, authorization: basic(c.client_id, c.client_secret) }, payload: `token=${jwt}` });
+    const revoked = await a.app.inject({
+      method: 'POST',
+      url: '/oauth/revoke',
+      headers: { 'content-type': FORM, authorization: basic(c.client_id, c.client_secret) },
+      payload: `token=${jwt}`,
+    });
     assert.equal(revoked.statusCode, 200, revoked.body);
     assert.equal(await active(b, c, jwt), false, `round ${i}: B still accepts the revoked token`);
     assert.equal(await active(a, c, jwt), false);
@@ -77,7 +92,12 @@ test('an opaque token revoked on B is inactive on A at once', { skip }, async ()
   const c = await createClient(b, { token_format: 'opaque' });
   const opaque = await issue(a, c);
   assert.equal(await active(b, c, opaque), true);
-  const revoked = await b.app.inject({ method: 'POST', url: '/oauth/revoke', headers: { 'content-type': FORM, authorization: basic(c.client_id, c.client_secret) }, payload: `token=${opaque}` });
+  const revoked = await b.app.inject({
+    method: 'POST',
+    url: '/oauth/revoke',
+    headers: { 'content-type': FORM, authorization: basic(c.client_id, c.client_secret) },
+    payload: `token=${opaque}`,
+  });
   assert.equal(revoked.statusCode, 200);
   assert.equal(await active(a, c, opaque), false);
 });
@@ -142,7 +162,10 @@ test('concurrent migrations and first boots on a fresh database each happen once
       const all = applied.flat();
       assert.ok(all.includes('001_foundation'));
       assert.equal(new Set(all).size, all.length, `a migration ran twice: ${JSON.stringify(applied)}`);
-      const rows = await storages[0].db.selectFrom('gatehouse_migrations' as never).selectAll().execute();
+      const rows = await storages[0].db
+        .selectFrom('gatehouse_migrations' as never)
+        .selectAll()
+        .execute();
       assert.equal(rows.length, all.length);
       assert.deepEqual(await Promise.all(storages.map((s) => migrate(s.db))), [[], [], [], []]);
     } finally {
@@ -153,11 +176,21 @@ test('concurrent migrations and first boots on a fresh database each happen once
     try {
       const keys = await apps[0].services.storage.db.selectFrom('signing_keys').select(['kid', 'status']).execute();
       assert.deepEqual(keys.map((k) => k.status).sort(), ['current', 'next']);
-      const kids = await Promise.all(apps.map(async (g) => (await jwks(g)).keys.map((k) => k.kid).sort().join()));
+      const kids = await Promise.all(
+        apps.map(async (g) =>
+          (await jwks(g)).keys
+            .map((k) => k.kid)
+            .sort()
+            .join(),
+        ),
+      );
       assert.equal(new Set(kids).size, 1, 'every instance publishes the same keys');
       // Shared background work is one pg-boss schedule per job, not a timer on every instance.
       const schedules = await sql<{ name: string }>`select name from pgboss.schedule order by name`.execute(apps[0].services.storage.db);
-      assert.deepEqual(schedules.rows.map((r) => r.name), ['connection-sweep', 'purge-expired', 'webhook-retention']);
+      assert.deepEqual(
+        schedules.rows.map((r) => r.name),
+        ['connection-sweep', 'purge-expired', 'webhook-retention'],
+      );
     } finally {
       await Promise.all(apps.map((g) => g.close()));
     }

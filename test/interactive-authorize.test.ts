@@ -16,7 +16,15 @@ test('authorization endpoint', async (t) => {
   const confidential = await codeClient(g, { redirect_uris: [CB, 'https://app.example/other?tenant=1'] });
   const single = await codeClient(g, { name: 'One URI' });
   const publicClient = await codeClient(g, { type: 'public', name: 'SPA' });
-  const implicit = await createClient(g, { name: 'MSP tool', type: 'public', grant_types: ['implicit'], allow_implicit: true, scopes: ['webhooks:manage'], redirect_uris: [CB], token_format: 'opaque' });
+  const implicit = await createClient(g, {
+    name: 'MSP tool',
+    type: 'public',
+    grant_types: ['implicit'],
+    allow_implicit: true,
+    scopes: ['webhooks:manage'],
+    redirect_uris: [CB],
+    token_format: 'opaque',
+  });
   const ccOnly = await createClient(g, { name: 'Back end', redirect_uris: [CB] });
   const get = (params: Record<string, string | undefined>) => g.app.inject({ method: 'GET', url: authorizeUrl(params) });
   const base = { response_type: 'code', client_id: confidential.client_id, redirect_uri: CB, state: 'xyz' };
@@ -38,7 +46,11 @@ test('authorization endpoint', async (t) => {
   });
 
   await t.test('unknown or missing client: configuration mismatch page, never a redirect', async () => {
-    for (const params of [{ ...base, client_id: 'nope' }, { ...base, client_id: undefined }, { ...base, client_id: 'x'.repeat(500) }]) {
+    for (const params of [
+      { ...base, client_id: 'nope' },
+      { ...base, client_id: undefined },
+      { ...base, client_id: 'x'.repeat(500) },
+    ]) {
       const res = await get(params);
       assert.equal(res.statusCode, 400);
       assert.equal(res.headers.location, undefined);
@@ -49,7 +61,15 @@ test('authorization endpoint', async (t) => {
   });
 
   await t.test('redirect URI: exact match only; omitted only when exactly one is registered', async () => {
-    for (const uri of [`${CB}/`, 'https://APP.example/cb', `${CB}?x=1`, 'https://app.example/c', 'https://evil.example/cb', `${CB}#f`, 'http://app.example/cb']) {
+    for (const uri of [
+      `${CB}/`,
+      'https://APP.example/cb',
+      `${CB}?x=1`,
+      'https://app.example/c',
+      'https://evil.example/cb',
+      `${CB}#f`,
+      'http://app.example/cb',
+    ]) {
       const res = await get({ ...base, redirect_uri: uri });
       assert.equal(res.statusCode, 400, uri);
       assert.equal(res.headers.location, undefined, uri);

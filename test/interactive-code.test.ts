@@ -18,17 +18,37 @@ test('authorization code grant', async (t) => {
 
   await t.test("seed 003: the partner platform's JSON exchange answers scope = partner tenant id", async (t) => {
     // Seed 003 sends client_id, redirect_uri, response_type and state; no PKCE from a confidential client.
-    const partner = await codeClient(g, { name: 'Cisco Spaces', tenant_scope: true, skip_consent: true, grant_types: ['authorization_code'], redirect_uris: ['https://partners.dnaspaces.io/partner/OAuthValidation'] });
+    const partner = await codeClient(g, {
+      name: 'Cisco Spaces',
+      tenant_scope: true,
+      skip_consent: true,
+      grant_types: ['authorization_code'],
+      redirect_uris: ['https://partners.dnaspaces.io/partner/OAuthValidation'],
+    });
     const browser = new Browser(g);
     await browser.login(acme.email, acme.password);
     const state = '0855E7EFE7124B538D455F0C5CEF2629';
-    const url = await authorize(browser, { client_id: partner.client_id, redirect_uri: 'https://partners.dnaspaces.io/partner/OAuthValidation', response_type: 'code', state });
+    const url = await authorize(browser, {
+      client_id: partner.client_id,
+      redirect_uri: 'https://partners.dnaspaces.io/partner/OAuthValidation',
+      response_type: 'code',
+      state,
+    });
     assert.equal(url.origin + url.pathname, 'https://partners.dnaspaces.io/partner/OAuthValidation');
     assert.equal(url.searchParams.get('state'), state);
     const code = url.searchParams.get('code')!;
     const res = await g.app.inject({
-      method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/json' },
-      payload: JSON.stringify({ code, grant_type: 'authorization_code', state, client_id: partner.client_id, client_secret: partner.client_secret, redirect_uri: 'https://partners.dnaspaces.io/partner/OAuthValidation' }),
+      method: 'POST',
+      url: '/oauth/token',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({
+        code,
+        grant_type: 'authorization_code',
+        state,
+        client_id: partner.client_id,
+        client_secret: partner.client_secret,
+        redirect_uri: 'https://partners.dnaspaces.io/partner/OAuthValidation',
+      }),
     });
     assert.equal(res.statusCode, 200, res.body);
     const body = res.json();
@@ -43,7 +63,7 @@ test('authorization code grant', async (t) => {
     assert.equal(claims.sub, acme.userId);
     assert.equal(claims.client_id, partner.client_id);
 
-    await t.test('App Info answers for the token\'s tenant, 403 for another, 401 without a token', async () => {
+    await t.test("App Info answers for the token's tenant, 403 for another, 401 without a token", async () => {
       const auth = { authorization: `Bearer ${body.access_token}` };
       const info = await g.app.inject({ method: 'GET', url: `/api/partner/app-info?partnerTenantId=${acme.organizationId}`, headers: auth });
       assert.equal(info.statusCode, 200, info.body);
@@ -52,14 +72,21 @@ test('authorization code grant', async (t) => {
       assert.equal(json.partnerTenantId, acme.organizationId);
       assert.equal(json.userEmail, acme.email);
       assert.equal(json.supportEmail, 'support@gatehouse.test');
-      assert.deepEqual(json.telemetry.map((x: { name: string }) => x.name), ['Users', 'Integrations', 'Connections']);
+      assert.deepEqual(
+        json.telemetry.map((x: { name: string }) => x.name),
+        ['Users', 'Integrations', 'Connections'],
+      );
       assert.deepEqual(json.telemetry[0], { type: 'number', name: 'Users', value: '1', units: 'users' });
       const other = await g.app.inject({ method: 'GET', url: '/api/partner/app-info?partnerTenantId=someone-else', headers: auth });
       assert.equal(other.statusCode, 403);
       const none = await g.app.inject({ method: 'GET', url: `/api/partner/app-info?partnerTenantId=${acme.organizationId}` });
       assert.equal(none.statusCode, 401);
       assert.equal(none.headers['www-authenticate'], 'Bearer realm="gatehouse-partner"');
-      const bad = await g.app.inject({ method: 'GET', url: `/api/partner/app-info?partnerTenantId=${acme.organizationId}`, headers: { authorization: 'Bearer nope' } });
+      const bad = await g.app.inject({
+        method: 'GET',
+        url: `/api/partner/app-info?partnerTenantId=${acme.organizationId}`,
+        headers: { authorization: 'Bearer nope' },
+      });
       assert.equal(bad.statusCode, 401);
       assert.match(bad.headers['www-authenticate'] as string, /error="invalid_token"/);
       const missing = await g.app.inject({ method: 'GET', url: '/api/partner/app-info', headers: auth });
@@ -79,7 +106,14 @@ test('authorization code grant', async (t) => {
     assert.equal(row.redirect_uri, CB);
     assert.equal(row.organization_id, acme.organizationId);
     assert.equal(row.scope, 'read write');
-    const res = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: CB, client_id: client.client_id, client_secret: client.client_secret });
+    const res = await token({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: CB,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    });
     assert.equal(res.statusCode, 200, res.body);
     const body = res.json();
     assert.equal(body.scope, 'read write');
@@ -95,29 +129,88 @@ test('authorization code grant', async (t) => {
   await t.test('a code is bound to its client and redirect URI; a failed check does not spend it', async () => {
     const other = await codeClient(g, { name: 'Other' });
     const { code, verifier } = await codeFor(g, acme, client);
-    const asOther = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: CB, client_id: other.client_id, client_secret: other.client_secret });
+    const asOther = await token({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: CB,
+      client_id: other.client_id,
+      client_secret: other.client_secret,
+    });
     assert.equal(asOther.json().error, 'invalid_grant');
-    const wrongUri = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: 'https://app.example/other', client_id: client.client_id, client_secret: client.client_secret });
+    const wrongUri = await token({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: 'https://app.example/other',
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    });
     assert.equal(wrongUri.json().error, 'invalid_grant');
-    const noUri = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, client_id: client.client_id, client_secret: client.client_secret });
+    const noUri = await token({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    });
     assert.equal(noUri.json().error, 'invalid_grant');
-    const wrongVerifier = await token({ grant_type: 'authorization_code', code, code_verifier: 'x'.repeat(43), redirect_uri: CB, client_id: client.client_id, client_secret: client.client_secret });
+    const wrongVerifier = await token({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: 'x'.repeat(43),
+      redirect_uri: CB,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    });
     assert.equal(wrongVerifier.json().error, 'invalid_grant');
-    const badSecret = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: CB, client_id: client.client_id, client_secret: 'nope' });
+    const badSecret = await token({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: CB,
+      client_id: client.client_id,
+      client_secret: 'nope',
+    });
     assert.equal(badSecret.statusCode, 401);
-    const ok = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: CB, client_id: client.client_id, client_secret: client.client_secret });
+    const ok = await token({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: CB,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    });
     assert.equal(ok.statusCode, 200, 'still redeemable by its client');
   });
 
   await t.test('an expired code is refused; so is a code from before a password change', async () => {
     const { code, verifier } = await codeFor(g, acme, client);
-    await db.updateTable('authorization_codes').set({ expires_at: new Date(Date.now() - 1000) }).where('used_at', 'is', null).execute();
-    const expired = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: CB, client_id: client.client_id, client_secret: client.client_secret });
+    await db
+      .updateTable('authorization_codes')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('used_at', 'is', null)
+      .execute();
+    const expired = await token({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: CB,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    });
     assert.equal(expired.json().error, 'invalid_grant');
     assert.match(expired.json().error_description, /expired/);
     const fresh = await codeFor(g, acme, client);
     await g.services.accounts.setPassword(acme.userId, acme.password);
-    const stale = await token({ grant_type: 'authorization_code', code: fresh.code, code_verifier: fresh.verifier, redirect_uri: CB, client_id: client.client_id, client_secret: client.client_secret });
+    const stale = await token({
+      grant_type: 'authorization_code',
+      code: fresh.code,
+      code_verifier: fresh.verifier,
+      redirect_uri: CB,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    });
     assert.equal(stale.json().error, 'invalid_grant');
   });
 
@@ -166,9 +259,17 @@ test('authorization code grant', async (t) => {
     assert.equal(payload.email, acme.email);
     assert.ok(typeof payload.jti === 'string');
     assert.ok(payload.exp! - payload.iat! <= 300);
-    const asAccess = await g.app.inject({ method: 'GET', url: `/api/partner/app-info?partnerTenantId=${acme.organizationId}`, headers: { authorization: `Bearer ${jwt}` } });
+    const asAccess = await g.app.inject({
+      method: 'GET',
+      url: `/api/partner/app-info?partnerTenantId=${acme.organizationId}`,
+      headers: { authorization: `Bearer ${jwt}` },
+    });
     assert.equal(asAccess.statusCode, 401, 'a launch token is not an access token');
-    assert.equal((await new Browser(g).post(`/apps/${app.client_id}/launch`, { csrf: csrfOf(dash.body) })).statusCode, 403, 'another browser has another CSRF secret');
+    assert.equal(
+      (await new Browser(g).post(`/apps/${app.client_id}/launch`, { csrf: csrfOf(dash.body) })).statusCode,
+      403,
+      'another browser has another CSRF secret',
+    );
     assert.equal((await browser.post('/apps/nope/launch', { csrf: csrfOf(dash.body) })).statusCode, 404);
   });
 

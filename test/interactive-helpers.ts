@@ -27,8 +27,11 @@ export async function tenant(g: Gatehouse, vendorName = 'Acme Backup'): Promise<
 /** A client for the code flow (confidential unless type says otherwise). */
 export async function codeClient(g: Gatehouse, body: Record<string, unknown> = {}) {
   return createClient(g, {
-    name: 'Partner App', grant_types: ['authorization_code', 'refresh_token'], scopes: ['read', 'write'],
-    redirect_uris: ['https://app.example/cb'], ...body,
+    name: 'Partner App',
+    grant_types: ['authorization_code', 'refresh_token'],
+    scopes: ['read', 'write'],
+    redirect_uris: ['https://app.example/cb'],
+    ...body,
   });
 }
 
@@ -58,7 +61,7 @@ export class Browser {
 
   #keep(res: Reply) {
     const raw = res.headers['set-cookie'];
-    for (const line of (Array.isArray(raw) ? raw : raw ? [raw] : [])) {
+    for (const line of Array.isArray(raw) ? raw : raw ? [raw] : []) {
       const [pair, ...attrs] = line.split(';');
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq).trim();
@@ -79,11 +82,15 @@ export class Browser {
   }
 
   async post(url: string, form: Record<string, string>) {
-    return this.#keep(await this.g.app.inject({
-      method: 'POST', url, remoteAddress: this.ip,
-      headers: { cookie: this.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams(form).toString(),
-    }));
+    return this.#keep(
+      await this.g.app.inject({
+        method: 'POST',
+        url,
+        remoteAddress: this.ip,
+        headers: { cookie: this.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams(form).toString(),
+      }),
+    );
   }
 
   async login(email: string, password: string, returnTo?: string) {
@@ -119,11 +126,15 @@ export async function codeFor(g: Gatehouse, t: Tenant, client: { client_id: stri
   if (signedIn.statusCode !== 303) throw new Error(`login failed: ${signedIn.statusCode}`);
   const { verifier, challenge } = pkce();
   const url = await authorize(browser, {
-    response_type: 'code', client_id: client.client_id, redirect_uri: 'https://app.example/cb', state: 'st-1',
-    code_challenge: challenge, code_challenge_method: 'S256', ...extra,
+    response_type: 'code',
+    client_id: client.client_id,
+    redirect_uri: 'https://app.example/cb',
+    state: 'st-1',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    ...extra,
   });
   const code = url.searchParams.get('code');
   if (!code) throw new Error(`no code: ${url.href}`);
   return { browser, code, verifier, url };
 }
-

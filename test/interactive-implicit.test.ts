@@ -14,7 +14,16 @@ const FORM = 'application/x-www-form-urlencoded';
 
 /** An MSP app: a public client with the implicit grant and one fixed redirect URI. */
 function mspApp(g: Gatehouse, body: Record<string, unknown> = {}) {
-  return createClient(g, { name: 'MSP app', type: 'public', grant_types: ['implicit'], allow_implicit: true, scopes: ['webhooks:manage'], redirect_uris: [REDIRECT], token_format: 'opaque', ...body });
+  return createClient(g, {
+    name: 'MSP app',
+    type: 'public',
+    grant_types: ['implicit'],
+    allow_implicit: true,
+    scopes: ['webhooks:manage'],
+    redirect_uris: [REDIRECT],
+    token_format: 'opaque',
+    ...body,
+  });
 }
 
 async function signedIn(g: Gatehouse, who: { email: string; password: string }): Promise<Browser> {
@@ -60,10 +69,15 @@ test('the implicit grant for MSP apps', async (t) => {
   const acme = await tenant(g);
   const app = await mspApp(g);
   const resourceServer = await createClient(g, { name: 'Resource server', scopes: [], introspect: true });
-  const introspect = async (token: string) => (await g.app.inject({
-    method: 'POST', url: '/oauth/introspect', headers: { 'content-type': FORM },
-    payload: new URLSearchParams({ token, client_id: resourceServer.client_id, client_secret: resourceServer.client_secret }).toString(),
-  })).json();
+  const introspect = async (token: string) =>
+    (
+      await g.app.inject({
+        method: 'POST',
+        url: '/oauth/introspect',
+        headers: { 'content-type': FORM },
+        payload: new URLSearchParams({ token, client_id: resourceServer.client_id, client_secret: resourceServer.client_secret }).toString(),
+      })
+    ).json();
 
   await t.test('allow: <redirect_uri>#access_token=...&token_type=bearer&state=...&iss=...; deny: #error=access_denied', async () => {
     const browser = await signedIn(g, acme);
@@ -76,7 +90,7 @@ test('the implicit grant for MSP apps', async (t) => {
       const { url, fragment } = await implicit(browser, app, extra);
       assert.ok(url.toString().startsWith(`${REDIRECT}#access_token=`), url.toString());
       assert.deepEqual([...fragment.keys()], ['access_token', 'token_type', 'scope', 'state', 'iss']);
-      assert.equal(fragment.get('scope'), 'webhooks:manage', 'an omitted scope is the app\'s whole allowance');
+      assert.equal(fragment.get('scope'), 'webhooks:manage', "an omitted scope is the app's whole allowance");
       assert.match(fragment.get('access_token')!, /^gho_/, 'opaque');
       assert.equal(fragment.get('token_type'), 'bearer');
       assert.equal(fragment.get('state'), 'st-9');
@@ -87,7 +101,9 @@ test('the implicit grant for MSP apps', async (t) => {
   await t.test('a client without implicit enabled hears unauthorized_client in the fragment', async () => {
     const codeOnly = await codeClient(g, { name: 'Code only', redirect_uris: [REDIRECT] });
     const browser = await signedIn(g, acme);
-    const res = await browser.get(`/oauth/authorize?${new URLSearchParams({ response_type: 'token', client_id: codeOnly.client_id, state: 'st-9' }).toString()}`);
+    const res = await browser.get(
+      `/oauth/authorize?${new URLSearchParams({ response_type: 'token', client_id: codeOnly.client_id, state: 'st-9' }).toString()}`,
+    );
     assert.equal(res.statusCode, 303);
     const url = new URL(res.headers.location as string);
     assert.equal(url.origin + url.pathname, REDIRECT);
@@ -107,7 +123,12 @@ test('the implicit grant for MSP apps', async (t) => {
     assert.equal(forever.exp, undefined);
     assert.equal(forever.client_id, app.client_id);
     assert.equal(forever.sub, acme.userId);
-    const row = await g.services.storage.db.selectFrom('access_tokens').select('expires_at').where('client_id', '=', app.client_id).orderBy('created_at', 'desc').executeTakeFirstOrThrow();
+    const row = await g.services.storage.db
+      .selectFrom('access_tokens')
+      .select('expires_at')
+      .where('client_id', '=', app.client_id)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirstOrThrow();
     assert.equal(row.expires_at, null);
 
     const timed = await mspApp(g, { name: 'Timed MSP app', access_token_ttl: 600, token_format: 'jwt' });
@@ -133,8 +154,11 @@ test('the implicit grant for MSP apps', async (t) => {
   });
 
   await t.test("401 at once after the user's removal", async () => {
-    const member = await g.services.storage.db.insertInto('users').values({ id: 'member-implicit', organization_id: acme.organizationId, email: 'member.implicit@example.com', role: 'member' })
-      .returningAll().executeTakeFirstOrThrow();
+    const member = await g.services.storage.db
+      .insertInto('users')
+      .values({ id: 'member-implicit', organization_id: acme.organizationId, email: 'member.implicit@example.com', role: 'member' })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     await g.services.accounts.setPassword(member.id, PASSWORD);
     const token = await tokenFor(await signedIn(g, { email: member.email, password: PASSWORD }), app);
     assert.equal((await msp(g, token)).statusCode, 200);
@@ -148,7 +172,12 @@ test('the implicit grant for MSP apps', async (t) => {
     const token = await tokenFor(browser, app);
     const kept = await tokenFor(browser, app);
     assert.equal((await msp(g, token)).statusCode, 200);
-    const res = await g.app.inject({ method: 'POST', url: '/oauth/revoke', headers: { 'content-type': FORM }, payload: new URLSearchParams({ token, client_id: app.client_id }).toString() });
+    const res = await g.app.inject({
+      method: 'POST',
+      url: '/oauth/revoke',
+      headers: { 'content-type': FORM },
+      payload: new URLSearchParams({ token, client_id: app.client_id }).toString(),
+    });
     assert.equal(res.statusCode, 200, res.body);
     await assertUnauthorised(g, token, 'after /oauth/revoke');
     assert.equal((await msp(g, kept)).statusCode, 200, 'another token of the same user and app is untouched');

@@ -72,29 +72,37 @@ test('sign-in, throttling, password links and password changes', async (t) => {
     assert.match(metrics, /gatehouse_logins_total\{outcome="failure"\} \d+/);
   });
 
-  await t.test('per account and address: five failures, then refused until the window passes; unknown accounts alike; even the right password waits', async () => {
-    const bob = await tenant(g, 'Bob Vendor');
-    for (const email of [bob.email, 'ghost@example.com']) {
-      const ip = `10.1.0.${email.length}`;
-      const browser = new Browser(g, ip);
-      for (let i = 1; i <= LOGIN_LIMITS.pair.attempts; i++) assert.equal((await browser.login(email, 'wrong')).statusCode, 401, `attempt ${i}`);
-      const blocked = await browser.login(email, email === bob.email ? bob.password : 'wrong');
-      assert.equal(blocked.statusCode, 429);
-      const wait = Number(blocked.headers['retry-after']);
-      assert.ok(wait > 0 && wait <= LOGIN_LIMITS.pair.windowMs / 1000, `Retry-After ${wait}`);
-      assert.match(errorText(blocked.body)!, /^Too many sign-in attempts\. Try again in \d+ minutes\.$/);
-      // Let the window pass: the pair answers again.
-      await db.updateTable('login_throttle').set({ window_ends_at: new Date(Date.now() - 1) }).where('key', '=', throttleKeys(email, ip).pair).execute();
-      assert.equal((await browser.login(email, 'wrong')).statusCode, 401);
-    }
-    await db.deleteFrom('login_throttle').execute();
-    const ok = await new Browser(g, '10.1.0.99').login(bob.email, bob.password);
-    assert.equal(ok.statusCode, 303);
-  });
+  await t.test(
+    'per account and address: five failures, then refused until the window passes; unknown accounts alike; even the right password waits',
+    async () => {
+      const bob = await tenant(g, 'Bob Vendor');
+      for (const email of [bob.email, 'ghost@example.com']) {
+        const ip = `10.1.0.${email.length}`;
+        const browser = new Browser(g, ip);
+        for (let i = 1; i <= LOGIN_LIMITS.pair.attempts; i++) assert.equal((await browser.login(email, 'wrong')).statusCode, 401, `attempt ${i}`);
+        const blocked = await browser.login(email, email === bob.email ? bob.password : 'wrong');
+        assert.equal(blocked.statusCode, 429);
+        const wait = Number(blocked.headers['retry-after']);
+        assert.ok(wait > 0 && wait <= LOGIN_LIMITS.pair.windowMs / 1000, `Retry-After ${wait}`);
+        assert.match(errorText(blocked.body)!, /^Too many sign-in attempts\. Try again in \d+ minutes\.$/);
+        // Let the window pass: the pair answers again.
+        await db
+          .updateTable('login_throttle')
+          .set({ window_ends_at: new Date(Date.now() - 1) })
+          .where('key', '=', throttleKeys(email, ip).pair)
+          .execute();
+        assert.equal((await browser.login(email, 'wrong')).statusCode, 401);
+      }
+      await db.deleteFrom('login_throttle').execute();
+      const ok = await new Browser(g, '10.1.0.99').login(bob.email, bob.password);
+      assert.equal(ok.statusCode, 303);
+    },
+  );
 
   await t.test('per address: a hundred failures across accounts, then that address waits (others do not)', async () => {
     const attacker = new Browser(g, '10.2.0.1');
-    for (let i = 0; i < LOGIN_LIMITS.address.attempts; i++) assert.equal((await attacker.login(`user${i}@example.com`, 'wrong')).statusCode, 401, `attempt ${i}`);
+    for (let i = 0; i < LOGIN_LIMITS.address.attempts; i++)
+      assert.equal((await attacker.login(`user${i}@example.com`, 'wrong')).statusCode, 401, `attempt ${i}`);
     const blocked = await attacker.login(alice.email, alice.password);
     assert.equal(blocked.statusCode, 429);
     const elsewhere = await new Browser(g, '10.2.0.2').login(alice.email, alice.password);
@@ -120,7 +128,11 @@ test('sign-in, throttling, password links and password changes', async (t) => {
   await t.test('OEM users have no password; the OEM session link signs them in', async () => {
     const refused = await new Browser(g, '10.3.0.1').login(data.email as string, PASSWORD);
     assert.equal(refused.statusCode, 401);
-    const session = await g.app.inject({ method: 'POST', url: '/api/oem-api/organization/session', payload: { ...credentials(vendor), organizationOemToken: org.organizationOemToken } });
+    const session = await g.app.inject({
+      method: 'POST',
+      url: '/api/oem-api/organization/session',
+      payload: { ...credentials(vendor), organizationOemToken: org.organizationOemToken },
+    });
     const browser = new Browser(g);
     const opened = await browser.get(new URL(session.json().redirectUrl).pathname);
     assert.equal(opened.statusCode, 303);
@@ -186,7 +198,11 @@ test('sign-in, throttling, password links and password changes', async (t) => {
   await t.test('removing a user: the owner stays; a member goes with their sessions', async () => {
     const owned = await g.app.inject({ method: 'DELETE', url: `/admin/api/v1/users/${alice.userId}`, headers: admin });
     assert.equal(owned.statusCode, 409);
-    const member = await db.insertInto('users').values({ id: 'member-1', organization_id: alice.organizationId, email: 'member@example.com', role: 'member' }).returningAll().executeTakeFirstOrThrow();
+    const member = await db
+      .insertInto('users')
+      .values({ id: 'member-1', organization_id: alice.organizationId, email: 'member@example.com', role: 'member' })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     await g.services.accounts.setPassword(member.id, PASSWORD);
     const browser = new Browser(g, '10.5.0.1');
     assert.equal((await browser.login('member@example.com', PASSWORD)).statusCode, 303);

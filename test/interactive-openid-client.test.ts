@@ -53,14 +53,21 @@ async function startFlow(config: oidc.Configuration, scope = 'read write') {
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI, scope, state,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    redirect_uri: REDIRECT_URI,
+    scope,
+    state,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
   });
   return { verifier, state, url };
 }
 
 /** The thrown value of a promise expected to reject. */
-const rejection = (promise: Promise<unknown>) => promise.then(() => assert.fail('expected a rejection'), (error: unknown) => error);
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(
+    () => assert.fail('expected a rejection'),
+    (error: unknown) => error,
+  );
 
 test('discovery: the endpoints and capabilities a code-flow relying party relies on', async () => {
   const meta = (await discover(confidential.client_id, oidc.ClientSecretBasic(confidential.client_secret))).serverMetadata();
@@ -99,7 +106,9 @@ test('authorization code with PKCE: state and iss are checked before the code is
   assert.equal(((missing as Error).cause as Error).message, 'response parameter "iss" (issuer) missing');
 
   // The server checks the verifier; a refusal leaves the code unspent.
-  const wrongVerifier = await rejection(oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: oidc.randomPKCECodeVerifier(), expectedState: state }));
+  const wrongVerifier = await rejection(
+    oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: oidc.randomPKCECodeVerifier(), expectedState: state }),
+  );
   assert.ok(wrongVerifier instanceof oidc.ResponseBodyError, String(wrongVerifier));
   assert.equal(wrongVerifier.status, 400);
   assert.equal(wrongVerifier.error, 'invalid_grant');
@@ -156,7 +165,7 @@ test('refresh rotates the token; revoking it ends the grant; a refresh after tha
   assert.ok(refused instanceof oidc.ResponseBodyError, String(refused));
   assert.equal(refused.status, 400);
   assert.equal(refused.error, 'invalid_grant');
-  assert.equal((await oidc.tokenIntrospection(config, live.access_token)).active, false, 'the grant\'s access token goes with it (RFC 7009 §2.1)');
+  assert.equal((await oidc.tokenIntrospection(config, live.access_token)).active, false, "the grant's access token goes with it (RFC 7009 §2.1)");
   assert.equal((await oidc.tokenIntrospection(config, live.refresh_token!)).active, false);
   // Revoking again is still a success (RFC 7009 §2.2).
   await oidc.tokenRevocation(config, live.refresh_token!);

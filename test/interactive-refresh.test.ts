@@ -17,11 +17,15 @@ type Tokens = { access_token: string; refresh_token: string; scope: string };
 
 /** Token-endpoint and introspection calls for one Gatehouse. */
 function oauth(g: TestGatehouse, who: Tenant) {
-  const token = (c: Creds, params: Record<string, string>) => g.app.inject({
-    method: 'POST', url: '/oauth/token', headers: { 'content-type': FORM, authorization: basic(c.client_id, c.client_secret) },
-    payload: new URLSearchParams(params).toString(),
-  });
-  const refresh = (c: Creds, refreshToken: string, extra: Record<string, string> = {}) => token(c, { grant_type: 'refresh_token', refresh_token: refreshToken, ...extra });
+  const token = (c: Creds, params: Record<string, string>) =>
+    g.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      headers: { 'content-type': FORM, authorization: basic(c.client_id, c.client_secret) },
+      payload: new URLSearchParams(params).toString(),
+    });
+  const refresh = (c: Creds, refreshToken: string, extra: Record<string, string> = {}) =>
+    token(c, { grant_type: 'refresh_token', refresh_token: refreshToken, ...extra });
   /** A fresh code for `c`, redeemed once. */
   async function redeem(c: Creds): Promise<Tokens & { code: string; verifier: string }> {
     const { code, verifier } = await codeFor(g, who, c);
@@ -35,7 +39,12 @@ function oauth(g: TestGatehouse, who: Tenant) {
     return res.json();
   }
   async function active(c: Creds, value: string): Promise<boolean> {
-    const res = await g.app.inject({ method: 'POST', url: '/oauth/introspect', headers: { 'content-type': FORM, authorization: basic(c.client_id, c.client_secret) }, payload: new URLSearchParams({ token: value }).toString() });
+    const res = await g.app.inject({
+      method: 'POST',
+      url: '/oauth/introspect',
+      headers: { 'content-type': FORM, authorization: basic(c.client_id, c.client_secret) },
+      payload: new URLSearchParams({ token: value }).toString(),
+    });
     assert.equal(res.statusCode, 200, res.body);
     return res.json().active;
   }
@@ -83,8 +92,11 @@ test('refresh tokens and authorization codes', async (t) => {
       assertInvalidGrant(await refresh(app, first.refresh_token), 'a spent refresh token');
       assertInvalidGrant(await refresh(app, third.refresh_token), 'the newest refresh token of a revoked family');
       for (const [i, access] of [first, second, third].entries()) assert.equal(await active(app, access.access_token), false, `access token ${i} still active`);
-      const grant = await g.services.storage.db.selectFrom('grants').select(['revoked_at', 'revoked_reason'])
-        .where('id', '=', (await g.services.refreshTokens.find(first.refresh_token))!.grant_id).executeTakeFirstOrThrow();
+      const grant = await g.services.storage.db
+        .selectFrom('grants')
+        .select(['revoked_at', 'revoked_reason'])
+        .where('id', '=', (await g.services.refreshTokens.find(first.refresh_token))!.grant_id)
+        .executeTakeFirstOrThrow();
       assert.equal(grant.revoked_reason, 'refresh_token_reused');
       // Another family of the same user and client is untouched.
       const other = await redeem(app);
@@ -96,7 +108,10 @@ test('refresh tokens and authorization codes', async (t) => {
     const first = await redeem(jwtApp);
     const answers = await Promise.all(Array.from({ length: 20 }, () => refresh(jwtApp, first.refresh_token)));
     const statuses = answers.map((r) => r.statusCode);
-    assert.ok(statuses.every((s) => s < 500), `a 5xx among ${statuses.join(',')}`);
+    assert.ok(
+      statuses.every((s) => s < 500),
+      `a 5xx among ${statuses.join(',')}`,
+    );
     const winners = answers.filter((r) => r.statusCode === 200);
     assert.equal(winners.length, 1, `statuses: ${statuses.join(',')}`);
     for (const loser of answers.filter((r) => r.statusCode !== 200)) assertInvalidGrant(loser, 'a losing refresh');
@@ -205,7 +220,10 @@ test('the refresh-token reuse grace window (GATEHOUSE_REFRESH_REUSE_GRACE)', asy
   await t.test('concurrent refreshes still have one winner: the window is for a retry, not a race', async () => {
     const first = await redeem(app);
     const answers = await Promise.all(Array.from({ length: 5 }, () => refresh(app, first.refresh_token)));
-    assert.deepEqual(answers.map((r) => r.statusCode).sort((a, b) => a - b), [200, 400, 400, 400, 400]);
+    assert.deepEqual(
+      answers.map((r) => r.statusCode).sort((a, b) => a - b),
+      [200, 400, 400, 400, 400],
+    );
     const won = answers.find((r) => r.statusCode === 200)!.json() as Tokens;
     assert.equal(await active(app, won.access_token), true);
   });
@@ -213,14 +231,18 @@ test('the refresh-token reuse grace window (GATEHOUSE_REFRESH_REUSE_GRACE)', asy
   await t.test('after the window, reuse revokes the family as without grace', async () => {
     const first = await redeem(app);
     const winner = await rotate(app, first.refresh_token);
-    await db.updateTable('refresh_tokens').set({ used_at: new Date(Date.now() - 31_000) })
-      .where('grant_id', '=', (await g.services.refreshTokens.find(first.refresh_token))!.grant_id).where('used_at', 'is not', null).execute();
+    await db
+      .updateTable('refresh_tokens')
+      .set({ used_at: new Date(Date.now() - 31_000) })
+      .where('grant_id', '=', (await g.services.refreshTokens.find(first.refresh_token))!.grant_id)
+      .where('used_at', 'is not', null)
+      .execute();
     assertInvalidGrant(await refresh(app, first.refresh_token), 'reuse 31 s after the spend');
     assert.equal(await active(app, winner.access_token), false);
     assertInvalidGrant(await refresh(app, winner.refresh_token), 'the newest token of the revoked family');
   });
 
-  await t.test('the window does not revive a revoked family, nor open another client\'s token', async () => {
+  await t.test("the window does not revive a revoked family, nor open another client's token", async () => {
     const first = await redeem(app);
     await rotate(app, first.refresh_token);
     const grantId = (await g.services.refreshTokens.find(first.refresh_token))!.grant_id;

@@ -13,7 +13,6 @@ import { basic, createClient, freePort, startGatehouse } from './helpers.ts';
 import { codeClient, pkce, tenant, type Tenant } from './interactive-helpers.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
 
-
 // The client's redirect URI page: shows what reached it. The fragment never reaches the server,
 // so the page's own script copies it into the document, as a browser-based client would.
 const CALLBACK_PAGE = `<!doctype html><html><head><title>Client callback</title></head><body>
@@ -77,10 +76,17 @@ test('interactive flows in Chromium', { skip: !existsSync(CHROMIUM) && 'Chromium
   await t.test('code flow: sign in, consent naming the client and scopes, Allow, then the code is exchanged', async (t) => {
     const page = await freshPage();
     const { verifier, challenge } = pkce();
-    await page.goto(authorizeUrl({
-      response_type: 'code', client_id: client.client_id, redirect_uri: redirectUri, scope: 'read write',
-      state: 'state-allow', code_challenge: challenge, code_challenge_method: 'S256',
-    }));
+    await page.goto(
+      authorizeUrl({
+        response_type: 'code',
+        client_id: client.client_id,
+        redirect_uri: redirectUri,
+        scope: 'read write',
+        state: 'state-allow',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      }),
+    );
     await signIn(page, who, 'Loopback App');
     assert.deepEqual(await consentScopes(page, 'Loopback App'), ['read', 'write']);
     assert.ok((await page.locator('form').innerText()).includes(`Signed in as ${who.email}. You will be sent to ${new URL(cb.origin).host}.`));
@@ -96,21 +102,22 @@ test('interactive flows in Chromium', { skip: !existsSync(CHROMIUM) && 'Chromium
     assert.equal(await page.locator('#query').innerText(), landed.search.slice(1), 'the client page saw the same query');
     assert.equal(cb.seen.at(-1), `${landed.pathname}${landed.search}`, 'the redirect URI server received the code');
 
-    const exchange = (code: string) => fetch(`${issuer}/oauth/token`, {
-      method: 'POST',
-      headers: { authorization: basic(client.client_id, client.client_secret), 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }),
-    });
+    const exchange = (code: string) =>
+      fetch(`${issuer}/oauth/token`, {
+        method: 'POST',
+        headers: { authorization: basic(client.client_id, client.client_secret), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }),
+      });
     const code = landed.searchParams.get('code')!;
     const res = await exchange(code);
-    const tokens = await res.json() as Record<string, unknown>;
+    const tokens = (await res.json()) as Record<string, unknown>;
     assert.equal(res.status, 200, JSON.stringify(tokens));
     assert.equal(tokens.token_type, 'Bearer');
     assert.equal(tokens.scope, 'read write');
     assert.equal(typeof tokens.access_token, 'string');
     assert.match(tokens.refresh_token as string, /./, 'the client has the refresh_token grant');
     const claims = decodeJwt(tokens.access_token as string);
-    assert.equal(claims.sub, who.userId, 'the token is the signed-in user\'s');
+    assert.equal(claims.sub, who.userId, "the token is the signed-in user's");
     assert.equal(claims.client_id, client.client_id);
     assert.equal(claims.iss, issuer);
 
@@ -132,9 +139,18 @@ test('interactive flows in Chromium', { skip: !existsSync(CHROMIUM) && 'Chromium
   await t.test('code flow: Deny sends error=access_denied with state and iss, and no code', async () => {
     const other = await codeClient(g, { name: 'Declined App', scopes: ['read'], redirect_uris: [redirectUri] });
     const page = await freshPage();
-    await page.goto(authorizeUrl({ response_type: 'code', client_id: other.client_id, redirect_uri: redirectUri, state: 'state-deny', code_challenge: pkce().challenge, code_challenge_method: 'S256' }));
+    await page.goto(
+      authorizeUrl({
+        response_type: 'code',
+        client_id: other.client_id,
+        redirect_uri: redirectUri,
+        state: 'state-deny',
+        code_challenge: pkce().challenge,
+        code_challenge_method: 'S256',
+      }),
+    );
     await signIn(page, who, 'Declined App');
-    assert.deepEqual(await consentScopes(page, 'Declined App'), ['read'], 'an omitted scope asks for all of the client\'s');
+    assert.deepEqual(await consentScopes(page, 'Declined App'), ['read'], "an omitted scope asks for all of the client's");
     await page.getByRole('button', { name: 'Deny' }).click();
     await onCallback(page);
     const landed = new URL(page.url());
@@ -149,8 +165,13 @@ test('interactive flows in Chromium', { skip: !existsSync(CHROMIUM) && 'Chromium
   await t.test('implicit flow: the token arrives in the fragment, and works on the MSP API', async () => {
     const implicitUri = `${cb.origin}/implicit`;
     const app = await createClient(g, {
-      name: 'MSP Tool', type: 'public', grant_types: ['implicit'], allow_implicit: true,
-      scopes: ['webhooks:manage'], redirect_uris: [implicitUri], token_format: 'opaque',
+      name: 'MSP Tool',
+      type: 'public',
+      grant_types: ['implicit'],
+      allow_implicit: true,
+      scopes: ['webhooks:manage'],
+      redirect_uris: [implicitUri],
+      token_format: 'opaque',
     });
     const page = await freshPage();
     await page.goto(authorizeUrl({ response_type: 'token', client_id: app.client_id, redirect_uri: implicitUri, state: 'state-implicit' }));
@@ -176,7 +197,7 @@ test('interactive flows in Chromium', { skip: !existsSync(CHROMIUM) && 'Chromium
 
     const call = (token: string) => fetch(`${issuer}/api/msp/v1/webhooks`, { headers: { authorization: `Bearer ${token}` } });
     const listed = await call(fragment.get('access_token')!);
-    const body = await listed.json() as { webhooks: unknown[] };
+    const body = (await listed.json()) as { webhooks: unknown[] };
     assert.equal(listed.status, 200, JSON.stringify(body));
     assert.deepEqual(body.webhooks, [], 'the new organization has no subscriptions yet');
     const forged = await call(`${fragment.get('access_token')!}x`);

@@ -9,8 +9,12 @@ import { introspect, issueToken } from './oauth-helpers.ts';
 import { createVendor } from './oem-helpers.ts';
 
 let g: TestGatehouse;
-before(async () => { g = await startGatehouse(); });
-after(async () => { await g.stop(); });
+before(async () => {
+  g = await startGatehouse();
+});
+after(async () => {
+  await g.stop();
+});
 
 test("vendor B introspecting vendor A's JWT or opaque token learns nothing: {active: false}", async () => {
   const a = await createVendor(g, 'Vendor A');
@@ -25,7 +29,7 @@ test("vendor B introspecting vendor A's JWT or opaque token learns nothing: {act
   assert.equal((await introspect(g, opaqueClient, opaque)).active, true);
 });
 
-test('a client given the introspect permission (admin API) reads every client\'s tokens; taking it away ends that', async () => {
+test("a client given the introspect permission (admin API) reads every client's tokens; taking it away ends that", async () => {
   const issuer = await createClient(g, { scopes: ['read'] });
   const token = (await issueToken(g, issuer, 'read')).access_token;
   const rs = await createClient(g, { name: 'resource server', scopes: [] });
@@ -46,7 +50,12 @@ test('the introspect field: created with it, shown, false by default, refused fo
   const rs = await createClient(g, { name: 'api', introspect: true });
   assert.equal(rs.introspect, true);
   assert.equal((await createClient(g, { name: 'plain' })).introspect, false);
-  const pub = await g.app.inject({ method: 'POST', url: '/admin/api/v1/clients', headers: admin, payload: { name: 'spa', type: 'public', grant_types: ['authorization_code'], introspect: true } });
+  const pub = await g.app.inject({
+    method: 'POST',
+    url: '/admin/api/v1/clients',
+    headers: admin,
+    payload: { name: 'spa', type: 'public', grant_types: ['authorization_code'], introspect: true },
+  });
   assert.equal(pub.statusCode, 400);
   assert.match(pub.json().error.message, /introspect/);
   const bad = await g.app.inject({ method: 'POST', url: '/admin/api/v1/clients', headers: admin, payload: { name: 'x', introspect: 'yes' } });

@@ -23,7 +23,16 @@ for (const alg of ['ES256', 'EdDSA', 'RS256'] as const) {
     const now = Math.floor(Date.now() / 1000);
     // Enough ES256 signatures that some have an r or s shorter than 32 bytes.
     for (let i = 0; i < (alg === 'ES256' ? 400 : 5); i++) {
-      const claims = { iss: 'https://issuer.example', sub: 'c', aud: 'https://issuer.example', exp: now + 60, iat: now, jti: `j${i}`, client_id: 'c', scope: 'read' };
+      const claims = {
+        iss: 'https://issuer.example',
+        sub: 'c',
+        aud: 'https://issuer.example',
+        exp: now + 60,
+        iat: now,
+        jti: `j${i}`,
+        client_id: 'c',
+        scope: 'read',
+      };
       const token = await async(claims);
       assert.deepEqual(token.split('.').slice(0, 2), sync(claims).split('.').slice(0, 2));
       const { payload, protectedHeader } = await jwtVerify(token, publicKey, { algorithms: [alg] });

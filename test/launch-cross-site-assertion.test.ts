@@ -13,7 +13,6 @@ import { freePort, startGatehouse } from './helpers.ts';
 import { Browser, codeClient, csrfOf, tenant } from './interactive-helpers.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
 
-
 test('a cross-site GET (or one without Fetch Metadata) gets a confirmation page and no assertion; the form and same-origin GETs launch', async (t) => {
   const g = await startGatehouse();
   t.after(() => g.stop());
@@ -38,7 +37,12 @@ test('a cross-site GET (or one without Fetch Metadata) gets a confirmation page 
   assert.equal(await launched(), 0, 'nothing was signed');
 
   // A form post from elsewhere has no valid CSRF token.
-  const forged = await g.app.inject({ method: 'POST', url, headers: { cookie: browser.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'csrf=forged' });
+  const forged = await g.app.inject({
+    method: 'POST',
+    url,
+    headers: { cookie: browser.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'csrf=forged',
+  });
   assert.equal(forged.statusCode, 403);
   assert.equal(forged.headers.location, undefined);
   assert.equal(await launched(), 0);
@@ -55,48 +59,55 @@ test('a cross-site GET (or one without Fetch Metadata) gets a confirmation page 
   assert.equal(await launched(), 3);
 });
 
-test('in Chromium: the dashboard tile opens the app; a link on another site does not', { skip: !existsSync(CHROMIUM) && 'Chromium is not installed' }, async (t) => {
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  const g = await startGatehouse({ GATEHOUSE_PUBLIC_URL: origin });
-  t.after(() => g.stop());
-  await g.app.listen({ port, host: '127.0.0.1' });
-  // One loopback server plays both the partner app (GET /start) and, under another site name
-  // (localhost rather than 127.0.0.1), the attacker's page that links to the launch route.
-  const seen: string[] = [];
-  const other = createServer((req, res) => {
-    if (req.url?.startsWith('/start')) seen.push(req.url);
-    if (req.url === '/evil') return void res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><a id="go" href="${origin}/apps/${app.client_id}/launch">free prize</a>`);
-    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Partner app</title><h1>Partner app</h1>');
-  });
-  await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => other.close(() => resolve())));
-  const otherPort = (other.address() as { port: number }).port;
-  const who = await tenant(g);
-  const app = await codeClient(g, { name: 'Launchable', launch_url: `http://127.0.0.1:${otherPort}/start` });
+test(
+  'in Chromium: the dashboard tile opens the app; a link on another site does not',
+  { skip: !existsSync(CHROMIUM) && 'Chromium is not installed' },
+  async (t) => {
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    const g = await startGatehouse({ GATEHOUSE_PUBLIC_URL: origin });
+    t.after(() => g.stop());
+    await g.app.listen({ port, host: '127.0.0.1' });
+    // One loopback server plays both the partner app (GET /start) and, under another site name
+    // (localhost rather than 127.0.0.1), the attacker's page that links to the launch route.
+    const seen: string[] = [];
+    const other = createServer((req, res) => {
+      if (req.url?.startsWith('/start')) seen.push(req.url);
+      if (req.url === '/evil')
+        return void res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end(`<!doctype html><a id="go" href="${origin}/apps/${app.client_id}/launch">free prize</a>`);
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Partner app</title><h1>Partner app</h1>');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => other.close(() => resolve())));
+    const otherPort = (other.address() as { port: number }).port;
+    const who = await tenant(g);
+    const app = await codeClient(g, { name: 'Launchable', launch_url: `http://127.0.0.1:${otherPort}/start` });
 
-  const chrome = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  t.after(() => chrome.close());
-  const page = await (await chrome.newContext()).newPage();
-  await page.goto(`${origin}/login`);
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.pathname === '/dashboard');
+    const chrome = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    t.after(() => chrome.close());
+    const page = await (await chrome.newContext()).newPage();
+    await page.goto(`${origin}/login`);
+    await page.getByLabel('Email').fill(who.email);
+    await page.getByLabel('Password').fill(who.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.pathname === '/dashboard');
 
-  // The attacker's page, on another site, links to the launch route: the user lands on a confirmation page.
-  await page.goto(`http://localhost:${otherPort}/evil`);
-  await page.click('#go');
-  await page.waitForURL((url) => url.origin === origin && url.pathname.endsWith('/launch'));
-  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Open Launchable');
-  assert.deepEqual(seen, [], 'the app received no assertion');
+    // The attacker's page, on another site, links to the launch route: the user lands on a confirmation page.
+    await page.goto(`http://localhost:${otherPort}/evil`);
+    await page.click('#go');
+    await page.waitForURL((url) => url.origin === origin && url.pathname.endsWith('/launch'));
+    assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Open Launchable');
+    assert.deepEqual(seen, [], 'the app received no assertion');
 
-  // The dashboard tile submits its form; the browser follows the redirect (form-action allows the app).
-  await page.goto(`${origin}/dashboard`);
-  await page.locator('#app-tiles').getByRole('button', { name: 'Open' }).click();
-  await page.waitForURL((url) => url.port === String(otherPort) && url.pathname === '/start');
-  assert.equal(seen.length, 1);
-  const token = new URL(seen[0], 'http://x').searchParams.get('token')!;
-  assert.equal(decodeJwt(token).aud, app.client_id);
-  assert.equal(decodeJwt(token).sub, who.userId);
-});
+    // The dashboard tile submits its form; the browser follows the redirect (form-action allows the app).
+    await page.goto(`${origin}/dashboard`);
+    await page.locator('#app-tiles').getByRole('button', { name: 'Open' }).click();
+    await page.waitForURL((url) => url.port === String(otherPort) && url.pathname === '/start');
+    assert.equal(seen.length, 1);
+    const token = new URL(seen[0], 'http://x').searchParams.get('token')!;
+    assert.equal(decodeJwt(token).aud, app.client_id);
+    assert.equal(decodeJwt(token).sub, who.userId);
+  },
+);

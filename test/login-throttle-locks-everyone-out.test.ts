@@ -62,7 +62,8 @@ test('login throttling locks out the attacker, not everyone', async (t) => {
     assert.equal((await new Browser(g, home).login(victim.email, victim.password)).statusCode, 303);
     const free = LOGIN_LIMITS.account.free;
     // Two guesses each from many addresses: no pair reaches its limit.
-    for (let i = 0; i < free; i++) assert.equal((await new Browser(g, `10.13.0.${Math.floor(i / 2)}`).login(victim.email, 'wrong')).statusCode, 401, `failure ${i + 1}`);
+    for (let i = 0; i < free; i++)
+      assert.equal((await new Browser(g, `10.13.0.${Math.floor(i / 2)}`).login(victim.email, 'wrong')).statusCode, 401, `failure ${i + 1}`);
     const delayed = await new Browser(g, '10.13.1.1').login(victim.email, victim.password);
     assert.equal(delayed.statusCode, 429, 'a new address waits, even with the right password');
     const first = Number(delayed.headers['retry-after']);

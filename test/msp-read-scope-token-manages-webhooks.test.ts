@@ -9,8 +9,12 @@ import { createOrganization, createVendor, organizationData } from './oem-helper
 
 const REDIRECT = 'https://msp-app.example/cb';
 let g: TestGatehouse;
-before(async () => { g = await startGatehouse(); });
-after(async () => { await g.stop(); });
+before(async () => {
+  g = await startGatehouse();
+});
+after(async () => {
+  await g.stop();
+});
 
 test('an implicit-grant token the user consented to for "read" only cannot create, list or delete webhooks (403 insufficient_scope)', async () => {
   const vendor = await createVendor(g);
@@ -19,8 +23,13 @@ test('an implicit-grant token the user consented to for "read" only cannot creat
   const owner = (await g.services.organizations.users(organizationId)).find((u) => u.role === 'owner')!;
   await g.services.accounts.setPassword(owner.id, PASSWORD);
   const app = await createClient(g, {
-    name: 'MSP app', type: 'public', grant_types: ['implicit'], allow_implicit: true, scopes: ['read', 'webhooks:manage'],
-    redirect_uris: [REDIRECT], token_format: 'opaque',
+    name: 'MSP app',
+    type: 'public',
+    grant_types: ['implicit'],
+    allow_implicit: true,
+    scopes: ['read', 'webhooks:manage'],
+    redirect_uris: [REDIRECT],
+    token_format: 'opaque',
   });
   const browser = new Browser(g);
   assert.equal((await browser.login(String(data.email), PASSWORD)).statusCode, 303);
@@ -38,7 +47,11 @@ test('an implicit-grant token the user consented to for "read" only cannot creat
   assert.equal(created.json().error.code, 'insufficient_scope');
   assert.match(String(created.headers['www-authenticate']), /error="insufficient_scope", scope="webhooks:manage"/);
   assert.equal((await g.app.inject({ method: 'GET', url: '/api/msp/v1/webhooks', headers: readOnly })).statusCode, 403);
-  assert.equal(await g.services.storage.db.selectFrom('webhook_subscriptions').select('id').where('organization_id', '=', organizationId).executeTakeFirst(), undefined, 'nothing was created');
+  assert.equal(
+    await g.services.storage.db.selectFrom('webhook_subscriptions').select('id').where('organization_id', '=', organizationId).executeTakeFirst(),
+    undefined,
+    'nothing was created',
+  );
 
   // The same app, with the scope consented to, manages them.
   const manage = await tokenFor('webhooks:manage');

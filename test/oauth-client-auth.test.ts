@@ -24,7 +24,12 @@ before(async () => {
 after(() => g.stop());
 
 async function issue(client: { client_id: string; client_secret: string }): Promise<string> {
-  const res = await g.app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': FORM, authorization: basic(client.client_id, client.client_secret) }, payload: 'grant_type=client_credentials' });
+  const res = await g.app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    headers: { 'content-type': FORM, authorization: basic(client.client_id, client.client_secret) },
+    payload: 'grant_type=client_credentials',
+  });
   assert.equal(res.statusCode, 200, res.body);
   return res.json().access_token;
 }
@@ -38,7 +43,8 @@ type Method = 'basic' | 'post-form' | 'post-json';
 
 function request(url: string, method: Method, id: string, secret: string, extra: Record<string, string> = {}): InjectOptions {
   const params = { ...paramsFor(url), ...extra };
-  if (method === 'basic') return { method: 'POST', url, headers: { 'content-type': FORM, authorization: basic(id, secret) }, payload: new URLSearchParams(params).toString() };
+  if (method === 'basic')
+    return { method: 'POST', url, headers: { 'content-type': FORM, authorization: basic(id, secret) }, payload: new URLSearchParams(params).toString() };
   const body = { ...params, client_id: id, client_secret: secret };
   if (method === 'post-form') return { method: 'POST', url, headers: { 'content-type': FORM }, payload: new URLSearchParams(body).toString() };
   return { method: 'POST', url, payload: body };
@@ -92,12 +98,26 @@ test('every endpoint accepts client_secret_basic and client_secret_post in form 
 
 test('the Basic scheme is case-insensitive; another scheme in the header is not client authentication', async () => {
   const encoded = basic(c.client_id, c.client_secret).slice('Basic '.length);
-  const lower = await g.app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': FORM, authorization: `basic ${encoded}` }, payload: 'grant_type=client_credentials' });
+  const lower = await g.app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    headers: { 'content-type': FORM, authorization: `basic ${encoded}` },
+    payload: 'grant_type=client_credentials',
+  });
   assert.equal(lower.statusCode, 200, lower.body);
   // A Bearer header says nothing about the client; the body's credentials authenticate it.
-  const bearer = await g.app.inject({ method: 'POST', url: '/oauth/introspect', headers: { 'content-type': FORM, authorization: `Bearer ${jwt}` }, payload: `token=${jwt}&client_id=${c.client_id}&client_secret=${c.client_secret}` });
+  const bearer = await g.app.inject({
+    method: 'POST',
+    url: '/oauth/introspect',
+    headers: { 'content-type': FORM, authorization: `Bearer ${jwt}` },
+    payload: `token=${jwt}&client_id=${c.client_id}&client_secret=${c.client_secret}`,
+  });
   assert.equal(bearer.json().active, true);
-  await fails({ method: 'POST', url: '/oauth/introspect', headers: { 'content-type': FORM, authorization: `Bearer ${jwt}` }, payload: `token=${jwt}` }, 401, 'invalid_client');
+  await fails(
+    { method: 'POST', url: '/oauth/introspect', headers: { 'content-type': FORM, authorization: `Bearer ${jwt}` }, payload: `token=${jwt}` },
+    401,
+    'invalid_client',
+  );
 });
 
 test('failures on every endpoint: none, wrong secret, unknown client, malformed header, both methods', async () => {
@@ -110,12 +130,29 @@ test('failures on every endpoint: none, wrong secret, unknown client, malformed 
       await fails(request(url, method, 'unknown-client', c.client_secret), 401, 'invalid_client');
     }
     await fails({ method: 'POST', url, headers: { 'content-type': FORM, authorization: 'Basic' }, payload: params }, 401, 'invalid_client');
-    await fails({ method: 'POST', url, headers: { 'content-type': FORM, authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` }, payload: params }, 401, 'invalid_client');
+    await fails(
+      { method: 'POST', url, headers: { 'content-type': FORM, authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` }, payload: params },
+      401,
+      'invalid_client',
+    );
     await fails({ method: 'POST', url, headers: { 'content-type': FORM }, payload: `${params}&client_secret=${c.client_secret}` }, 401, 'invalid_client');
     // RFC 6749 §2.3: a client MUST NOT use more than one authentication method in each request.
-    const both = await fails(request(url, 'basic', c.client_id, c.client_secret, { client_id: c.client_id, client_secret: c.client_secret }), 400, 'invalid_request');
+    const both = await fails(
+      request(url, 'basic', c.client_id, c.client_secret, { client_id: c.client_id, client_secret: c.client_secret }),
+      400,
+      'invalid_request',
+    );
     assert.match(both.json().error_description, /both/);
-    await fails({ method: 'POST', url, headers: { authorization: basic(c.client_id, c.client_secret) }, payload: { ...paramsFor(url), client_id: c.client_id, client_secret: c.client_secret } }, 400, 'invalid_request');
+    await fails(
+      {
+        method: 'POST',
+        url,
+        headers: { authorization: basic(c.client_id, c.client_secret) },
+        payload: { ...paramsFor(url), client_id: c.client_id, client_secret: c.client_secret },
+      },
+      400,
+      'invalid_request',
+    );
   }
 });
 
@@ -139,7 +176,12 @@ test('a rotated secret, a removed grant or a deleted client takes effect on the 
   for (const url of ENDPOINTS) await fails(request(url, 'basic', other.client_id, other.client_secret), 401, 'invalid_client');
   await issue({ client_id: other.client_id, client_secret: secret });
 
-  const patched = await g.app.inject({ method: 'PATCH', url: `/admin/api/v1/clients/${other.client_id}`, headers: admin, payload: { grant_types: ['authorization_code'], redirect_uris: ['https://app.example/cb'], introspect: true } });
+  const patched = await g.app.inject({
+    method: 'PATCH',
+    url: `/admin/api/v1/clients/${other.client_id}`,
+    headers: admin,
+    payload: { grant_types: ['authorization_code'], redirect_uris: ['https://app.example/cb'], introspect: true },
+  });
   assert.equal(patched.statusCode, 200, patched.body);
   await fails(request('/oauth/token', 'basic', other.client_id, secret), 400, 'unauthorized_client');
   // A resource server (the introspect permission) introspects any client's token, whatever its own grants.
@@ -153,11 +195,24 @@ test('a rotated secret, a removed grant or a deleted client takes effect on the 
 test('a public client identifies itself by client_id only where RFC 7009 allows it', async () => {
   const spa = await createClient(g, { type: 'public', grant_types: ['authorization_code'], redirect_uris: ['https://spa.example/cb'] });
   // Revocation: a public client may revoke its own tokens with just its id (an unknown token is still 200).
-  const revoke = await g.app.inject({ method: 'POST', url: '/oauth/revoke', headers: { 'content-type': FORM }, payload: `token=whatever&client_id=${spa.client_id}` });
+  const revoke = await g.app.inject({
+    method: 'POST',
+    url: '/oauth/revoke',
+    headers: { 'content-type': FORM },
+    payload: `token=whatever&client_id=${spa.client_id}`,
+  });
   assert.equal(revoke.statusCode, 200, revoke.body);
   // Introspection is for confidential clients (resource servers).
-  await fails({ method: 'POST', url: '/oauth/introspect', headers: { 'content-type': FORM }, payload: `token=${jwt}&client_id=${spa.client_id}` }, 401, 'invalid_client');
-  await fails({ method: 'POST', url: '/oauth/token', headers: { 'content-type': FORM }, payload: `grant_type=client_credentials&client_id=${spa.client_id}` }, 401, 'invalid_client');
+  await fails(
+    { method: 'POST', url: '/oauth/introspect', headers: { 'content-type': FORM }, payload: `token=${jwt}&client_id=${spa.client_id}` },
+    401,
+    'invalid_client',
+  );
+  await fails(
+    { method: 'POST', url: '/oauth/token', headers: { 'content-type': FORM }, payload: `grant_type=client_credentials&client_id=${spa.client_id}` },
+    401,
+    'invalid_client',
+  );
   // A public client has no secret: any secret it presents fails.
   await fails(request('/oauth/revoke', 'basic', spa.client_id, 'guess'), 401, 'invalid_client');
 });

@@ -33,7 +33,11 @@ test('both well-known paths serve the same RFC 8414 document', async () => {
   assert.equal(oauth.authorization_endpoint, `${ISSUER}/oauth/authorize`);
   assert.ok(oauth.grant_types_supported.includes('client_credentials'));
   assert.ok(oauth.response_types_supported.includes('code'));
-  for (const field of ['token_endpoint_auth_methods_supported', 'introspection_endpoint_auth_methods_supported', 'revocation_endpoint_auth_methods_supported']) {
+  for (const field of [
+    'token_endpoint_auth_methods_supported',
+    'introspection_endpoint_auth_methods_supported',
+    'revocation_endpoint_auth_methods_supported',
+  ]) {
     assert.deepEqual([...(oauth[field] as string[])].sort(), ['client_secret_basic', 'client_secret_post'], field);
   }
   assert.ok(Array.isArray(oauth.scopes_supported));
@@ -46,7 +50,10 @@ test('scopes_supported follows the registered clients', async () => {
   await createClient(g, { scopes: ['reports:read', 'reports:write'] });
   await createClient(g, { scopes: ['reports:read'] });
   const after = (await metadata(PATHS[0])).scopes_supported as string[];
-  assert.deepEqual(after.filter((s) => s.startsWith('reports:')), ['reports:read', 'reports:write']);
+  assert.deepEqual(
+    after.filter((s) => s.startsWith('reports:')),
+    ['reports:read', 'reports:write'],
+  );
   assert.equal(new Set(after).size, after.length, 'no duplicates');
 });
 
@@ -61,7 +68,12 @@ test('every endpoint the metadata names is served at that path', async () => {
   assert.ok(jwks.json().keys.length >= 2);
   for (const field of ['token_endpoint', 'introspection_endpoint', 'revocation_endpoint']) {
     // Without client credentials each answers an RFC 6749 error, not 404.
-    const res = await g.app.inject({ method: 'POST', url: path(doc[field]), headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'token=x&grant_type=client_credentials' });
+    const res = await g.app.inject({
+      method: 'POST',
+      url: path(doc[field]),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'token=x&grant_type=client_credentials',
+    });
     assert.equal(res.statusCode, 401, `${field}: ${res.body}`);
     assert.equal(res.json().error, 'invalid_client');
   }

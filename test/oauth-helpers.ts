@@ -22,7 +22,8 @@ export const basicAuth = (c: Credentials) => ({ authorization: basic(c.client_id
 export function post(url: string, payload: string | object, headers: Record<string, string> = {}): InjectOptions {
   const json = typeof payload !== 'string';
   return {
-    method: 'POST', url,
+    method: 'POST',
+    url,
     headers: { 'content-type': json ? 'application/json' : FORM, ...headers },
     payload: json ? JSON.stringify(payload) : payload,
   };
@@ -72,8 +73,7 @@ export async function snapshot(g: TestGatehouse) {
 /** Audit events written after `lastAuditId` (buffered events are flushed first), oldest first. */
 export async function auditSince(g: TestGatehouse, lastAuditId: string) {
   await g.services.audit.flush();
-  return g.services.storage.db.selectFrom('audit_events').selectAll()
-    .where('id', '>', lastAuditId).orderBy('id').execute();
+  return g.services.storage.db.selectFrom('audit_events').selectAll().where('id', '>', lastAuditId).orderBy('id').execute();
 }
 
 /**
@@ -98,7 +98,11 @@ export async function assertTokenRefused(g: TestGatehouse, request: InjectOption
   const after = await snapshot(g);
   assert.deepEqual(after.state, before.state, 'the database is unchanged');
   const events = await auditSince(g, before.lastAuditId);
-  assert.deepEqual(events.map((e) => [e.action, e.outcome]), [['token.refused', 'failure']], JSON.stringify(events));
+  assert.deepEqual(
+    events.map((e) => [e.action, e.outcome]),
+    [['token.refused', 'failure']],
+    JSON.stringify(events),
+  );
   assert.equal(events[0].details.error, error);
   assert.equal(events[0].ip, request.remoteAddress ?? '127.0.0.1');
   return res;

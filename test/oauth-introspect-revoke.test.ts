@@ -28,14 +28,20 @@ before(async () => {
 after(() => g.stop());
 
 async function issue(client: Creds, scope?: string): Promise<string> {
-  const res = await g.app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': FORM, authorization: basic(client.client_id, client.client_secret) }, payload: `grant_type=client_credentials${scope ? `&scope=${encodeURIComponent(scope)}` : ''}` });
+  const res = await g.app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    headers: { 'content-type': FORM, authorization: basic(client.client_id, client.client_secret) },
+    payload: `grant_type=client_credentials${scope ? `&scope=${encodeURIComponent(scope)}` : ''}`,
+  });
   assert.equal(res.statusCode, 200, res.body);
   return res.json().access_token;
 }
 
 function call(url: '/oauth/introspect' | '/oauth/revoke', client: Creds | undefined, params: Record<string, string>): InjectOptions {
   return {
-    method: 'POST', url,
+    method: 'POST',
+    url,
     headers: { 'content-type': FORM, ...(client ? { authorization: basic(client.client_id, client.client_secret) } : {}) },
     payload: new URLSearchParams(params).toString(),
   };
@@ -52,8 +58,9 @@ async function snapshot() {
   await g.services.audit.flush();
   const { rows } = await sql<{ state: string }>`
     select (select count(*) from access_tokens) || '/' || (select count(*) from access_tokens where revoked_at is not null) || '/' ||
-           (select count(*) from revoked_jtis) || '/' || (select count(*) from clients) || '/' || (select count(*) from signing_keys) as state`
-    .execute(g.services.storage.db);
+           (select count(*) from revoked_jtis) || '/' || (select count(*) from clients) || '/' || (select count(*) from signing_keys) as state`.execute(
+    g.services.storage.db,
+  );
   return rows[0].state;
 }
 
@@ -83,7 +90,11 @@ test('introspection of an active JWT returns its claims (RFC 7662 §2.2)', async
   assert.equal(body.exp - body.iat, 3600);
   assert.equal(typeof body.jti, 'string');
   // The token's own client may ask as well, with credentials in a JSON body.
-  const own = await g.app.inject({ method: 'POST', url: '/oauth/introspect', payload: { token, client_id: jwtClient.client_id, client_secret: jwtClient.client_secret } });
+  const own = await g.app.inject({
+    method: 'POST',
+    url: '/oauth/introspect',
+    payload: { token, client_id: jwtClient.client_id, client_secret: jwtClient.client_secret },
+  });
   assert.equal(own.json().active, true);
   // token_type_hint is only a hint (RFC 7662 §2.1).
   const hinted = await g.app.inject(call('/oauth/introspect', resourceServer, { token, token_type_hint: 'refresh_token' }));
@@ -139,8 +150,26 @@ test('introspection requires client authentication and a token', async () => {
   await rejected(call('/oauth/introspect', undefined, { token }), 401, 'invalid_client');
   await rejected(call('/oauth/introspect', { client_id: resourceServer.client_id, client_secret: 'nope' }, { token }), 401, 'invalid_client');
   await rejected(call('/oauth/introspect', resourceServer, {}), 400, 'invalid_request');
-  await rejected({ method: 'POST', url: '/oauth/introspect', headers: { 'content-type': FORM, authorization: basic(resourceServer.client_id, resourceServer.client_secret) }, payload: `token=${token}&token=${token}` }, 400, 'invalid_request');
-  await rejected({ method: 'POST', url: '/oauth/introspect', headers: { 'content-type': 'application/json', authorization: basic(resourceServer.client_id, resourceServer.client_secret) }, payload: '{"token":' }, 400, 'invalid_request');
+  await rejected(
+    {
+      method: 'POST',
+      url: '/oauth/introspect',
+      headers: { 'content-type': FORM, authorization: basic(resourceServer.client_id, resourceServer.client_secret) },
+      payload: `token=${token}&token=${token}`,
+    },
+    400,
+    'invalid_request',
+  );
+  await rejected(
+    {
+      method: 'POST',
+      url: '/oauth/introspect',
+      headers: { 'content-type': 'application/json', authorization: basic(resourceServer.client_id, resourceServer.client_secret) },
+      payload: '{"token":',
+    },
+    400,
+    'invalid_request',
+  );
 });
 
 test('revoking a JWT puts its jti on the deny-list until it expires; introspection then says inactive', async () => {
@@ -155,7 +184,12 @@ test('revoking a JWT puts its jti on the deny-list until it expires; introspecti
   const row = await g.services.storage.db.selectFrom('revoked_jtis').selectAll().where('jti', '=', claims.jti).executeTakeFirstOrThrow();
   assert.equal(Math.floor(row.expires_at.getTime() / 1000), claims.exp);
   await g.services.audit.flush();
-  const events = await g.services.storage.db.selectFrom('audit_events').selectAll().where('action', '=', 'token.revoked').where('client_id', '=', jwtClient.client_id).execute();
+  const events = await g.services.storage.db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('action', '=', 'token.revoked')
+    .where('client_id', '=', jwtClient.client_id)
+    .execute();
   assert.ok(events.some((e) => e.details.jti === claims.jti && e.outcome === 'success'));
   // Revoking again is 200 and changes nothing (RFC 7009 §2.2).
   const before = await snapshot();
@@ -167,7 +201,11 @@ test('revoking a JWT puts its jti on the deny-list until it expires; introspecti
 
 test('revoking an opaque token marks it in place', async () => {
   const token = await issue(opaqueClient);
-  const res = await g.app.inject({ method: 'POST', url: '/oauth/revoke', payload: { token, client_id: opaqueClient.client_id, client_secret: opaqueClient.client_secret } });
+  const res = await g.app.inject({
+    method: 'POST',
+    url: '/oauth/revoke',
+    payload: { token, client_id: opaqueClient.client_id, client_secret: opaqueClient.client_secret },
+  });
   assert.equal(res.statusCode, 200, res.body);
   assert.deepEqual(await introspect(token), { active: false });
   const row = await g.services.storage.db.selectFrom('access_tokens').selectAll().where('token_hash', '=', sha256(token)).executeTakeFirstOrThrow();
@@ -200,6 +238,15 @@ test('revocation: unsupported token_type_hint, missing token, no client authenti
   await rejected(call('/oauth/revoke', jwtClient, {}), 400, 'invalid_request');
   await rejected(call('/oauth/revoke', undefined, { token }), 401, 'invalid_client');
   await rejected(call('/oauth/revoke', { client_id: jwtClient.client_id, client_secret: 'wrong' }, { token }), 401, 'invalid_client');
-  await rejected({ method: 'POST', url: '/oauth/revoke', headers: { 'content-type': 'text/plain', authorization: basic(jwtClient.client_id, jwtClient.client_secret) }, payload: `token=${token}` }, 400, 'invalid_request');
+  await rejected(
+    {
+      method: 'POST',
+      url: '/oauth/revoke',
+      headers: { 'content-type': 'text/plain', authorization: basic(jwtClient.client_id, jwtClient.client_secret) },
+      payload: `token=${token}`,
+    },
+    400,
+    'invalid_request',
+  );
   assert.equal((await introspect(token)).active, true, 'none of these revoked it');
 });

@@ -25,7 +25,12 @@ before(async () => {
 after(() => g.stop());
 
 async function issue(): Promise<string> {
-  const res = await g.app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(c.client_id, c.client_secret) }, payload: 'grant_type=client_credentials' });
+  const res = await g.app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(c.client_id, c.client_secret) },
+    payload: 'grant_type=client_credentials',
+  });
   assert.equal(res.statusCode, 200, res.body);
   return res.json().access_token;
 }
@@ -45,11 +50,19 @@ async function keys(): Promise<Key[]> {
 
 async function verifies(token: string): Promise<boolean> {
   const set = createLocalJWKSet({ keys: await jwks() });
-  return jwtVerify(token, set, { issuer: ISSUER, audience: ISSUER, typ: 'at+jwt' }).then(() => true, () => false);
+  return jwtVerify(token, set, { issuer: ISSUER, audience: ISSUER, typ: 'at+jwt' }).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function active(token: string): Promise<boolean> {
-  const res = await g.app.inject({ method: 'POST', url: '/oauth/introspect', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(c.client_id, c.client_secret) }, payload: `token=${token}` });
+  const res = await g.app.inject({
+    method: 'POST',
+    url: '/oauth/introspect',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(c.client_id, c.client_secret) },
+    payload: `token=${token}`,
+  });
   return res.json().active;
 }
 
@@ -93,7 +106,10 @@ test('rotation: next becomes current, the old current stays verifiable, a new ne
   const after: Key[] = res.json().keys;
   assert.equal(byStatus(after, 'current')[0].kid, oldNext.kid, 'the pre-published key signs now');
   const previous = byStatus(after, 'previous');
-  assert.deepEqual(previous.map((k) => k.kid), [oldCurrent.kid]);
+  assert.deepEqual(
+    previous.map((k) => k.kid),
+    [oldCurrent.kid],
+  );
   // Kept for the longest token lifetime (3600 s) plus a minute.
   const keptFor = (Date.parse(previous[0].expires_at!) - Date.now()) / 1000;
   assert.ok(keptFor > 3600 && keptFor <= 3661, String(keptFor));
@@ -125,7 +141,11 @@ test('a retired key leaves the JWKS once its tokens have expired, and its tokens
   assert.ok(await verifies(tokenA));
   assert.ok(await verifies(tokenB));
   // Time passes for key A: its window closes.
-  await g.services.storage.db.updateTable('signing_keys').set({ expires_at: new Date(Date.now() - 1000) }).where('kid', '=', kidA).execute();
+  await g.services.storage.db
+    .updateTable('signing_keys')
+    .set({ expires_at: new Date(Date.now() - 1000) })
+    .where('kid', '=', kidA)
+    .execute();
   await g.services.keystore.reload();
   assert.ok(!(await jwks()).some((k) => k.kid === kidA));
   assert.equal(await active(tokenA), false);

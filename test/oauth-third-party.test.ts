@@ -11,7 +11,6 @@ let g: TestGatehouse;
 let issuer: string;
 let c: { client_id: string; client_secret: string };
 
-
 before(async () => {
   const port = await freePort();
   issuer = `http://127.0.0.1:${port}`;
@@ -54,7 +53,7 @@ test('client-credentials grant with client_secret_basic; jose verifies the token
 test('client_secret_post, then introspection and revocation through the same client', async () => {
   const config = await discover('oidc', oidc.ClientSecretPost(c.client_secret));
   const tokens = await oidc.clientCredentialsGrant(config);
-  assert.equal(tokens.scope, 'read write', 'an omitted scope is all of the client\'s');
+  assert.equal(tokens.scope, 'read write', "an omitted scope is all of the client's");
   const introspected = await oidc.tokenIntrospection(config, tokens.access_token);
   assert.equal(introspected.active, true);
   assert.equal(introspected.client_id, c.client_id);
@@ -64,7 +63,10 @@ test('client_secret_post, then introspection and revocation through the same cli
 
 test('a wrong secret surfaces as a 401 Basic challenge with invalid_client', async () => {
   const config = await oidc.discovery(new URL(issuer), c.client_id, 'wrong', oidc.ClientSecretBasic('wrong'), { execute: [oidc.allowInsecureRequests] });
-  const error = await oidc.clientCredentialsGrant(config).then(() => undefined, (e: unknown) => e);
+  const error = await oidc.clientCredentialsGrant(config).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   // The library reads the WWW-Authenticate header first and hands back the untouched response.
   assert.ok(error instanceof oidc.WWWAuthenticateChallengeError, String(error));
   assert.equal(error.status, 401);

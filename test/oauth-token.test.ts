@@ -59,7 +59,10 @@ test('client_secret_basic with a form body: a JWT per RFC 9068, no-store, audite
   assert.equal(header.typ, 'at+jwt');
   assert.equal(header.alg, 'ES256');
   const { set, keys } = await jwks(g);
-  assert.ok(keys.some((k) => k.kid === header.kid), 'the kid is in the JWKS');
+  assert.ok(
+    keys.some((k) => k.kid === header.kid),
+    'the kid is in the JWKS',
+  );
   const { payload } = await jwtVerify(body.access_token, set, { issuer: ISSUER, audience: ISSUER, typ: 'at+jwt', algorithms: ['ES256'] });
   assert.equal(payload.iss, ISSUER);
   assert.equal(payload.sub, c.client_id);
@@ -75,7 +78,10 @@ test('client_secret_basic with a form body: a JWT per RFC 9068, no-store, audite
   const after = await snapshot(g);
   assert.deepEqual(after.state, before.state);
   const events = await auditSince(g, before.lastAuditId);
-  assert.deepEqual(events.map((e) => [e.action, e.outcome, e.client_id]), [['token.issued', 'success', c.client_id]]);
+  assert.deepEqual(
+    events.map((e) => [e.action, e.outcome, e.client_id]),
+    [['token.issued', 'success', c.client_id]],
+  );
   assert.equal(events[0].details.grant_type, 'client_credentials');
 });
 
@@ -84,7 +90,13 @@ test('client_secret_basic with a JSON body; client_secret_post in form and JSON 
     ['basic + JSON', json({ grant_type: 'client_credentials', scope: 'read' }, { authorization: basic(c.client_id, c.client_secret) })],
     ['post + form', form(`grant_type=client_credentials&scope=read&client_id=${c.client_id}&client_secret=${c.client_secret}`)],
     ['post + JSON', json({ grant_type: 'client_credentials', scope: 'read', client_id: c.client_id, client_secret: c.client_secret })],
-    ['JSON with a charset', { ...json({ grant_type: 'client_credentials', scope: 'read', client_id: c.client_id, client_secret: c.client_secret }), headers: { 'content-type': 'application/json; charset=utf-8' } }],
+    [
+      'JSON with a charset',
+      {
+        ...json({ grant_type: 'client_credentials', scope: 'read', client_id: c.client_id, client_secret: c.client_secret }),
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+      },
+    ],
   ];
   const { set } = await jwks(g);
   for (const [name, request] of cases) {
@@ -101,11 +113,25 @@ test('client_secret_basic form-urlencodes the id and secret before Base64 (RFC 6
   // Generated ids and secrets are base64url; a client registered with reserved characters shows the decoding.
   const id = 'svc:backup tool+1/ä';
   const secret = 'p@ss word:+%/é=';
-  await g.services.storage.db.insertInto('clients').values({
-    id, name: 'odd characters', type: 'confidential', secret_hash: sha256(secret), grant_types: ['client_credentials'],
-    scopes: ['read'], redirect_uris: [], token_format: 'jwt', access_token_ttl: null, allow_implicit: false, tenant_scope: false,
-    skip_consent: false, launch_url: null, introspect: false,
-  }).execute();
+  await g.services.storage.db
+    .insertInto('clients')
+    .values({
+      id,
+      name: 'odd characters',
+      type: 'confidential',
+      secret_hash: sha256(secret),
+      grant_types: ['client_credentials'],
+      scopes: ['read'],
+      redirect_uris: [],
+      token_format: 'jwt',
+      access_token_ttl: null,
+      allow_implicit: false,
+      tenant_scope: false,
+      skip_consent: false,
+      launch_url: null,
+      introspect: false,
+    })
+    .execute();
   const encoded = `Basic ${Buffer.from(`${formEncode(id)}:${formEncode(secret)}`).toString('base64')}`;
   const res = await g.app.inject(form('grant_type=client_credentials', { authorization: encoded }));
   assert.equal(res.statusCode, 200, res.body);
@@ -159,7 +185,12 @@ test('credentials in both the Authorization header and the body are invalid_requ
 });
 
 test('a public client cannot use client_credentials; a confidential one needs the grant', async () => {
-  const rejected = await g.app.inject({ method: 'POST', url: '/admin/api/v1/clients', headers: admin, payload: { name: 'spa', type: 'public', grant_types: ['client_credentials'] } });
+  const rejected = await g.app.inject({
+    method: 'POST',
+    url: '/admin/api/v1/clients',
+    headers: admin,
+    payload: { name: 'spa', type: 'public', grant_types: ['client_credentials'] },
+  });
   assert.equal(rejected.statusCode, 400);
   assert.match(rejected.json().error.message, /public client/);
   const spa = await createClient(g, { type: 'public', grant_types: ['authorization_code'], redirect_uris: ['https://spa.example/cb'] });
@@ -169,7 +200,11 @@ test('a public client cannot use client_credentials; a confidential one needs th
   await refused(form('grant_type=client_credentials', { authorization: basic(spa.client_id, '') }), 401, 'invalid_client');
 
   const codeOnly = await createClient(g, { grant_types: ['authorization_code'], redirect_uris: ['https://app.example/cb'] });
-  const res = await refused(form('grant_type=client_credentials', { authorization: basic(codeOnly.client_id, codeOnly.client_secret) }), 400, 'unauthorized_client');
+  const res = await refused(
+    form('grant_type=client_credentials', { authorization: basic(codeOnly.client_id, codeOnly.client_secret) }),
+    400,
+    'unauthorized_client',
+  );
   assert.match(res.json().error_description, /client_credentials/);
 });
 
@@ -185,17 +220,37 @@ test('grant_type: missing is invalid_request, unknown is unsupported_grant_type'
 
 test('malformed bodies: bad JSON, wrong types, wrong content type, repeated parameters, no body', async () => {
   const auth = { authorization: basic(c.client_id, c.client_secret) };
-  await refused({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/json', ...auth }, payload: '{"grant_type": "client_credentials"' }, 400, 'invalid_request');
-  await refused({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/json', ...auth }, payload: '["grant_type"]' }, 400, 'invalid_request');
+  await refused(
+    { method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/json', ...auth }, payload: '{"grant_type": "client_credentials"' },
+    400,
+    'invalid_request',
+  );
+  await refused(
+    { method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/json', ...auth }, payload: '["grant_type"]' },
+    400,
+    'invalid_request',
+  );
   await refused(json({ grant_type: 5 }, auth), 400, 'invalid_request');
   await refused(json({ grant_type: 'client_credentials', scope: ['read'] }, auth), 400, 'invalid_request');
-  await refused({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'text/plain', ...auth }, payload: 'grant_type=client_credentials' }, 400, 'invalid_request');
-  await refused({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/xml', ...auth }, payload: '<grant_type>client_credentials</grant_type>' }, 400, 'invalid_request');
+  await refused(
+    { method: 'POST', url: '/oauth/token', headers: { 'content-type': 'text/plain', ...auth }, payload: 'grant_type=client_credentials' },
+    400,
+    'invalid_request',
+  );
+  await refused(
+    { method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/xml', ...auth }, payload: '<grant_type>client_credentials</grant_type>' },
+    400,
+    'invalid_request',
+  );
   await refused({ method: 'POST', url: '/oauth/token', headers: auth }, 400, 'invalid_request');
   // RFC 6749 §3.2: request parameters MUST NOT be included more than once.
   await refused(form('grant_type=client_credentials&grant_type=client_credentials', auth), 400, 'invalid_request');
   await refused(form('grant_type=client_credentials&scope=read&scope=write', auth), 400, 'invalid_request');
-  await refused(form(`grant_type=client_credentials&client_id=${c.client_id}&client_id=${c.client_id}&client_secret=${c.client_secret}`), 400, 'invalid_request');
+  await refused(
+    form(`grant_type=client_credentials&client_id=${c.client_id}&client_id=${c.client_id}&client_secret=${c.client_secret}`),
+    400,
+    'invalid_request',
+  );
   // A NUL character cannot reach the database: 400, and the refusal is still audited.
   await refused(form('grant_type=client_credentials', { authorization: basic('nul\u0000client', 'x') }), 400, 'invalid_request');
   await refused(json({ grant_type: 'client_credentials', client_id: 'nul\u0000client', client_secret: 'x' }), 400, 'invalid_request');
@@ -222,7 +277,12 @@ test('token_format opaque: random, stored only as SHA-256, introspectable and re
   assert.equal(active.json().active, true);
   assert.equal(active.json().client_id, oc.client_id);
   assert.equal(active.json().scope, 'read');
-  const revoke = await g.app.inject({ method: 'POST', url: '/oauth/revoke', headers: { ...FORM, ...auth }, payload: `token=${token}&token_type_hint=access_token` });
+  const revoke = await g.app.inject({
+    method: 'POST',
+    url: '/oauth/revoke',
+    headers: { ...FORM, ...auth },
+    payload: `token=${token}&token_type_hint=access_token`,
+  });
   assert.equal(revoke.statusCode, 200);
   assert.deepEqual((await introspect()).json(), { active: false });
 });
@@ -236,7 +296,10 @@ test('a client access_token_ttl sets expires_in and exp', async () => {
 });
 
 test('EdDSA and RS256 by GATEHOUSE_SIGNING_ALG', async () => {
-  for (const [alg, kty] of [['EdDSA', 'OKP'], ['RS256', 'RSA']]) {
+  for (const [alg, kty] of [
+    ['EdDSA', 'OKP'],
+    ['RS256', 'RSA'],
+  ]) {
     const other = await startGatehouse({ GATEHOUSE_SIGNING_ALG: alg });
     try {
       const oc = await createClient(other);
@@ -245,12 +308,22 @@ test('EdDSA and RS256 by GATEHOUSE_SIGNING_ALG', async () => {
       const { set, keys } = await jwks(other);
       assert.ok(keys.length >= 2 && keys.every((k) => k.kty === kty && k.alg === alg), JSON.stringify(keys));
       if (alg === 'EdDSA') assert.ok(keys.every((k) => k.crv === 'Ed25519'));
-      const { payload, protectedHeader } = await jwtVerify(res.json().access_token, set, { issuer: ISSUER, audience: ISSUER, typ: 'at+jwt', algorithms: [alg] });
+      const { payload, protectedHeader } = await jwtVerify(res.json().access_token, set, {
+        issuer: ISSUER,
+        audience: ISSUER,
+        typ: 'at+jwt',
+        algorithms: [alg],
+      });
       assert.equal(protectedHeader.alg, alg);
       assert.ok(keys.some((k) => k.kid === protectedHeader.kid));
       assert.equal(payload.client_id, oc.client_id);
       // Introspection verifies with the same key.
-      const intro = await other.app.inject({ method: 'POST', url: '/oauth/introspect', headers: { ...FORM, authorization: basic(oc.client_id, oc.client_secret) }, payload: `token=${res.json().access_token}` });
+      const intro = await other.app.inject({
+        method: 'POST',
+        url: '/oauth/introspect',
+        headers: { ...FORM, authorization: basic(oc.client_id, oc.client_secret) },
+        payload: `token=${res.json().access_token}`,
+      });
       assert.equal(intro.json().active, true);
     } finally {
       await other.stop();
@@ -264,12 +337,27 @@ test('limits: oversized bodies are 413, rate limits answer 429 with Retry-After'
     const a = await createClient(limited);
     const b = await createClient(limited);
     const d = await createClient(limited);
-    const token = (client: { client_id: string; client_secret: string }, ip: string): InjectOptions =>
-      ({ ...form('grant_type=client_credentials', { authorization: basic(client.client_id, client.client_secret) }), remoteAddress: ip });
+    const token = (client: { client_id: string; client_secret: string }, ip: string): InjectOptions => ({
+      ...form('grant_type=client_credentials', { authorization: basic(client.client_id, client.client_secret) }),
+      remoteAddress: ip,
+    });
 
-    const big = await refused({ ...form(`grant_type=client_credentials&pad=${'x'.repeat(2000)}`, { authorization: basic(a.client_id, a.client_secret) }), remoteAddress: '10.0.0.9' }, 413, 'invalid_request', limited);
+    const big = await refused(
+      { ...form(`grant_type=client_credentials&pad=${'x'.repeat(2000)}`, { authorization: basic(a.client_id, a.client_secret) }), remoteAddress: '10.0.0.9' },
+      413,
+      'invalid_request',
+      limited,
+    );
     assert.match(big.json().error_description, /too large/);
-    await refused({ ...json({ grant_type: 'client_credentials', pad: 'x'.repeat(2000) }, { authorization: basic(a.client_id, a.client_secret) }), remoteAddress: '10.0.0.9' }, 413, 'invalid_request', limited);
+    await refused(
+      {
+        ...json({ grant_type: 'client_credentials', pad: 'x'.repeat(2000) }, { authorization: basic(a.client_id, a.client_secret) }),
+        remoteAddress: '10.0.0.9',
+      },
+      413,
+      'invalid_request',
+      limited,
+    );
 
     // Per client, whatever the address.
     assert.equal((await limited.app.inject(token(a, '10.0.0.1'))).statusCode, 200);

@@ -15,7 +15,8 @@ test('admin API: vendors', async (t) => {
   await t.test('create shows the secrets once; the client gets both vendor scopes', async () => {
     const vendor = await createVendor(g, '  Spaced Name  ');
     assert.equal(vendor.name, 'Spaced Name');
-    for (const field of ['vendor_id', 'client_id', 'client_secret', 'vendor_api_key']) assert.equal(typeof (vendor as unknown as Record<string, unknown>)[field], 'string', field);
+    for (const field of ['vendor_id', 'client_id', 'client_secret', 'vendor_api_key'])
+      assert.equal(typeof (vendor as unknown as Record<string, unknown>)[field], 'string', field);
     const client = await g.app.inject({ method: 'GET', url: `/admin/api/v1/clients/${vendor.client_id}`, headers: admin });
     assert.deepEqual(client.json().scopes, ['vendor_manage', 'oem:partner_token']);
     assert.deepEqual(client.json().grant_types, ['client_credentials']);
@@ -42,7 +43,10 @@ test('admin API: vendors', async (t) => {
     assert.equal((await g.app.inject({ method: 'POST', url: '/admin/api/v1/vendors/nope/rotate-api-key', headers: admin })).statusCode, 404);
     assert.equal((await g.app.inject({ method: 'POST', url: '/admin/api/v1/vendors', headers: admin, payload: { name: '   ' } })).statusCode, 400);
     assert.equal((await g.app.inject({ method: 'POST', url: '/admin/api/v1/vendors', headers: admin, payload: { name: 'x', extra: 1 } })).statusCode, 400);
-    assert.equal((await g.app.inject({ method: 'POST', url: `/admin/api/v1/vendors/${id}/rotate-api-key`, headers: admin, payload: { overlap_seconds: -1 } })).statusCode, 400);
+    assert.equal(
+      (await g.app.inject({ method: 'POST', url: `/admin/api/v1/vendors/${id}/rotate-api-key`, headers: admin, payload: { overlap_seconds: -1 } })).statusCode,
+      400,
+    );
     assert.equal((await g.app.inject({ method: 'GET', url: '/admin/api/v1/vendors' })).statusCode, 401);
   });
 
@@ -61,10 +65,20 @@ test('admin API: vendors', async (t) => {
     const listed = await g.app.inject({ method: 'GET', url: `/admin/api/v1/organizations/${org.organizationId}/integrations`, headers: admin });
     assert.equal(listed.json().integrations.length, 1);
     const custom = await g.app.inject({
-      method: 'POST', url: '/api/oem-api/integration',
-      payload: { clientId: vendor.client_id, clientSecret: vendor.client_secret, organizationOemToken: org.organizationOemToken, data: { vendorId: vendor.vendor_id, integrationCredentials: { a: 'b' } } },
+      method: 'POST',
+      url: '/api/oem-api/integration',
+      payload: {
+        clientId: vendor.client_id,
+        clientSecret: vendor.client_secret,
+        organizationOemToken: org.organizationOemToken,
+        data: { vendorId: vendor.vendor_id, integrationCredentials: { a: 'b' } },
+      },
     });
-    const refused = await g.app.inject({ method: 'POST', url: `/admin/api/v1/integrations/${custom.json().integration.id}/rotate-partner-key`, headers: admin });
+    const refused = await g.app.inject({
+      method: 'POST',
+      url: `/admin/api/v1/integrations/${custom.json().integration.id}/rotate-partner-key`,
+      headers: admin,
+    });
     assert.equal(refused.statusCode, 400);
     const audit = (await g.services.audit.list({ limit: 1000 })).map((e) => e.action);
     for (const a of ['vendor.created', 'vendor.disabled', 'vendor.enabled']) assert.ok(audit.includes(a), a);

@@ -46,7 +46,8 @@ export async function createOrganization(g: Gatehouse, v: TestVendor, data: Reco
 
 export async function accessToken(g: Gatehouse, v: { client_id: string; client_secret: string }, scope: string): Promise<string> {
   const res = await g.app.inject({
-    method: 'POST', url: '/oauth/token',
+    method: 'POST',
+    url: '/oauth/token',
     payload: { grant_type: 'client_credentials', client_id: v.client_id, client_secret: v.client_secret, scope },
   });
   if (res.statusCode !== 200) throw new Error(`token failed: ${res.statusCode} ${res.body}`);
@@ -56,7 +57,9 @@ export async function accessToken(g: Gatehouse, v: { client_id: string; client_s
 export async function createExternalIntegration(g: Gatehouse, v: TestVendor, organizationId: string) {
   const token = await accessToken(g, v, 'oem:partner_token');
   const res = await g.app.inject({
-    method: 'POST', url: '/api/oem-api/integration', headers: { authorization: `Bearer ${token}` },
+    method: 'POST',
+    url: '/api/oem-api/integration',
+    headers: { authorization: `Bearer ${token}` },
     payload: { integrationType: 'external', organizationId, vendorId: v.vendor_id },
   });
   if (res.statusCode !== 201) throw new Error(`integration create failed: ${res.statusCode} ${res.body}`);
@@ -76,8 +79,20 @@ export async function enrolled(g: Gatehouse, name?: string) {
   return { vendor, org, integration, token: mspcToken(vendor.vendor_api_key, integration.partnerApiKey) };
 }
 
-const TABLES = ['vendors', 'vendor_api_keys', 'organizations', 'users', 'login_links', 'browser_sessions', 'integrations',
-  'partner_api_keys', 'vendor_accounts', 'vendor_services', 'clients', 'outbox_events'] as const;
+const TABLES = [
+  'vendors',
+  'vendor_api_keys',
+  'organizations',
+  'users',
+  'login_links',
+  'browser_sessions',
+  'integrations',
+  'partner_api_keys',
+  'vendor_accounts',
+  'vendor_services',
+  'clients',
+  'outbox_events',
+] as const;
 
 /**
  * A fingerprint of every row the OEM and Vendor APIs can change (not audit events, last-use

@@ -56,13 +56,17 @@ test('Idempotency-Key on the OEM API creating calls', async (t) => {
     assert.ok(!JSON.stringify(row).includes(first.json().organizationId));
   });
 
-  await t.test('the replayed token works: the retry\'s token adds a user to the organization', async () => {
+  await t.test("the replayed token works: the retry's token adds a user to the organization", async () => {
     const key = newKey();
     const payload = { ...credentials(vendor), data: organizationData() };
     await post(g, ORGANIZATION, payload, key);
     const retry = await post(g, ORGANIZATION, payload, key);
     assert.equal(retry.headers['idempotent-replayed'], 'true');
-    const res = await post(g, USER, { ...credentials(vendor), organizationOemToken: retry.json().organizationOemToken, data: { email: `replayed-${counter}@example.com` } });
+    const res = await post(g, USER, {
+      ...credentials(vendor),
+      organizationOemToken: retry.json().organizationOemToken,
+      data: { email: `replayed-${counter}@example.com` },
+    });
     assert.equal(res.statusCode, 201, res.body);
   });
 
@@ -72,7 +76,11 @@ test('Idempotency-Key on the OEM API creating calls', async (t) => {
     const partnerToken = await accessToken(g, vendor, 'oem:partner_token');
     const integration = { integrationType: 'external', organizationId: org.organizationId, vendorId: vendor.vendor_id };
     const bearer = { authorization: `Bearer ${partnerToken}` };
-    for (const [url, payload, headers] of [[USER, user, {}], [SESSION, session, {}], [INTEGRATION, integration, bearer]] as const) {
+    for (const [url, payload, headers] of [
+      [USER, user, {}],
+      [SESSION, session, {}],
+      [INTEGRATION, integration, bearer],
+    ] as const) {
       const key = newKey();
       const first = await post(g, url, payload, key, headers);
       assert.equal(first.statusCode, 201, `${url}: ${first.body}`);
@@ -126,7 +134,7 @@ test('Idempotency-Key on the OEM API creating calls', async (t) => {
     assert.equal(await organizationCount(g, vendor), before);
   });
 
-  await t.test('keys are the vendor\'s own: another vendor\'s call with the same key runs', async () => {
+  await t.test("keys are the vendor's own: another vendor's call with the same key runs", async () => {
     const key = newKey();
     const first = await post(g, ORGANIZATION, { ...credentials(vendor), data: organizationData() }, key);
     assert.equal(first.statusCode, 201, first.body);
@@ -168,9 +176,13 @@ test('Idempotency-Key on the OEM API creating calls', async (t) => {
     const organizations = g.services.organizations;
     const create = organizations.create.bind(organizations);
     let release!: () => void;
-    const held = new Promise<void>((resolve) => { release = resolve; });
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     let started!: () => void;
-    const running = new Promise<void>((resolve) => { started = resolve; });
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
     organizations.create = async (...args) => {
       started();
       await held;
@@ -218,7 +230,9 @@ test('Idempotency-Key on the OEM API creating calls', async (t) => {
     const payload = { ...credentials(vendor), data: organizationData() };
     const organizations = g.services.organizations;
     const create = organizations.create.bind(organizations);
-    organizations.create = async () => { throw new Error('the disk is on fire'); };
+    organizations.create = async () => {
+      throw new Error('the disk is on fire');
+    };
     let failed;
     try {
       failed = await post(g, ORGANIZATION, payload, key);

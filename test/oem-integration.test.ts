@@ -30,7 +30,9 @@ test('integrations through the OEM API', async (t) => {
 
   await t.test('seed 001: an external integration and its partner API key', async () => {
     const res = await g.app.inject({
-      method: 'POST', url: URL, headers: bearer(partnerToken),
+      method: 'POST',
+      url: URL,
+      headers: bearer(partnerToken),
       payload: { integrationType: 'external', organizationId: org.organizationId, vendorId: vendor.vendor_id },
     });
     assert.equal(res.statusCode, 201, res.body);
@@ -62,7 +64,11 @@ test('integrations through the OEM API', async (t) => {
   });
 
   await t.test('INVALID_CLIENT: no token, or a token that is not valid', async () => {
-    const none = await g.app.inject({ method: 'POST', url: URL, payload: { integrationType: 'external', organizationId: org.organizationId, vendorId: vendor.vendor_id } });
+    const none = await g.app.inject({
+      method: 'POST',
+      url: URL,
+      payload: { integrationType: 'external', organizationId: org.organizationId, vendorId: vendor.vendor_id },
+    });
     assert.equal(none.statusCode, 401);
     assert.equal(none.json().error, 'INVALID_CLIENT');
     const forged = await external(g, `${partnerToken.slice(0, -4)}AAAA`, org.organizationId, vendor.vendor_id);
@@ -70,7 +76,7 @@ test('integrations through the OEM API', async (t) => {
     assert.equal(forged.json().error, 'INVALID_CLIENT');
   });
 
-  await t.test('VENDOR_NOT_AUTHORIZED: another vendor\'s organization, or another vendorId', async () => {
+  await t.test("VENDOR_NOT_AUTHORIZED: another vendor's organization, or another vendorId", async () => {
     const foreignOrg = await external(g, partnerToken, otherOrg.organizationId, vendor.vendor_id);
     assert.equal(foreignOrg.statusCode, 403);
     assert.equal(foreignOrg.json().error, 'VENDOR_NOT_AUTHORIZED');
@@ -134,22 +140,33 @@ test('integrations through the OEM API', async (t) => {
     assert.equal(missing.json().error, 'NOT_FOUND');
     const badToken = await g.app.inject({ method: 'PATCH', url: URL, payload: customBody(vendor, 'ghorg_nope', { a: 1 }) });
     assert.equal(badToken.statusCode, 403);
-    const wrongVendor = await g.app.inject({ method: 'PATCH', url: URL, payload: { ...customBody(vendor, org.organizationOemToken, { a: 1 }), data: { vendorId: other.vendor_id, integrationCredentials: {} } } });
+    const wrongVendor = await g.app.inject({
+      method: 'PATCH',
+      url: URL,
+      payload: { ...customBody(vendor, org.organizationOemToken, { a: 1 }), data: { vendorId: other.vendor_id, integrationCredentials: {} } },
+    });
     assert.equal(wrongVendor.statusCode, 403);
     assert.equal(wrongVendor.json().error, 'VENDOR_NOT_AUTHORIZED');
     const badClient = await g.app.inject({ method: 'PATCH', url: URL, payload: { ...customBody(vendor, org.organizationOemToken, {}), clientSecret: 'x' } });
     assert.equal(badClient.statusCode, 401);
     assert.equal(badClient.json().error, 'INVALID_CLIENT');
-    const noCredentials = await g.app.inject({ method: 'PATCH', url: URL, payload: { ...credentials(vendor), organizationOemToken: org.organizationOemToken, data: { vendorId: vendor.vendor_id } } });
+    const noCredentials = await g.app.inject({
+      method: 'PATCH',
+      url: URL,
+      payload: { ...credentials(vendor), organizationOemToken: org.organizationOemToken, data: { vendorId: vendor.vendor_id } },
+    });
     assert.equal(noCredentials.statusCode, 400);
     assert.match(noCredentials.json().message, /body\/data\/integrationCredentials is required/);
   });
 
-  await t.test('listing an organization\'s integrations', async () => {
+  await t.test("listing an organization's integrations", async () => {
     const token = await accessToken(g, vendor, 'vendor_manage');
     const res = await g.app.inject({ method: 'GET', url: `/api/oem-api/organization/${org.organizationId}/integrations`, headers: bearer(token) });
     assert.equal(res.statusCode, 200, res.body);
-    const kinds = res.json().integrations.map((i: { integrationKind: string }) => i.integrationKind).sort();
+    const kinds = res
+      .json()
+      .integrations.map((i: { integrationKind: string }) => i.integrationKind)
+      .sort();
     assert.deepEqual(kinds, ['custom_hosted', 'external']);
     assert.ok(!res.body.includes('credentials'));
     const foreign = await g.app.inject({ method: 'GET', url: `/api/oem-api/organization/${otherOrg.organizationId}/integrations`, headers: bearer(token) });
@@ -179,6 +196,7 @@ test('integrations through the OEM API', async (t) => {
     assert.equal(types.filter((x) => x === 'integration.created').length, 2);
     assert.ok(types.includes('integration.credentials_updated'));
     const actions = (await g.services.audit.list({ limit: 1000 })).map((e) => e.action);
-    for (const a of ['integration.created', 'integration.credentials_updated', 'integration.listed', 'vendor.listed', 'oem.refused']) assert.ok(actions.includes(a), a);
+    for (const a of ['integration.created', 'integration.credentials_updated', 'integration.listed', 'vendor.listed', 'oem.refused'])
+      assert.ok(actions.includes(a), a);
   });
 });

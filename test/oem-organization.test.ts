@@ -56,7 +56,7 @@ test('organization creation: seed 000 bodies and statuses', async (t) => {
     assert.match(res.json().message, /vendorOrganizationId/);
   });
 
-  await t.test('409 for an owner email already used in the vendor\'s organizations (any case)', async () => {
+  await t.test("409 for an owner email already used in the vendor's organizations (any case)", async () => {
     await createOrganization(g, vendor, organizationData({ email: 'owner@example.com' }));
     const res = await post(g, { ...credentials(vendor), data: organizationData({ email: 'Owner@Example.com' }) });
     assert.equal(res.statusCode, 409);
@@ -127,9 +127,15 @@ test('organization creation: seed 000 bodies and statuses', async (t) => {
     assert.equal(both.statusCode, 400);
   });
 
-  await t.test('403 VENDOR_NOT_AUTHORIZED for a client that is not a vendor\'s, or a disabled vendor', async () => {
+  await t.test("403 VENDOR_NOT_AUTHORIZED for a client that is not a vendor's, or a disabled vendor", async () => {
     const plain = await createClient(g, { scopes: ['vendor_manage'] });
-    const res = await post(g, { clientId: plain.client_id, clientSecret: plain.client_secret, grantType: 'client_credentials', scope: 'vendor_manage', data: organizationData() });
+    const res = await post(g, {
+      clientId: plain.client_id,
+      clientSecret: plain.client_secret,
+      grantType: 'client_credentials',
+      scope: 'vendor_manage',
+      data: organizationData(),
+    });
     assert.equal(res.statusCode, 403);
     assert.equal(res.json().error, 'VENDOR_NOT_AUTHORIZED');
     const doomed = await createVendor(g, 'Doomed');
@@ -169,7 +175,8 @@ test('admin API: rotate and revoke the organization OEM token', async (t) => {
   t.after(() => g.stop());
   const vendor = await createVendor(g);
   const org = await createOrganization(g, vendor);
-  const session = (token: string) => g.app.inject({ method: 'POST', url: '/api/oem-api/organization/session', payload: { ...credentials(vendor), organizationOemToken: token } });
+  const session = (token: string) =>
+    g.app.inject({ method: 'POST', url: '/api/oem-api/organization/session', payload: { ...credentials(vendor), organizationOemToken: token } });
   assert.equal((await session(org.organizationOemToken)).statusCode, 201);
 
   const rotated = await g.app.inject({ method: 'POST', url: `/admin/api/v1/organizations/${org.organizationId}/oem-token/rotate`, headers: admin });

@@ -24,9 +24,18 @@ interface Route {
   exact?: string[][];
 }
 
-const printable = fc.string({ unit: fc.constantFrom(...' !#$%&()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~'.split('')), maxLength: 80 });
+const printable = fc.string({
+  unit: fc.constantFrom(...' !#$%&()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~'.split('')),
+  maxLength: 80,
+});
 
-const wrongType = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 2 }));
+const wrongType = fc.oneof(
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 2 }),
+);
 
 function clone(value: Json): Json {
   return structuredClone(value);
@@ -47,15 +56,46 @@ function deletePath(target: Json, path: string[]): void {
 /** One change that makes a valid body invalid. */
 function mutation(route: Route) {
   const objectPaths: string[][] = [[], ...route.required.filter((p) => p[p.length - 1] === 'data')];
-  const unknownKey = printable.filter((k) => k.length > 0 && !['clientId', 'clientSecret', 'grantType', 'scope', 'data', 'organizationOemToken', 'vendorUserId', 'integrationType', 'organizationId', 'vendorId',
-    'name', 'email', 'firstName', 'lastName', 'vendorOrganizationId', 'integrationCredentials', 'vendorAccountId', 'externalId', 'vendorServiceId', 'description', 'status', '__proto__', 'constructor'].includes(k));
+  const unknownKey = printable.filter(
+    (k) =>
+      k.length > 0 &&
+      ![
+        'clientId',
+        'clientSecret',
+        'grantType',
+        'scope',
+        'data',
+        'organizationOemToken',
+        'vendorUserId',
+        'integrationType',
+        'organizationId',
+        'vendorId',
+        'name',
+        'email',
+        'firstName',
+        'lastName',
+        'vendorOrganizationId',
+        'integrationCredentials',
+        'vendorAccountId',
+        'externalId',
+        'vendorServiceId',
+        'description',
+        'status',
+        '__proto__',
+        'constructor',
+      ].includes(k),
+  );
   const options = [
     ...(route.required.length ? [fc.record({ kind: fc.constant('drop' as const), path: fc.constantFrom(...route.required) })] : []),
-    ...(route.strings.length ? [
-      fc.record({ kind: fc.constant('retype' as const), path: fc.constantFrom(...route.strings), value: wrongType }),
-      fc.record({ kind: fc.constant('empty' as const), path: fc.constantFrom(...route.strings) }),
-    ] : []),
-    ...(route.exact?.length ? [fc.record({ kind: fc.constant('garble' as const), path: fc.constantFrom(...route.exact), value: printable.map((s) => `x${s}`) })] : []),
+    ...(route.strings.length
+      ? [
+          fc.record({ kind: fc.constant('retype' as const), path: fc.constantFrom(...route.strings), value: wrongType }),
+          fc.record({ kind: fc.constant('empty' as const), path: fc.constantFrom(...route.strings) }),
+        ]
+      : []),
+    ...(route.exact?.length
+      ? [fc.record({ kind: fc.constant('garble' as const), path: fc.constantFrom(...route.exact), value: printable.map((s) => `x${s}`) })]
+      : []),
     fc.record({ kind: fc.constant('extra' as const), path: fc.constantFrom(...objectPaths), key: unknownKey, value: fc.jsonValue({ maxDepth: 2 }) }),
   ];
   return fc.oneof(...options);
@@ -95,56 +135,92 @@ test('random and malformed requests to the OEM and Vendor APIs: 4xx, never 5xx, 
 
   const routes: Route[] = [
     {
-      method: 'POST', url: '/api/oem-api/organization', headers: {},
+      method: 'POST',
+      url: '/api/oem-api/organization',
+      headers: {},
       body: { ...creds, data: { ...organizationData(), vendorOrganizationId: taken.vendorOrganizationId } },
       required: [['data'], ['data', 'name'], ['data', 'email']],
       strings: [['clientId'], ['clientSecret'], ['grantType'], ['data', 'name'], ['data', 'email']],
       exact: [['clientId'], ['clientSecret'], ['grantType']],
     },
     {
-      method: 'POST', url: '/api/oem-api/organization/session', headers: {},
+      method: 'POST',
+      url: '/api/oem-api/organization/session',
+      headers: {},
       body: { ...creds, organizationOemToken: org.organizationOemToken },
       required: [['organizationOemToken']],
       strings: [['clientId'], ['clientSecret'], ['grantType'], ['organizationOemToken']],
       exact: [['clientId'], ['clientSecret'], ['grantType'], ['organizationOemToken']],
     },
     {
-      method: 'POST', url: '/api/oem-api/integration', headers: { authorization: `Bearer ${partner}` },
+      method: 'POST',
+      url: '/api/oem-api/integration',
+      headers: { authorization: `Bearer ${partner}` },
       body: { integrationType: 'external', organizationId: org.organizationId, vendorId: vendor.vendor_id },
       required: [['organizationId'], ['vendorId']],
       strings: [['integrationType'], ['organizationId'], ['vendorId']],
       exact: [['integrationType'], ['organizationId'], ['vendorId']],
     },
     {
-      method: 'POST', url: '/api/oem-api/integration', headers: {},
+      method: 'POST',
+      url: '/api/oem-api/integration',
+      headers: {},
       body: { ...creds, organizationOemToken: org.organizationOemToken, data: { vendorId: vendor.vendor_id, integrationCredentials: { key: 'v' } } },
       required: [['organizationOemToken'], ['data'], ['data', 'vendorId'], ['data', 'integrationCredentials']],
       strings: [['clientId'], ['clientSecret'], ['grantType'], ['organizationOemToken'], ['data', 'vendorId']],
       exact: [['clientId'], ['clientSecret'], ['grantType'], ['organizationOemToken'], ['data', 'vendorId']],
     },
     {
-      method: 'PATCH', url: '/api/oem-api/integration', headers: {},
+      method: 'PATCH',
+      url: '/api/oem-api/integration',
+      headers: {},
       body: { ...creds, organizationOemToken: org.organizationOemToken, data: { vendorId: vendor.vendor_id, integrationCredentials: { key: 'v' } } },
       required: [['organizationOemToken'], ['data'], ['data', 'vendorId'], ['data', 'integrationCredentials']],
       strings: [['clientId'], ['clientSecret'], ['grantType'], ['organizationOemToken'], ['data', 'vendorId']],
       exact: [['clientId'], ['clientSecret'], ['grantType'], ['organizationOemToken'], ['data', 'vendorId']],
     },
-    { method: 'GET', url: `/api/oem-api/organization/${org.organizationId}/integrations`, headers: { authorization: `Bearer ${manage}` }, required: [], strings: [] },
-    { method: 'GET', url: `/api/oem-api/organization/${org.organizationId}/vendors`, headers: { authorization: `Bearer ${manage}` }, required: [], strings: [] },
+    {
+      method: 'GET',
+      url: `/api/oem-api/organization/${org.organizationId}/integrations`,
+      headers: { authorization: `Bearer ${manage}` },
+      required: [],
+      strings: [],
+    },
+    {
+      method: 'GET',
+      url: `/api/oem-api/organization/${org.organizationId}/vendors`,
+      headers: { authorization: `Bearer ${manage}` },
+      required: [],
+      strings: [],
+    },
     { method: 'GET', url: '/api/vendor-api/organization', headers: mspc, required: [], strings: [] },
     {
-      method: 'POST', url: '/api/vendor-api/organization/accounts', headers: mspc,
+      method: 'POST',
+      url: '/api/vendor-api/organization/accounts',
+      headers: mspc,
       body: { vendorAccountId: 'acc', name: 'Account', externalId: 'e' },
-      required: [['vendorAccountId'], ['name']], strings: [['vendorAccountId'], ['name']],
+      required: [['vendorAccountId'], ['name']],
+      strings: [['vendorAccountId'], ['name']],
     },
     { method: 'GET', url: '/api/vendor-api/organization/accounts', headers: mspc, required: [], strings: [] },
     {
-      method: 'POST', url: '/api/vendor-api/organization/services', headers: mspc,
+      method: 'POST',
+      url: '/api/vendor-api/organization/services',
+      headers: mspc,
       body: { vendorServiceId: 'svc', name: 'Service' },
-      required: [['vendorServiceId'], ['name']], strings: [['vendorServiceId'], ['name']],
+      required: [['vendorServiceId'], ['name']],
+      strings: [['vendorServiceId'], ['name']],
     },
     { method: 'GET', url: '/api/vendor-api/organization/services', headers: mspc, required: [], strings: [] },
-    { method: 'PATCH', url: '/api/vendor-api/status', headers: mspc, body: { status: 'active' }, required: [['status']], strings: [['status']], exact: [['status']] },
+    {
+      method: 'PATCH',
+      url: '/api/vendor-api/status',
+      headers: mspc,
+      body: { status: 'active' },
+      required: [['status']],
+      strings: [['status']],
+      exact: [['status']],
+    },
   ];
 
   await g.services.usage.flush();
@@ -153,50 +229,80 @@ test('random and malformed requests to the OEM and Vendor APIs: 4xx, never 5xx, 
   for (const route of routes) {
     const name = `${route.method} ${route.url}`;
     await t.test(`${name}: random bodies and headers without valid credentials`, async () => {
-      await fc.assert(fc.asyncProperty(
-        fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.dictionary(printable, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 6 })),
-        fc.option(fc.oneof(printable, printable.map((s) => `Bearer ${s}`), printable.map((s) => `Bearer ${Buffer.from(s).toString('base64')}`)), { nil: undefined }),
-        fc.option(printable, { nil: undefined }),
-        async (body, authorization, mspcHeader) => {
-          const headers: Record<string, string> = { 'content-type': 'application/json' };
-          if (authorization !== undefined) headers.authorization = authorization;
-          if (mspcHeader !== undefined) headers['mspc-token'] = mspcHeader;
-          const res = await g.app.inject({ method: route.method, url: route.url, headers, payload: route.method === 'GET' ? undefined : JSON.stringify(body) });
-          assertRefused(res, name);
-        },
-      ), { numRuns: RUNS });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.dictionary(printable, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 6 })),
+          fc.option(
+            fc.oneof(
+              printable,
+              printable.map((s) => `Bearer ${s}`),
+              printable.map((s) => `Bearer ${Buffer.from(s).toString('base64')}`),
+            ),
+            { nil: undefined },
+          ),
+          fc.option(printable, { nil: undefined }),
+          async (body, authorization, mspcHeader) => {
+            const headers: Record<string, string> = { 'content-type': 'application/json' };
+            if (authorization !== undefined) headers.authorization = authorization;
+            if (mspcHeader !== undefined) headers['mspc-token'] = mspcHeader;
+            const res = await g.app.inject({
+              method: route.method,
+              url: route.url,
+              headers,
+              payload: route.method === 'GET' ? undefined : JSON.stringify(body),
+            });
+            assertRefused(res, name);
+          },
+        ),
+        { numRuns: RUNS },
+      );
     });
 
     if (route.method !== 'GET') {
       await t.test(`${name}: valid credentials, one field broken`, async () => {
-        await fc.assert(fc.asyncProperty(mutation(route), async (m) => {
-          const res = await g.app.inject({ method: route.method, url: route.url, headers: route.headers, payload: apply(route, m) });
-          assertRefused(res, `${name} ${JSON.stringify(m)}`);
-        }), { numRuns: RUNS });
+        await fc.assert(
+          fc.asyncProperty(mutation(route), async (m) => {
+            const res = await g.app.inject({ method: route.method, url: route.url, headers: route.headers, payload: apply(route, m) });
+            assertRefused(res, `${name} ${JSON.stringify(m)}`);
+          }),
+          { numRuns: RUNS },
+        );
       });
 
       await t.test(`${name}: bodies that are not JSON objects`, async () => {
-        await fc.assert(fc.asyncProperty(
-          fc.oneof(printable, fc.constant(''), fc.constant('null'), fc.constant('[]'), fc.constant('"x"'), fc.constant('{"a":')),
-          fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/xml'),
-          async (raw, type) => {
-            const res = await g.app.inject({ method: route.method, url: route.url, headers: { ...route.headers, 'content-type': type }, payload: raw });
-            assertRefused(res, `${name} ${type} ${JSON.stringify(raw)}`);
-          },
-        ), { numRuns: Math.ceil(RUNS / 2) });
+        await fc.assert(
+          fc.asyncProperty(
+            fc.oneof(printable, fc.constant(''), fc.constant('null'), fc.constant('[]'), fc.constant('"x"'), fc.constant('{"a":')),
+            fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/xml'),
+            async (raw, type) => {
+              const res = await g.app.inject({ method: route.method, url: route.url, headers: { ...route.headers, 'content-type': type }, payload: raw });
+              assertRefused(res, `${name} ${type} ${JSON.stringify(raw)}`);
+            },
+          ),
+          { numRuns: Math.ceil(RUNS / 2) },
+        );
       });
     } else {
       await t.test(`${name}: unknown query parameters and bad paging`, async () => {
-        await fc.assert(fc.asyncProperty(
-          fc.oneof(
-            printable.filter((k) => /^[a-z]+$/i.test(k) && !['limit', 'after'].includes(k)).map((k) => `${k}=1`),
-            fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 1000 }), printable.filter((s) => !/^[1-9][0-9]{0,2}$/.test(s))).map((v) => `limit=${encodeURIComponent(String(v))}`),
+        await fc.assert(
+          fc.asyncProperty(
+            fc.oneof(
+              printable.filter((k) => /^[a-z]+$/i.test(k) && !['limit', 'after'].includes(k)).map((k) => `${k}=1`),
+              fc
+                .oneof(
+                  fc.integer({ max: 0 }),
+                  fc.integer({ min: 1000 }),
+                  printable.filter((s) => !/^[1-9][0-9]{0,2}$/.test(s)),
+                )
+                .map((v) => `limit=${encodeURIComponent(String(v))}`),
+            ),
+            async (query) => {
+              const res = await g.app.inject({ method: 'GET', url: `${route.url}?${query}`, headers: route.headers });
+              assertRefused(res, `${name}?${query}`);
+            },
           ),
-          async (query) => {
-            const res = await g.app.inject({ method: 'GET', url: `${route.url}?${query}`, headers: route.headers });
-            assertRefused(res, `${name}?${query}`);
-          },
-        ), { numRuns: Math.ceil(RUNS / 2) });
+          { numRuns: Math.ceil(RUNS / 2) },
+        );
       });
     }
   }

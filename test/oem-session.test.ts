@@ -33,7 +33,8 @@ test('session creation and the login link', async (t) => {
   let redirectUrl = '';
   await t.test('the seed body gives the seed response', async () => {
     const res = await g.app.inject({
-      method: 'POST', url: URL,
+      method: 'POST',
+      url: URL,
       payload: {
         clientId: vendor.client_id,
         clientSecret: vendor.client_secret,
@@ -89,7 +90,10 @@ test('session creation and the login link', async (t) => {
     const fresh = (await session(g, vendor, org.organizationOemToken)).json().redirectUrl;
     const before = await sessionCount(g);
     const results = await Promise.all([open(g, fresh), open(g, fresh), open(g, fresh)]);
-    assert.deepEqual(results.map((r) => r.res.statusCode).sort((a, b) => a - b), [303, 410, 410]);
+    assert.deepEqual(
+      results.map((r) => r.res.statusCode).sort((a, b) => a - b),
+      [303, 410, 410],
+    );
     assert.equal(await sessionCount(g), before + 1);
   });
 
@@ -112,22 +116,30 @@ test('session creation and the login link', async (t) => {
   await t.test('vendorUserId picks the user; an unknown one is 404 NOT_FOUND', async () => {
     const res = await session(g, vendor, org.organizationOemToken, { vendorUserId: 'owner-1' });
     assert.equal(res.statusCode, 201);
-    const link = await g.services.storage.db.selectFrom('login_links').innerJoin('users', 'users.id', 'login_links.user_id')
-      .select('users.vendor_user_id').orderBy('login_links.created_at', 'desc').executeTakeFirstOrThrow();
+    const link = await g.services.storage.db
+      .selectFrom('login_links')
+      .innerJoin('users', 'users.id', 'login_links.user_id')
+      .select('users.vendor_user_id')
+      .orderBy('login_links.created_at', 'desc')
+      .executeTakeFirstOrThrow();
     assert.equal(link.vendor_user_id, 'owner-1');
     const missing = await session(g, vendor, org.organizationOemToken, { vendorUserId: 'nobody' });
     assert.equal(missing.statusCode, 404);
     assert.equal(missing.json().error, 'NOT_FOUND');
   });
 
-  await t.test('403 for an unknown organization token or another vendor\'s; 401 for a bad client; 400 malformed', async () => {
+  await t.test("403 for an unknown organization token or another vendor's; 401 for a bad client; 400 malformed", async () => {
     const unknown = await session(g, vendor, 'ghorg_unknown');
     assert.equal(unknown.statusCode, 403);
     assert.deepEqual(unknown.json(), { status: 403, error: 'VENDOR_NOT_AUTHORIZED', message: 'Invalid organization token' });
     const other = await createVendor(g, 'Other');
     const foreign = await session(g, other, org.organizationOemToken);
     assert.equal(foreign.statusCode, 403);
-    const badClient = await g.app.inject({ method: 'POST', url: URL, payload: { ...credentials(vendor), clientSecret: 'nope', organizationOemToken: org.organizationOemToken } });
+    const badClient = await g.app.inject({
+      method: 'POST',
+      url: URL,
+      payload: { ...credentials(vendor), clientSecret: 'nope', organizationOemToken: org.organizationOemToken },
+    });
     assert.equal(badClient.statusCode, 401);
     assert.equal(badClient.json().error, 'INVALID_CLIENT');
     const malformed = await g.app.inject({ method: 'POST', url: URL, payload: { ...credentials(vendor) } });

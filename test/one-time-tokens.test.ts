@@ -28,10 +28,12 @@ test('the one-time-token store', async (t) => {
 
   await t.test('20 concurrent redemptions, each in its own transaction: one winner, nineteen "used"', async () => {
     const { token } = await store.issue({ user_id: owner!.id });
-    const results = await Promise.all(Array.from({ length: 20 }, () =>
-      db.transaction().execute((trx) => store.redeem(token, { db: trx }))));
+    const results = await Promise.all(Array.from({ length: 20 }, () => db.transaction().execute((trx) => store.redeem(token, { db: trx }))));
     assert.equal(results.filter((r) => r.ok).length, 1);
-    assert.deepEqual(results.filter((r) => !r.ok).map((r) => r.reason), Array(19).fill('used'));
+    assert.deepEqual(
+      results.filter((r) => !r.ok).map((r) => r.reason),
+      Array(19).fill('used'),
+    );
   });
 
   await t.test('a failed spend says unknown, used or expired', async () => {

@@ -19,7 +19,12 @@ before(async () => {
 after(() => g.stop());
 
 function token(gh: Gatehouse, client: { client_id: string; client_secret: string }, secret = client.client_secret) {
-  return gh.app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': FORM, authorization: basic(client.client_id, secret) }, payload: 'grant_type=client_credentials' });
+  return gh.app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    headers: { 'content-type': FORM, authorization: basic(client.client_id, secret) },
+    payload: 'grant_type=client_credentials',
+  });
 }
 
 test('/healthz and /readyz', async () => {
@@ -61,7 +66,13 @@ test('/metrics: request latency by route, tokens issued by grant, errors by code
   const text = res.body;
   const value = (pattern: RegExp) => {
     const line = text.split('\n').find((l) => pattern.test(l));
-    assert.ok(line, `${pattern} in\n${text.split('\n').filter((l) => l.startsWith('gatehouse_') && !l.includes('process') && !l.includes('nodejs')).join('\n')}`);
+    assert.ok(
+      line,
+      `${pattern} in\n${text
+        .split('\n')
+        .filter((l) => l.startsWith('gatehouse_') && !l.includes('process') && !l.includes('nodejs'))
+        .join('\n')}`,
+    );
     return Number(line.split(' ').at(-1));
   };
   assert.match(text, /# TYPE gatehouse_http_request_duration_seconds histogram/);
@@ -117,14 +128,28 @@ test('/docs serves an interactive page; /docs/json lists the admin and OAuth rou
   const spec = doc.json();
   assert.match(spec.openapi, /^3\./);
   assert.deepEqual(spec.servers, [{ url: 'http://gatehouse.test' }]);
-  const paths = spec.paths as Record<string, Record<string, { security?: unknown; tags?: string[]; requestBody?: unknown; responses?: Record<string, unknown> }>>;
+  const paths = spec.paths as Record<
+    string,
+    Record<string, { security?: unknown; tags?: string[]; requestBody?: unknown; responses?: Record<string, unknown> }>
+  >;
   const expected: [string, string][] = [
-    ['/admin/api/v1/clients', 'post'], ['/admin/api/v1/clients', 'get'], ['/admin/api/v1/clients/{id}', 'get'],
-    ['/admin/api/v1/clients/{id}', 'patch'], ['/admin/api/v1/clients/{id}', 'delete'], ['/admin/api/v1/clients/{id}/rotate-secret', 'post'],
-    ['/admin/api/v1/keys', 'get'], ['/admin/api/v1/keys/rotate', 'post'], ['/admin/api/v1/audit-events', 'get'],
-    ['/oauth/token', 'post'], ['/oauth/introspect', 'post'], ['/oauth/revoke', 'post'], ['/oauth/jwks', 'get'],
-    ['/.well-known/oauth-authorization-server', 'get'], ['/.well-known/openid-configuration', 'get'],
-    ['/healthz', 'get'], ['/readyz', 'get'],
+    ['/admin/api/v1/clients', 'post'],
+    ['/admin/api/v1/clients', 'get'],
+    ['/admin/api/v1/clients/{id}', 'get'],
+    ['/admin/api/v1/clients/{id}', 'patch'],
+    ['/admin/api/v1/clients/{id}', 'delete'],
+    ['/admin/api/v1/clients/{id}/rotate-secret', 'post'],
+    ['/admin/api/v1/keys', 'get'],
+    ['/admin/api/v1/keys/rotate', 'post'],
+    ['/admin/api/v1/audit-events', 'get'],
+    ['/oauth/token', 'post'],
+    ['/oauth/introspect', 'post'],
+    ['/oauth/revoke', 'post'],
+    ['/oauth/jwks', 'get'],
+    ['/.well-known/oauth-authorization-server', 'get'],
+    ['/.well-known/openid-configuration', 'get'],
+    ['/healthz', 'get'],
+    ['/readyz', 'get'],
   ];
   for (const [route, method] of expected) assert.ok(paths[route]?.[method], `${method.toUpperCase()} ${route} is documented`);
   for (const [route, operations] of Object.entries(paths)) {
@@ -157,23 +182,56 @@ test('logs at debug level never carry a secret or a token', async () => {
     const opaqueToken = (await token(logged, opaque)).json().access_token as string;
     secrets.push(jwt, opaqueToken);
     // Every way a credential can arrive: Basic header, form and JSON bodies, even a query string.
-    await logged.app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': FORM }, payload: `grant_type=client_credentials&client_id=${c.client_id}&client_secret=${c.client_secret}` });
-    await logged.app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'client_credentials', client_id: c.client_id, client_secret: c.client_secret } });
-    await logged.app.inject({ method: 'POST', url: `/oauth/token?client_id=${c.client_id}&client_secret=${c.client_secret}`, headers: { 'content-type': FORM }, payload: 'grant_type=client_credentials' });
-    await logged.app.inject({ method: 'POST', url: `/oauth/introspect?token=${jwt}`, headers: { 'content-type': FORM, authorization: basic(c.client_id, c.client_secret) }, payload: `token=${jwt}` });
-    await logged.app.inject({ method: 'POST', url: '/oauth/introspect', payload: { token: opaqueToken, client_id: opaque.client_id, client_secret: opaque.client_secret } });
+    await logged.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      headers: { 'content-type': FORM },
+      payload: `grant_type=client_credentials&client_id=${c.client_id}&client_secret=${c.client_secret}`,
+    });
+    await logged.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      payload: { grant_type: 'client_credentials', client_id: c.client_id, client_secret: c.client_secret },
+    });
+    await logged.app.inject({
+      method: 'POST',
+      url: `/oauth/token?client_id=${c.client_id}&client_secret=${c.client_secret}`,
+      headers: { 'content-type': FORM },
+      payload: 'grant_type=client_credentials',
+    });
+    await logged.app.inject({
+      method: 'POST',
+      url: `/oauth/introspect?token=${jwt}`,
+      headers: { 'content-type': FORM, authorization: basic(c.client_id, c.client_secret) },
+      payload: `token=${jwt}`,
+    });
+    await logged.app.inject({
+      method: 'POST',
+      url: '/oauth/introspect',
+      payload: { token: opaqueToken, client_id: opaque.client_id, client_secret: opaque.client_secret },
+    });
     await logged.app.inject({ method: 'GET', url: '/admin/api/v1/keys', headers: { authorization: `Bearer ${jwt}` } });
     await logged.app.inject({ method: 'GET', url: '/admin/api/v1/clients', headers: admin });
     const rotated = await logged.app.inject({ method: 'POST', url: `/admin/api/v1/clients/${c.client_id}/rotate-secret`, headers: admin });
     secrets.push(rotated.json().client_secret);
-    await logged.app.inject({ method: 'POST', url: '/oauth/revoke', headers: { 'content-type': FORM, authorization: basic(opaque.client_id, opaque.client_secret) }, payload: `token=${opaqueToken}` });
+    await logged.app.inject({
+      method: 'POST',
+      url: '/oauth/revoke',
+      headers: { 'content-type': FORM, authorization: basic(opaque.client_id, opaque.client_secret) },
+      payload: `token=${opaqueToken}`,
+    });
     // One-time links carry their token in the path.
     const linkToken = 'L'.repeat(43);
     secrets.push(linkToken);
     await logged.app.inject({ method: 'GET', url: `/login-link/${linkToken}` });
     // A request that fails validation, and a malformed one, with secrets inside.
     await logged.app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: ['x'], client_secret: opaque.client_secret } });
-    await logged.app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/json' }, payload: `{"client_secret":"${opaque.client_secret}"` });
+    await logged.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      headers: { 'content-type': 'application/json' },
+      payload: `{"client_secret":"${opaque.client_secret}"`,
+    });
   } finally {
     await logged.close();
     await database.drop();

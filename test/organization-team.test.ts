@@ -12,14 +12,28 @@ import { Browser, csrfOf, PASSWORD } from './interactive-helpers.ts';
 
 const OEM_USER = '/api/oem-api/organization/user';
 
-async function oemAddUser(g: TestGatehouse, vendor: TestVendor, organizationOemToken: string, data: Record<string, unknown>, headers: Record<string, string> = {}) {
+async function oemAddUser(
+  g: TestGatehouse,
+  vendor: TestVendor,
+  organizationOemToken: string,
+  data: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
   const body = headers.authorization ? { organizationOemToken, data } : { ...credentials(vendor), organizationOemToken, data };
   return g.app.inject({ method: 'POST', url: OEM_USER, payload: body, headers });
 }
 
 async function outbox(g: TestGatehouse, type: EventType) {
-  const rows = await g.services.storage.db.selectFrom('outbox_events').select(['type', 'payload', 'organization_id']).where('type', '=', type).orderBy('created_at').execute();
-  return rows.map((r) => ({ organizationId: r.organization_id, data: (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload).data as Record<string, unknown> }));
+  const rows = await g.services.storage.db
+    .selectFrom('outbox_events')
+    .select(['type', 'payload', 'organization_id'])
+    .where('type', '=', type)
+    .orderBy('created_at')
+    .execute();
+  return rows.map((r) => ({
+    organizationId: r.organization_id,
+    data: (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload).data as Record<string, unknown>,
+  }));
 }
 
 /** The event's data has every field its catalog schema requires, with the declared enum values. */
@@ -27,7 +41,8 @@ function conforms(type: EventType, data: Record<string, unknown>) {
   const schema = EVENT_TYPES[type] as { required: readonly string[]; properties: Record<string, { enum?: readonly string[] }> };
   for (const field of schema.required) assert.ok(data[field] !== undefined, `${type} carries ${field}`);
   for (const [field, property] of Object.entries(schema.properties)) {
-    if (property.enum && data[field] !== undefined && typeof data[field] === 'string') assert.ok(property.enum.includes(data[field] as string), `${type}.${field}`);
+    if (property.enum && data[field] !== undefined && typeof data[field] === 'string')
+      assert.ok(property.enum.includes(data[field] as string), `${type}.${field}`);
   }
 }
 
@@ -38,7 +53,12 @@ test('OEM API: organization/user adds a user the vendor can then sign in', async
   const org = await createOrganization(g, vendor);
 
   await t.test('201 in the shape of the other OEM answers; role defaults to member', async () => {
-    const res = await oemAddUser(g, vendor, org.organizationOemToken, { email: 'Dana.Member@Example.com', firstName: 'Dana', lastName: 'Member', vendorUserId: 'v-dana' });
+    const res = await oemAddUser(g, vendor, org.organizationOemToken, {
+      email: 'Dana.Member@Example.com',
+      firstName: 'Dana',
+      lastName: 'Member',
+      vendorUserId: 'v-dana',
+    });
     assert.equal(res.statusCode, 201, res.body);
     assert.deepEqual(Object.keys(res.json()), ['status', 'message', 'userId']);
     assert.equal(res.json().status, 201);
@@ -57,7 +77,13 @@ test('OEM API: organization/user adds a user the vendor can then sign in', async
 
   await t.test('a Bearer access token with vendor_manage works like body credentials', async () => {
     const token = await accessToken(g, vendor, 'vendor_manage');
-    const res = await oemAddUser(g, vendor, org.organizationOemToken, { email: 'ari.admin@example.com', vendorUserId: 'v-ari', role: 'admin' }, { authorization: `Bearer ${token}` });
+    const res = await oemAddUser(
+      g,
+      vendor,
+      org.organizationOemToken,
+      { email: 'ari.admin@example.com', vendorUserId: 'v-ari', role: 'admin' },
+      { authorization: `Bearer ${token}` },
+    );
     assert.equal(res.statusCode, 201, res.body);
     assert.equal((await g.services.users.get(res.json().userId)).role, 'admin');
   });
@@ -93,7 +119,9 @@ test('OEM API: organization/user adds a user the vendor can then sign in', async
       assert.match(res.json().message, field);
     }
     const organization = await g.app.inject({
-      method: 'POST', url: '/api/oem-api/organization', payload: { ...credentials(vendor), data: organizationData({ email: 'not-an-email' }) },
+      method: 'POST',
+      url: '/api/oem-api/organization',
+      payload: { ...credentials(vendor), data: organizationData({ email: 'not-an-email' }) },
     });
     assert.equal(organization.statusCode, 400, organization.body);
     assert.match(organization.json().message, /^Malformed request body: body\/data\/email/);
@@ -101,7 +129,11 @@ test('OEM API: organization/user adds a user the vendor can then sign in', async
   });
 
   await t.test('401 for a bad client, 403 for an organization token that is not valid', async () => {
-    const badClient = await g.app.inject({ method: 'POST', url: OEM_USER, payload: { ...credentials(vendor), clientSecret: 'wrong', organizationOemToken: org.organizationOemToken, data: { email: 'x@example.com' } } });
+    const badClient = await g.app.inject({
+      method: 'POST',
+      url: OEM_USER,
+      payload: { ...credentials(vendor), clientSecret: 'wrong', organizationOemToken: org.organizationOemToken, data: { email: 'x@example.com' } },
+    });
     assert.equal(badClient.statusCode, 401);
     assert.equal(badClient.json().error, 'INVALID_CLIENT');
     const badToken = await oemAddUser(g, vendor, 'ghorg_nope', { email: 'x@example.com' });
@@ -112,7 +144,11 @@ test('OEM API: organization/user adds a user the vendor can then sign in', async
   });
 
   await t.test("organization/session with the new user's vendorUserId signs that user in", async () => {
-    const res = await g.app.inject({ method: 'POST', url: '/api/oem-api/organization/session', payload: { ...credentials(vendor), organizationOemToken: org.organizationOemToken, vendorUserId: 'v-dana' } });
+    const res = await g.app.inject({
+      method: 'POST',
+      url: '/api/oem-api/organization/session',
+      payload: { ...credentials(vendor), organizationOemToken: org.organizationOemToken, vendorUserId: 'v-dana' },
+    });
     assert.equal(res.statusCode, 201, res.body);
     const browser = new Browser(g);
     const opened = await browser.get(new URL(res.json().redirectUrl).pathname);
@@ -120,7 +156,11 @@ test('OEM API: organization/user adds a user the vendor can then sign in', async
     const dashboard = await browser.get('/dashboard');
     assert.equal(dashboard.statusCode, 200);
     assert.match(dashboard.body, /Signed in as dana\.member@example\.com \(member\)/);
-    const unknown = await g.app.inject({ method: 'POST', url: '/api/oem-api/organization/session', payload: { ...credentials(vendor), organizationOemToken: org.organizationOemToken, vendorUserId: 'v-nobody' } });
+    const unknown = await g.app.inject({
+      method: 'POST',
+      url: '/api/oem-api/organization/session',
+      payload: { ...credentials(vendor), organizationOemToken: org.organizationOemToken, vendorUserId: 'v-nobody' },
+    });
     assert.equal(unknown.statusCode, 404);
   });
 
@@ -143,7 +183,13 @@ test('admin API: list, add, read, change and remove users; the last owner stays'
 
   await t.test('create: 201 with the user; 409 for a taken email; 400 naming the field', async () => {
     for (let i = 0; i < 4; i++) {
-      const res = await api('POST', `/organizations/${org.organizationId}/users`, { email: `person${i}@example.com`, first_name: 'Person', last_name: String(i), role: i === 0 ? 'admin' : 'member', ...(i === 1 ? { vendor_user_id: 'p-1' } : {}) });
+      const res = await api('POST', `/organizations/${org.organizationId}/users`, {
+        email: `person${i}@example.com`,
+        first_name: 'Person',
+        last_name: String(i),
+        role: i === 0 ? 'admin' : 'member',
+        ...(i === 1 ? { vendor_user_id: 'p-1' } : {}),
+      });
       assert.equal(res.statusCode, 201, res.body);
       const body = res.json();
       assert.equal(body.organization_id, org.organizationId);
@@ -151,10 +197,21 @@ test('admin API: list, add, read, change and remove users; the last owner stays'
       assert.equal(body.has_password, false);
       ids.push(body.user_id);
     }
-    const taken = await api('POST', `/organizations/${org.organizationId}/users`, { email: 'PERSON0@example.com', first_name: 'A', last_name: 'B', role: 'member' });
+    const taken = await api('POST', `/organizations/${org.organizationId}/users`, {
+      email: 'PERSON0@example.com',
+      first_name: 'A',
+      last_name: 'B',
+      role: 'member',
+    });
     assert.equal(taken.statusCode, 409);
     assert.equal(taken.json().error.code, 'conflict');
-    const takenId = await api('POST', `/organizations/${org.organizationId}/users`, { email: 'new@example.com', first_name: 'A', last_name: 'B', role: 'member', vendor_user_id: 'p-1' });
+    const takenId = await api('POST', `/organizations/${org.organizationId}/users`, {
+      email: 'new@example.com',
+      first_name: 'A',
+      last_name: 'B',
+      role: 'member',
+      vendor_user_id: 'p-1',
+    });
     assert.equal(takenId.statusCode, 409);
     for (const [payload, field] of [
       [{ email: 'not-an-email', first_name: 'A', last_name: 'B', role: 'member' }, /body\/email/],
@@ -222,7 +279,11 @@ test('admin API: list, add, read, change and remove users; the last owner stays'
       const owners = (await g.services.organizations.users(org.organizationId)).filter((u) => u.role === 'owner');
       assert.equal(owners.length, 2);
       const results = await Promise.all(owners.map((o) => api('PATCH', `/users/${o.id}`, { role: 'member' })));
-      assert.deepEqual(results.map((r) => r.statusCode).sort((a, b) => a - b), [200, 409], results.map((r) => r.body).join('\n'));
+      assert.deepEqual(
+        results.map((r) => r.statusCode).sort((a, b) => a - b),
+        [200, 409],
+        results.map((r) => r.body).join('\n'),
+      );
       const left = (await g.services.organizations.users(org.organizationId)).filter((u) => u.role === 'owner');
       assert.equal(left.length, 1);
       const loser = owners.find((o) => o.id !== left[0].id)!;
@@ -258,7 +319,10 @@ test('admin API: list, add, read, change and remove users; the last owner stays'
     assert.equal(link.statusCode, 201);
     for (const action of ['user.added', 'user.updated', 'user.removed']) {
       const events = await g.services.audit.list({ action, limit: 100 });
-      assert.ok(events.some((e) => e.actor === 'admin' && (e.details as { organization_id?: string }).organization_id === org.organizationId), action);
+      assert.ok(
+        events.some((e) => e.actor === 'admin' && (e.details as { organization_id?: string }).organization_id === org.organizationId),
+        action,
+      );
     }
   });
 
@@ -325,7 +389,13 @@ test('dashboard: owners and admins manage the team; members are refused every ma
     const bad = await browser.post('/dashboard/team/invite', { csrf, email: 'not-an-email', role: 'member' });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /is not an email address/);
-    const invited = await browser.post('/dashboard/team/invite', { csrf, email: 'Ivy.Invited@example.com', first_name: 'Ivy', last_name: 'Invited', role: 'member' });
+    const invited = await browser.post('/dashboard/team/invite', {
+      csrf,
+      email: 'Ivy.Invited@example.com',
+      first_name: 'Ivy',
+      last_name: 'Invited',
+      role: 'member',
+    });
     assert.equal(invited.statusCode, 201, invited.body);
     const link = /id="password-link" type="text" readonly value="([^"]+)"/.exec(invited.body)?.[1];
     assert.ok(link, 'the link is on the page');
@@ -388,7 +458,10 @@ test('dashboard: owners and admins manage the team; members are refused every ma
   await t.test('dashboard changes are audited with the signed-in user as actor, and write their events', async () => {
     for (const action of ['user.added', 'user.updated', 'user.removed']) {
       const events = await g.services.audit.list({ action, limit: 100 });
-      assert.ok(events.some((e) => e.actor === owner.id && (e.details as { via?: string }).via === 'dashboard'), action);
+      assert.ok(
+        events.some((e) => e.actor === owner.id && (e.details as { via?: string }).via === 'dashboard'),
+        action,
+      );
     }
     for (const type of ['user.added', 'user.updated', 'user.removed'] as const) {
       const events = (await outbox(g, type)).filter((e) => e.organizationId === org.organizationId);

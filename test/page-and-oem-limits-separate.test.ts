@@ -29,7 +29,12 @@ const from = (remoteAddress: string, request: InjectOptions): InjectOptions => (
 const oem: InjectOptions = { method: 'GET', url: '/api/oem-api/organization/org_x/vendors' };
 const login: InjectOptions = { method: 'GET', url: '/login' };
 const authorize: InjectOptions = { method: 'GET', url: '/oauth/authorize?response_type=code&client_id=nobody' };
-const token: InjectOptions = { method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=client_credentials&client_id=nobody&client_secret=x' };
+const token: InjectOptions = {
+  method: 'POST',
+  url: '/oauth/token',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  payload: 'grant_type=client_credentials&client_id=nobody&client_secret=x',
+};
 const msp: InjectOptions = { method: 'GET', url: '/api/msp/v1/webhooks' };
 const adminApi: InjectOptions = { method: 'GET', url: '/admin/api/v1/clients', headers: { authorization: 'Bearer not-the-admin-token' } };
 
@@ -80,7 +85,7 @@ test('exhausting /oauth/authorize leaves the OEM API open; its 429 is an HTML pa
   await use(ip, oem, OEM);
 });
 
-test('the token endpoint\'s 429 is the OAuth too_many_requests', async () => {
+test("the token endpoint's 429 is the OAuth too_many_requests", async () => {
   const ip = '198.51.100.4';
   await use(ip, token, TOKEN);
   const res = await g.app.inject(from(ip, token));
@@ -91,7 +96,7 @@ test('the token endpoint\'s 429 is the OAuth too_many_requests', async () => {
   await use(ip, login, PAGES);
 });
 
-test('the MSP API\'s 429 is rate_limited', async () => {
+test("the MSP API's 429 is rate_limited", async () => {
   const ip = '198.51.100.5';
   await use(ip, msp, PAGES);
   const res = await g.app.inject(from(ip, msp));
@@ -100,7 +105,7 @@ test('the MSP API\'s 429 is rate_limited', async () => {
   await use(ip, oem, OEM);
 });
 
-test('the admin API\'s 429 is rate_limited', async () => {
+test("the admin API's 429 is rate_limited", async () => {
   const ip = '198.51.100.6';
   for (let i = 0; i < AUTH_FAILURES; i++) assert.equal((await g.app.inject(from(ip, adminApi))).statusCode, 401);
   const res = await g.app.inject(from(ip, adminApi));
@@ -110,8 +115,13 @@ test('the admin API\'s 429 is rate_limited', async () => {
   await use(ip, login, PAGES);
 });
 
-test('every 429 is counted under its surface\'s one code', async () => {
+test("every 429 is counted under its surface's one code", async () => {
   const text = (await g.app.inject({ method: 'GET', url: '/metrics' })).body;
-  const codes = new Set(text.split('\n').filter((l) => l.startsWith('gatehouse_errors_total{') && l.includes('status="429"')).map((l) => /code="([^"]+)"/.exec(l)![1]));
+  const codes = new Set(
+    text
+      .split('\n')
+      .filter((l) => l.startsWith('gatehouse_errors_total{') && l.includes('status="429"'))
+      .map((l) => /code="([^"]+)"/.exec(l)![1]),
+  );
   assert.deepEqual([...codes].sort(), ['RATE_LIMITED', 'rate_limited', 'too_many_requests']);
 });

@@ -75,7 +75,7 @@ test('times read as a person says them, with the exact time on hover', () => {
   assert.equal(when(null, now).value, 'never');
 });
 
-test('the API documentation is titled as Gatehouse\'s and its policy lets its styles apply', async () => {
+test("the API documentation is titled as Gatehouse's and its policy lets its styles apply", async () => {
   let page = await g.app.inject({ method: 'GET', url: '/docs' });
   for (let hops = 0; page.statusCode === 302 && hops < 3; hops++) {
     page = await g.app.inject({ method: 'GET', url: new URL(String(page.headers.location), 'http://x/docs/').pathname });

@@ -33,7 +33,11 @@ test('password forms accept what a browser submits', async (t) => {
   const [owner] = await g.services.organizations.users(org.organizationId);
 
   const oemSession = async () => {
-    const session = await g.app.inject({ method: 'POST', url: '/api/oem-api/organization/session', payload: { ...credentials(vendor), organizationOemToken: org.organizationOemToken } });
+    const session = await g.app.inject({
+      method: 'POST',
+      url: '/api/oem-api/organization/session',
+      payload: { ...credentials(vendor), organizationOemToken: org.organizationOemToken },
+    });
     const browser = new Browser(g);
     assert.equal((await browser.get(new URL(session.json().redirectUrl).pathname)).statusCode, 303);
     return browser;
@@ -71,7 +75,7 @@ test('password forms accept what a browser submits', async (t) => {
     assert.equal(fields.username, email);
     const set = await browser.post(path, { ...fields, username: 'someone.else@example.com' });
     assert.equal(set.statusCode, 303, set.body);
-    assert.equal((await new Browser(g, '10.9.0.5').login(email, 'third chosen password')).statusCode, 303, 'the link\'s user got the password');
+    assert.equal((await new Browser(g, '10.9.0.5').login(email, 'third chosen password')).statusCode, 303, "the link's user got the password");
   });
 
   await t.test('fields the forms do not have are still refused, naming the field', async () => {

@@ -40,14 +40,17 @@ const block = async () => {
   await control.query(`alter database ${name} allow_connections false`);
 };
 const unblock = () => control.query(`alter database ${name} allow_connections true`);
-const kill = (which: 'listeners' | 'all') => control.query(
-  `select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()${which === 'listeners' ? ' and application_name = $2' : ''}`,
-  which === 'listeners' ? [name, LISTENER_NAME] : [name],
-);
+const kill = (which: 'listeners' | 'all') =>
+  control.query(
+    `select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()${which === 'listeners' ? ' and application_name = $2' : ''}`,
+    which === 'listeners' ? [name, LISTENER_NAME] : [name],
+  );
 
 async function token(g: Gatehouse, id: string, secret: string) {
   return g.app.inject({
-    method: 'POST', url: '/oauth/token', headers: { authorization: basic(id, secret), 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    url: '/oauth/token',
+    headers: { authorization: basic(id, secret), 'content-type': 'application/x-www-form-urlencoded' },
     payload: 'grant_type=client_credentials',
   });
 }
@@ -90,12 +93,22 @@ test('database away for 20 s: routes answer 503 quickly with Retry-After, and ev
     const away = Date.now();
     const checks: [string, () => Promise<{ statusCode: number; headers: Record<string, unknown>; body: string }>, (body: string) => void][] = [
       ['readyz', () => b.app.inject({ method: 'GET', url: '/readyz' }), () => {}],
-      ['admin API', () => b.app.inject({ method: 'GET', url: '/admin/api/v1/clients', headers: admin }),
-        (body) => assert.equal(JSON.parse(body).error.code, 'unavailable')],
-      ['token endpoint, uncached client', () => token(b, 'no-such-client', 'x'),
-        (body) => assert.equal(JSON.parse(body).error, 'temporarily_unavailable')],
-      ['OEM API', () => b.app.inject({ method: 'POST', url: '/api/oem-api/organization/session', payload: { ...credentials(setup.vendor), organizationOemToken: setup.organizationOemToken } }),
-        (body) => assert.equal(JSON.parse(body).error, 'SERVICE_UNAVAILABLE')],
+      [
+        'admin API',
+        () => b.app.inject({ method: 'GET', url: '/admin/api/v1/clients', headers: admin }),
+        (body) => assert.equal(JSON.parse(body).error.code, 'unavailable'),
+      ],
+      ['token endpoint, uncached client', () => token(b, 'no-such-client', 'x'), (body) => assert.equal(JSON.parse(body).error, 'temporarily_unavailable')],
+      [
+        'OEM API',
+        () =>
+          b.app.inject({
+            method: 'POST',
+            url: '/api/oem-api/organization/session',
+            payload: { ...credentials(setup.vendor), organizationOemToken: setup.organizationOemToken },
+          }),
+        (body) => assert.equal(JSON.parse(body).error, 'SERVICE_UNAVAILABLE'),
+      ],
     ];
     while (Date.now() - away < 20_000) {
       for (const [what, send, check] of checks) {
@@ -118,7 +131,11 @@ test('database away for 20 s: routes answer 503 quickly with Retry-After, and ev
     // The webhook engine (pg-boss and the delivery loop) came back too.
     await subscribe(a, setup.auth, { webhook_url: receiver.url, eventTypes: ['session.created'] });
     const session = await eventually(async () => {
-      const res = await b.app.inject({ method: 'POST', url: '/api/oem-api/organization/session', payload: { ...credentials(setup.vendor), organizationOemToken: setup.organizationOemToken } });
+      const res = await b.app.inject({
+        method: 'POST',
+        url: '/api/oem-api/organization/session',
+        payload: { ...credentials(setup.vendor), organizationOemToken: setup.organizationOemToken },
+      });
       return res.statusCode === 201 && res;
     }, 20_000);
     assert.ok(session);

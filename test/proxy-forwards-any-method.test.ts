@@ -14,7 +14,10 @@ const apiCalls: string[] = [];
 before(async () => {
   g = await startGatehouse(LOOPBACK);
   vendor = await startVendor();
-  vendor.onApi = (req) => { apiCalls.push(String(req.method)); return false; };
+  vendor.onApi = (req) => {
+    apiCalls.push(String(req.method));
+    return false;
+  };
 });
 after(async () => {
   await g.stop();
@@ -26,7 +29,10 @@ test('the default list: GET, POST, PUT, PATCH, DELETE are forwarded; TRACE, CONN
   const { organizationId } = await organization(g);
   const { connection_id } = await connectClientCredentials(g, connector, organizationId);
   for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
-    const res = await proxy(g, connection_id, '/items', { method, ...(method === 'GET' || method === 'DELETE' ? {} : { payload: '{}', headers: { 'content-type': 'application/json' } }) });
+    const res = await proxy(g, connection_id, '/items', {
+      method,
+      ...(method === 'GET' || method === 'DELETE' ? {} : { payload: '{}', headers: { 'content-type': 'application/json' } }),
+    });
     assert.equal(res.statusCode, 200, `${method}: ${res.body}`);
     assert.equal(res.json().method, method);
   }
@@ -42,7 +48,8 @@ test('the default list: GET, POST, PUT, PATCH, DELETE are forwarded; TRACE, CONN
 });
 
 test('proxyMethods and memberMethods are connector fields: TRACE or CONNECT are refused with 400, memberMethods must be within proxyMethods', async () => {
-  const post = (body: Record<string, unknown>) => g.app.inject({ method: 'POST', url: '/admin/api/v1/connectors', headers: admin, payload: definition(vendor, body) });
+  const post = (body: Record<string, unknown>) =>
+    g.app.inject({ method: 'POST', url: '/admin/api/v1/connectors', headers: admin, payload: definition(vendor, body) });
   for (const proxyMethods of [['GET', 'TRACE'], ['CONNECT'], [], ['get']]) {
     const res = await post({ proxyMethods });
     assert.equal(res.statusCode, 400, JSON.stringify(proxyMethods));
@@ -68,10 +75,19 @@ test('an organization member who is not an admin may only read through the proxy
     await g.services.accounts.setPassword(user.id, PASSWORD);
     const browser = new Browser(g);
     assert.equal((await browser.login(user.email, PASSWORD)).statusCode, 303);
-    return (method: string) => g.app.inject({ method: method as 'GET', url: `/api/connections/${connection_id}/proxy/items`, headers: { cookie: browser.cookie, 'content-type': 'application/json' }, ...(method === 'GET' ? {} : { payload: '{}' }) });
+    return (method: string) =>
+      g.app.inject({
+        method: method as 'GET',
+        url: `/api/connections/${connection_id}/proxy/items`,
+        headers: { cookie: browser.cookie, 'content-type': 'application/json' },
+        ...(method === 'GET' ? {} : { payload: '{}' }),
+      });
   };
-  const plain = await g.services.storage.db.insertInto('users').values({ id: `proxy-member-${organizationId}`, organization_id: organizationId, email: `member.${organizationId}@example.com`, role: 'member' })
-    .returningAll().executeTakeFirstOrThrow();
+  const plain = await g.services.storage.db
+    .insertInto('users')
+    .values({ id: `proxy-member-${organizationId}`, organization_id: organizationId, email: `member.${organizationId}@example.com`, role: 'member' })
+    .returningAll()
+    .executeTakeFirstOrThrow();
   const owner = (await g.services.organizations.users(organizationId)).find((u) => u.role === 'owner')!;
   const member = await signIn(plain);
   const orgAdmin = await signIn(owner);
@@ -85,7 +101,12 @@ test('an organization member who is not an admin may only read through the proxy
   assert.deepEqual(apiCalls, [], 'no write reached the vendor');
   for (const method of ['POST', 'DELETE']) assert.equal((await orgAdmin(method)).statusCode, 200, method);
 
-  const patched = await g.app.inject({ method: 'PATCH', url: `/admin/api/v1/connectors/${connector}`, headers: admin, payload: { memberMethods: ['GET', 'POST'] } });
+  const patched = await g.app.inject({
+    method: 'PATCH',
+    url: `/admin/api/v1/connectors/${connector}`,
+    headers: admin,
+    payload: { memberMethods: ['GET', 'POST'] },
+  });
   assert.equal(patched.statusCode, 200, patched.body);
   assert.equal((await member('POST')).statusCode, 200, 'the connector lets members post');
   assert.equal((await member('DELETE')).statusCode, 403);

@@ -78,7 +78,11 @@ test('every shell block of the README works against a listening server', async (
         const browser = new Browser(g);
         assert.equal((await browser.login('ansley@wisozk.example', 'a password the owner chose')).statusCode, 303);
         const landed = await authorize(browser, {
-          response_type: 'token', client_id: variable('MSP_APP'), redirect_uri: 'https://msp.example/callback', scope: 'webhooks:manage', state: 'xyz',
+          response_type: 'token',
+          client_id: variable('MSP_APP'),
+          redirect_uri: 'https://msp.example/callback',
+          scope: 'webhooks:manage',
+          state: 'xyz',
         });
         const token = new URLSearchParams(landed.hash.slice(1)).get('access_token');
         assert.ok(token, `a token in ${landed.href}`);
@@ -106,5 +110,8 @@ test('every shell block of the README works against a listening server', async (
   const organization = await g.services.organizations.get(variable('ORG_ID'));
   assert.equal(organization.name, 'Wisozk Inc');
   const hooks = await g.services.webhooks.subscriptions.list(organization.id);
-  assert.deepEqual(hooks.map((h) => h.url), [receiver.url]);
+  assert.deepEqual(
+    hooks.map((h) => h.url),
+    [receiver.url],
+  );
 });

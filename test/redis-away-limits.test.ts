@@ -86,11 +86,17 @@ before(async () => {
   });
   const database = await createTestDatabase();
   dropDatabase = database.drop;
-  g = await buildApp(testConfig({
-    REDIS_URL: `redis://127.0.0.1:${port}`,
-    GATEHOUSE_TOKEN_RATE_LIMIT_IP: String(PER_IP),
-    GATEHOUSE_TOKEN_RATE_LIMIT_CLIENT: '100000',
-  }, database.url), { logger: createLogger('info', stream) });
+  g = await buildApp(
+    testConfig(
+      {
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+        GATEHOUSE_TOKEN_RATE_LIMIT_IP: String(PER_IP),
+        GATEHOUSE_TOKEN_RATE_LIMIT_CLIENT: '100000',
+      },
+      database.url,
+    ),
+    { logger: createLogger('info', stream) },
+  );
   await g.app.ready();
   await waitForRedis('up');
 });
@@ -127,7 +133,9 @@ async function gauge(): Promise<number> {
 }
 
 const tokenRequest = (ip: string): InjectOptions => ({
-  method: 'POST', url: '/oauth/token', remoteAddress: ip,
+  method: 'POST',
+  url: '/oauth/token',
+  remoteAddress: ip,
   headers: { 'content-type': 'application/x-www-form-urlencoded' },
   payload: `grant_type=client_credentials&client_id=probe-${Math.random().toString(36).slice(2)}&client_secret=x`,
 });
@@ -156,7 +164,7 @@ const logged = (msg: RegExp) => logLines.filter((l) => msg.test(String(l.msg))).
 test('Redis up: the limit is counted in Redis, /readyz says up', async () => {
   await limitHolds('192.0.2.1');
   assert.equal(await redisCount('192.0.2.1'), PER_IP + 2);
-  assert.deepEqual((await readyz()), { status: 200, body: { status: 'ready', redis: 'up' } });
+  assert.deepEqual(await readyz(), { status: 200, body: { status: 'ready', redis: 'up' } });
   assert.equal(await gauge(), 1);
 });
 
@@ -187,7 +195,7 @@ test('Redis killed: requests answer fast, limits from memory, /readyz 200 with r
   await limitHolds('192.0.2.4');
   // An address limited in Redis before the outage starts afresh in memory, but is limited there too.
   await limitHolds('192.0.2.1');
-  assert.deepEqual((await readyz()), { status: 200, body: { status: 'ready', redis: 'down' } });
+  assert.deepEqual(await readyz(), { status: 200, body: { status: 'ready', redis: 'down' } });
   assert.equal(await gauge(), 0);
   // Reconnection goes on in the background: give it time to fail a few times.
   await new Promise((r) => setTimeout(r, 1000));
@@ -199,12 +207,15 @@ test('Redis back on the same port: /readyz says up, counters are in Redis again'
   backBeforeRestart = logged(/Redis is reachable again/);
   await startRedis();
   await waitForRedis('up');
-  assert.deepEqual((await readyz()), { status: 200, body: { status: 'ready', redis: 'up' } });
+  assert.deepEqual(await readyz(), { status: 200, body: { status: 'ready', redis: 'up' } });
   assert.equal(await gauge(), 1);
   await limitHolds('192.0.2.6');
   assert.equal(await redisCount('192.0.2.6'), PER_IP + 2);
   const keys = await onRedis((r) => r.keys('gatehouse:rl:*'));
-  assert.ok(keys.some((k) => k.startsWith('gatehouse:rl:token-client:')), `the per-client limiter counts in Redis too: ${keys.join(', ')}`);
+  assert.ok(
+    keys.some((k) => k.startsWith('gatehouse:rl:token-client:')),
+    `the per-client limiter counts in Redis too: ${keys.join(', ')}`,
+  );
   assert.equal(logged(/Redis is reachable again/) - backBeforeRestart, 1, 'one notice that it is back');
 });
 

@@ -9,7 +9,12 @@ import { basic, createClient, createTestDatabase, testConfig } from './helpers.t
 
 test('one line per request at info level, with status, duration, request id and client', async () => {
   let captured = '';
-  const stream = new Writable({ write(chunk, _encoding, done) { captured += chunk.toString(); done(); } });
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      captured += chunk.toString();
+      done();
+    },
+  });
   const database = await createTestDatabase();
   const g = await buildApp(testConfig({ LOG_LEVEL: 'info' }, database.url), { logger: createLogger('info', stream) });
   let c: { client_id: string; client_secret: string };
@@ -17,14 +22,22 @@ test('one line per request at info level, with status, duration, request id and 
     await g.app.ready();
     c = await createClient(g);
     captured = '';
-    const res = await g.app.inject({ method: 'POST', url: '/oauth/token?code=secret-code', headers: { authorization: basic(c.client_id, c.client_secret), 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=client_credentials' });
+    const res = await g.app.inject({
+      method: 'POST',
+      url: '/oauth/token?code=secret-code',
+      headers: { authorization: basic(c.client_id, c.client_secret), 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'grant_type=client_credentials',
+    });
     assert.equal(res.statusCode, 200);
     await g.app.inject({ method: 'GET', url: '/no/such/route' });
   } finally {
     await g.close();
     await database.drop();
   }
-  const lines = captured.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = captured
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const requests = lines.filter((l) => l.msg === 'request completed');
   assert.equal(requests.length, 2, 'one line for each of the two requests');
   assert.equal(lines.filter((l) => l.msg === 'incoming request').length, 0, 'no arrival line at info level');

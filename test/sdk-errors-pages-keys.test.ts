@@ -8,9 +8,20 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import {
-  GatehouseAuthenticationError, GatehouseClient, GatehouseConflictError, GatehouseError, GatehouseNetworkError, GatehouseNotFoundError,
-  GatehousePermissionError, GatehouseRateLimitError, GatehouseTimeoutError, GatehouseUnavailableError, GatehouseValidationError,
-  USER_AGENT, VendorApiClient, VERSION,
+  GatehouseAuthenticationError,
+  GatehouseClient,
+  GatehouseConflictError,
+  GatehouseError,
+  GatehouseNetworkError,
+  GatehouseNotFoundError,
+  GatehousePermissionError,
+  GatehouseRateLimitError,
+  GatehouseTimeoutError,
+  GatehouseUnavailableError,
+  GatehouseValidationError,
+  USER_AGENT,
+  VendorApiClient,
+  VERSION,
 } from '../packages/client/src/index.ts';
 import { CLIENT_PACKAGE } from '../scripts/pack.ts';
 import { recordingSleep, scriptedServer, type Recorded, type Reply } from './sdk-server.ts';
@@ -23,7 +34,14 @@ async function client(t: import('node:test').TestContext, script: Reply[] | ((re
   const server = await scriptedServer(script);
   t.after(() => server.close());
   const { sleep, waits } = recordingSleep();
-  const gatehouse = new GatehouseClient({ baseUrl: server.url, clientId: 'client-1', clientSecret: 'secret-1', vendorId: 'vendor-1', retry: { attempts }, sleep });
+  const gatehouse = new GatehouseClient({
+    baseUrl: server.url,
+    clientId: 'client-1',
+    clientSecret: 'secret-1',
+    vendorId: 'vendor-1',
+    retry: { attempts },
+    sleep,
+  });
   return { server, gatehouse, waits };
 }
 
@@ -55,7 +73,11 @@ test('an answer without a code is given the one its status implies', async (t) =
 });
 
 test('a rate limit that outlasts the retries carries retryAfter in seconds', async (t) => {
-  const { gatehouse, server } = await client(t, [{ status: 429, headers: { 'retry-after': '2' }, body: { status: 429, error: 'RATE_LIMITED', message: 'slow down' } }], 2);
+  const { gatehouse, server } = await client(
+    t,
+    [{ status: 429, headers: { 'retry-after': '2' }, body: { status: 429, error: 'RATE_LIMITED', message: 'slow down' } }],
+    2,
+  );
   const error = await gatehouse.createOrganization(ORG).catch((e: unknown) => e);
   assert.ok(error instanceof GatehouseRateLimitError);
   assert.equal(error.retryAfter, 2);
@@ -68,12 +90,21 @@ test('a timed-out attempt is a GatehouseTimeoutError, a refused connection a Gat
   // A server that reads the request and never answers.
   const silent = createServer(() => {});
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => {
-    silent.closeAllConnections();
-    silent.close(() => resolve());
-  }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        silent.closeAllConnections();
+        silent.close(() => resolve());
+      }),
+  );
   const { sleep } = recordingSleep();
-  const slow = new VendorApiClient({ baseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, mspcToken: 'dG9rZW4=', timeoutMs: 50, retry: { attempts: 2 }, sleep });
+  const slow = new VendorApiClient({
+    baseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+    mspcToken: 'dG9rZW4=',
+    timeoutMs: 50,
+    retry: { attempts: 2 },
+    sleep,
+  });
   const timedOut = await slow.getOrganization().catch((e: unknown) => e);
   assert.ok(timedOut instanceof GatehouseTimeoutError);
   assert.ok(!(timedOut instanceof GatehouseNetworkError), 'a timeout is not a refused connection: the request may have arrived');
@@ -88,7 +119,14 @@ test('a timed-out attempt is a GatehouseTimeoutError, a refused connection a Gat
 });
 
 test('accounts() and services() follow the cursors to the last page', async (t) => {
-  const accounts = Array.from({ length: 5 }, (_, i) => ({ id: `a${i}`, vendorAccountId: `acct-${i}`, name: `Account ${i}`, externalId: null, createdAt: '', updatedAt: '' }));
+  const accounts = Array.from({ length: 5 }, (_, i) => ({
+    id: `a${i}`,
+    vendorAccountId: `acct-${i}`,
+    name: `Account ${i}`,
+    externalId: null,
+    createdAt: '',
+    updatedAt: '',
+  }));
   const server = await scriptedServer((request) => {
     const url = new URL(request.path, 'http://x');
     const limit = Number(url.searchParams.get('limit') ?? 100);
@@ -105,12 +143,18 @@ test('accounts() and services() follow the cursors to the last page', async (t) 
 
   const seen: string[] = [];
   for await (const account of api.accounts({ limit: 2 })) seen.push(account.vendorAccountId);
-  assert.deepEqual(seen, accounts.map((a) => a.vendorAccountId));
-  assert.deepEqual(server.requests.map((r) => r.path), [
-    '/api/vendor-api/organization/accounts?limit=2',
-    '/api/vendor-api/organization/accounts?limit=2&after=acct-1',
-    '/api/vendor-api/organization/accounts?limit=2&after=acct-3',
-  ]);
+  assert.deepEqual(
+    seen,
+    accounts.map((a) => a.vendorAccountId),
+  );
+  assert.deepEqual(
+    server.requests.map((r) => r.path),
+    [
+      '/api/vendor-api/organization/accounts?limit=2',
+      '/api/vendor-api/organization/accounts?limit=2&after=acct-1',
+      '/api/vendor-api/organization/accounts?limit=2&after=acct-3',
+    ],
+  );
 
   // Breaking out early fetches no further page; `after` starts past a cursor.
   server.requests.length = 0;
@@ -118,7 +162,10 @@ test('accounts() and services() follow the cursors to the last page', async (t) 
     assert.equal(account.vendorAccountId, 'acct-1');
     break;
   }
-  assert.deepEqual(server.requests.map((r) => r.path), ['/api/vendor-api/organization/accounts?limit=2&after=acct-0']);
+  assert.deepEqual(
+    server.requests.map((r) => r.path),
+    ['/api/vendor-api/organization/accounts?limit=2&after=acct-0'],
+  );
 
   const services = [];
   for await (const service of api.services()) services.push(service);
@@ -140,13 +187,20 @@ test('a cursor that comes back unchanged is an error, not an endless loop', asyn
 test('every creating OEM call sends an Idempotency-Key, one per call and the same on each retry', async (t) => {
   // Every creating call fails once with 503, then succeeds: two requests per call.
   const seen = new Map<string, number>();
-  const { server, gatehouse } = await client(t, (request) => {
-    if (request.path === '/oauth/token') return { status: 200, body: TOKEN };
-    const key = `${request.method} ${request.path} ${String(request.headers['idempotency-key'])}`;
-    seen.set(key, (seen.get(key) ?? 0) + 1);
-    if (seen.get(key) === 1) return { status: 503, body: { status: 503, error: 'SERVICE_UNAVAILABLE', message: 'later' } };
-    return { status: request.method === 'PATCH' ? 200 : 201, body: { ...CREATED, integration: { id: 'i', vendorId: 'vendor-1', integrationKind: 'external' }, partnerApiKey: 'pk' } };
-  }, 2);
+  const { server, gatehouse } = await client(
+    t,
+    (request) => {
+      if (request.path === '/oauth/token') return { status: 200, body: TOKEN };
+      const key = `${request.method} ${request.path} ${String(request.headers['idempotency-key'])}`;
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+      if (seen.get(key) === 1) return { status: 503, body: { status: 503, error: 'SERVICE_UNAVAILABLE', message: 'later' } };
+      return {
+        status: request.method === 'PATCH' ? 200 : 201,
+        body: { ...CREATED, integration: { id: 'i', vendorId: 'vendor-1', integrationKind: 'external' }, partnerApiKey: 'pk' },
+      };
+    },
+    2,
+  );
   await gatehouse.createOrganization(ORG);
   await gatehouse.createOrganization(ORG);
   await gatehouse.createUser({ organizationOemToken: 'oem-token', data: { email: 'dana@example.com' } });
@@ -175,10 +229,14 @@ test('every creating OEM call sends an Idempotency-Key, one per call and the sam
 });
 
 test('a 409 IDEMPOTENCY_KEY_IN_USE is retried: the earlier attempt is still running', async (t) => {
-  const { server, gatehouse, waits } = await client(t, [
-    { status: 409, body: { status: 409, error: 'IDEMPOTENCY_KEY_IN_USE', message: 'still running' } },
-    { status: 201, body: CREATED },
-  ], 3);
+  const { server, gatehouse, waits } = await client(
+    t,
+    [
+      { status: 409, body: { status: 409, error: 'IDEMPOTENCY_KEY_IN_USE', message: 'still running' } },
+      { status: 201, body: CREATED },
+    ],
+    3,
+  );
   assert.deepEqual(await gatehouse.createOrganization(ORG), CREATED);
   assert.equal(server.requests.length, 2);
   assert.equal(waits.length, 1);
@@ -190,7 +248,9 @@ test('a 409 IDEMPOTENCY_KEY_IN_USE is retried: the earlier attempt is still runn
 });
 
 test('every request names the SDK and its version in User-Agent', async (t) => {
-  const { server, gatehouse } = await client(t, (request) => request.path === '/oauth/token' ? { status: 200, body: TOKEN } : { status: 200, body: { status: 200, organizationId: 'o', vendors: [] } });
+  const { server, gatehouse } = await client(t, (request) =>
+    request.path === '/oauth/token' ? { status: 200, body: TOKEN } : { status: 200, body: { status: 200, organizationId: 'o', vendors: [] } },
+  );
   await gatehouse.listVendors('org-1');
   const { version } = JSON.parse(await readFile(path.join(CLIENT_PACKAGE, 'package.json'), 'utf8'));
   assert.equal(VERSION, version, 'src/version.ts is the package version (the build writes it)');

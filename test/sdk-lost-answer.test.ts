@@ -50,10 +50,11 @@ async function droppingProxy(port: number, drop: number) {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     exchanges,
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -123,13 +124,19 @@ test('createIntegration whose answer is lost still gets the one-time partner API
     if (!(input instanceof Request ? input.url : input.toString()).endsWith('/api/oem-api/integration')) return response;
     keys.push(new Headers(init?.headers).get('idempotency-key'));
     if (lost.length > 0) return response;
-    lost.push(await response.json() as Record<string, unknown>);
+    lost.push((await response.json()) as Record<string, unknown>);
     throw new TypeError('fetch failed', { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) });
   };
   const { sleep } = recordingSleep();
   const client = new GatehouseClient({
-    baseUrl, clientId: vendor.client_id, clientSecret: vendor.client_secret, vendorId: vendor.vendor_id, vendorApiKey: vendor.vendor_api_key,
-    retry: { attempts: 3 }, sleep, fetch: lossyFetch,
+    baseUrl,
+    clientId: vendor.client_id,
+    clientSecret: vendor.client_secret,
+    vendorId: vendor.vendor_id,
+    vendorApiKey: vendor.vendor_api_key,
+    retry: { attempts: 3 },
+    sleep,
+    fetch: lossyFetch,
   });
   const { organizationId } = await client.createOrganization(organizationData());
   const integration = await client.createIntegration({ organizationId });

@@ -17,9 +17,19 @@ test('packages/client/src/openapi.ts is what the OpenAPI document yields today',
 
 test('the generated types cover every OEM API, Vendor API and token route the SDK calls', async () => {
   const text = await generated;
-  for (const route of ['/oauth/token', '/api/oem-api/organization', '/api/oem-api/organization/session', '/api/oem-api/organization/user',
-    '/api/oem-api/integration', '/api/oem-api/organization/{organizationId}/vendors', '/api/oem-api/organization/{organizationId}/integrations',
-    '/api/vendor-api/organization', '/api/vendor-api/organization/accounts', '/api/vendor-api/organization/services', '/api/vendor-api/status']) {
+  for (const route of [
+    '/oauth/token',
+    '/api/oem-api/organization',
+    '/api/oem-api/organization/session',
+    '/api/oem-api/organization/user',
+    '/api/oem-api/integration',
+    '/api/oem-api/organization/{organizationId}/vendors',
+    '/api/oem-api/organization/{organizationId}/integrations',
+    '/api/vendor-api/organization',
+    '/api/vendor-api/organization/accounts',
+    '/api/vendor-api/organization/services',
+    '/api/vendor-api/status',
+  ]) {
     assert.ok(text.includes(`  ${JSON.stringify(route)}: {\n`), route);
   }
   // Only those surfaces: the admin and MSP APIs are not the SDK's.

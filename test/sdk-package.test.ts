@@ -56,13 +56,20 @@ test('npm pack yields JavaScript with declarations that work from node_modules, 
   const ls = JSON.parse((await run('npm', ['ls', '--omit=dev', '--all', '--json'], { cwd: project, shell: process.platform === 'win32' })).stdout);
   assert.deepEqual(Object.keys(ls.dependencies), ['@gatehouse/client']);
   assert.equal(ls.dependencies['@gatehouse/client'].dependencies, undefined);
-  const tree = (await run('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: project, shell: process.platform === 'win32' })).stdout.trim().split('\n');
-  assert.deepEqual(tree.map((line) => path.relative(project, line)), ['', path.join('node_modules', '@gatehouse', 'client')]);
+  const tree = (await run('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: project, shell: process.platform === 'win32' })).stdout
+    .trim()
+    .split('\n');
+  assert.deepEqual(
+    tree.map((line) => path.relative(project, line)),
+    ['', path.join('node_modules', '@gatehouse', 'client')],
+  );
 
   // The plain JavaScript consumer, run by whichever Node runs this suite.
-  const server = await scriptedServer((request) => request.path.endsWith('/session')
-    ? { status: 403, body: { status: 403, error: 'INVALID_OEM_TOKEN', message: 'the organization token is not valid' } }
-    : { status: 201, body: { status: 201, message: 'Successfully created organization', organizationOemToken: 'oem', organizationId: 'org-1' } });
+  const server = await scriptedServer((request) =>
+    request.path.endsWith('/session')
+      ? { status: 403, body: { status: 403, error: 'INVALID_OEM_TOKEN', message: 'the organization token is not valid' } }
+      : { status: 201, body: { status: 201, message: 'Successfully created organization', organizationOemToken: 'oem', organizationId: 'org-1' } },
+  );
   t.after(() => server.close());
   await writeFile(path.join(project, 'consumer.mjs'), CONSUMER_MJS);
   const { stdout } = await run(process.execPath, ['consumer.mjs'], { cwd: project, env: { ...process.env, GATEHOUSE_URL: server.url } });
@@ -72,14 +79,20 @@ test('npm pack yields JavaScript with declarations that work from node_modules, 
   assert.deepEqual(result.failure, { typed: true, kind: true, status: 403, code: 'INVALID_OEM_TOKEN' });
   // The User-Agent names the version in the installed package's own manifest.
   assert.equal(result.userAgent, `gatehouse-client/${manifest.version}`);
-  assert.ok(server.requests.every((request) => request.headers['user-agent'] === `gatehouse-client/${manifest.version}`), 'every request says who sent it');
+  assert.ok(
+    server.requests.every((request) => request.headers['user-agent'] === `gatehouse-client/${manifest.version}`),
+    'every request says who sent it',
+  );
 
   // A TypeScript consumer checks against the shipped .d.ts files.
   await writeFile(path.join(project, 'consumer.ts'), CONSUMER_TS);
-  await writeFile(path.join(project, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { module: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: [], lib: ['es2022', 'dom'] },
-    files: ['consumer.ts'],
-  }));
+  await writeFile(
+    path.join(project, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { module: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: [], lib: ['es2022', 'dom'] },
+      files: ['consumer.ts'],
+    }),
+  );
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const check = await run(process.execPath, [tsc, '-p', project], { cwd: project }).catch((error: { stdout: string }) => error);
   assert.equal(check.stdout, '', 'the consumer type-checks against the declarations');

@@ -13,9 +13,13 @@ async function setup(t: import('node:test').TestContext, script: Reply[], option
   t.after(() => server.close());
   const { sleep, waits } = recordingSleep();
   const client = new GatehouseClient({
-    baseUrl: server.url, clientId: 'client-1', clientSecret: 'secret-1',
+    baseUrl: server.url,
+    clientId: 'client-1',
+    clientSecret: 'secret-1',
     retry: { attempts: options.attempts ?? 4, baseDelayMs: 100 },
-    sleep, random: () => options.random ?? 0.5, now: () => options.now ?? Date.now(),
+    sleep,
+    random: () => options.random ?? 0.5,
+    now: () => options.now ?? Date.now(),
   });
   return { server, client, waits };
 }
@@ -33,10 +37,14 @@ test('503 twice, then success: three requests, jittered exponential waits', asyn
 });
 
 test('429 with Retry-After in seconds: waits at least that long, then succeeds', async (t) => {
-  const { server, client, waits } = await setup(t, [
-    { status: 429, headers: { 'retry-after': '2' }, body: { status: 429, error: 'RATE_LIMITED', message: 'slow down' } },
-    { status: 201, body: CREATED },
-  ], { random: 0 });
+  const { server, client, waits } = await setup(
+    t,
+    [
+      { status: 429, headers: { 'retry-after': '2' }, body: { status: 429, error: 'RATE_LIMITED', message: 'slow down' } },
+      { status: 201, body: CREATED },
+    ],
+    { random: 0 },
+  );
   assert.deepEqual(await client.createOrganization(ORG), CREATED);
   assert.equal(server.requests.length, 2);
   assert.deepEqual(waits, [2000]);
@@ -44,24 +52,39 @@ test('429 with Retry-After in seconds: waits at least that long, then succeeds',
 
 test('429 with Retry-After as an HTTP date: waits until that date', async (t) => {
   const now = Date.parse('2030-01-01T00:00:00Z');
-  const { server, client, waits } = await setup(t, [
-    { status: 429, headers: { 'retry-after': new Date(now + 7000).toUTCString() } },
-    { status: 503, headers: { 'retry-after': '1' } },
-    { status: 201, body: CREATED },
-  ], { random: 0, now });
+  const { server, client, waits } = await setup(
+    t,
+    [
+      { status: 429, headers: { 'retry-after': new Date(now + 7000).toUTCString() } },
+      { status: 503, headers: { 'retry-after': '1' } },
+      { status: 201, body: CREATED },
+    ],
+    { random: 0, now },
+  );
   await client.createOrganization(ORG);
   assert.equal(server.requests.length, 3);
   assert.deepEqual(waits, [7000, 1000]);
 });
 
 test('a Retry-After shorter than the backoff does not shorten it', async (t) => {
-  const { client, waits } = await setup(t, [{ status: 503, headers: { 'retry-after': '0' } }, { status: 201, body: CREATED }], { random: 0.99 });
+  const { client, waits } = await setup(
+    t,
+    [
+      { status: 503, headers: { 'retry-after': '0' } },
+      { status: 201, body: CREATED },
+    ],
+    { random: 0.99 },
+  );
   await client.createOrganization(ORG);
   assert.deepEqual(waits, [99]);
 });
 
 test('the attempt limit: the last 429 is thrown with its status, code and Retry-After', async (t) => {
-  const { server, client, waits } = await setup(t, [{ status: 429, headers: { 'retry-after': '1' }, body: { status: 429, error: 'RATE_LIMITED', message: 'slow down' } }], { attempts: 3 });
+  const { server, client, waits } = await setup(
+    t,
+    [{ status: 429, headers: { 'retry-after': '1' }, body: { status: 429, error: 'RATE_LIMITED', message: 'slow down' } }],
+    { attempts: 3 },
+  );
   const error = await client.createOrganization(ORG).catch((e: unknown) => e);
   assert.ok(error instanceof GatehouseError);
   assert.equal(error.status, 429);
@@ -92,7 +115,12 @@ test('400: exactly one request and a typed error carrying the seed code and mess
 });
 
 test('other 4xx are not retried either: 401, 403, 404, 409', async (t) => {
-  for (const [status, code] of [[401, 'INVALID_CLIENT'], [403, 'VENDOR_NOT_AUTHORIZED'], [404, 'NOT_FOUND'], [409, 'CONFLICT']] as const) {
+  for (const [status, code] of [
+    [401, 'INVALID_CLIENT'],
+    [403, 'VENDOR_NOT_AUTHORIZED'],
+    [404, 'NOT_FOUND'],
+    [409, 'CONFLICT'],
+  ] as const) {
     const { server, client } = await setup(t, [{ status, body: { status, error: code, message: 'no' } }]);
     await assert.rejects(client.createOrganization(ORG), (e: unknown) => e instanceof GatehouseError && e.status === status && e.code === code);
     assert.equal(server.requests.length, 1, `status ${status}`);
@@ -101,13 +129,18 @@ test('other 4xx are not retried either: 401, 403, 404, 409', async (t) => {
 
 test('token endpoint errors carry the RFC 6749 error code', async (t) => {
   const { server, client } = await setup(t, [{ status: 401, body: { error: 'invalid_client', error_description: 'client authentication failed' } }]);
-  await assert.rejects(client.requestToken('oem:partner_token'), (e: unknown) =>
-    e instanceof GatehouseError && e.status === 401 && e.code === 'invalid_client' && e.message === 'client authentication failed');
+  await assert.rejects(
+    client.requestToken('oem:partner_token'),
+    (e: unknown) => e instanceof GatehouseError && e.status === 401 && e.code === 'invalid_client' && e.message === 'client authentication failed',
+  );
   assert.equal(server.requests.length, 1);
 });
 
 test('a dropped connection is retried', async (t) => {
-  const { server, client, waits } = await setup(t, [{ status: 0, hangUp: true }, { status: 201, body: CREATED }]);
+  const { server, client, waits } = await setup(t, [
+    { status: 0, hangUp: true },
+    { status: 201, body: CREATED },
+  ]);
   assert.deepEqual(await client.createOrganization(ORG), CREATED);
   assert.equal(server.requests.length, 2);
   assert.equal(waits.length, 1);

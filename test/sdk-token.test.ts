@@ -7,7 +7,9 @@ import { scriptedServer, type Recorded, type Reply } from './sdk-server.ts';
 
 const INTEGRATION = {
   integration: { id: 'int-1', vendorId: 'vendor-1', integrationKind: 'external' },
-  partnerApiKey: 'partner-key', status: 201, message: 'Successfully created an integration for an organization',
+  partnerApiKey: 'partner-key',
+  status: 201,
+  message: 'Successfully created an integration for an organization',
 };
 
 /** Gatehouse in miniature: a token endpoint issuing numbered tokens, and the integration route. */
@@ -15,7 +17,8 @@ async function fakeGatehouse(t: import('node:test').TestContext, expiresIn = 360
   let issued = 0;
   const rejected = new Set<string>();
   const server = await scriptedServer((request: Recorded): Reply => {
-    if (request.path === '/oauth/token') return { status: 200, body: { access_token: `token-${++issued}`, token_type: 'Bearer', expires_in: expiresIn, scope: 'oem:partner_token' } };
+    if (request.path === '/oauth/token')
+      return { status: 200, body: { access_token: `token-${++issued}`, token_type: 'Bearer', expires_in: expiresIn, scope: 'oem:partner_token' } };
     const bearer = String(request.headers.authorization).replace(/^Bearer /, '');
     if (rejected.has(bearer)) return { status: 401, body: { status: 401, error: 'INVALID_TOKEN', message: 'the access token was revoked' } };
     return { status: 201, body: INTEGRATION };
@@ -93,13 +96,18 @@ test('tokens for different scopes are cached apart; requestToken never caches', 
 
 test('a failed token request is shared by the callers waiting on it, and the next call tries again', async (t) => {
   let calls = 0;
-  const server = await scriptedServer(() => (++calls === 1
-    ? { status: 401, body: { error: 'invalid_client', error_description: 'client authentication failed' } }
-    : { status: 200, body: { access_token: 'ok', token_type: 'Bearer', expires_in: 3600 } }));
+  const server = await scriptedServer(() =>
+    ++calls === 1
+      ? { status: 401, body: { error: 'invalid_client', error_description: 'client authentication failed' } }
+      : { status: 200, body: { access_token: 'ok', token_type: 'Bearer', expires_in: 3600 } },
+  );
   t.after(() => server.close());
   const client = new GatehouseClient({ baseUrl: server.url, clientId: 'c', clientSecret: 's' });
   const results = await Promise.allSettled([client.accessToken('x'), client.accessToken('x'), client.accessToken('x')]);
-  assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected', 'rejected']);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['rejected', 'rejected', 'rejected'],
+  );
   assert.equal(await client.accessToken('x'), 'ok');
   assert.equal(calls, 2);
 });
@@ -108,7 +116,14 @@ test('OEM calls send the seed bodies', async (t) => {
   const server = await scriptedServer([{ status: 201, body: {} }]);
   t.after(() => server.close());
   const client = new GatehouseClient({ baseUrl: server.url + '/', clientId: 'cid', clientSecret: 'csecret', vendorId: 'vendor-1' });
-  const data = { name: 'Wisozk Inc', email: 'ansley@example.com', firstName: 'Ansley', lastName: 'Parisian', vendorUserId: '1234', vendorOrganizationId: '1234' };
+  const data = {
+    name: 'Wisozk Inc',
+    email: 'ansley@example.com',
+    firstName: 'Ansley',
+    lastName: 'Parisian',
+    vendorUserId: '1234',
+    vendorOrganizationId: '1234',
+  };
   await client.createOrganization(data);
   await client.createSession({ organizationOemToken: 'oem-token' });
   await client.createUser({ organizationOemToken: 'oem-token', data: { email: 'dana@example.com', vendorUserId: 'v-dana', role: 'admin' } });
@@ -119,26 +134,43 @@ test('OEM calls send the seed bodies', async (t) => {
   assert.deepEqual(sent, [
     ['POST', '/api/oem-api/organization', { ...credentials, data }],
     ['POST', '/api/oem-api/organization/session', { ...credentials, organizationOemToken: 'oem-token' }],
-    ['POST', '/api/oem-api/organization/user', { ...credentials, organizationOemToken: 'oem-token', data: { email: 'dana@example.com', vendorUserId: 'v-dana', role: 'admin' } }],
-    ['POST', '/api/oem-api/integration', { clientId: 'cid', clientSecret: 'csecret', organizationOemToken: 'oem-token', data: { vendorId: 'vendor-1', integrationCredentials: { apiKey: 'k' } } }],
-    ['PATCH', '/api/oem-api/integration', { clientId: 'cid', clientSecret: 'csecret', organizationOemToken: 'oem-token', data: { vendorId: 'vendor-2', integrationCredentials: { apiKey: 'k2' } } }],
+    [
+      'POST',
+      '/api/oem-api/organization/user',
+      { ...credentials, organizationOemToken: 'oem-token', data: { email: 'dana@example.com', vendorUserId: 'v-dana', role: 'admin' } },
+    ],
+    [
+      'POST',
+      '/api/oem-api/integration',
+      { clientId: 'cid', clientSecret: 'csecret', organizationOemToken: 'oem-token', data: { vendorId: 'vendor-1', integrationCredentials: { apiKey: 'k' } } },
+    ],
+    [
+      'PATCH',
+      '/api/oem-api/integration',
+      { clientId: 'cid', clientSecret: 'csecret', organizationOemToken: 'oem-token', data: { vendorId: 'vendor-2', integrationCredentials: { apiKey: 'k2' } } },
+    ],
   ]);
   assert.equal(server.requests[0].headers['content-type'], 'application/json');
 });
 
 test('listings are GETs with a vendor_manage Bearer token', async (t) => {
-  const server = await scriptedServer((request) => request.path === '/oauth/token'
-    ? { status: 200, body: { access_token: 'manage-token', token_type: 'Bearer', expires_in: 3600, scope: 'vendor_manage' } }
-    : { status: 200, body: { status: 200, organizationId: 'org/1', vendors: [], integrations: [] } });
+  const server = await scriptedServer((request) =>
+    request.path === '/oauth/token'
+      ? { status: 200, body: { access_token: 'manage-token', token_type: 'Bearer', expires_in: 3600, scope: 'vendor_manage' } }
+      : { status: 200, body: { status: 200, organizationId: 'org/1', vendors: [], integrations: [] } },
+  );
   t.after(() => server.close());
   const client = new GatehouseClient({ baseUrl: server.url, clientId: 'c', clientSecret: 's' });
   await client.listVendors('org/1');
   await client.listIntegrations('org/1');
-  assert.deepEqual(server.requests.map((r) => [r.method, r.path, String(r.headers.authorization).split(' ')[0] === 'Basic' ? 'Basic' : r.headers.authorization]), [
-    ['POST', '/oauth/token', 'Basic'],
-    ['GET', '/api/oem-api/organization/org%2F1/vendors', 'Bearer manage-token'],
-    ['GET', '/api/oem-api/organization/org%2F1/integrations', 'Bearer manage-token'],
-  ]);
+  assert.deepEqual(
+    server.requests.map((r) => [r.method, r.path, String(r.headers.authorization).split(' ')[0] === 'Basic' ? 'Basic' : r.headers.authorization]),
+    [
+      ['POST', '/oauth/token', 'Basic'],
+      ['GET', '/api/oem-api/organization/org%2F1/vendors', 'Bearer manage-token'],
+      ['GET', '/api/oem-api/organization/org%2F1/integrations', 'Bearer manage-token'],
+    ],
+  );
   assert.equal(new URLSearchParams(server.requests[0].body).get('scope'), 'vendor_manage');
 });
 
@@ -156,10 +188,13 @@ test('the Vendor API sends the MSPC_TOKEN as a Bearer token', async (t) => {
   await api.getOrganization();
   await api.createAccount({ vendorAccountId: 'acct-1', name: 'Acme', externalId: 'x-1' });
   await api.setStatus('active');
-  assert.deepEqual(server.requests.map((r) => [r.method, r.path, r.body]), [
-    ['GET', '/api/vendor-api/organization', ''],
-    ['POST', '/api/vendor-api/organization/accounts', JSON.stringify({ vendorAccountId: 'acct-1', name: 'Acme', externalId: 'x-1' })],
-    ['PATCH', '/api/vendor-api/status', JSON.stringify({ status: 'active' })],
-  ]);
+  assert.deepEqual(
+    server.requests.map((r) => [r.method, r.path, r.body]),
+    [
+      ['GET', '/api/vendor-api/organization', ''],
+      ['POST', '/api/vendor-api/organization/accounts', JSON.stringify({ vendorAccountId: 'acct-1', name: 'Acme', externalId: 'x-1' })],
+      ['PATCH', '/api/vendor-api/status', JSON.stringify({ status: 'active' })],
+    ],
+  );
   for (const r of server.requests) assert.equal(r.headers.authorization, `Bearer ${mspcToken('vendor-key', 'partner-key')}`);
 });

@@ -9,7 +9,18 @@ import { mspSetup } from './webhook-helpers.ts';
 
 test('IPv4-compatible and IPv4-translated IPv6 addresses are refused, whatever IPv4 address they embed', () => {
   const policy = addressPolicy([]);
-  for (const address of ['::127.0.0.1', '::7f00:1', '::10.0.0.1', '::169.254.169.254', '::8.8.8.8', '::ffff:0:127.0.0.1', '::ffff:0:7f00:1', '0:0:0:0:0:0:7f00:1', '::', '::1']) {
+  for (const address of [
+    '::127.0.0.1',
+    '::7f00:1',
+    '::10.0.0.1',
+    '::169.254.169.254',
+    '::8.8.8.8',
+    '::ffff:0:127.0.0.1',
+    '::ffff:0:7f00:1',
+    '0:0:0:0:0:0:7f00:1',
+    '::',
+    '::1',
+  ]) {
     assert.ok(policy.refuse(address), `${address} should be refused`);
   }
   for (const address of ['2606:4700:4700::1111', '8.8.8.8', '2a00:1450:4001:80e::200e']) assert.equal(policy.refuse(address), undefined, address);
@@ -18,12 +29,17 @@ test('IPv4-compatible and IPv4-translated IPv6 addresses are refused, whatever I
 });
 
 let g: TestGatehouse;
-before(async () => { g = await startGatehouse(); });
-after(async () => { await g.stop(); });
+before(async () => {
+  g = await startGatehouse();
+});
+after(async () => {
+  await g.stop();
+});
 
 test('a webhook URL on ::127.0.0.1 is refused with 400; a host name resolving to loopback is refused without naming the address', async () => {
   const setup = await mspSetup(g);
-  const create = (webhook_url: string) => g.app.inject({ method: 'POST', url: '/api/msp/v1/webhooks', headers: setup.auth, payload: { webhook_url, eventTypes: ['user.added'] } });
+  const create = (webhook_url: string) =>
+    g.app.inject({ method: 'POST', url: '/api/msp/v1/webhooks', headers: setup.auth, payload: { webhook_url, eventTypes: ['user.added'] } });
   for (const url of ['https://[::127.0.0.1]/hook', 'https://[::7f00:1]:8443/hook', 'http://[::ffff:0:7f00:1]/hook']) {
     const res = await create(url);
     assert.equal(res.statusCode, 400, `${url}: ${res.body}`);

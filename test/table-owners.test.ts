@@ -18,7 +18,8 @@ interface Ownership {
 
 // Joins are allowed in read models only, where one statement must see rows of two tables at one
 // instant (a check that must not race), or in a lock used as a per-organization mutex.
-const VENDOR_DISABLED_IN_SAME_STATEMENT = 'a disabled vendor must refuse in the same statement that reads the credential, so the check cannot race the disabling';
+const VENDOR_DISABLED_IN_SAME_STATEMENT =
+  'a disabled vendor must refuse in the same statement that reads the credential, so the check cannot race the disabling';
 const ORGANIZATION_LOCK = "locks the organization's row (SELECT id ... FOR UPDATE) as the mutex for a per-organization limit; reads nothing else from it";
 const CREDENTIAL_VERSION_JOIN = "joins the user's credential version: the row is good only while it matches, read in the same statement";
 
@@ -103,7 +104,10 @@ export const TABLE_OWNERS: Record<string, Ownership> = {
   audit_events: { owners: ['src/audit/audit.ts'] },
   outbox_events: {
     owners: ['src/events/outbox.ts'],
-    also: { 'src/webhooks/dispatcher.ts': 'claims a batch of undispatched events and fans them out in one statement (for update skip locked): the transactional outbox' },
+    also: {
+      'src/webhooks/dispatcher.ts':
+        'claims a batch of undispatched events and fans them out in one statement (for update skip locked): the transactional outbox',
+    },
   },
   webhook_subscriptions: {
     owners: ['src/webhooks/subscriptions.ts'],
@@ -135,7 +139,7 @@ export const TABLE_OWNERS: Record<string, Ownership> = {
 
 /** Modules that name tables through a parameter, never a literal: the shared mechanisms. */
 const GENERIC: Record<string, string> = {
-  'src/db/one-time-tokens.ts': 'the one-time-token store, used by each token table\'s owner with its own table name',
+  'src/db/one-time-tokens.ts': "the one-time-token store, used by each token table's owner with its own table name",
 };
 
 const root = join(import.meta.dirname, '..');
@@ -158,7 +162,8 @@ function sourceFiles(dir: string): string[] {
 
 const withoutComments = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
 
-const KYSELY = /\b(selectFrom|insertInto|replaceInto|updateTable|deleteFrom|mergeInto|innerJoin|leftJoin|rightJoin|fullJoin|innerJoinLateral|leftJoinLateral)\(\s*(\[[^\]]*\]|['"][^'"]*['"]|[^\s)'"[][^,)]*)/g;
+const KYSELY =
+  /\b(selectFrom|insertInto|replaceInto|updateTable|deleteFrom|mergeInto|innerJoin|leftJoin|rightJoin|fullJoin|innerJoinLateral|leftJoinLateral)\(\s*(\[[^\]]*\]|['"][^'"]*['"]|[^\s)'"[][^,)]*)/g;
 // A table handed to the shared one-time-token store (src/db/one-time-tokens.ts) by its owner.
 const TOKEN_STORE = /\bnew (?:Spendable|OneTime)Tokens\([^{]*\{\s*table:\s*['"]([a-z_]+)/g;
 const RAW = /\b(?:from|into|update|join|table)\s+([a-z_]+)\b/gi;
@@ -196,8 +201,16 @@ test('the scanner sees the statements it is meant to see', () => {
 });
 
 test('every table of the schema has an owner, and every owner exists', () => {
-  assert.deepEqual([...tables].filter((t) => !TABLE_OWNERS[t]), [], 'tables without an entry in TABLE_OWNERS');
-  assert.deepEqual(Object.keys(TABLE_OWNERS).filter((t) => !tables.has(t)), [], 'entries for tables the schema does not have');
+  assert.deepEqual(
+    [...tables].filter((t) => !TABLE_OWNERS[t]),
+    [],
+    'tables without an entry in TABLE_OWNERS',
+  );
+  assert.deepEqual(
+    Object.keys(TABLE_OWNERS).filter((t) => !tables.has(t)),
+    [],
+    'entries for tables the schema does not have',
+  );
   for (const [table, { owners }] of Object.entries(TABLE_OWNERS)) {
     for (const owner of owners) assert.ok(touches.get(owner)?.has(table), `${owner} is named owner of ${table} but runs no statement on it`);
   }

@@ -41,7 +41,7 @@ test('per client, whatever the address and the authentication method', async () 
   assert.equal((await g.app.inject(from('10.0.1.10', basicToken(b)))).statusCode, 200, 'other clients are not affected');
 });
 
-test('per client also for failed attempts: guessing one client\'s secret from many addresses is throttled', async () => {
+test("per client also for failed attempts: guessing one client's secret from many addresses is throttled", async () => {
   const target = await opaqueClient('target');
   const guess = (i: number) => from(`10.0.2.${i}`, basicToken({ client_id: target.client_id, client_secret: `guess-${i}` }));
   for (let i = 1; i <= PER_CLIENT; i++) assert.equal((await g.app.inject(guess(i))).statusCode, 401);
@@ -65,9 +65,13 @@ test('per client under any spelling of the client id: percent-encoding it differ
   // Each spelling decodes to the same id (RFC 6749 §2.3.1), so each counts against the same client.
   const escape = (ch: string) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`;
   const spellings = [id, escape(id[0]) + id.slice(1), id.slice(0, -1) + escape(id.at(-1)!), Array.from(id).map(escape).join('')];
-  const guess = (i: number) => from(`10.0.4.${i}`, post('/oauth/token', 'grant_type=client_credentials', {
-    authorization: `Basic ${Buffer.from(`${spellings[i]}:guess-${i}`).toString('base64')}`,
-  }));
+  const guess = (i: number) =>
+    from(
+      `10.0.4.${i}`,
+      post('/oauth/token', 'grant_type=client_credentials', {
+        authorization: `Basic ${Buffer.from(`${spellings[i]}:guess-${i}`).toString('base64')}`,
+      }),
+    );
   for (let i = 0; i < PER_CLIENT; i++) assert.equal((await g.app.inject(guess(i))).statusCode, 401);
   await assertThrottled(guess(PER_CLIENT));
 });

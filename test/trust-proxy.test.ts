@@ -93,7 +93,7 @@ test('trust proxy true: the client address is the first of X-Forwarded-For, limi
   assert.equal(await cookieSecure(base), false);
 });
 
-test('trust proxy hop count 1: only the proxy\'s own entry (the last) is believed; what the client wrote before it is not', async () => {
+test("trust proxy hop count 1: only the proxy's own entry (the last) is believed; what the client wrote before it is not", async () => {
   const { g, base } = await serve('1');
   assert.equal(await auditedIp(g, base, '203.0.113.7, 192.0.2.44'), '192.0.2.44', 'the entry the one trusted proxy appended');
   assert.equal(await auditedIp(g, base, '192.0.2.45'), '192.0.2.45');

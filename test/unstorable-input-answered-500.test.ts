@@ -36,7 +36,11 @@ function assert400(res: { statusCode: number; body: string }, field: string) {
 test('a cursor beyond a bigint on the delivery log: 400 naming before, on the MSP and admin APIs', async () => {
   const msp400 = await g.app.inject({ method: 'GET', url: `/api/msp/v1/webhooks/${hookId}/deliveries?before=9999999999999999999`, headers: msp.auth });
   assert400(msp400, 'querystring/before');
-  const admin400 = await g.app.inject({ method: 'GET', url: `/admin/api/v1/organizations/${msp.organizationId}/webhooks/${hookId}/deliveries?before=9999999999999999999`, headers: admin });
+  const admin400 = await g.app.inject({
+    method: 'GET',
+    url: `/admin/api/v1/organizations/${msp.organizationId}/webhooks/${hookId}/deliveries?before=9999999999999999999`,
+    headers: admin,
+  });
   assert400(admin400, 'querystring/before');
   const fine = await g.app.inject({ method: 'GET', url: `/api/msp/v1/webhooks/${hookId}/deliveries?before=999999999999999999`, headers: msp.auth });
   assert.equal(fine.statusCode, 200, fine.body);
@@ -64,41 +68,75 @@ test('dates PostgreSQL cannot take, on webhook recover and the audit filters: 40
 
 test('a lone surrogate or a NUL in a request field: 400 naming it, nothing created', async () => {
   const connectorsBefore = (await g.app.inject({ method: 'GET', url: '/admin/api/v1/connectors', headers: admin })).json().connectors.length;
-  const connector = '{"name":"\\ud800","grantType":"client_credentials","tokenUrl":"https://v.example/t","clientId":"c","clientSecret":"s","apiBaseUrl":"https://v.example/api"}';
+  const connector =
+    '{"name":"\\ud800","grantType":"client_credentials","tokenUrl":"https://v.example/t","clientId":"c","clientSecret":"s","apiBaseUrl":"https://v.example/api"}';
   assert400(await g.app.inject({ method: 'POST', url: '/admin/api/v1/connectors', headers: { ...admin, ...json }, payload: connector }), 'body/name');
-  const params = '{"name":"ok","grantType":"client_credentials","tokenUrl":"https://v.example/t","clientId":"c","clientSecret":"s","apiBaseUrl":"https://v.example/api","extra":{"token":{"params":{"aud\\udfff":"x"}}}}';
-  assert400(await g.app.inject({ method: 'POST', url: '/admin/api/v1/connectors', headers: { ...admin, ...json }, payload: params }), 'body/extra/token/params/aud');
+  const params =
+    '{"name":"ok","grantType":"client_credentials","tokenUrl":"https://v.example/t","clientId":"c","clientSecret":"s","apiBaseUrl":"https://v.example/api","extra":{"token":{"params":{"aud\\udfff":"x"}}}}';
+  assert400(
+    await g.app.inject({ method: 'POST', url: '/admin/api/v1/connectors', headers: { ...admin, ...json }, payload: params }),
+    'body/extra/token/params/aud',
+  );
   assert.equal((await g.app.inject({ method: 'GET', url: '/admin/api/v1/connectors', headers: admin })).json().connectors.length, connectorsBefore);
 
   const clientsBefore = (await g.services.storage.db.selectFrom('clients').select('id').execute()).length;
-  assert400(await g.app.inject({ method: 'POST', url: '/admin/api/v1/clients', headers: { ...admin, ...json }, payload: '{"name":"a\\u0000b","grant_types":["client_credentials"],"scopes":["read"]}' }), 'body/name');
-  assert400(await g.app.inject({ method: 'POST', url: '/admin/api/v1/clients', headers: { ...admin, ...json }, payload: '{"name":"x","grant_types":["client_credentials"],"scopes":["\\ud800"]}' }), 'body/scopes/0');
+  assert400(
+    await g.app.inject({
+      method: 'POST',
+      url: '/admin/api/v1/clients',
+      headers: { ...admin, ...json },
+      payload: '{"name":"a\\u0000b","grant_types":["client_credentials"],"scopes":["read"]}',
+    }),
+    'body/name',
+  );
+  assert400(
+    await g.app.inject({
+      method: 'POST',
+      url: '/admin/api/v1/clients',
+      headers: { ...admin, ...json },
+      payload: '{"name":"x","grant_types":["client_credentials"],"scopes":["\\ud800"]}',
+    }),
+    'body/scopes/0',
+  );
   assert.equal((await g.services.storage.db.selectFrom('clients').select('id').execute()).length, clientsBefore);
 
   // The OEM API answers in its own vocabulary; the query string and path are checked too.
   const vendor = await createVendor(g, 'Surrogate Vendor');
   const oem = await g.app.inject({
-    method: 'POST', url: '/api/oem-api/organization', headers: json,
+    method: 'POST',
+    url: '/api/oem-api/organization',
+    headers: json,
     payload: JSON.stringify({ ...credentials(vendor), data: { name: 'Org', email: 'o@example.com', vendorOrganizationId: 'v\ud800' } }),
   });
   assert400(oem, 'body/data/vendorOrganizationId');
   assert.equal(oem.json().error, 'BAD_REQUEST');
   assert400(await g.app.inject({ method: 'GET', url: '/admin/api/v1/audit-events?action=a%00b', headers: admin }), 'querystring/action');
   assert400(await g.app.inject({ method: 'GET', url: '/admin/api/v1/clients/a%00b', headers: admin }), 'params/id');
-  const token = await g.app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=client_credentials&client_id=a%00&client_secret=b' });
+  const token = await g.app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'grant_type=client_credentials&client_id=a%00&client_secret=b',
+  });
   assert.equal(token.statusCode, 400, token.body);
   assert.equal(token.json().error, 'invalid_request');
 });
 
 test('what a vendor answers is stored made storable: a NUL in the scope, a lone surrogate in the token type, an expiry past year 9999', async () => {
-  const v = await startVendor({ onToken: (_c, self) => ({ body: { access_token: self.issue(), token_type: 'bearer\ud800', scope: 'read\0write', expires_in: 1e15 } }) });
+  const v = await startVendor({
+    onToken: (_c, self) => ({ body: { access_token: self.issue(), token_type: 'bearer\ud800', scope: 'read\0write', expires_in: 1e15 } }),
+  });
   vendors.push(v);
   const connectorId = await createConnector(g, definition(v));
   const { organizationId } = await organization(g);
   const connection = await connectClientCredentials(g, connectorId, organizationId);
   assert.equal(connection.status, 'active');
   assert.equal(connection.expires_at, null, 'an expiry the database cannot hold counts as none');
-  const row = await g.services.storage.db.selectFrom('connections').select(['token_type', 'scope']).where('id', '=', connection.connection_id).executeTakeFirstOrThrow();
+  const row = await g.services.storage.db
+    .selectFrom('connections')
+    .select(['token_type', 'scope'])
+    .where('id', '=', connection.connection_id)
+    .executeTakeFirstOrThrow();
   assert.equal(row.scope, 'read\uFFFDwrite');
   assert.equal(row.token_type, 'bearer\uFFFD');
 

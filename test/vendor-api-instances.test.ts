@@ -41,7 +41,12 @@ test('cache invalidation across instances', { skip: !onPostgres && 'needs Postgr
 
   let fresh = '';
   await t.test('a vendor key rotated without overlap on A is refused by B', async () => {
-    const res = await a.app.inject({ method: 'POST', url: `/admin/api/v1/vendors/${vendor.vendor_id}/rotate-api-key`, headers: admin, payload: { overlap_seconds: 0 } });
+    const res = await a.app.inject({
+      method: 'POST',
+      url: `/admin/api/v1/vendors/${vendor.vendor_id}/rotate-api-key`,
+      headers: admin,
+      payload: { overlap_seconds: 0 },
+    });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(await eventually(b, token, 401), 401);
     fresh = mspcToken(res.json().vendor_api_key, integration.partnerApiKey);
@@ -57,7 +62,12 @@ test('cache invalidation across instances', { skip: !onPostgres && 'needs Postgr
 
   await t.test('a status change on B shows on A', async () => {
     assert.equal(await statusOn(a, fresh), 200);
-    const patched = await b.app.inject({ method: 'PATCH', url: '/api/vendor-api/status', headers: { authorization: `Bearer ${fresh}` }, payload: { status: 'active' } });
+    const patched = await b.app.inject({
+      method: 'PATCH',
+      url: '/api/vendor-api/status',
+      headers: { authorization: `Bearer ${fresh}` },
+      payload: { status: 'active' },
+    });
     assert.equal(patched.statusCode, 200);
     let seen = '';
     for (let i = 0; i < 40 && seen !== 'active'; i++) {

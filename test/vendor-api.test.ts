@@ -76,16 +76,25 @@ test('Vendor API: authentication and resources', async (t) => {
     await post({ vendorAccountId: 'acc-3', name: 'Northwind', externalId: null });
     const page1 = await get(g, '/organization/accounts?limit=2', auth(token));
     assert.equal(page1.statusCode, 200, page1.body);
-    assert.deepEqual(page1.json().accounts.map((a: { vendorAccountId: string }) => a.vendorAccountId), ['acc-1', 'acc-2']);
+    assert.deepEqual(
+      page1.json().accounts.map((a: { vendorAccountId: string }) => a.vendorAccountId),
+      ['acc-1', 'acc-2'],
+    );
     assert.equal(page1.json().nextCursor, 'acc-2');
     const page2 = await get(g, `/organization/accounts?limit=2&after=${page1.json().nextCursor}`, auth(token));
-    assert.deepEqual(page2.json().accounts.map((a: { vendorAccountId: string }) => a.vendorAccountId), ['acc-3']);
+    assert.deepEqual(
+      page2.json().accounts.map((a: { vendorAccountId: string }) => a.vendorAccountId),
+      ['acc-3'],
+    );
     assert.equal(page2.json().nextCursor, null);
     const bad = await post({ vendorAccountId: 'acc-4' });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.json().message, /body\/name is required/);
     const racing = await Promise.all(Array.from({ length: 5 }, () => post({ vendorAccountId: 'acc-race', name: 'Race' })));
-    assert.deepEqual(racing.map((r) => r.statusCode).sort((a, b) => a - b), [200, 200, 200, 200, 201]);
+    assert.deepEqual(
+      racing.map((r) => r.statusCode).sort((a, b) => a - b),
+      [200, 200, 200, 200, 201],
+    );
   });
 
   await t.test('services: create, update and list', async () => {
@@ -96,7 +105,12 @@ test('Vendor API: authentication and resources', async (t) => {
     assert.equal((await post({ vendorServiceId: 'svc-1', name: 'Backup Pro' })).statusCode, 200);
     const list = await get(g, '/organization/services', { 'mspc-token': token });
     assert.equal(list.statusCode, 200);
-    assert.deepEqual(list.json().services.map((s: { vendorServiceId: string; name: string; vendorAccountId: string | null }) => [s.vendorServiceId, s.name, s.vendorAccountId]), [['svc-1', 'Backup Pro', null]]);
+    assert.deepEqual(
+      list
+        .json()
+        .services.map((s: { vendorServiceId: string; name: string; vendorAccountId: string | null }) => [s.vendorServiceId, s.name, s.vendorAccountId]),
+      [['svc-1', 'Backup Pro', null]],
+    );
   });
 
   await t.test('PATCH status: inactive, pending, active; anything else is 400', async () => {
@@ -139,7 +153,14 @@ test('Vendor API: authentication and resources', async (t) => {
     const vendorKeys = await g.services.storage.db.selectFrom('vendor_api_keys').select('last_used_at').where('vendor_id', '=', vendor.vendor_id).execute();
     assert.ok(vendorKeys[0].last_used_at instanceof Date);
     const actions = (await g.services.audit.list({ limit: 1000 })).map((e) => e.action);
-    for (const a of ['vendor_api.used', 'vendor_api.account_created', 'vendor_api.account_updated', 'vendor_api.service_created', 'integration.status_changed', 'vendor_api.refused']) {
+    for (const a of [
+      'vendor_api.used',
+      'vendor_api.account_created',
+      'vendor_api.account_updated',
+      'vendor_api.service_created',
+      'integration.status_changed',
+      'vendor_api.refused',
+    ]) {
       assert.ok(actions.includes(a), a);
     }
   });
@@ -204,20 +225,35 @@ test('Vendor API: key rotation with an overlap window, then without', async (t) 
   const { vendor, integration, token } = await enrolled(g);
   assert.equal((await get(g, '/organization', auth(token))).statusCode, 200);
 
-  const rotated = await g.app.inject({ method: 'POST', url: `/admin/api/v1/vendors/${vendor.vendor_id}/rotate-api-key`, headers: admin, payload: { overlap_seconds: 3600 } });
+  const rotated = await g.app.inject({
+    method: 'POST',
+    url: `/admin/api/v1/vendors/${vendor.vendor_id}/rotate-api-key`,
+    headers: admin,
+    payload: { overlap_seconds: 3600 },
+  });
   assert.equal(rotated.statusCode, 200, rotated.body);
   const newVendorKey = rotated.json().vendor_api_key;
   const newToken = mspcToken(newVendorKey, integration.partnerApiKey);
   assert.equal((await get(g, '/organization', auth(token))).statusCode, 200, 'old key works during the overlap');
   assert.equal((await get(g, '/organization', auth(newToken))).statusCode, 200, 'new key works');
 
-  const partner = await g.app.inject({ method: 'POST', url: `/admin/api/v1/integrations/${integration.integration.id}/rotate-partner-key`, headers: admin, payload: { overlap_seconds: 0 } });
+  const partner = await g.app.inject({
+    method: 'POST',
+    url: `/admin/api/v1/integrations/${integration.integration.id}/rotate-partner-key`,
+    headers: admin,
+    payload: { overlap_seconds: 0 },
+  });
   assert.equal(partner.statusCode, 200, partner.body);
   assert.equal((await get(g, '/organization', auth(newToken))).statusCode, 401, 'old partner key retired at once');
   const newest = mspcToken(newVendorKey, partner.json().partner_api_key);
   assert.equal((await get(g, '/organization', auth(newest))).statusCode, 200);
 
-  const again = await g.app.inject({ method: 'POST', url: `/admin/api/v1/vendors/${vendor.vendor_id}/rotate-api-key`, headers: admin, payload: { overlap_seconds: 0 } });
+  const again = await g.app.inject({
+    method: 'POST',
+    url: `/admin/api/v1/vendors/${vendor.vendor_id}/rotate-api-key`,
+    headers: admin,
+    payload: { overlap_seconds: 0 },
+  });
   const latest = mspcToken(again.json().vendor_api_key, partner.json().partner_api_key);
   assert.equal((await get(g, '/organization', auth(newest))).statusCode, 401, 'both earlier vendor keys retired');
   assert.equal((await get(g, '/organization', auth(latest))).statusCode, 200);

@@ -38,7 +38,9 @@ export interface Receiver {
 export async function startReceiver(respond: Responder = () => ({ status: 204 })): Promise<Receiver> {
   const received: Received[] = [];
   const receiver: Receiver = {
-    url: '', received, respond,
+    url: '',
+    received,
+    respond,
     async waitFor(count, ms = 10_000) {
       const deadline = Date.now() + ms;
       while (received.length < count) {
@@ -47,10 +49,11 @@ export async function startReceiver(respond: Responder = () => ({ status: 204 })
       }
       return received;
     },
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -80,7 +83,13 @@ export async function mspSetup(g: Gatehouse, scopes: string[] = ['webhooks:manag
   const owner = (await g.services.organizations.users(organizationId)).find((u) => u.role === 'owner')!;
   await g.services.accounts.setPassword(owner.id, PASSWORD);
   const app = await createClient(g, {
-    name: 'MSP app', type: 'public', grant_types: ['implicit'], allow_implicit: true, scopes, redirect_uris: [MSP_REDIRECT], token_format: 'opaque',
+    name: 'MSP app',
+    type: 'public',
+    grant_types: ['implicit'],
+    allow_implicit: true,
+    scopes,
+    redirect_uris: [MSP_REDIRECT],
+    token_format: 'opaque',
   });
   const browser = new Browser(g);
   const signedIn = await browser.login(String(data.email), PASSWORD);

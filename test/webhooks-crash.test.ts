@@ -44,9 +44,16 @@ test('SIGKILL mid-delivery, restart: no event lost, duplicates carry the same we
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = {
-    PORT: String(port), HOST: '127.0.0.1', GATEHOUSE_PUBLIC_URL: url, GATEHOUSE_DATA_DIR: dataDir, LOG_LEVEL: 'warn',
-    GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN, GATEHOUSE_ENCRYPTION_KEY: ENCRYPTION_KEY, GATEHOUSE_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8',
-    GATEHOUSE_WEBHOOK_TIMEOUT_MS: '2000', ...(database.url ? { DATABASE_URL: database.url } : {}),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    GATEHOUSE_PUBLIC_URL: url,
+    GATEHOUSE_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN,
+    GATEHOUSE_ENCRYPTION_KEY: ENCRYPTION_KEY,
+    GATEHOUSE_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8',
+    GATEHOUSE_WEBHOOK_TIMEOUT_MS: '2000',
+    ...(database.url ? { DATABASE_URL: database.url } : {}),
   };
   let release: (() => void) | undefined;
   const held = new Promise<void>((resolve) => (release = resolve));
@@ -65,14 +72,23 @@ test('SIGKILL mid-delivery, restart: no event lost, duplicates carry the same we
   });
 
   const api = async (method: string, route: string, body?: unknown, headers: Record<string, string> = admin) => {
-    const res = await fetch(`${url}${route}`, { method, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    const res = await fetch(`${url}${route}`, {
+      method,
+      headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
     const text = await res.text();
     if (res.status >= 300) throw new Error(`${method} ${route}: ${res.status} ${text}`);
     return text ? JSON.parse(text) : undefined;
   };
   const vendor = await api('POST', '/admin/api/v1/vendors', { name: 'Crash Vendor' });
   const creds = { clientId: vendor.client_id, clientSecret: vendor.client_secret, grantType: 'client_credentials', scope: 'vendor_manage' };
-  const org = await api('POST', '/api/oem-api/organization', { ...creds, data: { name: 'Crash MSP', email: 'owner@crash.example', vendorOrganizationId: 'crash-1' } }, {});
+  const org = await api(
+    'POST',
+    '/api/oem-api/organization',
+    { ...creds, data: { name: 'Crash MSP', email: 'owner@crash.example', vendorOrganizationId: 'crash-1' } },
+    {},
+  );
   const hook = await api('POST', `/admin/api/v1/organizations/${org.organizationId}/webhooks`, { webhook_url: receiver.url, eventTypes: ['session.created'] });
   for (let i = 0; i < EVENTS; i++) {
     await api('POST', '/api/oem-api/organization/session', { ...creds, organizationOemToken: org.organizationOemToken }, {});
@@ -87,7 +103,9 @@ test('SIGKILL mid-delivery, restart: no event lost, duplicates carry the same we
   await eventually(async () => distinct().size === EVENTS, 120_000);
   await eventually(async () => {
     const log = await api('GET', `/admin/api/v1/organizations/${org.organizationId}/webhooks/${hook.webhook_id}/deliveries?limit=500`);
-    const delivered = new Set(log.deliveries.filter((a: { delivery_status: string }) => a.delivery_status === 'delivered').map((a: { event_id: string }) => a.event_id));
+    const delivered = new Set(
+      log.deliveries.filter((a: { delivery_status: string }) => a.delivery_status === 'delivered').map((a: { event_id: string }) => a.event_id),
+    );
     return delivered.size === EVENTS;
   }, 60_000);
 
@@ -102,4 +120,3 @@ test('SIGKILL mid-delivery, restart: no event lost, duplicates carry the same we
   server.kill('SIGTERM');
   await once(server, 'exit');
 });
-

@@ -35,13 +35,17 @@ const headersOf = (r: { headers: Record<string, unknown> }) => ({
 test('events from real changes arrive signed; standardwebhooks verifies them and rejects tampering and stale timestamps', async () => {
   receiver.received.length = 0;
   const hook = await subscribe(g, setup.auth, {
-    webhook_url: receiver.url, eventTypes: ['session.created', 'integration.created'], auth_header: 'X-Api-Key', auth_header_value: 'k-123',
+    webhook_url: receiver.url,
+    eventTypes: ['session.created', 'integration.created'],
+    auth_header: 'X-Api-Key',
+    auth_header_value: 'k-123',
   });
   assert.equal(hook.status, 'enabled');
   assert.match(hook.secret, /^whsec_[A-Za-z0-9+/=]+$/);
 
   const session = await g.app.inject({
-    method: 'POST', url: '/api/oem-api/organization/session',
+    method: 'POST',
+    url: '/api/oem-api/organization/session',
     payload: { ...credentials(setup.vendor), organizationOemToken: setup.organizationOemToken },
   });
   assert.equal(session.statusCode, 201, session.body);
@@ -74,7 +78,12 @@ test('a real receiver on loopback gets every event type of the catalog, each onc
   const hook = await subscribe(g, setup.auth, { webhook_url: receiver.url, event_types: all });
   await g.services.storage.db.transaction().execute(async (trx) => {
     // A probe of every type, not the catalog's payloads: only the routing by type is under test.
-    for (const type of all) await emit(trx, { type, organizationId: setup.organizationId, data: { organizationId: setup.organizationId, probe: type } as Record<string, unknown> } as EventInput);
+    for (const type of all)
+      await emit(trx, {
+        type,
+        organizationId: setup.organizationId,
+        data: { organizationId: setup.organizationId, probe: type } as Record<string, unknown>,
+      } as EventInput);
   });
   const got = await receiver.waitFor(all.length);
   await new Promise((r) => setTimeout(r, 200));
@@ -90,17 +99,36 @@ test('a rolled-back change leaves no event in the outbox, and nothing is deliver
   receiver.received.length = 0;
   await subscribe(g, setup.auth, { webhook_url: receiver.url, eventTypes: ['user.added'] });
   const db = g.services.storage.db;
-  const count = async () => Number((await db.selectFrom('outbox_events').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const count = async () =>
+    Number(
+      (
+        await db
+          .selectFrom('outbox_events')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const before = await count();
-  await assert.rejects(db.transaction().execute(async (trx) => {
-    await emit(trx, { type: 'user.added', organizationId: setup.organizationId, data: { organizationId: setup.organizationId, userId: 'u', email: 'x@example.com', role: 'member' } });
-    throw new Error('the change fails after its event was written');
-  }), /the change fails/);
+  await assert.rejects(
+    db.transaction().execute(async (trx) => {
+      await emit(trx, {
+        type: 'user.added',
+        organizationId: setup.organizationId,
+        data: { organizationId: setup.organizationId, userId: 'u', email: 'x@example.com', role: 'member' },
+      });
+      throw new Error('the change fails after its event was written');
+    }),
+    /the change fails/,
+  );
   assert.equal(await count(), before);
   // A duplicate organization is refused by a constraint after nothing else was written: no event either.
   const dup = await g.app.inject({
-    method: 'POST', url: '/api/oem-api/organization',
-    payload: { ...credentials(setup.vendor), data: { name: 'Dup', email: 'dup@example.com', vendorOrganizationId: (await g.services.organizations.get(setup.organizationId)).vendor_organization_id } },
+    method: 'POST',
+    url: '/api/oem-api/organization',
+    payload: {
+      ...credentials(setup.vendor),
+      data: { name: 'Dup', email: 'dup@example.com', vendorOrganizationId: (await g.services.organizations.get(setup.organizationId)).vendor_organization_id },
+    },
   });
   assert.equal(dup.statusCode, 409);
   assert.equal(await count(), before);
@@ -118,9 +146,13 @@ test('a rotated secret: both secrets sign for the overlap; the receiver holding 
   assert.notEqual(secret, hook.secret);
   const overlap = Date.parse(previous_secret_expires_at) - Date.now();
   assert.ok(overlap > 23.9 * 3600_000 && overlap <= 24 * 3600_000, `overlap ${overlap}`);
-  await g.services.storage.db.transaction().execute((trx) => emit(trx, {
-    type: 'integration.status_changed', organizationId: setup.organizationId, data: { organizationId: setup.organizationId, integrationId: 'i', to: 'active' },
-  }));
+  await g.services.storage.db.transaction().execute((trx) =>
+    emit(trx, {
+      type: 'integration.status_changed',
+      organizationId: setup.organizationId,
+      data: { organizationId: setup.organizationId, integrationId: 'i', to: 'active' },
+    }),
+  );
   const [r] = await receiver.waitFor(1);
   assert.equal(String(r.headers['webhook-signature']).split(' ').length, 2);
   new Webhook(secret).verify(r.body, headersOf(r));

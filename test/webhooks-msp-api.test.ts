@@ -74,7 +74,12 @@ test('the MSP app token from the implicit grant works; 401 without a valid token
 
 test('create, list, get, update, disable and enable, rotate, delete; another organization sees none of it', async () => {
   await clear();
-  const created = await call('POST', base, { webhook_url: 'https://hooks.example.com/in', eventTypes: ['user.added', 'user.added', 'session.created'], auth_header: 'Authorization', auth_header_value: 'Bearer abc' });
+  const created = await call('POST', base, {
+    webhook_url: 'https://hooks.example.com/in',
+    eventTypes: ['user.added', 'user.added', 'session.created'],
+    auth_header: 'Authorization',
+    auth_header_value: 'Bearer abc',
+  });
   assert.equal(created.statusCode, 201);
   const hook = created.json();
   assert.equal(hook.status, 'enabled');
@@ -95,12 +100,19 @@ test('create, list, get, update, disable and enable, rotate, delete; another org
   assert.deepEqual(alias.json().eventTypes, ['token.revoked']);
 
   const list = (await call('GET', base)).json().webhooks;
-  assert.deepEqual(list.map((w: { webhook_id: string }) => w.webhook_id), [hook.webhook_id, alias.json().webhook_id]);
+  assert.deepEqual(
+    list.map((w: { webhook_id: string }) => w.webhook_id),
+    [hook.webhook_id, alias.json().webhook_id],
+  );
   assert.ok(list.every((w: Record<string, unknown>) => w.secret === undefined));
   const got = (await call('GET', `${base}/${hook.webhook_id}`)).json();
   assert.equal(got.webhook_url, 'https://hooks.example.com/in');
 
-  const updated = await call('PATCH', `${base}/${hook.webhook_id}`, { webhook_url: 'https://hooks.example.com/v2', event_types: ['integration.created'], auth_header_value: 'Bearer xyz' });
+  const updated = await call('PATCH', `${base}/${hook.webhook_id}`, {
+    webhook_url: 'https://hooks.example.com/v2',
+    event_types: ['integration.created'],
+    auth_header_value: 'Bearer xyz',
+  });
   assert.equal(updated.statusCode, 200, updated.body);
   assert.equal(updated.json().webhook_url, 'https://hooks.example.com/v2');
   assert.deepEqual(updated.json().eventTypes, ['integration.created']);
@@ -122,8 +134,13 @@ test('create, list, get, update, disable and enable, rotate, delete; another org
   // Another organization's token: 404 for everything of this one.
   const stranger = await mspSetup(g);
   assert.deepEqual((await call('GET', base, undefined, stranger.auth)).json().webhooks, []);
-  for (const [method, url] of [['GET', `${base}/${hook.webhook_id}`], ['PATCH', `${base}/${hook.webhook_id}`], ['DELETE', `${base}/${hook.webhook_id}`],
-    ['POST', `${base}/${hook.webhook_id}/rotate-secret`], ['GET', `${base}/${hook.webhook_id}/deliveries`]] as const) {
+  for (const [method, url] of [
+    ['GET', `${base}/${hook.webhook_id}`],
+    ['PATCH', `${base}/${hook.webhook_id}`],
+    ['DELETE', `${base}/${hook.webhook_id}`],
+    ['POST', `${base}/${hook.webhook_id}/rotate-secret`],
+    ['GET', `${base}/${hook.webhook_id}/deliveries`],
+  ] as const) {
     const res = await call(method, url, method === 'PATCH' ? { status: 'disabled' } : undefined, stranger.auth);
     assert.equal(res.statusCode, 404, `${method} ${url}`);
   }
@@ -167,10 +184,16 @@ test('bad input: 400 naming the field, and nothing is created', async () => {
   const patch = await call('PATCH', `${base}/${hook.webhook_id}`, { status: 'paused' });
   assert.equal(patch.statusCode, 400);
   assert.match(patch.json().error.message, /body\/status must be one of: enabled, disabled/);
-  assert.match((await call('PATCH', `${base}/${hook.webhook_id}`, { webhook_url: 'https://192.168.1.1/' })).json().error.message, /body\/webhook_url is refused/);
+  assert.match(
+    (await call('PATCH', `${base}/${hook.webhook_id}`, { webhook_url: 'https://192.168.1.1/' })).json().error.message,
+    /body\/webhook_url is refused/,
+  );
   assert.equal((await call('PATCH', `${base}/${hook.webhook_id}`, {})).statusCode, 400);
   assert.match((await call('GET', `${base}/${hook.webhook_id}/deliveries?limit=9999`)).json().error.message, /querystring\/limit/);
-  assert.match((await call('POST', `${base}/${hook.webhook_id}/recover`, { since: 'yesterday' })).json().error.message, /body\/since must be an RFC 3339 date-time/);
+  assert.match(
+    (await call('POST', `${base}/${hook.webhook_id}/recover`, { since: 'yesterday' })).json().error.message,
+    /body\/since must be an RFC 3339 date-time/,
+  );
 });
 
 test('a configurable cap on subscriptions per organization answers a clear 409', async () => {
@@ -190,7 +213,12 @@ test('the delivery log, resend of one delivery and recovery of every failed deli
   const hook = await subscribe(g, setup.auth, { webhook_url: receiver.url, eventTypes: ['user.added'] });
   const started = new Date(Date.now() - 1000).toISOString();
   await g.services.storage.db.transaction().execute((trx) =>
-    emit(trx, { type: 'user.added', organizationId: setup.organizationId, data: { organizationId: setup.organizationId, userId: 'u1', email: 'u1@example.com', role: 'member' } }));
+    emit(trx, {
+      type: 'user.added',
+      organizationId: setup.organizationId,
+      data: { organizationId: setup.organizationId, userId: 'u1', email: 'u1@example.com', role: 'member' },
+    }),
+  );
   await receiver.waitFor(1);
   const first = await eventually(async () => {
     const log = (await call('GET', `${base}/${hook.webhook_id}/deliveries`)).json().deliveries;
@@ -223,25 +251,45 @@ test('the delivery log, resend of one delivery and recovery of every failed deli
     const l = (await call('GET', `${base}/${hook.webhook_id}/deliveries`)).json().deliveries;
     return l.length === 3 && l.every((a: { delivery_status: string }) => a.delivery_status === 'delivered') && l;
   });
-  assert.deepEqual(log.map((a: { trigger: string; status_code: number }) => [a.trigger, a.status_code]), [['manual', 200], ['manual', 200], ['scheduled', 410]]);
+  assert.deepEqual(
+    log.map((a: { trigger: string; status_code: number }) => [a.trigger, a.status_code]),
+    [
+      ['manual', 200],
+      ['manual', 200],
+      ['scheduled', 410],
+    ],
+  );
   const page = (await call('GET', `${base}/${hook.webhook_id}/deliveries?limit=1&before=${log[0].attempt_id}`)).json().deliveries;
-  assert.deepEqual(page.map((a: { attempt_id: string }) => a.attempt_id), [log[1].attempt_id]);
+  assert.deepEqual(
+    page.map((a: { attempt_id: string }) => a.attempt_id),
+    [log[1].attempt_id],
+  );
   assert.equal((await call('POST', `${base}/${hook.webhook_id}/deliveries/nope/resend`)).statusCode, 404);
   receiver.respond = () => ({ status: 204 });
 });
 
-test('operators manage any organization\'s webhooks through the admin API', async () => {
+test("operators manage any organization's webhooks through the admin API", async () => {
   const { organizationId } = await createOrganization(g, setup.vendor);
   const url = `/admin/api/v1/organizations/${organizationId}/webhooks`;
   assert.equal((await g.app.inject({ url })).statusCode, 401);
-  const created = await g.app.inject({ method: 'POST', url, headers: admin, payload: { webhook_url: 'https://hooks.example.com/a', eventTypes: ['connection.created'] } });
+  const created = await g.app.inject({
+    method: 'POST',
+    url,
+    headers: admin,
+    payload: { webhook_url: 'https://hooks.example.com/a', eventTypes: ['connection.created'] },
+  });
   assert.equal(created.statusCode, 201);
   const id = created.json().webhook_id;
   assert.equal((await g.app.inject({ url, headers: admin })).json().webhooks.length, 1);
   const off = await g.app.inject({ method: 'PATCH', url: `${url}/${id}`, headers: admin, payload: { status: 'disabled' } });
   assert.equal(off.json().status, 'disabled');
   assert.equal((await g.app.inject({ url: `/admin/api/v1/organizations/${setup.organizationId}/webhooks/${id}`, headers: admin })).statusCode, 404);
-  const missing = await g.app.inject({ method: 'POST', url: '/admin/api/v1/organizations/nope/webhooks', headers: admin, payload: { webhook_url: 'https://hooks.example.com/a', eventTypes: ['connection.created'] } });
+  const missing = await g.app.inject({
+    method: 'POST',
+    url: '/admin/api/v1/organizations/nope/webhooks',
+    headers: admin,
+    payload: { webhook_url: 'https://hooks.example.com/a', eventTypes: ['connection.created'] },
+  });
   assert.equal(missing.statusCode, 404);
   assert.equal((await g.app.inject({ method: 'DELETE', url: `${url}/${id}`, headers: admin })).statusCode, 204);
   const audit = await g.services.audit.list({ action: 'webhook.created' });
@@ -251,14 +299,32 @@ test('operators manage any organization\'s webhooks through the admin API', asyn
 test('retention: attempts and payloads older than the configured days are purged by a scheduled job', async () => {
   const db = g.services.storage.db;
   const schedules = await sql<{ name: string; cron: string }>`select name, cron from pgboss.schedule where name = 'webhook-retention'`.execute(db);
-  assert.deepEqual(schedules.rows.map((r) => r.cron), ['17 3 * * *']);
+  assert.deepEqual(
+    schedules.rows.map((r) => r.cron),
+    ['17 3 * * *'],
+  );
   const hook = await subscribe(g, setup.auth, { webhook_url: receiver.url, eventTypes: ['user.removed'] });
-  await db.transaction().execute((trx) =>
-    emit(trx, { type: 'user.removed', organizationId: setup.organizationId, data: { organizationId: setup.organizationId, userId: 'gone' } }));
+  await db
+    .transaction()
+    .execute((trx) =>
+      emit(trx, { type: 'user.removed', organizationId: setup.organizationId, data: { organizationId: setup.organizationId, userId: 'gone' } }),
+    );
   const count = async (table: 'webhook_attempts' | 'webhook_deliveries') =>
-    Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).where('subscription_id', '=', hook.webhook_id).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('subscription_id', '=', hook.webhook_id)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   await eventually(async () => (await count('webhook_attempts')) === 1);
-  await eventually(async () => (await db.selectFrom('webhook_deliveries').select('status').where('subscription_id', '=', hook.webhook_id).executeTakeFirstOrThrow()).status === 'delivered');
+  await eventually(
+    async () =>
+      (await db.selectFrom('webhook_deliveries').select('status').where('subscription_id', '=', hook.webhook_id).executeTakeFirstOrThrow()).status ===
+      'delivered',
+  );
   assert.deepEqual(await g.services.webhooks.purgeNow(), { attempts: 0, deliveries: 0, events: 0 });
   const old = new Date(Date.now() - 31 * 86_400_000);
   await db.updateTable('webhook_attempts').set({ attempted_at: old }).where('subscription_id', '=', hook.webhook_id).execute();
@@ -271,7 +337,8 @@ test('retention: attempts and payloads older than the configured days are purged
 
 test('organization admins manage webhooks on the dashboard: create (secret shown once), disable, delete; CSRF enforced', async () => {
   const link = await g.app.inject({
-    method: 'POST', url: '/api/oem-api/organization/session',
+    method: 'POST',
+    url: '/api/oem-api/organization/session',
     payload: { ...credentials(setup.vendor), organizationOemToken: setup.organizationOemToken },
   });
   const browser = new Browser(g);
@@ -282,14 +349,30 @@ test('organization admins manage webhooks on the dashboard: create (secret shown
   const listing = await browser.get('/dashboard/webhooks');
   assert.equal(listing.statusCode, 200);
   const csrf = csrfOf(listing.body);
-  const form = (fields: Record<string, string | string[]>) => new URLSearchParams(Object.entries(fields).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, x]))).toString();
-  const post = (url: string, fields: Record<string, string | string[]>) => g.app.inject({
-    method: 'POST', url, headers: { cookie: browser.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: form(fields),
-  });
+  const form = (fields: Record<string, string | string[]>) =>
+    new URLSearchParams(Object.entries(fields).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, x]))).toString();
+  const post = (url: string, fields: Record<string, string | string[]>) =>
+    g.app.inject({
+      method: 'POST',
+      url,
+      headers: { cookie: browser.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: form(fields),
+    });
 
   const forged = await post('/dashboard/webhooks', { csrf: 'x'.repeat(43), webhook_url: 'https://hooks.example.com/d', event_types: 'user.added' });
   assert.equal(forged.statusCode, 403);
-  assert.equal((await g.app.inject({ method: 'POST', url: '/dashboard/webhooks', headers: { cookie: browser.cookie.replace(/gh_csrf=[^;]+/, 'gh_csrf=' + 'A'.repeat(43)), 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ csrf, webhook_url: 'https://hooks.example.com/d', event_types: 'user.added' }) })).statusCode, 403, 'another browser\'s token');
+  assert.equal(
+    (
+      await g.app.inject({
+        method: 'POST',
+        url: '/dashboard/webhooks',
+        headers: { cookie: browser.cookie.replace(/gh_csrf=[^;]+/, 'gh_csrf=' + 'A'.repeat(43)), 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form({ csrf, webhook_url: 'https://hooks.example.com/d', event_types: 'user.added' }),
+      })
+    ).statusCode,
+    403,
+    "another browser's token",
+  );
   const created = await post('/dashboard/webhooks', { csrf, webhook_url: 'https://hooks.example.com/d', event_types: ['user.added', 'session.created'] });
   assert.equal(created.statusCode, 200, created.body);
   assert.match(created.body, /whsec_[A-Za-z0-9+/=]+/);
@@ -313,8 +396,16 @@ test('any access token with scope webhooks:manage works too: a JWT from the auth
   const client = await codeClient(g, { scopes: ['webhooks:manage'] });
   const { code, verifier } = await codeFor(g, t, client, { scope: 'webhooks:manage' });
   const exchanged = await g.app.inject({
-    method: 'POST', url: '/oauth/token',
-    payload: { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: 'https://app.example/cb', client_id: client.client_id, client_secret: client.client_secret },
+    method: 'POST',
+    url: '/oauth/token',
+    payload: {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: 'https://app.example/cb',
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    },
   });
   assert.equal(exchanged.statusCode, 200, exchanged.body);
   const jwt = exchanged.json().access_token;
@@ -322,7 +413,11 @@ test('any access token with scope webhooks:manage works too: a JWT from the auth
   const auth = { authorization: `Bearer ${jwt}` };
   const created = await call('POST', base, { webhook_url: 'https://hooks.example.com/jwt', eventTypes: ['user.added'] }, auth);
   assert.equal(created.statusCode, 201, created.body);
-  const row = await g.services.storage.db.selectFrom('webhook_subscriptions').select('organization_id').where('id', '=', created.json().webhook_id).executeTakeFirstOrThrow();
+  const row = await g.services.storage.db
+    .selectFrom('webhook_subscriptions')
+    .select('organization_id')
+    .where('id', '=', created.json().webhook_id)
+    .executeTakeFirstOrThrow();
   assert.equal(row.organization_id, t.organizationId);
   assert.equal((await call('GET', `${base}/${created.json().webhook_id}`)).statusCode, 404, 'not visible to another organization');
 });

@@ -34,7 +34,7 @@ after(async () => {
   await hostile.close();
 });
 
-test('NUL and invalid UTF-8 from one organization\'s receiver: the other receives each event once; the hostile attempts are logged, sanitised', async () => {
+test("NUL and invalid UTF-8 from one organization's receiver: the other receives each event once; the hostile attempts are logged, sanitised", async () => {
   const good = await mspSetup(g);
   const bad = await mspSetup(g);
   const goodHook = await subscribe(g, good.auth, { webhook_url: normal.url, eventTypes: ['user.added'] });
@@ -44,7 +44,11 @@ test('NUL and invalid UTF-8 from one organization\'s receiver: the other receive
   await g.services.storage.db.transaction().execute(async (trx) => {
     for (let i = 0; i < EVENTS; i++) {
       for (const org of [good.organizationId, bad.organizationId]) {
-        await emit(trx, { type: 'user.added', organizationId: org, data: { organizationId: org, userId: `u${i}`, email: `u${i}@example.com`, role: 'member' } });
+        await emit(trx, {
+          type: 'user.added',
+          organizationId: org,
+          data: { organizationId: org, userId: `u${i}`, email: `u${i}@example.com`, role: 'member' },
+        });
       }
     }
   });
@@ -59,7 +63,12 @@ test('NUL and invalid UTF-8 from one organization\'s receiver: the other receive
     return rows.length >= EVENTS && rows;
   }, 30_000);
   await eventually(async () => {
-    const open = await db.selectFrom('webhook_deliveries').select('id').where('subscription_id', '=', goodHook.webhook_id).where('status', '!=', 'delivered').execute();
+    const open = await db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('subscription_id', '=', goodHook.webhook_id)
+      .where('status', '!=', 'delivered')
+      .execute();
     return open.length === 0;
   }, 30_000);
   // Long enough for a lost result to have expired its job and been sent again, were it lost.
@@ -85,7 +94,11 @@ test('NUL and invalid UTF-8 from one organization\'s receiver: the other receive
   assert.ok(logged.length >= EVENTS);
   assert.ok(logged.some((d) => d.response_body === 'ok\uFFFDafter nul'));
   // And the admin API sees the same subscription, enabled: a hostile body is not a failure.
-  const viaAdmin = await g.app.inject({ method: 'GET', url: `/admin/api/v1/organizations/${bad.organizationId}/webhooks/${badHook.webhook_id}`, headers: admin });
+  const viaAdmin = await g.app.inject({
+    method: 'GET',
+    url: `/admin/api/v1/organizations/${bad.organizationId}/webhooks/${badHook.webhook_id}`,
+    headers: admin,
+  });
   assert.equal(viaAdmin.statusCode, 200, viaAdmin.body);
   assert.equal(viaAdmin.json().status, 'enabled');
 });
@@ -96,7 +109,12 @@ test('a hostile receiver answering 410 with NUL bytes is disabled, its attempt l
   try {
     const hook = await subscribe(g, org.auth, { webhook_url: gone.url, eventTypes: ['user.added'] });
     await g.services.storage.db.transaction().execute((trx) =>
-      emit(trx, { type: 'user.added', organizationId: org.organizationId, data: { organizationId: org.organizationId, userId: 'u', email: 'u@example.com', role: 'member' } }));
+      emit(trx, {
+        type: 'user.added',
+        organizationId: org.organizationId,
+        data: { organizationId: org.organizationId, userId: 'u', email: 'u@example.com', role: 'member' },
+      }),
+    );
     await g.services.webhooks.dispatchNow();
     const db = g.services.storage.db;
     const subscription = await eventually(async () => {
@@ -116,21 +134,50 @@ test('a hostile receiver answering 410 with NUL bytes is disabled, its attempt l
 test('a result the database refuses fails only itself: the batch is written again outcome by outcome', async () => {
   // Past the sender's sanitising (as any future field might be): a NUL straight into the batch.
   const db = g.services.storage.db;
-  const rows = await db.selectFrom('webhook_deliveries as d').innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
-    .select(['d.id', 'd.subscription_id', 'd.event_id', 'd.payload', 'd.status', 'd.generation', 'd.step',
-      's.organization_id', 's.url', 's.status as subscription_status', 's.auth_header', 's.auth_header_value',
-      's.secret', 's.previous_secret', 's.previous_secret_expires_at'])
-    .where('s.url', 'in', [normal.url, hostile.url]).orderBy('d.id').execute();
+  const rows = await db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
+    .select([
+      'd.id',
+      'd.subscription_id',
+      'd.event_id',
+      'd.payload',
+      'd.status',
+      'd.generation',
+      'd.step',
+      's.organization_id',
+      's.url',
+      's.status as subscription_status',
+      's.auth_header',
+      's.auth_header_value',
+      's.secret',
+      's.previous_secret',
+      's.previous_secret_expires_at',
+    ])
+    .where('s.url', 'in', [normal.url, hostile.url])
+    .orderBy('d.id')
+    .execute();
   const fine = rows.find((r) => r.url === normal.url)!;
   const refused = rows.find((r) => r.url === hostile.url)!;
   const attemptedAt = Date.parse('2030-01-01T00:00:00Z');
   const result = (body: string) => ({ ok: true, statusCode: 200, durationMs: 1, responseBody: body, error: null, retryAfterMs: undefined });
-  const outcome = (row: typeof fine, body: string) => ({ job: { id: `job-${row.id}`, data: { d: row.id, g: row.generation } } as Job<DeliveryJob>, row, manual: false, attemptedAt, result: result(body) });
+  const outcome = (row: typeof fine, body: string) => ({
+    job: { id: `job-${row.id}`, data: { d: row.id, g: row.generation } } as Job<DeliveryJob>,
+    row,
+    manual: false,
+    attemptedAt,
+    result: result(body),
+  });
   const completed: string[] = [];
   const errors: unknown[] = [];
   const recorder = new Recorder({
-    db, enqueue: async () => {}, random: () => 0.5, now: () => attemptedAt,
-    complete: async (_trx, jobs) => { completed.push(...jobs.map((j) => j.id)); },
+    db,
+    enqueue: async () => {},
+    random: () => 0.5,
+    now: () => attemptedAt,
+    complete: async (_trx, jobs) => {
+      completed.push(...jobs.map((j) => j.id));
+    },
     onError: (error) => errors.push(error),
   });
   await recorder.add([outcome(fine, 'fine'), outcome(refused, 'x\0y')]);
@@ -141,5 +188,8 @@ test('a result the database refuses fails only itself: the batch is written agai
   assert.equal(of(refused)?.response_body, null);
   assert.match(String(of(refused)?.error), /refused the response excerpt \(SQLSTATE 22021\)/);
   assert.ok(completed.includes(`job-${fine.id}`) && completed.includes(`job-${refused.id}`));
-  assert.ok(errors.some((e) => (e as { code?: string }).code === '22021'), 'the refusal is reported');
+  assert.ok(
+    errors.some((e) => (e as { code?: string }).code === '22021'),
+    'the refusal is reported',
+  );
 });

@@ -22,7 +22,13 @@ before(async () => {
   const database = await createTestDatabase();
   const built = await buildApp(testConfig(LOOPBACK, database.url), { webhookClock: clock });
   await built.app.ready();
-  g = { ...built, stop: async () => { await built.close(); await database.drop(); } };
+  g = {
+    ...built,
+    stop: async () => {
+      await built.close();
+      await database.drop();
+    },
+  };
   setup = await mspSetup(g);
 });
 after(async () => {
@@ -39,19 +45,27 @@ async function receiver(respond: Parameters<typeof startReceiver>[0]) {
 async function fire(type: EventType, data: Record<string, unknown> = {}) {
   await g.services.storage.db.transaction().execute((trx) =>
     // Test events carry only the fields a test reads, not every field their type's schema requires.
-    emit(trx, { type, organizationId: setup.organizationId, data: { organizationId: setup.organizationId, ...data } as Record<string, unknown> } as EventInput));
+    emit(trx, { type, organizationId: setup.organizationId, data: { organizationId: setup.organizationId, ...data } as Record<string, unknown> } as EventInput),
+  );
 }
 
-const delivery = (webhookId: string) => g.services.storage.db.selectFrom('webhook_deliveries').selectAll()
-  .where('subscription_id', '=', webhookId).orderBy('created_at', 'desc').executeTakeFirstOrThrow();
+const delivery = (webhookId: string) =>
+  g.services.storage.db
+    .selectFrom('webhook_deliveries')
+    .selectAll()
+    .where('subscription_id', '=', webhookId)
+    .orderBy('created_at', 'desc')
+    .executeTakeFirstOrThrow();
 
-const subscription = (webhookId: string) => g.services.storage.db.selectFrom('webhook_subscriptions').selectAll()
-  .where('id', '=', webhookId).executeTakeFirstOrThrow();
+const subscription = (webhookId: string) =>
+  g.services.storage.db.selectFrom('webhook_subscriptions').selectAll().where('id', '=', webhookId).executeTakeFirstOrThrow();
 
 /** Wait until no delivery job is running, so the next jump does not expire one mid-flight. */
 async function settled() {
   await eventually(async () => {
-    const { rows } = await sql<{ n: string }>`select count(*) as n from pgboss.job where name = 'webhook-delivery' and state = 'active'`.execute(g.services.storage.db);
+    const { rows } = await sql<{ n: string }>`select count(*) as n from pgboss.job where name = 'webhook-delivery' and state = 'active'`.execute(
+      g.services.storage.db,
+    );
     return Number(rows[0].n) === 0;
   });
 }
@@ -145,7 +159,7 @@ test('410 Gone disables the subscription at once, with a webhook.disabled event;
   assert.equal(got.status, 'disabled');
 });
 
-test('Retry-After is honoured as the least wait, within the schedule\'s longest step', async () => {
+test("Retry-After is honoured as the least wait, within the schedule's longest step", async () => {
   const answers = [
     { status: 503, headers: { 'retry-after': '600' } }, // 10 min instead of 5 s
     { status: 429, headers: { 'retry-after': '99999999' } }, // capped at 10 h (the 5 min step is shorter)
@@ -156,7 +170,11 @@ test('Retry-After is honoured as the least wait, within the schedule\'s longest 
   const hook = await subscribe(g, setup.auth, { webhook_url: r.url, eventTypes: ['token.revoked'] });
   await fire('token.revoked', { clientId: 'c1', reason: 'test' });
   await attempts(r, 1);
-  const expected: [number, number][] = [[600_000, 600_000], [36_000_000, 36_000_000], [SCHEDULE_MS[3] * 0.8, SCHEDULE_MS[3] * 1.2]];
+  const expected: [number, number][] = [
+    [600_000, 600_000],
+    [36_000_000, 36_000_000],
+    [SCHEDULE_MS[3] * 0.8, SCHEDULE_MS[3] * 1.2],
+  ];
   for (const [i, [min, max]] of expected.entries()) {
     const row = await eventually(async () => {
       const d = await delivery(hook.webhook_id);

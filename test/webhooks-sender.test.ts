@@ -17,7 +17,12 @@ after(async () => {
 });
 
 const secret = generateSecret();
-const message = (url: string) => ({ url, webhookId: 'evt_test', body: '{"type":"user.added","timestamp":"2026-01-01T00:00:00.000Z","data":{}}', secrets: [secret] });
+const message = (url: string) => ({
+  url,
+  webhookId: 'evt_test',
+  body: '{"type":"user.added","timestamp":"2026-01-01T00:00:00.000Z","data":{}}',
+  secrets: [secret],
+});
 const open = createAgent(addressPolicy(['127.0.0.0/8']));
 
 async function receiver(respond: Parameters<typeof startReceiver>[0]) {
@@ -81,7 +86,10 @@ test('Retry-After as seconds or an HTTP-date (RFC 9110 §10.2.3); the schedule a
   assert.equal(parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now), 0);
   assert.equal(parseRetryAfter('soon', now), undefined);
   assert.equal(parseRetryAfter(undefined, now), undefined);
-  assert.deepEqual(SCHEDULE_MS.map((ms) => ms / 1000), [0, 5, 300, 1800, 7200, 18000, 36000, 36000]);
+  assert.deepEqual(
+    SCHEDULE_MS.map((ms) => ms / 1000),
+    [0, 5, 300, 1800, 7200, 18000, 36000, 36000],
+  );
   assert.equal(nextDelay(1, 0), 4000);
   assert.equal(nextDelay(1, 1), 6000);
   assert.equal(nextDelay(SCHEDULE_MS.length, 0.5), undefined);

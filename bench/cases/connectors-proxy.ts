@@ -22,7 +22,9 @@ async function measure(durationSeconds: number, connections: number, url: string
 export async function run(options: CaseOptions): Promise<CaseResult> {
   const upstream = await startChild<{ url: string; token: string }>(script('upstream.ts'));
   try {
-    const gatehouse = await startChild<{ url: string; connectionId: string; adminToken: string }>(script('server.ts'), { BENCH_UPSTREAM_URL: upstream.info.url });
+    const gatehouse = await startChild<{ url: string; connectionId: string; adminToken: string }>(script('server.ts'), {
+      BENCH_UPSTREAM_URL: upstream.info.url,
+    });
     try {
       const directUrl = `${upstream.info.url}/api/items`;
       const directAuth = { authorization: `Bearer ${upstream.info.token}` };

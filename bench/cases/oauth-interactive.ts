@@ -28,7 +28,13 @@ const WARMUP_CODES = 2000;
 const script = (file: string) => fileURLToPath(new URL(`../servers/${file}`, import.meta.url));
 const FORM = 'application/x-www-form-urlencoded';
 
-interface Server { url: string; control: string; clientId: string; clientSecret: string; redirectUri: string }
+interface Server {
+  url: string;
+  control: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+}
 
 const withServer = <T>(file: string, env: Record<string, string>, work: (info: Server) => Promise<T>) => withChild(script(file), env, work);
 
@@ -61,17 +67,26 @@ async function mintCodes(info: Server, count: number): Promise<[string, string][
 /** Start `count` refresh chains, each with a real code exchange at the token endpoint. */
 async function startChains(info: Server, tokenPath: string, count: number): Promise<string[]> {
   const codes = await mintCodes(info, count);
-  return Promise.all(codes.map(async (code) => {
-    const res = await fetch(`${info.url}${tokenPath}`, { method: 'POST', headers: headersOf(info), body: codeForm(info, code) });
-    const body = await res.text();
-    const token = res.status === 200 ? refreshTokenOf(body) : undefined;
-    if (!token) throw new Error(`starting a refresh chain failed (expected an ES256 JWT and a refresh token): ${res.status} ${body.slice(0, 300)}`);
-    return token;
-  }));
+  return Promise.all(
+    codes.map(async (code) => {
+      const res = await fetch(`${info.url}${tokenPath}`, { method: 'POST', headers: headersOf(info), body: codeForm(info, code) });
+      const body = await res.text();
+      const token = res.status === 200 ? refreshTokenOf(body) : undefined;
+      if (!token) throw new Error(`starting a refresh chain failed (expected an ES256 JWT and a refresh token): ${res.status} ${body.slice(0, 300)}`);
+      return token;
+    }),
+  );
 }
 
 /** One run with scripted requests; `invalid` counts 200s whose body is not a good token response. */
-async function drive(url: string, headers: Record<string, string>, connections: number, seconds: number, scripted: Record<string, unknown>, invalid: () => number): Promise<Measured> {
+async function drive(
+  url: string,
+  headers: Record<string, string>,
+  connections: number,
+  seconds: number,
+  scripted: Record<string, unknown>,
+  invalid: () => number,
+): Promise<Measured> {
   const result = await loadRun({ url, method: 'POST', headers, connections, durationSeconds: seconds, scripted });
   return { ...result, errors: result.errors + invalid() };
 }
@@ -80,13 +95,24 @@ async function drive(url: string, headers: Record<string, string>, connections: 
 async function exchange(info: Server, connections: number, seconds: number, pool: [string, string][]): Promise<Measured> {
   let next = 0;
   let invalid = 0;
-  const result = await drive(`${info.url}/oauth/token`, headersOf(info), connections, seconds, {
-    maxOverallRequests: pool.length,
-    requests: [{
-      setupRequest: (req: Record<string, unknown>) => ({ ...req, body: codeForm(info, pool[next++]) }),
-      onResponse: (status: number, body: string) => { if (status === 200 && !refreshTokenOf(body)) invalid++; },
-    }],
-  }, () => invalid);
+  const result = await drive(
+    `${info.url}/oauth/token`,
+    headersOf(info),
+    connections,
+    seconds,
+    {
+      maxOverallRequests: pool.length,
+      requests: [
+        {
+          setupRequest: (req: Record<string, unknown>) => ({ ...req, body: codeForm(info, pool[next++]) }),
+          onResponse: (status: number, body: string) => {
+            if (status === 200 && !refreshTokenOf(body)) invalid++;
+          },
+        },
+      ],
+    },
+    () => invalid,
+  );
   // A drained pool ends the run early: the per-second average would count the idle tail.
   if (result.completed >= pool.length) result.requestsPerSecond = Math.round(result.completed / result.seconds);
   return result;
@@ -96,20 +122,29 @@ async function exchange(info: Server, connections: number, seconds: number, pool
 async function rotate(info: Server, tokenPath: string, connections: number, seconds: number): Promise<Measured> {
   const chains = await startChains(info, tokenPath, connections);
   let invalid = 0;
-  return drive(`${info.url}${tokenPath}`, headersOf(info), connections, seconds, {
-    setupClient: (client: { setRequests(requests: Record<string, unknown>[]): void }) => {
-      const chain = { token: chains.pop()! };
-      client.setRequests([{
-        setupRequest: (req: Record<string, unknown>) => ({ ...req, body: refreshForm(chain.token) }),
-        onResponse: (status: number, body: string) => {
-          if (status !== 200) return; // counted as non-2xx; the chain is broken from here on
-          const token = refreshTokenOf(body);
-          if (token) chain.token = token;
-          else invalid++;
-        },
-      }]);
+  return drive(
+    `${info.url}${tokenPath}`,
+    headersOf(info),
+    connections,
+    seconds,
+    {
+      setupClient: (client: { setRequests(requests: Record<string, unknown>[]): void }) => {
+        const chain = { token: chains.pop()! };
+        client.setRequests([
+          {
+            setupRequest: (req: Record<string, unknown>) => ({ ...req, body: refreshForm(chain.token) }),
+            onResponse: (status: number, body: string) => {
+              if (status !== 200) return; // counted as non-2xx; the chain is broken from here on
+              const token = refreshTokenOf(body);
+              if (token) chain.token = token;
+              else invalid++;
+            },
+          },
+        ]);
+      },
     },
-  }, () => invalid);
+    () => invalid,
+  );
 }
 
 async function refreshRows(options: CaseOptions, info: Server, tokenPath: string): Promise<Measured> {
@@ -117,7 +152,10 @@ async function refreshRows(options: CaseOptions, info: Server, tokenPath: string
   return rotate(info, tokenPath, options.connections, options.durationSeconds);
 }
 
-interface CodeRun { result: Measured; pool: number }
+interface CodeRun {
+  result: Measured;
+  pool: number;
+}
 
 async function codeRows(options: CaseOptions, info: Server): Promise<CodeRun> {
   const { connections } = options;
@@ -143,7 +181,12 @@ async function gatehouse(options: CaseOptions, databaseUrl?: string) {
 }
 
 const row = (name: string, m: Measured): Row => ({
-  name, requestsPerSecond: m.requestsPerSecond, latencyP50Ms: m.latencyP50Ms, latencyP99Ms: m.latencyP99Ms, non2xx: m.non2xx, errors: m.errors,
+  name,
+  requestsPerSecond: m.requestsPerSecond,
+  latencyP50Ms: m.latencyP50Ms,
+  latencyP99Ms: m.latencyP99Ms,
+  non2xx: m.non2xx,
+  errors: m.errors,
 });
 
 function codeRow(label: string, run: CodeRun): Row {
@@ -153,9 +196,8 @@ function codeRow(label: string, run: CodeRun): Row {
   return { ...row(`gatehouse authorization_code + PKCE exchange ES256 (${label}${note})`, result), codes: pool, redeemed: result.completed, drained } as Row;
 }
 
-
 export async function run(options: CaseOptions): Promise<CaseResult> {
-  if (options.connections > 300) throw new Error('BENCH_CONNECTIONS above 300 would overflow node-oidc-provider\'s in-memory store (1000 entries)');
+  if (options.connections > 300) throw new Error("BENCH_CONNECTIONS above 300 would overflow node-oidc-provider's in-memory store (1000 entries)");
   const oidc = await withServer('oidc-provider-interactive.ts', {}, (info) => refreshRows(options, info, '/token'));
   const pglite = await gatehouse(options);
   const postgres = await withPostgres((url) => gatehouse(options, url));

@@ -16,7 +16,12 @@ const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secr
 const FORM = 'application/x-www-form-urlencoded';
 const GRANT = 'grant_type=client_credentials&scope=read';
 
-interface Server { url: string; clientId?: string; clientSecret?: string; token?: string }
+interface Server {
+  url: string;
+  clientId?: string;
+  clientSecret?: string;
+  token?: string;
+}
 
 /** A short warm-up (JIT, caches, connections), then the measured run. */
 async function measure(options: CaseOptions, url: string, headers: Record<string, string>, body: string): Promise<LoadResult> {
@@ -30,7 +35,9 @@ const withServer = <T>(file: string, env: Record<string, string>, work: (info: S
 /** Refuse to compare against a peer that does not really issue an ES256 JWT. */
 async function assertEs256(info: Server) {
   const res = await fetch(`${info.url}/token`, {
-    method: 'POST', headers: { authorization: basic(info.clientId!, info.clientSecret!), 'content-type': FORM }, body: GRANT,
+    method: 'POST',
+    headers: { authorization: basic(info.clientId!, info.clientSecret!), 'content-type': FORM },
+    body: GRANT,
   });
   const token = ((await res.json()) as { access_token?: string }).access_token ?? '';
   const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString() || '{}');
@@ -48,7 +55,9 @@ async function gatehouse(options: CaseOptions, databaseUrl?: string, logLevel = 
 
 export async function run(options: CaseOptions): Promise<CaseResult> {
   const bare = await withServer('bare.ts', {}, (info) => measure(options, `${info.url}/oauth/token`, { 'content-type': FORM }, GRANT));
-  const floor = await withServer('floor.ts', {}, (info) => measure(options, `${info.url}/oauth/token`, { authorization: basic(info.clientId!, info.clientSecret!), 'content-type': FORM }, GRANT));
+  const floor = await withServer('floor.ts', {}, (info) =>
+    measure(options, `${info.url}/oauth/token`, { authorization: basic(info.clientId!, info.clientSecret!), 'content-type': FORM }, GRANT),
+  );
   const oidc = await withServer('oidc-provider.ts', {}, async (info) => {
     await assertEs256(info);
     return measure(options, `${info.url}/token`, { authorization: basic(info.clientId!, info.clientSecret!), 'content-type': FORM }, GRANT);
@@ -71,11 +80,13 @@ export async function run(options: CaseOptions): Promise<CaseResult> {
     atLeast('client_credentials PGlite / node-oidc-provider', ratio(pglite.token.requestsPerSecond, oidc.requestsPerSecond), 1.8),
     atMost('client_credentials PGlite p99 ms', pglite.token.latencyP99Ms, 20),
     reported('client_credentials PGlite LOG_LEVEL=warn / floor', ratio(quiet.token.requestsPerSecond, floor.requestsPerSecond)),
-    ...(postgres ? [
-      atLeast('client_credentials PostgreSQL / floor', ratio(postgres.token.requestsPerSecond, floor.requestsPerSecond), 0.85),
-      atLeast('client_credentials PostgreSQL / node-oidc-provider', ratio(postgres.token.requestsPerSecond, oidc.requestsPerSecond), 1.8),
-      atMost('client_credentials PostgreSQL p99 ms', postgres.token.latencyP99Ms, 20),
-    ] : []),
+    ...(postgres
+      ? [
+          atLeast('client_credentials PostgreSQL / floor', ratio(postgres.token.requestsPerSecond, floor.requestsPerSecond), 0.85),
+          atLeast('client_credentials PostgreSQL / node-oidc-provider', ratio(postgres.token.requestsPerSecond, oidc.requestsPerSecond), 1.8),
+          atMost('client_credentials PostgreSQL p99 ms', postgres.token.latencyP99Ms, 20),
+        ]
+      : []),
     atLeast('introspection / floor', ratio(pglite.introspection!.requestsPerSecond, floor.requestsPerSecond), 0.5),
     reported('floor / ceiling', ratio(floor.requestsPerSecond, bare.requestsPerSecond)),
   ];

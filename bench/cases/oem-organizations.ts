@@ -13,20 +13,38 @@ export interface OrganizationsResult {
   result: LoadResult;
 }
 
-async function measure(database: OrganizationsResult['database'], databaseUrl: string | undefined, options: { durationSeconds?: number; connections?: number }) {
+async function measure(
+  database: OrganizationsResult['database'],
+  databaseUrl: string | undefined,
+  options: { durationSeconds?: number; connections?: number },
+) {
   const server = await startServer(databaseUrl);
   try {
     let n = 0;
     const body = () => {
       n++;
       return JSON.stringify({
-        clientId: server.clientId, clientSecret: server.clientSecret, grantType: 'client_credentials', scope: 'vendor_manage',
-        data: { name: `MSP ${n}`, email: `owner-${n}@bench.example`, firstName: 'Bench', lastName: 'Owner', vendorUserId: `u-${n}`, vendorOrganizationId: `o-${n}` },
+        clientId: server.clientId,
+        clientSecret: server.clientSecret,
+        grantType: 'client_credentials',
+        scope: 'vendor_manage',
+        data: {
+          name: `MSP ${n}`,
+          email: `owner-${n}@bench.example`,
+          firstName: 'Bench',
+          lastName: 'Owner',
+          vendorUserId: `u-${n}`,
+          vendorOrganizationId: `o-${n}`,
+        },
       });
     };
     const result = await load({
-      url: `${server.url}/api/oem-api/organization`, method: 'POST', headers: { 'content-type': 'application/json' }, body,
-      durationSeconds: options.durationSeconds, connections: options.connections ?? 16,
+      url: `${server.url}/api/oem-api/organization`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      durationSeconds: options.durationSeconds,
+      connections: options.connections ?? 16,
     });
     return { database, result };
   } finally {

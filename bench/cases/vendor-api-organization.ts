@@ -20,7 +20,10 @@ export async function run(options: CaseOptions): Promise<CaseResult> {
     const bare = await load({ ...common, url: bareUrl });
     const mspc = await load({ ...common, url: apiUrl, headers });
     return {
-      rows: [{ name: 'bare twin route (PGlite)', ...bare }, { name: 'GET organization with MSPC_TOKEN (PGlite)', ...mspc }],
+      rows: [
+        { name: 'bare twin route (PGlite)', ...bare },
+        { name: 'GET organization with MSPC_TOKEN (PGlite)', ...mspc },
+      ],
       checks: [atLeast('vendor API / bare', ratio(mspc.requestsPerSecond, bare.requestsPerSecond), 0.5)],
     };
   } finally {

@@ -16,7 +16,11 @@ export const name = 'webhooks: deliveries per second and commit-to-first-attempt
 
 const SERVER = fileURLToPath(new URL('../webhooks/server.ts', import.meta.url));
 
-interface Info { url: string; adminToken: string; organizationId: string }
+interface Info {
+  url: string;
+  adminToken: string;
+  organizationId: string;
+}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -39,8 +43,15 @@ async function startReceiver() {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`,
     firstSeen,
     requests: () => requests,
-    reset() { firstSeen.clear(); requests = 0; },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    reset() {
+      firstSeen.clear();
+      requests = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -91,7 +102,14 @@ async function measure(database: 'pglite' | 'postgres', databaseUrl: string | un
     const elapsed = (Math.max(...receiver.firstSeen.values()) - started) / 1000;
     const perSecond = Math.round(count / elapsed);
     const extra = receiver.requests() - count;
-    rows.push({ name: `deliveries/s, ${count} events (${database})`, requestsPerSecond: perSecond, latencyP50Ms: 0, latencyP99Ms: 0, non2xx: 0, errors: Math.max(0, extra) });
+    rows.push({
+      name: `deliveries/s, ${count} events (${database})`,
+      requestsPerSecond: perSecond,
+      latencyP50Ms: 0,
+      latencyP99Ms: 0,
+      non2xx: 0,
+      errors: Math.max(0, extra),
+    });
 
     // Latency at half that rate, paced.
     await sleep(1000);
@@ -106,14 +124,34 @@ async function measure(database: 'pglite' | 'postgres', databaseUrl: string | un
     const busy = database === 'pglite' ? await probe(info, delivered) : [];
     await delivered;
     if (database === 'pglite') {
-      rows.push({ name: 'admin GET organization, queue idle (pglite)', requestsPerSecond: 0, latencyP50Ms: percentile(idle, 50), latencyP99Ms: percentile(idle, 99), non2xx: 0, errors: 0 });
-      rows.push({ name: `admin GET organization, ${rate} deliveries/s (pglite)`, requestsPerSecond: 0, latencyP50Ms: percentile(busy, 50), latencyP99Ms: percentile(busy, 99), non2xx: 0, errors: 0 });
+      rows.push({
+        name: 'admin GET organization, queue idle (pglite)',
+        requestsPerSecond: 0,
+        latencyP50Ms: percentile(idle, 50),
+        latencyP99Ms: percentile(idle, 99),
+        non2xx: 0,
+        errors: 0,
+      });
+      rows.push({
+        name: `admin GET organization, ${rate} deliveries/s (pglite)`,
+        requestsPerSecond: 0,
+        latencyP50Ms: percentile(busy, 50),
+        latencyP99Ms: percentile(busy, 99),
+        non2xx: 0,
+        errors: 0,
+      });
     }
-    const commits = await (await fetch(`${info.url}/bench/webhooks/commits`)).json() as Record<string, number>;
-    const latencies = Object.entries(commits).map(([id, at]) => receiver.firstSeen.get(id)! - at).sort((a, b) => a - b);
+    const commits = (await (await fetch(`${info.url}/bench/webhooks/commits`)).json()) as Record<string, number>;
+    const latencies = Object.entries(commits)
+      .map(([id, at]) => receiver.firstSeen.get(id)! - at)
+      .sort((a, b) => a - b);
     rows.push({
-      name: `commit to first attempt at ${rate}/s (${database})`, requestsPerSecond: rate,
-      latencyP50Ms: percentile(latencies, 50), latencyP99Ms: percentile(latencies, 99), non2xx: 0, errors: 0,
+      name: `commit to first attempt at ${rate}/s (${database})`,
+      requestsPerSecond: rate,
+      latencyP50Ms: percentile(latencies, 50),
+      latencyP99Ms: percentile(latencies, 99),
+      non2xx: 0,
+      errors: 0,
     });
     return { perSecond, rows };
   } finally {

@@ -6,7 +6,13 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 
 const token = randomBytes(24).toString('base64url');
-const items = JSON.stringify({ items: [{ id: 1, name: 'first' }, { id: 2, name: 'second' }], next: null });
+const items = JSON.stringify({
+  items: [
+    { id: 1, name: 'first' },
+    { id: 2, name: 'second' },
+  ],
+  next: null,
+});
 
 const server = http.createServer((req, res) => {
   if (req.url === '/token' && req.method === 'POST') {

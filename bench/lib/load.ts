@@ -2,9 +2,22 @@
 import { createRequire } from 'node:module';
 
 // autocannon ships no type declarations: type the little used here.
-interface Histogram { average: number; p50: number; p99: number; total: number }
-interface Result { requests: Histogram; latency: Histogram; non2xx: number; errors: number; mismatches: number }
-interface Instance extends PromiseLike<Result> { on(event: 'response', listener: () => void): void }
+interface Histogram {
+  average: number;
+  p50: number;
+  p99: number;
+  total: number;
+}
+interface Result {
+  requests: Histogram;
+  latency: Histogram;
+  non2xx: number;
+  errors: number;
+  mismatches: number;
+}
+interface Instance extends PromiseLike<Result> {
+  on(event: 'response', listener: () => void): void;
+}
 const autocannon = createRequire(import.meta.url)('autocannon') as (options: Record<string, unknown>) => Instance;
 
 export interface LoadOptions {
@@ -46,7 +59,9 @@ export async function loadRun(options: LoadOptions): Promise<LoadRun> {
     ...(makeBody ? { requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: makeBody() }) }] } : {}),
     ...options.scripted,
   });
-  instance.on('response', () => { last = Date.now(); });
+  instance.on('response', () => {
+    last = Date.now();
+  });
   const result = await instance;
   return {
     requestsPerSecond: Math.round(result.requests.average),

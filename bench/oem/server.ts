@@ -24,7 +24,11 @@ const gatehouse = await buildApp(config);
 const { app, services } = gatehouse;
 
 const created = await services.vendors.create('Bench Vendor');
-const { organization } = await services.organizations.create(created.vendor.id, { name: 'Bench MSP', email: 'owner@bench.example', vendorOrganizationId: 'bench-org' });
+const { organization } = await services.organizations.create(created.vendor.id, {
+  name: 'Bench MSP',
+  email: 'owner@bench.example',
+  vendorOrganizationId: 'bench-org',
+});
 const { integration, partnerApiKey } = await services.integrations.createExternal(organization.id, created.vendor.id);
 
 const bareBody = {
@@ -32,21 +36,31 @@ const bareBody = {
   organization: { id: organization.id, name: organization.name, vendorOrganizationId: organization.vendor_organization_id },
   integration: { id: integration.id, vendorId: integration.vendor_id, integrationKind: integration.kind, status: integration.status },
 };
-app.get('/bench/bare/organization', {
-  config: { audience: 'oem' },
-  schema: { hide: true, response: { 200: organizationResponse } },
-}, async () => bareBody);
+app.get(
+  '/bench/bare/organization',
+  {
+    config: { audience: 'oem' },
+    schema: { hide: true, response: { 200: organizationResponse } },
+  },
+  async () => bareBody,
+);
 
 await app.listen({ port: 0, host: '127.0.0.1' });
 const { port } = app.server.address() as { port: number };
-process.stdout.write(JSON.stringify({
-  url: `http://127.0.0.1:${port}`,
-  mspcToken: Buffer.from(`${created.apiKey}:${partnerApiKey}`).toString('base64'),
-  clientId: created.vendor.client_id,
-  clientSecret: created.clientSecret,
-  vendorId: created.vendor.id,
-}) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    url: `http://127.0.0.1:${port}`,
+    mspcToken: Buffer.from(`${created.apiKey}:${partnerApiKey}`).toString('base64'),
+    clientId: created.vendor.client_id,
+    clientSecret: created.clientSecret,
+    vendorId: created.vendor.id,
+  }) + '\n',
+);
 
-const stop = () => void gatehouse.close().then(() => process.exit(0), () => process.exit(1));
+const stop = () =>
+  void gatehouse.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

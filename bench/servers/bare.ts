@@ -11,12 +11,23 @@ const body = {
   expires_in: 3600,
   scope: 'read',
 };
-app.post('/oauth/token', {
-  schema: { response: { 200: { type: 'object', properties: { access_token: { type: 'string' }, token_type: { type: 'string' }, expires_in: { type: 'integer' }, scope: { type: 'string' } } } } },
-}, async (_request, reply) => {
-  reply.header('cache-control', 'no-store');
-  return body;
-});
+app.post(
+  '/oauth/token',
+  {
+    schema: {
+      response: {
+        200: {
+          type: 'object',
+          properties: { access_token: { type: 'string' }, token_type: { type: 'string' }, expires_in: { type: 'integer' }, scope: { type: 'string' } },
+        },
+      },
+    },
+  },
+  async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return body;
+  },
+);
 await app.listen({ port: 0, host: '127.0.0.1' });
 const { port } = app.server.address() as { port: number };
 process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${port}` }) + '\n');

@@ -15,16 +15,18 @@ export async function bootGatehouse(): Promise<{ gatehouse: Gatehouse; url: stri
   const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-bench-'));
   process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-  const gatehouse = await buildApp(loadConfig({
-    GATEHOUSE_DATA_DIR: dataDir,
-    GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN,
-    GATEHOUSE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    // The default level unless a case asks for another: that is what users run.
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info',
-    GATEHOUSE_TOKEN_RATE_LIMIT_CLIENT: '10000000',
-    GATEHOUSE_TOKEN_RATE_LIMIT_IP: '10000000',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-  }));
+  const gatehouse = await buildApp(
+    loadConfig({
+      GATEHOUSE_DATA_DIR: dataDir,
+      GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN,
+      GATEHOUSE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      // The default level unless a case asks for another: that is what users run.
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info',
+      GATEHOUSE_TOKEN_RATE_LIMIT_CLIENT: '10000000',
+      GATEHOUSE_TOKEN_RATE_LIMIT_IP: '10000000',
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    }),
+  );
   await gatehouse.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = gatehouse.app.server.address() as { port: number };
   return { gatehouse, url: `http://127.0.0.1:${port}` };

@@ -25,7 +25,9 @@ function authenticated(header: string | undefined): string | undefined {
   const decoded = Buffer.from(header.slice(6), 'base64').toString();
   const colon = decoded.indexOf(':');
   if (colon < 0 || decoded.slice(0, colon) !== clientId) return undefined;
-  const presented = createHash('sha256').update(decoded.slice(colon + 1)).digest();
+  const presented = createHash('sha256')
+    .update(decoded.slice(colon + 1))
+    .digest();
   return timingSafeEqual(presented, secretHash) ? clientId : undefined;
 }
 
@@ -36,7 +38,12 @@ app.post('/oauth/token', async (request, reply) => {
   if (!client) return reply.status(401).send({ error: 'invalid_client' });
   const scope = (request.body as { scope?: string }).scope ?? 'read';
   reply.header('cache-control', 'no-store');
-  return { access_token: sign({ sub: client, client_id: client, aud: 'http://127.0.0.1', scope, jti: randomUUID() }), token_type: 'Bearer', expires_in: 3600, scope };
+  return {
+    access_token: sign({ sub: client, client_id: client, aud: 'http://127.0.0.1', scope, jti: randomUUID() }),
+    token_type: 'Bearer',
+    expires_in: 3600,
+    scope,
+  };
 });
 await app.listen({ port: 0, host: '127.0.0.1' });
 const { port } = app.server.address() as { port: number };

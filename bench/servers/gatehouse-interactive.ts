@@ -24,7 +24,10 @@ const asAdmin = { authorization: `Bearer ${adminToken}` };
 // The user: the owner of an organization a vendor enrols through the OEM API.
 const vendor = await call<{ client_id: string; client_secret: string }>('/admin/api/v1/vendors', { name: 'Bench Vendor' }, asAdmin);
 const { organizationId } = await call<{ organizationId: string }>('/api/oem-api/organization', {
-  clientId: vendor.client_id, clientSecret: vendor.client_secret, grantType: 'client_credentials', scope: 'vendor_manage',
+  clientId: vendor.client_id,
+  clientSecret: vendor.client_secret,
+  grantType: 'client_credentials',
+  scope: 'vendor_manage',
   data: { name: 'Bench Org', email: 'owner@bench.example', firstName: 'Bench', lastName: 'Owner', vendorUserId: 'u-1', vendorOrganizationId: 'o-1' },
 });
 const owner = (await services.organizations.users(organizationId))[0];
@@ -32,15 +35,26 @@ const user = { id: owner.id, organizationId, credentialVersion: owner.credential
 
 // The client: confidential (client_secret_basic at the token endpoint), code flow with refresh.
 const redirectUri = 'https://app.bench.example/callback';
-const client = await call<{ client_id: string; client_secret: string }>('/admin/api/v1/clients', {
-  name: 'bench web app', grant_types: ['authorization_code', 'refresh_token'], scopes: ['read', 'write'], redirect_uris: [redirectUri],
-}, asAdmin);
+const client = await call<{ client_id: string; client_secret: string }>(
+  '/admin/api/v1/clients',
+  {
+    name: 'bench web app',
+    grant_types: ['authorization_code', 'refresh_token'],
+    scopes: ['read', 'write'],
+    redirect_uris: [redirectUri],
+  },
+  asAdmin,
+);
 
 /** One code as /oauth/authorize would issue it for `code_challenge=S256(verifier)&scope=read`. */
 async function mint(): Promise<[code: string, verifier: string]> {
   const verifier = randomBytes(32).toString('base64url');
   const code = await services.codes.issue({
-    clientId: client.client_id, user, redirectUri, redirectUriSent: true, scope: 'read',
+    clientId: client.client_id,
+    user,
+    redirectUri,
+    redirectUriSent: true,
+    scope: 'read',
     codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
   });
   return [code, verifier];
@@ -58,7 +72,7 @@ const control = http.createServer((req, res) => {
   void (async () => {
     const codes: [string, string][] = [];
     while (codes.length < count) {
-      codes.push(...await Promise.all(Array.from({ length: Math.min(16, count - codes.length) }, mint)));
+      codes.push(...(await Promise.all(Array.from({ length: Math.min(16, count - codes.length) }, mint))));
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(codes));
   })().catch((error: Error) => res.writeHead(500).end(error.message));
@@ -68,6 +82,12 @@ await once(control, 'listening');
 const controlUrl = `http://127.0.0.1:${(control.address() as { port: number }).port}`;
 
 process.stdout.write(JSON.stringify({ url, control: controlUrl, clientId: client.client_id, clientSecret: client.client_secret, redirectUri }) + '\n');
-const stop = () => { control.close(); void gatehouse.close().then(() => process.exit(0), () => process.exit(1)); };
+const stop = () => {
+  control.close();
+  void gatehouse.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

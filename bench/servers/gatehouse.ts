@@ -26,6 +26,10 @@ const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString
 if (header.alg !== 'ES256' || header.typ !== 'at+jwt') throw new Error(`expected an ES256 at+jwt access token, got ${JSON.stringify(header)}`);
 
 process.stdout.write(JSON.stringify({ url, clientId, clientSecret, token }) + '\n');
-const stop = () => void gatehouse.close().then(() => process.exit(0), () => process.exit(1));
+const stop = () =>
+  void gatehouse.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

@@ -18,16 +18,18 @@ const { jwks, scopes, resourceIndicators } = es256JwtSettings();
 const clientId = 'bench-web';
 const redirectUri = 'https://app.bench.example/callback';
 const provider = new Provider(issuer, {
-  clients: [{
-    client_id: clientId,
-    client_secret: clientSecret,
-    grant_types: ['authorization_code', 'refresh_token'],
-    redirect_uris: [redirectUri],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-    id_token_signed_response_alg: 'ES256', // the only key is ES256
-    scope: 'read write',
-  }],
+  clients: [
+    {
+      client_id: clientId,
+      client_secret: clientSecret,
+      grant_types: ['authorization_code', 'refresh_token'],
+      redirect_uris: [redirectUri],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'ES256', // the only key is ES256
+      scope: 'read write',
+    },
+  ],
   jwks,
   scopes,
   rotateRefreshToken: true,
@@ -56,8 +58,14 @@ async function mint(): Promise<[code: string, verifier: string]> {
   // outlives the browser session, as Gatehouse's do). @types/oidc-provider wants a gty here;
   // the authorization endpoint sets none on a code.
   const payload = {
-    client, accountId: 'bench-user', grantId, scope: 'read', resource, redirectUri,
-    codeChallenge: createHash('sha256').update(verifier).digest('base64url'), codeChallengeMethod: 'S256',
+    client,
+    accountId: 'bench-user',
+    grantId,
+    scope: 'read',
+    resource,
+    redirectUri,
+    codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+    codeChallengeMethod: 'S256',
     authTime: Math.floor(Date.now() / 1000),
   } as ConstructorParameters<typeof provider.AuthorizationCode>[0];
   const code = await new provider.AuthorizationCode(payload).save();

@@ -7,16 +7,18 @@ const { server, issuer } = await listenLoopback();
 const { jwks, scopes, resourceIndicators } = es256JwtSettings();
 const clientId = 'bench';
 const provider = new Provider(issuer, {
-  clients: [{
-    client_id: clientId,
-    client_secret: clientSecret,
-    grant_types: ['client_credentials'],
-    redirect_uris: [],
-    response_types: [],
-    token_endpoint_auth_method: 'client_secret_basic',
-    id_token_signed_response_alg: 'ES256', // the only key is ES256
-    scope: 'read write',
-  }],
+  clients: [
+    {
+      client_id: clientId,
+      client_secret: clientSecret,
+      grant_types: ['client_credentials'],
+      redirect_uris: [],
+      response_types: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'ES256', // the only key is ES256
+      scope: 'read write',
+    },
+  ],
   jwks,
   scopes,
   features: {

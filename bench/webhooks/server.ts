@@ -32,7 +32,11 @@ const gatehouse = await buildApp(config);
 const { app, services } = gatehouse;
 
 const created = await services.vendors.create('Bench Vendor');
-const { organization } = await services.organizations.create(created.vendor.id, { name: 'Bench MSP', email: 'owner@bench.example', vendorOrganizationId: 'bench-org' });
+const { organization } = await services.organizations.create(created.vendor.id, {
+  name: 'Bench MSP',
+  email: 'owner@bench.example',
+  vendorOrganizationId: 'bench-org',
+});
 await services.webhooks.subscriptions.create(organization.id, { url: process.env.BENCH_RECEIVER_URL!, eventTypes: ['integration.status_changed'] });
 
 const commits = new Map<string, number>();
@@ -41,7 +45,13 @@ async function commitEvents(count: number) {
   const ids: string[] = [];
   await services.storage.db.transaction().execute(async (trx) => {
     for (let i = 0; i < count; i++) {
-      ids.push(await emit(trx, { type: 'integration.status_changed', organizationId: organization.id, data: { organizationId: organization.id, integrationId: 'bench', from: 'pending', to: 'active' } }));
+      ids.push(
+        await emit(trx, {
+          type: 'integration.status_changed',
+          organizationId: organization.id,
+          data: { organizationId: organization.id, integrationId: 'bench', from: 'pending', to: 'active' },
+        }),
+      );
     }
   });
   const at = Date.now();
@@ -90,8 +100,13 @@ await app.listen({ port: 0, host: '127.0.0.1' });
 const { port } = app.server.address() as { port: number };
 process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${port}`, adminToken, organizationId: organization.id }) + '\n');
 
-const stop = () => void gatehouse.close()
-  .then(() => (dataDir ? rm(dataDir, { recursive: true, force: true }) : undefined))
-  .then(() => process.exit(0), () => process.exit(1));
+const stop = () =>
+  void gatehouse
+    .close()
+    .then(() => (dataDir ? rm(dataDir, { recursive: true, force: true }) : undefined))
+    .then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

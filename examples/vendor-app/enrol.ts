@@ -39,7 +39,10 @@ export class EnrolmentService {
       return enrolment;
     } catch (error) {
       if (error instanceof GatehouseConflictError) {
-        throw new Error('Gatehouse already has this organization, but this app has lost its organization token. An operator can rotate the token and give it back to the app.', { cause: error });
+        throw new Error(
+          'Gatehouse already has this organization, but this app has lost its organization token. An operator can rotate the token and give it back to the app.',
+          { cause: error },
+        );
       }
       throw error;
     }

@@ -14,10 +14,7 @@ import type { LoginThrottle, ThrottleLayer } from './throttle.ts';
 
 export type { User };
 
-export type SignIn =
-  | { ok: true; user: User }
-  | { ok: false; reason: 'invalid' }
-  | { ok: false; reason: 'throttled'; layer: ThrottleLayer; retryAfter: number };
+export type SignIn = { ok: true; user: User } | { ok: false; reason: 'invalid' } | { ok: false; reason: 'throttled'; layer: ThrottleLayer; retryAfter: number };
 
 export interface AccountsDeps {
   db: Kysely<Database>;
@@ -65,7 +62,11 @@ export class Accounts {
       const { user, first } = await recordSignIn(t, userId, now);
       const session = await this.#deps.sessions.create(user, t);
       if (first) {
-        await emit(t, { type: 'user.first_login', organizationId: user.organization_id, data: { organizationId: user.organization_id, userId: user.id, at: now.toISOString() } });
+        await emit(t, {
+          type: 'user.first_login',
+          organizationId: user.organization_id,
+          data: { organizationId: user.organization_id, userId: user.id, at: now.toISOString() },
+        });
       }
       return { ...session, user };
     };

@@ -12,7 +12,9 @@ const CSRF_COOKIE = 'gh_csrf';
 export const CSRF_FIELD = 'csrf';
 
 function derive(secret: string, request: FastifyRequest): string {
-  return createHmac('sha256', secret).update(`csrf:${request.cookies?.[SESSION_COOKIE] ?? ''}`).digest('base64url');
+  return createHmac('sha256', secret)
+    .update(`csrf:${request.cookies?.[SESSION_COOKIE] ?? ''}`)
+    .digest('base64url');
 }
 
 /** The token to put in a form, setting the cookie first if the browser has none. */

@@ -8,9 +8,7 @@ import { LOGIN_LINK_PATH } from '../http/paths.ts';
 
 type LoginLink = Selectable<LoginLinksTable>;
 
-export type Consumed =
-  | { ok: true; link: LoginLink }
-  | { ok: false; reason: 'unknown' | 'used' | 'expired' | 'disabled' };
+export type Consumed = { ok: true; link: LoginLink } | { ok: false; reason: 'unknown' | 'used' | 'expired' | 'disabled' };
 
 export interface LoginLinkOptions {
   publicUrl: string;
@@ -41,11 +39,19 @@ export class LoginLinks {
     // moment its vendor is disabled.
     const result = await this.#tokens.redeem(token, {
       db,
-      narrow: (query) => query.where((eb) => eb.not(eb.exists(eb.selectFrom('organizations')
-        .innerJoin('vendors', 'vendors.id', 'organizations.vendor_id')
-        .select('organizations.id')
-        .whereRef('organizations.id', '=', 'login_links.organization_id')
-        .where('vendors.disabled_at', 'is not', null)))),
+      narrow: (query) =>
+        query.where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('organizations')
+                .innerJoin('vendors', 'vendors.id', 'organizations.vendor_id')
+                .select('organizations.id')
+                .whereRef('organizations.id', '=', 'login_links.organization_id')
+                .where('vendors.disabled_at', 'is not', null),
+            ),
+          ),
+        ),
     });
     if (result.ok) return { ok: true, link: result.row };
     return { ok: false, reason: result.reason === 'refused' ? 'disabled' : result.reason };

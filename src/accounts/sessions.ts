@@ -35,9 +35,14 @@ export class BrowserSessions {
 
   /** Store a new session (pass the transaction that authenticated the user); returns its id. */
   async create(user: { id: string; organization_id: string; credential_version: number }, db?: Kysely<Database>): Promise<{ id: string; expiresAt: Date }> {
-    const { token, expiresAt } = await this.#tokens.issue({
-      user_id: user.id, organization_id: user.organization_id, credential_version: user.credential_version,
-    }, { db });
+    const { token, expiresAt } = await this.#tokens.issue(
+      {
+        user_id: user.id,
+        organization_id: user.organization_id,
+        credential_version: user.credential_version,
+      },
+      { db },
+    );
     return { id: token, expiresAt };
   }
 
@@ -45,7 +50,11 @@ export class BrowserSessions {
     reply.setCookie(SESSION_COOKIE, session.id, {
       // Secure on an https public URL, and on a request that came over https (X-Forwarded-Proto
       // counts only from a trusted proxy, GATEHOUSE_TRUST_PROXY).
-      path: '/', httpOnly: true, sameSite: 'lax', secure: this.#options.secure || reply.request.protocol === 'https', expires: session.expiresAt,
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.#options.secure || reply.request.protocol === 'https',
+      expires: session.expiresAt,
     });
   }
 
@@ -53,13 +62,20 @@ export class BrowserSessions {
   async current(request: FastifyRequest): Promise<CurrentSession | undefined> {
     const id = request.cookies?.[SESSION_COOKIE];
     if (!id || id.length > 200) return undefined;
-    const row = await this.#db.selectFrom('browser_sessions')
+    const row = await this.#db
+      .selectFrom('browser_sessions')
       .innerJoin('users', 'users.id', 'browser_sessions.user_id')
       .innerJoin('organizations', 'organizations.id', 'browser_sessions.organization_id')
       .innerJoin('vendors', 'vendors.id', 'organizations.vendor_id')
-      .select(['browser_sessions.user_id', 'browser_sessions.organization_id', 'browser_sessions.expires_at',
-        'browser_sessions.credential_version', 'browser_sessions.revoked_at', 'users.credential_version as user_version',
-        'vendors.disabled_at as vendor_disabled_at'])
+      .select([
+        'browser_sessions.user_id',
+        'browser_sessions.organization_id',
+        'browser_sessions.expires_at',
+        'browser_sessions.credential_version',
+        'browser_sessions.revoked_at',
+        'users.credential_version as user_version',
+        'vendors.disabled_at as vendor_disabled_at',
+      ])
       .where('browser_sessions.id_hash', '=', sha256(id))
       .executeTakeFirst();
     if (!row || row.revoked_at || row.expires_at <= new Date() || row.credential_version !== row.user_version) return undefined;

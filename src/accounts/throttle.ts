@@ -42,9 +42,7 @@ export type Ticket = Omit<ThrottleKeys, 'account'> & {
   readonly account: string | undefined; // undefined: a known address, the account was not counted
 };
 
-export type Admission =
-  | { admitted: true; ticket: Ticket }
-  | { admitted: false; layer: ThrottleLayer; retryAfter: number };
+export type Admission = { admitted: true; ticket: Ticket } | { admitted: false; layer: ThrottleLayer; retryAfter: number };
 
 /**
  * The network an address stands for. An IPv6 host usually holds a whole /64 and picks addresses
@@ -109,28 +107,41 @@ export class LoginThrottle {
     const now = new Date();
     await this.#db.deleteFrom('login_throttle').where('key', '=', ticket.pair).execute();
     await this.#giveBack(ticket.account ? [ticket.address, ticket.account] : [ticket.address]);
-    await this.#db.insertInto('login_known_addresses').values({ key: ticket.known, last_success_at: now })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ last_success_at: now })).execute();
+    await this.#db
+      .insertInto('login_known_addresses')
+      .values({ key: ticket.known, last_success_at: now })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ last_success_at: now }))
+      .execute();
   }
 
   /** Counts whose window has passed, and addresses not signed in from for weeks. */
   async purge(): Promise<void> {
     const now = Date.now();
     await this.#db.deleteFrom('login_throttle').where('window_ends_at', '<', new Date(now)).execute();
-    await this.#db.deleteFrom('login_known_addresses').where('last_success_at', '<', new Date(now - LOGIN_LIMITS.knownAddressMs)).execute();
+    await this.#db
+      .deleteFrom('login_known_addresses')
+      .where('last_success_at', '<', new Date(now - LOGIN_LIMITS.knownAddressMs))
+      .execute();
   }
 
   /** One more attempt in a fixed window, unless the window already holds `attempts`. */
   async #count(key: string, limit: { attempts: number; windowMs: number }, now: number): Promise<boolean> {
     const at = new Date(now);
     const passed = sql<boolean>`login_throttle.window_ends_at <= ${at}`;
-    const row = await this.#db.insertInto('login_throttle')
+    const row = await this.#db
+      .insertInto('login_throttle')
       .values({ key, attempts: 1, window_ends_at: new Date(now + limit.windowMs) })
-      .onConflict((oc) => oc.column('key').doUpdateSet({
-        attempts: sql`case when ${passed} then 1 else login_throttle.attempts + 1 end`,
-        window_ends_at: sql`case when ${passed} then excluded.window_ends_at else login_throttle.window_ends_at end`,
-      }).where(sql<boolean>`${passed} or login_throttle.attempts < ${limit.attempts}`))
-      .returning('key').executeTakeFirst();
+      .onConflict((oc) =>
+        oc
+          .column('key')
+          .doUpdateSet({
+            attempts: sql`case when ${passed} then 1 else login_throttle.attempts + 1 end`,
+            window_ends_at: sql`case when ${passed} then excluded.window_ends_at else login_throttle.window_ends_at end`,
+          })
+          .where(sql<boolean>`${passed} or login_throttle.attempts < ${limit.attempts}`),
+      )
+      .returning('key')
+      .executeTakeFirst();
     return row !== undefined;
   }
 
@@ -140,27 +151,42 @@ export class LoginThrottle {
     const at = new Date(now);
     const forgotten = sql<boolean>`login_throttle.window_ends_at <= ${at}`;
     const n = sql<number>`(case when ${forgotten} then 1 else login_throttle.attempts + 1 end)`;
-    const row = await this.#db.insertInto('login_throttle')
+    const row = await this.#db
+      .insertInto('login_throttle')
       .values({ key, attempts: 1, window_ends_at: new Date(now + memoryMs), blocked_until: null })
-      .onConflict((oc) => oc.column('key').doUpdateSet({
-        attempts: n,
-        window_ends_at: sql`excluded.window_ends_at`,
-        blocked_until: sql`case when ${n} < ${free}::int then null
+      .onConflict((oc) =>
+        oc
+          .column('key')
+          .doUpdateSet({
+            attempts: n,
+            window_ends_at: sql`excluded.window_ends_at`,
+            blocked_until: sql`case when ${n} < ${free}::int then null
           else ${at}::timestamptz + least(${maxDelaySeconds}::float8, power(2::float8, least(${n} - ${free}::int + 1, 30))) * interval '1 second' end`,
-      }).where(sql<boolean>`${forgotten} or login_throttle.blocked_until is null or login_throttle.blocked_until <= ${at}`))
-      .returning('key').executeTakeFirst();
+          })
+          .where(sql<boolean>`${forgotten} or login_throttle.blocked_until is null or login_throttle.blocked_until <= ${at}`),
+      )
+      .returning('key')
+      .executeTakeFirst();
     return row !== undefined;
   }
 
   async #known(key: string, now: number): Promise<boolean> {
-    const row = await this.#db.selectFrom('login_known_addresses').select('key')
-      .where('key', '=', key).where('last_success_at', '>', new Date(now - LOGIN_LIMITS.knownAddressMs)).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('login_known_addresses')
+      .select('key')
+      .where('key', '=', key)
+      .where('last_success_at', '>', new Date(now - LOGIN_LIMITS.knownAddressMs))
+      .executeTakeFirst();
     return row !== undefined;
   }
 
   /** Hand back counts taken for an attempt that was not evaluated, or that succeeded. */
   async #giveBack(keys: string[]): Promise<void> {
-    await this.#db.updateTable('login_throttle').set({ attempts: sql`greatest(login_throttle.attempts - 1, 0)` }).where('key', 'in', keys).execute();
+    await this.#db
+      .updateTable('login_throttle')
+      .set({ attempts: sql`greatest(login_throttle.attempts - 1, 0)` })
+      .where('key', 'in', keys)
+      .execute();
   }
 
   async #refuse(layer: ThrottleLayer, key: string, now: number): Promise<Admission> {

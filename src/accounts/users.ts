@@ -53,8 +53,13 @@ const TAKEN: Record<string, string> = {
 /** The `data` of user.added, for an added user and for the owner of a new organization alike. */
 export function userAddedData(user: User) {
   return {
-    organizationId: user.organization_id, userId: user.id, email: user.email, role: user.role,
-    firstName: user.first_name, lastName: user.last_name, vendorUserId: user.vendor_user_id,
+    organizationId: user.organization_id,
+    userId: user.id,
+    email: user.email,
+    role: user.role,
+    firstName: user.first_name,
+    lastName: user.last_name,
+    vendorUserId: user.vendor_user_id,
   };
 }
 
@@ -72,14 +77,24 @@ export async function roleIn(db: Kysely<Database>, organizationId: string, userI
 }
 
 async function countUsers(db: Kysely<Database>, organizationId: string): Promise<number> {
-  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n')).where('organization_id', '=', organizationId).executeTakeFirst();
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 
 /** Every user of the organization: owners first, then admins, then members, oldest first. */
 export function usersByRole(db: Kysely<Database>, organizationId: string): Promise<User[]> {
-  return db.selectFrom('users').selectAll().where('organization_id', '=', organizationId)
-    .orderBy(sql`case role when 'owner' then 0 when 'admin' then 1 else 2 end`).orderBy('created_at').orderBy('id').execute();
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .orderBy(sql`case role when 'owner' then 0 when 'admin' then 1 else 2 end`)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }
 
 /** The user a login link is for: the one with `vendorUserId`, else the owner. */
@@ -91,14 +106,24 @@ export function loginLinkUser(db: Kysely<Database>, organizationId: string, vend
 
 /** Store a user as given (names already trimmed, email normalised); the caller emits user.added. */
 export function insertUser(db: Kysely<Database>, values: Omit<Insertable<UsersTable>, 'id'>): Promise<User> {
-  return db.insertInto('users').values({ id: newId(), ...values }).returningAll().executeTakeFirstOrThrow();
+  return db
+    .insertInto('users')
+    .values({ id: newId(), ...values })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 /** The users of one email address that have a password, the most recently signed-in first. */
 export function signInCandidates(db: Kysely<Database>, email: string): Promise<User[]> {
-  return db.selectFrom('users').selectAll()
-    .where('email', '=', email).where('password_hash', 'is not', null)
-    .orderBy('last_login_at', (ob) => ob.desc().nullsLast()).orderBy('created_at').limit(10).execute();
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('email', '=', email)
+    .where('password_hash', 'is not', null)
+    .orderBy('last_login_at', (ob) => ob.desc().nullsLast())
+    .orderBy('created_at')
+    .limit(10)
+    .execute();
 }
 
 /** Note a sign-in; `first` when the user had never signed in before. */
@@ -110,9 +135,12 @@ export async function recordSignIn(db: Kysely<Database>, id: string, at: Date): 
 
 /** A new password hash, and the credential version moved on (which ends sessions and opaque tokens). */
 export function storePasswordHash(db: Kysely<Database>, id: string, passwordHash: string): Promise<User> {
-  return db.updateTable('users')
+  return db
+    .updateTable('users')
     .set((eb) => ({ password_hash: passwordHash, credential_version: eb('credential_version', '+', 1), updated_at: new Date() }))
-    .where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 const notFound = (id: string) => errors.NotFound('user', id);
@@ -133,15 +161,19 @@ export class OrganizationUsers {
     if (by?.role === 'admin' && input.role === 'owner') throw ownersOnly();
     try {
       return await this.#db.transaction().execute(async (trx) => {
-        const user = await trx.insertInto('users').values({
-          id: newId(),
-          organization_id: organizationId,
-          email: normalizeEmail(input.email),
-          first_name: blankToNull(input.firstName),
-          last_name: blankToNull(input.lastName),
-          vendor_user_id: input.vendorUserId ?? null,
-          role: input.role,
-        }).returningAll().executeTakeFirstOrThrow();
+        const user = await trx
+          .insertInto('users')
+          .values({
+            id: newId(),
+            organization_id: organizationId,
+            email: normalizeEmail(input.email),
+            first_name: blankToNull(input.firstName),
+            last_name: blankToNull(input.lastName),
+            vendor_user_id: input.vendorUserId ?? null,
+            role: input.role,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
         await emit(trx, { type: 'user.added', organizationId, data: userAddedData(user) });
         return user;
       });
@@ -168,8 +200,12 @@ export class OrganizationUsers {
 
   /** A page of an organization's users by id: the next page starts after the last id seen. */
   async list(organizationId: string, page: { after?: string; limit?: number } = {}): Promise<User[]> {
-    let query = this.#db.selectFrom('users').selectAll().where('organization_id', '=', organizationId)
-      .orderBy('id').limit(Math.min(page.limit ?? 100, 1000));
+    let query = this.#db
+      .selectFrom('users')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .orderBy('id')
+      .limit(Math.min(page.limit ?? 100, 1000));
     if (page.after) query = query.where('id', '>', page.after);
     return query.execute();
   }
@@ -187,14 +223,26 @@ export class OrganizationUsers {
         ...(changes.role !== undefined ? { role: changes.role } : {}),
       };
       const changed = Object.entries({ firstName: 'first_name', lastName: 'last_name', role: 'role' } as const)
-        .filter(([, column]) => column in set && set[column] !== before[column]).map(([field]) => field as 'firstName' | 'lastName' | 'role');
+        .filter(([, column]) => column in set && set[column] !== before[column])
+        .map(([field]) => field as 'firstName' | 'lastName' | 'role');
       if (changed.length === 0) return { user: before, changed };
-      const user = await trx.updateTable('users').set({ ...set, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      const user = await trx
+        .updateTable('users')
+        .set({ ...set, updated_at: new Date() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       await emit(trx, {
-        type: 'user.updated', organizationId: user.organization_id,
+        type: 'user.updated',
+        organizationId: user.organization_id,
         data: {
-          organizationId: user.organization_id, userId: user.id, email: user.email, role: user.role,
-          firstName: user.first_name, lastName: user.last_name, changed,
+          organizationId: user.organization_id,
+          userId: user.id,
+          email: user.email,
+          role: user.role,
+          firstName: user.first_name,
+          lastName: user.last_name,
+          changed,
           ...(changed.includes('role') ? { previousRole: before.role } : {}),
         },
       });
@@ -211,7 +259,11 @@ export class OrganizationUsers {
       if (user.role === 'owner' && (await this.#owners(trx, user.organization_id)) <= 1) throw lastOwner();
       denied = await this.#authorizations.revokeUserIn(trx, id, 'user_removed');
       await trx.deleteFrom('users').where('id', '=', id).execute();
-      await emit(trx, { type: 'user.removed', organizationId: user.organization_id, data: { organizationId: user.organization_id, userId: id, email: user.email } });
+      await emit(trx, {
+        type: 'user.removed',
+        organizationId: user.organization_id,
+        data: { organizationId: user.organization_id, userId: id, email: user.email },
+      });
       return user;
     });
     denied();
@@ -233,8 +285,12 @@ export class OrganizationUsers {
   }
 
   async #owners(trx: Kysely<Database>, organizationId: string): Promise<number> {
-    const row = await trx.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('organization_id', '=', organizationId).where('role', '=', 'owner').executeTakeFirstOrThrow();
+    const row = await trx
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('organization_id', '=', organizationId)
+      .where('role', '=', 'owner')
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 }

@@ -33,7 +33,10 @@ export class AdminAuth {
       this.#hashes.push(...rows.map((r) => r.token_hash));
       if (this.#hashes.length > 0) return undefined;
       const token = `gha_${randomToken(32)}`;
-      await trx.insertInto('admin_tokens').values({ token_hash: sha256(token) }).execute();
+      await trx
+        .insertInto('admin_tokens')
+        .values({ token_hash: sha256(token) })
+        .execute();
       this.#hashes.push(sha256(token));
       return token;
     });
@@ -41,7 +44,12 @@ export class AdminAuth {
 
   /** onRequest hook for admin routes. */
   check = async (request: FastifyRequest): Promise<void> => {
-    await this.#failures.guard(request, 'admin', async () => this.verify(request), () => this.recordFailure(request));
+    await this.#failures.guard(
+      request,
+      'admin',
+      async () => this.verify(request),
+      () => this.recordFailure(request),
+    );
   };
 
   /** Throw 401 unless the request carries an admin token (counting failures is the caller's part). */

@@ -43,7 +43,14 @@ const rotated = { type: 'object', properties: { ...view.properties, vendor_api_k
 const overlapBody = {
   type: ['object', 'null'],
   additionalProperties: false,
-  properties: { overlap_seconds: { type: 'integer', minimum: 0, maximum: 7776000, description: 'how long the previous key keeps working (default GATEHOUSE_KEY_ROTATION_OVERLAP)' } },
+  properties: {
+    overlap_seconds: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 7776000,
+      description: 'how long the previous key keeps working (default GATEHOUSE_KEY_ROTATION_OVERLAP)',
+    },
+  },
 } as const;
 
 export function adminVendorRoutes(app: App, { vendors, audit, config, mspcAuth }: Services) {
@@ -52,44 +59,75 @@ export function adminVendorRoutes(app: App, { vendors, audit, config, mspcAuth }
   const record = (action: string, vendorId: string, ip: string, details: Record<string, unknown> = {}) =>
     audit.record({ action, outcome: 'success', actor: 'admin', ip, details: { vendor_id: vendorId, ...details } });
 
-  app.post('/vendors', {
-    schema: {
-      tags, summary: 'Create a vendor with its OAuth client and Vendor API key (secrets shown once)',
-      body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 200 } } },
-      response: { 201: created, ...errors },
+  app.post(
+    '/vendors',
+    {
+      schema: {
+        tags,
+        summary: 'Create a vendor with its OAuth client and Vendor API key (secrets shown once)',
+        body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 200 } } },
+        response: { 201: created, ...errors },
+      },
     },
-  }, async (request, reply) => {
-    const result = await vendors.create(request.body.name);
-    record('vendor.created', result.vendor.id, request.ip, { client_id: result.vendor.client_id });
-    return reply.status(201).send({ ...vendorView(result), client_secret: result.clientSecret, vendor_api_key: result.apiKey });
-  });
+    async (request, reply) => {
+      const result = await vendors.create(request.body.name);
+      record('vendor.created', result.vendor.id, request.ip, { client_id: result.vendor.client_id });
+      return reply.status(201).send({ ...vendorView(result), client_secret: result.clientSecret, vendor_api_key: result.apiKey });
+    },
+  );
 
-  app.get('/vendors', { schema: { tags, summary: 'List vendors', response: { 200: { type: 'object', properties: { vendors: { type: 'array', items: view } } } } } },
-    async () => ({ vendors: (await vendors.list()).map(vendorView) }));
+  app.get(
+    '/vendors',
+    { schema: { tags, summary: 'List vendors', response: { 200: { type: 'object', properties: { vendors: { type: 'array', items: view } } } } } },
+    async () => ({ vendors: (await vendors.list()).map(vendorView) }),
+  );
 
-  app.get('/vendors/:id', { schema: { tags, summary: 'Get a vendor', params: idParam, response: { 200: view, ...errors } } },
-    async (request) => vendorView(await vendors.get(request.params.id)));
+  app.get('/vendors/:id', { schema: { tags, summary: 'Get a vendor', params: idParam, response: { 200: view, ...errors } } }, async (request) =>
+    vendorView(await vendors.get(request.params.id)),
+  );
 
-  for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
-    app.post(`/vendors/:id/${action}`, {
-      schema: { tags, summary: `${disabled ? 'Disable' : 'Enable'} a vendor (OEM and Vendor API access)`, params: idParam, response: { 200: view, ...errors } },
-    }, async (request) => {
-      const { id } = request.params;
-      const result = await vendors.setDisabled(id, disabled);
-      mspcAuth.invalidate({ topic: 'vendor', id });
-      record(`vendor.${disabled ? 'disabled' : 'enabled'}`, id, request.ip);
-      return vendorView(result);
-    });
+  for (const [action, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    app.post(
+      `/vendors/:id/${action}`,
+      {
+        schema: {
+          tags,
+          summary: `${disabled ? 'Disable' : 'Enable'} a vendor (OEM and Vendor API access)`,
+          params: idParam,
+          response: { 200: view, ...errors },
+        },
+      },
+      async (request) => {
+        const { id } = request.params;
+        const result = await vendors.setDisabled(id, disabled);
+        mspcAuth.invalidate({ topic: 'vendor', id });
+        record(`vendor.${disabled ? 'disabled' : 'enabled'}`, id, request.ip);
+        return vendorView(result);
+      },
+    );
   }
 
-  app.post('/vendors/:id/rotate-api-key', {
-    schema: { tags, summary: 'Issue a new Vendor API key; the previous one works until the overlap ends', params: idParam, body: overlapBody, response: { 200: rotated, ...errors } },
-  }, async (request) => {
-    const { id } = request.params;
-    const overlap = request.body?.overlap_seconds ?? config.keyOverlap;
-    const result = await vendors.rotateKey(id, overlap);
-    mspcAuth.invalidate({ topic: 'vendor', id });
-    record('vendor.api_key_rotated', id, request.ip, { overlap_seconds: overlap });
-    return { ...vendorView(result), vendor_api_key: result.apiKey, previous_key_expires_at: result.previousExpiresAt.toISOString() };
-  });
+  app.post(
+    '/vendors/:id/rotate-api-key',
+    {
+      schema: {
+        tags,
+        summary: 'Issue a new Vendor API key; the previous one works until the overlap ends',
+        params: idParam,
+        body: overlapBody,
+        response: { 200: rotated, ...errors },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const overlap = request.body?.overlap_seconds ?? config.keyOverlap;
+      const result = await vendors.rotateKey(id, overlap);
+      mspcAuth.invalidate({ topic: 'vendor', id });
+      record('vendor.api_key_rotated', id, request.ip, { overlap_seconds: overlap });
+      return { ...vendorView(result), vendor_api_key: result.apiKey, previous_key_expires_at: result.previousExpiresAt.toISOString() };
+    },
+  );
 }

@@ -69,7 +69,15 @@ function replaced(row: Row, error: unknown, step: number): Row {
   const details = JSON.stringify({ unstorable: `the database refused the details (SQLSTATE ${code}); they were replaced` });
   if (step === 0) return { ...row, details };
   const ascii = (v: string | null) => v?.replace(/[^\x20-\x7e]/g, '?') ?? null;
-  return { ...row, action: ascii(row.action)!, outcome: ascii(row.outcome)!, actor: ascii(row.actor), client_id: ascii(row.client_id), ip: ascii(row.ip), details };
+  return {
+    ...row,
+    action: ascii(row.action)!,
+    outcome: ascii(row.outcome)!,
+    actor: ascii(row.actor),
+    client_id: ascii(row.client_id),
+    ip: ascii(row.ip),
+    details,
+  };
 }
 
 export class Audit {
@@ -178,7 +186,8 @@ export class Audit {
             this.#options.log.error({ err: error, action: row.action }, 'an audit event could not be stored');
             break;
           }
-          if (step === 0) this.#options.log.warn({ err: error, action: row.action }, 'the database refused an audit event: storing it with its outside values replaced');
+          if (step === 0)
+            this.#options.log.warn({ err: error, action: row.action }, 'the database refused an audit event: storing it with its outside values replaced');
           candidate = replaced(row, error, step);
         }
       }
@@ -206,7 +215,11 @@ export class Audit {
 
   async list(filter: AuditFilter) {
     await this.flush();
-    let query = this.#db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(Math.min(filter.limit ?? 100, 1000));
+    let query = this.#db
+      .selectFrom('audit_events')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(Math.min(filter.limit ?? 100, 1000));
     if (filter.action) query = query.where('action', '=', filter.action);
     if (filter.outcome) query = query.where('outcome', '=', filter.outcome);
     if (filter.actor) query = query.where('actor', '=', filter.actor);

@@ -14,8 +14,38 @@ export function auditCommands(program: Command): void {
     .option('--until <time>', 'before this ISO 8601 date-time')
     .option('--before <id>', 'the page before this event id')
     .option('--limit <n>', 'at most this many (1 to 1000, default 100)', wholeNumber('--limit'))
-    .action(handle(({ t, opts }) => call<Listed<'events'>>(t, 'GET', `/audit-events${query({
-      action: opts.action, actor: opts.actor, outcome: opts.outcome, client_id: opts.client, since: opts.since, until: opts.until, before_id: opts.before, limit: opts.limit,
-    })}`), (r) => table(['ID', 'AT', 'ACTION', 'OUTCOME', 'ACTOR', 'CLIENT_ID', 'IP', 'DETAILS'],
-      r.events.map((e) => [e.id, e.at, e.action, e.outcome, e.actor, e.client_id, e.ip, Object.keys(e.details ?? {}).length ? JSON.stringify(e.details) : '']), 'no audit events')));
+    .action(
+      handle(
+        ({ t, opts }) =>
+          call<Listed<'events'>>(
+            t,
+            'GET',
+            `/audit-events${query({
+              action: opts.action,
+              actor: opts.actor,
+              outcome: opts.outcome,
+              client_id: opts.client,
+              since: opts.since,
+              until: opts.until,
+              before_id: opts.before,
+              limit: opts.limit,
+            })}`,
+          ),
+        (r) =>
+          table(
+            ['ID', 'AT', 'ACTION', 'OUTCOME', 'ACTOR', 'CLIENT_ID', 'IP', 'DETAILS'],
+            r.events.map((e) => [
+              e.id,
+              e.at,
+              e.action,
+              e.outcome,
+              e.actor,
+              e.client_id,
+              e.ip,
+              Object.keys(e.details ?? {}).length ? JSON.stringify(e.details) : '',
+            ]),
+            'no audit events',
+          ),
+      ),
+    );
 }

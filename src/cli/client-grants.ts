@@ -72,7 +72,9 @@ export function updateGrants(flags: GrantFlags, existing?: ExistingClient): Gran
   if (!flags.implicit) return { ...type, ...(flags.grantTypes ? { grant_types: flags.grantTypes } : {}) };
   if (!existing) throw new Error('updateGrants needs the existing client for --implicit');
   if (existing.type !== 'public') {
-    throw new CliError(`--implicit needs a public client; client "${existing.client_id}" is ${existing.type} and its type cannot change: create a public client instead`);
+    throw new CliError(
+      `--implicit needs a public client; client "${existing.client_id}" is ${existing.type} and its type cannot change: create a public client instead`,
+    );
   }
   oneRedirectUri(flags.redirectUris ?? existing.redirect_uris);
   return { ...type, grant_types: withImplicit(flags.grantTypes ?? existing.grant_types), allow_implicit: true };

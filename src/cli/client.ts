@@ -6,13 +6,17 @@ import { adminCommand, fields, handle, id, table, wholeNumber, words, type Liste
 
 function clientOptions(command: Command): Command {
   return command
-    .option('--grant-types <grants>', 'grant types, space-separated: client_credentials authorization_code refresh_token implicit (default: from the other options)', words)
+    .option(
+      '--grant-types <grants>',
+      'grant types, space-separated: client_credentials authorization_code refresh_token implicit (default: from the other options)',
+      words,
+    )
     .option('--scopes <scopes>', 'scopes the client may ask for, space-separated', words)
     .option('--redirect-uri <uri>', 'a redirect URI (repeat for several)', (uri: string, all?: string[]) => [...(all ?? []), uri])
     .option('--implicit', 'an MSP app: a public client using the implicit grant, with exactly one --redirect-uri')
     .option('--tenant-scope', 'tokens carry the organization of the user who consented')
     .option('--skip-consent', 'no consent page (first-party apps)')
-    .option('--introspect', 'may introspect every client\'s tokens (a resource server; confidential only)')
+    .option('--introspect', "may introspect every client's tokens (a resource server; confidential only)")
     .addOption(new Option('--token-format <format>', 'access token format').choices(['jwt', 'opaque']))
     .option('--ttl <seconds>', 'access token lifetime (0: never expires, opaque only)', wholeNumber('--ttl', 'a number of seconds'))
     .option('--launch-url <url>', 'an app tile on the organization dashboard opens this URL');
@@ -52,29 +56,45 @@ function show(c: Shown & { client_secret?: string }): string {
 export function clientCommands(program: Command): void {
   const client = program.command('client').description('OAuth clients');
 
-  clientOptions(adminCommand(client, 'create', 'create a client (a confidential client\'s secret is shown once)'))
+  clientOptions(adminCommand(client, 'create', "create a client (a confidential client's secret is shown once)"))
     .requiredOption('--name <name>', 'a name shown on consent pages')
     .option('--public', 'a public client (no secret): authorization_code refresh_token unless --grant-types')
     .action(handle(({ t, opts }) => call(t, 'POST', '/clients', body(opts, createGrants(flags(opts)))), show));
 
-  adminCommand(client, 'list', 'list clients').action(handle(({ t }) => call<Listed<'clients', Shown & { grant_types: string[]; scopes: string[] }>>(t, 'GET', '/clients'),
-    (r) => table(['CLIENT_ID', 'NAME', 'TYPE', 'GRANTS', 'SCOPES'], r.clients.map((c) => [c.client_id, c.name, c.type, c.grant_types.join(' '), c.scopes.join(' ')]), 'no clients')));
+  adminCommand(client, 'list', 'list clients').action(
+    handle(
+      ({ t }) => call<Listed<'clients', Shown & { grant_types: string[]; scopes: string[] }>>(t, 'GET', '/clients'),
+      (r) =>
+        table(
+          ['CLIENT_ID', 'NAME', 'TYPE', 'GRANTS', 'SCOPES'],
+          r.clients.map((c) => [c.client_id, c.name, c.type, c.grant_types.join(' '), c.scopes.join(' ')]),
+          'no clients',
+        ),
+    ),
+  );
 
   adminCommand(client, 'get <id>', 'show a client').action(handle(({ t, args }) => call(t, 'GET', `/clients/${id(args[0])}`), show));
 
   clientOptions(adminCommand(client, 'update <id>', 'change the fields the options name'))
     .option('--name <name>', 'a new name')
-    .action(handle(async ({ t, args, opts }) => {
-      const existing: ExistingClient | undefined = opts.implicit ? await call<ExistingClient>(t, 'GET', `/clients/${id(args[0])}`) : undefined;
-      return call(t, 'PATCH', `/clients/${id(args[0])}`, body(opts, updateGrants(flags(opts), existing)));
-    }, show));
+    .action(
+      handle(async ({ t, args, opts }) => {
+        const existing: ExistingClient | undefined = opts.implicit ? await call<ExistingClient>(t, 'GET', `/clients/${id(args[0])}`) : undefined;
+        return call(t, 'PATCH', `/clients/${id(args[0])}`, body(opts, updateGrants(flags(opts), existing)));
+      }, show),
+    );
 
-  adminCommand(client, 'delete <id>', 'delete a client').action(handle(async ({ t, args }) => {
-    await call(t, 'DELETE', `/clients/${id(args[0])}`);
-    return { deleted: args[0] };
-  }, (r) => `deleted client ${r.deleted}`));
+  adminCommand(client, 'delete <id>', 'delete a client').action(
+    handle(
+      async ({ t, args }) => {
+        await call(t, 'DELETE', `/clients/${id(args[0])}`);
+        return { deleted: args[0] };
+      },
+      (r) => `deleted client ${r.deleted}`,
+    ),
+  );
 
-  adminCommand(client, 'rotate-secret <id>', 'replace a confidential client\'s secret (the new one is shown once)')
-    .action(handle(({ t, args }) => call(t, 'POST', `/clients/${id(args[0])}/rotate-secret`), show));
+  adminCommand(client, 'rotate-secret <id>', "replace a confidential client's secret (the new one is shown once)").action(
+    handle(({ t, args }) => call(t, 'POST', `/clients/${id(args[0])}/rotate-secret`), show),
+  );
 }
-

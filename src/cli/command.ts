@@ -49,13 +49,20 @@ export function table(header: string[], rows: unknown[][], empty: string): strin
   if (rows.length === 0) return empty;
   const cells = [header, ...rows.map((r) => r.map((c) => (c === null || c === undefined || c === '' ? '-' : printable(c))))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
-  return cells.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** `name:  value` lines, aligned; null and undefined values print as "-", arrays space-separated. */
 export function fields(pairs: [string, unknown][]): string {
   const width = Math.max(...pairs.map(([k]) => k.length)) + 2;
-  const show = (v: unknown) => (v === null || v === undefined ? '-' : Array.isArray(v) ? (v.map(printable).join(' ') || '(none)') : printable(v));
+  const show = (v: unknown) => (v === null || v === undefined ? '-' : Array.isArray(v) ? v.map(printable).join(' ') || '(none)' : printable(v));
   return pairs.map(([k, v]) => `${`${k}:`.padEnd(width)}${show(v)}`).join('\n');
 }
 

@@ -23,14 +23,27 @@ export function connectionCommands(program: Command): void {
     .requiredOption('--organization <id>', 'the organization')
     .action(handle(({ t, opts }) => call(t, 'POST', '/connections', { connector_id: opts.connector, organization_id: opts.organization }), show));
   adminCommand(connection, 'list', 'list connections')
-    .option('--organization <id>', 'only this organization\'s')
-    .option('--connector <id>', 'only this connector\'s')
-    .action(handle(({ t, opts }) => call<Listed<'connections'>>(t, 'GET', `/connections${query({ organization_id: opts.organization, connector_id: opts.connector })}`),
-      (r) => table(['CONNECTION_ID', 'CONNECTOR_ID', 'ORGANIZATION_ID', 'STATUS', 'LAST_REFRESH', 'EXPIRES'],
-        r.connections.map((c) => [c.connection_id, c.connector_id, c.organization_id, c.status, c.last_refresh_at, c.expires_at]), 'no connections')));
+    .option('--organization <id>', "only this organization's")
+    .option('--connector <id>', "only this connector's")
+    .action(
+      handle(
+        ({ t, opts }) => call<Listed<'connections'>>(t, 'GET', `/connections${query({ organization_id: opts.organization, connector_id: opts.connector })}`),
+        (r) =>
+          table(
+            ['CONNECTION_ID', 'CONNECTOR_ID', 'ORGANIZATION_ID', 'STATUS', 'LAST_REFRESH', 'EXPIRES'],
+            r.connections.map((c) => [c.connection_id, c.connector_id, c.organization_id, c.status, c.last_refresh_at, c.expires_at]),
+            'no connections',
+          ),
+      ),
+    );
   adminCommand(connection, 'get <id>', 'show a connection').action(handle(({ t, args }) => call(t, 'GET', `/connections/${id(args[0])}`), show));
-  adminCommand(connection, 'refresh <id>', 'refresh its tokens now').action(handle(({ t, args }) => call(t, 'POST', `/connections/${id(args[0])}/refresh`), show));
-  adminCommand(connection, 'delete <id>', 'delete a connection (revoking its tokens at the vendor where it can)')
-    .action(handle(({ t, args }) => call<{ connection_id: string; revoked: boolean }>(t, 'DELETE', `/connections/${id(args[0])}`),
-      (r) => `deleted connection ${r.connection_id}${r.revoked ? ' (revoked at the vendor)' : ''}`));
+  adminCommand(connection, 'refresh <id>', 'refresh its tokens now').action(
+    handle(({ t, args }) => call(t, 'POST', `/connections/${id(args[0])}/refresh`), show),
+  );
+  adminCommand(connection, 'delete <id>', 'delete a connection (revoking its tokens at the vendor where it can)').action(
+    handle(
+      ({ t, args }) => call<{ connection_id: string; revoked: boolean }>(t, 'DELETE', `/connections/${id(args[0])}`),
+      (r) => `deleted connection ${r.connection_id}${r.revoked ? ' (revoked at the vendor)' : ''}`,
+    ),
+  );
 }

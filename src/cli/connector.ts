@@ -38,15 +38,34 @@ export function connectorCommands(program: Command): void {
   adminCommand(connector, 'update <id>', 'change the fields the file names')
     .requiredOption('--config <file>', 'the fields to change (JSON)')
     .action(handle(async ({ t, args, opts }) => call(t, 'PATCH', `/connectors/${id(args[0])}`, await definitionFile(opts.config)), show));
-  adminCommand(connector, 'list', 'list connectors').action(handle(({ t }) => call<Listed<'connectors'>>(t, 'GET', '/connectors'),
-    (r) => table(['CONNECTOR_ID', 'NAME', 'GRANT', 'API'], r.connectors.map((c) => [c.connector_id, c.name, c.grantType, c.apiBaseUrl]), 'no connectors')));
+  adminCommand(connector, 'list', 'list connectors').action(
+    handle(
+      ({ t }) => call<Listed<'connectors'>>(t, 'GET', '/connectors'),
+      (r) =>
+        table(
+          ['CONNECTOR_ID', 'NAME', 'GRANT', 'API'],
+          r.connectors.map((c) => [c.connector_id, c.name, c.grantType, c.apiBaseUrl]),
+          'no connectors',
+        ),
+    ),
+  );
   adminCommand(connector, 'get <id>', 'show a connector').action(handle(({ t, args }) => call(t, 'GET', `/connectors/${id(args[0])}`), show));
-  adminCommand(connector, 'delete <id>', 'delete a connector').action(handle(async ({ t, args }) => {
-    await call(t, 'DELETE', `/connectors/${id(args[0])}`);
-    return { connector_id: args[0], deleted: true };
-  }, (r) => `deleted connector ${r.connector_id}`));
+  adminCommand(connector, 'delete <id>', 'delete a connector').action(
+    handle(
+      async ({ t, args }) => {
+        await call(t, 'DELETE', `/connectors/${id(args[0])}`);
+        return { connector_id: args[0], deleted: true };
+      },
+      (r) => `deleted connector ${r.connector_id}`,
+    ),
+  );
   adminCommand(connector, 'link <id>', 'a one-time connect link (authorization code) for an organization')
     .requiredOption('--organization <id>', 'the organization that connects')
-    .action(handle(({ t, args, opts }) => call<{ expires_at: string; url: string }>(t, 'POST', `/connectors/${id(args[0])}/connect-links`, { organization_id: opts.organization }),
-      (r) => `connect link (single use, until ${r.expires_at}):\n${r.url}`));
+    .action(
+      handle(
+        ({ t, args, opts }) =>
+          call<{ expires_at: string; url: string }>(t, 'POST', `/connectors/${id(args[0])}/connect-links`, { organization_id: opts.organization }),
+        (r) => `connect link (single use, until ${r.expires_at}):\n${r.url}`,
+      ),
+    );
 }

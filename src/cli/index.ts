@@ -44,7 +44,7 @@ function overview(program: Command): string {
     ...lines,
     '',
     '"gatehouse <command> --help" (or "gatehouse help <command>") lists a command\'s options.',
-    'Every command but start and migrate calls the running server\'s admin API and takes --json',
+    "Every command but start and migrate calls the running server's admin API and takes --json",
     '(JSON for scripts): set GATEHOUSE_URL (default http://localhost:$PORT) and',
     'GATEHOUSE_ADMIN_TOKEN (printed at first start). The embedded database admits one process,',
     'so these commands never open it.',
@@ -54,10 +54,18 @@ function overview(program: Command): string {
 
 function program(): Command {
   const root = new Command('gatehouse');
-  root.command('start').description('start the server (embedded database unless DATABASE_URL is set)')
-    .action(async () => { process.exitCode = await (await import('./server.ts')).start(); });
-  root.command('migrate').description('apply database migrations')
-    .action(async () => { process.exitCode = await (await import('./server.ts')).migrateCommand(); });
+  root
+    .command('start')
+    .description('start the server (embedded database unless DATABASE_URL is set)')
+    .action(async () => {
+      process.exitCode = await (await import('./server.ts')).start();
+    });
+  root
+    .command('migrate')
+    .description('apply database migrations')
+    .action(async () => {
+      process.exitCode = await (await import('./server.ts')).migrateCommand();
+    });
   clientCommands(root);
   keyCommands(root);
   vendorCommands(root);
@@ -71,12 +79,16 @@ function program(): Command {
 
   const all = (command: Command): Command[] => [command, ...command.commands.flatMap(all)];
   for (const command of all(root)) {
-    command.exitOverride().helpCommand(false).configureHelp({
-      formatHelp: (cmd, helper) => (cmd === root ? overview(root) : Help.prototype.formatHelp.call(helper, cmd, helper)),
-    }).configureOutput({
-      // "error: unknown option '--x'\n(Did you mean --y?)" becomes one line naming both.
-      outputError: (text, write) => write(`gatehouse: ${text.replace(/^error: /, '').replace(/\n\(Did you mean (.+)\?\)/, ' (did you mean $1?)')}`),
-    });
+    command
+      .exitOverride()
+      .helpCommand(false)
+      .configureHelp({
+        formatHelp: (cmd, helper) => (cmd === root ? overview(root) : Help.prototype.formatHelp.call(helper, cmd, helper)),
+      })
+      .configureOutput({
+        // "error: unknown option '--x'\n(Did you mean --y?)" becomes one line naming both.
+        outputError: (text, write) => write(`gatehouse: ${text.replace(/^error: /, '').replace(/\n\(Did you mean (.+)\?\)/, ' (did you mean $1?)')}`),
+      });
     if (command.commands.length === 0 && command !== root) command.usage(synopsis(command));
     if (command !== root) command.showHelpAfterError(`(see "gatehouse ${fullName(command)} --help")`);
   }

@@ -16,16 +16,29 @@ function show(i: Shown & { vendor_name: string; vendor_id: string; partner_keys?
     ['created_at', i.created_at],
   ]);
   if (!i.partner_keys) return about;
-  return `${about}\n\n${table(['PARTNER_KEY_CREATED', 'EXPIRES', 'LAST_USED'], i.partner_keys.map((k) => [k.created_at, k.expires_at, k.last_used_at]), 'no partner API keys')}`;
+  return `${about}\n\n${table(
+    ['PARTNER_KEY_CREATED', 'EXPIRES', 'LAST_USED'],
+    i.partner_keys.map((k) => [k.created_at, k.expires_at, k.last_used_at]),
+    'no partner API keys',
+  )}`;
 }
 
 export function integrationCommands(program: Command): void {
   const integration = program.command('integration').description('integrations between organizations and vendors');
-  adminCommand(integration, 'list', 'list an organization\'s integrations')
+  adminCommand(integration, 'list', "list an organization's integrations")
     .requiredOption('--organization <id>', 'the organization')
-    .action(handle(({ t, opts }) => call<Listed<'integrations'>>(t, 'GET', `/organizations/${id(opts.organization)}/integrations`),
-      (r) => table(['INTEGRATION_ID', 'VENDOR', 'KIND', 'STATUS', 'LAST_USED', 'CREATED'],
-        r.integrations.map((i) => [i.integration_id, i.vendor_name, i.kind, i.status, i.last_used_at, i.created_at]), 'no integrations')));
-  adminCommand(integration, 'get <id>', 'show an integration and its partner API keys\' dates')
-    .action(handle(({ t, args }) => call(t, 'GET', `/integrations/${id(args[0])}`), show));
+    .action(
+      handle(
+        ({ t, opts }) => call<Listed<'integrations'>>(t, 'GET', `/organizations/${id(opts.organization)}/integrations`),
+        (r) =>
+          table(
+            ['INTEGRATION_ID', 'VENDOR', 'KIND', 'STATUS', 'LAST_USED', 'CREATED'],
+            r.integrations.map((i) => [i.integration_id, i.vendor_name, i.kind, i.status, i.last_used_at, i.created_at]),
+            'no integrations',
+          ),
+      ),
+    );
+  adminCommand(integration, 'get <id>', "show an integration and its partner API keys' dates").action(
+    handle(({ t, args }) => call(t, 'GET', `/integrations/${id(args[0])}`), show),
+  );
 }

@@ -51,7 +51,10 @@ export async function start(): Promise<number> {
       process.exit(1);
     }, cfg.shutdownTimeoutMs);
     deadline.unref();
-    gatehouse.close().then(() => process.exit(0), () => process.exit(1));
+    gatehouse.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   // `on`, not `once`: a Ctrl-C in a terminal reaches this process and also the command's shim,
   // which forwards it, so a second signal must not end the process halfway through closing.
@@ -60,15 +63,17 @@ export async function start(): Promise<number> {
   // Printed before listening: the token's hash is stored already, so a start that cannot listen
   // must still hand it over, or the next start (which mints none) leaves the operator locked out.
   if (bootstrapAdminToken) {
-    process.stdout.write([
-      '',
-      'No admin token was configured, so Gatehouse created one. It is shown only this once:',
-      '',
-      `    export GATEHOUSE_ADMIN_TOKEN=${bootstrapAdminToken}`,
-      '',
-      'Use it as "Authorization: Bearer <token>" on /admin/api/v1, or export it for the gatehouse CLI.',
-      '',
-    ].join('\n'));
+    process.stdout.write(
+      [
+        '',
+        'No admin token was configured, so Gatehouse created one. It is shown only this once:',
+        '',
+        `    export GATEHOUSE_ADMIN_TOKEN=${bootstrapAdminToken}`,
+        '',
+        'Use it as "Authorization: Bearer <token>" on /admin/api/v1, or export it for the gatehouse CLI.',
+        '',
+      ].join('\n'),
+    );
   }
   try {
     await app.listen({ port: cfg.port, host: cfg.host });

@@ -20,15 +20,29 @@ function show(r: Shown & { api_keys: unknown[]; client_secret?: string; vendor_a
 export function vendorCommands(program: Command): void {
   const vendor = program.command('vendor').description('vendors (the OEM side: their OAuth client and Vendor API key)');
   adminCommand(vendor, 'create', 'a vendor, its OAuth client and its Vendor API key (secrets shown once)')
-    .requiredOption('--name <name>', 'the vendor\'s name')
+    .requiredOption('--name <name>', "the vendor's name")
     .action(handle(({ t, opts }) => call(t, 'POST', '/vendors', { name: opts.name }), show));
-  adminCommand(vendor, 'list', 'list vendors').action(handle(({ t }) => call<Listed<'vendors'>>(t, 'GET', '/vendors'),
-    (r) => table(['VENDOR_ID', 'NAME', 'CLIENT_ID', 'STATUS'], r.vendors.map((x) => [x.vendor_id, x.name, x.client_id, x.status]), 'no vendors')));
+  adminCommand(vendor, 'list', 'list vendors').action(
+    handle(
+      ({ t }) => call<Listed<'vendors'>>(t, 'GET', '/vendors'),
+      (r) =>
+        table(
+          ['VENDOR_ID', 'NAME', 'CLIENT_ID', 'STATUS'],
+          r.vendors.map((x) => [x.vendor_id, x.name, x.client_id, x.status]),
+          'no vendors',
+        ),
+    ),
+  );
   adminCommand(vendor, 'get <id>', 'show a vendor').action(handle(({ t, args }) => call(t, 'GET', `/vendors/${id(args[0])}`), show));
   for (const action of ['disable', 'enable']) {
     adminCommand(vendor, `${action} <id>`, `${action} a vendor`).action(handle(({ t, args }) => call(t, 'POST', `/vendors/${id(args[0])}/${action}`), show));
   }
   adminCommand(vendor, 'rotate-key <id>', 'a new Vendor API key; the old one works --overlap seconds more')
     .option('--overlap <seconds>', 'how long the old key keeps working', wholeNumber('--overlap', 'a number of seconds'))
-    .action(handle(({ t, args, opts }) => call(t, 'POST', `/vendors/${id(args[0])}/rotate-api-key`, opts.overlap === undefined ? {} : { overlap_seconds: opts.overlap }), show));
+    .action(
+      handle(
+        ({ t, args, opts }) => call(t, 'POST', `/vendors/${id(args[0])}/rotate-api-key`, opts.overlap === undefined ? {} : { overlap_seconds: opts.overlap }),
+        show,
+      ),
+    );
 }

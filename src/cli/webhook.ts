@@ -22,16 +22,38 @@ const base = (organization: string) => `/organizations/${id(organization)}/webho
 export function webhookCommands(program: Command): void {
   const webhook = program.command('webhook').description('webhook subscriptions of an organization');
   const organization = (c: Command) => c.requiredOption('--organization <id>', 'the organization');
-  organization(adminCommand(webhook, 'list', 'list an organization\'s webhook subscriptions'))
-    .action(handle(({ t, opts }) => call<Listed<'webhooks', Shown & { eventTypes: string[] }>>(t, 'GET', base(opts.organization)),
-      (r) => table(['WEBHOOK_ID', 'URL', 'STATUS', 'EVENT_TYPES'], r.webhooks.map((w) => [w.webhook_id, w.webhook_url, w.status, w.eventTypes.join(' ')]), 'no webhooks')));
-  organization(adminCommand(webhook, 'get <webhook_id>', 'show a webhook subscription'))
-    .action(handle(({ t, args, opts }) => call(t, 'GET', `${base(opts.organization)}/${id(args[0])}`), show));
+  organization(adminCommand(webhook, 'list', "list an organization's webhook subscriptions")).action(
+    handle(
+      ({ t, opts }) => call<Listed<'webhooks', Shown & { eventTypes: string[] }>>(t, 'GET', base(opts.organization)),
+      (r) =>
+        table(
+          ['WEBHOOK_ID', 'URL', 'STATUS', 'EVENT_TYPES'],
+          r.webhooks.map((w) => [w.webhook_id, w.webhook_url, w.status, w.eventTypes.join(' ')]),
+          'no webhooks',
+        ),
+    ),
+  );
+  organization(adminCommand(webhook, 'get <webhook_id>', 'show a webhook subscription')).action(
+    handle(({ t, args, opts }) => call(t, 'GET', `${base(opts.organization)}/${id(args[0])}`), show),
+  );
   organization(adminCommand(webhook, 'deliveries <webhook_id>', 'its delivery attempts, newest first'))
     .option('--limit <n>', 'at most this many (1 to 500)', wholeNumber('--limit'))
     .option('--before <attempt_id>', 'the page before this attempt')
     .option('--delivery <id>', 'only the attempts of this delivery')
-    .action(handle(({ t, args, opts }) => call<Listed<'deliveries'>>(t, 'GET', `${base(opts.organization)}/${id(args[0])}/deliveries${query({ limit: opts.limit, before: opts.before, delivery_id: opts.delivery })}`),
-      (r) => table(['ATTEMPT_ID', 'AT', 'EVENT_TYPE', 'STATUS', 'HTTP', 'MS', 'TRIGGER', 'ERROR'],
-        r.deliveries.map((d) => [d.attempt_id, d.attempted_at, d.event_type, d.delivery_status, d.status_code, d.duration_ms, d.trigger, d.error]), 'no delivery attempts')));
+    .action(
+      handle(
+        ({ t, args, opts }) =>
+          call<Listed<'deliveries'>>(
+            t,
+            'GET',
+            `${base(opts.organization)}/${id(args[0])}/deliveries${query({ limit: opts.limit, before: opts.before, delivery_id: opts.delivery })}`,
+          ),
+        (r) =>
+          table(
+            ['ATTEMPT_ID', 'AT', 'EVENT_TYPE', 'STATUS', 'HTTP', 'MS', 'TRIGGER', 'ERROR'],
+            r.deliveries.map((d) => [d.attempt_id, d.attempted_at, d.event_type, d.delivery_status, d.status_code, d.duration_ms, d.trigger, d.error]),
+            'no delivery attempts',
+          ),
+      ),
+    );
 }

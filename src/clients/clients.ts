@@ -88,7 +88,10 @@ function validate(input: ClientInput, existing?: Client): Omit<ClientsTable, 'id
 
 /** The longest access-token lifetime any client has set (0 when none has one of its own). */
 export async function longestTokenTtl(db: Kysely<Database>): Promise<number> {
-  const row = await db.selectFrom('clients').select((eb) => eb.fn.max('access_token_ttl').as('ttl')).executeTakeFirst();
+  const row = await db
+    .selectFrom('clients')
+    .select((eb) => eb.fn.max('access_token_ttl').as('ttl'))
+    .executeTakeFirst();
   return Number(row?.ttl ?? 0);
 }
 
@@ -117,11 +120,15 @@ export class Clients {
   async create(input: ClientInput, db: Kysely<Database> = this.#db): Promise<{ client: Client; secret: string | null }> {
     const values = validate(input);
     const secret = values.type === 'confidential' ? randomToken(32) : null;
-    const client = await db.insertInto('clients').values({
-      id: randomToken(16),
-      secret_hash: secret ? sha256(secret) : null,
-      ...values,
-    }).returningAll().executeTakeFirstOrThrow();
+    const client = await db
+      .insertInto('clients')
+      .values({
+        id: randomToken(16),
+        secret_hash: secret ? sha256(secret) : null,
+        ...values,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return { client, secret };
   }
 
@@ -142,40 +149,62 @@ export class Clients {
   }
 
   async update(id: string, input: Partial<ClientInput>): Promise<Client> {
-    return this.#changed(id, this.#db.transaction().execute(async (trx) => {
-      const existing = await trx.selectFrom('clients').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-      if (!existing) throw errors.NotFound('client', id);
-      if (input.type && input.type !== existing.type) throw errors.InvalidField('type', 'cannot change after creation');
-      const values = validate(input as ClientInput, existing);
-      const client = await trx.updateTable('clients').set({ ...values, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-      await signal(trx, 'client', id);
-      return client;
-    }));
+    return this.#changed(
+      id,
+      this.#db.transaction().execute(async (trx) => {
+        const existing = await trx.selectFrom('clients').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+        if (!existing) throw errors.NotFound('client', id);
+        if (input.type && input.type !== existing.type) throw errors.InvalidField('type', 'cannot change after creation');
+        const values = validate(input as ClientInput, existing);
+        const client = await trx
+          .updateTable('clients')
+          .set({ ...values, updated_at: new Date() })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await signal(trx, 'client', id);
+        return client;
+      }),
+    );
   }
 
   async remove(id: string): Promise<void> {
-    await this.#changed(id, this.#db.transaction().execute(async (trx) => {
-      const result = await trx.deleteFrom('clients').where('id', '=', id).executeTakeFirst().catch((error) => {
-        // A vendor's OAuth client is referenced by the vendor; it goes only with the vendor.
-        if (foreignKeyViolation(error)) throw errors.Conflict(`client "${id}" belongs to a vendor and cannot be deleted`);
-        throw error;
-      });
-      if (result.numDeletedRows === 0n) throw errors.NotFound('client', id);
-      await signal(trx, 'client', id);
-    }));
+    await this.#changed(
+      id,
+      this.#db.transaction().execute(async (trx) => {
+        const result = await trx
+          .deleteFrom('clients')
+          .where('id', '=', id)
+          .executeTakeFirst()
+          .catch((error) => {
+            // A vendor's OAuth client is referenced by the vendor; it goes only with the vendor.
+            if (foreignKeyViolation(error)) throw errors.Conflict(`client "${id}" belongs to a vendor and cannot be deleted`);
+            throw error;
+          });
+        if (result.numDeletedRows === 0n) throw errors.NotFound('client', id);
+        await signal(trx, 'client', id);
+      }),
+    );
   }
 
   async rotateSecret(id: string): Promise<{ client: Client; secret: string }> {
-    return this.#changed(id, this.#db.transaction().execute(async (trx) => {
-      const existing = await trx.selectFrom('clients').select('type').where('id', '=', id).executeTakeFirst();
-      if (!existing) throw errors.NotFound('client', id);
-      if (existing.type !== 'confidential') throw errors.Invalid('a public client has no secret');
-      const secret = randomToken(32);
-      const client = await trx.updateTable('clients').set({ secret_hash: sha256(secret), updated_at: new Date() })
-        .where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-      await signal(trx, 'client', id);
-      return { client, secret };
-    }));
+    return this.#changed(
+      id,
+      this.#db.transaction().execute(async (trx) => {
+        const existing = await trx.selectFrom('clients').select('type').where('id', '=', id).executeTakeFirst();
+        if (!existing) throw errors.NotFound('client', id);
+        if (existing.type !== 'confidential') throw errors.Invalid('a public client has no secret');
+        const secret = randomToken(32);
+        const client = await trx
+          .updateTable('clients')
+          .set({ secret_hash: sha256(secret), updated_at: new Date() })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await signal(trx, 'client', id);
+        return { client, secret };
+      }),
+    );
   }
 
   /** Drop this instance's cached copy as soon as a change commits (other instances hear the signal). */

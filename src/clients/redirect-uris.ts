@@ -11,7 +11,22 @@
 import { isIP } from 'node:net';
 import { AppError, errors } from '../errors.ts';
 
-const BROWSER_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:', 'filesystem:', 'view-source:', 'ws:', 'wss:', 'ftp:', 'mailto:', 'chrome:', 'intent:']);
+const BROWSER_SCHEMES = new Set([
+  'javascript:',
+  'data:',
+  'vbscript:',
+  'file:',
+  'blob:',
+  'about:',
+  'filesystem:',
+  'view-source:',
+  'ws:',
+  'wss:',
+  'ftp:',
+  'mailto:',
+  'chrome:',
+  'intent:',
+]);
 // RFC 3986 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
 const PRIVATE_USE = /^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:$/;
 
@@ -43,6 +58,9 @@ export function checkRedirectUri(uri: string): void {
     throw refuse(uri, 'must use https (plain http is allowed only on loopback: 127.0.0.1, [::1] or localhost)');
   }
   if (BROWSER_SCHEMES.has(scheme) || !PRIVATE_USE.test(scheme)) {
-    throw refuse(uri, `uses the scheme "${scheme.slice(0, -1)}": use https, http on loopback, or a private-use scheme in reverse domain form (com.example.app:/callback)`);
+    throw refuse(
+      uri,
+      `uses the scheme "${scheme.slice(0, -1)}": use https, http on loopback, or a private-use scheme in reverse domain form (com.example.app:/callback)`,
+    );
   }
 }

@@ -58,13 +58,23 @@ export class Authorization {
     }
     const verifier = d.pkce ? randomToken(48) : undefined;
     const { token: state } = await this.#states.issue({
-      connector_id: connector.id, organization_id: organizationId, user_id: userId,
-      binding_hash: sha256(binding), code_verifier: verifier === undefined ? null : this.#o.sealer.seal(verifier),
+      connector_id: connector.id,
+      organization_id: organizationId,
+      user_id: userId,
+      binding_hash: sha256(binding),
+      code_verifier: verifier === undefined ? null : this.#o.sealer.seal(verifier),
     });
-    return withQuery(d.authUrl, mergeParams(d.extra.auth.params, {
-      response_type: 'code', client_id: d.clientId, redirect_uri: this.redirectUri, scope: scopeValue(d), state,
-      ...(verifier ? { code_challenge: s256(verifier), code_challenge_method: 'S256' } : {}),
-    }));
+    return withQuery(
+      d.authUrl,
+      mergeParams(d.extra.auth.params, {
+        response_type: 'code',
+        client_id: d.clientId,
+        redirect_uri: this.redirectUri,
+        scope: scopeValue(d),
+        state,
+        ...(verifier ? { code_challenge: s256(verifier), code_challenge_method: 'S256' } : {}),
+      }),
+    );
   }
 
   /** Spend the state of a callback; refuses unknown, expired, spent and other browsers' states. */
@@ -81,17 +91,25 @@ export class Authorization {
     // callbacks racing on one state only one gets past here.
     if (!(await this.#states.spend(state))) throw new StateError('This connection attempt was already completed. Start again from Gatehouse.');
     return {
-      connector: await this.#o.connectors.get(row.connector_id), organizationId: row.organization_id, userId: row.user_id,
+      connector: await this.#o.connectors.get(row.connector_id),
+      organizationId: row.organization_id,
+      userId: row.user_id,
       codeVerifier: row.code_verifier === null ? undefined : this.#o.sealer.open(row.code_verifier),
     };
   }
 
   /** RFC 6749 §4.1.3: exchange the code (with the PKCE verifier) and store the connection. */
   async complete(pending: Pending, code: string): Promise<{ connection: ConnectionRow; created: boolean }> {
-    const tokens = await this.#o.tokenEndpoint.token(pending.connector, {
-      grant_type: 'authorization_code', code, redirect_uri: this.redirectUri,
-      ...(pending.codeVerifier ? { code_verifier: pending.codeVerifier } : {}),
-    }, 'token');
+    const tokens = await this.#o.tokenEndpoint.token(
+      pending.connector,
+      {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: this.redirectUri,
+        ...(pending.codeVerifier ? { code_verifier: pending.codeVerifier } : {}),
+      },
+      'token',
+    );
     return this.#o.connections.save(pending.connector, pending.organizationId, tokens);
   }
 

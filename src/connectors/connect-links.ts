@@ -21,7 +21,10 @@ export class ConnectLinks {
   }
 
   async create(connectorId: string, organizationId: string, createdBy: string, ttlSeconds = CONNECT_LINK_TTL): Promise<{ url: string; expiresAt: Date }> {
-    const { token, expiresAt } = await this.#tokens.issue({ connector_id: connectorId, organization_id: organizationId, created_by: createdBy }, { ttlSeconds });
+    const { token, expiresAt } = await this.#tokens.issue(
+      { connector_id: connectorId, organization_id: organizationId, created_by: createdBy },
+      { ttlSeconds },
+    );
     return { url: `${this.#publicUrl}${connectPath(connectorId)}?link=${token}`, expiresAt };
   }
 

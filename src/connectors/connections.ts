@@ -33,17 +33,24 @@ export class Connections {
   }
   /** The active connections whose access token expires within `windowMs` (the refresh sweep). */
   async expiringWithin(windowMs: number): Promise<string[]> {
-    const rows = await this.#db.selectFrom('connections').select(['id'])
-      .where('status', '=', 'active').where('expires_at', '<', new Date(Date.now() + windowMs)).execute();
+    const rows = await this.#db
+      .selectFrom('connections')
+      .select(['id'])
+      .where('status', '=', 'active')
+      .where('expires_at', '<', new Date(Date.now() + windowMs))
+      .execute();
     return rows.map((r) => r.id);
   }
 
   /** How many connections the organization has (the partner App Info shows it). */
   async count(organizationId: string): Promise<number> {
-    const row = await this.#db.selectFrom('connections').select((eb) => eb.fn.countAll<string>().as('n')).where('organization_id', '=', organizationId).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('connections')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('organization_id', '=', organizationId)
+      .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
-
 
   get sealer(): Sealer {
     return this.#sealer;
@@ -54,29 +61,46 @@ export class Connections {
     const seal = (v: string | undefined) => (v === undefined ? null : this.#sealer.seal(v));
     const now = new Date();
     const saved = await this.#db.transaction().execute(async (trx) => {
-      const row = await trx.insertInto('connections').values({
-        id: newId(), connector_id: connector.id, organization_id: organizationId, status: 'active',
-        access_token: seal(tokens.accessToken), refresh_token: seal(tokens.refreshToken), token_type: tokens.tokenType ?? null,
-        scope: tokens.scope ?? null, expires_at: tokens.expiresAt, last_refresh_at: now, connected_at: now,
-      }).onConflict((oc) => oc.columns(['connector_id', 'organization_id']).doUpdateSet((eb) => ({
-        status: 'active',
-        access_token: eb.ref('excluded.access_token'),
-        // A reconnect without a new refresh token keeps the one already held.
-        refresh_token: sql<string | null>`coalesce(excluded.refresh_token, connections.refresh_token)`,
-        token_type: eb.ref('excluded.token_type'),
-        scope: eb.ref('excluded.scope'),
-        expires_at: eb.ref('excluded.expires_at'),
-        version: sql<number>`connections.version + 1`,
-        refresh_lease_until: null,
-        refresh_failures: 0,
-        last_error: null,
-        last_refresh_at: now,
-        connected_at: now,
-        updated_at: now,
-      }))).returningAll().returning(sql<boolean>`(xmax = 0)`.as('inserted')).executeTakeFirstOrThrow();
+      const row = await trx
+        .insertInto('connections')
+        .values({
+          id: newId(),
+          connector_id: connector.id,
+          organization_id: organizationId,
+          status: 'active',
+          access_token: seal(tokens.accessToken),
+          refresh_token: seal(tokens.refreshToken),
+          token_type: tokens.tokenType ?? null,
+          scope: tokens.scope ?? null,
+          expires_at: tokens.expiresAt,
+          last_refresh_at: now,
+          connected_at: now,
+        })
+        .onConflict((oc) =>
+          oc.columns(['connector_id', 'organization_id']).doUpdateSet((eb) => ({
+            status: 'active',
+            access_token: eb.ref('excluded.access_token'),
+            // A reconnect without a new refresh token keeps the one already held.
+            refresh_token: sql<string | null>`coalesce(excluded.refresh_token, connections.refresh_token)`,
+            token_type: eb.ref('excluded.token_type'),
+            scope: eb.ref('excluded.scope'),
+            expires_at: eb.ref('excluded.expires_at'),
+            version: sql<number>`connections.version + 1`,
+            refresh_lease_until: null,
+            refresh_failures: 0,
+            last_error: null,
+            last_refresh_at: now,
+            connected_at: now,
+            updated_at: now,
+          })),
+        )
+        .returningAll()
+        .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
+        .executeTakeFirstOrThrow();
       const { inserted, ...connection } = row;
       await emit(trx, {
-        type: 'connection.created', organizationId,
+        type: 'connection.created',
+        organizationId,
         data: { organizationId, connectionId: connection.id, connectorId: connector.id, reconnected: !inserted },
       });
       await signal(trx, 'connection', connection.id);
@@ -110,7 +134,8 @@ export class Connections {
       const row = await trx.deleteFrom('connections').where('id', '=', id).returningAll().executeTakeFirst();
       if (!row) throw notFound(id);
       await emit(trx, {
-        type: 'connection.deleted', organizationId: row.organization_id,
+        type: 'connection.deleted',
+        organizationId: row.organization_id,
         data: { organizationId: row.organization_id, connectionId: row.id, connectorId: row.connector_id },
       });
       await signal(trx, 'connection', id);

@@ -46,8 +46,11 @@ export class Connectors {
 
   #decode(row: Row): Connector {
     return {
-      id: row.id, definition: normalize(row.definition as DefinitionInput), clientSecret: this.#sealer.open(row.client_secret),
-      createdAt: row.created_at, updatedAt: row.updated_at,
+      id: row.id,
+      definition: normalize(row.definition as DefinitionInput),
+      clientSecret: this.#sealer.open(row.client_secret),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
     };
   }
 
@@ -55,10 +58,17 @@ export class Connectors {
     checkDefinition(input);
     const { clientSecret, ...definition } = input;
     const row = await this.#db.transaction().execute(async (trx) => {
-      const inserted = await trx.insertInto('connectors').values({
-        id: newId(), name: input.name!, grant_type: input.grantType!, definition: JSON.stringify(definition),
-        client_secret: this.#sealer.seal(clientSecret!),
-      }).returningAll().executeTakeFirstOrThrow();
+      const inserted = await trx
+        .insertInto('connectors')
+        .values({
+          id: newId(),
+          name: input.name!,
+          grant_type: input.grantType!,
+          definition: JSON.stringify(definition),
+          client_secret: this.#sealer.seal(clientSecret!),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
       await signal(trx, 'connector', inserted.id);
       return inserted;
     });
@@ -72,10 +82,18 @@ export class Connectors {
       const merged = merge({ ...(stored.definition as DefinitionInput), clientSecret: 'unchanged' }, patch);
       checkDefinition(merged);
       const { clientSecret, ...definition } = merged;
-      const updated = await trx.updateTable('connectors').set({
-        name: merged.name!, grant_type: merged.grantType!, definition: JSON.stringify(definition), updated_at: new Date(),
-        ...(patch.clientSecret !== undefined ? { client_secret: this.#sealer.seal(clientSecret!) } : {}),
-      }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      const updated = await trx
+        .updateTable('connectors')
+        .set({
+          name: merged.name!,
+          grant_type: merged.grantType!,
+          definition: JSON.stringify(definition),
+          updated_at: new Date(),
+          ...(patch.clientSecret !== undefined ? { client_secret: this.#sealer.seal(clientSecret!) } : {}),
+        })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       await signal(trx, 'connector', id);
       return updated;
     });
@@ -84,8 +102,14 @@ export class Connectors {
   }
 
   find(id: string): Promise<Connector | undefined> {
-    return this.#cache.get(id, () => this.#db.selectFrom('connectors').selectAll().where('id', '=', id).executeTakeFirst()
-      .then((row) => (row ? this.#decode(row) : undefined)));
+    return this.#cache.get(id, () =>
+      this.#db
+        .selectFrom('connectors')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst()
+        .then((row) => (row ? this.#decode(row) : undefined)),
+    );
   }
 
   async get(id: string): Promise<Connector> {

@@ -73,8 +73,7 @@ export class Credentials {
       if (s.topic === RESYNC) {
         this.#cache.clear();
         for (const id of this.#waiters.keys()) this.forget(id);
-      }
-      else if (s.topic === 'connection' && s.id) this.forget(s.id);
+      } else if (s.topic === 'connection' && s.id) this.forget(s.id);
     });
   }
 
@@ -90,12 +89,23 @@ export class Credentials {
   }
 
   async #load(id: string): Promise<Live | undefined> {
-    const row = await this.#db.selectFrom('connections').innerJoin('organizations', 'organizations.id', 'connections.organization_id')
-      .selectAll('connections').select('organizations.vendor_id').where('connections.id', '=', id).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('connections')
+      .innerJoin('organizations', 'organizations.id', 'connections.organization_id')
+      .selectAll('connections')
+      .select('organizations.vendor_id')
+      .where('connections.id', '=', id)
+      .executeTakeFirst();
     if (!row) return undefined;
     return {
-      id, organizationId: row.organization_id, vendorId: row.vendor_id, connector: await this.#o.connectors.get(row.connector_id),
-      status: row.status, accessToken: this.#o.connections.open(row.access_token), expiresAt: row.expires_at, version: row.version,
+      id,
+      organizationId: row.organization_id,
+      vendorId: row.vendor_id,
+      connector: await this.#o.connectors.get(row.connector_id),
+      status: row.status,
+      accessToken: this.#o.connections.open(row.access_token),
+      expiresAt: row.expires_at,
+      version: row.version,
     };
   }
 
@@ -189,23 +199,33 @@ export class Credentials {
     }
     const seal = (value: string) => connections.sealer.seal(value);
     await this.#db.transaction().execute(async (trx) => {
-      await trx.updateTable('connections').set({
-        access_token: seal(tokens.accessToken),
-        // RFC 6749 §6: the server MAY issue a new refresh token; without one, the old one stays.
-        ...(tokens.refreshToken !== undefined ? { refresh_token: seal(tokens.refreshToken) } : {}),
-        ...(tokens.tokenType !== undefined ? { token_type: tokens.tokenType } : {}),
-        ...(tokens.scope !== undefined ? { scope: tokens.scope } : {}),
-        expires_at: tokens.expiresAt,
-        version: row.version + 1,
-        refresh_lease_until: null,
-        refresh_failures: 0,
-        last_error: null,
-        last_refresh_at: new Date(this.#now()),
-        updated_at: new Date(this.#now()),
-      }).where('id', '=', row.id).where('version', '=', row.version).execute();
+      await trx
+        .updateTable('connections')
+        .set({
+          access_token: seal(tokens.accessToken),
+          // RFC 6749 §6: the server MAY issue a new refresh token; without one, the old one stays.
+          ...(tokens.refreshToken !== undefined ? { refresh_token: seal(tokens.refreshToken) } : {}),
+          ...(tokens.tokenType !== undefined ? { token_type: tokens.tokenType } : {}),
+          ...(tokens.scope !== undefined ? { scope: tokens.scope } : {}),
+          expires_at: tokens.expiresAt,
+          version: row.version + 1,
+          refresh_lease_until: null,
+          refresh_failures: 0,
+          last_error: null,
+          last_refresh_at: new Date(this.#now()),
+          updated_at: new Date(this.#now()),
+        })
+        .where('id', '=', row.id)
+        .where('version', '=', row.version)
+        .execute();
       await signal(trx, 'connection', row.id);
     });
-    this.#o.audit.record({ action: 'connection.refreshed', outcome: 'success', actor: 'gatehouse', details: { connection_id: row.id, connector_id: row.connector_id } });
+    this.#o.audit.record({
+      action: 'connection.refreshed',
+      outcome: 'success',
+      actor: 'gatehouse',
+      details: { connection_id: row.id, connector_id: row.connector_id },
+    });
   }
 
   async #failed(row: ConnectionRow, connector: Connector, error: unknown): Promise<void> {
@@ -215,13 +235,23 @@ export class Credentials {
     const failures = row.refresh_failures + 1;
     const broken = permanent || failures >= MAX_FAILURES;
     await this.#db.transaction().execute(async (trx) => {
-      const updated = await trx.updateTable('connections').set({
-        refresh_failures: failures, last_error: message, refresh_lease_until: null, updated_at: new Date(this.#now()),
-        ...(broken ? { status: 'broken' as const } : {}),
-      }).where('id', '=', row.id).where('version', '=', row.version).where('status', '=', 'active').executeTakeFirst();
+      const updated = await trx
+        .updateTable('connections')
+        .set({
+          refresh_failures: failures,
+          last_error: message,
+          refresh_lease_until: null,
+          updated_at: new Date(this.#now()),
+          ...(broken ? { status: 'broken' as const } : {}),
+        })
+        .where('id', '=', row.id)
+        .where('version', '=', row.version)
+        .where('status', '=', 'active')
+        .executeTakeFirst();
       if (broken && Number(updated.numUpdatedRows) > 0) {
         await emit(trx, {
-          type: 'connection.refresh_failed', organizationId: row.organization_id,
+          type: 'connection.refresh_failed',
+          organizationId: row.organization_id,
           data: { organizationId: row.organization_id, connectionId: row.id, connectorId: row.connector_id, error: message, failures },
         });
       }
@@ -229,7 +259,9 @@ export class Credentials {
     });
     this.#cache.delete(row.id);
     this.#o.audit.record({
-      action: 'connection.refresh_failed', outcome: 'failure', actor: 'gatehouse',
+      action: 'connection.refresh_failed',
+      outcome: 'failure',
+      actor: 'gatehouse',
       details: { connection_id: row.id, connector_id: connector.id, error: message, failures, broken },
     });
   }

@@ -14,7 +14,7 @@ const DEFAULT_PROXY_METHODS: ProxyMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DE
 const DEFAULT_MEMBER_METHODS: ProxyMethod[] = ['GET', 'HEAD', 'OPTIONS'];
 
 const url = { type: 'string', minLength: 1, maxLength: 2000 } as const;
-const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max } as const);
+const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
 const stringMap = { type: 'object', maxProperties: 50, additionalProperties: { type: 'string', maxLength: 4000 } } as const;
 const extras = { type: 'object', additionalProperties: false, properties: { headers: stringMap, params: stringMap } } as const;
 const path = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^.]+(\\.[^.]+)*$' } as const;
@@ -58,10 +58,17 @@ export const definitionProperties = {
   // expiresAt is an absolute expiry (a date string, or a number in expiresAtUnit since the epoch)
   // and wins over expiresIn.
   tokenResponse: {
-    type: 'object', additionalProperties: false,
+    type: 'object',
+    additionalProperties: false,
     properties: {
-      accessToken: path, refreshToken: path, tokenType: path, scope: path, expiresIn: path, expiresInUnit: unit,
-      expiresAt: { ...path, type: ['string', 'null'] }, expiresAtUnit: unit,
+      accessToken: path,
+      refreshToken: path,
+      tokenType: path,
+      scope: path,
+      expiresIn: path,
+      expiresInUnit: unit,
+      expiresAt: { ...path, type: ['string', 'null'] },
+      expiresAtUnit: unit,
     },
   },
 } as const;
@@ -89,13 +96,17 @@ export type ConnectorDefinition = Required<Omit<Fields, 'clientSecret' | 'refres
 type OrNull<Schema> = Schema extends { type: infer T }
   ? Omit<Schema, 'type'> & { type: readonly [...(T extends readonly unknown[] ? T : [T]), 'null'] }
   : Schema;
-type Nullable = { [K in keyof typeof definitionProperties]: K extends (typeof REQUIRED)[number] ? (typeof definitionProperties)[K] : OrNull<(typeof definitionProperties)[K]> };
+type Nullable = {
+  [K in keyof typeof definitionProperties]: K extends (typeof REQUIRED)[number] ? (typeof definitionProperties)[K] : OrNull<(typeof definitionProperties)[K]>;
+};
 // Object.fromEntries forgets the keys; Nullable says what the map makes of each.
-const nullable = Object.fromEntries(Object.entries(definitionProperties).map(([key, schema]) => {
-  if ((REQUIRED as readonly string[]).includes(key)) return [key, schema];
-  const type = (schema as { type: string | readonly string[] }).type;
-  return [key, { ...schema, type: [...new Set([...(Array.isArray(type) ? type : [type]), 'null'])] }];
-})) as Nullable;
+const nullable = Object.fromEntries(
+  Object.entries(definitionProperties).map(([key, schema]) => {
+    if ((REQUIRED as readonly string[]).includes(key)) return [key, schema];
+    const type = (schema as { type: string | readonly string[] }).type;
+    return [key, { ...schema, type: [...new Set([...(Array.isArray(type) ? type : [type]), 'null'])] }];
+  }),
+) as Nullable;
 
 export const definitionInputSchema = { type: 'object', additionalProperties: false, required: REQUIRED, properties: nullable } as const;
 export const definitionPatchSchema = { type: 'object', additionalProperties: false, minProperties: 1, properties: nullable } as const;
@@ -111,7 +122,19 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // RFC 9110 §5.5: no CR, LF or NUL in a field value.
 const HEADER_VALUE = /^[^\r\n\0]*$/;
 // Set by Gatehouse itself or by the connection: a definition may not override them.
-const RESERVED_HEADERS = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-connection']);
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-authorization',
+  'proxy-connection',
+]);
 
 function invalid(field: string, message: string): AppError {
   return errors.Invalid(`body/${field} ${message}`);

@@ -29,7 +29,10 @@ function parse(text: string, contentType: string | undefined): unknown {
   return text;
 }
 
-export async function exchange(agent: Dispatcher, request: { url: string; headers: Record<string, string>; body: string; timeoutMs: number }): Promise<Exchanged> {
+export async function exchange(
+  agent: Dispatcher,
+  request: { url: string; headers: Record<string, string>; body: string; timeoutMs: number },
+): Promise<Exchanged> {
   const response = await send(agent, { method: 'POST', url: request.url, headers: request.headers, body: request.body, timeoutMs: request.timeoutMs });
   const { bytes, cut } = await readLimited(response.body, BODY_LIMIT);
   if (cut) throw new ExchangeError(`the response is larger than ${BODY_LIMIT} bytes`);

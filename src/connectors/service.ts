@@ -45,7 +45,12 @@ export class ConnectorService {
     this.tokenEndpoint = new TokenEndpoint(outbound);
     this.credentials = new Credentials({ storage, connections: this.connections, connectors: this.connectors, tokenEndpoint: this.tokenEndpoint, audit });
     this.authorization = new Authorization({
-      db: storage.db, sealer, connectors: this.connectors, connections: this.connections, tokenEndpoint: this.tokenEndpoint, publicUrl,
+      db: storage.db,
+      sealer,
+      connectors: this.connectors,
+      connections: this.connections,
+      tokenEndpoint: this.tokenEndpoint,
+      publicUrl,
     });
     this.links = new ConnectLinks(storage.db, publicUrl);
   }

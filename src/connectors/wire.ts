@@ -16,7 +16,9 @@ export function scopeValue(definition: ConnectorDefinition): Value | undefined {
 // application/x-www-form-urlencoded: spaces become "+", everything outside the unreserved set is
 // percent-encoded (WHATWG URL, the serializer browsers use).
 export function formEncode(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
+  return encodeURIComponent(value)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
 }
 
 export function encodeForm(params: Record<string, Value>): string {

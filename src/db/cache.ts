@@ -32,8 +32,12 @@ export class LoadingCache<V> {
     if (hit && hit.until > now) return hit.value;
     const entry = { value: load(), until: now + this.#lifetime };
     this.#entries.set(key, entry);
-    const drop = () => { if (this.#entries.get(key) === entry) this.#entries.delete(key); };
-    entry.value.then((v) => { if (!this.#keep(v)) drop(); }, drop);
+    const drop = () => {
+      if (this.#entries.get(key) === entry) this.#entries.delete(key);
+    };
+    entry.value.then((v) => {
+      if (!this.#keep(v)) drop();
+    }, drop);
     return entry.value;
   }
 

@@ -29,7 +29,10 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
     }
     const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
     if (running(holder)) {
-      throw new ConfigError('GATEHOUSE_DATA_DIR', `${dataDir} is in use by another Gatehouse process (pid ${holder}): stop it first (the client and keys commands talk to it over HTTP)`);
+      throw new ConfigError(
+        'GATEHOUSE_DATA_DIR',
+        `${dataDir} is in use by another Gatehouse process (pid ${holder}): stop it first (the client and keys commands talk to it over HTTP)`,
+      );
     }
     await rm(file, { force: true });
   }

@@ -47,7 +47,8 @@ export class DatabaseUnavailable extends Error {
 const AWAY_STATES = /^(08[0-9A-Z]{3}|57P0[123]|53300|3D000|55000)$/;
 const AWAY_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 // pg reports a few transport failures with no code at all; these are its messages for them.
-const AWAY_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly)/;
+const AWAY_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly)/;
 
 /** True when `error` means the database could not be reached or went away mid-statement. */
 export function databaseAway(error: unknown): boolean {

@@ -162,7 +162,10 @@ class Listener {
 
   async #open(): Promise<pg.Client> {
     const client = new pg.Client({
-      connectionString: this.#url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, application_name: LISTENER_NAME,
+      connectionString: this.#url,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      keepAlive: true,
+      application_name: LISTENER_NAME,
     });
     client.on('notification', (msg) => this.#dispatch(msg.payload));
     const lost = (err?: Error) => this.#lost(client, err);
@@ -183,7 +186,10 @@ class Listener {
     this.#client = undefined;
     client.end().catch(() => {});
     if (this.#closed) return;
-    this.#log?.warn({ err: err ? { message: err.message, code: (err as { code?: string }).code } : undefined }, 'database signal listener lost; reconnecting (every cache is dropped when it is back)');
+    this.#log?.warn(
+      { err: err ? { message: err.message, code: (err as { code?: string }).code } : undefined },
+      'database signal listener lost; reconnecting (every cache is dropped when it is back)',
+    );
     this.#connected = new Promise<void>((resolve) => (this.#arrived = resolve));
     this.#reconnect().catch(() => {});
   }
@@ -222,21 +228,29 @@ class Listener {
     if (!this.#client) return this.#awaitListener().then(() => this.sync());
     if (!this.#running) {
       const client = this.#client;
-      this.#running = withDeadline(client.query('select 1').then(() => {}), SYNC_DEADLINE_MS)
-        .catch(() => { throw new DatabaseUnavailable('the database signal listener is not answering'); })
+      this.#running = withDeadline(
+        client.query('select 1').then(() => {}),
+        SYNC_DEADLINE_MS,
+      )
+        .catch(() => {
+          throw new DatabaseUnavailable('the database signal listener is not answering');
+        })
         .finally(() => (this.#running = undefined));
       return this.#running;
     }
-    this.#queued ??= this.#running.catch(() => {}).then(() => {
-      this.#queued = undefined;
-      return this.sync();
-    });
+    this.#queued ??= this.#running
+      .catch(() => {})
+      .then(() => {
+        this.#queued = undefined;
+        return this.sync();
+      });
     return this.#queued;
   }
 
   #awaitListener(): Promise<void> {
-    return withDeadline(this.#connected, SYNC_DEADLINE_MS)
-      .catch(() => { throw new DatabaseUnavailable('the database signal listener is reconnecting'); });
+    return withDeadline(this.#connected, SYNC_DEADLINE_MS).catch(() => {
+      throw new DatabaseUnavailable('the database signal listener is reconnecting');
+    });
   }
 
   async close(): Promise<void> {
@@ -276,8 +290,11 @@ async function waitForDatabase(url: string, waitSeconds: number, log: Logger | u
       await client.end().catch(() => {});
       const cause = describeCause(error);
       if (Date.now() >= deadline) {
-        throw new ConfigError('DATABASE_URL', `cannot reach the database at ${redactUrl(url)}: ${cause}`
-          + (waitSeconds > 0 ? ` (waited ${waitSeconds} s; GATEHOUSE_DB_WAIT_SECONDS sets how long)` : ''));
+        throw new ConfigError(
+          'DATABASE_URL',
+          `cannot reach the database at ${redactUrl(url)}: ${cause}` +
+            (waitSeconds > 0 ? ` (waited ${waitSeconds} s; GATEHOUSE_DB_WAIT_SECONDS sets how long)` : ''),
+        );
       }
       log?.warn({ database: redactUrl(url), cause }, 'waiting for the database');
       await new Promise((resolve) => setTimeout(resolve, Math.min(BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)], Math.max(0, deadline - Date.now()))));

@@ -11,8 +11,14 @@ import { randomToken, sha256 } from '../crypto.ts';
 import type { Database } from './schema.ts';
 
 /** The tables that hold hashed one-time secrets. */
-export type TokenTable = 'login_links' | 'password_links' | 'browser_sessions' | 'connect_links' | 'connector_states'
-  | 'authorization_codes' | 'refresh_tokens';
+export type TokenTable =
+  | 'login_links'
+  | 'password_links'
+  | 'browser_sessions'
+  | 'connect_links'
+  | 'connector_states'
+  | 'authorization_codes'
+  | 'refresh_tokens';
 /** Those whose tokens are spent (they have `used_at`); a browser session is ended, not spent. */
 export type SpendableTable = Exclude<TokenTable, 'browser_sessions'>;
 
@@ -66,25 +72,31 @@ export class OneTimeTokens<T extends TokenTable> {
    * Store a new token's hash with `values` (inside `db` when given, e.g. the transaction that
    * proved who the holder is); the token itself is returned and never stored.
    */
-  async issue(values: Omit<Insertable<Database[T]>, TokenStoreOptions<T>['hashColumn'] | 'expires_at'>,
-    options: { db?: Kysely<Database>; ttlSeconds?: number } = {}): Promise<{ token: string; expiresAt: Date }> {
+  async issue(
+    values: Omit<Insertable<Database[T]>, TokenStoreOptions<T>['hashColumn'] | 'expires_at'>,
+    options: { db?: Kysely<Database>; ttlSeconds?: number } = {},
+  ): Promise<{ token: string; expiresAt: Date }> {
     const token = (this.options.prefix ?? '') + randomToken(32);
     const expiresAt = new Date(Date.now() + (options.ttlSeconds ?? this.options.ttlSeconds) * 1000);
-    await loose(options.db ?? this.db).insertInto(this.table)
-      .values({ ...values, [this.hashColumn]: sha256(token), expires_at: expiresAt } as never).execute();
+    await loose(options.db ?? this.db)
+      .insertInto(this.table)
+      .values({ ...values, [this.hashColumn]: sha256(token), expires_at: expiresAt } as never)
+      .execute();
     return { token, expiresAt };
   }
 
   /** The row of a token, whatever its state. */
   async find(token: string, db: Kysely<Database> = this.db): Promise<TokenRow<T> | undefined> {
-    const row = await loose(db).selectFrom(this.table).selectAll()
-      .where(this.hashColumn, '=', sha256(token)).executeTakeFirst();
+    const row = await loose(db).selectFrom(this.table).selectAll().where(this.hashColumn, '=', sha256(token)).executeTakeFirst();
     return row as TokenRow<T> | undefined;
   }
 
   /** Drop rows expired for a day. */
   async purge(): Promise<void> {
-    await loose(this.db).deleteFrom(this.table).where('expires_at', '<', new Date(Date.now() - KEEP_EXPIRED_MS)).execute();
+    await loose(this.db)
+      .deleteFrom(this.table)
+      .where('expires_at', '<', new Date(Date.now() - KEEP_EXPIRED_MS))
+      .execute();
   }
 }
 
@@ -95,8 +107,12 @@ export class SpendableTokens<T extends SpendableTable> extends OneTimeTokens<T> 
    */
   async spend(token: string, options: { db?: Kysely<Database>; narrow?: (query: SpendQuery<T>) => SpendQuery<T> } = {}): Promise<TokenRow<T> | undefined> {
     const now = new Date();
-    let query = loose(options.db ?? this.db).updateTable(this.table).set({ used_at: now })
-      .where(this.hashColumn, '=', sha256(token)).where('used_at', 'is', null).where('expires_at', '>', now);
+    let query = loose(options.db ?? this.db)
+      .updateTable(this.table)
+      .set({ used_at: now })
+      .where(this.hashColumn, '=', sha256(token))
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now);
     if (options.narrow) query = options.narrow(query as unknown as SpendQuery<T>) as unknown as typeof query;
     return (await query.returningAll().executeTakeFirst()) as TokenRow<T> | undefined;
   }

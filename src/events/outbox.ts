@@ -21,13 +21,16 @@ export async function purgeDispatched(db: Kysely<Database>, cutoff: Date): Promi
 export async function emit(trx: Kysely<Database>, event: EventInput): Promise<string> {
   const id = `evt_${randomUUID().replaceAll('-', '')}`;
   const timestamp = new Date();
-  await trx.insertInto('outbox_events').values({
-    id,
-    organization_id: event.organizationId,
-    type: event.type,
-    payload: storableJson({ type: event.type, timestamp: timestamp.toISOString(), data: event.data }),
-    created_at: timestamp,
-  }).execute();
+  await trx
+    .insertInto('outbox_events')
+    .values({
+      id,
+      organization_id: event.organizationId,
+      type: event.type,
+      payload: storableJson({ type: event.type, timestamp: timestamp.toISOString(), data: event.data }),
+      created_at: timestamp,
+    })
+    .execute();
   await signal(trx, 'outbox');
   return id;
 }

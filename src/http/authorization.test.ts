@@ -28,9 +28,26 @@ test('no header, another scheme, or no scheme at all is not a Bearer credential'
 
 test('the Bearer scheme with anything but one b64token is malformed', () => {
   const hostile = [
-    'Bearer', 'Bearer ', 'Bearer\tabc', 'Bearer \tabc', 'Bearer abc def', 'Bearer abc,def', 'Bearer a,', 'Bearer abc, realm="x"',
-    'Bearer realm="x"', 'Bearer "abc"', 'Bearer abc\\', 'Bearer =abc', 'Bearer abc=d', 'Bearer abc\r\nX-Injected: 1',
-    'Bearer ab\u00e9', 'Bearer ab\u0000c', 'Bearer a*b', 'Bearer a;b', 'Bearer:abc', 'Bearer\u00a0abc',
+    'Bearer',
+    'Bearer ',
+    'Bearer\tabc',
+    'Bearer \tabc',
+    'Bearer abc def',
+    'Bearer abc,def',
+    'Bearer a,',
+    'Bearer abc, realm="x"',
+    'Bearer realm="x"',
+    'Bearer "abc"',
+    'Bearer abc\\',
+    'Bearer =abc',
+    'Bearer abc=d',
+    'Bearer abc\r\nX-Injected: 1',
+    'Bearer ab\u00e9',
+    'Bearer ab\u0000c',
+    'Bearer a*b',
+    'Bearer a;b',
+    'Bearer:abc',
+    'Bearer\u00a0abc',
   ];
   for (const header of hostile) {
     assert.deepEqual(parseBearer(header), { kind: 'malformed' }, JSON.stringify(header));
@@ -56,9 +73,14 @@ function readChallenge(header: string): { scheme: string; params: Record<string,
 test('the challenges the surfaces send', () => {
   assert.equal(bearerChallenge({ realm: 'gatehouse-metrics' }), 'Bearer realm="gatehouse-metrics"');
   assert.equal(bearerChallenge({ realm: 'gatehouse-metrics', error: 'invalid_token' }), 'Bearer realm="gatehouse-metrics", error="invalid_token"');
-  assert.equal(bearerChallenge({ realm: 'gatehouse', error: 'insufficient_scope', scope: 'vendor_manage' }), 'Bearer realm="gatehouse", error="insufficient_scope", scope="vendor_manage"');
-  assert.equal(bearerChallenge({ realm: 'r', error: 'invalid_request', error_description: 'bad header', scope: 'a b' }),
-    'Bearer realm="r", error="invalid_request", scope="a b", error_description="bad header"');
+  assert.equal(
+    bearerChallenge({ realm: 'gatehouse', error: 'insufficient_scope', scope: 'vendor_manage' }),
+    'Bearer realm="gatehouse", error="insufficient_scope", scope="vendor_manage"',
+  );
+  assert.equal(
+    bearerChallenge({ realm: 'r', error: 'invalid_request', error_description: 'bad header', scope: 'a b' }),
+    'Bearer realm="r", error="invalid_request", scope="a b", error_description="bad header"',
+  );
   assert.equal(challenge('Basic', { realm: 'gatehouse', charset: 'UTF-8' }), 'Basic realm="gatehouse", charset="UTF-8"');
   assert.equal(challenge('Bearer', {}), 'Bearer');
 });

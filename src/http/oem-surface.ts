@@ -35,8 +35,11 @@ export function oemSurface(app: App, { audit }: { audit: Audit }, surface: 'oem'
   app.addHook('onResponse', async (request, reply) => {
     if (reply.statusCode < 400 || request.auditSuppressed) return;
     audit.record({
-      action: `${surface}.refused`, outcome: 'failure',
-      actor: request.vendorId ?? null, clientId: request.clientId ?? null, ip: request.ip,
+      action: `${surface}.refused`,
+      outcome: 'failure',
+      actor: request.vendorId ?? null,
+      clientId: request.clientId ?? null,
+      ip: request.ip,
       details: { method: request.method, route: request.routeOptions.url ?? null, status: reply.statusCode, error: request.errorCode ?? null },
     });
   });

@@ -7,7 +7,14 @@
 // Replies stay untyped on purpose: the provider would type a reply as the union of every status
 // code's schema, which refuses `reply.code(204).send()` and checks little else, since the error
 // schemas are open objects that any value matches.
-import type { FastifyBaseLogger, FastifyInstance, FastifyTypeProvider, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyTypeProvider,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 
 export type { FromSchema } from 'json-schema-to-ts';

@@ -37,16 +37,22 @@ export class Integrations {
   }
   /** How many integrations the organization has (the partner App Info shows it). */
   async count(organizationId: string): Promise<number> {
-    const row = await this.#db.selectFrom('integrations').select((eb) => eb.fn.countAll<string>().as('n')).where('organization_id', '=', organizationId).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('integrations')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('organization_id', '=', organizationId)
+      .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
-
 
   /** Seed 001: an external integration and its partner API key (returned once). */
   async createExternal(organizationId: string, vendorId: string): Promise<{ integration: Integration; partnerApiKey: string }> {
     const partnerApiKey = PARTNER_KEY_PREFIX + randomToken(32);
     const integration = await this.#create(organizationId, vendorId, 'external', 'pending', null, async (trx, id) => {
-      await trx.insertInto('partner_api_keys').values({ key_hash: sha256(partnerApiKey), integration_id: id }).execute();
+      await trx
+        .insertInto('partner_api_keys')
+        .values({ key_hash: sha256(partnerApiKey), integration_id: id })
+        .execute();
     });
     return { integration, partnerApiKey };
   }
@@ -59,13 +65,18 @@ export class Integrations {
   /** Replace a custom_hosted integration's credentials; undefined when there is none. */
   async updateCredentials(organizationId: string, vendorId: string, credentials: Credentials): Promise<Integration | undefined> {
     return this.#db.transaction().execute(async (trx) => {
-      const integration = await trx.updateTable('integrations')
+      const integration = await trx
+        .updateTable('integrations')
         .set({ credentials: this.#seal(credentials), updated_at: new Date() })
-        .where('organization_id', '=', organizationId).where('vendor_id', '=', vendorId).where('kind', '=', 'custom_hosted')
-        .returningAll().executeTakeFirst();
+        .where('organization_id', '=', organizationId)
+        .where('vendor_id', '=', vendorId)
+        .where('kind', '=', 'custom_hosted')
+        .returningAll()
+        .executeTakeFirst();
       if (!integration) return undefined;
       await emit(trx, {
-        type: 'integration.credentials_updated', organizationId,
+        type: 'integration.credentials_updated',
+        organizationId,
         data: { organizationId, integrationId: integration.id, vendorId },
       });
       return integration;
@@ -84,8 +95,11 @@ export class Integrations {
   }
 
   async listForOrganization(organizationId: string): Promise<IntegrationWithVendor[]> {
-    return this.#withVendor().where('integrations.organization_id', '=', organizationId)
-      .orderBy('integrations.created_at').orderBy('integrations.id').execute();
+    return this.#withVendor()
+      .where('integrations.organization_id', '=', organizationId)
+      .orderBy('integrations.created_at')
+      .orderBy('integrations.id')
+      .execute();
   }
 
   /** The Vendor API's PATCH status. Returns the integration and the status it had before. */
@@ -93,11 +107,16 @@ export class Integrations {
     return this.#db.transaction().execute(async (trx) => {
       const before = await trx.selectFrom('integrations').select('status').where('id', '=', id).forUpdate().executeTakeFirst();
       if (!before) throw errors.NotFound('the integration no longer exists');
-      const integration = await trx.updateTable('integrations').set({ status, updated_at: new Date() })
-        .where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      const integration = await trx
+        .updateTable('integrations')
+        .set({ status, updated_at: new Date() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       if (before.status !== status) {
         await emit(trx, {
-          type: 'integration.status_changed', organizationId: integration.organization_id,
+          type: 'integration.status_changed',
+          organizationId: integration.organization_id,
           data: { organizationId: integration.organization_id, integrationId: id, from: before.status, to: status },
         });
         await signal(trx, 'integration', id);
@@ -108,8 +127,12 @@ export class Integrations {
 
   async setDisabled(id: string, disabled: boolean): Promise<IntegrationWithVendor> {
     await this.#db.transaction().execute(async (trx) => {
-      const row = await trx.updateTable('integrations').set({ disabled_at: disabled ? new Date() : null, updated_at: new Date() })
-        .where('id', '=', id).returning('id').executeTakeFirst();
+      const row = await trx
+        .updateTable('integrations')
+        .set({ disabled_at: disabled ? new Date() : null, updated_at: new Date() })
+        .where('id', '=', id)
+        .returning('id')
+        .executeTakeFirst();
       if (!row) throw errors.NotFound('integration', id);
       await signal(trx, 'integration', id);
     });
@@ -124,24 +147,34 @@ export class Integrations {
       const row = await trx.selectFrom('integrations').select('kind').where('id', '=', id).forUpdate().executeTakeFirst();
       if (!row) throw errors.NotFound('integration', id);
       if (row.kind !== 'external') throw errors.Invalid('only external integrations have partner API keys');
-      await trx.updateTable('partner_api_keys').set({ expires_at: previousExpiresAt })
+      await trx
+        .updateTable('partner_api_keys')
+        .set({ expires_at: previousExpiresAt })
         .where('integration_id', '=', id)
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', previousExpiresAt)]))
         .execute();
-      await trx.insertInto('partner_api_keys').values({ key_hash: sha256(partnerApiKey), integration_id: id }).execute();
+      await trx
+        .insertInto('partner_api_keys')
+        .values({ key_hash: sha256(partnerApiKey), integration_id: id })
+        .execute();
       await signal(trx, 'integration', id);
     });
     return { partnerApiKey, previousExpiresAt };
   }
 
   async partnerKeys(id: string): Promise<PartnerApiKey[]> {
-    return this.#db.selectFrom('partner_api_keys').selectAll().where('integration_id', '=', id)
+    return this.#db
+      .selectFrom('partner_api_keys')
+      .selectAll()
+      .where('integration_id', '=', id)
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', new Date())]))
-      .orderBy('created_at').execute();
+      .orderBy('created_at')
+      .execute();
   }
 
   #withVendor() {
-    return this.#db.selectFrom('integrations')
+    return this.#db
+      .selectFrom('integrations')
       .innerJoin('vendors', 'vendors.id', 'integrations.vendor_id')
       .selectAll('integrations')
       .select('vendors.name as vendor_name');
@@ -152,17 +185,31 @@ export class Integrations {
   }
 
   async #create(
-    organizationId: string, vendorId: string, kind: IntegrationKind, status: IntegrationStatus, credentials: string | null,
+    organizationId: string,
+    vendorId: string,
+    kind: IntegrationKind,
+    status: IntegrationStatus,
+    credentials: string | null,
     extra?: (trx: Kysely<Database>, id: string) => Promise<void>,
   ): Promise<Integration> {
     try {
       return await this.#db.transaction().execute(async (trx) => {
-        const integration = await trx.insertInto('integrations').values({
-          id: newId(), organization_id: organizationId, vendor_id: vendorId, kind, status, credentials,
-        }).returningAll().executeTakeFirstOrThrow();
+        const integration = await trx
+          .insertInto('integrations')
+          .values({
+            id: newId(),
+            organization_id: organizationId,
+            vendor_id: vendorId,
+            kind,
+            status,
+            credentials,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
         await extra?.(trx, integration.id);
         await emit(trx, {
-          type: 'integration.created', organizationId,
+          type: 'integration.created',
+          organizationId,
           data: { organizationId, integrationId: integration.id, vendorId, integrationKind: kind },
         });
         return integration;

@@ -42,16 +42,17 @@ export function derToJose(der: Buffer, size: number): Buffer {
 export function createAsyncSigner(key: KeyObject, alg: SigningAlgorithm, header: Record<string, unknown>): AsyncSigner {
   const prefix = Buffer.from(JSON.stringify({ alg, ...header })).toString('base64url') + '.';
   const digest = DIGEST[alg];
-  return (claims) => new Promise<string>((resolve, reject) => {
-    const input = prefix + Buffer.from(JSON.stringify(claims)).toString('base64url');
-    sign(digest, Buffer.from(input), key, (error, signature) => {
-      if (error) return reject(error);
-      try {
-        const raw = alg === 'ES256' ? derToJose(signature, ES256_SIZE) : signature;
-        resolve(input + '.' + raw.toString('base64url'));
-      } catch (failure) {
-        reject(failure);
-      }
+  return (claims) =>
+    new Promise<string>((resolve, reject) => {
+      const input = prefix + Buffer.from(JSON.stringify(claims)).toString('base64url');
+      sign(digest, Buffer.from(input), key, (error, signature) => {
+        if (error) return reject(error);
+        try {
+          const raw = alg === 'ES256' ? derToJose(signature, ES256_SIZE) : signature;
+          resolve(input + '.' + raw.toString('base64url'));
+        } catch (failure) {
+          reject(failure);
+        }
+      });
     });
-  });
 }

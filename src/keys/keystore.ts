@@ -95,14 +95,17 @@ export class Keystore {
     const jwk = publicKey.export({ format: 'jwk' }) as JWK;
     const kid = await calculateJwkThumbprint(jwk, 'sha256');
     const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-    await trx.insertInto('signing_keys').values({
-      kid,
-      alg,
-      status,
-      public_jwk: JSON.stringify({ ...jwk, kid, alg, use: 'sig' }),
-      private_key: this.#options.sealer.seal(pem),
-      activated_at: status === 'current' ? new Date() : null,
-    }).execute();
+    await trx
+      .insertInto('signing_keys')
+      .values({
+        kid,
+        alg,
+        status,
+        public_jwk: JSON.stringify({ ...jwk, kid, alg, use: 'sig' }),
+        private_key: this.#options.sealer.seal(pem),
+        activated_at: status === 'current' ? new Date() : null,
+      })
+      .execute();
   }
 
   /** Re-read the keys from the database (after a signal, or periodically). */
@@ -117,12 +120,17 @@ export class Keystore {
       return this.#options.sealer.open(sealed);
     } catch {
       // The one mistake that lands here is starting with another key than the database was made with.
-      throw new ConfigError('GATEHOUSE_ENCRYPTION_KEY', 'it does not open the signing keys stored in the database: start with the key this database was created with');
+      throw new ConfigError(
+        'GATEHOUSE_ENCRYPTION_KEY',
+        'it does not open the signing keys stored in the database: start with the key this database was created with',
+      );
     }
   }
 
   async #load(): Promise<void> {
-    const rows = await this.#db.selectFrom('signing_keys').selectAll()
+    const rows = await this.#db
+      .selectFrom('signing_keys')
+      .selectAll()
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', new Date())]))
       .execute();
     const keys = new Map<string, Loaded>();
@@ -130,14 +138,18 @@ export class Keystore {
     for (const row of rows) {
       const alg = row.alg as SigningAlgorithm;
       const jwk = row.public_jwk as unknown as JWK;
-      const pem = createPublicKey({ key: row.public_jwk as unknown as JsonWebKey, format: 'jwk' }).export({ format: 'pem', type: 'spki' }).toString();
+      const pem = createPublicKey({ key: row.public_jwk as unknown as JsonWebKey, format: 'jwk' })
+        .export({ format: 'pem', type: 'spki' })
+        .toString();
       const loaded: Loaded = {
         kid: row.kid,
         alg,
         status: row.status,
         jwk,
         info: {
-          kid: row.kid, alg, status: row.status,
+          kid: row.kid,
+          alg,
+          status: row.status,
           created_at: row.created_at.toISOString(),
           activated_at: row.activated_at?.toISOString() ?? null,
           expires_at: row.expires_at?.toISOString() ?? null,
@@ -203,9 +215,11 @@ export class Keystore {
       await sql`select pg_advisory_xact_lock(727001)`.execute(trx);
       const now = new Date();
       await trx.deleteFrom('signing_keys').where('status', '=', 'previous').where('expires_at', '<=', now).execute();
-      await trx.updateTable('signing_keys')
+      await trx
+        .updateTable('signing_keys')
         .set({ status: 'previous', expires_at: new Date(now.getTime() + (keepFor + 60) * 1000) })
-        .where('status', '=', 'current').execute();
+        .where('status', '=', 'current')
+        .execute();
       await trx.updateTable('signing_keys').set({ status: 'current', activated_at: now }).where('status', '=', 'next').execute();
       await this.#insert(trx, 'next');
       await signal(trx, 'keys');

@@ -20,7 +20,10 @@ export function mspApi(services: Services) {
     });
     app.addHook('onRequest', auth.check);
     webhookRoutes(app, {
-      services, base: '', baseParams: {}, tags: ['msp: webhooks'],
+      services,
+      base: '',
+      baseParams: {},
+      tags: ['msp: webhooks'],
       organizationOf: (request) => request.mspCaller!.organizationId,
       actor: (request) => request.mspCaller!.subject,
     });

@@ -82,11 +82,14 @@ export interface AddressPolicy {
 
 export function addressPolicy(allowPrivateNetworks: true | readonly string[]): AddressPolicy {
   // The configuration has checked each entry (config.ts): an address, or an address and a prefix.
-  const allowed: readonly Range[] = allowPrivateNetworks === true ? [] : allowPrivateNetworks.map((cidr) => {
-    const [net, bits] = cidr.split('/');
-    const address = parse(net) as Address;
-    return [address, bits === undefined ? (address.kind() === 'ipv4' ? 32 : 128) : Number(bits)] as const;
-  });
+  const allowed: readonly Range[] =
+    allowPrivateNetworks === true
+      ? []
+      : allowPrivateNetworks.map((cidr) => {
+          const [net, bits] = cidr.split('/');
+          const address = parse(net) as Address;
+          return [address, bits === undefined ? (address.kind() === 'ipv4' ? 32 : 128) : Number(bits)] as const;
+        });
   const allowedAddress = (address: Address) => allowPrivateNetworks === true || within(address, allowed);
   return {
     allowedPrivate(text) {

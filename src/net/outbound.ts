@@ -50,10 +50,11 @@ function checkScheme(url: URL): void {
 export async function vet(policy: AddressPolicy, url: URL): Promise<{ address: string; family: 4 | 6 }> {
   checkScheme(url);
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host) ? [{ address: host, family: isIP(host) as 4 | 6 }] :
-    await dnsLookup(host, { all: true, verbatim: true }).catch(() => {
-      throw new OutboundRefused(`cannot resolve host "${host}"`);
-    });
+  const addresses = isIP(host)
+    ? [{ address: host, family: isIP(host) as 4 | 6 }]
+    : await dnsLookup(host, { all: true, verbatim: true }).catch(() => {
+        throw new OutboundRefused(`cannot resolve host "${host}"`);
+      });
   // Every answer must pass: otherwise a name with one public and one private address could
   // be steered to the private one. The message names the host as given, never what a name
   // resolved to, so it cannot be used to map the internal network.
@@ -106,7 +107,11 @@ export async function send(agent: Dispatcher, req: OutboundRequest): Promise<Out
   deadline.addEventListener('abort', expire, { once: true });
   try {
     const response = await agent.request({
-      origin: url.origin, path: `${url.pathname}${url.search}`, method: req.method, headers: req.headers, body: req.body,
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
       signal: controller.signal,
       // Past the head, undici's idle timer between chunks bounds the body instead of the deadline.
       ...(req.until === 'head' ? { bodyTimeout: req.timeoutMs } : {}),

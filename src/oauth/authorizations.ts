@@ -40,15 +40,19 @@ export class Authorizations {
   }
 
   async create(trx: Kysely<Database>, input: { id?: string; clientId: string; user: GrantUser; kind: GrantKind; scope: string }): Promise<Grant> {
-    return trx.insertInto('grants').values({
-      id: input.id ?? newId(),
-      client_id: input.clientId,
-      user_id: input.user.id,
-      organization_id: input.user.organizationId,
-      kind: input.kind,
-      scope: input.scope,
-      credential_version: input.user.credentialVersion,
-    }).returningAll().executeTakeFirstOrThrow();
+    return trx
+      .insertInto('grants')
+      .values({
+        id: input.id ?? newId(),
+        client_id: input.clientId,
+        user_id: input.user.id,
+        organization_id: input.user.organizationId,
+        kind: input.kind,
+        scope: input.scope,
+        credential_version: input.user.credentialVersion,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
 
   /**
@@ -83,8 +87,13 @@ export class Authorizations {
 
   async #revokeIn(trx: Kysely<Database>, grantId: string, reason: string, denied: { jti: string; exp: number }[]): Promise<boolean> {
     const now = new Date();
-    const grant = await trx.updateTable('grants').set({ revoked_at: now, revoked_reason: reason })
-      .where('id', '=', grantId).where('revoked_at', 'is', null).returningAll().executeTakeFirst();
+    const grant = await trx
+      .updateTable('grants')
+      .set({ revoked_at: now, revoked_reason: reason })
+      .where('id', '=', grantId)
+      .where('revoked_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
     if (!grant) return false;
     await revokeFamily(trx, grantId, now);
     await this.#tokens.revokeGrantIn(trx, grantId, now);
@@ -93,7 +102,8 @@ export class Authorizations {
     await this.#tokens.denyJtis(trx, entries);
     denied.push(...entries);
     await emit(trx, {
-      type: 'token.revoked', organizationId: grant.organization_id,
+      type: 'token.revoked',
+      organizationId: grant.organization_id,
       data: { organizationId: grant.organization_id, clientId: grant.client_id, userId: grant.user_id, reason },
     });
     return true;
@@ -109,16 +119,30 @@ export class Authorizations {
    * the grant is good only while the user's credential version is the one it was made under.
    */
   async withUser(trx: Kysely<Database>, grantId: string) {
-    return trx.selectFrom('grants').innerJoin('users', 'users.id', 'grants.user_id')
-      .select(['grants.id', 'grants.revoked_at', 'grants.credential_version', 'grants.organization_id', 'users.id as user_id',
-        'users.email', 'users.credential_version as user_version'])
-      .where('grants.id', '=', grantId).executeTakeFirst();
+    return trx
+      .selectFrom('grants')
+      .innerJoin('users', 'users.id', 'grants.user_id')
+      .select([
+        'grants.id',
+        'grants.revoked_at',
+        'grants.credential_version',
+        'grants.organization_id',
+        'users.id as user_id',
+        'users.email',
+        'users.credential_version as user_version',
+      ])
+      .where('grants.id', '=', grantId)
+      .executeTakeFirst();
   }
 
   /** The user's live grants for a client. */
   async live(userId: string, clientId?: string): Promise<Grant[]> {
-    let query = this.#db.selectFrom('grants').innerJoin('users', 'users.id', 'grants.user_id').selectAll('grants')
-      .where('grants.user_id', '=', userId).where('grants.revoked_at', 'is', null)
+    let query = this.#db
+      .selectFrom('grants')
+      .innerJoin('users', 'users.id', 'grants.user_id')
+      .selectAll('grants')
+      .where('grants.user_id', '=', userId)
+      .where('grants.revoked_at', 'is', null)
       .whereRef('grants.credential_version', '=', 'users.credential_version');
     if (clientId !== undefined) query = query.where('grants.client_id', '=', clientId);
     return query.orderBy('grants.created_at').execute();
@@ -126,13 +150,16 @@ export class Authorizations {
 
   /** The apps a user has authorised and not revoked, one entry per client. */
   async apps(userId: string): Promise<AuthorisedApp[]> {
-    const rows = await this.#db.selectFrom('grants')
+    const rows = await this.#db
+      .selectFrom('grants')
       .innerJoin('users', 'users.id', 'grants.user_id')
       .innerJoin('clients', 'clients.id', 'grants.client_id')
       .select(['grants.client_id', 'clients.name', 'grants.scope', 'grants.created_at'])
-      .where('grants.user_id', '=', userId).where('grants.revoked_at', 'is', null)
+      .where('grants.user_id', '=', userId)
+      .where('grants.revoked_at', 'is', null)
       .whereRef('grants.credential_version', '=', 'users.credential_version')
-      .orderBy('grants.created_at').execute();
+      .orderBy('grants.created_at')
+      .execute();
     const apps = new Map<string, AuthorisedApp>();
     for (const r of rows) {
       const app = apps.get(r.client_id);
@@ -144,8 +171,13 @@ export class Authorizations {
 
   /** The user removes an app: every grant to it is revoked and its consents forgotten. */
   async revokeApp(userId: string, clientId: string): Promise<number> {
-    const grants = await this.#db.selectFrom('grants').select('id')
-      .where('user_id', '=', userId).where('client_id', '=', clientId).where('revoked_at', 'is', null).execute();
+    const grants = await this.#db
+      .selectFrom('grants')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('client_id', '=', clientId)
+      .where('revoked_at', 'is', null)
+      .execute();
     let revoked = 0;
     for (const g of grants) if (await this.revoke(g.id, 'user_revoked')) revoked++;
     await this.#db.deleteFrom('consents').where('user_id', '=', userId).where('client_id', '=', clientId).execute();
@@ -153,13 +185,21 @@ export class Authorizations {
   }
 
   async hasConsent(userId: string, clientId: string, scope: string): Promise<boolean> {
-    const row = await this.#db.selectFrom('consents').select('user_id')
-      .where('user_id', '=', userId).where('client_id', '=', clientId).where('scope', '=', scopeSet(scope)).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('consents')
+      .select('user_id')
+      .where('user_id', '=', userId)
+      .where('client_id', '=', clientId)
+      .where('scope', '=', scopeSet(scope))
+      .executeTakeFirst();
     return row !== undefined;
   }
 
   async rememberConsent(userId: string, clientId: string, scope: string): Promise<void> {
-    await this.#db.insertInto('consents').values({ user_id: userId, client_id: clientId, scope: scopeSet(scope) })
-      .onConflict((oc) => oc.columns(['user_id', 'client_id', 'scope']).doNothing()).execute();
+    await this.#db
+      .insertInto('consents')
+      .values({ user_id: userId, client_id: clientId, scope: scopeSet(scope) })
+      .onConflict((oc) => oc.columns(['user_id', 'client_id', 'scope']).doNothing())
+      .execute();
   }
 }

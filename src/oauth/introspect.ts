@@ -22,27 +22,31 @@ function mayInspect(client: Client, token: ActiveToken): boolean {
 }
 
 export function introspectRoute(app: FastifyInstance, services: Services) {
-  app.post('/oauth/introspect', {
-    ...oauthRoute(app, services, 'introspect'),
-    schema: {
-      tags: ['oauth'],
-      summary: 'Token introspection (RFC 7662)',
-      consumes: oauthConsumes,
-      body: oauthBody(['token', 'token_type_hint', 'client_id', 'client_secret']),
-      response: {
-        200: { type: 'object', properties: { active: { type: 'boolean' } }, required: ['active'], additionalProperties: true },
-        '4xx': oauthErrorResponse,
+  app.post(
+    '/oauth/introspect',
+    {
+      ...oauthRoute(app, services, 'introspect'),
+      schema: {
+        tags: ['oauth'],
+        summary: 'Token introspection (RFC 7662)',
+        consumes: oauthConsumes,
+        body: oauthBody(['token', 'token_type_hint', 'client_id', 'client_secret']),
+        response: {
+          200: { type: 'object', properties: { active: { type: 'boolean' } }, required: ['active'], additionalProperties: true },
+          '4xx': oauthErrorResponse,
+        },
       },
     },
-  }, async (request, reply) => {
-    const params = (request.body ?? {}) as Params;
-    const { client } = await authenticateClient(request, params, services.clients);
-    const token = param(params, 'token');
-    if (token === undefined) throw errors.Invalid('token is required');
-    reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-    // RFC 7662 §2.2: token_type_hint is only a hint; both kinds are looked up regardless.
-    const active = await services.tokens.inspect(token);
-    if (!active || !mayInspect(client, active)) return { active: false };
-    return active;
-  });
+    async (request, reply) => {
+      const params = (request.body ?? {}) as Params;
+      const { client } = await authenticateClient(request, params, services.clients);
+      const token = param(params, 'token');
+      if (token === undefined) throw errors.Invalid('token is required');
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      // RFC 7662 §2.2: token_type_hint is only a hint; both kinds are looked up regardless.
+      const active = await services.tokens.inspect(token);
+      if (!active || !mayInspect(client, active)) return { active: false };
+      return active;
+    },
+  );
 }

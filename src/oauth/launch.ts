@@ -19,16 +19,19 @@ export interface Launch {
 export function launchToken(keystore: Keystore, issuer: string, launch: Launch): { token: string; jti: string } {
   const now = Math.floor(Date.now() / 1000);
   const jti = randomUUID();
-  const token = keystore.sign({
-    iss: issuer,
-    aud: launch.clientId,
-    sub: launch.userId,
-    tenant_id: launch.organizationId,
-    email: launch.email,
-    iat: now,
-    exp: now + LAUNCH_TTL_SECONDS,
-    jti,
-  }, 'JWT');
+  const token = keystore.sign(
+    {
+      iss: issuer,
+      aud: launch.clientId,
+      sub: launch.userId,
+      tenant_id: launch.organizationId,
+      email: launch.email,
+      iat: now,
+      exp: now + LAUNCH_TTL_SECONDS,
+      jti,
+    },
+    'JWT',
+  );
   return { token, jti };
 }
 

@@ -34,7 +34,8 @@ export class RefreshTokens {
   /** Spend the token if the client owns it and it is live; otherwise say why not. */
   async spend(trx: Kysely<Database>, token: string, clientId: string): Promise<Spent> {
     const result = await this.#tokens.redeem(token, {
-      db: trx, narrow: (query) => query.where('client_id', '=', clientId).where('revoked_at', 'is', null),
+      db: trx,
+      narrow: (query) => query.where('client_id', '=', clientId).where('revoked_at', 'is', null),
     });
     if (result.ok) return { ok: true, token: result.row };
     if (result.reason === 'unknown') return { ok: false, reason: 'unknown' };

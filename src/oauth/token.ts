@@ -32,40 +32,51 @@ const tokenResponseSchema = {
 
 export function tokenRoute(app: FastifyInstance, services: Services) {
   const { clients, audit, metrics } = services;
-  app.post('/oauth/token', {
-    ...oauthRoute(app, services, 'token'),
-    // Every refusal is audited, including those decided before the handler runs: a body that
-    // does not parse, is too large or fails the schema.
-    onError: async (request, _reply, error) => refused(request, services, error),
-    schema: {
-      tags: ['oauth'],
-      summary: 'Token endpoint (RFC 6749 §3.2)',
-      consumes: oauthConsumes,
-      body: oauthBody(['grant_type', 'scope', 'client_id', 'client_secret', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'state']),
-      response: { 200: tokenResponseSchema, '4xx': oauthErrorResponse },
+  app.post(
+    '/oauth/token',
+    {
+      ...oauthRoute(app, services, 'token'),
+      // Every refusal is audited, including those decided before the handler runs: a body that
+      // does not parse, is too large or fails the schema.
+      onError: async (request, _reply, error) => refused(request, services, error),
+      schema: {
+        tags: ['oauth'],
+        summary: 'Token endpoint (RFC 6749 §3.2)',
+        consumes: oauthConsumes,
+        body: oauthBody(['grant_type', 'scope', 'client_id', 'client_secret', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'state']),
+        response: { 200: tokenResponseSchema, '4xx': oauthErrorResponse },
+      },
     },
-  }, async (request, reply) => {
-    const params = (request.body ?? {}) as Params;
-    const grantType = param(params, 'grant_type');
-    if (grantType === undefined) throw errors.Invalid('grant_type is required');
-    const grant = grants.get(grantType);
-    if (!grant) throw errors.UnsupportedGrantType(grantType);
-    const { client } = await authenticateClient(request, params, clients, grantType !== 'client_credentials');
-    if (!client.grant_types.includes(grantType)) {
-      throw errors.UnauthorizedClient(`this client may not use the ${grantType} grant`);
-    }
-    // RFC 6749 §5.2 unauthorized_client: authenticated, but not authorized to obtain tokens.
-    // Every use of a disabled vendor's token is refused; it gets none to begin with.
-    if ((await services.vendors.findByClient(client.id))?.disabled_at) {
-      throw errors.UnauthorizedClient('this client belongs to a disabled vendor');
-    }
-    const body = await grant({ request, params, client, services, receivedAt: Date.now() - reply.elapsedTime });
-    metrics.tokensIssued.inc({ grant: grantType });
-    audit.record({ action: 'token.issued', outcome: 'success', actor: client.id, clientId: client.id, ip: request.ip, details: { grant_type: grantType, scope: body.scope } });
-    // RFC 6749 §5.1: responses carrying tokens must not be cached.
-    reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-    return body;
-  });
+    async (request, reply) => {
+      const params = (request.body ?? {}) as Params;
+      const grantType = param(params, 'grant_type');
+      if (grantType === undefined) throw errors.Invalid('grant_type is required');
+      const grant = grants.get(grantType);
+      if (!grant) throw errors.UnsupportedGrantType(grantType);
+      const { client } = await authenticateClient(request, params, clients, grantType !== 'client_credentials');
+      if (!client.grant_types.includes(grantType)) {
+        throw errors.UnauthorizedClient(`this client may not use the ${grantType} grant`);
+      }
+      // RFC 6749 §5.2 unauthorized_client: authenticated, but not authorized to obtain tokens.
+      // Every use of a disabled vendor's token is refused; it gets none to begin with.
+      if ((await services.vendors.findByClient(client.id))?.disabled_at) {
+        throw errors.UnauthorizedClient('this client belongs to a disabled vendor');
+      }
+      const body = await grant({ request, params, client, services, receivedAt: Date.now() - reply.elapsedTime });
+      metrics.tokensIssued.inc({ grant: grantType });
+      audit.record({
+        action: 'token.issued',
+        outcome: 'success',
+        actor: client.id,
+        clientId: client.id,
+        ip: request.ip,
+        details: { grant_type: grantType, scope: body.scope },
+      });
+      // RFC 6749 §5.1: responses carrying tokens must not be cached.
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      return body;
+    },
+  );
 }
 
 function refused(request: FastifyRequest, { audit }: Services, error: unknown) {
@@ -74,7 +85,11 @@ function refused(request: FastifyRequest, { audit }: Services, error: unknown) {
   if (status === 429) return;
   const grantType = (request.body as Params | undefined)?.grant_type;
   audit.record({
-    action: 'token.refused', outcome: 'failure', actor: request.clientId ?? null, clientId: request.clientId ?? null, ip: request.ip,
+    action: 'token.refused',
+    outcome: 'failure',
+    actor: request.clientId ?? null,
+    clientId: request.clientId ?? null,
+    ip: request.ip,
     details: { grant_type: typeof grantType === 'string' ? grantType : null, error: code },
   });
 }

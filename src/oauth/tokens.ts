@@ -106,18 +106,21 @@ export class Tokens {
 
   async #issueOpaque(req: IssueRequest, jti: string, now: number): Promise<Issued> {
     const token = OPAQUE_PREFIX + randomToken(32);
-    await (req.db ?? this.#db).insertInto('access_tokens').values({
-      token_hash: sha256(token),
-      jti,
-      client_id: req.client.id,
-      subject: req.subject,
-      scope: req.scope,
-      expires_at: req.ttl > 0 ? new Date((now + req.ttl) * 1000) : null,
-      user_id: req.user?.id ?? null,
-      organization_id: req.user?.organizationId ?? null,
-      credential_version: req.user?.credentialVersion ?? null,
-      grant_id: req.grantId ?? null,
-    }).execute();
+    await (req.db ?? this.#db)
+      .insertInto('access_tokens')
+      .values({
+        token_hash: sha256(token),
+        jti,
+        client_id: req.client.id,
+        subject: req.subject,
+        scope: req.scope,
+        expires_at: req.ttl > 0 ? new Date((now + req.ttl) * 1000) : null,
+        user_id: req.user?.id ?? null,
+        organization_id: req.user?.organizationId ?? null,
+        credential_version: req.user?.credentialVersion ?? null,
+        grant_id: req.grantId ?? null,
+      })
+      .execute();
     return { token, jti, expiresIn: req.ttl > 0 ? req.ttl : undefined };
   }
 
@@ -141,10 +144,13 @@ export class Tokens {
   }
 
   async #inspectOpaque(token: string): Promise<ActiveToken | undefined> {
-    const row = await this.#db.selectFrom('access_tokens')
+    const row = await this.#db
+      .selectFrom('access_tokens')
       .leftJoin('users', 'users.id', 'access_tokens.user_id')
-      .selectAll('access_tokens').select('users.credential_version as user_version')
-      .where('access_tokens.token_hash', '=', sha256(token)).executeTakeFirst();
+      .selectAll('access_tokens')
+      .select('users.credential_version as user_version')
+      .where('access_tokens.token_hash', '=', sha256(token))
+      .executeTakeFirst();
     if (!row || row.revoked_at || (row.expires_at && row.expires_at <= new Date())) return undefined;
     // Seed 002: a user's token dies when they change their password (or are removed). The
     // version is read on every use, so this holds on every instance at once.
@@ -175,9 +181,11 @@ export class Tokens {
 
   async denyJtis(trx: Kysely<Database>, entries: { jti: string; exp: number }[]): Promise<void> {
     if (entries.length === 0) return;
-    await trx.insertInto('revoked_jtis')
+    await trx
+      .insertInto('revoked_jtis')
       .values(entries.map((e) => ({ jti: e.jti, expires_at: new Date(e.exp * 1000) })))
-      .onConflict((oc) => oc.column('jti').doNothing()).execute();
+      .onConflict((oc) => oc.column('jti').doNothing())
+      .execute();
     for (const e of entries) await signal(trx, 'revoked', `${e.jti} ${e.exp}`);
   }
 
@@ -192,8 +200,12 @@ export class Tokens {
    */
   async revoke(token: string, active: ActiveToken): Promise<void> {
     if (token.startsWith(OPAQUE_PREFIX)) {
-      await this.#db.updateTable('access_tokens').set({ revoked_at: new Date() })
-        .where('token_hash', '=', sha256(token)).where('revoked_at', 'is', null).execute();
+      await this.#db
+        .updateTable('access_tokens')
+        .set({ revoked_at: new Date() })
+        .where('token_hash', '=', sha256(token))
+        .where('revoked_at', 'is', null)
+        .execute();
       return;
     }
     const exp = active.exp ?? Math.floor(Date.now() / 1000) + 3600;
@@ -202,8 +214,11 @@ export class Tokens {
       setTimeout(resolve, 2000).unref();
     });
     await this.#db.transaction().execute(async (trx) => {
-      await trx.insertInto('revoked_jtis').values({ jti: active.jti, expires_at: new Date(exp * 1000) })
-        .onConflict((oc) => oc.column('jti').doNothing()).execute();
+      await trx
+        .insertInto('revoked_jtis')
+        .values({ jti: active.jti, expires_at: new Date(exp * 1000) })
+        .onConflict((oc) => oc.column('jti').doNothing())
+        .execute();
       await signal(trx, 'revoked', `${active.jti} ${exp}`);
     });
     this.#revoked.set(active.jti, exp);

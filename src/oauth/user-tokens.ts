@@ -32,7 +32,12 @@ export async function issueUserTokens(services: Services, trx: Kysely<Database>,
   const { client, user, scope, grantId } = req;
   const ttl = accessTokenTtl(client, services);
   const issued = await services.tokens.issue({
-    client, subject: user.id, scope, ttl, grantId, db: trx,
+    client,
+    subject: user.id,
+    scope,
+    ttl,
+    grantId,
+    db: trx,
     user: { id: user.id, organizationId: user.organizationId, credentialVersion: user.credentialVersion },
     extraClaims: {
       organization_id: user.organizationId,

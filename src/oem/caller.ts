@@ -61,7 +61,12 @@ async function fromBody(body: BodyCredentials, scope: OemScope, clients: Clients
 async function fromToken(token: string, scope: OemScope, { tokens, clients }: Services): Promise<Client> {
   const active = await tokens.inspect(token);
   if (!active) throw invalidClient('the access token is not valid or has expired', true);
-  if (!String(active.scope ?? '').split(' ').includes(scope)) throw invalidScope(scope, true);
+  if (
+    !String(active.scope ?? '')
+      .split(' ')
+      .includes(scope)
+  )
+    throw invalidScope(scope, true);
   const client = await clients.find(active.client_id);
   if (!client) throw invalidClient('the access token is not valid or has expired', true);
   return client;

@@ -56,37 +56,46 @@ type CustomBody = BodyCredentials & { organizationOemToken: string; data: { vend
 
 export function createIntegrationRoute(app: FastifyInstance, services: Services) {
   const { audit } = services;
-  app.post('/integration', idempotent(services.idempotencyKeys, {
-    schema: {
-      summary: 'Create an integration: external with a partner API key (seed 001, Bearer token with oem:partner_token) or custom_hosted with credentials (seed 000)',
-      body,
-      security: [{ oemAccessToken: [] }, {}],
-      response: { 201: created, ...errorResponses },
-    },
-    // Each shape has its own credentials: seed 001 a Bearer token only, seed 000 either.
-    authenticate: (request) => {
-      const input = request.body as ExternalBody | CustomBody;
-      return 'integrationType' in input
-        ? authenticateVendor(request, undefined, 'oem:partner_token', services)
-        : authenticateVendor(request, input, 'vendor_manage', services);
-    },
-    async handler(request, reply, { vendor }) {
-      const input = request.body as ExternalBody | CustomBody;
-      const { integration, partnerApiKey } = 'integrationType' in input
-        ? await external(input, vendor, services)
-        : { integration: await customHosted(input, vendor, services), partnerApiKey: undefined };
-      audit.record({
-        action: 'integration.created', outcome: 'success', actor: integration.vendor_id, clientId: request.clientId ?? null, ip: request.ip,
-        details: { integration_id: integration.id, organization_id: integration.organization_id, kind: integration.kind },
-      });
-      return reply.status(201).send({
-        integration: { id: integration.id, vendorId: integration.vendor_id, integrationKind: integration.kind },
-        ...(partnerApiKey === undefined ? {} : { partnerApiKey }),
-        status: 201,
-        message: 'Successfully created an integration for an organization',
-      });
-    },
-  }));
+  app.post(
+    '/integration',
+    idempotent(services.idempotencyKeys, {
+      schema: {
+        summary:
+          'Create an integration: external with a partner API key (seed 001, Bearer token with oem:partner_token) or custom_hosted with credentials (seed 000)',
+        body,
+        security: [{ oemAccessToken: [] }, {}],
+        response: { 201: created, ...errorResponses },
+      },
+      // Each shape has its own credentials: seed 001 a Bearer token only, seed 000 either.
+      authenticate: (request) => {
+        const input = request.body as ExternalBody | CustomBody;
+        return 'integrationType' in input
+          ? authenticateVendor(request, undefined, 'oem:partner_token', services)
+          : authenticateVendor(request, input, 'vendor_manage', services);
+      },
+      async handler(request, reply, { vendor }) {
+        const input = request.body as ExternalBody | CustomBody;
+        const { integration, partnerApiKey } =
+          'integrationType' in input
+            ? await external(input, vendor, services)
+            : { integration: await customHosted(input, vendor, services), partnerApiKey: undefined };
+        audit.record({
+          action: 'integration.created',
+          outcome: 'success',
+          actor: integration.vendor_id,
+          clientId: request.clientId ?? null,
+          ip: request.ip,
+          details: { integration_id: integration.id, organization_id: integration.organization_id, kind: integration.kind },
+        });
+        return reply.status(201).send({
+          integration: { id: integration.id, vendorId: integration.vendor_id, integrationKind: integration.kind },
+          ...(partnerApiKey === undefined ? {} : { partnerApiKey }),
+          status: 201,
+          message: 'Successfully created an integration for an organization',
+        });
+      },
+    }),
+  );
 }
 
 async function external(input: ExternalBody, vendor: Vendor, services: Services): Promise<{ integration: Integration; partnerApiKey: string }> {

@@ -9,7 +9,7 @@ import { idempotent } from './idempotency.ts';
 import { emailProperty } from '../email.ts';
 import { examples } from '../ops/api-examples.ts';
 
-const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' } as const);
+const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' }) as const;
 
 const body = {
   type: 'object',
@@ -48,26 +48,33 @@ const created = {
 
 export function createOrganizationRoute(app: App, services: Services) {
   const { organizations, audit } = services;
-  app.post('/organization', idempotent(services.idempotencyKeys, {
-    schema: {
-      summary: 'Create an organization and its owner (seed 000); the organization OEM token is shown once',
-      body,
-      response: { 201: created, ...errorResponses },
-    },
-    authenticate: (request) => authenticateVendor(request, request.body, 'vendor_manage', services),
-    async handler(request, reply, { vendor }) {
-      const input = request.body;
-      const { organization, owner, oemToken } = await organizations.create(vendor.id, input.data);
-      audit.record({
-        action: 'organization.created', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip,
-        details: { organization_id: organization.id, owner_id: owner.id, vendor_organization_id: organization.vendor_organization_id },
-      });
-      return reply.status(201).send({
-        status: 201,
-        message: 'Successfully created organization',
-        organizationOemToken: oemToken,
-        organizationId: organization.id,
-      });
-    },
-  }));
+  app.post(
+    '/organization',
+    idempotent(services.idempotencyKeys, {
+      schema: {
+        summary: 'Create an organization and its owner (seed 000); the organization OEM token is shown once',
+        body,
+        response: { 201: created, ...errorResponses },
+      },
+      authenticate: (request) => authenticateVendor(request, request.body, 'vendor_manage', services),
+      async handler(request, reply, { vendor }) {
+        const input = request.body;
+        const { organization, owner, oemToken } = await organizations.create(vendor.id, input.data);
+        audit.record({
+          action: 'organization.created',
+          outcome: 'success',
+          actor: vendor.id,
+          clientId: vendor.client_id,
+          ip: request.ip,
+          details: { organization_id: organization.id, owner_id: owner.id, vendor_organization_id: organization.vendor_organization_id },
+        });
+        return reply.status(201).send({
+          status: 201,
+          message: 'Successfully created organization',
+          organizationOemToken: oemToken,
+          organizationId: organization.id,
+        });
+      },
+    }),
+  );
 }

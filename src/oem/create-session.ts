@@ -31,31 +31,39 @@ const created = {
 
 export function createSessionRoute(app: App, services: Services) {
   const { organizations, loginLinks, audit, storage } = services;
-  app.post('/organization/session', idempotent(services.idempotencyKeys, {
-    schema: {
-      summary: 'Create a one-time login link for a user of the organization (seed 000)',
-      body,
-      response: { 201: created, ...errorResponses },
-    },
-    authenticate: (request) => authenticateVendor(request, request.body, 'vendor_manage', services),
-    async handler(request, reply, { vendor }) {
-      const input = request.body;
-      const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
-      const user = await organizations.findUser(organization.id, input.vendorUserId);
-      if (!user) throw errors.NotFound('no user with this vendorUserId in the organization');
-      const link = await storage.db.transaction().execute(async (trx) => {
-        const minted = await loginLinks.create(user, trx);
-        await emit(trx, {
-          type: 'session.created', organizationId: organization.id,
-          data: { organizationId: organization.id, userId: user.id, expiresAt: minted.expiresAt.toISOString() },
+  app.post(
+    '/organization/session',
+    idempotent(services.idempotencyKeys, {
+      schema: {
+        summary: 'Create a one-time login link for a user of the organization (seed 000)',
+        body,
+        response: { 201: created, ...errorResponses },
+      },
+      authenticate: (request) => authenticateVendor(request, request.body, 'vendor_manage', services),
+      async handler(request, reply, { vendor }) {
+        const input = request.body;
+        const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
+        const user = await organizations.findUser(organization.id, input.vendorUserId);
+        if (!user) throw errors.NotFound('no user with this vendorUserId in the organization');
+        const link = await storage.db.transaction().execute(async (trx) => {
+          const minted = await loginLinks.create(user, trx);
+          await emit(trx, {
+            type: 'session.created',
+            organizationId: organization.id,
+            data: { organizationId: organization.id, userId: user.id, expiresAt: minted.expiresAt.toISOString() },
+          });
+          return minted;
         });
-        return minted;
-      });
-      audit.record({
-        action: 'login_link.created', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip,
-        details: { organization_id: organization.id, user_id: user.id, expires_at: link.expiresAt.toISOString() },
-      });
-      return reply.status(201).send({ status: 201, message: 'Success: session created', redirectUrl: link.url });
-    },
-  }));
+        audit.record({
+          action: 'login_link.created',
+          outcome: 'success',
+          actor: vendor.id,
+          clientId: vendor.client_id,
+          ip: request.ip,
+          details: { organization_id: organization.id, user_id: user.id, expires_at: link.expiresAt.toISOString() },
+        });
+        return reply.status(201).send({ status: 201, message: 'Success: session created', redirectUrl: link.url });
+      },
+    }),
+  );
 }

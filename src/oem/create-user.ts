@@ -11,7 +11,7 @@ import { idempotent } from './idempotency.ts';
 import { organizationFromToken, organizationTokenProperty } from './organization-token.ts';
 import { examples } from '../ops/api-examples.ts';
 
-const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' } as const);
+const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' }) as const;
 
 const body = {
   type: 'object',
@@ -44,22 +44,29 @@ const created = {
 
 export function createUserRoute(app: App, services: Services) {
   const { users, audit } = services;
-  app.post('/organization/user', idempotent(services.idempotencyKeys, {
-    schema: {
-      summary: 'Add a user to an organization (role owner, admin or member; member when not given)',
-      body,
-      response: { 201: created, ...errorResponses },
-    },
-    authenticate: (request) => authenticateVendor(request, request.body, 'vendor_manage', services),
-    async handler(request, reply, { vendor }) {
-      const input = request.body;
-      const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
-      const user = await users.add(organization.id, input.data);
-      audit.record({
-        action: 'user.added', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip,
-        details: { organization_id: organization.id, user_id: user.id, role: user.role, via: 'oem' },
-      });
-      return reply.status(201).send({ status: 201, message: 'Successfully created user', userId: user.id });
-    },
-  }));
+  app.post(
+    '/organization/user',
+    idempotent(services.idempotencyKeys, {
+      schema: {
+        summary: 'Add a user to an organization (role owner, admin or member; member when not given)',
+        body,
+        response: { 201: created, ...errorResponses },
+      },
+      authenticate: (request) => authenticateVendor(request, request.body, 'vendor_manage', services),
+      async handler(request, reply, { vendor }) {
+        const input = request.body;
+        const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
+        const user = await users.add(organization.id, input.data);
+        audit.record({
+          action: 'user.added',
+          outcome: 'success',
+          actor: vendor.id,
+          clientId: vendor.client_id,
+          ip: request.ip,
+          details: { organization_id: organization.id, user_id: user.id, role: user.role, via: 'oem' },
+        });
+        return reply.status(201).send({ status: 201, message: 'Successfully created user', userId: user.id });
+      },
+    }),
+  );
 }

@@ -27,11 +27,15 @@ const idempotencyHeaders = {
     'Idempotency-Key': {
       // No space at either end: HTTP drops those from a field value (RFC 9110 §5.5), so a key
       // holding one could not arrive as it was made.
-      type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E](?:[\\x20-\\x7E]*[\\x21-\\x7E])?$',
-      description: 'Optional: a key of your choosing for this call (1 to 255 printable ASCII characters, no space at either end; a UUID is a good one). '
-        + 'A retry with the same key and the same body within 24 hours is not run again: it gets the first answer, status and body, '
-        + 'with Idempotent-Replayed: true. The same key with another body or on another route is 422; while the first request '
-        + 'with the key is still running, 409. A 5xx first answer frees the key for a retry.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7E](?:[\\x20-\\x7E]*[\\x21-\\x7E])?$',
+      description:
+        'Optional: a key of your choosing for this call (1 to 255 printable ASCII characters, no space at either end; a UUID is a good one). ' +
+        'A retry with the same key and the same body within 24 hours is not run again: it gets the first answer, status and body, ' +
+        'with Idempotent-Replayed: true. The same key with another body or on another route is 422; while the first request ' +
+        'with the key is still running, 409. A 5xx first answer frees the key for a retry.',
     },
   },
 };
@@ -42,13 +46,15 @@ const replayHeader = {
 
 // The answers only the idempotency layer gives (409 may also be the route's own conflict).
 const idempotencyResponses = {
-  409: { ...oemError, description: 'IDEMPOTENCY_KEY_IN_USE: a request with this Idempotency-Key is still running; retry shortly. A route may also answer 409 CONFLICT for its own reasons' },
+  409: {
+    ...oemError,
+    description:
+      'IDEMPOTENCY_KEY_IN_USE: a request with this Idempotency-Key is still running; retry shortly. A route may also answer 409 CONFLICT for its own reasons',
+  },
   422: { ...oemError, description: 'IDEMPOTENCY_KEY_REUSED: this Idempotency-Key was used with another body or on another route' },
 };
 
-type Claim =
-  | { kind: 'claimed' }
-  | { kind: 'replay'; status: number; body: string };
+type Claim = { kind: 'claimed' } | { kind: 'replay'; status: number; body: string };
 
 /** The idempotency_keys table (migration 013). */
 export class IdempotencyKeys {
@@ -70,13 +76,24 @@ export class IdempotencyKeys {
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = new Date();
       const fresh = { route, fingerprint, status: null, response: null, created_at: now };
-      const claimed = await this.#db.insertInto('idempotency_keys').values({ vendor_id: vendorId, key, ...fresh })
-        .onConflict((oc) => oc.columns(['vendor_id', 'key']).doUpdateSet(fresh)
-          .where('idempotency_keys.created_at', '<=', new Date(now.getTime() - IDEMPOTENCY_KEY_LIFETIME_MS)))
-        .returning('key').executeTakeFirst();
+      const claimed = await this.#db
+        .insertInto('idempotency_keys')
+        .values({ vendor_id: vendorId, key, ...fresh })
+        .onConflict((oc) =>
+          oc
+            .columns(['vendor_id', 'key'])
+            .doUpdateSet(fresh)
+            .where('idempotency_keys.created_at', '<=', new Date(now.getTime() - IDEMPOTENCY_KEY_LIFETIME_MS)),
+        )
+        .returning('key')
+        .executeTakeFirst();
       if (claimed) return { kind: 'claimed' };
-      const row = await this.#db.selectFrom('idempotency_keys').select(['route', 'fingerprint', 'status', 'response'])
-        .where('vendor_id', '=', vendorId).where('key', '=', key).executeTakeFirst();
+      const row = await this.#db
+        .selectFrom('idempotency_keys')
+        .select(['route', 'fingerprint', 'status', 'response'])
+        .where('vendor_id', '=', vendorId)
+        .where('key', '=', key)
+        .executeTakeFirst();
       if (!row) continue;
       if (row.route !== route) {
         throw errors.IdempotencyKeyReused(`this Idempotency-Key was used on another route (${row.route}); use a new key for each call`);
@@ -94,20 +111,26 @@ export class IdempotencyKeys {
 
   /** Keep the first answer (sealed whole: it may carry a token, a key or a link shown once). */
   async complete(vendorId: string, key: string, status: number, body: string): Promise<void> {
-    await this.#db.updateTable('idempotency_keys').set({ status, response: this.#sealer.seal(body) })
-      .where('vendor_id', '=', vendorId).where('key', '=', key).where('status', 'is', null).execute();
+    await this.#db
+      .updateTable('idempotency_keys')
+      .set({ status, response: this.#sealer.seal(body) })
+      .where('vendor_id', '=', vendorId)
+      .where('key', '=', key)
+      .where('status', 'is', null)
+      .execute();
   }
 
   /** Give the key back: the execution failed in a way a retry may not. */
   async release(vendorId: string, key: string): Promise<void> {
-    await this.#db.deleteFrom('idempotency_keys')
-      .where('vendor_id', '=', vendorId).where('key', '=', key).where('status', 'is', null).execute();
+    await this.#db.deleteFrom('idempotency_keys').where('vendor_id', '=', vendorId).where('key', '=', key).where('status', 'is', null).execute();
   }
 
   /** Drop keys past their day (claims left by a crashed instance included). */
   async purge(): Promise<void> {
-    await this.#db.deleteFrom('idempotency_keys')
-      .where('created_at', '<=', new Date(Date.now() - IDEMPOTENCY_KEY_LIFETIME_MS)).execute();
+    await this.#db
+      .deleteFrom('idempotency_keys')
+      .where('created_at', '<=', new Date(Date.now() - IDEMPOTENCY_KEY_LIFETIME_MS))
+      .execute();
   }
 }
 
@@ -115,7 +138,8 @@ export class IdempotencyKeys {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined)
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
@@ -128,9 +152,10 @@ const CREDENTIAL_FIELDS = new Set(Object.keys(credentialProperties));
 
 /** SHA-256 of the route and the body as validated (defaults applied), credentials left out. */
 function fingerprint(route: string, body: unknown): string {
-  const request = body !== null && typeof body === 'object' && !Array.isArray(body)
-    ? Object.fromEntries(Object.entries(body).filter(([name]) => !CREDENTIAL_FIELDS.has(name)))
-    : body;
+  const request =
+    body !== null && typeof body === 'object' && !Array.isArray(body)
+      ? Object.fromEntries(Object.entries(body).filter(([name]) => !CREDENTIAL_FIELDS.has(name)))
+      : body;
   return sha256(`${route}\n${canonical(request ?? null)}`);
 }
 

@@ -11,4 +11,3 @@ export const integrationData = {
     integrationCredentials: { type: 'object', maxProperties: 100, additionalProperties: true },
   },
 } as const;
-

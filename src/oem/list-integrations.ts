@@ -8,7 +8,10 @@ import { idProperty } from './integration-schemas.ts';
 import { ownedOrganization } from './organization-token.ts';
 
 export const organizationParams = {
-  type: 'object', additionalProperties: false, required: ['organizationId'], properties: { organizationId: idProperty },
+  type: 'object',
+  additionalProperties: false,
+  required: ['organizationId'],
+  properties: { organizationId: idProperty },
 } as const;
 
 const integrationItem = {
@@ -37,26 +40,43 @@ const list = {
 };
 
 export function listIntegrationsRoute(app: App, services: Services) {
-  app.get('/organization/:organizationId/integrations', {
-    schema: {
-      summary: "List an organization's integrations (Bearer access token with vendor_manage)",
-      params: organizationParams,
-      querystring: noQuery,
-      security: [{ oemAccessToken: [] }],
-      response: { 200: list, ...errorResponses },
+  app.get(
+    '/organization/:organizationId/integrations',
+    {
+      schema: {
+        summary: "List an organization's integrations (Bearer access token with vendor_manage)",
+        params: organizationParams,
+        querystring: noQuery,
+        security: [{ oemAccessToken: [] }],
+        response: { 200: list, ...errorResponses },
+      },
     },
-  }, async (request) => {
-    const { vendor } = await authenticateVendor(request, undefined, 'vendor_manage', services);
-    const organization = await ownedOrganization(request.params.organizationId, vendor, services);
-    const integrations = await services.integrations.listForOrganization(organization.id);
-    services.audit.record({ action: 'integration.listed', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip, details: { organization_id: organization.id } });
-    return {
-      status: 200,
-      organizationId: organization.id,
-      integrations: integrations.map((i) => ({
-        id: i.id, vendorId: i.vendor_id, vendorName: i.vendor_name, integrationKind: i.kind, status: i.status,
-        disabled: i.disabled_at !== null, createdAt: i.created_at.toISOString(), lastUsedAt: i.last_used_at?.toISOString() ?? null,
-      })),
-    };
-  });
+    async (request) => {
+      const { vendor } = await authenticateVendor(request, undefined, 'vendor_manage', services);
+      const organization = await ownedOrganization(request.params.organizationId, vendor, services);
+      const integrations = await services.integrations.listForOrganization(organization.id);
+      services.audit.record({
+        action: 'integration.listed',
+        outcome: 'success',
+        actor: vendor.id,
+        clientId: vendor.client_id,
+        ip: request.ip,
+        details: { organization_id: organization.id },
+      });
+      return {
+        status: 200,
+        organizationId: organization.id,
+        integrations: integrations.map((i) => ({
+          id: i.id,
+          vendorId: i.vendor_id,
+          vendorName: i.vendor_name,
+          integrationKind: i.kind,
+          status: i.status,
+          disabled: i.disabled_at !== null,
+          createdAt: i.created_at.toISOString(),
+          lastUsedAt: i.last_used_at?.toISOString() ?? null,
+        })),
+      };
+    },
+  );
 }

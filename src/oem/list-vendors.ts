@@ -42,29 +42,44 @@ function overall(integrations: IntegrationWithVendor[]): string {
 }
 
 export function listVendorsRoute(app: App, services: Services) {
-  app.get('/organization/:organizationId/vendors', {
-    schema: {
-      summary: 'List vendors with their integration status for an organization (Bearer access token with vendor_manage)',
-      params: organizationParams,
-      querystring: noQuery,
-      security: [{ oemAccessToken: [] }],
-      response: { 200: list, ...errorResponses },
+  app.get(
+    '/organization/:organizationId/vendors',
+    {
+      schema: {
+        summary: 'List vendors with their integration status for an organization (Bearer access token with vendor_manage)',
+        params: organizationParams,
+        querystring: noQuery,
+        security: [{ oemAccessToken: [] }],
+        response: { 200: list, ...errorResponses },
+      },
     },
-  }, async (request) => {
-    const { vendor } = await authenticateVendor(request, undefined, 'vendor_manage', services);
-    const organization = await ownedOrganization(request.params.organizationId, vendor, services);
-    const [vendors, integrations] = await Promise.all([services.vendors.list(), services.integrations.listForOrganization(organization.id)]);
-    services.audit.record({ action: 'vendor.listed', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip, details: { organization_id: organization.id } });
-    return {
-      status: 200,
-      organizationId: organization.id,
-      vendors: vendors.filter(({ vendor: v }) => !v.disabled_at).map(({ vendor: v }) => {
-        const own = integrations.filter((i) => i.vendor_id === v.id);
-        return {
-          vendorId: v.id, name: v.name, integrationStatus: overall(own),
-          integrations: own.map((i) => ({ id: i.id, integrationKind: i.kind, status: i.status, disabled: i.disabled_at !== null })),
-        };
-      }),
-    };
-  });
+    async (request) => {
+      const { vendor } = await authenticateVendor(request, undefined, 'vendor_manage', services);
+      const organization = await ownedOrganization(request.params.organizationId, vendor, services);
+      const [vendors, integrations] = await Promise.all([services.vendors.list(), services.integrations.listForOrganization(organization.id)]);
+      services.audit.record({
+        action: 'vendor.listed',
+        outcome: 'success',
+        actor: vendor.id,
+        clientId: vendor.client_id,
+        ip: request.ip,
+        details: { organization_id: organization.id },
+      });
+      return {
+        status: 200,
+        organizationId: organization.id,
+        vendors: vendors
+          .filter(({ vendor: v }) => !v.disabled_at)
+          .map(({ vendor: v }) => {
+            const own = integrations.filter((i) => i.vendor_id === v.id);
+            return {
+              vendorId: v.id,
+              name: v.name,
+              integrationStatus: overall(own),
+              integrations: own.map((i) => ({ id: i.id, integrationKind: i.kind, status: i.status, disabled: i.disabled_at !== null })),
+            };
+          }),
+      };
+    },
+  );
 }

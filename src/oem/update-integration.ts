@@ -29,23 +29,35 @@ const updated = {
 
 export function updateIntegrationRoute(app: App, services: Services) {
   const { integrations, audit } = services;
-  app.patch('/integration', {
-    schema: {
-      summary: "Update a user's integration credentials (seed 000)",
-      body,
-      response: { 200: updated, ...errorResponses },
+  app.patch(
+    '/integration',
+    {
+      schema: {
+        summary: "Update a user's integration credentials (seed 000)",
+        body,
+        response: { 200: updated, ...errorResponses },
+      },
     },
-  }, async (request) => {
-    const input = request.body;
-    const { vendor } = await authenticateVendor(request, input, 'vendor_manage', services);
-    const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
-    if (input.data.vendorId !== vendor.id) throw vendorNotAuthorized('Vendor lacks permission for this vendorId');
-    const integration = await integrations.updateCredentials(organization.id, vendor.id, input.data.integrationCredentials);
-    if (!integration) throw errors.NotFound('the organization has no custom_hosted integration with this vendor');
-    audit.record({
-      action: 'integration.credentials_updated', outcome: 'success', actor: vendor.id, clientId: vendor.client_id, ip: request.ip,
-      details: { integration_id: integration.id, organization_id: organization.id },
-    });
-    return { integration: { id: integration.id, vendorId: integration.vendor_id }, status: 200, message: "Successfully updated a user's integration credentials" };
-  });
+    async (request) => {
+      const input = request.body;
+      const { vendor } = await authenticateVendor(request, input, 'vendor_manage', services);
+      const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
+      if (input.data.vendorId !== vendor.id) throw vendorNotAuthorized('Vendor lacks permission for this vendorId');
+      const integration = await integrations.updateCredentials(organization.id, vendor.id, input.data.integrationCredentials);
+      if (!integration) throw errors.NotFound('the organization has no custom_hosted integration with this vendor');
+      audit.record({
+        action: 'integration.credentials_updated',
+        outcome: 'success',
+        actor: vendor.id,
+        clientId: vendor.client_id,
+        ip: request.ip,
+        details: { integration_id: integration.id, organization_id: organization.id },
+      });
+      return {
+        integration: { id: integration.id, vendorId: integration.vendor_id },
+        status: 200,
+        message: "Successfully updated a user's integration credentials",
+      };
+    },
+  );
 }

@@ -12,8 +12,12 @@ export const examples = {
   organization: {
     ...credentials,
     data: {
-      name: 'Wisozk Inc', email: 'ansley@wisozk.example', firstName: 'Ansley', lastName: 'Parisian',
-      vendorUserId: '1234', vendorOrganizationId: '1234',
+      name: 'Wisozk Inc',
+      email: 'ansley@wisozk.example',
+      firstName: 'Ansley',
+      lastName: 'Parisian',
+      vendorUserId: '1234',
+      vendorOrganizationId: '1234',
     },
   },
   user: {

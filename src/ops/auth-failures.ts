@@ -24,7 +24,8 @@ export class AuthFailures {
     this.#metric = new Counter({
       name: 'gatehouse_auth_failures_total',
       help: 'Failed authentications by surface; audited="false" once an address passed the audited threshold',
-      labelNames: ['surface', 'audited'], registers: [registry],
+      labelNames: ['surface', 'audited'],
+      registers: [registry],
     });
   }
 

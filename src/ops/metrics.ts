@@ -20,17 +20,43 @@ export function createMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
-    tokensIssued: new Counter({ name: 'gatehouse_tokens_issued_total', help: 'Access tokens issued by grant type', labelNames: ['grant'], registers: [registry] }),
+    tokensIssued: new Counter({
+      name: 'gatehouse_tokens_issued_total',
+      help: 'Access tokens issued by grant type',
+      labelNames: ['grant'],
+      registers: [registry],
+    }),
     errors: new Counter({ name: 'gatehouse_errors_total', help: 'Error responses by code', labelNames: ['code', 'status'], registers: [registry] }),
-    logins: new Counter({ name: 'gatehouse_logins_total', help: 'Sign-ins by outcome (success, failure, throttled)', labelNames: ['outcome'], registers: [registry] }),
-    consents: new Counter({ name: 'gatehouse_consents_total', help: 'Consent decisions (granted, denied, remembered, skipped)', labelNames: ['decision'], registers: [registry] }),
-    authorizationCodes: new Counter({ name: 'gatehouse_authorization_codes_total', help: 'Authorization codes issued, redeemed and replayed', labelNames: ['event'], registers: [registry] }),
+    logins: new Counter({
+      name: 'gatehouse_logins_total',
+      help: 'Sign-ins by outcome (success, failure, throttled)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    consents: new Counter({
+      name: 'gatehouse_consents_total',
+      help: 'Consent decisions (granted, denied, remembered, skipped)',
+      labelNames: ['decision'],
+      registers: [registry],
+    }),
+    authorizationCodes: new Counter({
+      name: 'gatehouse_authorization_codes_total',
+      help: 'Authorization codes issued, redeemed and replayed',
+      labelNames: ['event'],
+      registers: [registry],
+    }),
     auditDropped: new Counter({
       name: 'gatehouse_audit_dropped_total',
       help: 'Audit events that could not be stored: held_overflow (the buffer kept while the database was away was full), refused (the database refused the event even with its outside values replaced), shutdown (still held when the process stopped)',
-      labelNames: ['reason'], registers: [registry],
+      labelNames: ['reason'],
+      registers: [registry],
     }),
-    refreshTokens: new Counter({ name: 'gatehouse_refresh_tokens_total', help: 'Refresh tokens rotated, reused (family revoked) and reused within the grace window', labelNames: ['event'], registers: [registry] }),
+    refreshTokens: new Counter({
+      name: 'gatehouse_refresh_tokens_total',
+      help: 'Refresh tokens rotated, reused (family revoked) and reused within the grace window',
+      labelNames: ['event'],
+      registers: [registry],
+    }),
   };
 }
 
@@ -49,7 +75,8 @@ export function metricsHooks(app: FastifyInstance, metrics: Metrics, token?: str
       const presented = bearerToken(request.headers.authorization);
       // Hashes of equal length, compared in constant time.
       if (presented === undefined || !safeEqual(sha256(presented), expected)) {
-        throw errors.Unauthorized(presented === undefined ? 'the metrics Bearer token is required' : 'the metrics token is not valid')
+        throw errors
+          .Unauthorized(presented === undefined ? 'the metrics Bearer token is required' : 'the metrics token is not valid')
           .with(bearerHeaders({ realm: 'gatehouse-metrics', error: presented === undefined ? undefined : 'invalid_token' }));
       }
     }

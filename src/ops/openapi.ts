@@ -12,10 +12,12 @@ export async function openApi(app: FastifyInstance, { config }: Services) {
     openapi: {
       openapi: '3.1.0',
       info: {
-        title: 'Gatehouse API', version: '0.1.0',
-        description: 'Gatehouse, the integration identity hub for platforms that serve managed service providers: the OAuth 2.0 '
-          + 'authorization server, the OEM API vendors enrol partners with, the Vendor API, the MSP API for webhooks, the partner '
-          + 'App Info, the admin API, and the signed webhook events (see webhooks). Every error names the field or condition at fault.',
+        title: 'Gatehouse API',
+        version: '0.1.0',
+        description:
+          'Gatehouse, the integration identity hub for platforms that serve managed service providers: the OAuth 2.0 ' +
+          'authorization server, the OEM API vendors enrol partners with, the Vendor API, the MSP API for webhooks, the partner ' +
+          'App Info, the admin API, and the signed webhook events (see webhooks). Every error names the field or condition at fault.',
       },
       servers: [{ url: config.publicUrl }],
       webhooks: eventWebhooks(),
@@ -23,10 +25,18 @@ export async function openApi(app: FastifyInstance, { config }: Services) {
         schemas: { ...eventSchemas(), ...errorSchemas() },
         securitySchemes: {
           adminToken: { type: 'http', scheme: 'bearer', description: 'Admin token' },
-          oemAccessToken: { type: 'http', scheme: 'bearer', description: 'Access token from /oauth/token (client_credentials) with scope vendor_manage or oem:partner_token' },
+          oemAccessToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'Access token from /oauth/token (client_credentials) with scope vendor_manage or oem:partner_token',
+          },
           mspcToken: { type: 'http', scheme: 'bearer', description: 'MSPC_TOKEN: base64(vendorApiKey + ":" + partnerApiKey)' },
           mspcTokenHeader: { type: 'apiKey', in: 'header', name: 'MSPC-TOKEN', description: 'The MSPC_TOKEN in its own header' },
-          mspToken: { type: 'http', scheme: 'bearer', description: 'Access token with scope webhooks:manage bound to an organization (the MSP app token from the implicit grant)' },
+          mspToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'Access token with scope webhooks:manage bound to an organization (the MSP app token from the implicit grant)',
+          },
           partnerToken: { type: 'http', scheme: 'bearer', description: 'Access token a partner platform got from the authorization-code exchange (seed 003)' },
         },
       },
@@ -38,12 +48,16 @@ export async function openApi(app: FastifyInstance, { config }: Services) {
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     staticCSP: true,
-    theme: { title: 'Gatehouse API documentation', favicon: [{ filename: 'favicon.svg', rel: 'icon', type: 'image/svg+xml', sizes: 'any', content: FAVICON_SVG }] },
+    theme: {
+      title: 'Gatehouse API documentation',
+      favicon: [{ filename: 'favicon.svg', rel: 'icon', type: 'image/svg+xml', sizes: 'any', content: FAVICON_SVG }],
+    },
     transformStaticCSP: (header: string) => {
       // Swagger UI sets style attributes from its scripts, which a CSP without 'unsafe-inline' for
       // styles refuses (one console error per element). Styles only, on this page only: its
       // scripts stay limited to its own files.
-      const policy = header.replace("frame-ancestors 'self'", "frame-ancestors 'none'")
+      const policy = header
+        .replace("frame-ancestors 'self'", "frame-ancestors 'none'")
         .replace(/style-src ([^;]*)/, (_all, sources: string) => `style-src ${sources.includes("'unsafe-inline'") ? sources : `${sources} 'unsafe-inline'`}`);
       return https ? policy : policy.replace(/\s*upgrade-insecure-requests;/, '');
     },
@@ -56,17 +70,20 @@ function errorSchemas(): Record<string, object> {
   return {
     OAuthError: {
       description: 'The OAuth endpoints and App Info (RFC 6749 §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1)',
-      type: 'object', required: ['error'],
+      type: 'object',
+      required: ['error'],
       properties: { error: { type: 'string', enum: codesOf('oauth') }, error_description: text },
     },
     OemError: {
-      description: 'The OEM and Vendor APIs (the seeds\' codes)',
-      type: 'object', required: ['status', 'error', 'message'],
+      description: "The OEM and Vendor APIs (the seeds' codes)",
+      type: 'object',
+      required: ['status', 'error', 'message'],
       properties: { status: { type: 'integer' }, error: { type: 'string', enum: codesOf('oem') }, message: text },
     },
     ApiError: {
       description: 'The admin and MSP APIs and the connector routes',
-      type: 'object', required: ['error'],
+      type: 'object',
+      required: ['error'],
       properties: {
         error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string', enum: codesOf('api') }, message: text } },
       },

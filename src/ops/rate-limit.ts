@@ -155,9 +155,7 @@ function storeClass(redis: RedisLink | undefined) {
 /** The 429 for this request's surface (its route's audience). */
 export function tooManyRequests(request: FastifyRequest, retryAfterSeconds: number, what = 'rate limit exceeded'): AppError {
   const audience = request.routeOptions.config?.audience ?? 'admin';
-  const message = audience === 'page'
-    ? `Too many requests. Try again in ${retryAfterSeconds} seconds.`
-    : `${what}, retry in ${retryAfterSeconds} s`;
+  const message = audience === 'page' ? `Too many requests. Try again in ${retryAfterSeconds} seconds.` : `${what}, retry in ${retryAfterSeconds} s`;
   return errors.RateLimited(retryAfterSeconds, message);
 }
 
@@ -180,8 +178,12 @@ interface SurfaceLimit {
   group: string;
 }
 
-const pages = (group: string) => ({ pageRateLimit: l }: Config): SurfaceLimit => ({ max: l.perIp, windowMs: l.windowMs, group });
-const oauth = (group: string) => ({ tokenRateLimit: l }: Config): SurfaceLimit => ({ max: l.perIp, windowMs: l.windowMs, group });
+const pages =
+  (group: string) =>
+  ({ pageRateLimit: l }: Config): SurfaceLimit => ({ max: l.perIp, windowMs: l.windowMs, group });
+const oauth =
+  (group: string) =>
+  ({ tokenRateLimit: l }: Config): SurfaceLimit => ({ max: l.perIp, windowMs: l.windowMs, group });
 
 /** Which setting limits each surface. */
 const LIMITS: Record<LimitedSurface, (config: Config) => SurfaceLimit> = {
@@ -198,7 +200,12 @@ const LIMITS: Record<LimitedSurface, (config: Config) => SurfaceLimit> = {
 };
 
 /** The surface's limit as an onRequest hook, counted per client address unless `key` names another counter. */
-export function surfaceLimit(app: FastifyInstance, config: Config, surface: LimitedSurface, key: (request: FastifyRequest) => string = (request) => request.ip): onRequestHookHandler {
+export function surfaceLimit(
+  app: FastifyInstance,
+  config: Config,
+  surface: LimitedSurface,
+  key: (request: FastifyRequest) => string = (request) => request.ip,
+): onRequestHookHandler {
   const { max, windowMs, group } = LIMITS[surface](config);
   return app.rateLimit({ max, timeWindow: windowMs, groupId: group, keyGenerator: key }) as onRequestHookHandler;
 }
@@ -208,7 +215,12 @@ export function surfaceLimit(app: FastifyInstance, config: Config, surface: Limi
  * preHandler (the client id may be in the body) checked by hand: the plugin runs one of its hooks
  * per request, so this limiter has one of its own, in its own namespace of the same store.
  */
-export function clientLimit(app: FastifyInstance, config: Config, surface: 'token' | 'introspect' | 'revoke', key: (request: FastifyRequest) => string): preHandlerHookHandler {
+export function clientLimit(
+  app: FastifyInstance,
+  config: Config,
+  surface: 'token' | 'introspect' | 'revoke',
+  key: (request: FastifyRequest) => string,
+): preHandlerHookHandler {
   const { perClient, windowMs } = config.tokenRateLimit;
   // groupId names the limiter's namespace in the store (the plugin passes it on, its type omits it).
   const options = { max: perClient, timeWindow: windowMs, groupId: `${surface}-client`, keyGenerator: key };

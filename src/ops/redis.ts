@@ -37,7 +37,8 @@ export class RedisLink {
     });
     const up = () => this.up;
     new Gauge({
-      name: 'gatehouse_redis_up', help: 'Whether Redis (shared rate limits) is reachable: 1 up, 0 down',
+      name: 'gatehouse_redis_up',
+      help: 'Whether Redis (shared rate limits) is reachable: 1 up, 0 down',
       registers: [registry],
       collect() {
         this.set(up() ? 1 : 0);

@@ -25,7 +25,11 @@ function ownFormats(ajv: AjvCompiler.Ajv): void {
 
 /** Thrown like a schema violation, so each surface answers it in its own 400. */
 function unstorable(part: string, path: string): Error {
-  const error = new Error(`${part}${path} must not contain NUL or unpaired surrogate characters`) as Error & { validation: unknown[]; validationContext: string; statusCode: number };
+  const error = new Error(`${part}${path} must not contain NUL or unpaired surrogate characters`) as Error & {
+    validation: unknown[];
+    validationContext: string;
+    statusCode: number;
+  };
   error.validation = [{ keyword: 'storable', instancePath: path, params: {}, message: 'is not storable' }];
   error.validationContext = part;
   error.statusCode = 400;
@@ -54,7 +58,8 @@ export function validation(app: FastifyInstance) {
   const fromText = factory({}, options('array'));
   // The compiler's types name its argument a schema; at run time it takes the whole route.
   app.setValidatorCompiler((route: { schema: FastifySchema; method: string; url: string; httpPart?: string }) =>
-    (route.httpPart === 'body' ? strict : fromText)((route.httpPart === 'headers' ? { ...route, schema: lowerCaseNames(route.schema) } : route)));
+    (route.httpPart === 'body' ? strict : fromText)(route.httpPart === 'headers' ? { ...route, schema: lowerCaseNames(route.schema) } : route),
+  );
   // Before the schemas, so that no route (with a schema or without) sees such text. A route that
   // forwards its query and wildcard path as they came (the connector proxy) has only its own
   // parameters checked: the rest is the vendor's to judge.
@@ -62,7 +67,11 @@ export function validation(app: FastifyInstance) {
   app.addHook('preValidation', (request, _reply, done) => {
     const forwards = request.routeOptions.config?.forwardsInput === true;
     const params = forwards ? { ...(request.params as Record<string, unknown>), '*': undefined } : request.params;
-    for (const [part, value] of [['params', params], ['querystring', forwards ? undefined : request.query], ['body', request.body]] as const) {
+    for (const [part, value] of [
+      ['params', params],
+      ['querystring', forwards ? undefined : request.query],
+      ['body', request.body],
+    ] as const) {
       const path = unstorablePath(value);
       if (path !== undefined) return done(unstorable(part, path === '/' ? '' : path));
     }

@@ -48,14 +48,18 @@ export class Organizations {
     const email = normalizeEmail(data.email);
     try {
       return await this.#db.transaction().execute(async (trx) => {
-        const organization = await trx.insertInto('organizations').values({
-          id: newId(),
-          vendor_id: vendorId,
-          name: data.name.trim(),
-          vendor_organization_id: data.vendorOrganizationId ?? null,
-          owner_email: email,
-          oem_token_hash: sha256(oemToken),
-        }).returningAll().executeTakeFirstOrThrow();
+        const organization = await trx
+          .insertInto('organizations')
+          .values({
+            id: newId(),
+            vendor_id: vendorId,
+            name: data.name.trim(),
+            vendor_organization_id: data.vendorOrganizationId ?? null,
+            owner_email: email,
+            oem_token_hash: sha256(oemToken),
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
         const owner = await insertUser(trx, {
           organization_id: organization.id,
           email,
@@ -65,7 +69,8 @@ export class Organizations {
           role: 'owner',
         });
         await emit(trx, {
-          type: 'organization.created', organizationId: organization.id,
+          type: 'organization.created',
+          organizationId: organization.id,
           data: { organizationId: organization.id, vendorId, name: organization.name, vendorOrganizationId: organization.vendor_organization_id },
         });
         await emit(trx, { type: 'user.added', organizationId: organization.id, data: userAddedData(owner) });
@@ -96,7 +101,11 @@ export class Organizations {
   }
 
   async list(filter: { vendorId?: string; limit?: number; after?: string } = {}): Promise<Organization[]> {
-    let query = this.#db.selectFrom('organizations').selectAll().orderBy('id').limit(Math.min(filter.limit ?? 100, 1000));
+    let query = this.#db
+      .selectFrom('organizations')
+      .selectAll()
+      .orderBy('id')
+      .limit(Math.min(filter.limit ?? 100, 1000));
     if (filter.vendorId) query = query.where('vendor_id', '=', filter.vendorId);
     if (filter.after) query = query.where('id', '>', filter.after);
     return query.execute();
@@ -125,8 +134,12 @@ export class Organizations {
 
   async #setTokenHash(id: string, hash: string | null): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
-      const row = await trx.updateTable('organizations').set({ oem_token_hash: hash, updated_at: new Date() })
-        .where('id', '=', id).returning('id').executeTakeFirst();
+      const row = await trx
+        .updateTable('organizations')
+        .set({ oem_token_hash: hash, updated_at: new Date() })
+        .where('id', '=', id)
+        .returning('id')
+        .executeTakeFirst();
       if (!row) throw errors.NotFound('organization', id);
       await signal(trx, 'organization', id);
     });

@@ -17,15 +17,25 @@ const DESCRIPTIONS: Record<string, string> = {
 export function consentPage(services: Services, request: FastifyRequest, reply: FastifyReply, authz: AuthorizationRequest, params: RawParams, email: string) {
   allowFormTargets(reply, [authz.redirectUri]);
   const scopes = authz.scope.split(' ').filter(Boolean);
-  const hidden = CARRIED.filter((name) => typeof params[name] === 'string')
-    .map((name) => html`<input type="hidden" name="${name}" value="${params[name] as string}">`);
-  return sendPage(reply, 200, `Allow ${authz.client.name}?`, html`
+  const hidden = CARRIED.filter((name) => typeof params[name] === 'string').map(
+    (name) => html`<input type="hidden" name="${name}" value="${params[name] as string}">`,
+  );
+  return sendPage(
+    reply,
+    200,
+    `Allow ${authz.client.name}?`,
+    html`
 <h1>Allow <span id="client-name">${authz.client.name}</span> to access your account?</h1>
 <form class="card" method="post" action="${DECISION_PATH}">${csrfField(request, reply, services)}${hidden}
 <p><strong>${authz.client.name}</strong> is asking to:</p>
-${scopes.length === 0 ? html`<p class="muted">Know who you are (no further access).</p>` : html`
-<ul id="scopes">${scopes.map((s) => html`<li><code>${s}</code>${DESCRIPTIONS[s] ? html` (${DESCRIPTIONS[s]})` : ''}</li>`)}</ul>`}
+${
+  scopes.length === 0
+    ? html`<p class="muted">Know who you are (no further access).</p>`
+    : html`
+<ul id="scopes">${scopes.map((s) => html`<li><code>${s}</code>${DESCRIPTIONS[s] ? html` (${DESCRIPTIONS[s]})` : ''}</li>`)}</ul>`
+}
 <p class="muted">Signed in as ${email}. You will be sent to ${new URL(authz.redirectUri).host || authz.redirectUri}.</p>
 <p><button type="submit" name="decision" value="allow">Allow</button> <button type="submit" name="decision" value="deny">Deny</button></p>
-</form>`);
+</form>`,
+  );
 }

@@ -39,8 +39,9 @@ table{border-collapse:collapse;width:100%;background:#fff;margin-bottom:2rem}th,
 nav.sections{display:flex;flex-wrap:wrap;gap:1rem;margin:1rem 0 1.5rem}`;
 
 /** The site's icon: a gate in the header's colours, served at /favicon.ico and /favicon.svg. */
-export const FAVICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1d2330"/>'
-  + '<path d="M8 26V12a8 8 0 0 1 16 0v14" fill="none" stroke="#fff" stroke-width="3"/><path d="M16 14v12" stroke="#fff" stroke-width="2"/></svg>';
+export const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1d2330"/>' +
+  '<path d="M8 26V12a8 8 0 0 1 16 0v14" fill="none" stroke="#fff" stroke-width="3"/><path d="M16 14v12" stroke="#fff" stroke-width="2"/></svg>';
 
 export function page(title: string, body: Markup): string {
   return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -64,7 +65,14 @@ export function when(date: Date | null | undefined, now = Date.now(), never = 'n
   return html`<time datetime="${exact}" title="${exact.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}">${relative(date.getTime() - now)}</time>`;
 }
 
-const UNITS: [string, number][] = [['year', 365 * 86400], ['month', 30 * 86400], ['week', 7 * 86400], ['day', 86400], ['hour', 3600], ['minute', 60]];
+const UNITS: [string, number][] = [
+  ['year', 365 * 86400],
+  ['month', 30 * 86400],
+  ['week', 7 * 86400],
+  ['day', 86400],
+  ['hour', 3600],
+  ['minute', 60],
+];
 
 function relative(ms: number): string {
   const seconds = Math.round(Math.abs(ms) / 1000);

@@ -17,33 +17,43 @@ const REFUSALS: Record<Exclude<Consumed, { ok: true }>['reason'], [number, strin
 };
 
 export function loginLinkRoute(app: App, { storage, loginLinks, browserSessions, accounts, audit }: Services) {
-  app.get(`${LOGIN_LINK_PATH}/:token`, {
-    config: { audience: 'page' },
-    schema: {
-      tags: ['pages'],
-      summary: 'Open a one-time login link: starts a browser session and redirects to the dashboard',
-      params: { type: 'object', properties: { token: { type: 'string', maxLength: 200 } }, required: ['token'] },
+  app.get(
+    `${LOGIN_LINK_PATH}/:token`,
+    {
+      config: { audience: 'page' },
+      schema: {
+        tags: ['pages'],
+        summary: 'Open a one-time login link: starts a browser session and redirects to the dashboard',
+        params: { type: 'object', properties: { token: { type: 'string', maxLength: 200 } }, required: ['token'] },
+      },
     },
-  }, async (request, reply) => {
-    const { token } = request.params;
-    reply.header('cache-control', 'no-store');
-    const result = await storage.db.transaction().execute(async (trx) => {
-      const consumed = await loginLinks.consume(token, trx);
-      if (!consumed.ok) return { consumed };
-      const { user, ...session } = await accounts.startSession(consumed.link.user_id, trx);
-      return { consumed, session, user };
-    });
-    if (!result.consumed.ok) {
-      const [status, title, message] = REFUSALS[result.consumed.reason];
-      audit.record({ action: 'login_link.refused', outcome: 'failure', ip: request.ip, details: { reason: result.consumed.reason } });
-      return reply.status(status).type('text/html; charset=utf-8').send(noticePage(title, message, AGAIN));
-    }
-    browserSessions.setCookie(reply, result.session!);
-    audit.record({
-      action: 'login_link.used', outcome: 'success', actor: result.user!.id, ip: request.ip,
-      details: { organization_id: result.user!.organization_id },
-    });
-    // RFC 9110 §15.4.4: 303 so the browser follows with a GET.
-    return reply.redirect(DASHBOARD_PATH, 303);
-  });
+    async (request, reply) => {
+      const { token } = request.params;
+      reply.header('cache-control', 'no-store');
+      const result = await storage.db.transaction().execute(async (trx) => {
+        const consumed = await loginLinks.consume(token, trx);
+        if (!consumed.ok) return { consumed };
+        const { user, ...session } = await accounts.startSession(consumed.link.user_id, trx);
+        return { consumed, session, user };
+      });
+      if (!result.consumed.ok) {
+        const [status, title, message] = REFUSALS[result.consumed.reason];
+        audit.record({ action: 'login_link.refused', outcome: 'failure', ip: request.ip, details: { reason: result.consumed.reason } });
+        return reply
+          .status(status)
+          .type('text/html; charset=utf-8')
+          .send(noticePage(title, message, AGAIN));
+      }
+      browserSessions.setCookie(reply, result.session!);
+      audit.record({
+        action: 'login_link.used',
+        outcome: 'success',
+        actor: result.user!.id,
+        ip: request.ip,
+        details: { organization_id: result.user!.organization_id },
+      });
+      // RFC 9110 §15.4.4: 303 so the browser follows with a GET.
+      return reply.redirect(DASHBOARD_PATH, 303);
+    },
+  );
 }

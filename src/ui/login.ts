@@ -19,7 +19,9 @@ function safeReturn(value: unknown): string {
 }
 
 const body = {
-  type: 'object', additionalProperties: false, required: ['email', 'password', 'csrf'],
+  type: 'object',
+  additionalProperties: false,
+  required: ['email', 'password', 'csrf'],
   properties: {
     email: { type: 'string', maxLength: 320 },
     password: { type: 'string', maxLength: 1024 },
@@ -28,8 +30,11 @@ const body = {
   },
 } as const;
 
-
-interface Shown { status: number; email?: string; message?: string }
+interface Shown {
+  status: number;
+  email?: string;
+  message?: string;
+}
 
 async function render(services: Services, request: FastifyRequest, reply: FastifyReply, returnTo: string, shown: Shown) {
   // Heading for a client: name it, and let the form's redirects reach its redirect URI.
@@ -42,7 +47,11 @@ async function render(services: Services, request: FastifyRequest, reply: Fastif
       allowFormTargets(reply, [target.redirectUri]);
     }
   }
-  return sendPage(reply, shown.status, 'Sign in', html`
+  return sendPage(
+    reply,
+    shown.status,
+    'Sign in',
+    html`
 <h1>Sign in</h1>
 ${clientName ? html`<p>to continue to <strong>${clientName}</strong></p>` : ''}
 <form class="card" method="post" action="${LOGIN_PATH}">${csrfField(request, reply, services)}
@@ -51,17 +60,22 @@ ${shown.message ? html`<p class="error" role="alert">${shown.message}</p>` : ''}
 <label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required value="${shown.email ?? ''}">
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <p><button type="submit">Sign in</button></p>
-</form>`);
+</form>`,
+  );
 }
 
 export function loginRoutes(app: App, services: Services) {
   const { accounts, audit, metrics } = services;
   const config = { audience: 'page' as const };
 
-  app.get(LOGIN_PATH, {
-    config,
-    schema: { tags: ['pages'], summary: 'Sign-in page', querystring: { type: 'object', properties: { return_to: { type: 'string', maxLength: 4000 } } } },
-  }, async (request, reply) => render(services, request, reply, safeReturn(request.query.return_to), { status: 200 }));
+  app.get(
+    LOGIN_PATH,
+    {
+      config,
+      schema: { tags: ['pages'], summary: 'Sign-in page', querystring: { type: 'object', properties: { return_to: { type: 'string', maxLength: 4000 } } } },
+    },
+    async (request, reply) => render(services, request, reply, safeReturn(request.query.return_to), { status: 200 }),
+  );
 
   app.post(LOGIN_PATH, { config, schema: { tags: ['pages'], summary: 'Sign in (form)', body } }, async (request, reply) => {
     const form = request.body;
@@ -75,7 +89,11 @@ export function loginRoutes(app: App, services: Services) {
         audit.record({ action: 'login.throttled', outcome: 'failure', ip: request.ip, details: { email, limit: result.layer } });
         // RFC 6585 §4: 429 may say how long to wait before a new request, in Retry-After.
         reply.header('retry-after', String(result.retryAfter));
-        return render(services, request, reply, returnTo, { status: 429, email: form.email, message: `Too many sign-in attempts. Try again in ${waitInWords(result.retryAfter)}.` });
+        return render(services, request, reply, returnTo, {
+          status: 429,
+          email: form.email,
+          message: `Too many sign-in attempts. Try again in ${waitInWords(result.retryAfter)}.`,
+        });
       }
       metrics.logins.inc({ outcome: 'failure' });
       audit.record({ action: 'login.failed', outcome: 'failure', ip: request.ip, details: { email } });
@@ -84,19 +102,33 @@ export function loginRoutes(app: App, services: Services) {
     const session = await accounts.startSession(result.user.id);
     services.browserSessions.setCookie(reply, session);
     metrics.logins.inc({ outcome: 'success' });
-    audit.record({ action: 'login.succeeded', outcome: 'success', actor: result.user.id, ip: request.ip, details: { organization_id: result.user.organization_id } });
+    audit.record({
+      action: 'login.succeeded',
+      outcome: 'success',
+      actor: result.user.id,
+      ip: request.ip,
+      details: { organization_id: result.user.organization_id },
+    });
     // RFC 9110 §15.4.4: 303 so the browser follows with a GET.
     return reply.redirect(returnTo, 303);
   });
 
-  app.post('/logout', {
-    config,
-    schema: { tags: ['pages'], summary: 'Sign out (form)', body: { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf: { type: 'string', maxLength: 100 } } } },
-  }, async (request, reply) => {
-    checkCsrf(request, request.body.csrf);
-    const session = await services.browserSessions.current(request);
-    await services.browserSessions.end(request, reply);
-    if (session) audit.record({ action: 'logout', outcome: 'success', actor: session.userId, ip: request.ip });
-    return reply.redirect(LOGIN_PATH, 303);
-  });
+  app.post(
+    '/logout',
+    {
+      config,
+      schema: {
+        tags: ['pages'],
+        summary: 'Sign out (form)',
+        body: { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf: { type: 'string', maxLength: 100 } } },
+      },
+    },
+    async (request, reply) => {
+      checkCsrf(request, request.body.csrf);
+      const session = await services.browserSessions.current(request);
+      await services.browserSessions.end(request, reply);
+      if (session) audit.record({ action: 'logout', outcome: 'success', actor: session.userId, ip: request.ip });
+      return reply.redirect(LOGIN_PATH, 303);
+    },
+  );
 }

@@ -20,15 +20,23 @@ const REFUSED: Record<Exclude<LinkState, { ok: true }>['reason'], [number, strin
 
 const params = { type: 'object', properties: { token: { type: 'string', maxLength: 200 } }, required: ['token'] } as const;
 const body = {
-  type: 'object', additionalProperties: false, required: ['csrf', 'password', 'confirm'],
+  type: 'object',
+  additionalProperties: false,
+  required: ['csrf', 'password', 'confirm'],
   properties: {
-    csrf: { type: 'string', maxLength: 100 }, username: PASSWORD_MANAGER_HINT,
-    password: { type: 'string', maxLength: 1024 }, confirm: { type: 'string', maxLength: 1024 },
+    csrf: { type: 'string', maxLength: 100 },
+    username: PASSWORD_MANAGER_HINT,
+    password: { type: 'string', maxLength: 1024 },
+    confirm: { type: 'string', maxLength: 1024 },
   },
 } as const;
 
 function form(services: Services, request: FastifyRequest, reply: FastifyReply, token: string, email: string, status = 200, message?: string) {
-  return sendPage(reply, status, 'Choose a password', html`
+  return sendPage(
+    reply,
+    status,
+    'Choose a password',
+    html`
 <h1>Choose a password</h1>
 <form class="card" method="post" action="${PASSWORD_LINK_PATH}/${token}">${csrfField(request, reply, services)}
 <p class="muted">For ${email}</p>
@@ -36,12 +44,18 @@ ${message ? html`<p class="error" role="alert">${message}</p>` : ''}
 ${usernameHint(email)}
 <label for="password">New password</label><input id="password" name="password" type="password" autocomplete="new-password" required minlength="8">
 <label for="confirm">Repeat it</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength="8">
-<p><button type="submit">Save and sign in</button></p></form>`);
+<p><button type="submit">Save and sign in</button></p></form>`,
+  );
 }
 
 function refused(reply: FastifyReply, state: Exclude<LinkState, { ok: true }>) {
   const [status, message] = REFUSED[state.reason];
-  return sendPage(reply, status, 'Link not usable', html`<h1>Link not usable</h1><div class="notice"><p>${message}</p><p>Ask your administrator for a new one.</p></div>`);
+  return sendPage(
+    reply,
+    status,
+    'Link not usable',
+    html`<h1>Link not usable</h1><div class="notice"><p>${message}</p><p>Ask your administrator for a new one.</p></div>`,
+  );
 }
 
 export function passwordSetRoutes(app: App, services: Services) {
@@ -49,12 +63,16 @@ export function passwordSetRoutes(app: App, services: Services) {
   const config = { audience: 'page' as const };
   const emailOf = async (userId: string) => (await users.get(userId)).email;
 
-  app.get(`${PASSWORD_LINK_PATH}/:token`, { config, schema: { tags: ['pages'], summary: 'Set a password with a one-time link', params } }, async (request, reply) => {
-    const { token } = request.params;
-    const state = await passwordLinks.check(token);
-    if (!state.ok) return refused(reply, state);
-    return form(services, request, reply, token, await emailOf(state.userId));
-  });
+  app.get(
+    `${PASSWORD_LINK_PATH}/:token`,
+    { config, schema: { tags: ['pages'], summary: 'Set a password with a one-time link', params } },
+    async (request, reply) => {
+      const { token } = request.params;
+      const state = await passwordLinks.check(token);
+      if (!state.ok) return refused(reply, state);
+      return form(services, request, reply, token, await emailOf(state.userId));
+    },
+  );
 
   app.post(`${PASSWORD_LINK_PATH}/:token`, { config, schema: { tags: ['pages'], summary: 'Set a password (form)', params, body } }, async (request, reply) => {
     const { token } = request.params;

@@ -25,12 +25,19 @@ const role = { type: 'string', enum: USER_ROLES } as const;
 const name = { type: 'string', maxLength: 200 } as const;
 const params = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
 const inviteBody = {
-  type: 'object', additionalProperties: false, required: ['csrf', 'email', 'role'],
+  type: 'object',
+  additionalProperties: false,
+  required: ['csrf', 'email', 'role'],
   // The address is checked in the handler, so a typing slip gets a page that says what to fix.
   properties: { csrf, email: { type: 'string', maxLength: EMAIL_MAX_LENGTH + 50 }, first_name: name, last_name: name, role },
 } as const;
 const roleBody = { type: 'object', additionalProperties: false, required: ['csrf', 'role'], properties: { csrf, role } } as const;
-const removeBody = { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf, confirm: { type: 'string', enum: ['yes'] } } } as const;
+const removeBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['csrf'],
+  properties: { csrf, confirm: { type: 'string', enum: ['yes'] } },
+} as const;
 const csrfOnly = { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf } } as const;
 
 const displayName = (u: User) => [u.first_name, u.last_name].filter(Boolean).join(' ') || '-';
@@ -106,67 +113,123 @@ export function teamPages(app: App, services: Services) {
   }
 
   const record = (request: FastifyRequest, action: string, actor: SignedInUser, user: User, details: Record<string, unknown> = {}) =>
-    audit.record({ action, outcome: 'success', actor: actor.userId, ip: request.ip, details: { organization_id: actor.organizationId, user_id: user.id, via: 'dashboard', ...details } });
+    audit.record({
+      action,
+      outcome: 'success',
+      actor: actor.userId,
+      ip: request.ip,
+      details: { organization_id: actor.organizationId, user_id: user.id, via: 'dashboard', ...details },
+    });
 
   const linkPage = (reply: FastifyReply, title: string, user: User, link: { url: string; expiresAt: Date }) =>
-    sendPage(reply, 201, title, html`<h1>${title}</h1>
+    sendPage(
+      reply,
+      201,
+      title,
+      html`<h1>${title}</h1>
 <div class="card"><p>Send this link to <strong>${user.email}</strong> yourself: Gatehouse sends no email. It works once, expires ${when(link.expiresAt)}, and lets them choose a password and sign in.</p>
 <label for="password-link">Set-password link</label><input id="password-link" type="text" readonly value="${link.url}">
-<p class="muted">It is shown only now. If it expires, use "New set-password link" on the dashboard.</p></div>${back}`);
+<p class="muted">It is shown only now. If it expires, use "New set-password link" on the dashboard.</p></div>${back}`,
+    );
 
-  app.post(`${TEAM_PATH}/invite`, { config, schema: { tags: ['pages'], summary: 'Invite a user: adds them and shows a one-time set-password link (owners and admins, form)', body: inviteBody } }, async (request, reply) => {
-    const actor = await manager(request);
-    const input = request.body;
-    if (!isEmail(input.email.trim())) {
-      return sendPage(reply, 400, 'Not done', html`<h1>Not done</h1><div class="notice"><p>"${input.email}" is not an email address: enter one like name@example.com.</p>${back}</div>`);
-    }
-    return refusing(reply, async () => {
-      const user = await users.add(actor.organizationId, { email: input.email.trim(), firstName: input.first_name, lastName: input.last_name, role: input.role }, actor);
-      const link = await passwordLinks.create(user.id);
-      record(request, 'user.added', actor, user, { role: user.role });
-      audit.record({ action: 'password_link.created', outcome: 'success', actor: actor.userId, ip: request.ip, details: { user_id: user.id, expires_at: link.expiresAt.toISOString(), via: 'dashboard' } });
-      return linkPage(reply, 'Invitation link', user, link);
-    });
-  });
+  app.post(
+    `${TEAM_PATH}/invite`,
+    {
+      config,
+      schema: { tags: ['pages'], summary: 'Invite a user: adds them and shows a one-time set-password link (owners and admins, form)', body: inviteBody },
+    },
+    async (request, reply) => {
+      const actor = await manager(request);
+      const input = request.body;
+      if (!isEmail(input.email.trim())) {
+        return sendPage(
+          reply,
+          400,
+          'Not done',
+          html`<h1>Not done</h1><div class="notice"><p>"${input.email}" is not an email address: enter one like name@example.com.</p>${back}</div>`,
+        );
+      }
+      return refusing(reply, async () => {
+        const user = await users.add(
+          actor.organizationId,
+          { email: input.email.trim(), firstName: input.first_name, lastName: input.last_name, role: input.role },
+          actor,
+        );
+        const link = await passwordLinks.create(user.id);
+        record(request, 'user.added', actor, user, { role: user.role });
+        audit.record({
+          action: 'password_link.created',
+          outcome: 'success',
+          actor: actor.userId,
+          ip: request.ip,
+          details: { user_id: user.id, expires_at: link.expiresAt.toISOString(), via: 'dashboard' },
+        });
+        return linkPage(reply, 'Invitation link', user, link);
+      });
+    },
+  );
 
-  app.post(`${TEAM_PATH}/:id/role`, { config, schema: { tags: ['pages'], summary: "Change a user's role (owners and admins, form)", params, body: roleBody } }, async (request, reply) => {
-    const actor = await manager(request);
-    return refusing(reply, async () => {
-      const target = await teammate(actor, request.params.id);
-      const { user, changed } = await users.update(target.id, { role: request.body.role }, actor);
-      if (changed.length > 0) record(request, 'user.updated', actor, user, { changed, role: user.role });
-      return reply.redirect(DASHBOARD_PATH, 303);
-    });
-  });
+  app.post(
+    `${TEAM_PATH}/:id/role`,
+    { config, schema: { tags: ['pages'], summary: "Change a user's role (owners and admins, form)", params, body: roleBody } },
+    async (request, reply) => {
+      const actor = await manager(request);
+      return refusing(reply, async () => {
+        const target = await teammate(actor, request.params.id);
+        const { user, changed } = await users.update(target.id, { role: request.body.role }, actor);
+        if (changed.length > 0) record(request, 'user.updated', actor, user, { changed, role: user.role });
+        return reply.redirect(DASHBOARD_PATH, 303);
+      });
+    },
+  );
 
-  app.post(`${TEAM_PATH}/:id/remove`, { config, schema: { tags: ['pages'], summary: 'Remove a user, after a confirmation page (owners and admins, form)', params, body: removeBody } }, async (request, reply) => {
-    const actor = await manager(request);
-    const { confirm } = request.body;
-    return refusing(reply, async () => {
-      const target = await teammate(actor, request.params.id);
-      if (confirm !== 'yes') {
-        return sendPage(reply, 200, 'Remove user?', html`<h1>Remove ${target.email}?</h1>
+  app.post(
+    `${TEAM_PATH}/:id/remove`,
+    { config, schema: { tags: ['pages'], summary: 'Remove a user, after a confirmation page (owners and admins, form)', params, body: removeBody } },
+    async (request, reply) => {
+      const actor = await manager(request);
+      const { confirm } = request.body;
+      return refusing(reply, async () => {
+        const target = await teammate(actor, request.params.id);
+        if (confirm !== 'yes') {
+          return sendPage(
+            reply,
+            200,
+            'Remove user?',
+            html`<h1>Remove ${target.email}?</h1>
 <div class="notice"><p>${target.email} (${target.role}) leaves the organization: their sessions end and every app they authorised loses access at once.</p>
 <form method="post" action="${TEAM_PATH}/${target.id}/remove">${csrfField(request, reply, services)}<input type="hidden" name="confirm" value="yes">
-<button type="submit">Yes, remove ${target.email}</button></form>${back}</div>`);
-      }
-      const user = await users.remove(target.id, actor);
-      record(request, 'user.removed', actor, user);
-      // Removing oneself ends one's own session with the row.
-      return reply.redirect(user.id === actor.userId ? LOGIN_PATH : DASHBOARD_PATH, 303);
-    });
-  });
+<button type="submit">Yes, remove ${target.email}</button></form>${back}</div>`,
+          );
+        }
+        const user = await users.remove(target.id, actor);
+        record(request, 'user.removed', actor, user);
+        // Removing oneself ends one's own session with the row.
+        return reply.redirect(user.id === actor.userId ? LOGIN_PATH : DASHBOARD_PATH, 303);
+      });
+    },
+  );
 
-  app.post(`${TEAM_PATH}/:id/password-link`, { config, schema: { tags: ['pages'], summary: 'A new one-time set-password link for a user (owners and admins, form)', params, body: csrfOnly } }, async (request, reply) => {
-    const actor = await manager(request);
-    return refusing(reply, async () => {
-      const user = await teammate(actor, request.params.id);
-      if (actor.role === 'admin' && user.role === 'owner') throw errors.Forbidden('only an owner can make, change or remove an owner');
-      // A link sets a password, so one for an account that has a password would take it over.
-      if (user.password_hash) throw errors.Conflict(`${user.email} already has a password; they can change it on their dashboard.`);
-      const link = await passwordLinks.create(user.id);
-      audit.record({ action: 'password_link.created', outcome: 'success', actor: actor.userId, ip: request.ip, details: { user_id: user.id, expires_at: link.expiresAt.toISOString(), via: 'dashboard' } });
-      return linkPage(reply, 'Set-password link', user, link);
-    });
-  });
+  app.post(
+    `${TEAM_PATH}/:id/password-link`,
+    { config, schema: { tags: ['pages'], summary: 'A new one-time set-password link for a user (owners and admins, form)', params, body: csrfOnly } },
+    async (request, reply) => {
+      const actor = await manager(request);
+      return refusing(reply, async () => {
+        const user = await teammate(actor, request.params.id);
+        if (actor.role === 'admin' && user.role === 'owner') throw errors.Forbidden('only an owner can make, change or remove an owner');
+        // A link sets a password, so one for an account that has a password would take it over.
+        if (user.password_hash) throw errors.Conflict(`${user.email} already has a password; they can change it on their dashboard.`);
+        const link = await passwordLinks.create(user.id);
+        audit.record({
+          action: 'password_link.created',
+          outcome: 'success',
+          actor: actor.userId,
+          ip: request.ip,
+          details: { user_id: user.id, expires_at: link.expiresAt.toISOString(), via: 'dashboard' },
+        });
+        return linkPage(reply, 'Set-password link', user, link);
+      });
+    },
+  );
 }

@@ -27,16 +27,30 @@ const saved = {
 };
 
 export function createAccountRoute(app: App, { storage, audit }: Services) {
-  app.post('/organization/accounts', {
-    schema: { summary: 'Create or update an account (idempotent on vendorAccountId)', security, body, response: { 200: saved, 201: saved, ...errorResponses } },
-  }, async (request, reply) => {
-    const ctx = request.vendorContext!;
-    const { created, row } = await upsertAccount(storage.db, ctx.integrationId, request.body);
-    audit.record({
-      action: created ? 'vendor_api.account_created' : 'vendor_api.account_updated', outcome: 'success', actor: ctx.vendorId, ip: request.ip,
-      details: { integration_id: ctx.integrationId, organization_id: ctx.organization.id, vendor_account_id: row.vendor_account_id },
-    });
-    const status = created ? 201 : 200;
-    return reply.status(status).send({ status, message: created ? 'Successfully created an account' : 'Successfully updated an account', account: accountView(row) });
-  });
+  app.post(
+    '/organization/accounts',
+    {
+      schema: {
+        summary: 'Create or update an account (idempotent on vendorAccountId)',
+        security,
+        body,
+        response: { 200: saved, 201: saved, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const ctx = request.vendorContext!;
+      const { created, row } = await upsertAccount(storage.db, ctx.integrationId, request.body);
+      audit.record({
+        action: created ? 'vendor_api.account_created' : 'vendor_api.account_updated',
+        outcome: 'success',
+        actor: ctx.vendorId,
+        ip: request.ip,
+        details: { integration_id: ctx.integrationId, organization_id: ctx.organization.id, vendor_account_id: row.vendor_account_id },
+      });
+      const status = created ? 201 : 200;
+      return reply
+        .status(status)
+        .send({ status, message: created ? 'Successfully created an account' : 'Successfully updated an account', account: accountView(row) });
+    },
+  );
 }

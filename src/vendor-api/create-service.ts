@@ -25,16 +25,30 @@ const saved = {
 };
 
 export function createServiceRoute(app: App, { storage, audit }: Services) {
-  app.post('/organization/services', {
-    schema: { summary: 'Create or update a service (idempotent on vendorServiceId)', security, body, response: { 200: saved, 201: saved, ...errorResponses } },
-  }, async (request, reply) => {
-    const ctx = request.vendorContext!;
-    const { created, row } = await upsertService(storage.db, ctx.integrationId, request.body);
-    audit.record({
-      action: created ? 'vendor_api.service_created' : 'vendor_api.service_updated', outcome: 'success', actor: ctx.vendorId, ip: request.ip,
-      details: { integration_id: ctx.integrationId, organization_id: ctx.organization.id, vendor_service_id: row.vendor_service_id },
-    });
-    const status = created ? 201 : 200;
-    return reply.status(status).send({ status, message: created ? 'Successfully created a service' : 'Successfully updated a service', service: serviceView(row) });
-  });
+  app.post(
+    '/organization/services',
+    {
+      schema: {
+        summary: 'Create or update a service (idempotent on vendorServiceId)',
+        security,
+        body,
+        response: { 200: saved, 201: saved, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const ctx = request.vendorContext!;
+      const { created, row } = await upsertService(storage.db, ctx.integrationId, request.body);
+      audit.record({
+        action: created ? 'vendor_api.service_created' : 'vendor_api.service_updated',
+        outcome: 'success',
+        actor: ctx.vendorId,
+        ip: request.ip,
+        details: { integration_id: ctx.integrationId, organization_id: ctx.organization.id, vendor_service_id: row.vendor_service_id },
+      });
+      const status = created ? 201 : 200;
+      return reply
+        .status(status)
+        .send({ status, message: created ? 'Successfully created a service' : 'Successfully updated a service', service: serviceView(row) });
+    },
+  );
 }

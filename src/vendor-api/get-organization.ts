@@ -19,14 +19,23 @@ export const organizationResponse = {
 };
 
 export function getOrganizationRoute(app: App) {
-  app.get('/organization', {
-    schema: { summary: 'The organization this MSPC_TOKEN reaches', security, querystring: noQuery, response: { 200: organizationResponse, ...errorResponses } },
-  }, async (request) => {
-    const ctx = request.vendorContext!;
-    return {
-      status: 200,
-      organization: ctx.organization,
-      integration: { id: ctx.integrationId, vendorId: ctx.vendorId, integrationKind: ctx.integrationKind, status: ctx.integrationStatus },
-    };
-  });
+  app.get(
+    '/organization',
+    {
+      schema: {
+        summary: 'The organization this MSPC_TOKEN reaches',
+        security,
+        querystring: noQuery,
+        response: { 200: organizationResponse, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const ctx = request.vendorContext!;
+      return {
+        status: 200,
+        organization: ctx.organization,
+        integration: { id: ctx.integrationId, vendorId: ctx.vendorId, integrationKind: ctx.integrationKind, status: ctx.integrationStatus },
+      };
+    },
+  );
 }

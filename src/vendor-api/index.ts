@@ -25,7 +25,10 @@ export function vendorApi(services: Services) {
       usage.touch(context);
     });
     // Counted per integration (the one the MSPC_TOKEN reaches), not per address.
-    app.addHook('onRequest', surfaceLimit(app, config, 'vendor-api', (request) => request.vendorContext!.integrationId));
+    app.addHook(
+      'onRequest',
+      surfaceLimit(app, config, 'vendor-api', (request) => request.vendorContext!.integrationId),
+    );
     getOrganizationRoute(app);
     createAccountRoute(app, services);
     listAccountsRoute(app, services);

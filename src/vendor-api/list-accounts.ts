@@ -13,10 +13,14 @@ const list = {
 };
 
 export function listAccountsRoute(app: App, { storage }: Services) {
-  app.get('/organization/accounts', {
-    schema: { summary: 'List accounts', security, querystring: pageQuery, response: { 200: list, ...errorResponses } },
-  }, async (request) => {
-    const { items, next } = await listAccounts(storage.db, request.vendorContext!.integrationId, pageOf(request.query));
-    return { status: 200, accounts: items.map(accountView), nextCursor: next };
-  });
+  app.get(
+    '/organization/accounts',
+    {
+      schema: { summary: 'List accounts', security, querystring: pageQuery, response: { 200: list, ...errorResponses } },
+    },
+    async (request) => {
+      const { items, next } = await listAccounts(storage.db, request.vendorContext!.integrationId, pageOf(request.query));
+      return { status: 200, accounts: items.map(accountView), nextCursor: next };
+    },
+  );
 }

@@ -12,10 +12,14 @@ const list = {
 };
 
 export function listServicesRoute(app: App, { storage }: Services) {
-  app.get('/organization/services', {
-    schema: { summary: 'List services', security, querystring: pageQuery, response: { 200: list, ...errorResponses } },
-  }, async (request) => {
-    const { items, next } = await listServices(storage.db, request.vendorContext!.integrationId, pageOf(request.query));
-    return { status: 200, services: items.map(serviceView), nextCursor: next };
-  });
+  app.get(
+    '/organization/services',
+    {
+      schema: { summary: 'List services', security, querystring: pageQuery, response: { 200: list, ...errorResponses } },
+    },
+    async (request) => {
+      const { items, next } = await listServices(storage.db, request.vendorContext!.integrationId, pageOf(request.query));
+      return { status: 200, services: items.map(serviceView), nextCursor: next };
+    },
+  );
 }

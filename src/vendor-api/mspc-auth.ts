@@ -57,7 +57,10 @@ export class MspcAuth {
     for (const [key, entry] of this.#cache) {
       const ctx = entry.outcome?.ok ? entry.outcome.context : undefined;
       // Pending lookups may have read the old state; refusals may be lifted (re-enabling).
-      const stale = !entry.outcome || !ctx || !s.id ||
+      const stale =
+        !entry.outcome ||
+        !ctx ||
+        !s.id ||
         (s.topic === 'vendor' && ctx.vendorId === s.id) ||
         (s.topic === 'integration' && ctx.integrationId === s.id) ||
         (s.topic === 'organization' && ctx.organization.id === s.id);
@@ -86,17 +89,20 @@ export class MspcAuth {
   #load(cacheKey: string, vendorKeyHash: string, partnerKeyHash: string): Entry {
     const epoch = this.#epoch;
     const entry: Entry = { expiresAt: Date.now() + CACHE_LIFETIME_MS }; // a missed signal heals within this
-    entry.pending = this.#lookup(vendorKeyHash, partnerKeyHash, entry).then((outcome) => {
-      // Keep it only if nothing changed while we read and nobody dropped it meanwhile.
-      if (epoch === this.#epoch && this.#cache.get(cacheKey) === entry) {
-        entry.outcome = outcome;
-        entry.pending = undefined;
-      }
-      return outcome;
-    }, (error) => {
-      if (this.#cache.get(cacheKey) === entry) this.#cache.delete(cacheKey);
-      throw error;
-    });
+    entry.pending = this.#lookup(vendorKeyHash, partnerKeyHash, entry).then(
+      (outcome) => {
+        // Keep it only if nothing changed while we read and nobody dropped it meanwhile.
+        if (epoch === this.#epoch && this.#cache.get(cacheKey) === entry) {
+          entry.outcome = outcome;
+          entry.pending = undefined;
+        }
+        return outcome;
+      },
+      (error) => {
+        if (this.#cache.get(cacheKey) === entry) this.#cache.delete(cacheKey);
+        throw error;
+      },
+    );
     if (this.#cache.size >= this.#maxEntries) this.#cache.delete(this.#cache.keys().next().value!);
     this.#cache.set(cacheKey, entry);
     return entry;
@@ -104,17 +110,25 @@ export class MspcAuth {
 
   async #lookup(vendorKeyHash: string, partnerKeyHash: string, entry: Entry): Promise<Outcome> {
     const now = new Date();
-    const vendorKey = await this.#db.selectFrom('vendor_api_keys')
+    const vendorKey = await this.#db
+      .selectFrom('vendor_api_keys')
       .innerJoin('vendors', 'vendors.id', 'vendor_api_keys.vendor_id')
       .select(['vendor_api_keys.vendor_id', 'vendor_api_keys.expires_at', 'vendors.disabled_at'])
       .where('vendor_api_keys.key_hash', '=', vendorKeyHash)
       .executeTakeFirst();
-    const partnerKey = await this.#db.selectFrom('partner_api_keys')
+    const partnerKey = await this.#db
+      .selectFrom('partner_api_keys')
       .innerJoin('integrations', 'integrations.id', 'partner_api_keys.integration_id')
       .innerJoin('organizations', 'organizations.id', 'integrations.organization_id')
       .select([
-        'partner_api_keys.expires_at', 'integrations.id as integration_id', 'integrations.vendor_id', 'integrations.kind',
-        'integrations.status', 'integrations.disabled_at', 'organizations.id as organization_id', 'organizations.name',
+        'partner_api_keys.expires_at',
+        'integrations.id as integration_id',
+        'integrations.vendor_id',
+        'integrations.kind',
+        'integrations.status',
+        'integrations.disabled_at',
+        'organizations.id as organization_id',
+        'organizations.name',
         'organizations.vendor_organization_id',
       ])
       .where('partner_api_keys.key_hash', '=', partnerKeyHash)

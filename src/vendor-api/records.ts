@@ -25,35 +25,73 @@ export interface Page {
 const iso = (d: Date) => d.toISOString();
 
 export function accountView(row: AccountRow) {
-  return { id: row.id, vendorAccountId: row.vendor_account_id, name: row.name, externalId: row.external_id, createdAt: iso(row.created_at), updatedAt: iso(row.updated_at) };
+  return {
+    id: row.id,
+    vendorAccountId: row.vendor_account_id,
+    name: row.name,
+    externalId: row.external_id,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
 }
 
 export function serviceView(row: ServiceRow) {
   return {
-    id: row.id, vendorServiceId: row.vendor_service_id, name: row.name, description: row.description,
-    vendorAccountId: row.vendor_account_id, createdAt: iso(row.created_at), updatedAt: iso(row.updated_at),
+    id: row.id,
+    vendorServiceId: row.vendor_service_id,
+    name: row.name,
+    description: row.description,
+    vendorAccountId: row.vendor_account_id,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
   };
 }
 
 type AccountRow = { id: string; vendor_account_id: string; name: string; external_id: string | null; created_at: Date; updated_at: Date };
-type ServiceRow = { id: string; vendor_service_id: string; name: string; description: string | null; vendor_account_id: string | null; created_at: Date; updated_at: Date };
+type ServiceRow = {
+  id: string;
+  vendor_service_id: string;
+  name: string;
+  description: string | null;
+  vendor_account_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+};
 
 // `xmax = 0` holds for a row this statement inserted, not for one it updated (PostgreSQL MVCC).
 const inserted = sql<boolean>`(xmax = 0)`.as('inserted');
 
 /** Insert or update by vendorAccountId; `created` tells which. Race-safe (one statement). */
 export async function upsertAccount(db: Kysely<Database>, integrationId: string, input: AccountInput) {
-  const row = await db.insertInto('vendor_accounts').values({
-    id: newId(), integration_id: integrationId, vendor_account_id: input.vendorAccountId, name: input.name, external_id: input.externalId ?? null,
-  }).onConflict((oc) => oc.columns(['integration_id', 'vendor_account_id']).doUpdateSet((eb) => ({
-    name: eb.ref('excluded.name'), external_id: eb.ref('excluded.external_id'), updated_at: new Date(),
-  }))).returningAll().returning(inserted).executeTakeFirstOrThrow();
+  const row = await db
+    .insertInto('vendor_accounts')
+    .values({
+      id: newId(),
+      integration_id: integrationId,
+      vendor_account_id: input.vendorAccountId,
+      name: input.name,
+      external_id: input.externalId ?? null,
+    })
+    .onConflict((oc) =>
+      oc.columns(['integration_id', 'vendor_account_id']).doUpdateSet((eb) => ({
+        name: eb.ref('excluded.name'),
+        external_id: eb.ref('excluded.external_id'),
+        updated_at: new Date(),
+      })),
+    )
+    .returningAll()
+    .returning(inserted)
+    .executeTakeFirstOrThrow();
   return { created: row.inserted, row };
 }
 
 export async function listAccounts(db: Kysely<Database>, integrationId: string, page: Page) {
-  let query = db.selectFrom('vendor_accounts').selectAll().where('integration_id', '=', integrationId)
-    .orderBy('vendor_account_id').limit(page.limit + 1);
+  let query = db
+    .selectFrom('vendor_accounts')
+    .selectAll()
+    .where('integration_id', '=', integrationId)
+    .orderBy('vendor_account_id')
+    .limit(page.limit + 1);
   if (page.after !== undefined) query = query.where('vendor_account_id', '>', page.after);
   const rows = await query.execute();
   const more = rows.length > page.limit;
@@ -62,18 +100,37 @@ export async function listAccounts(db: Kysely<Database>, integrationId: string, 
 }
 
 export async function upsertService(db: Kysely<Database>, integrationId: string, input: ServiceInput) {
-  const row = await db.insertInto('vendor_services').values({
-    id: newId(), integration_id: integrationId, vendor_service_id: input.vendorServiceId, name: input.name,
-    description: input.description ?? null, vendor_account_id: input.vendorAccountId ?? null,
-  }).onConflict((oc) => oc.columns(['integration_id', 'vendor_service_id']).doUpdateSet((eb) => ({
-    name: eb.ref('excluded.name'), description: eb.ref('excluded.description'), vendor_account_id: eb.ref('excluded.vendor_account_id'), updated_at: new Date(),
-  }))).returningAll().returning(inserted).executeTakeFirstOrThrow();
+  const row = await db
+    .insertInto('vendor_services')
+    .values({
+      id: newId(),
+      integration_id: integrationId,
+      vendor_service_id: input.vendorServiceId,
+      name: input.name,
+      description: input.description ?? null,
+      vendor_account_id: input.vendorAccountId ?? null,
+    })
+    .onConflict((oc) =>
+      oc.columns(['integration_id', 'vendor_service_id']).doUpdateSet((eb) => ({
+        name: eb.ref('excluded.name'),
+        description: eb.ref('excluded.description'),
+        vendor_account_id: eb.ref('excluded.vendor_account_id'),
+        updated_at: new Date(),
+      })),
+    )
+    .returningAll()
+    .returning(inserted)
+    .executeTakeFirstOrThrow();
   return { created: row.inserted, row };
 }
 
 export async function listServices(db: Kysely<Database>, integrationId: string, page: Page) {
-  let query = db.selectFrom('vendor_services').selectAll().where('integration_id', '=', integrationId)
-    .orderBy('vendor_service_id').limit(page.limit + 1);
+  let query = db
+    .selectFrom('vendor_services')
+    .selectAll()
+    .where('integration_id', '=', integrationId)
+    .orderBy('vendor_service_id')
+    .limit(page.limit + 1);
   if (page.after !== undefined) query = query.where('vendor_service_id', '>', page.after);
   const rows = await query.execute();
   const more = rows.length > page.limit;

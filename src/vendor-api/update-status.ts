@@ -22,20 +22,27 @@ const updated = {
 };
 
 export function updateStatusRoute(app: App, { integrations, audit, mspcAuth }: Services) {
-  app.patch('/status', {
-    schema: { summary: "Set the integration's status", security, body, response: { 200: updated, ...errorResponses } },
-  }, async (request) => {
-    const ctx = request.vendorContext!;
-    const { integration, previous } = await integrations.setStatus(ctx.integrationId, request.body.status);
-    mspcAuth.invalidate({ topic: 'integration', id: integration.id });
-    audit.record({
-      action: 'integration.status_changed', outcome: 'success', actor: ctx.vendorId, ip: request.ip,
-      details: { integration_id: integration.id, organization_id: integration.organization_id, from: previous, to: integration.status },
-    });
-    return {
-      status: 200,
-      message: 'Successfully updated the integration status',
-      integration: { id: integration.id, vendorId: integration.vendor_id, integrationKind: integration.kind, status: integration.status },
-    };
-  });
+  app.patch(
+    '/status',
+    {
+      schema: { summary: "Set the integration's status", security, body, response: { 200: updated, ...errorResponses } },
+    },
+    async (request) => {
+      const ctx = request.vendorContext!;
+      const { integration, previous } = await integrations.setStatus(ctx.integrationId, request.body.status);
+      mspcAuth.invalidate({ topic: 'integration', id: integration.id });
+      audit.record({
+        action: 'integration.status_changed',
+        outcome: 'success',
+        actor: ctx.vendorId,
+        ip: request.ip,
+        details: { integration_id: integration.id, organization_id: integration.organization_id, from: previous, to: integration.status },
+      });
+      return {
+        status: 200,
+        message: 'Successfully updated the integration status',
+        integration: { id: integration.id, vendorId: integration.vendor_id, integrationKind: integration.kind, status: integration.status },
+      };
+    },
+  );
 }

@@ -46,13 +46,23 @@ export class Usage {
       try {
         await this.#db.updateTable('vendor_api_keys').set({ last_used_at: now }).where('key_hash', 'in', vendorKeys).execute();
         await this.#db.updateTable('partner_api_keys').set({ last_used_at: now }).where('key_hash', 'in', partnerKeys).execute();
-        await this.#db.updateTable('integrations').set({ last_used_at: now }).where('id', 'in', integrations.map(([id]) => id)).execute();
+        await this.#db
+          .updateTable('integrations')
+          .set({ last_used_at: now })
+          .where(
+            'id',
+            'in',
+            integrations.map(([id]) => id),
+          )
+          .execute();
       } catch (error) {
         this.#onError(error);
       }
       for (const [id, use] of integrations) {
         this.#audit.record({
-          action: 'vendor_api.used', outcome: 'success', actor: use.vendorId,
+          action: 'vendor_api.used',
+          outcome: 'success',
+          actor: use.vendorId,
           details: { integration_id: id, organization_id: use.organizationId, requests: use.requests },
         });
       }

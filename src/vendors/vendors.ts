@@ -43,17 +43,22 @@ export class Vendors {
     const trimmed = name.trim();
     if (!trimmed) throw errors.InvalidField('name', 'must not be empty');
     return this.#db.transaction().execute(async (trx) => {
-      const { client, secret } = await this.#clients.create({
-        name: `vendor: ${trimmed}`,
-        type: 'confidential',
-        grant_types: ['client_credentials'],
-        scopes: VENDOR_SCOPES,
-      }, trx);
-      const vendor = await trx.insertInto('vendors').values({ id: newId(), name: trimmed, client_id: client.id })
-        .returningAll().executeTakeFirstOrThrow();
+      const { client, secret } = await this.#clients.create(
+        {
+          name: `vendor: ${trimmed}`,
+          type: 'confidential',
+          grant_types: ['client_credentials'],
+          scopes: VENDOR_SCOPES,
+        },
+        trx,
+      );
+      const vendor = await trx.insertInto('vendors').values({ id: newId(), name: trimmed, client_id: client.id }).returningAll().executeTakeFirstOrThrow();
       const apiKey = VENDOR_KEY_PREFIX + randomToken(32);
-      const key = await trx.insertInto('vendor_api_keys').values({ key_hash: sha256(apiKey), vendor_id: vendor.id })
-        .returningAll().executeTakeFirstOrThrow();
+      const key = await trx
+        .insertInto('vendor_api_keys')
+        .values({ key_hash: sha256(apiKey), vendor_id: vendor.id })
+        .returningAll()
+        .executeTakeFirstOrThrow();
       return { vendor, keys: [key], clientSecret: secret!, apiKey };
     });
   }
@@ -82,12 +87,18 @@ export class Vendors {
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<VendorWithKeys> {
-    await this.#changed(this.#db.transaction().execute(async (trx) => {
-      const row = await trx.updateTable('vendors').set({ disabled_at: disabled ? new Date() : null, updated_at: new Date() })
-        .where('id', '=', id).returning('id').executeTakeFirst();
-      if (!row) throw errors.NotFound('vendor', id);
-      await signal(trx, 'vendor', id);
-    }));
+    await this.#changed(
+      this.#db.transaction().execute(async (trx) => {
+        const row = await trx
+          .updateTable('vendors')
+          .set({ disabled_at: disabled ? new Date() : null, updated_at: new Date() })
+          .where('id', '=', id)
+          .returning('id')
+          .executeTakeFirst();
+        if (!row) throw errors.NotFound('vendor', id);
+        await signal(trx, 'vendor', id);
+      }),
+    );
     return this.get(id);
   }
 
@@ -98,25 +109,35 @@ export class Vendors {
   async rotateKey(id: string, overlapSeconds: number): Promise<VendorWithKeys & { apiKey: string; previousExpiresAt: Date }> {
     const previousExpiresAt = new Date(Date.now() + overlapSeconds * 1000);
     const apiKey = VENDOR_KEY_PREFIX + randomToken(32);
-    await this.#changed(this.#db.transaction().execute(async (trx) => {
-      const vendor = await trx.selectFrom('vendors').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
-      if (!vendor) throw errors.NotFound('vendor', id);
-      await trx.updateTable('vendor_api_keys').set({ expires_at: previousExpiresAt })
-        .where('vendor_id', '=', id)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', previousExpiresAt)]))
-        .execute();
-      await trx.insertInto('vendor_api_keys').values({ key_hash: sha256(apiKey), vendor_id: id }).execute();
-      await signal(trx, 'vendor', id);
-    }));
+    await this.#changed(
+      this.#db.transaction().execute(async (trx) => {
+        const vendor = await trx.selectFrom('vendors').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
+        if (!vendor) throw errors.NotFound('vendor', id);
+        await trx
+          .updateTable('vendor_api_keys')
+          .set({ expires_at: previousExpiresAt })
+          .where('vendor_id', '=', id)
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', previousExpiresAt)]))
+          .execute();
+        await trx
+          .insertInto('vendor_api_keys')
+          .values({ key_hash: sha256(apiKey), vendor_id: id })
+          .execute();
+        await signal(trx, 'vendor', id);
+      }),
+    );
     return { ...(await this.get(id)), apiKey, previousExpiresAt };
   }
 
   async #liveKeys(vendorIds: string[]): Promise<VendorApiKey[]> {
     if (vendorIds.length === 0) return [];
-    return this.#db.selectFrom('vendor_api_keys').selectAll()
+    return this.#db
+      .selectFrom('vendor_api_keys')
+      .selectAll()
       .where('vendor_id', 'in', vendorIds)
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', new Date())]))
-      .orderBy('created_at').execute();
+      .orderBy('created_at')
+      .execute();
   }
 
   /** Clear this instance's cache as soon as a change commits (other instances hear the signal). */

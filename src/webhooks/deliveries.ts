@@ -28,12 +28,25 @@ export class Deliveries {
 
   /** Attempts for one subscription, newest first. */
   async attempts(subscriptionId: string, filter: AttemptFilter = {}) {
-    let query = this.#deps.db.selectFrom('webhook_attempts as a')
+    let query = this.#deps.db
+      .selectFrom('webhook_attempts as a')
       .innerJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id')
-      .select(['a.id', 'a.delivery_id', 'd.event_id', 'd.event_type', 'd.status as delivery_status', 'a.attempted_at',
-        'a.status_code', 'a.duration_ms', 'a.response_body', 'a.error', 'a.trigger'])
+      .select([
+        'a.id',
+        'a.delivery_id',
+        'd.event_id',
+        'd.event_type',
+        'd.status as delivery_status',
+        'a.attempted_at',
+        'a.status_code',
+        'a.duration_ms',
+        'a.response_body',
+        'a.error',
+        'a.trigger',
+      ])
       .where('a.subscription_id', '=', subscriptionId)
-      .orderBy('a.id', 'desc').limit(Math.min(filter.limit ?? 50, 500));
+      .orderBy('a.id', 'desc')
+      .limit(Math.min(filter.limit ?? 50, 500));
     if (filter.before) query = query.where('a.id', '<', filter.before);
     if (filter.deliveryId) query = query.where('a.delivery_id', '=', filter.deliveryId);
     return query.execute();
@@ -49,8 +62,9 @@ export class Deliveries {
 
   /** Send again every delivery that failed and was created at or after `since`; returns how many. */
   async recover(subscriptionId: string, since: Date): Promise<number> {
-    return this.#deps.db.transaction().execute((trx) =>
-      this.#restart(trx, subscriptionId, sql`d.status = 'failed' and d.created_at >= ${since.toISOString()}::timestamptz`));
+    return this.#deps.db
+      .transaction()
+      .execute((trx) => this.#restart(trx, subscriptionId, sql`d.status = 'failed' and d.created_at >= ${since.toISOString()}::timestamptz`));
   }
 
   async #restart(trx: Kysely<Database>, subscriptionId: string, which: ReturnType<typeof sql>): Promise<number> {
@@ -62,7 +76,10 @@ export class Deliveries {
       update webhook_deliveries d set status = 'pending', step = 0, generation = d.generation + 1, next_attempt_at = ${now}::timestamptz
       where d.subscription_id = ${subscriptionId} and ${which}
       returning d.id, d.generation`.execute(trx);
-    await this.#deps.enqueue(trx, rows.rows.map((r) => ({ job: { d: r.id, g: Number(r.generation), manual: true } })));
+    await this.#deps.enqueue(
+      trx,
+      rows.rows.map((r) => ({ job: { d: r.id, g: Number(r.generation), manual: true } })),
+    );
     return rows.rows.length;
   }
 }

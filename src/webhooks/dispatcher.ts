@@ -42,10 +42,20 @@ async function dispatchBatch(deps: DispatcherDeps): Promise<number> {
     const events = claimed.rows.sort((a, b) => new Date(a.created_at).getTime() - new Date(b.created_at).getTime());
     if (events.length === 0) return 0;
     const organizations = [...new Set(events.map((e) => e.organization_id).filter((o): o is string => o !== null))];
-    const subscriptions = organizations.length === 0 ? [] : await trx.selectFrom('webhook_subscriptions')
-      .select(['id', 'organization_id', 'event_types', 'created_at'])
-      .where('organization_id', 'in', organizations).where('status', '=', 'enabled').execute();
-    const ids: string[] = [], subs: string[] = [], eventIds: string[] = [], types: string[] = [], bodies: string[] = [];
+    const subscriptions =
+      organizations.length === 0
+        ? []
+        : await trx
+            .selectFrom('webhook_subscriptions')
+            .select(['id', 'organization_id', 'event_types', 'created_at'])
+            .where('organization_id', 'in', organizations)
+            .where('status', '=', 'enabled')
+            .execute();
+    const ids: string[] = [],
+      subs: string[] = [],
+      eventIds: string[] = [],
+      types: string[] = [],
+      bodies: string[] = [];
     for (const event of events) {
       let text: string | undefined;
       for (const s of subscriptions) {
@@ -67,7 +77,10 @@ async function dispatchBatch(deps: DispatcherDeps): Promise<number> {
         from unnest(${ids}::text[], ${subs}::text[], ${eventIds}::text[], ${types}::text[], ${bodies}::text[]) as v(id, sub, event, type, body)
         on conflict (subscription_id, event_id) do nothing
         returning id`.execute(trx);
-      await deps.enqueue(trx, inserted.rows.map((r) => ({ job: { d: r.id, g: 0 } })));
+      await deps.enqueue(
+        trx,
+        inserted.rows.map((r) => ({ job: { d: r.id, g: 0 } })),
+      );
     }
     return events.length;
   });
@@ -104,7 +117,9 @@ export class Dispatcher {
 
   async #drain(): Promise<void> {
     try {
-      while (!this.#stopped && (await dispatchBatch(this.#deps)) === BATCH) { /* more waiting */ }
+      while (!this.#stopped && (await dispatchBatch(this.#deps)) === BATCH) {
+        /* more waiting */
+      }
     } catch (error) {
       this.#deps.onError(error);
     }

@@ -75,7 +75,10 @@ export class Pump {
       left -= n;
       this.#release(n);
     };
-    this.#o.work(jobs, settled).catch(this.#o.onError).finally(() => settled(left));
+    this.#o
+      .work(jobs, settled)
+      .catch(this.#o.onError)
+      .finally(() => settled(left));
   }
 
   #release(count: number): void {

@@ -45,7 +45,8 @@ export async function enqueue(boss: PgBoss, trx: Kysely<Database>, deliveries: r
   if (deliveries.length === 0) return;
   await signal(trx, 'webhooks');
   for (let i = 0; i < deliveries.length; i += 1000) {
-    const jobs: JobInsert<DeliveryJob>[] = deliveries.slice(i, i + 1000)
+    const jobs: JobInsert<DeliveryJob>[] = deliveries
+      .slice(i, i + 1000)
       .map((q) => (q.startAfter ? { data: q.job, startAfter: q.startAfter } : { data: q.job }));
     await boss.insert(DELIVERY_QUEUE, jobs, { db: fromKysely(trx) });
   }

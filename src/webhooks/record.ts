@@ -74,13 +74,21 @@ async function updateDeliveries(trx: Kysely<Database>, deps: Deps, outcomes: Out
     returning d.id, d.status, d.generation, d.next_attempt_at`.execute(trx);
   // Only rows still at the generation this batch worked on: a resend in between supersedes us.
   const retries = updated.rows.filter((r) => r.status === 'pending' && r.next_attempt_at);
-  await deps.enqueue(trx, retries.map((r) => ({ job: { d: r.id, g: Number(r.generation) }, startAfter: new Date(r.next_attempt_at!) })));
+  await deps.enqueue(
+    trx,
+    retries.map((r) => ({ job: { d: r.id, g: Number(r.generation) }, startAfter: new Date(r.next_attempt_at!) })),
+  );
 }
 
 async function disable(trx: Kysely<Database>, ids: string[], reason: string, now: number): Promise<void> {
   if (ids.length === 0) return;
-  const disabled = await trx.updateTable('webhook_subscriptions').set({ status: 'disabled', disabled_reason: reason, updated_at: new Date(now) })
-    .where('id', 'in', ids).where('status', '=', 'enabled').returning(['id', 'organization_id']).execute();
+  const disabled = await trx
+    .updateTable('webhook_subscriptions')
+    .set({ status: 'disabled', disabled_reason: reason, updated_at: new Date(now) })
+    .where('id', 'in', ids)
+    .where('status', '=', 'enabled')
+    .returning(['id', 'organization_id'])
+    .execute();
   for (const s of disabled) {
     await emit(trx, { type: 'webhook.disabled', organizationId: s.organization_id, data: { organizationId: s.organization_id, webhookId: s.id, reason } });
   }
@@ -97,8 +105,12 @@ async function updateHealth(trx: Kysely<Database>, deps: Deps, outcomes: Outcome
     if (o.result.statusCode === 410) gone.add(o.row.subscription_id);
   }
   if (succeeded.size > 0) {
-    await trx.updateTable('webhook_subscriptions').set({ failing_since: null })
-      .where('id', 'in', [...succeeded]).where('failing_since', 'is not', null).execute();
+    await trx
+      .updateTable('webhook_subscriptions')
+      .set({ failing_since: null })
+      .where('id', 'in', [...succeeded])
+      .where('failing_since', 'is not', null)
+      .execute();
   }
   if (failed.size === 0) return;
   const ids = [...failed.keys()];
@@ -119,7 +131,10 @@ async function writeTogether(deps: Deps, entries: Entry[]): Promise<void> {
     await logAttempts(trx, outcomes);
     await updateDeliveries(trx, deps, outcomes);
     await updateHealth(trx, deps, outcomes);
-    await deps.complete(trx, entries.map((e) => e.job));
+    await deps.complete(
+      trx,
+      entries.map((e) => e.job),
+    );
   });
 }
 
@@ -189,7 +204,10 @@ export class Recorder {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.#queue.length);
       try {
-        await write(this.#deps, batch.flatMap((b) => b.entries));
+        await write(
+          this.#deps,
+          batch.flatMap((b) => b.entries),
+        );
       } catch (error) {
         this.#deps.onError(error);
       }

@@ -49,7 +49,11 @@ export function createSender(agent: Dispatcher, options: { timeoutMs: number; no
       const responseBody = storableText((await readLimited(response.body, RESPONSE_BODY_LIMIT)).bytes.toString('utf8'));
       const ok = response.status >= 200 && response.status < 300;
       return {
-        ok, statusCode: response.status, durationMs: elapsed(), responseBody, error: null,
+        ok,
+        statusCode: response.status,
+        durationMs: elapsed(),
+        responseBody,
+        error: null,
         retryAfterMs: ok ? undefined : parseRetryAfter(response.headers['retry-after'], options.now()),
       };
     } catch (error) {

@@ -17,7 +17,5 @@ function key(secret: string): Buffer {
 
 /** The value of the webhook-signature header for this message, one `v1,` entry per secret. */
 export function sign(id: string, timestampSeconds: number, body: string, secrets: readonly string[]): string {
-  return secrets
-    .map((secret) => `v1,${createHmac('sha256', key(secret)).update(`${id}.${timestampSeconds}.${body}`).digest('base64')}`)
-    .join(' ');
+  return secrets.map((secret) => `v1,${createHmac('sha256', key(secret)).update(`${id}.${timestampSeconds}.${body}`).digest('base64')}`).join(' ');
 }

@@ -58,37 +58,47 @@ export class Subscriptions {
       // Lock the organization so concurrent creations count one after another against the cap.
       const org = await trx.selectFrom('organizations').select('id').where('id', '=', organizationId).forUpdate().executeTakeFirst();
       if (!org) throw errors.NotFound('organization', organizationId);
-      const { count } = await trx.selectFrom('webhook_subscriptions').select((eb) => eb.fn.countAll<string>().as('count'))
-        .where('organization_id', '=', organizationId).executeTakeFirstOrThrow();
+      const { count } = await trx
+        .selectFrom('webhook_subscriptions')
+        .select((eb) => eb.fn.countAll<string>().as('count'))
+        .where('organization_id', '=', organizationId)
+        .executeTakeFirstOrThrow();
       const max = this.#options.maxPerOrganization;
       if (Number(count) >= max) {
         throw errors.SubscriptionLimit(max);
       }
-      return trx.insertInto('webhook_subscriptions').values({
-        id: newId(),
-        organization_id: organizationId,
-        url,
-        event_types: [...new Set(input.eventTypes)],
-        auth_header: header?.name ?? null,
-        auth_header_value: header ? this.#sealer.seal(header.value) : null,
-        secret: this.#sealer.seal(secret),
-        status: 'enabled',
-        created_at: now,
-        updated_at: now,
-      }).returningAll().executeTakeFirstOrThrow();
+      return trx
+        .insertInto('webhook_subscriptions')
+        .values({
+          id: newId(),
+          organization_id: organizationId,
+          url,
+          event_types: [...new Set(input.eventTypes)],
+          auth_header: header?.name ?? null,
+          auth_header_value: header ? this.#sealer.seal(header.value) : null,
+          secret: this.#sealer.seal(secret),
+          status: 'enabled',
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
     });
     return { subscription, secret };
   }
 
   async list(organizationId: string): Promise<Subscription[]> {
-    return this.#db.selectFrom('webhook_subscriptions').selectAll().where('organization_id', '=', organizationId)
-      .orderBy('created_at').orderBy('id').execute();
+    return this.#db.selectFrom('webhook_subscriptions').selectAll().where('organization_id', '=', organizationId).orderBy('created_at').orderBy('id').execute();
   }
 
   /** The subscription, if it belongs to the organization; else 404 (never tell another's apart). */
   async get(organizationId: string, id: string): Promise<Subscription> {
-    const row = await this.#db.selectFrom('webhook_subscriptions').selectAll()
-      .where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('webhook_subscriptions')
+      .selectAll()
+      .where('id', '=', id)
+      .where('organization_id', '=', organizationId)
+      .executeTakeFirst();
     if (!row) throw errors.NotFound('webhook', id);
     return row;
   }
@@ -110,8 +120,13 @@ export class Subscriptions {
     } else if (patch.status === 'disabled' && current.status !== 'disabled') {
       Object.assign(changes, { status: 'disabled', disabled_reason: 'disabled by the organization' });
     }
-    return this.#db.updateTable('webhook_subscriptions').set(changes as never)
-      .where('id', '=', id).where('organization_id', '=', organizationId).returningAll().executeTakeFirstOrThrow();
+    return this.#db
+      .updateTable('webhook_subscriptions')
+      .set(changes as never)
+      .where('id', '=', id)
+      .where('organization_id', '=', organizationId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
 
   async remove(organizationId: string, id: string): Promise<void> {
@@ -124,12 +139,18 @@ export class Subscriptions {
     const current = await this.get(organizationId, id);
     const secret = generateSecret();
     const now = this.#options.now();
-    const subscription = await this.#db.updateTable('webhook_subscriptions').set({
-      secret: this.#sealer.seal(secret),
-      previous_secret: current.secret,
-      previous_secret_expires_at: new Date(now + ROTATION_OVERLAP_MS),
-      updated_at: new Date(),
-    }).where('id', '=', id).where('organization_id', '=', organizationId).returningAll().executeTakeFirstOrThrow();
+    const subscription = await this.#db
+      .updateTable('webhook_subscriptions')
+      .set({
+        secret: this.#sealer.seal(secret),
+        previous_secret: current.secret,
+        previous_secret_expires_at: new Date(now + ROTATION_OVERLAP_MS),
+        updated_at: new Date(),
+      })
+      .where('id', '=', id)
+      .where('organization_id', '=', organizationId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return { subscription, secret };
   }
 

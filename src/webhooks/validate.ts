@@ -16,8 +16,22 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 // Headers Gatehouse sets itself, or that describe the connection rather than the message.
 const RESERVED = new Set([
-  'host', 'content-type', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer',
-  'proxy-authorization', 'proxy-connection', 'expect', 'user-agent', 'webhook-id', 'webhook-timestamp', 'webhook-signature',
+  'host',
+  'content-type',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-authorization',
+  'proxy-connection',
+  'expect',
+  'user-agent',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
 ]);
 
 function invalid(field: string, message: string): AppError {

@@ -85,25 +85,36 @@ export class Webhooks {
     const now = () => clock.now();
     const embedded = storage.kind === 'pglite';
     const work = deliveryWorker({
-      db: storage.db, sealer, now, random: options.random ?? Math.random,
+      db: storage.db,
+      sealer,
+      now,
+      random: options.random ?? Math.random,
       attempt: createSender(outbound, { timeoutMs: config.webhooks.timeoutMs, now }),
       enqueue: (trx, d) => enqueue(this.#boss, trx, d),
       complete: async (trx, jobs) => {
         // Settle exactly the attempts claimed: a job pg-boss has meanwhile expired and handed
         // to another worker is left to that worker.
-        await this.#boss.complete(DELIVERY_QUEUE, jobs.map((j) => ({ id: j.id, retryCount: j.retryCount })), null, { db: fromKysely(trx) });
+        await this.#boss.complete(
+          DELIVERY_QUEUE,
+          jobs.map((j) => ({ id: j.id, retryCount: j.retryCount })),
+          null,
+          { db: fromKysely(trx) },
+        );
       },
       onError: backgroundErrors(options.log, 'webhook delivery failed'),
     });
     this.#pump = new Pump({
-      boss: this.#boss, clock, work,
+      boss: this.#boss,
+      clock,
+      work,
       // The embedded database runs on this thread: fewer attempts in flight leave it room.
       maxInFlight: embedded ? 100 : 400,
       pollMs: 1000,
       onError: backgroundErrors(options.log, 'webhook queue fetch failed'),
     });
     this.#pump.start();
-    await options.jobs.every('webhook-retention', '17 3 * * *', async () => { // daily, 03:17 UTC
+    await options.jobs.every('webhook-retention', '17 3 * * *', async () => {
+      // daily, 03:17 UTC
       const purged = await this.purgeNow();
       options.log.info({ purged }, 'webhook retention: old attempts and payloads purged');
     });

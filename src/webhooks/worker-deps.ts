@@ -24,10 +24,26 @@ export type LiveDelivery = Awaited<ReturnType<typeof load>>[number];
 
 /** The deliveries of a batch, with what an attempt needs from their subscriptions. */
 export function load(db: Kysely<Database>, ids: string[]) {
-  return db.selectFrom('webhook_deliveries as d')
+  return db
+    .selectFrom('webhook_deliveries as d')
     .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
-    .select(['d.id', 'd.subscription_id', 'd.event_id', 'd.payload', 'd.status', 'd.generation', 'd.step',
-      's.organization_id', 's.url', 's.status as subscription_status', 's.auth_header', 's.auth_header_value',
-      's.secret', 's.previous_secret', 's.previous_secret_expires_at'])
-    .where('d.id', 'in', ids).execute();
+    .select([
+      'd.id',
+      'd.subscription_id',
+      'd.event_id',
+      'd.payload',
+      'd.status',
+      'd.generation',
+      'd.step',
+      's.organization_id',
+      's.url',
+      's.status as subscription_status',
+      's.auth_header',
+      's.auth_header_value',
+      's.secret',
+      's.previous_secret',
+      's.previous_secret_expires_at',
+    ])
+    .where('d.id', 'in', ids)
+    .execute();
 }

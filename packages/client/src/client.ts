@@ -104,7 +104,8 @@ export class GatehouseClient {
     // One key for the call, whichever token the request goes out with.
     const headers = idempotencyHeaders(rest);
     return this.#withBearer(PARTNER_TOKEN_SCOPE, (authorization) =>
-      this.#transport.request({ method: 'POST', path: `${OEM}/integration`, json, headers: { ...headers, authorization }, signal }));
+      this.#transport.request({ method: 'POST', path: `${OEM}/integration`, json, headers: { ...headers, authorization }, signal }),
+    );
   }
 
   /** A `custom_hosted` integration whose credentials Gatehouse stores encrypted. */

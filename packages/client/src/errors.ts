@@ -8,13 +8,31 @@
  * 409 IN_USE while the first request with the key is still running (the SDK retries that one).
  */
 export type OemApiErrorCode =
-  | 'BAD_REQUEST' | 'INVALID_CLIENT' | 'INVALID_SCOPE' | 'INVALID_MSPC_TOKEN' | 'VENDOR_NOT_AUTHORIZED' | 'NOT_FOUND' | 'CONFLICT'
-  | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE' | 'PAYLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'SERVICE_UNAVAILABLE' | 'INTERNAL_ERROR';
+  | 'BAD_REQUEST'
+  | 'INVALID_CLIENT'
+  | 'INVALID_SCOPE'
+  | 'INVALID_MSPC_TOKEN'
+  | 'VENDOR_NOT_AUTHORIZED'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'IDEMPOTENCY_KEY_IN_USE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL_ERROR';
 
 /** The token endpoint's `error` values: RFC 6749 §5.2, and the two Gatehouse adds for 429 and 503. */
 export type OAuthErrorCode =
-  | 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope'
-  | 'too_many_requests' | 'temporarily_unavailable' | 'server_error';
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'too_many_requests'
+  | 'temporarily_unavailable'
+  | 'server_error';
 
 /** No answer came: the connection failed, or the attempt ran out of time. */
 export type TransportErrorCode = 'NETWORK_ERROR' | 'TIMEOUT';

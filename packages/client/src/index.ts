@@ -3,9 +3,20 @@ export { GatehouseClient, PARTNER_TOKEN_SCOPE, VENDOR_MANAGE, type CallOptions, 
 export { VendorApiClient, type ListOptions, type VendorApiClientOptions } from './vendor-api.ts';
 export { mspcToken } from './mspc-token.ts';
 export {
-  GatehouseAuthenticationError, GatehouseConflictError, GatehouseError, GatehouseNetworkError, GatehouseNotFoundError, GatehousePermissionError,
-  GatehouseRateLimitError, GatehouseTimeoutError, GatehouseUnavailableError, GatehouseValidationError,
-  type GatehouseErrorCode, type OAuthErrorCode, type OemApiErrorCode, type TransportErrorCode,
+  GatehouseAuthenticationError,
+  GatehouseConflictError,
+  GatehouseError,
+  GatehouseNetworkError,
+  GatehouseNotFoundError,
+  GatehousePermissionError,
+  GatehouseRateLimitError,
+  GatehouseTimeoutError,
+  GatehouseUnavailableError,
+  GatehouseValidationError,
+  type GatehouseErrorCode,
+  type OAuthErrorCode,
+  type OemApiErrorCode,
+  type TransportErrorCode,
 } from './errors.ts';
 export { USER_AGENT } from './transport.ts';
 export { VERSION } from './version.ts';

@@ -8,7 +8,12 @@ export interface ClientCredentials {
   clientSecret: string;
 }
 
-export function requestClientCredentialsToken(transport: Transport, credentials: ClientCredentials, scope?: string, signal?: AbortSignal): Promise<TokenResponse> {
+export function requestClientCredentialsToken(
+  transport: Transport,
+  credentials: ClientCredentials,
+  scope?: string,
+  signal?: AbortSignal,
+): Promise<TokenResponse> {
   const form: Record<string, string> = { grant_type: 'client_credentials' };
   if (scope) form.scope = scope;
   return transport.request<TokenResponse>({

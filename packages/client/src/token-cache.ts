@@ -28,10 +28,12 @@ export class TokenCache {
     const pending = this.#inflight.get(scope);
     if (pending) return pending;
     const started = this.#now();
-    const request = this.#fetchToken(scope).then((token) => {
-      this.#entries.set(scope, { token, refreshAt: started + lifetime(token) });
-      return token;
-    }).finally(() => this.#inflight.delete(scope));
+    const request = this.#fetchToken(scope)
+      .then((token) => {
+        this.#entries.set(scope, { token, refreshAt: started + lifetime(token) });
+        return token;
+      })
+      .finally(() => this.#inflight.delete(scope));
     this.#inflight.set(scope, request);
     return request;
   }

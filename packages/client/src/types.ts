@@ -8,7 +8,7 @@ import type { paths } from './openapi.ts';
 type Operation<P extends keyof paths, M extends keyof paths[P]> = paths[P][M];
 type RequestBody<P extends keyof paths, M extends keyof paths[P]> = Operation<P, M> extends { requestBody: infer B } ? B : never;
 type Response<P extends keyof paths, M extends keyof paths[P], S extends string> =
-  Operation<P, M> extends { responses: infer R } ? S extends keyof R ? R[S] : never : never;
+  Operation<P, M> extends { responses: infer R } ? (S extends keyof R ? R[S] : never) : never;
 type Query<P extends keyof paths, M extends keyof paths[P]> = Operation<P, M> extends { query: infer Q } ? Q : never;
 type RequestHeader<P extends keyof paths, M extends keyof paths[P]> = Operation<P, M> extends { header: infer H } ? H : never;
 type Refine<T, R extends { [K in keyof R]: K extends keyof T ? Exclude<T[K], undefined> : never }> = Omit<T, keyof R> & R;
@@ -24,10 +24,10 @@ type ServicesPath = '/api/vendor-api/organization/services';
  * The Idempotency-Key header every creating OEM call sends. An intersection over the four routes,
  * so that one that stopped declaring the header would make this `never` and the SDK fail to build.
  */
-export type IdempotencyKey = NonNullable<RequestHeader<OrganizationPath, 'post'>['Idempotency-Key']>
-  & NonNullable<RequestHeader<SessionPath, 'post'>['Idempotency-Key']>
-  & NonNullable<RequestHeader<UserPath, 'post'>['Idempotency-Key']>
-  & NonNullable<RequestHeader<IntegrationPath, 'post'>['Idempotency-Key']>;
+export type IdempotencyKey = NonNullable<RequestHeader<OrganizationPath, 'post'>['Idempotency-Key']> &
+  NonNullable<RequestHeader<SessionPath, 'post'>['Idempotency-Key']> &
+  NonNullable<RequestHeader<UserPath, 'post'>['Idempotency-Key']> &
+  NonNullable<RequestHeader<IntegrationPath, 'post'>['Idempotency-Key']>;
 
 /** RFC 6749 §5.1 */
 export type TokenResponse = Refine<Response<'/oauth/token', 'post', '200'>, { access_token: string; token_type: string }>;
@@ -64,7 +64,10 @@ type CreatedIntegration = Response<IntegrationPath, 'post', '201'>;
 type IntegrationSummary = { id: string; vendorId: string; integrationKind: IntegrationKind };
 /** `partnerApiKey` is shown once: combine it with the vendor API key through mspcToken(). */
 export type CreateIntegrationResponse = Refine<CreatedIntegration, { integration: IntegrationSummary; partnerApiKey: string; status: number; message: string }>;
-export type CreateCustomIntegrationResponse = Omit<Refine<CreatedIntegration, { integration: IntegrationSummary; status: number; message: string }>, 'partnerApiKey'>;
+export type CreateCustomIntegrationResponse = Omit<
+  Refine<CreatedIntegration, { integration: IntegrationSummary; status: number; message: string }>,
+  'partnerApiKey'
+>;
 
 export interface IntegrationCredentialsInput {
   organizationOemToken: RequestBody<IntegrationPath, 'patch'>['organizationOemToken'];

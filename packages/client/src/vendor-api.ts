@@ -41,7 +41,11 @@ export class VendorApiClient {
    * past that cursor. Breaking out of the loop fetches no further page.
    */
   accounts(options: ListOptions = {}): AsyncGenerator<T.Account, void, undefined> {
-    return paginate(options, (page) => this.listAccounts(page, options.signal), (response) => response.accounts);
+    return paginate(
+      options,
+      (page) => this.listAccounts(page, options.signal),
+      (response) => response.accounts,
+    );
   }
 
   /** Idempotent on vendorServiceId. */
@@ -56,7 +60,11 @@ export class VendorApiClient {
 
   /** Every service, page after page, as `accounts()` does for accounts. */
   services(options: ListOptions = {}): AsyncGenerator<T.Service, void, undefined> {
-    return paginate(options, (page) => this.listServices(page, options.signal), (response) => response.services);
+    return paginate(
+      options,
+      (page) => this.listServices(page, options.signal),
+      (response) => response.services,
+    );
   }
 
   /** Tell Gatehouse how far the integration has got on the vendor's side. */
@@ -77,7 +85,11 @@ export interface ListOptions extends T.PageInput {
  * Follow the server's cursors: each page's nextCursor is the next request's `after`, until it is
  * null. A cursor that comes back unchanged would loop for ever, so it is an error instead.
  */
-async function* paginate<P extends { nextCursor: string | null }, I>(options: ListOptions, fetchPage: (page: T.PageInput) => Promise<P>, items: (page: P) => I[]): AsyncGenerator<I, void, undefined> {
+async function* paginate<P extends { nextCursor: string | null }, I>(
+  options: ListOptions,
+  fetchPage: (page: T.PageInput) => Promise<P>,
+  items: (page: P) => I[],
+): AsyncGenerator<I, void, undefined> {
   let after = options.after;
   for (;;) {
     const page = await fetchPage({ limit: options.limit, after });

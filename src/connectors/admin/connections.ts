@@ -7,12 +7,19 @@ import type { Services } from '../../services.ts';
 import { connectionBody, connectionView } from './schemas.ts';
 
 const createBody = {
-  type: 'object', additionalProperties: false, required: ['connector_id', 'organization_id'],
+  type: 'object',
+  additionalProperties: false,
+  required: ['connector_id', 'organization_id'],
   properties: { connector_id: { type: 'string', minLength: 1, maxLength: 100 }, organization_id: { type: 'string', minLength: 1, maxLength: 100 } },
 } as const;
 const listQuery = {
-  type: 'object', additionalProperties: false,
-  properties: { organization_id: { type: 'string', maxLength: 100 }, connector_id: { type: 'string', maxLength: 100 }, status: { type: 'string', enum: ['active', 'broken'] } },
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    organization_id: { type: 'string', maxLength: 100 },
+    connector_id: { type: 'string', maxLength: 100 },
+    status: { type: 'string', enum: ['active', 'broken'] },
+  },
 } as const;
 
 export function adminConnectionRoutes(app: App, { connectors: service, organizations, audit }: Services) {
@@ -20,46 +27,80 @@ export function adminConnectionRoutes(app: App, { connectors: service, organizat
   const errors = { '4xx': adminError, '5xx': adminError };
   const record = (action: string, ip: string, details: Record<string, unknown>) => audit.record({ action, outcome: 'success', actor: 'admin', ip, details });
 
-  app.post('/connections', {
-    schema: { tags, summary: 'Connect an organization through a client-credentials connector', body: createBody, response: { 201: connectionView, ...errors } },
-  }, async (request, reply) => {
-    const body = request.body;
-    await organizations.get(body.organization_id);
-    const { connection } = await service.connectClientCredentials(body.connector_id, body.organization_id);
-    record('connection.connected', request.ip, { connection_id: connection.id, connector_id: body.connector_id, organization_id: body.organization_id });
-    return reply.status(201).send(connectionBody(connection));
-  });
-
-  app.get('/connections', {
-    schema: { tags, summary: 'List connections (status, last refresh, expiry)', querystring: listQuery, response: { 200: { type: 'object', properties: { connections: { type: 'array', items: connectionView } } } } },
-  }, async (request) => {
-    const q = request.query;
-    const rows = await service.connections.list({ organizationId: q.organization_id, connectorId: q.connector_id, status: q.status });
-    return { connections: rows.map(connectionBody) };
-  });
-
-  app.get('/connections/:id', { schema: { tags, summary: 'Get a connection', params: idParam, response: { 200: connectionView, ...errors } } },
-    async (request) => connectionBody(await service.connections.get(request.params.id)));
-
-  app.post('/connections/:id/refresh', {
-    schema: { tags, summary: 'Refresh the connection\'s token now', params: idParam, response: { 200: connectionView, ...errors } },
-  }, async (request) => {
-    const { id } = request.params;
-    const live = await service.credentials.live(id);
-    if (!live) await service.connections.get(id); // 404
-    else await service.credentials.refresh(id, live.version, 'requested');
-    return connectionBody(await service.connections.get(id));
-  });
-
-  app.delete('/connections/:id', {
-    schema: {
-      tags, summary: 'Disconnect: revoke at the vendor (when a revocation URL is configured) and delete', params: idParam,
-      response: { 200: { type: 'object', properties: { connection_id: { type: 'string' }, deleted: { type: 'boolean' }, revoked: { type: 'boolean' } } }, ...errors },
+  app.post(
+    '/connections',
+    {
+      schema: {
+        tags,
+        summary: 'Connect an organization through a client-credentials connector',
+        body: createBody,
+        response: { 201: connectionView, ...errors },
+      },
     },
-  }, async (request) => {
-    const { id } = request.params;
-    const { revoked } = await service.disconnect(id);
-    record('connection.deleted', request.ip, { connection_id: id, revoked });
-    return { connection_id: id, deleted: true, revoked };
-  });
+    async (request, reply) => {
+      const body = request.body;
+      await organizations.get(body.organization_id);
+      const { connection } = await service.connectClientCredentials(body.connector_id, body.organization_id);
+      record('connection.connected', request.ip, { connection_id: connection.id, connector_id: body.connector_id, organization_id: body.organization_id });
+      return reply.status(201).send(connectionBody(connection));
+    },
+  );
+
+  app.get(
+    '/connections',
+    {
+      schema: {
+        tags,
+        summary: 'List connections (status, last refresh, expiry)',
+        querystring: listQuery,
+        response: { 200: { type: 'object', properties: { connections: { type: 'array', items: connectionView } } } },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const rows = await service.connections.list({ organizationId: q.organization_id, connectorId: q.connector_id, status: q.status });
+      return { connections: rows.map(connectionBody) };
+    },
+  );
+
+  app.get(
+    '/connections/:id',
+    { schema: { tags, summary: 'Get a connection', params: idParam, response: { 200: connectionView, ...errors } } },
+    async (request) => connectionBody(await service.connections.get(request.params.id)),
+  );
+
+  app.post(
+    '/connections/:id/refresh',
+    {
+      schema: { tags, summary: "Refresh the connection's token now", params: idParam, response: { 200: connectionView, ...errors } },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const live = await service.credentials.live(id);
+      if (!live) await service.connections.get(id); // 404
+      else await service.credentials.refresh(id, live.version, 'requested');
+      return connectionBody(await service.connections.get(id));
+    },
+  );
+
+  app.delete(
+    '/connections/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Disconnect: revoke at the vendor (when a revocation URL is configured) and delete',
+        params: idParam,
+        response: {
+          200: { type: 'object', properties: { connection_id: { type: 'string' }, deleted: { type: 'boolean' }, revoked: { type: 'boolean' } } },
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const { revoked } = await service.disconnect(id);
+      record('connection.deleted', request.ip, { connection_id: id, revoked });
+      return { connection_id: id, deleted: true, revoked };
+    },
+  );
 }

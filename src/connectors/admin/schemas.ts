@@ -44,14 +44,25 @@ export const connectionView = {
 
 export function connectionBody(r: ConnectionRow) {
   return {
-    connection_id: r.id, connector_id: r.connector_id, organization_id: r.organization_id, status: r.status,
-    expires_at: iso(r.expires_at), last_refresh_at: iso(r.last_refresh_at), refresh_failures: r.refresh_failures, last_error: r.last_error,
-    scope: r.scope, connected_at: r.connected_at.toISOString(), created_at: r.created_at.toISOString(), updated_at: r.updated_at.toISOString(),
+    connection_id: r.id,
+    connector_id: r.connector_id,
+    organization_id: r.organization_id,
+    status: r.status,
+    expires_at: iso(r.expires_at),
+    last_refresh_at: iso(r.last_refresh_at),
+    refresh_failures: r.refresh_failures,
+    last_error: r.last_error,
+    scope: r.scope,
+    connected_at: r.connected_at.toISOString(),
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
   };
 }
 
 export const connectLinkBody = {
-  type: 'object', additionalProperties: false, required: ['organization_id'],
+  type: 'object',
+  additionalProperties: false,
+  required: ['organization_id'],
   properties: { organization_id: { type: 'string', minLength: 1, maxLength: 100 }, ttl_seconds: { type: 'integer', minimum: 60, maximum: 7 * 86400 } },
 } as const;
 

@@ -30,8 +30,14 @@ export async function vendorOf(services: Services, token: string): Promise<Calle
   const client = String(active.client_id ?? '');
   const vendor = await services.vendors.findByClient(client);
   if (!vendor || vendor.disabled_at) throw errors.Forbidden('this access token does not belong to an enabled vendor');
-  if (!String(active.scope ?? '').split(' ').includes(VENDOR_SCOPE)) {
-    throw errors.InsufficientScope(`this request needs the ${VENDOR_SCOPE} scope`).with(bearerHeaders({ realm: REALM, error: 'insufficient_scope', scope: VENDOR_SCOPE }));
+  if (
+    !String(active.scope ?? '')
+      .split(' ')
+      .includes(VENDOR_SCOPE)
+  ) {
+    throw errors
+      .InsufficientScope(`this request needs the ${VENDOR_SCOPE} scope`)
+      .with(bearerHeaders({ realm: REALM, error: 'insufficient_scope', scope: VENDOR_SCOPE }));
   }
   return { kind: 'vendor', vendorId: vendor.id, clientId: client };
 }
@@ -68,4 +74,3 @@ export function reaches(caller: Caller, organizationId: string, vendorId: string
   if (caller.kind === 'vendor') return caller.vendorId === vendorId;
   return caller.organizationId === organizationId;
 }
-

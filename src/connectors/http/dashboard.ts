@@ -18,7 +18,11 @@ const iso = (d: Date | null) => when(d, Date.now(), '-');
 /** A DashboardSection: include it in the dashboard's section list. */
 export async function connectionsSection(services: Services, request: FastifyRequest, reply: FastifyReply, session: CurrentSession): Promise<Markup> {
   const { connectors, connections } = services.connectors;
-  const [all, rows, role] = await Promise.all([connectors.list(), connections.list({ organizationId: session.organizationId }), adminRoleIn(services.storage.db, session.organizationId, session.userId)]);
+  const [all, rows, role] = await Promise.all([
+    connectors.list(),
+    connections.list({ organizationId: session.organizationId }),
+    adminRoleIn(services.storage.db, session.organizationId, session.userId),
+  ]);
   const admin = role !== undefined;
   const names = new Map(all.map((c) => [c.id, c.definition.name]));
   const connected = new Set(rows.map((r) => r.connector_id));
@@ -26,30 +30,49 @@ export async function connectionsSection(services: Services, request: FastifyReq
   const csrf = admin ? csrfField(request, reply, services) : html``;
   return html`
 <h2 id="connections">Connections</h2>
-${rows.length === 0 ? html`<p class="muted">No connected applications.</p>` : html`
+${
+  rows.length === 0
+    ? html`<p class="muted">No connected applications.</p>`
+    : html`
 <table id="connections"><thead><tr><th>Application</th><th>Status</th><th>Last refresh</th><th>Token expires</th><th></th></tr></thead><tbody>
-${rows.map((r) => html`<tr data-connection-id="${r.id}"><td>${names.get(r.connector_id) ?? r.connector_id}</td><td>${r.status}${r.status === 'broken' && r.last_error ? html` <span class="muted">(${r.last_error})</span>` : ''}</td>
-<td>${iso(r.last_refresh_at)}</td><td>${iso(r.expires_at)}</td><td>${admin ? html`<form class="inline" method="post" action="${DASHBOARD_PATH}/connections/${r.id}/disconnect">${csrf}<button type="submit">Disconnect</button></form>` : ''}</td></tr>`)}
-</tbody></table>`}
+${rows.map(
+  (
+    r,
+  ) => html`<tr data-connection-id="${r.id}"><td>${names.get(r.connector_id) ?? r.connector_id}</td><td>${r.status}${r.status === 'broken' && r.last_error ? html` <span class="muted">(${r.last_error})</span>` : ''}</td>
+<td>${iso(r.last_refresh_at)}</td><td>${iso(r.expires_at)}</td><td>${admin ? html`<form class="inline" method="post" action="${DASHBOARD_PATH}/connections/${r.id}/disconnect">${csrf}<button type="submit">Disconnect</button></form>` : ''}</td></tr>`,
+)}
+</tbody></table>`
+}
 ${admin && available.length > 0 ? html`<p>${available.map((c) => html`<a class="connect" href="${connectPath(c.id)}">${connected.has(c.id) ? 'Reconnect' : 'Connect'} ${c.definition.name}</a> `)}</p>` : ''}`;
 }
 
 export function disconnectPage(app: App, services: Services) {
-  app.post(`${DASHBOARD_PATH}/connections/:id/disconnect`, {
-    config: { audience: 'page' },
-    schema: {
-      tags: ['pages'], summary: 'Disconnect an application (organization admins, form)',
-      params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } },
-      body: { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf: { type: 'string', maxLength: 100 } } },
+  app.post(
+    `${DASHBOARD_PATH}/connections/:id/disconnect`,
+    {
+      config: { audience: 'page' },
+      schema: {
+        tags: ['pages'],
+        summary: 'Disconnect an application (organization admins, form)',
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } },
+        body: { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf: { type: 'string', maxLength: 100 } } },
+      },
     },
-  }, async (request, reply) => {
-    const session = await organizationAdmin(services, request, 'disconnect applications');
-    checkCsrf(request, request.body.csrf);
-    const { id } = request.params;
-    const row = await services.connectors.connections.find(id);
-    if (!row || row.organization_id !== session.organizationId) throw notFound(id);
-    const { revoked } = await services.connectors.disconnect(id);
-    services.audit.record({ action: 'connection.deleted', outcome: 'success', actor: session.userId, ip: request.ip, details: { connection_id: id, revoked } });
-    return reply.redirect(DASHBOARD_PATH, 303);
-  });
+    async (request, reply) => {
+      const session = await organizationAdmin(services, request, 'disconnect applications');
+      checkCsrf(request, request.body.csrf);
+      const { id } = request.params;
+      const row = await services.connectors.connections.find(id);
+      if (!row || row.organization_id !== session.organizationId) throw notFound(id);
+      const { revoked } = await services.connectors.disconnect(id);
+      services.audit.record({
+        action: 'connection.deleted',
+        outcome: 'success',
+        actor: session.userId,
+        ip: request.ip,
+        details: { connection_id: id, revoked },
+      });
+      return reply.redirect(DASHBOARD_PATH, 303);
+    },
+  );
 }

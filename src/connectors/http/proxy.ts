@@ -26,7 +26,8 @@ async function collect(body: AsyncIterable<Buffer>, length: number): Promise<Buf
 }
 
 const params = {
-  type: 'object', required: ['id'],
+  type: 'object',
+  required: ['id'],
   properties: { id: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }, '*': { type: 'string' } },
 } as const;
 
@@ -58,31 +59,41 @@ export function proxyRoutes(services: Services) {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: services.config.bodyLimit }, (_request, body, done) => done(null, body));
     const { credentials, outbound } = services.connectors;
-    app.all('/api/connections/:id/proxy/*', {
-      exposeHeadRoute: false,
-      config: { audience: 'admin', forwardsInput: true },
-      schema: {
-        tags: ['connections'], params,
-        summary: "Call the vendor's API as this connection (admin token, the organization's vendor, or an organization session)",
-        security: [{ adminToken: [] }, { oemAccessToken: [] }],
+    app.all(
+      '/api/connections/:id/proxy/*',
+      {
+        exposeHeadRoute: false,
+        config: { audience: 'admin', forwardsInput: true },
+        schema: {
+          tags: ['connections'],
+          params,
+          summary: "Call the vendor's API as this connection (admin token, the organization's vendor, or an organization session)",
+          security: [{ adminToken: [] }, { oemAccessToken: [] }],
+        },
       },
-    }, async (request, reply) => {
-      // Failed authentications are limited per address before any credential is looked at.
-      const caller = await services.authFailures.guard(request, 'connector_proxy', () => authenticate(request, services), () => services.adminAuth.recordFailure(request));
-      const { id } = request.params;
-      const live = await credentials.live(id);
-      if (!live || !reaches(caller, live.organizationId, live.vendorId)) throw notFound(id);
-      await checkMethod(services, caller, request.method, live.connector.definition);
-      const body = request.body instanceof Buffer ? request.body : undefined;
-      const answer = await forward(outbound, credentials, live, { method: request.method, rest: restOf(request), headers: request.headers, body });
-      reply.status(answer.status).headers(answer.headers).header('content-security-policy', PROXY_CSP);
-      if (request.method === 'HEAD' || NO_BODY.has(answer.status)) {
-        await answer.body.dump(); // there is nothing to read; this frees the connection
-        return reply.send();
-      }
-      const length = Number(answer.headers['content-length'] ?? NaN);
-      if (length <= SMALL && !answer.headers['content-encoding']) return reply.send(await collect(answer.body, length));
-      return reply.send(answer.body);
-    });
+      async (request, reply) => {
+        // Failed authentications are limited per address before any credential is looked at.
+        const caller = await services.authFailures.guard(
+          request,
+          'connector_proxy',
+          () => authenticate(request, services),
+          () => services.adminAuth.recordFailure(request),
+        );
+        const { id } = request.params;
+        const live = await credentials.live(id);
+        if (!live || !reaches(caller, live.organizationId, live.vendorId)) throw notFound(id);
+        await checkMethod(services, caller, request.method, live.connector.definition);
+        const body = request.body instanceof Buffer ? request.body : undefined;
+        const answer = await forward(outbound, credentials, live, { method: request.method, rest: restOf(request), headers: request.headers, body });
+        reply.status(answer.status).headers(answer.headers).header('content-security-policy', PROXY_CSP);
+        if (request.method === 'HEAD' || NO_BODY.has(answer.status)) {
+          await answer.body.dump(); // there is nothing to read; this frees the connection
+          return reply.send();
+        }
+        const length = Number(answer.headers['content-length'] ?? NaN);
+        if (length <= SMALL && !answer.headers['content-encoding']) return reply.send(await collect(answer.body, length));
+        return reply.send(answer.body);
+      },
+    );
   };
 }

@@ -3,25 +3,66 @@
 // credentials (Authorization, cookies) stay here; the vendor's cookies do not reach the caller.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
 
 // Request headers that describe the caller's connection to Gatehouse or carry its credentials.
 const REQUEST_DROP = new Set([
-  ...HOP_BY_HOP, 'host', 'authorization', 'cookie', 'content-length', 'expect', 'forwarded', 'x-forwarded-for', 'x-forwarded-host',
-  'x-forwarded-proto', 'x-forwarded-port', 'x-real-ip', 'origin', 'referer', 'mspc-token', 'http2-settings',
+  ...HOP_BY_HOP,
+  'host',
+  'authorization',
+  'cookie',
+  'content-length',
+  'expect',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-real-ip',
+  'origin',
+  'referer',
+  'mspc-token',
+  'http2-settings',
 ]);
 
 // Response headers that would act on Gatehouse's origin rather than the vendor's.
 const RESPONSE_DROP = new Set([
-  ...HOP_BY_HOP, 'set-cookie', 'set-cookie2', 'www-authenticate', 'strict-transport-security', 'content-security-policy',
-  'content-security-policy-report-only', 'alt-svc', 'clear-site-data', 'access-control-allow-origin', 'access-control-allow-credentials',
-  'access-control-allow-headers', 'access-control-allow-methods', 'access-control-expose-headers', 'access-control-max-age',
+  ...HOP_BY_HOP,
+  'set-cookie',
+  'set-cookie2',
+  'www-authenticate',
+  'strict-transport-security',
+  'content-security-policy',
+  'content-security-policy-report-only',
+  'alt-svc',
+  'clear-site-data',
+  'access-control-allow-origin',
+  'access-control-allow-credentials',
+  'access-control-allow-headers',
+  'access-control-allow-methods',
+  'access-control-expose-headers',
+  'access-control-max-age',
 ]);
 
 /** Header names listed in Connection (RFC 9110 §7.6.1): hop-by-hop for this message only. */
 function connectionNamed(headers: IncomingHttpHeaders): Set<string> {
   const value = headers.connection;
-  return new Set((Array.isArray(value) ? value.join(',') : value ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+  return new Set(
+    (Array.isArray(value) ? value.join(',') : (value ?? ''))
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }
 
 export function forwardRequestHeaders(headers: IncomingHttpHeaders, injected: string | undefined): Record<string, string> {

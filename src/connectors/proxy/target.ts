@@ -32,7 +32,10 @@ export function targetOf(definition: ConnectorDefinition, rest: string, token: s
   if (definition.tokenPlacement === 'query') {
     // The caller cannot choose the credential: a parameter of the same name is dropped.
     const name = definition.tokenParam;
-    query = query.split('&').filter((pair) => pair !== '' && safeDecode(pair.split('=')[0]) !== name).join('&');
+    query = query
+      .split('&')
+      .filter((pair) => pair !== '' && safeDecode(pair.split('=')[0]) !== name)
+      .join('&');
     const credential = `${encodeURIComponent(name)}=${encodeURIComponent(token)}`;
     return { base: query ? `${base}?${query}` : base, url: `${base}?${query ? `${query}&` : ''}${credential}` };
   }

@@ -90,12 +90,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
 
-  await db.schema.alterTable('access_tokens')
+  await db.schema
+    .alterTable('access_tokens')
     .addColumn('user_id', 'text', (c) => c.references('users.id').onDelete('cascade'))
     .execute();
   await db.schema.alterTable('access_tokens').addColumn('organization_id', 'text').execute();
   await db.schema.alterTable('access_tokens').addColumn('credential_version', 'integer').execute();
-  await db.schema.alterTable('access_tokens')
+  await db.schema
+    .alterTable('access_tokens')
     .addColumn('grant_id', 'text', (c) => c.references('grants.id').onDelete('cascade'))
     .execute();
   await db.schema.createIndex('access_tokens_grant').on('access_tokens').column('grant_id').execute();

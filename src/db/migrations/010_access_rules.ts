@@ -3,7 +3,10 @@
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.alterTable('clients').addColumn('introspect', 'boolean', (c) => c.notNull().defaultTo(sql`false`)).execute();
+  await db.schema
+    .alterTable('clients')
+    .addColumn('introspect', 'boolean', (c) => c.notNull().defaultTo(sql`false`))
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -14,10 +14,22 @@ export async function completeAuthorization(services: Services, request: Fastify
   const client = authz.client;
   if (authz.responseType === 'code') {
     const code = await services.codes.issue({
-      clientId: client.id, user, redirectUri: authz.redirectUri, redirectUriSent: authz.redirectUriSent, scope: authz.scope, codeChallenge: authz.codeChallenge,
+      clientId: client.id,
+      user,
+      redirectUri: authz.redirectUri,
+      redirectUriSent: authz.redirectUriSent,
+      scope: authz.scope,
+      codeChallenge: authz.codeChallenge,
     });
     metrics.authorizationCodes.inc({ event: 'issued' });
-    audit.record({ action: 'authorization_code.issued', outcome: 'success', actor: user.id, clientId: client.id, ip: request.ip, details: { scope: authz.scope, pkce: authz.codeChallenge !== undefined } });
+    audit.record({
+      action: 'authorization_code.issued',
+      outcome: 'success',
+      actor: user.id,
+      clientId: client.id,
+      ip: request.ip,
+      details: { scope: authz.scope, pkce: authz.codeChallenge !== undefined },
+    });
     return reply.redirect(replyUrl(target, config.publicUrl, { code }), 303);
   }
   const ttl = client.access_token_ttl ?? 0;
@@ -26,12 +38,22 @@ export async function completeAuthorization(services: Services, request: Fastify
     return services.tokens.issue({ client, subject: user.id, scope: authz.scope, ttl, user, grantId: grant.id, format: 'opaque', db: trx });
   });
   metrics.tokensIssued.inc({ grant: 'implicit' });
-  audit.record({ action: 'token.issued', outcome: 'success', actor: user.id, clientId: client.id, ip: request.ip, details: { grant_type: 'implicit', scope: authz.scope } });
+  audit.record({
+    action: 'token.issued',
+    outcome: 'success',
+    actor: user.id,
+    clientId: client.id,
+    ip: request.ip,
+    details: { grant_type: 'implicit', scope: authz.scope },
+  });
   // Seed 002: <redirect_uri>#access_token=...&token_type=bearer
-  return reply.redirect(replyUrl(target, config.publicUrl, {
-    access_token: issued.token,
-    token_type: 'bearer',
-    expires_in: issued.expiresIn === undefined ? undefined : String(issued.expiresIn),
-    scope: authz.scope || undefined,
-  }), 303);
+  return reply.redirect(
+    replyUrl(target, config.publicUrl, {
+      access_token: issued.token,
+      token_type: 'bearer',
+      expires_in: issued.expiresIn === undefined ? undefined : String(issued.expiresIn),
+      scope: authz.scope || undefined,
+    }),
+    303,
+  );
 }

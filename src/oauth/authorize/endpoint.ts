@@ -9,7 +9,15 @@ import { AUTHORIZE_PATH, DECISION_PATH, signInUrl } from '../../http/paths.ts';
 import { surfaceLimit } from '../../ops/rate-limit.ts';
 import type { Services } from '../../services.ts';
 import { completeAuthorization } from './complete.ts';
-import { AuthorizationError, CARRIED, ConfigurationMismatch, parseAuthorizationRequest, replyUrl, type AuthorizationRequest, type RawParams } from './request.ts';
+import {
+  AuthorizationError,
+  CARRIED,
+  ConfigurationMismatch,
+  parseAuthorizationRequest,
+  replyUrl,
+  type AuthorizationRequest,
+  type RawParams,
+} from './request.ts';
 
 type Step = 'request' | 'decision';
 
@@ -27,21 +35,38 @@ export function authorizeRoutes(services: Services, pages: AuthorizePages) {
     app.addHook('onRequest', surfaceLimit(app, services.config, 'authorize'));
     const config = { audience: 'page' as const };
 
-    app.get(AUTHORIZE_PATH, {
-      config,
-      schema: { tags: ['oauth'], summary: 'Authorization endpoint (RFC 6749 §3.1): code with PKCE S256, or token for clients that enable implicit', querystring: { type: 'object' } },
-    }, (request, reply) => authorize(services, pages, request, reply, request.query, 'request'));
-
-    app.post(DECISION_PATH, {
-      config,
-      schema: {
-        tags: ['oauth'], summary: 'The consent decision (form)',
-        body: { type: 'object', required: ['csrf'], properties: { csrf: { type: 'string', maxLength: 100 }, decision: { type: 'string', enum: ['allow', 'deny'] } } },
+    app.get(
+      AUTHORIZE_PATH,
+      {
+        config,
+        schema: {
+          tags: ['oauth'],
+          summary: 'Authorization endpoint (RFC 6749 §3.1): code with PKCE S256, or token for clients that enable implicit',
+          querystring: { type: 'object' },
+        },
       },
-    }, (request, reply) => {
-      checkCsrf(request, request.body.csrf);
-      return authorize(services, pages, request, reply, request.body, 'decision');
-    });
+      (request, reply) => authorize(services, pages, request, reply, request.query, 'request'),
+    );
+
+    app.post(
+      DECISION_PATH,
+      {
+        config,
+        schema: {
+          tags: ['oauth'],
+          summary: 'The consent decision (form)',
+          body: {
+            type: 'object',
+            required: ['csrf'],
+            properties: { csrf: { type: 'string', maxLength: 100 }, decision: { type: 'string', enum: ['allow', 'deny'] } },
+          },
+        },
+      },
+      (request, reply) => {
+        checkCsrf(request, request.body.csrf);
+        return authorize(services, pages, request, reply, request.body, 'decision');
+      },
+    );
   };
 }
 
@@ -79,14 +104,28 @@ async function authorize(services: Services, pages: AuthorizePages, request: Fas
     return completeAuthorization(services, request, reply, authz, grantUser);
   } catch (error) {
     if (error instanceof AuthorizationError) {
-      audit.record({ action: 'authorize.refused', outcome: 'failure', ip: request.ip, clientId: typeof params.client_id === 'string' ? params.client_id : null, details: { error: error.code } });
+      audit.record({
+        action: 'authorize.refused',
+        outcome: 'failure',
+        ip: request.ip,
+        clientId: typeof params.client_id === 'string' ? params.client_id : null,
+        details: { error: error.code },
+      });
       return reply.redirect(replyUrl(error.target, services.config.publicUrl, { error: error.code, error_description: oauthDescription(error.message) }), 303);
     }
     if (error instanceof ConfigurationMismatch) {
       audit.record({ action: 'authorize.configuration_mismatch', outcome: 'failure', ip: request.ip, details: { reason: error.message } });
       request.errorCode = error.code;
-      return reply.status(400).type('text/html; charset=utf-8').send(pages.notice('Configuration mismatch', error.message,
-        "The application's sign-in settings do not match what is registered with Gatehouse. Contact the application's publisher."));
+      return reply
+        .status(400)
+        .type('text/html; charset=utf-8')
+        .send(
+          pages.notice(
+            'Configuration mismatch',
+            error.message,
+            "The application's sign-in settings do not match what is registered with Gatehouse. Contact the application's publisher.",
+          ),
+        );
     }
     throw error;
   }

@@ -107,7 +107,8 @@ export async function parseAuthorizationRequest(params: RawParams, clients: Clie
     fail('invalid_request', `response_mode "${mode}" is not supported for response_type ${type}`);
   }
   if (mode === 'fragment') target.responseMode = 'fragment';
-  if (type === 'code' && !client.grant_types.includes('authorization_code')) fail('unauthorized_client', 'this client may not use the authorization code grant');
+  if (type === 'code' && !client.grant_types.includes('authorization_code'))
+    fail('unauthorized_client', 'this client may not use the authorization code grant');
   if (type === 'token' && !client.allow_implicit) fail('unauthorized_client', 'this client may not use the implicit grant');
   let scope = '';
   try {

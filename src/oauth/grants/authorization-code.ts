@@ -58,7 +58,14 @@ export const authorizationCode: GrantHandler = async ({ request, params, client,
   const { audit, metrics } = services;
   if (outcome.ok) {
     metrics.authorizationCodes.inc({ event: 'redeemed' });
-    audit.record({ action: 'authorization_code.redeemed', outcome: 'success', actor: outcome.code.user_id, clientId: client.id, ip: request.ip, details: { grant_id: outcome.code.grant_id } });
+    audit.record({
+      action: 'authorization_code.redeemed',
+      outcome: 'success',
+      actor: outcome.code.user_id,
+      clientId: client.id,
+      ip: request.ip,
+      details: { grant_id: outcome.code.grant_id },
+    });
     return outcome.body;
   }
   if (outcome.reason === 'used') {
@@ -67,7 +74,11 @@ export const authorizationCode: GrantHandler = async ({ request, params, client,
     const revoked = await services.authorizations.revoke(outcome.code.grant_id, 'authorization_code_replayed');
     metrics.authorizationCodes.inc({ event: 'replayed' });
     audit.record({
-      action: 'authorization_code.replayed', outcome: 'failure', actor: outcome.code.user_id, clientId: client.id, ip: request.ip,
+      action: 'authorization_code.replayed',
+      outcome: 'failure',
+      actor: outcome.code.user_id,
+      clientId: client.id,
+      ip: request.ip,
       details: { grant_id: outcome.code.grant_id, issued_to: outcome.code.client_id, tokens_revoked: revoked },
     });
     throw invalidGrant('the authorization code has already been used; the tokens issued with it have been revoked');

@@ -25,7 +25,10 @@ async function next(services: Services, trx: Kysely<Database>, client: Client, s
   // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
   const scope = requested === undefined ? spent.scope : scopeWithin(requested, spent.scope);
   return issueUserTokens(services, trx, {
-    client, grantId: grant.id, scope, refreshScope: spent.scope,
+    client,
+    grantId: grant.id,
+    scope,
+    refreshScope: spent.scope,
     user: { id: grant.user_id, organizationId: grant.organization_id, credentialVersion: grant.user_version, email: grant.email },
   });
 }
@@ -41,14 +44,27 @@ export const refreshToken: GrantHandler = async ({ request, params, client, serv
     return { ok: true as const, token: spent.token, body: await next(services, trx, client, spent.token, requested) };
   });
   const record = (action: string, ok: boolean, grantId: string, extra: Record<string, unknown> = {}) =>
-    audit.record({ action, outcome: ok ? 'success' : 'failure', actor: client.id, clientId: client.id, ip: request.ip, details: { grant_id: grantId, ...extra } });
+    audit.record({
+      action,
+      outcome: ok ? 'success' : 'failure',
+      actor: client.id,
+      clientId: client.id,
+      ip: request.ip,
+      details: { grant_id: grantId, ...extra },
+    });
   if (outcome.ok) {
     metrics.refreshTokens.inc({ event: 'rotated' });
     record('refresh_token.rotated', true, outcome.token.grant_id);
     return outcome.body;
   }
   if (outcome.reason !== 'used') {
-    throw invalidGrant(outcome.reason === 'expired' ? 'the refresh token has expired' : outcome.reason === 'revoked' ? 'the refresh token has been revoked' : 'the refresh token is not valid');
+    throw invalidGrant(
+      outcome.reason === 'expired'
+        ? 'the refresh token has expired'
+        : outcome.reason === 'revoked'
+          ? 'the refresh token has been revoked'
+          : 'the refresh token is not valid',
+    );
   }
   const spent = outcome.token;
   const usedAt = spent.used_at!.getTime();

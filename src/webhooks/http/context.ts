@@ -17,7 +17,11 @@ export interface WebhookSurface {
 /** Audit one change made through a webhook endpoint. */
 export function audited(surface: WebhookSurface, request: FastifyRequest, action: string, details: Record<string, unknown>): void {
   surface.services.audit.record({
-    action, outcome: 'success', actor: surface.actor(request), clientId: request.mspCaller?.clientId ?? null, ip: request.ip,
+    action,
+    outcome: 'success',
+    actor: surface.actor(request),
+    clientId: request.mspCaller?.clientId ?? null,
+    ip: request.ip,
     details: { organization_id: surface.organizationOf(request), ...details },
   });
 }

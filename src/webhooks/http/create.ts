@@ -17,22 +17,30 @@ export function eventTypesOf(body: WebhookBody): string[] | undefined {
 
 export function createWebhookRoute(app: App, surface: WebhookSurface) {
   const { webhooks } = surface.services;
-  app.post(`${surface.base}/webhooks`, {
-    schema: {
-      tags: surface.tags, summary: 'Create a webhook subscription',
-      ...(surface.base ? { params: { type: 'object', properties: surface.baseParams, required: Object.keys(surface.baseParams) } } : {}),
-      body: createBody,
-      response: { 201: withSecret, '4xx': errorBody },
+  app.post(
+    `${surface.base}/webhooks`,
+    {
+      schema: {
+        tags: surface.tags,
+        summary: 'Create a webhook subscription',
+        ...(surface.base ? { params: { type: 'object', properties: surface.baseParams, required: Object.keys(surface.baseParams) } } : {}),
+        body: createBody,
+        response: { 201: withSecret, '4xx': errorBody },
+      },
     },
-  }, async (request, reply) => {
-    const body = request.body;
-    const eventTypes = eventTypesOf(body);
-    if (!eventTypes) throw errors.Invalid('body/eventTypes is required');
-    const { subscription, secret } = await webhooks.subscriptions.create(surface.organizationOf(request), {
-      url: body.webhook_url!, eventTypes, authHeader: body.auth_header, authHeaderValue: body.auth_header_value,
-    });
-    audited(surface, request, 'webhook.created', { webhook_id: subscription.id });
-    reply.header('cache-control', 'no-store');
-    return reply.status(201).send({ ...webhookView(subscription), secret });
-  });
+    async (request, reply) => {
+      const body = request.body;
+      const eventTypes = eventTypesOf(body);
+      if (!eventTypes) throw errors.Invalid('body/eventTypes is required');
+      const { subscription, secret } = await webhooks.subscriptions.create(surface.organizationOf(request), {
+        url: body.webhook_url!,
+        eventTypes,
+        authHeader: body.auth_header,
+        authHeaderValue: body.auth_header_value,
+      });
+      audited(surface, request, 'webhook.created', { webhook_id: subscription.id });
+      reply.header('cache-control', 'no-store');
+      return reply.status(201).send({ ...webhookView(subscription), secret });
+    },
+  );
 }

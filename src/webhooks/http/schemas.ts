@@ -7,11 +7,13 @@ import { HEADER_NAME_MAX, HEADER_VALUE_MAX, URL_MAX } from '../validate.ts';
 export const EVENT_TYPE_NAMES = Object.keys(EVENT_TYPES);
 
 const eventTypes = {
-  type: 'array', minItems: 1, maxItems: EVENT_TYPE_NAMES.length * 2,
+  type: 'array',
+  minItems: 1,
+  maxItems: EVENT_TYPE_NAMES.length * 2,
   items: { type: 'string', enum: EVENT_TYPE_NAMES },
   description: 'Event types to receive (see the webhooks section of this document)',
 } as const;
-const nullableString = (maxLength: number) => ({ type: ['string', 'null'], maxLength } as const);
+const nullableString = (maxLength: number) => ({ type: ['string', 'null'], maxLength }) as const;
 
 const common = {
   webhook_url: { type: 'string', minLength: 1, maxLength: URL_MAX, description: 'https URL that receives the events' },
@@ -22,17 +24,23 @@ const common = {
 } as const;
 
 export const createBody = {
-  type: 'object', additionalProperties: false, required: ['webhook_url'],
+  type: 'object',
+  additionalProperties: false,
+  required: ['webhook_url'],
   properties: common,
 } as const;
 
 export const updateBody = {
-  type: 'object', additionalProperties: false, minProperties: 1,
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
   properties: { ...common, status: { type: 'string', enum: ['enabled', 'disabled'] } },
 } as const;
 
 export const recoverBody = {
-  type: 'object', additionalProperties: false, required: ['since'],
+  type: 'object',
+  additionalProperties: false,
+  required: ['since'],
   properties: { since: { type: 'string', format: 'date-time', description: 'Send again every delivery that failed since this time' } },
 } as const;
 
@@ -80,7 +88,9 @@ export const errorBody = {
 
 // Typed by the one parameter every surface has: FromSchema needs `required` as a fixed tuple, and
 // the surface's own parameters (from `base`) are known only at run time.
-export const webhookParams = (extra: Record<string, unknown>) => ({
-  type: 'object', required: [...Object.keys(extra), 'webhook_id'] as string[] as unknown as readonly ['webhook_id'],
-  properties: { ...extra, webhook_id: { type: 'string', minLength: 1, maxLength: 100 } },
-} as const);
+export const webhookParams = (extra: Record<string, unknown>) =>
+  ({
+    type: 'object',
+    required: [...Object.keys(extra), 'webhook_id'] as string[] as unknown as readonly ['webhook_id'],
+    properties: { ...extra, webhook_id: { type: 'string', minLength: 1, maxLength: 100 } },
+  }) as const;
