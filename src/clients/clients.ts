@@ -1,5 +1,6 @@
 // OAuth clients: storage, the in-memory cache the token endpoint reads, and secret handling.
 // A change on any instance signals the others, which drop their cached copy.
+import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { randomToken, sha256, safeEqual } from '../crypto.ts';
 import { RESYNC, signal, type Storage } from '../db/index.ts';
@@ -123,7 +124,9 @@ export class Clients {
     const client = await db
       .insertInto('clients')
       .values({
-        id: randomToken(16),
+        // Hex, not base64url: one id in 64 would start with "-", which a command line (the CLI's
+        // `client get <id>`) reads as an option.
+        id: randomBytes(16).toString('hex'),
         secret_hash: secret ? sha256(secret) : null,
         ...values,
       })
