@@ -1,10 +1,14 @@
 // Test support for the example vendor app: a copy of it in a temporary directory with the packed
 // SDK installed, as a vendor would have it, started as its own process.
-import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { TestContext } from 'node:test';
+import { promisify } from 'node:util';
 import { npmInstall, packClient, ROOT } from '../scripts/pack.ts';
+import { admin, freePort, startGatehouse, type TestGatehouse } from './helpers.ts';
 
 export const EXAMPLE_SOURCE = path.join(ROOT, 'examples', 'vendor-app');
 
@@ -56,4 +60,53 @@ export function startExample(dir: string, env: Record<string, string>): Promise<
       reject(new Error(`the example exited (${code}):\n${output}`));
     });
   });
+}
+
+export interface ExampleBesideGatehouse {
+  /** The example's own directory, with the packed SDK installed. */
+  dir: string;
+  gatehouse: TestGatehouse;
+  gatehouseUrl: string;
+  /** The vendor the admin API created, with its one-time secrets. */
+  vendor: { vendor_id: string; client_id: string; client_secret: string; vendor_api_key: string };
+  app: RunningExample;
+}
+
+/**
+ * The example installed as a vendor would have it and type-checked against the declarations the
+ * package ships, then started against a Gatehouse listening on a real port with a new vendor.
+ * Everything is stopped and removed when the test ends.
+ */
+export async function exampleBesideGatehouse(t: TestContext, env: Record<string, string> = {}): Promise<ExampleBesideGatehouse> {
+  const example = await installExample();
+  t.after(() => example.remove());
+
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const check = await promisify(execFile)(process.execPath, [tsc, '-p', example.dir, '--typeRoots', path.join(ROOT, 'node_modules', '@types')]).catch(
+    (error: { stdout: string }) => error,
+  );
+  assert.equal(check.stdout, '', 'the example type-checks');
+
+  const port = await freePort();
+  const gatehouseUrl = `http://127.0.0.1:${port}`;
+  const gatehouse = await startGatehouse({ GATEHOUSE_PUBLIC_URL: gatehouseUrl });
+  t.after(() => gatehouse.stop());
+  await gatehouse.app.listen({ port, host: '127.0.0.1' });
+  const created = await gatehouse.app.inject({ method: 'POST', url: '/admin/api/v1/vendors', headers: admin, payload: { name: 'Example Vendor' } });
+  assert.equal(created.statusCode, 201, created.body);
+  const vendor = created.json() as ExampleBesideGatehouse['vendor'];
+
+  const state = await mkdtemp(path.join(tmpdir(), 'gatehouse-example-state-'));
+  t.after(() => rm(state, { recursive: true, force: true }));
+  const app = await startExample(example.dir, {
+    GATEHOUSE_URL: gatehouseUrl,
+    GATEHOUSE_CLIENT_ID: vendor.client_id,
+    GATEHOUSE_CLIENT_SECRET: vendor.client_secret,
+    GATEHOUSE_VENDOR_ID: vendor.vendor_id,
+    GATEHOUSE_VENDOR_API_KEY: vendor.vendor_api_key,
+    STATE_FILE: path.join(state, 'enrolments.json'),
+    ...env,
+  });
+  t.after(() => app.stop());
+  return { dir: example.dir, gatehouse, gatehouseUrl, vendor, app };
 }

@@ -9,6 +9,7 @@ import type { Job } from 'pg-boss';
 import { emit } from '../src/events/outbox.ts';
 import type { DeliveryJob } from '../src/webhooks/queue.ts';
 import { Recorder } from '../src/webhooks/record.ts';
+import { load } from '../src/webhooks/worker-deps.ts';
 import { admin, startGatehouse, type TestGatehouse } from './helpers.ts';
 import { LOOPBACK, eventually, mspSetup, startReceiver, subscribe, type Receiver } from './webhook-helpers.ts';
 
@@ -134,29 +135,19 @@ test('a hostile receiver answering 410 with NUL bytes is disabled, its attempt l
 test('a result the database refuses fails only itself: the batch is written again outcome by outcome', async () => {
   // Past the sender's sanitising (as any future field might be): a NUL straight into the batch.
   const db = g.services.storage.db;
-  const rows = await db
+  const ids = await db
     .selectFrom('webhook_deliveries as d')
     .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
-    .select([
-      'd.id',
-      'd.subscription_id',
-      'd.event_id',
-      'd.payload',
-      'd.status',
-      'd.generation',
-      'd.step',
-      's.organization_id',
-      's.url',
-      's.status as subscription_status',
-      's.auth_header',
-      's.auth_header_value',
-      's.secret',
-      's.previous_secret',
-      's.previous_secret_expires_at',
-    ])
+    .select('d.id')
     .where('s.url', 'in', [normal.url, hostile.url])
-    .orderBy('d.id')
     .execute();
+  // The rows the worker itself loads for an attempt.
+  const rows = (
+    await load(
+      db,
+      ids.map((r) => r.id),
+    )
+  ).sort((x, y) => x.id.localeCompare(y.id));
   const fine = rows.find((r) => r.url === normal.url)!;
   const refused = rows.find((r) => r.url === hostile.url)!;
   const attemptedAt = Date.parse('2030-01-01T00:00:00Z');

@@ -3,6 +3,7 @@
 // rules that span fields. Definitions are stored as written and `normalize` applies defaults on
 // read, so a field left to default keeps following its default.
 import { AppError, errors } from '../errors.ts';
+import { FIELD_NAME, SET_BY_GATEHOUSE } from '../net/header-fields.ts';
 import type { FromSchema } from 'json-schema-to-ts';
 
 // TRACE and CONNECT are never forwarded: TRACE echoes the request (credentials included) and
@@ -117,24 +118,8 @@ export type DefinitionInput = FromSchema<typeof definitionPatchSchema>;
 const SEPARATORS: Record<string, ScopeSeparator> = { ' ': 'space', ',': 'comma', '+': 'plus' };
 export const SEPARATOR_CHARACTER: Record<ScopeSeparator, string> = { space: ' ', comma: ',', plus: '+' };
 
-// RFC 9110 §5.1: a field name is a token.
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // RFC 9110 §5.5: no CR, LF or NUL in a field value.
 const HEADER_VALUE = /^[^\r\n\0]*$/;
-// Set by Gatehouse itself or by the connection: a definition may not override them.
-const RESERVED_HEADERS = new Set([
-  'host',
-  'content-length',
-  'content-type',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-  'upgrade',
-  'te',
-  'trailer',
-  'proxy-authorization',
-  'proxy-connection',
-]);
 
 function invalid(field: string, message: string): AppError {
   return errors.Invalid(`body/${field} ${message}`);
@@ -156,8 +141,8 @@ function checkUrl(field: string, value: string | null | undefined, options: { qu
 
 function checkExtras(field: string, value: Partial<RequestExtras> | undefined): void {
   for (const [name, headerValue] of Object.entries(value?.headers ?? {})) {
-    if (!HEADER_NAME.test(name)) throw invalid(`${field}/headers/${name}`, 'is not a valid header name');
-    if (RESERVED_HEADERS.has(name.toLowerCase())) throw invalid(`${field}/headers/${name}`, 'is set by Gatehouse and cannot be overridden');
+    if (!FIELD_NAME.test(name)) throw invalid(`${field}/headers/${name}`, 'is not a valid header name');
+    if (SET_BY_GATEHOUSE.has(name.toLowerCase())) throw invalid(`${field}/headers/${name}`, 'is set by Gatehouse and cannot be overridden');
     if (!HEADER_VALUE.test(headerValue)) throw invalid(`${field}/headers/${name}`, 'must not contain line breaks');
   }
   for (const name of Object.keys(value?.params ?? {})) {
@@ -191,8 +176,8 @@ export function checkDefinition(input: DefinitionInput): void {
   checkExtras('extra/refresh', input.extra?.refresh);
   const placement = input.tokenPlacement ?? 'header';
   if (typeof input.tokenParam === 'string') {
-    if (placement === 'header' && !HEADER_NAME.test(input.tokenParam)) throw invalid('tokenParam', 'must be a header name when tokenPlacement is header');
-    if (placement === 'header' && RESERVED_HEADERS.has(input.tokenParam.toLowerCase())) throw invalid('tokenParam', 'cannot be a header Gatehouse sets itself');
+    if (placement === 'header' && !FIELD_NAME.test(input.tokenParam)) throw invalid('tokenParam', 'must be a header name when tokenPlacement is header');
+    if (placement === 'header' && SET_BY_GATEHOUSE.has(input.tokenParam.toLowerCase())) throw invalid('tokenParam', 'cannot be a header Gatehouse sets itself');
   }
   if (placement === 'query' && input.headerPrefix) throw invalid('headerPrefix', 'applies only to tokenPlacement header');
   const proxied = input.proxyMethods ?? DEFAULT_PROXY_METHODS;

@@ -121,6 +121,19 @@ export function teamPages(app: App, services: Services) {
       details: { organization_id: actor.organizationId, user_id: user.id, via: 'dashboard', ...details },
     });
 
+  /** A one-time set-password link for the user, audited as the signed-in user's doing. */
+  const newLink = async (request: FastifyRequest, actor: SignedInUser, user: User) => {
+    const link = await passwordLinks.create(user.id);
+    audit.record({
+      action: 'password_link.created',
+      outcome: 'success',
+      actor: actor.userId,
+      ip: request.ip,
+      details: { user_id: user.id, expires_at: link.expiresAt.toISOString(), via: 'dashboard' },
+    });
+    return link;
+  };
+
   const linkPage = (reply: FastifyReply, title: string, user: User, link: { url: string; expiresAt: Date }) =>
     sendPage(
       reply,
@@ -155,15 +168,8 @@ export function teamPages(app: App, services: Services) {
           { email: input.email.trim(), firstName: input.first_name, lastName: input.last_name, role: input.role },
           actor,
         );
-        const link = await passwordLinks.create(user.id);
         record(request, 'user.added', actor, user, { role: user.role });
-        audit.record({
-          action: 'password_link.created',
-          outcome: 'success',
-          actor: actor.userId,
-          ip: request.ip,
-          details: { user_id: user.id, expires_at: link.expiresAt.toISOString(), via: 'dashboard' },
-        });
+        const link = await newLink(request, actor, user);
         return linkPage(reply, 'Invitation link', user, link);
       });
     },
@@ -220,14 +226,7 @@ export function teamPages(app: App, services: Services) {
         if (actor.role === 'admin' && user.role === 'owner') throw errors.Forbidden('only an owner can make, change or remove an owner');
         // A link sets a password, so one for an account that has a password would take it over.
         if (user.password_hash) throw errors.Conflict(`${user.email} already has a password; they can change it on their dashboard.`);
-        const link = await passwordLinks.create(user.id);
-        audit.record({
-          action: 'password_link.created',
-          outcome: 'success',
-          actor: actor.userId,
-          ip: request.ip,
-          details: { user_id: user.id, expires_at: link.expiresAt.toISOString(), via: 'dashboard' },
-        });
+        const link = await newLink(request, actor, user);
         return linkPage(reply, 'Set-password link', user, link);
       });
     },

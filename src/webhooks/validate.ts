@@ -3,36 +3,19 @@
 import { isIP } from 'node:net';
 import { AppError, errors } from '../errors.ts';
 import type { AddressPolicy } from '../net/address-policy.ts';
+import { FIELD_NAME, SET_BY_GATEHOUSE } from '../net/header-fields.ts';
 import { vet } from '../net/outbound.ts';
 
 export const URL_MAX = 2048;
 export const HEADER_NAME_MAX = 256;
 export const HEADER_VALUE_MAX = 4096;
 
-// RFC 9110 §5.6.2 token characters.
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // RFC 9110 §5.5: field values are visible characters, spaces and tabs; never CR or LF.
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
-// Headers Gatehouse sets itself, or that describe the connection rather than the message.
-const RESERVED = new Set([
-  'host',
-  'content-type',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-  'upgrade',
-  'te',
-  'trailer',
-  'proxy-authorization',
-  'proxy-connection',
-  'expect',
-  'user-agent',
-  'webhook-id',
-  'webhook-timestamp',
-  'webhook-signature',
-]);
+// Besides the framing and connection headers: those a delivery carries by the Standard Webhooks
+// rules, or that Gatehouse's client sets.
+const RESERVED = new Set([...SET_BY_GATEHOUSE, 'expect', 'user-agent', 'webhook-id', 'webhook-timestamp', 'webhook-signature']);
 
 function invalid(field: string, message: string): AppError {
   return errors.Invalid(`body/${field} ${message}`);
@@ -70,7 +53,7 @@ export function checkAuthHeader(name: string | null | undefined, value: string |
   if ((name ?? null) === null && (value ?? null) === null) return null;
   if (!name) throw invalid('auth_header', 'is required when auth_header_value is set');
   if (value === undefined || value === null) throw invalid('auth_header_value', 'is required when auth_header is set');
-  if (!TOKEN.test(name)) throw invalid('auth_header', 'must be an HTTP header name');
+  if (!FIELD_NAME.test(name)) throw invalid('auth_header', 'must be an HTTP header name');
   if (RESERVED.has(name.toLowerCase())) throw invalid('auth_header', `"${name}" is set by Gatehouse and cannot be overridden`);
   if (!FIELD_VALUE.test(value)) throw invalid('auth_header_value', 'must not contain control characters');
   return { name, value };
