@@ -11,7 +11,7 @@
 //   domain    the services: accounts, clients, integrations, organizations, vendors, events,
 //             audit, keys, the webhooks and connectors modules outside their http/ and admin/
 //             folders, the OAuth stores and helpers (authorizations, codes, refresh-tokens,
-//             tokens, pkce, scope, launch), and the background plumbing ops/jobs.ts, ops/redis.ts
+//             tokens, pkce, scope, launch, claims, id-tokens), and the background plumbing ops/jobs.ts, ops/redis.ts
 //   http      everything that speaks HTTP: the route modules of each surface (oauth's endpoints,
 //             admin, oem, vendor-api, msp, partner, connectors/http and /admin, webhooks/http),
 //             the pages (ui), the shared HTTP helpers (http/, ops/ except jobs and redis), and
@@ -29,7 +29,7 @@ const DOMAIN = [
   '^src/(accounts|clients|integrations|organizations|vendors|events|audit|keys)/',
   '^src/webhooks/[^/]+[.]ts$',
   '^src/connectors/([^/]+[.]ts$|proxy/)',
-  '^src/oauth/(authorizations|codes|refresh-tokens|tokens|pkce|scope|launch)[.]ts$',
+  '^src/oauth/(authorizations|codes|refresh-tokens|tokens|pkce|scope|launch|claims|id-tokens)[.]ts$',
   '^src/ops/(jobs|redis)[.]ts$',
 ];
 const HTTP = [
@@ -38,7 +38,7 @@ const HTTP = [
   '^src/webhooks/http/',
   '^src/http/(?!(paths|authorization)[.]ts$)',
   '^src/ops/(?!(jobs|redis)[.]ts$)',
-  '^src/oauth/(authorize/|grants/|(http|token|revoke|introspect|metadata|client-auth|bearer|user-tokens)[.]ts$)',
+  '^src/oauth/(authorize/|grants/|(http|token|revoke|introspect|metadata|client-auth|bearer|user-tokens|userinfo|end-session)[.]ts$)',
   '^src/services[.]ts$',
 ];
 const ROOT = '^src/(app|main)[.]ts$|^src/cli/';

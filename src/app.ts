@@ -16,6 +16,7 @@ import { migrate } from './db/migrate.ts';
 import { Audit } from './audit/audit.ts';
 import { Clients, longestTokenTtl } from './clients/clients.ts';
 import { Keystore } from './keys/keystore.ts';
+import { IdTokens } from './oauth/id-tokens.ts';
 import { Tokens } from './oauth/tokens.ts';
 import { AdminAuth } from './admin/auth.ts';
 import { adminApi } from './admin/index.ts';
@@ -129,7 +130,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       sealer,
       algorithm: config.signingAlgorithm,
       issuer: config.publicUrl,
-      maxTokenLifetime: async () => Math.max(config.accessTokenTtl, await longestTokenTtl(storage.db)),
+      maxTokenLifetime: async () => Math.max(config.accessTokenTtl, config.idTokenTtl, await longestTokenTtl(storage.db)),
     });
     await keystore.init();
     const tokens = new Tokens(storage, keystore, config.publicUrl);
@@ -158,6 +159,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       audit,
       keystore,
       tokens,
+      idTokens: new IdTokens(keystore, config.publicUrl, config.idTokenTtl),
       adminAuth,
       clients,
       loginLinks,

@@ -23,6 +23,7 @@ export interface Config {
   logLevel: LogLevel;
   signingAlgorithm: SigningAlgorithm;
   accessTokenTtl: number; // seconds, the default for clients that set none
+  idTokenTtl: number; // seconds an OpenID Connect ID Token is valid
   tokenRateLimit: { perClient: number; perIp: number; windowMs: number };
   bodyLimit: number; // bytes
   loginLinkTtl: number; // seconds a one-time login link stays valid
@@ -191,6 +192,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     signingAlgorithm: oneOf(env, 'GATEHOUSE_SIGNING_ALG', ['ES256', 'EdDSA', 'RS256'], 'ES256'),
     accessTokenTtl: int(env, 'GATEHOUSE_ACCESS_TOKEN_TTL', 3600, 60, 86400 * 30),
+    idTokenTtl: int(env, 'GATEHOUSE_ID_TOKEN_TTL', 3600, 60, 86400),
     tokenRateLimit: {
       perClient: int(env, 'GATEHOUSE_TOKEN_RATE_LIMIT_CLIENT', 1200, 1, 10_000_000),
       perIp: int(env, 'GATEHOUSE_TOKEN_RATE_LIMIT_IP', 1200, 1, 10_000_000),

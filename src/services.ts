@@ -5,6 +5,7 @@ import type { Storage } from './db/index.ts';
 import type { Clients } from './clients/clients.ts';
 import type { Keystore } from './keys/keystore.ts';
 import type { Tokens } from './oauth/tokens.ts';
+import type { IdTokens } from './oauth/id-tokens.ts';
 import type { Audit } from './audit/audit.ts';
 import type { Metrics } from './ops/metrics.ts';
 import type { AdminAuth } from './admin/auth.ts';
@@ -37,6 +38,8 @@ export interface Services {
   clients: Clients;
   keystore: Keystore;
   tokens: Tokens;
+  /** OpenID Connect ID Tokens: minted, and read back as hints. */
+  idTokens: IdTokens;
   audit: Audit;
   metrics: Metrics;
   adminAuth: AdminAuth;

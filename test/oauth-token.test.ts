@@ -123,6 +123,7 @@ test('client_secret_basic form-urlencodes the id and secret before Base64 (RFC 6
       grant_types: ['client_credentials'],
       scopes: ['read'],
       redirect_uris: [],
+      post_logout_redirect_uris: [],
       token_format: 'jwt',
       access_token_ttl: null,
       allow_implicit: false,

@@ -346,9 +346,9 @@ test('dashboard: owners and admins manage the team; members are refused every ma
   const org = await createOrganization(g, vendor, data);
   const [owner] = await g.services.organizations.users(org.organizationId);
   await g.services.accounts.setPassword(owner.id, PASSWORD);
-  const member = await g.services.users.add(org.organizationId, { email: 'mo.member@example.com', role: 'member' });
+  const member = await g.services.users.add(org.organizationId, { email: 'mo.member@example.com', role: 'member', emailVerified: true });
   await g.services.accounts.setPassword(member.id, PASSWORD);
-  const adminUser = await g.services.users.add(org.organizationId, { email: 'ada.admin@example.com', role: 'admin' });
+  const adminUser = await g.services.users.add(org.organizationId, { email: 'ada.admin@example.com', role: 'admin', emailVerified: true });
   await g.services.accounts.setPassword(adminUser.id, PASSWORD);
 
   const signedIn = async (email: string, ip: string) => {

@@ -4,7 +4,7 @@
 // every opaque token issued to the user; their grants are revoked too, so JWTs and refresh
 // tokens die with them.
 import type { Kysely } from 'kysely';
-import type { BrowserSessions } from './sessions.ts';
+import type { BrowserSessions, SignInMethod } from './sessions.ts';
 import { findUser, recordSignIn, type User, signInCandidates, storePasswordHash } from './users.ts';
 import type { Database } from '../db/schema.ts';
 import { emit } from '../events/outbox.ts';
@@ -56,11 +56,11 @@ export class Accounts {
   }
 
   /** Start a browser session for a user who just proved who they are (first sign-in emits an event). */
-  async startSession(userId: string, trx?: Kysely<Database>): Promise<{ id: string; expiresAt: Date; user: User }> {
+  async startSession(userId: string, method: SignInMethod, trx?: Kysely<Database>): Promise<{ id: string; expiresAt: Date; user: User }> {
     const work = async (t: Kysely<Database>) => {
       const now = new Date();
       const { user, first } = await recordSignIn(t, userId, now);
-      const session = await this.#deps.sessions.create(user, t);
+      const session = await this.#deps.sessions.create(user, method, t);
       if (first) {
         await emit(t, {
           type: 'user.first_login',
@@ -73,10 +73,13 @@ export class Accounts {
     return trx ? work(trx) : this.#deps.db.transaction().execute(work);
   }
 
-  /** Store a new password and move the credential version on (inside `trx` when given). */
-  async setPassword(userId: string, password: string, trx?: Kysely<Database>): Promise<User> {
+  /**
+   * Store a new password and move the credential version on (inside `trx` when given);
+   * `emailProved` when the user came through a link made for their address.
+   */
+  async setPassword(userId: string, password: string, trx?: Kysely<Database>, emailProved = false): Promise<User> {
     const passwordHash = await hashPassword(password);
-    return storePasswordHash(trx ?? this.#deps.db, userId, passwordHash);
+    return storePasswordHash(trx ?? this.#deps.db, userId, passwordHash, emailProved);
   }
 
   /** Whether `password` is the user's current one (false when they have none). */

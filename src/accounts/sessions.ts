@@ -20,7 +20,14 @@ export interface CurrentSession {
   userId: string;
   organizationId: string;
   expiresAt: Date;
+  /** When the user signed in to start this session (OIDC Core §2 auth_time). */
+  authTime: Date;
+  /** How they signed in, as RFC 8176 Authentication Method Reference values. */
+  amr: string[];
 }
+
+/** How a session began: a password, or a one-time link (RFC 8176 `otp`: a single-use secret delivered to the user). */
+export type SignInMethod = 'pwd' | 'otp';
 
 export class BrowserSessions {
   #db: Kysely<Database>;
@@ -34,12 +41,17 @@ export class BrowserSessions {
   }
 
   /** Store a new session (pass the transaction that authenticated the user); returns its id. */
-  async create(user: { id: string; organization_id: string; credential_version: number }, db?: Kysely<Database>): Promise<{ id: string; expiresAt: Date }> {
+  async create(
+    user: { id: string; organization_id: string; credential_version: number },
+    method: SignInMethod,
+    db?: Kysely<Database>,
+  ): Promise<{ id: string; expiresAt: Date }> {
     const { token, expiresAt } = await this.#tokens.issue(
       {
         user_id: user.id,
         organization_id: user.organization_id,
         credential_version: user.credential_version,
+        amr: method,
       },
       { db },
     );
@@ -73,6 +85,8 @@ export class BrowserSessions {
         'browser_sessions.expires_at',
         'browser_sessions.credential_version',
         'browser_sessions.revoked_at',
+        'browser_sessions.created_at',
+        'browser_sessions.amr',
         'users.credential_version as user_version',
         'vendors.disabled_at as vendor_disabled_at',
       ])
@@ -80,7 +94,13 @@ export class BrowserSessions {
       .executeTakeFirst();
     if (!row || row.revoked_at || row.expires_at <= new Date() || row.credential_version !== row.user_version) return undefined;
     if (row.vendor_disabled_at) return undefined;
-    return { userId: row.user_id, organizationId: row.organization_id, expiresAt: row.expires_at };
+    return {
+      userId: row.user_id,
+      organizationId: row.organization_id,
+      expiresAt: row.expires_at,
+      authTime: row.created_at,
+      amr: row.amr.split(' ').filter(Boolean),
+    };
   }
 
   /** Drop sessions that ended more than a day ago. */

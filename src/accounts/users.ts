@@ -28,6 +28,11 @@ export interface NewUser {
   lastName?: string | null;
   vendorUserId?: string | null;
   role: UserRole;
+  /**
+   * The vendor (OEM API) and operators (admin API) vouch for the address; a person invited from
+   * the dashboard proves it by using the set-password link made for it.
+   */
+  emailVerified: boolean;
 }
 
 export interface UserChanges {
@@ -133,11 +138,19 @@ export async function recordSignIn(db: Kysely<Database>, id: string, at: Date): 
   return { user, first: !before.last_login_at };
 }
 
-/** A new password hash, and the credential version moved on (which ends sessions and opaque tokens). */
-export function storePasswordHash(db: Kysely<Database>, id: string, passwordHash: string): Promise<User> {
+/**
+ * A new password hash, and the credential version moved on (which ends sessions and opaque
+ * tokens). `emailProved` when it was set through a link addressed to the user's email.
+ */
+export function storePasswordHash(db: Kysely<Database>, id: string, passwordHash: string, emailProved = false): Promise<User> {
   return db
     .updateTable('users')
-    .set((eb) => ({ password_hash: passwordHash, credential_version: eb('credential_version', '+', 1), updated_at: new Date() }))
+    .set((eb) => ({
+      password_hash: passwordHash,
+      credential_version: eb('credential_version', '+', 1),
+      updated_at: new Date(),
+      ...(emailProved ? { email_verified: true } : {}),
+    }))
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -171,6 +184,7 @@ export class OrganizationUsers {
             last_name: blankToNull(input.lastName),
             vendor_user_id: input.vendorUserId ?? null,
             role: input.role,
+            email_verified: input.emailVerified,
           })
           .returningAll()
           .executeTakeFirstOrThrow();

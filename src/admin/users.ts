@@ -120,6 +120,7 @@ export function adminUserRoutes(app: App, { organizations, users, passwordLinks,
         lastName: input.last_name,
         vendorUserId: input.vendor_user_id,
         role: input.role,
+        emailVerified: true,
       });
       record('user.added', request.ip, user, { role: user.role });
       return reply.status(201).send(userView(user));

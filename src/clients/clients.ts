@@ -20,6 +20,7 @@ export interface ClientInput {
   grant_types?: string[];
   scopes?: string[];
   redirect_uris?: string[];
+  post_logout_redirect_uris?: string[];
   token_format?: 'jwt' | 'opaque';
   access_token_ttl?: number | null;
   allow_implicit?: boolean;
@@ -54,6 +55,8 @@ function validate(input: ClientInput, existing?: Client): Omit<ClientsTable, 'id
   }
   const redirectUris = merged.redirect_uris ?? [];
   for (const uri of redirectUris) checkRedirectUri(uri);
+  const postLogoutUris = merged.post_logout_redirect_uris ?? [];
+  for (const uri of postLogoutUris) checkRedirectUri(uri, 'post_logout_redirect_uris');
   // RFC 6749 §3.1.2.2: clients using the implicit grant MUST register their redirection endpoint;
   // without one, every authorization request fails (the token has nowhere to go).
   if ((merged.allow_implicit || grants.includes('implicit')) && redirectUris.length === 0) {
@@ -77,6 +80,7 @@ function validate(input: ClientInput, existing?: Client): Omit<ClientsTable, 'id
     grant_types: [...new Set(grants)],
     scopes: [...new Set(scopes)],
     redirect_uris: [...new Set(redirectUris)],
+    post_logout_redirect_uris: [...new Set(postLogoutUris)],
     token_format: tokenFormat,
     access_token_ttl: merged.access_token_ttl ?? null,
     allow_implicit: merged.allow_implicit ?? false,

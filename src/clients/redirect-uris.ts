@@ -37,12 +37,12 @@ function isLoopback(hostname: string): boolean {
   return host === '::1';
 }
 
-function refuse(uri: string, why: string): AppError {
-  return errors.InvalidField('redirect_uris', `"${uri}" ${why}`);
-}
-
-/** Throws a 400 naming the URI and the rule it breaks. */
-export function checkRedirectUri(uri: string): void {
+/**
+ * Throws a 400 naming the field, the URI and the rule it breaks. The same rules hold for the
+ * URIs a browser is sent back to after signing out (RP-Initiated Logout 1.0 §3.1).
+ */
+export function checkRedirectUri(uri: string, field: 'redirect_uris' | 'post_logout_redirect_uris' = 'redirect_uris'): void {
+  const refuse = (value: string, why: string): AppError => errors.InvalidField(field, `"${value}" ${why}`);
   let parsed: URL;
   try {
     parsed = new URL(uri);

@@ -13,6 +13,7 @@ import * as accessRules from './migrations/010_access_rules.ts';
 import * as loginThrottle from './migrations/011_login_throttle.ts';
 import * as userRoles from './migrations/012_user_roles.ts';
 import * as idempotencyKeys from './migrations/013_idempotency_keys.ts';
+import * as openid from './migrations/014_openid.ts';
 
 const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '011_login_throttle': loginThrottle,
   '012_user_roles': userRoles,
   '013_idempotency_keys': idempotencyKeys,
+  '014_openid': openid,
 };
 
 export async function migrate(db: Kysely<Database>): Promise<string[]> {

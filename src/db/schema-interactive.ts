@@ -17,6 +17,9 @@ export interface GrantsTable {
   created_at: Timestamp;
   revoked_at: NullableTimestamp;
   revoked_reason: string | null;
+  /** When and how the user signed in for this grant (migration 014; null before OpenID Connect). */
+  auth_time: NullableTimestamp;
+  amr: string | null;
 }
 
 export interface AuthorizationCodesTable {
@@ -30,6 +33,10 @@ export interface AuthorizationCodesTable {
   scope: string;
   code_challenge: string | null; // S256 only
   credential_version: number;
+  /** OpenID Connect (migration 014): the request's nonce, and the sign-in the code came from. */
+  nonce: string | null;
+  auth_time: NullableTimestamp;
+  amr: string | null;
   expires_at: Timestamp;
   used_at: NullableTimestamp;
   created_at: Timestamp;

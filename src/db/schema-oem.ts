@@ -47,6 +47,8 @@ export interface UsersTable {
   role: UserRole;
   password_hash: string | null;
   credential_version: ColumnType<number, number | undefined, number>;
+  /** Vouched for by the vendor or an operator, or proved by using a link addressed to it (migration 014). */
+  email_verified: ColumnType<boolean, boolean | undefined, boolean>;
   last_login_at: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -66,6 +68,8 @@ interface BrowserSessionsTable {
   user_id: string;
   organization_id: string;
   credential_version: number;
+  /** How the user signed in (RFC 8176 values, space-separated; migration 014). created_at is the auth_time. */
+  amr: ColumnType<string, string | undefined, string>;
   created_at: Timestamp;
   expires_at: Timestamp;
   revoked_at: NullableTimestamp;

@@ -17,6 +17,8 @@ export interface ClientsTable {
   grant_types: string[];
   scopes: string[];
   redirect_uris: string[];
+  /** Where RP-Initiated Logout may send the browser back to (exact match; migration 014). */
+  post_logout_redirect_uris: string[];
   token_format: 'jwt' | 'opaque';
   access_token_ttl: number | null; // null: the server default
   allow_implicit: boolean;

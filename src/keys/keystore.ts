@@ -33,6 +33,8 @@ interface Loaded {
   info: PublicKeyInfo;
   jwk: JWK;
   verify: Verify;
+  /** The same check without the expiry: for ID Tokens sent back as hints (OIDC Core §3.1.2.1). */
+  verifySignature: Verify;
 }
 
 /** The JOSE header alone, to pick the key; the verifier decodes the payload itself. */
@@ -156,6 +158,7 @@ export class Keystore {
         },
         // fast-jwt caches verified tokens until they expire: repeated introspection is cheap.
         verify: createVerifier({ key: pem, algorithms: [alg], cache: 10_000, allowedIss: this.#options.issuer }) as Verify,
+        verifySignature: createVerifier({ key: pem, algorithms: [alg], allowedIss: this.#options.issuer, ignoreExpiration: true }) as Verify,
       };
       keys.set(row.kid, loaded);
       if (row.status === 'current') {
@@ -198,6 +201,27 @@ export class Keystore {
     const key = typeof header.kid === 'string' ? this.#keys.get(header.kid) : undefined;
     if (!key || header.alg !== key.alg) throw new Error('unknown signing key');
     return { header, claims: key.verify(token) };
+  }
+
+  /**
+   * A JWT issued here whose signature, key and issuer check out, expired or not: RP-Initiated
+   * Logout 1.0 §2 asks that an expired ID Token still be accepted as id_token_hint. Throws.
+   */
+  verifyIgnoringExpiry(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } {
+    const header = decodeHeader(token);
+    const key = typeof header.kid === 'string' ? this.#keys.get(header.kid) : undefined;
+    if (!key || header.alg !== key.alg) throw new Error('unknown signing key');
+    return { header, claims: key.verifySignature(token) };
+  }
+
+  /** The algorithm of the current key: what new tokens are signed with. */
+  get algorithm(): SigningAlgorithm {
+    return this.#current!.alg;
+  }
+
+  /** The algorithms of the keys the JWKS publishes (RFC 8414 §2: advertise only what exists). */
+  get algorithms(): SigningAlgorithm[] {
+    return [...new Set([...this.#keys.values()].map((k) => k.alg))];
   }
 
   get jwks(): string {

@@ -67,6 +67,7 @@ export class Organizations {
           last_name: data.lastName ?? null,
           vendor_user_id: data.vendorUserId ?? null,
           role: 'owner',
+          email_verified: true, // the vendor (OEM API) or an operator vouches for it
         });
         await emit(trx, {
           type: 'organization.created',

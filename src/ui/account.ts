@@ -181,7 +181,7 @@ export function accountRoutes(app: App, services: Services) {
       if (problem) return refuse(400, problem);
       const fresh = await services.storage.db.transaction().execute(async (trx) => {
         await accounts.setPassword(user.id, input.password, trx);
-        return accounts.startSession(user.id, trx);
+        return accounts.startSession(user.id, 'pwd', trx);
       });
       await accounts.revokeGrants(user.id);
       services.browserSessions.setCookie(reply, fresh);

@@ -33,7 +33,7 @@ export function loginLinkRoute(app: App, { storage, loginLinks, browserSessions,
       const result = await storage.db.transaction().execute(async (trx) => {
         const consumed = await loginLinks.consume(token, trx);
         if (!consumed.ok) return { consumed };
-        const { user, ...session } = await accounts.startSession(consumed.link.user_id, trx);
+        const { user, ...session } = await accounts.startSession(consumed.link.user_id, 'otp', trx);
         return { consumed, session, user };
       });
       if (!result.consumed.ok) {

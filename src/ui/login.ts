@@ -99,7 +99,7 @@ export function loginRoutes(app: App, services: Services) {
       audit.record({ action: 'login.failed', outcome: 'failure', ip: request.ip, details: { email } });
       return render(services, request, reply, returnTo, { status: 401, email: form.email, message: 'Incorrect email or password.' });
     }
-    const session = await accounts.startSession(result.user.id);
+    const session = await accounts.startSession(result.user.id, 'pwd');
     services.browserSessions.setCookie(reply, session);
     metrics.logins.inc({ outcome: 'success' });
     audit.record({

@@ -86,8 +86,8 @@ export function passwordSetRoutes(app: App, services: Services) {
     const session = await storage.db.transaction().execute(async (trx) => {
       const spent = await passwordLinks.consume(trx, token);
       if (!spent.ok) throw errors.LinkUsed(REFUSED[spent.reason][1]);
-      await accounts.setPassword(spent.userId, input.password, trx);
-      return accounts.startSession(spent.userId, trx);
+      await accounts.setPassword(spent.userId, input.password, trx, true);
+      return accounts.startSession(spent.userId, 'pwd', trx);
     });
     await accounts.revokeGrants(session.user.id);
     services.browserSessions.setCookie(reply, session);

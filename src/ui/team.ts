@@ -165,7 +165,7 @@ export function teamPages(app: App, services: Services) {
       return refusing(reply, async () => {
         const user = await users.add(
           actor.organizationId,
-          { email: input.email.trim(), firstName: input.first_name, lastName: input.last_name, role: input.role },
+          { email: input.email.trim(), firstName: input.first_name, lastName: input.last_name, role: input.role, emailVerified: false },
           actor,
         );
         record(request, 'user.added', actor, user, { role: user.role });
