@@ -65,6 +65,8 @@ import { Authorizations } from './oauth/authorizations.ts';
 import { AuthorizationCodes } from './oauth/codes.ts';
 import { RefreshTokens } from './oauth/refresh-tokens.ts';
 import { authorizeRoutes } from './oauth/authorize/endpoint.ts';
+import { endSessionRoutes } from './oauth/end-session.ts';
+import { endSessionPages } from './ui/end-session.ts';
 import { partnerRoutes } from './partner/app-info.ts';
 import { ConnectorService } from './connectors/service.ts';
 import { connectionsSection, connectorRoutes } from './connectors/http/index.ts';
@@ -291,6 +293,7 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
   introspectRoute(app, services);
   revokeRoute(app, services);
   await app.register(authorizeRoutes(services, { consent: consentPage, notice: noticePage }));
+  await app.register(endSessionRoutes(services, endSessionPages));
   await app.register(adminApi(services), { prefix: '/admin/api/v1' });
   await app.register(oemApi(services), { prefix: '/api/oem-api' });
   await app.register(vendorApi(services), { prefix: '/api/vendor-api' });

@@ -25,9 +25,9 @@ const REDACT = [
 ];
 
 // Credentials can also arrive in a URL: OAuth parameters in a query string (from clients that
-// should not, and redirects carrying codes), connect links (`?link=`), and one-time links whose
-// token is the path's last part.
-const SECRET_PARAMS = /([?&](?:client_secret|token|access_token|refresh_token|id_token|code|code_verifier|password|link)=)[^&#]*/gi;
+// should not, redirects carrying codes, and the ID Token an end-session request carries as
+// id_token_hint), connect links (`?link=`), and one-time links whose token is the path's last part.
+const SECRET_PARAMS = /([?&](?:client_secret|token|access_token|refresh_token|id_token|id_token_hint|code|code_verifier|password|link)=)[^&#]*/gi;
 const LINK_TOKEN = new RegExp(`^((?:${LOGIN_LINK_PATH}|${PASSWORD_LINK_PATH})/)[^/?#]+`);
 
 export function redactUrl(url: string): string {

@@ -4,6 +4,8 @@ import { call } from './admin-client.ts';
 import { createGrants, updateGrants, type ExistingClient, type GrantFields } from './client-grants.ts';
 import { adminCommand, fields, handle, id, table, wholeNumber, words, type Listed, type Shown } from './command.ts';
 
+const repeated = (value: string, all?: string[]) => [...(all ?? []), value];
+
 function clientOptions(command: Command): Command {
   return command
     .option(
@@ -12,7 +14,8 @@ function clientOptions(command: Command): Command {
       words,
     )
     .option('--scopes <scopes>', 'scopes the client may ask for, space-separated', words)
-    .option('--redirect-uri <uri>', 'a redirect URI (repeat for several)', (uri: string, all?: string[]) => [...(all ?? []), uri])
+    .option('--redirect-uri <uri>', 'a redirect URI (repeat for several)', repeated)
+    .option('--post-logout-redirect-uri <uri>', 'where the browser may go back after signing out (OpenID Connect logout; repeat for several)', repeated)
     .option('--implicit', 'an MSP app: a public client using the implicit grant, with exactly one --redirect-uri')
     .option('--tenant-scope', 'tokens carry the organization of the user who consented')
     .option('--skip-consent', 'no consent page (first-party apps)')
@@ -28,6 +31,7 @@ function body(opts: OptionValues, grants: GrantFields) {
   if (opts.name !== undefined) out.name = opts.name;
   if (opts.scopes !== undefined) out.scopes = opts.scopes;
   if (opts.redirectUri !== undefined) out.redirect_uris = opts.redirectUri;
+  if (opts.postLogoutRedirectUri !== undefined) out.post_logout_redirect_uris = opts.postLogoutRedirectUri;
   if (opts.tenantScope) out.tenant_scope = true;
   if (opts.skipConsent) out.skip_consent = true;
   if (opts.introspect) out.introspect = true;
@@ -48,6 +52,7 @@ function show(c: Shown & { client_secret?: string }): string {
     ['grant_types', c.grant_types],
     ['scopes', c.scopes],
     ['redirect_uris', c.redirect_uris],
+    ...(Array.isArray(c.post_logout_redirect_uris) && c.post_logout_redirect_uris.length > 0 ? [['post_logout_redirect_uris', c.post_logout_redirect_uris] as [string, unknown]] : []),
     ['token_format', c.token_format],
     ...(c.introspect ? [['introspect', 'tokens of every client (resource server)'] as [string, unknown]] : []),
   ]);

@@ -7,6 +7,8 @@ export const LOGIN_PATH = '/login';
 export const DASHBOARD_PATH = '/dashboard';
 export const AUTHORIZE_PATH = '/oauth/authorize';
 export const DECISION_PATH = '/oauth/authorize/decision';
+/** OpenID Connect RP-Initiated Logout 1.0 §2: the OP's end_session_endpoint. */
+export const END_SESSION_PATH = '/oauth/end-session';
 export const LOGIN_LINK_PATH = '/login-link';
 export const PASSWORD_LINK_PATH = '/password/set';
 

@@ -169,7 +169,7 @@ export async function registerRateLimits(app: FastifyInstance, redis: RedisLink 
 }
 
 /** The surfaces with a request limit of their own. */
-export type LimitedSurface = 'pages' | 'authorize' | 'partner' | 'connectors' | 'msp' | 'oem' | 'vendor-api' | 'token' | 'introspect' | 'revoke';
+export type LimitedSurface = 'pages' | 'authorize' | 'end-session' | 'partner' | 'connectors' | 'msp' | 'oem' | 'vendor-api' | 'token' | 'introspect' | 'revoke';
 
 interface SurfaceLimit {
   max: number;
@@ -189,6 +189,7 @@ const oauth =
 const LIMITS: Record<LimitedSurface, (config: Config) => SurfaceLimit> = {
   pages: pages('pages-ip'),
   authorize: pages('authorize-ip'),
+  'end-session': pages('end-session-ip'),
   partner: pages('partner-ip'),
   connectors: pages('connectors-ip'),
   msp: pages('msp-ip'),
