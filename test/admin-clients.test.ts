@@ -206,6 +206,48 @@ test('update changes what is sent, validates like create, and takes effect at th
   assert.equal((await token(client)).json().expires_in, 3600);
 });
 
+test('post_logout_redirect_uris: taken on create and update, shown, held to the redirect-URI rules', async () => {
+  const created = await createClient(g, {
+    name: 'Signs out',
+    grant_types: ['authorization_code'],
+    redirect_uris: ['https://rp.example/cb'],
+    post_logout_redirect_uris: ['https://rp.example/signed-out', 'http://127.0.0.1:9000/bye', 'com.example.rp:/signed-out'],
+  });
+  assert.deepEqual(created.post_logout_redirect_uris, ['https://rp.example/signed-out', 'http://127.0.0.1:9000/bye', 'com.example.rp:/signed-out']);
+  const plain = await createClient(g, { name: 'No logout' });
+  assert.deepEqual(plain.post_logout_redirect_uris, [], 'none by default');
+  const got = await g.app.inject({ method: 'GET', url: `${API}/clients/${created.client_id}`, headers: admin });
+  assert.deepEqual(got.json().post_logout_redirect_uris, created.post_logout_redirect_uris);
+  const listed = (await g.app.inject({ method: 'GET', url: `${API}/clients`, headers: admin })).json().clients as Record<string, unknown>[];
+  assert.deepEqual(listed.find((c) => c.client_id === created.client_id)?.post_logout_redirect_uris, created.post_logout_redirect_uris);
+
+  const patch = (payload: object): InjectOptions => ({ method: 'PATCH', url: `${API}/clients/${created.client_id}`, headers: admin, payload });
+  const changed = await g.app.inject(patch({ post_logout_redirect_uris: ['https://rp.example/bye', 'https://rp.example/bye'] }));
+  assert.equal(changed.statusCode, 200, changed.body);
+  assert.deepEqual(changed.json().post_logout_redirect_uris, ['https://rp.example/bye'], 'replaced, without repeats');
+  assert.deepEqual(changed.json().redirect_uris, ['https://rp.example/cb'], 'the redirect URIs are a list of their own');
+
+  const post = (uris: unknown): InjectOptions => ({
+    method: 'POST',
+    url: `${API}/clients`,
+    headers: admin,
+    payload: { name: 'x', grant_types: ['authorization_code'], redirect_uris: ['https://rp.example/cb'], post_logout_redirect_uris: uris },
+  });
+  for (const uri of ['javascript:alert(1)', 'http://rp.example/signed-out', '/signed-out', 'https://rp.example/out#frag', 'data:text/html,hi']) {
+    const res = await refused(post([uri]), 400, /^post_logout_redirect_uris: /);
+    assert.ok(res.json().error.message.includes(JSON.stringify(uri)), `the message names ${uri}`);
+    await refused(patch({ post_logout_redirect_uris: ['https://rp.example/ok', uri] }), 400, /^post_logout_redirect_uris: /);
+  }
+  await refused(post('https://rp.example/signed-out'), 400, /post_logout_redirect_uris/);
+  await refused(post(['']), 400, /post_logout_redirect_uris/);
+  await refused(post([42]), 400, /post_logout_redirect_uris/);
+  assert.deepEqual(
+    (await g.app.inject({ method: 'GET', url: `${API}/clients/${created.client_id}`, headers: admin })).json().post_logout_redirect_uris,
+    ['https://rp.example/bye'],
+    'a refused update changed nothing',
+  );
+});
+
 test('rotate-secret: the new secret works, the old one stops at once, only its hash is stored', async () => {
   const client = await createClient(g);
   assert.equal((await token(client)).statusCode, 200);

@@ -209,6 +209,44 @@ test("client create: the README's short forms get the grant types they mean", as
   assert.match(shown, /grant_types:\s+implicit\n/);
 });
 
+test('client create and update take --post-logout-redirect-uri, repeatable, and show what was registered', async () => {
+  const help = await human(['client', 'create', '--help']);
+  assert.match(help, /--post-logout-redirect-uri <uri>/);
+  const created = await json([
+    'client',
+    'create',
+    '--name',
+    'Signs out',
+    '--redirect-uri',
+    'https://rp.example/cb',
+    '--post-logout-redirect-uri',
+    'https://rp.example/signed-out',
+    '--post-logout-redirect-uri',
+    'http://127.0.0.1:9000/bye',
+  ]);
+  assert.deepEqual(created.post_logout_redirect_uris, ['https://rp.example/signed-out', 'http://127.0.0.1:9000/bye']);
+  assert.deepEqual(created.redirect_uris, ['https://rp.example/cb']);
+  assert.deepEqual(created.grant_types, ['authorization_code', 'refresh_token'], 'the flag changes no grant');
+  assert.match(await human(['client', 'get', created.client_id]), /post_logout_redirect_uris:\s+https:\/\/rp\.example\/signed-out http:\/\/127\.0\.0\.1:9000\/bye\n/);
+
+  const updated = await json(['client', 'update', created.client_id, '--post-logout-redirect-uri', 'https://rp.example/bye']);
+  assert.deepEqual(updated.post_logout_redirect_uris, ['https://rp.example/bye']);
+  assert.deepEqual(updated.redirect_uris, ['https://rp.example/cb'], 'the redirect URIs are kept');
+  const renamed = await json(['client', 'update', created.client_id, '--name', 'Signs out v2']);
+  assert.deepEqual(renamed.post_logout_redirect_uris, ['https://rp.example/bye'], 'kept when the flag is not given');
+
+  const before = await clientCount();
+  const bad = await gatehouse(['client', 'create', '--name', 'x', '--redirect-uri', 'https://rp.example/cb', '--post-logout-redirect-uri', 'http://rp.example/out']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /post_logout_redirect_uris: "http:\/\/rp\.example\/out" must use https/);
+  assert.equal(await clientCount(), before, 'nothing was created');
+  const badUpdate = await gatehouse(['client', 'update', created.client_id, '--post-logout-redirect-uri', 'javascript:alert(1)']);
+  assert.equal(badUpdate.code, 1);
+  assert.match(badUpdate.stderr, /post_logout_redirect_uris: "javascript:alert\(1\)"/);
+  const plain = await human(['client', 'get', (await json(['client', 'create', '--name', 'Machine'])).client_id]);
+  assert.doesNotMatch(plain, /post_logout_redirect_uris/, 'not shown when none is registered');
+});
+
 test('organization list and get, human and --json', async () => {
   const list = await json(['organization', 'list']);
   const listed = list.organizations.find((o: { organization_id: string }) => o.organization_id === organizationId);

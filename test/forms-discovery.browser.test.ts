@@ -80,7 +80,12 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
       emit(trx, { type: 'user.removed', organizationId: owner.organizationId, data: { organizationId: owner.organizationId, userId: 'gone' } }),
     );
   await eventually(async () => (await g.services.webhooks.deliveries.attempts(hook.json().webhook_id, { limit: 1 })).length > 0);
-  const app = await codeClient(g, { name: 'Partner Platform', redirect_uris: [`${outside.origin}/cb`], launch_url: `${outside.origin}/launch` });
+  const app = await codeClient(g, {
+    name: 'Partner Platform',
+    redirect_uris: [`${outside.origin}/cb`],
+    post_logout_redirect_uris: [`${outside.origin}/signed-out`],
+    launch_url: `${outside.origin}/launch`,
+  });
   const authorised = await codeClient(g, { name: 'Reporting Tool', redirect_uris: [`${outside.origin}/cb`] });
   const grant = await codeFor(g, owner, authorised, { redirect_uri: `${outside.origin}/cb` });
   const exchanged = await g.app.inject({
@@ -121,6 +126,8 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
   });
   assert.equal(connected.statusCode, 201, connected.body);
   const authorize = `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: app.client_id, redirect_uri: `${outside.origin}/cb`, scope: 'read', state: 's', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }).toString()}`;
+  // The partner's sign-out link, without an id_token_hint: a signed-in person is asked first.
+  const endSession = `/oauth/end-session?${new URLSearchParams({ client_id: app.client_id, post_logout_redirect_uri: `${outside.origin}/signed-out`, state: 's' }).toString()}`;
   const link = await g.app.inject({ method: 'POST', url: `/admin/api/v1/users/${owner.userId}/password-link`, headers: admin });
   assert.equal(link.statusCode, 201, link.body);
   const passwordLink = new URL(link.json().url).pathname;
@@ -136,11 +143,11 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
     });
     assert.equal(res.statusCode, 201, res.body);
     await g.services.accounts.setPassword(res.json().user_id, PASSWORD);
-    return { name: `organization ${role}`, email, password: PASSWORD, starts: ['/', '/dashboard', authorize] };
+    return { name: `organization ${role}`, email, password: PASSWORD, starts: ['/', '/dashboard', authorize, endSession] };
   };
   const adminPersona = await teammate('admin');
   const memberPersona = await teammate('member');
-  const ownerPersona: Persona = { name: 'organization owner', email: owner.email, password: PASSWORD, starts: ['/', '/dashboard', authorize] };
+  const ownerPersona: Persona = { name: 'organization owner', email: owner.email, password: PASSWORD, starts: ['/', '/dashboard', authorize, endSession] };
   // The visitor comes last: the password link it follows is the owner's.
   const personas: Persona[] = [
     memberPersona,
@@ -301,6 +308,7 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
     '/oauth/authorize',
     '/dashboard/webhooks',
     '/logout',
+    '/oauth/end-session',
     '/revoke',
     '/disconnect',
     '[Resend]',
