@@ -227,7 +227,10 @@ test('client create and update take --post-logout-redirect-uri, repeatable, and 
   assert.deepEqual(created.post_logout_redirect_uris, ['https://rp.example/signed-out', 'http://127.0.0.1:9000/bye']);
   assert.deepEqual(created.redirect_uris, ['https://rp.example/cb']);
   assert.deepEqual(created.grant_types, ['authorization_code', 'refresh_token'], 'the flag changes no grant');
-  assert.match(await human(['client', 'get', created.client_id]), /post_logout_redirect_uris:\s+https:\/\/rp\.example\/signed-out http:\/\/127\.0\.0\.1:9000\/bye\n/);
+  assert.match(
+    await human(['client', 'get', created.client_id]),
+    /post_logout_redirect_uris:\s+https:\/\/rp\.example\/signed-out http:\/\/127\.0\.0\.1:9000\/bye\n/,
+  );
 
   const updated = await json(['client', 'update', created.client_id, '--post-logout-redirect-uri', 'https://rp.example/bye']);
   assert.deepEqual(updated.post_logout_redirect_uris, ['https://rp.example/bye']);
@@ -236,7 +239,16 @@ test('client create and update take --post-logout-redirect-uri, repeatable, and 
   assert.deepEqual(renamed.post_logout_redirect_uris, ['https://rp.example/bye'], 'kept when the flag is not given');
 
   const before = await clientCount();
-  const bad = await gatehouse(['client', 'create', '--name', 'x', '--redirect-uri', 'https://rp.example/cb', '--post-logout-redirect-uri', 'http://rp.example/out']);
+  const bad = await gatehouse([
+    'client',
+    'create',
+    '--name',
+    'x',
+    '--redirect-uri',
+    'https://rp.example/cb',
+    '--post-logout-redirect-uri',
+    'http://rp.example/out',
+  ]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /post_logout_redirect_uris: "http:\/\/rp\.example\/out" must use https/);
   assert.equal(await clientCount(), before, 'nothing was created');

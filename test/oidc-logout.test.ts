@@ -27,17 +27,17 @@ class Visitor {
     this.origin = origin;
   }
 
-  async send(method: 'GET' | 'POST', path: string, form?: Record<string, string>): Promise<Answer> {
-    const res = await fetch(`${this.origin}${path}`, {
-      method,
-      redirect: 'manual',
-      headers: {
-        accept: 'text/html',
-        cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      body: form ? new URLSearchParams(form).toString() : undefined,
-    });
+  /** GET the path, or POST the form to it. */
+  async send(path: string, form?: Record<string, string>): Promise<Answer> {
+    const headers: Record<string, string> = { accept: 'text/html', cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
+    const res = form
+      ? await fetch(`${this.origin}${path}`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(form).toString(),
+        })
+      : await fetch(`${this.origin}${path}`, { redirect: 'manual', headers });
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attrs] = line.split(';');
       const name = pair.slice(0, pair.indexOf('=')).trim();
@@ -49,12 +49,12 @@ class Visitor {
   }
 
   get(path: string) {
-    return this.send('GET', path);
+    return this.send(path);
   }
 
   async signIn(who: Tenant) {
     const page = await this.get('/login');
-    const signedIn = await this.send('POST', '/login', { email: who.email, password: who.password, csrf: csrfOf(page.body) });
+    const signedIn = await this.send('/login', { email: who.email, password: who.password, csrf: csrfOf(page.body) });
     assert.equal(signedIn.status, 303, signedIn.body);
     assert.equal((await this.get('/dashboard')).status, 200, 'signed in');
   }
@@ -167,14 +167,14 @@ test('RP-Initiated Logout at /oauth/end-session', async (t) => {
     const fields = hiddenFields(asked.body);
     const { csrf, ...withoutCsrf } = fields;
     assert.ok(csrf);
-    const forged = await browser.send('POST', '/oauth/end-session', withoutCsrf);
+    const forged = await browser.send('/oauth/end-session', withoutCsrf);
     assert.equal(forged.status, 403, forged.body);
     assert.equal(forged.location, null);
-    const wrong = await browser.send('POST', '/oauth/end-session', { ...fields, csrf: 'x'.repeat(43) });
+    const wrong = await browser.send('/oauth/end-session', { ...fields, csrf: 'x'.repeat(43) });
     assert.equal(wrong.status, 403);
     assert.equal(await browser.signedIn(), true, 'a refused answer ends nothing');
 
-    const confirmed = await browser.send('POST', '/oauth/end-session', fields);
+    const confirmed = await browser.send('/oauth/end-session', fields);
     assert.equal(confirmed.status, 303, confirmed.body);
     assert.equal(confirmed.location, `${SIGNED_OUT}?state=st-3`);
     assert.equal(await browser.signedIn(), false);
@@ -192,7 +192,7 @@ test('RP-Initiated Logout at /oauth/end-session', async (t) => {
     const fields = hiddenFields(asked.body);
     assert.equal(fields.client_id, client.client_id);
     assert.equal(fields.id_token_hint, undefined);
-    const confirmed = await browser.send('POST', '/oauth/end-session', fields);
+    const confirmed = await browser.send('/oauth/end-session', fields);
     assert.equal(confirmed.location, `${SIGNED_OUT}?state=st-4`);
     assert.equal(await browser.signedIn(), false);
   });
@@ -208,7 +208,10 @@ test('RP-Initiated Logout at /oauth/end-session', async (t) => {
       'https://APP.example/signed-out',
       'https://other.example/signed-out', // another client's
     ]) {
-      refusedPage(await browser.get(endSession({ id_token_hint: hint, post_logout_redirect_uri: uri, state: 'x' })), /post_logout_redirect_uri is not registered/);
+      refusedPage(
+        await browser.get(endSession({ id_token_hint: hint, post_logout_redirect_uri: uri, state: 'x' })),
+        /post_logout_redirect_uri is not registered/,
+      );
       refusedPage(await browser.get(endSession({ client_id: client.client_id, post_logout_redirect_uri: uri })), /post_logout_redirect_uri is not registered/);
     }
     // Nothing to check it against.
@@ -267,7 +270,7 @@ test('RP-Initiated Logout at /oauth/end-session', async (t) => {
     const hint = hintFor(owner.userId);
     // As a cross-site form post arrives: SameSite=Lax keeps the session cookie off it.
     const rp = new Visitor(origin);
-    const posted = await rp.send('POST', '/oauth/end-session', { id_token_hint: hint, post_logout_redirect_uri: SIGNED_OUT, state: 'st-5', ui_locales: 'de en' });
+    const posted = await rp.send('/oauth/end-session', { id_token_hint: hint, post_logout_redirect_uri: SIGNED_OUT, state: 'st-5', ui_locales: 'de en' });
     assert.equal(posted.status, 303);
     const again = new URL(posted.location!, origin);
     assert.equal(again.pathname, '/oauth/end-session');
@@ -280,7 +283,9 @@ test('RP-Initiated Logout at /oauth/end-session', async (t) => {
 
   await t.test('with nobody signed in there is nothing to ask: straight back to a registered URI', async () => {
     const browser = new Visitor(origin);
-    const answer = await browser.get(endSession({ client_id: client.client_id, post_logout_redirect_uri: SIGNED_OUT, state: 'st-6', logout_hint: owner.email }));
+    const answer = await browser.get(
+      endSession({ client_id: client.client_id, post_logout_redirect_uri: SIGNED_OUT, state: 'st-6', logout_hint: owner.email }),
+    );
     assert.equal(answer.status, 303);
     assert.equal(answer.location, `${SIGNED_OUT}?state=st-6`);
     const page = await browser.get(endSession({}));

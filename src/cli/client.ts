@@ -52,7 +52,9 @@ function show(c: Shown & { client_secret?: string }): string {
     ['grant_types', c.grant_types],
     ['scopes', c.scopes],
     ['redirect_uris', c.redirect_uris],
-    ...(Array.isArray(c.post_logout_redirect_uris) && c.post_logout_redirect_uris.length > 0 ? [['post_logout_redirect_uris', c.post_logout_redirect_uris] as [string, unknown]] : []),
+    ...(Array.isArray(c.post_logout_redirect_uris) && c.post_logout_redirect_uris.length > 0
+      ? [['post_logout_redirect_uris', c.post_logout_redirect_uris] as [string, unknown]]
+      : []),
     ['token_format', c.token_format],
     ...(c.introspect ? [['introspect', 'tokens of every client (resource server)'] as [string, unknown]] : []),
   ]);

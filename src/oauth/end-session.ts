@@ -14,7 +14,7 @@ import type { Services } from '../services.ts';
 import type { IdTokenHint } from './id-tokens.ts';
 
 /** The hidden field that marks a POST as the person's answer to the confirmation page. */
-export const CONFIRM_FIELD = 'confirm';
+const CONFIRM_FIELD = 'confirm';
 
 /** What the confirmation page shows, and the fields its form posts back. */
 export interface LogoutPrompt {
@@ -64,10 +64,8 @@ export function endSessionRoutes(services: Services, pages: EndSessionPages) {
     const config = { audience: 'page' as const };
     const summary = 'End-session endpoint (OpenID Connect RP-Initiated Logout 1.0)';
 
-    app.get(
-      END_SESSION_PATH,
-      { config, schema: { tags: ['oauth'], summary, querystring: { type: 'object', properties: PARAMETERS } } },
-      (request, reply) => endSession(services, pages, request, reply, request.query, false),
+    app.get(END_SESSION_PATH, { config, schema: { tags: ['oauth'], summary, querystring: { type: 'object', properties: PARAMETERS } } }, (request, reply) =>
+      endSession(services, pages, request, reply, request.query, false),
     );
 
     app.post(
@@ -154,9 +152,7 @@ async function readRequest(services: Services, request: FastifyRequest, params: 
     hint = services.idTokens.readHint(rawHint);
     if (!hint) {
       throw refuse(
-        errors.Invalid(
-          'The id_token_hint is not an ID Token issued by this Gatehouse: it was altered, signed by another server, or is another kind of token.',
-        ),
+        errors.Invalid('The id_token_hint is not an ID Token issued by this Gatehouse: it was altered, signed by another server, or is another kind of token.'),
       );
     }
     // §2: when both client_id and id_token_hint are present, the OP MUST verify that the Client

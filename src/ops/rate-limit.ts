@@ -169,7 +169,18 @@ export async function registerRateLimits(app: FastifyInstance, redis: RedisLink 
 }
 
 /** The surfaces with a request limit of their own. */
-export type LimitedSurface = 'pages' | 'authorize' | 'end-session' | 'partner' | 'connectors' | 'msp' | 'oem' | 'vendor-api' | 'token' | 'introspect' | 'revoke';
+export type LimitedSurface =
+  | 'pages'
+  | 'authorize'
+  | 'end-session'
+  | 'partner'
+  | 'connectors'
+  | 'msp'
+  | 'oem'
+  | 'vendor-api'
+  | 'token'
+  | 'introspect'
+  | 'revoke';
 
 interface SurfaceLimit {
   max: number;
