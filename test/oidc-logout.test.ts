@@ -1,14 +1,15 @@
 // OpenID Connect RP-Initiated Logout 1.0 at /oauth/end-session, against a listening server with a
-// cookie-keeping client over fetch: a valid id_token_hint (expired ones too) for the signed-in
-// person ends the session at once and goes back with state; without one, or with one for someone
-// else, the person is asked first and the answer is CSRF-checked; a post-logout redirect URI that
-// is not registered exactly, a client_id that disagrees with the hint, and a hint this server did
-// not issue are error pages that redirect nowhere and leave the session alone.
+// cookie-keeping client over fetch: a valid id_token_hint (the code flow's ID Token, expired ones
+// too) for the signed-in person ends the session at once and goes back with state; without one,
+// or with one for someone else, the person is asked first and the answer is CSRF-checked; a
+// post-logout redirect URI that is not registered exactly, a client_id that disagrees with the
+// hint, and a hint this server did not issue are error pages that redirect nowhere and leave the
+// session alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IdTokens } from '../src/oauth/id-tokens.ts';
 import { basic, createClient, freePort, startGatehouse, type TestGatehouse } from './helpers.ts';
-import { codeClient, tenant, type Tenant } from './interactive-helpers.ts';
+import { authorizeUrl, codeClient, pkce, tenant, type Tenant } from './interactive-helpers.ts';
 
 const SIGNED_OUT = 'https://app.example/signed-out';
 
@@ -126,6 +127,39 @@ test('RP-Initiated Logout at /oauth/end-session', async (t) => {
     const event = events.find((e) => e.actor === owner.userId && e.client_id === client.client_id);
     assert.ok(event, 'the logout is audited with the user and the client');
     assert.equal(event.outcome, 'success');
+  });
+
+  await t.test('the ID Token a relying party got from the code flow is the hint that signs the person out', async () => {
+    const rp = await codeClient(g, { name: 'Relying Party', skip_consent: true, post_logout_redirect_uris: ['https://rp.example/signed-out'] });
+    const browser = new Visitor(origin);
+    await browser.signIn(owner);
+    const { verifier, challenge } = pkce();
+    const authorized = await browser.get(
+      authorizeUrl({
+        response_type: 'code',
+        client_id: rp.client_id,
+        redirect_uri: 'https://app.example/cb',
+        scope: 'openid email',
+        state: 'st',
+        nonce: 'n-1',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      }),
+    );
+    assert.equal(authorized.status, 303, authorized.body);
+    const code = new URL(authorized.location!).searchParams.get('code');
+    assert.ok(code, authorized.location!);
+    const exchanged = await fetch(`${origin}/oauth/token`, {
+      method: 'POST',
+      headers: { authorization: basic(rp.client_id, rp.client_secret), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example/cb', code_verifier: verifier }).toString(),
+    });
+    const { id_token: idToken } = (await exchanged.json()) as { id_token?: string };
+    assert.ok(idToken, 'the code flow with openid returned an ID Token');
+    const answer = await browser.get(endSession({ id_token_hint: idToken, post_logout_redirect_uri: 'https://rp.example/signed-out', state: 'rp-state' }));
+    assert.equal(answer.status, 303, answer.body);
+    assert.equal(answer.location, 'https://rp.example/signed-out?state=rp-state');
+    assert.equal(await browser.signedIn(), false);
   });
 
   await t.test('an expired hint is accepted (§2); client_id agreeing with it; a registered URI keeps its own query', async () => {
