@@ -7,6 +7,7 @@ export const LOGIN_PATH = '/login';
 export const DASHBOARD_PATH = '/dashboard';
 export const AUTHORIZE_PATH = '/oauth/authorize';
 export const DECISION_PATH = '/oauth/authorize/decision';
+export const USERINFO_PATH = '/oauth/userinfo';
 export const LOGIN_LINK_PATH = '/login-link';
 export const PASSWORD_LINK_PATH = '/password/set';
 

@@ -169,7 +169,7 @@ export async function registerRateLimits(app: FastifyInstance, redis: RedisLink 
 }
 
 /** The surfaces with a request limit of their own. */
-export type LimitedSurface = 'pages' | 'authorize' | 'partner' | 'connectors' | 'msp' | 'oem' | 'vendor-api' | 'token' | 'introspect' | 'revoke';
+export type LimitedSurface = 'pages' | 'authorize' | 'partner' | 'connectors' | 'msp' | 'oem' | 'vendor-api' | 'token' | 'introspect' | 'revoke' | 'userinfo';
 
 interface SurfaceLimit {
   max: number;
@@ -197,6 +197,7 @@ const LIMITS: Record<LimitedSurface, (config: Config) => SurfaceLimit> = {
   token: oauth('token-ip'),
   introspect: oauth('introspect-ip'),
   revoke: oauth('revoke-ip'),
+  userinfo: oauth('userinfo-ip'),
 };
 
 /** The surface's limit as an onRequest hook, counted per client address unless `key` names another counter. */
@@ -218,7 +219,7 @@ export function surfaceLimit(
 export function clientLimit(
   app: FastifyInstance,
   config: Config,
-  surface: 'token' | 'introspect' | 'revoke',
+  surface: 'token' | 'introspect' | 'revoke' | 'userinfo',
   key: (request: FastifyRequest) => string,
 ): preHandlerHookHandler {
   const { perClient, windowMs } = config.tokenRateLimit;
