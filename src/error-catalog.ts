@@ -50,6 +50,12 @@ export const CATALOG = {
   unsupported_grant_type: row(400, 'unsupported_grant_type', 'BAD_REQUEST', 'unsupported_grant_type'),
   unsupported_token_type: row(400, 'unsupported_token_type', 'BAD_REQUEST', 'unsupported_token_type'),
   unsupported_response_type: row(400, 'unsupported_response_type', 'BAD_REQUEST', 'unsupported_response_type'),
+  // OIDC Core §3.1.2.6 and §6: sent to the redirect URI only, like unsupported_response_type.
+  login_required: row(400, 'login_required', 'BAD_REQUEST', 'login_required'),
+  consent_required: row(400, 'consent_required', 'BAD_REQUEST', 'consent_required'),
+  interaction_required: row(400, 'interaction_required', 'BAD_REQUEST', 'interaction_required'),
+  request_not_supported: row(400, 'request_not_supported', 'BAD_REQUEST', 'request_not_supported'),
+  request_uri_not_supported: row(400, 'request_uri_not_supported', 'BAD_REQUEST', 'request_uri_not_supported'),
   configuration_mismatch: row(400, 'invalid_request', 'BAD_REQUEST', 'configuration_mismatch'),
   invalid_state: row(400, 'invalid_request', 'BAD_REQUEST', 'invalid_state'),
   invalid_link: row(400, 'invalid_request', 'BAD_REQUEST', 'invalid_link'),

@@ -1,5 +1,5 @@
-// Authorization server metadata (RFC 8414) at both well-known paths, and the endpoints it names
-// actually being there.
+// Authorization server metadata (RFC 8414) and the OpenID configuration built on it, and the
+// endpoints they name actually being there.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient, startGatehouse, type TestGatehouse } from './helpers.ts';
@@ -22,9 +22,11 @@ async function metadata(path: string) {
   return res.json();
 }
 
-test('both well-known paths serve the same RFC 8414 document', async () => {
+test('the OpenID configuration is the RFC 8414 document plus what OpenID Connect adds', async () => {
   const [oauth, openid] = await Promise.all(PATHS.map(metadata));
-  assert.deepEqual(oauth, openid);
+  for (const [field, value] of Object.entries(oauth)) assert.deepEqual(openid[field], value, field);
+  // OAuth-only clients read no OpenID fields they cannot use.
+  for (const field of ['userinfo_endpoint', 'end_session_endpoint', 'id_token_signing_alg_values_supported']) assert.equal(oauth[field], undefined, field);
   assert.equal(oauth.issuer, ISSUER);
   assert.equal(oauth.token_endpoint, `${ISSUER}/oauth/token`);
   assert.equal(oauth.jwks_uri, `${ISSUER}/oauth/jwks`);
@@ -86,4 +88,25 @@ test('unknown well-known paths are 404, and metadata is read-only', async () => 
   assert.equal(missing.statusCode, 404);
   const post = await g.app.inject({ method: 'POST', url: PATHS[0], payload: {} });
   assert.equal(post.statusCode, 404);
+});
+
+test('OIDC Discovery 1.0 §3: every required field, and only what is implemented', async () => {
+  const openid = await metadata(PATHS[1]);
+  for (const field of ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri', 'response_types_supported', 'subject_types_supported']) {
+    assert.ok(openid[field] !== undefined, field);
+  }
+  assert.equal(openid.userinfo_endpoint, `${ISSUER}/oauth/userinfo`);
+  assert.equal(openid.end_session_endpoint, `${ISSUER}/oauth/end-session`);
+  assert.deepEqual(openid.subject_types_supported, ['public']);
+  // The configured algorithm only, and the JWKS holds keys of that algorithm only.
+  assert.deepEqual(openid.id_token_signing_alg_values_supported, ['ES256']);
+  assert.deepEqual(openid.access_token_signing_alg_values_supported, ['ES256']);
+  for (const scope of ['openid', 'profile', 'email', 'organization']) assert.ok(openid.scopes_supported.includes(scope), scope);
+  for (const claim of ['sub', 'auth_time', 'nonce', 'at_hash', 'amr', 'email', 'email_verified', 'name', 'org_id', 'org_name', 'org_role']) {
+    assert.ok(openid.claims_supported.includes(claim), claim);
+  }
+  assert.equal(openid.claims_parameter_supported, false);
+  assert.equal(openid.request_parameter_supported, false);
+  assert.equal(openid.request_uri_parameter_supported, false);
+  assert.deepEqual(openid.response_types_supported, ['code', 'token'], 'no id_token response types');
 });

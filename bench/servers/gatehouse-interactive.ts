@@ -56,6 +56,9 @@ async function mint(): Promise<[code: string, verifier: string]> {
     redirectUriSent: true,
     scope: 'read',
     codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+    nonce: undefined,
+    authTime: new Date(),
+    amr: ['pwd'],
   });
   return [code, verifier];
 }

@@ -39,7 +39,10 @@ export class Authorizations {
     this.#tokens = tokens;
   }
 
-  async create(trx: Kysely<Database>, input: { id?: string; clientId: string; user: GrantUser; kind: GrantKind; scope: string }): Promise<Grant> {
+  async create(
+    trx: Kysely<Database>,
+    input: { id?: string; clientId: string; user: GrantUser; kind: GrantKind; scope: string; signIn?: { authTime: Date; amr: string[] } },
+  ): Promise<Grant> {
     return trx
       .insertInto('grants')
       .values({
@@ -50,6 +53,9 @@ export class Authorizations {
         kind: input.kind,
         scope: input.scope,
         credential_version: input.user.credentialVersion,
+        // Kept for the ID Tokens of later refreshes, which repeat them (OIDC Core §12.2).
+        auth_time: input.signIn?.authTime ?? null,
+        amr: input.signIn?.amr.join(' ') ?? null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -150,6 +156,8 @@ export class Authorizations {
         'grants.revoked_at',
         'grants.credential_version',
         'grants.organization_id',
+        'grants.auth_time',
+        'grants.amr',
         'users.id as user_id',
         'users.email',
         'users.credential_version as user_version',

@@ -5,10 +5,10 @@
 import type { OrganizationUsers } from '../accounts/users.ts';
 import type { Organizations } from '../organizations/organizations.ts';
 
-export const OPENID = 'openid';
+const OPENID = 'openid';
 
 /** Claims each scope releases. */
-export const SCOPE_CLAIMS = {
+const SCOPE_CLAIMS = {
   profile: ['name', 'given_name', 'family_name', 'updated_at'],
   email: ['email', 'email_verified'],
   organization: ['org_id', 'org_name', 'org_role'],
@@ -32,7 +32,7 @@ export const CLAIMS_SUPPORTED: readonly string[] = [
   ...Object.values(SCOPE_CLAIMS).flat(),
 ];
 
-export function scopes(scope: string): string[] {
+function scopes(scope: string): string[] {
   return scope.split(' ').filter(Boolean);
 }
 

@@ -20,6 +20,10 @@ export interface CodeRequest {
   redirectUriSent: boolean;
   scope: string;
   codeChallenge: string | undefined;
+  /** OpenID Connect: the request's nonce, and when and how the user signed in. */
+  nonce: string | undefined;
+  authTime: Date;
+  amr: string[];
 }
 
 export type Redeemed =
@@ -45,6 +49,9 @@ export class AuthorizationCodes {
       scope: req.scope,
       code_challenge: req.codeChallenge ?? null,
       credential_version: req.user.credentialVersion,
+      nonce: req.nonce ?? null,
+      auth_time: req.authTime,
+      amr: req.amr.join(' '),
     });
     return token;
   }

@@ -30,7 +30,7 @@ export interface IdTokenHint {
  * half, base64url. Ed25519 signs with SHA-512 inside, so EdDSA tokens use SHA-512 here, as the
  * OpenID Foundation's certified providers do.
  */
-export function tokenHash(alg: SigningAlgorithm, token: string): string {
+function tokenHash(alg: SigningAlgorithm, token: string): string {
   const digest = createHash(alg === 'EdDSA' ? 'sha512' : 'sha256')
     .update(token, 'ascii')
     .digest();

@@ -3,9 +3,12 @@
 // token when the client may refresh. Partner platforms (seed 003, client option tenant_scope)
 // get the organization id as the response's `scope` and as a claim, with the user's email.
 import type { Kysely } from 'kysely';
+import { findUser } from '../accounts/users.ts';
 import type { Client } from '../clients/clients.ts';
 import type { Database } from '../db/schema.ts';
+import { findOrganization } from '../organizations/organizations.ts';
 import type { Services } from '../services.ts';
+import { isOpenId, userClaims } from './claims.ts';
 import type { TokenResponse } from './grants/types.ts';
 
 interface TokenUser {
@@ -22,6 +25,11 @@ export interface UserTokenRequest {
   scope: string;
   /** RFC 6749 §6: a rotated refresh token keeps the scope of the one it replaces. */
   refreshScope?: string;
+  /**
+   * The sign-in the grant came from, for the ID Token a scope with `openid` gets (OIDC Core
+   * §3.1.3.3); the nonce only when redeeming the code (§12.2: a refreshed ID Token has none).
+   */
+  signIn: { authTime: Date; amr: string[]; nonce?: string } | undefined;
 }
 
 function accessTokenTtl(client: Client, services: Services): number {
@@ -56,6 +64,21 @@ export async function issueUserTokens(services: Services, trx: Kysely<Database>,
   };
   if (client.grant_types.includes('refresh_token')) {
     body.refresh_token = await services.refreshTokens.issue(trx, { grantId, clientId: client.id, scope: req.refreshScope ?? scope });
+  }
+  if (isOpenId(scope) && req.signIn) {
+    // Read in the grant's transaction: the claims are those of the user the checks just passed.
+    const claims = await userClaims({ users: { find: (id) => findUser(trx, id) }, organizations: { find: (id) => findOrganization(trx, id) } }, user.id, scope);
+    if (claims) {
+      body.id_token = services.idTokens.issue({
+        clientId: client.id,
+        userId: user.id,
+        authTime: req.signIn.authTime,
+        amr: req.signIn.amr,
+        nonce: req.signIn.nonce,
+        accessToken: issued.token,
+        claims,
+      });
+    }
   }
   return body;
 }

@@ -35,6 +35,11 @@ const CONFLICTS: Record<string, string> = {
   organizations_vendor_owner_email: 'Organization with these details already exists: an organization already has an owner with this email',
 };
 
+/** One organization, read in `db` (a caller's transaction carries through). */
+export function findOrganization(db: Kysely<Database>, id: string): Promise<Organization | undefined> {
+  return db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 export class Organizations {
   #db: Kysely<Database>;
 
@@ -87,7 +92,7 @@ export class Organizations {
   }
 
   async find(id: string): Promise<Organization | undefined> {
-    return this.#db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+    return findOrganization(this.#db, id);
   }
 
   async get(id: string): Promise<Organization> {

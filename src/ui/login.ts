@@ -39,8 +39,11 @@ interface Shown {
 async function render(services: Services, request: FastifyRequest, reply: FastifyReply, returnTo: string, shown: Shown) {
   // Heading for a client: name it, and let the form's redirects reach its redirect URI.
   let clientName: string | undefined;
+  let email = shown.email;
   if (returnTo !== DASHBOARD_PATH) {
     const query = Object.fromEntries(new URLSearchParams(returnTo.slice(returnTo.indexOf('?') + 1)));
+    // OIDC Core §3.1.2.1: login_hint names the account the client expects; it fills the email in.
+    if (email === undefined && typeof query.login_hint === 'string') email = query.login_hint.slice(0, 320);
     const target = await identifyClient(query, services.clients).catch(() => undefined);
     if (target) {
       clientName = target.client.name;
@@ -57,7 +60,7 @@ ${clientName ? html`<p>to continue to <strong>${clientName}</strong></p>` : ''}
 <form class="card" method="post" action="${LOGIN_PATH}">${csrfField(request, reply, services)}
 <input type="hidden" name="return_to" value="${returnTo}">
 ${shown.message ? html`<p class="error" role="alert">${shown.message}</p>` : ''}
-<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required value="${shown.email ?? ''}">
+<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required value="${email ?? ''}">
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <p><button type="submit">Sign in</button></p>
 </form>`,

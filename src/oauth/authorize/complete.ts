@@ -8,7 +8,20 @@ import type { GrantUser } from '../authorizations.ts';
 import type { AuthorizationRequest } from './request.ts';
 import { replyUrl } from './request.ts';
 
-export async function completeAuthorization(services: Services, request: FastifyRequest, reply: FastifyReply, authz: AuthorizationRequest, user: GrantUser) {
+/** The sign-in behind the answer (OIDC Core §2 auth_time and amr). */
+export interface SignIn {
+  authTime: Date;
+  amr: string[];
+}
+
+export async function completeAuthorization(
+  services: Services,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  authz: AuthorizationRequest,
+  user: GrantUser,
+  signIn: SignIn,
+) {
   const { audit, metrics, config } = services;
   const target = { redirectUri: authz.redirectUri, responseMode: authz.responseMode, state: authz.state };
   const client = authz.client;
@@ -20,6 +33,9 @@ export async function completeAuthorization(services: Services, request: Fastify
       redirectUriSent: authz.redirectUriSent,
       scope: authz.scope,
       codeChallenge: authz.codeChallenge,
+      nonce: authz.openid.nonce,
+      authTime: signIn.authTime,
+      amr: signIn.amr,
     });
     metrics.authorizationCodes.inc({ event: 'issued' });
     audit.record({
@@ -34,7 +50,7 @@ export async function completeAuthorization(services: Services, request: Fastify
   }
   const ttl = client.access_token_ttl ?? 0;
   const issued = await services.storage.db.transaction().execute(async (trx) => {
-    const grant = await services.authorizations.create(trx, { clientId: client.id, user, kind: 'implicit', scope: authz.scope });
+    const grant = await services.authorizations.create(trx, { clientId: client.id, user, kind: 'implicit', scope: authz.scope, signIn });
     return services.tokens.issue({ client, subject: user.id, scope: authz.scope, ttl, user, grantId: grant.id, format: 'opaque', db: trx });
   });
   metrics.tokensIssued.inc({ grant: 'implicit' });

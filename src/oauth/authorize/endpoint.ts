@@ -7,6 +7,7 @@ import { checkCsrf } from '../../accounts/csrf.ts';
 import { oauthDescription } from '../../errors.ts';
 import { AUTHORIZE_PATH, DECISION_PATH, signInUrl } from '../../http/paths.ts';
 import { surfaceLimit } from '../../ops/rate-limit.ts';
+import type { CurrentSession } from '../../accounts/sessions.ts';
 import type { Services } from '../../services.ts';
 import { completeAuthorization } from './complete.ts';
 import {
@@ -20,6 +21,24 @@ import {
 } from './request.ts';
 
 type Step = 'request' | 'decision';
+
+/**
+ * Why the user must sign in (again) before this request can be answered, or undefined: nobody
+ * signed in, prompt=login or select_account (OIDC Core §3.1.2.1), a sign-in older than max_age,
+ * or an id_token_hint naming another user. A sign-in made since the request sent the user to
+ * the sign-in page (login_after) satisfies the first three.
+ */
+function signInNeeded(authz: AuthorizationRequest, session: CurrentSession | undefined): string | undefined {
+  if (!session) return 'no one is signed in';
+  const { prompt, maxAge, loginAfter, idTokenHint } = authz.openid;
+  const authTime = Math.floor(session.authTime.getTime() / 1000);
+  const signedInSince = loginAfter !== undefined && authTime >= loginAfter;
+  if (idTokenHint && idTokenHint.sub !== session.userId) return 'id_token_hint names another user than the one signed in';
+  if (signedInSince) return undefined;
+  if (prompt.has('login') || prompt.has('select_account')) return 'the client asked for a new sign-in (prompt)';
+  if (maxAge !== undefined && Date.now() / 1000 - authTime > maxAge) return `the sign-in is older than max_age (${maxAge} s)`;
+  return undefined;
+}
 
 /**
  * The pages this endpoint shows. The composition root passes the ui's renderers in, so that
@@ -74,17 +93,33 @@ async function authorize(services: Services, pages: AuthorizePages, request: Fas
   const { audit, metrics, authorizations } = services;
   reply.header('cache-control', 'no-store');
   try {
-    const authz = await parseAuthorizationRequest(params, services.clients);
+    const authz = await parseAuthorizationRequest(params, services.clients, services.idTokens);
+    const { prompt } = authz.openid;
     const session = await services.browserSessions.current(request);
-    if (!session) {
-      const query = new URLSearchParams(CARRIED.filter((n) => typeof params[n] === 'string').map((n): [string, string] => [n, params[n] as string]));
+    // The consent form answers a request already checked for a fresh enough sign-in: only the
+    // request step asks for one (the decision needs the same signed-in user, by its CSRF token).
+    const signIn = step === 'request' ? signInNeeded(authz, session) : session ? undefined : 'no one is signed in';
+    if (signIn) {
+      // OIDC Core §3.1.2.6: prompt=none shows no page; the client hears why one was needed.
+      if (prompt.has('none')) throw new AuthorizationError('login_required', `the user must sign in: ${signIn}`, authz);
+      const query = new URLSearchParams(
+        CARRIED.filter((n) => n !== 'login_after' && typeof params[n] === 'string').map((n): [string, string] => [n, params[n] as string]),
+      );
+      // A sign-in asked for again (prompt=login, max_age, another user's hint) is satisfied by
+      // one made from now on; without the mark the request would send the user back forever.
+      if (session) query.set('login_after', String(Math.floor(Date.now() / 1000)));
       return reply.redirect(signInUrl(`${AUTHORIZE_PATH}?${query.toString()}`), 303);
     }
-    const user = await services.users.get(session.userId);
+    const current = session!;
+    const user = await services.users.get(current.userId);
     const grantUser = { id: user.id, organizationId: user.organization_id, credentialVersion: user.credential_version };
     const client = authz.client;
     const record = (action: string, ok: boolean) =>
       audit.record({ action, outcome: ok ? 'success' : 'failure', actor: user.id, clientId: client.id, ip: request.ip, details: { scope: authz.scope } });
+    if (step === 'request' && prompt.has('none') && authz.openid.loginHint !== undefined && authz.openid.loginHint.trim().toLowerCase() !== user.email) {
+      // Another account than the signed-in one is wanted: choosing it takes a page.
+      throw new AuthorizationError('interaction_required', 'login_hint names another account than the one signed in', authz);
+    }
     if (step === 'decision') {
       if ((params as { decision?: string }).decision !== 'allow') {
         metrics.consents.inc({ decision: 'denied' });
@@ -94,14 +129,19 @@ async function authorize(services: Services, pages: AuthorizePages, request: Fas
       if (!client.skip_consent) await authorizations.rememberConsent(user.id, client.id, authz.scope);
       metrics.consents.inc({ decision: 'granted' });
       record('consent.granted', true);
+    } else if (prompt.has('consent')) {
+      // OIDC Core §3.1.2.1: prompt=consent asks again, whatever was remembered or configured.
+      return pages.consent(services, request, reply, authz, params, user.email);
     } else if (client.skip_consent) {
       metrics.consents.inc({ decision: 'skipped' });
     } else if (await authorizations.hasConsent(user.id, client.id, authz.scope)) {
       metrics.consents.inc({ decision: 'remembered' });
+    } else if (prompt.has('none')) {
+      throw new AuthorizationError('consent_required', 'the user has not consented to this client and scope', authz);
     } else {
       return pages.consent(services, request, reply, authz, params, user.email);
     }
-    return completeAuthorization(services, request, reply, authz, grantUser);
+    return completeAuthorization(services, request, reply, authz, grantUser, { authTime: current.authTime, amr: current.amr });
   } catch (error) {
     if (error instanceof AuthorizationError) {
       audit.record({

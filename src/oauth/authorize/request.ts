@@ -4,6 +4,8 @@
 // are other errors reported to the client, at its redirect URI.
 import type { Client, Clients } from '../../clients/clients.ts';
 import { AppError } from '../../errors.ts';
+import { IDENTITY_SCOPES, isOpenId } from '../claims.ts';
+import type { IdTokenHint, IdTokens } from '../id-tokens.ts';
 import { CHALLENGE } from '../pkce.ts';
 import { grantedScope } from '../scope.ts';
 
@@ -19,6 +21,25 @@ export interface AuthorizationRequest {
   scope: string;
   state: string | undefined;
   codeChallenge: string | undefined;
+  /** OpenID Connect (OIDC Core §3.1.2.1); all empty for a plain OAuth request. */
+  openid: OpenIdParams;
+}
+
+type Prompt = 'none' | 'login' | 'consent' | 'select_account';
+
+interface OpenIdParams {
+  nonce: string | undefined;
+  prompt: ReadonlySet<Prompt>;
+  /** Seconds: the user must have signed in no longer ago than this. */
+  maxAge: number | undefined;
+  /** Prefills the sign-in form's email. */
+  loginHint: string | undefined;
+  idTokenHint: IdTokenHint | undefined;
+  /**
+   * Epoch seconds: set by this server when it sends the user to sign in again (prompt=login,
+   * max_age); a session begun since then satisfies those, so the request does not loop.
+   */
+  loginAfter: number | undefined;
 }
 
 /** Where an error may be sent once the client and redirect URI are known to be good. */
@@ -36,7 +57,17 @@ export class ConfigurationMismatch extends AppError {
 }
 
 /** The RFC 6749 §4.1.2.1 codes this endpoint redirects with. */
-export type AuthorizationErrorKind = 'invalid_request' | 'invalid_scope' | 'unauthorized_client' | 'unsupported_response_type';
+export type AuthorizationErrorKind =
+  | 'invalid_request'
+  | 'invalid_scope'
+  | 'unauthorized_client'
+  | 'unsupported_response_type'
+  // OIDC Core §3.1.2.6
+  | 'login_required'
+  | 'consent_required'
+  | 'interaction_required'
+  | 'request_not_supported'
+  | 'request_uri_not_supported';
 
 /** An error the client should hear about (RFC 6749 §4.1.2.1), at its redirect URI. */
 export class AuthorizationError extends AppError {
@@ -50,7 +81,28 @@ export class AuthorizationError extends AppError {
 export type RawParams = Record<string, unknown>;
 
 /** The authorization parameters a decision form carries back. */
-export const CARRIED = ['client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'code_challenge', 'code_challenge_method'];
+export const CARRIED = [
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'response_mode',
+  'scope',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+  'nonce',
+  'prompt',
+  'max_age',
+  'login_hint',
+  'id_token_hint',
+  'ui_locales',
+  'login_after',
+];
+
+const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent', 'select_account'];
+/** How long a login_after mark stays good: after that it is ignored and the sign-in asked for again. */
+const LOGIN_AFTER_WINDOW_SECONDS = 3600;
+const NONCE_MAX = 512;
 
 /** A parameter's single value; `repeated` when it was sent more than once (RFC 6749 §3.1). */
 function single(params: RawParams, name: string): string | undefined | { repeated: true } {
@@ -80,7 +132,7 @@ export async function identifyClient(params: RawParams, clients: Clients): Promi
 }
 
 /** Validate the whole request. Throws ConfigurationMismatch, then AuthorizationError. */
-export async function parseAuthorizationRequest(params: RawParams, clients: Clients): Promise<AuthorizationRequest> {
+export async function parseAuthorizationRequest(params: RawParams, clients: Clients, idTokens: IdTokens): Promise<AuthorizationRequest> {
   const { client, redirectUri, redirectUriSent } = await identifyClient(params, clients);
   const state = single(params, 'state');
   const responseType = single(params, 'response_type');
@@ -94,9 +146,15 @@ export async function parseAuthorizationRequest(params: RawParams, clients: Clie
   const fail: (kind: AuthorizationErrorKind, message: string) => never = (kind, message) => {
     throw new AuthorizationError(kind, message, target);
   };
-  for (const name of ['state', 'response_type', 'scope', 'code_challenge', 'code_challenge_method', 'response_mode']) {
+  for (const name of CARRIED) {
     if (typeof single(params, name) === 'object') fail('invalid_request', `${name} must not be sent more than once`);
   }
+  // OIDC Core §6: request objects are not supported, and say so with their own error codes.
+  if (params.request !== undefined) fail('request_not_supported', 'the request parameter (a request object) is not supported: send the parameters themselves');
+  if (params.request_uri !== undefined) fail('request_uri_not_supported', 'the request_uri parameter is not supported: send the parameters themselves');
+  // OIDC Core §5.5: optional for the provider; discovery says claims_parameter_supported false.
+  if (params.claims !== undefined)
+    fail('invalid_request', 'the claims parameter is not supported: ask for claims with the profile, email and organization scopes');
   // A repeated response_type failed above, so what is not text here was not sent.
   if (typeof responseType !== 'string') fail('invalid_request', 'response_type is required');
   if (responseType !== 'code' && responseType !== 'token') fail('unsupported_response_type', `response_type "${responseType}" is not supported (use code)`);
@@ -112,12 +170,57 @@ export async function parseAuthorizationRequest(params: RawParams, clients: Clie
   if (type === 'token' && !client.allow_implicit) fail('unauthorized_client', 'this client may not use the implicit grant');
   let scope = '';
   try {
-    scope = grantedScope(single(params, 'scope') as string | undefined, client.scopes);
+    const requested = single(params, 'scope') as string | undefined;
+    // The identity scopes come with the authorization-code grant; an omitted scope still means
+    // the client's own allowance only (OIDC Core §3.1.2.1: openid must be asked for).
+    const allowed = type === 'code' && requested !== undefined ? [...new Set([...client.scopes, ...IDENTITY_SCOPES])] : client.scopes;
+    scope = grantedScope(requested, allowed);
   } catch (error) {
     fail('invalid_scope', (error as Error).message);
   }
+  // The implicit grant stays OAuth-only (seed 002): it has no way to return an ID Token here.
+  if (type === 'token' && isOpenId(scope)) fail('invalid_scope', 'scope openid needs response_type=code: the implicit grant issues no ID Token');
   const codeChallenge = type === 'code' ? pkce(params, client, fail) : undefined;
-  return { client, redirectUri, redirectUriSent, responseType: type, responseMode: target.responseMode, scope, state: target.state, codeChallenge };
+  const openid = openIdParams(params, client, idTokens, fail);
+  return { client, redirectUri, redirectUriSent, responseType: type, responseMode: target.responseMode, scope, state: target.state, codeChallenge, openid };
+}
+
+/** OIDC Core §3.1.2.1's optional parameters. They apply to plain OAuth requests too (prompt=none is useful to both). */
+function openIdParams(params: RawParams, client: Client, idTokens: IdTokens, fail: (kind: AuthorizationErrorKind, message: string) => never): OpenIdParams {
+  const text = (name: string) => single(params, name) as string | undefined;
+  const nonce = text('nonce');
+  if (nonce !== undefined && nonce.length > NONCE_MAX) fail('invalid_request', `nonce must be at most ${NONCE_MAX} characters`);
+  const prompt = new Set<Prompt>();
+  for (const value of (text('prompt') ?? '').split(' ').filter(Boolean)) {
+    if (!(PROMPTS as readonly string[]).includes(value))
+      fail('invalid_request', `prompt "${value}" is not supported (use none, login, consent or select_account)`);
+    prompt.add(value as Prompt);
+  }
+  // §3.1.2.1: none with any other value is an error.
+  if (prompt.has('none') && prompt.size > 1) fail('invalid_request', 'prompt=none cannot be combined with other prompt values');
+  const maxAgeText = text('max_age');
+  if (maxAgeText !== undefined && !/^\d{1,9}$/.test(maxAgeText)) fail('invalid_request', 'max_age must be a whole number of seconds');
+  const loginHint = text('login_hint');
+  if (loginHint !== undefined && loginHint.length > 320) fail('invalid_request', 'login_hint must be at most 320 characters');
+  let idTokenHint: IdTokenHint | undefined;
+  const hint = text('id_token_hint');
+  if (hint !== undefined) {
+    idTokenHint = idTokens.readHint(hint);
+    if (!idTokenHint) fail('invalid_request', 'id_token_hint is not an ID Token issued by this server');
+    if (!idTokenHint.audience.includes(client.id)) fail('invalid_request', 'id_token_hint was issued to another client');
+  }
+  const loginAfterText = text('login_after');
+  const now = Math.floor(Date.now() / 1000);
+  const loginAfter = loginAfterText !== undefined && /^\d{1,12}$/.test(loginAfterText) ? Number(loginAfterText) : undefined;
+  return {
+    nonce,
+    prompt,
+    maxAge: maxAgeText === undefined ? undefined : Number(maxAgeText),
+    loginHint,
+    idTokenHint,
+    // A mark from the future or too far in the past is not ours (or has gone stale): ignored.
+    loginAfter: loginAfter !== undefined && loginAfter <= now && now - loginAfter <= LOGIN_AFTER_WINDOW_SECONDS ? loginAfter : undefined,
+  };
 }
 
 /** RFC 7636 with S256 only; required of public clients (RFC 9700 §2.1.1). */

@@ -37,8 +37,16 @@ async function exchange(services: Services, trx: Kysely<Database>, code: Authori
     throw invalidGrant("the user's credentials changed after the code was issued: authorise again");
   }
   const tokenUser = { id: user.id, organizationId: user.organization_id, credentialVersion: user.credential_version, email: user.email };
-  await services.authorizations.create(trx, { id: code.grant_id, clientId: client.id, user: tokenUser, kind: 'authorization_code', scope: code.scope });
-  return issueUserTokens(services, trx, { client, grantId: code.grant_id, user: tokenUser, scope: code.scope });
+  const signIn = code.auth_time ? { authTime: code.auth_time, amr: (code.amr ?? '').split(' ').filter(Boolean) } : undefined;
+  await services.authorizations.create(trx, { id: code.grant_id, clientId: client.id, user: tokenUser, kind: 'authorization_code', scope: code.scope, signIn });
+  // OIDC Core §3.1.3.6: the nonce of the authorization request goes into this ID Token.
+  return issueUserTokens(services, trx, {
+    client,
+    grantId: code.grant_id,
+    user: tokenUser,
+    scope: code.scope,
+    signIn: signIn && { ...signIn, nonce: code.nonce ?? undefined },
+  });
 }
 
 export const authorizationCode: GrantHandler = async ({ request, params, client, services }) => {

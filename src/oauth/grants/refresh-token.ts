@@ -30,6 +30,8 @@ async function next(services: Services, trx: Kysely<Database>, client: Client, s
     scope,
     refreshScope: spent.scope,
     user: { id: grant.user_id, organizationId: grant.organization_id, credentialVersion: grant.user_version, email: grant.email },
+    // OIDC Core §12.2: a refreshed ID Token repeats the original auth_time and carries no nonce.
+    signIn: grant.auth_time ? { authTime: grant.auth_time, amr: (grant.amr ?? '').split(' ').filter(Boolean) } : undefined,
   });
 }
 
