@@ -9,7 +9,7 @@ import { USERINFO_PATH } from '../http/paths.ts';
 import { clientLimit, surfaceLimit } from '../ops/rate-limit.ts';
 import type { Services } from '../services.ts';
 import { BearerGuard, type BearerCaller } from './bearer.ts';
-import { OPENID, userClaims } from './claims.ts';
+import { isOpenId, userClaims } from './claims.ts';
 import { oauthBody, oauthErrorResponse } from './http.ts';
 
 const claimsSchema = {
@@ -79,7 +79,8 @@ export function userinfoRoute(app: FastifyInstance, services: Services) {
     const caller = request.bearer!;
     const userId = await stillTheUsers(caller);
     // OIDC Core §5.3: the access token must have been obtained through an OpenID Connect request.
-    guard.requireScope(caller, OPENID);
+    if (!isOpenId(caller.scope))
+      throw guard.refuse('insufficient_scope', 'the access token was not issued for OpenID Connect: it needs scope openid', 'openid');
     const claims = await userClaims(services, userId, caller.scope);
     if (!claims) throw guard.refuse('invalid_token', 'the user the access token was issued for no longer exists');
     metrics.userinfo.inc({ outcome: 'answered' });
