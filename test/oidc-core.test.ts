@@ -189,6 +189,16 @@ test('OpenID Connect Core', async (t) => {
     }
   });
 
+  await t.test('prompt=login with nobody signed in takes one sign-in, not two', async () => {
+    const browser = new Browser(g);
+    const { verifier, params } = request({ prompt: 'login', max_age: '0' });
+    const res = await browser.get(authorizeUrl(params));
+    const returnTo = new URL(res.headers.location as string, 'http://x').searchParams.get('return_to')!;
+    assert.equal((await browser.login(acme.email, acme.password, returnTo)).statusCode, 303);
+    const url = await authorize(browser, Object.fromEntries(new URLSearchParams(returnTo.slice(returnTo.indexOf('?') + 1))));
+    assert.ok((await exchange(url.searchParams.get('code')!, verifier)).id_token);
+  });
+
   await t.test('a login_after mark forged far in the past does not satisfy prompt=login', async () => {
     const browser = await signedIn();
     const res = await browser.get(authorizeUrl(request({ prompt: 'login', login_after: '1000' }).params));

@@ -105,9 +105,9 @@ async function authorize(services: Services, pages: AuthorizePages, request: Fas
       const query = new URLSearchParams(
         CARRIED.filter((n) => n !== 'login_after' && typeof params[n] === 'string').map((n): [string, string] => [n, params[n] as string]),
       );
-      // A sign-in asked for again (prompt=login, max_age, another user's hint) is satisfied by
-      // one made from now on; without the mark the request would send the user back forever.
-      if (session) query.set('login_after', String(Math.floor(Date.now() / 1000)));
+      // prompt=login and max_age are satisfied by a sign-in made from now on; without the mark
+      // the request would send the user back to sign in forever.
+      query.set('login_after', String(Math.floor(Date.now() / 1000)));
       return reply.redirect(signInUrl(`${AUTHORIZE_PATH}?${query.toString()}`), 303);
     }
     const current = session!;
