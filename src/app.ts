@@ -38,6 +38,7 @@ import { errorPage } from './ui/error-page.ts';
 import { metadataRoutes } from './oauth/metadata.ts';
 import { tokenRoute } from './oauth/token.ts';
 import { introspectRoute } from './oauth/introspect.ts';
+import { userinfoRoute } from './oauth/userinfo.ts';
 import { revokeRoute } from './oauth/revoke.ts';
 import type { Services } from './services.ts';
 import { Vendors } from './vendors/vendors.ts';
@@ -292,6 +293,7 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
   tokenRoute(app, services);
   introspectRoute(app, services);
   revokeRoute(app, services);
+  userinfoRoute(app, services);
   await app.register(authorizeRoutes(services, { consent: consentPage, notice: noticePage }));
   await app.register(endSessionRoutes(services, endSessionPages));
   await app.register(adminApi(services), { prefix: '/admin/api/v1' });

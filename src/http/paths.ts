@@ -7,6 +7,7 @@ export const LOGIN_PATH = '/login';
 export const DASHBOARD_PATH = '/dashboard';
 export const AUTHORIZE_PATH = '/oauth/authorize';
 export const DECISION_PATH = '/oauth/authorize/decision';
+export const USERINFO_PATH = '/oauth/userinfo';
 /** OpenID Connect RP-Initiated Logout 1.0 §2: the OP's end_session_endpoint. */
 export const END_SESSION_PATH = '/oauth/end-session';
 export const LOGIN_LINK_PATH = '/login-link';

@@ -26,7 +26,7 @@ export class MspAuth {
   /** onRequest hook: sets request.mspCaller or answers 400/401/403. */
   check = async (request: FastifyRequest): Promise<void> => {
     // RFC 6750 §3.1: without the scope, insufficient_scope answers 403 and names the scope needed.
-    const caller = await this.#guard.resolve(request, WEBHOOKS_SCOPE);
+    const caller = await this.#guard.resolve(request, { scope: WEBHOOKS_SCOPE });
     if (!caller.organizationId) {
       throw this.#guard.refuse('insufficient_scope', 'the access token is not bound to an organization (get one through the authorization flow)');
     }

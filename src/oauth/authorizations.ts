@@ -121,6 +121,29 @@ export class Authorizations {
   }
 
   /**
+   * Whether a user's JWT access token still speaks for them, exactly and at once: its grant is
+   * live and was made under the user's current credential version. A password change moves the
+   * version on in the statement that stores the password, but the grants are revoked (and the
+   * JWTs put on the deny-list) only afterwards, one transaction each; a JWT cannot carry the
+   * version it was issued under, its grant_jtis row names the grant that does. Refresh refuses a
+   * grant whose version lags the user's, so every JWT of a grant was minted under the grant's
+   * version: a mismatch means the password changed after the token was issued. One lookup by
+   * primary key and two joins; a removed user's grants (and their rows here) are gone with them.
+   */
+  async jwtLive(jti: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('grant_jtis')
+      .innerJoin('grants', 'grants.id', 'grant_jtis.grant_id')
+      .innerJoin('users', 'users.id', 'grants.user_id')
+      .select('grants.id')
+      .where('grant_jtis.jti', '=', jti)
+      .where('grants.revoked_at', 'is', null)
+      .whereRef('grants.credential_version', '=', 'users.credential_version')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
    * The grant a refresh token names with its user, read together (inside the refreshing `trx`):
    * the grant is good only while the user's credential version is the one it was made under.
    */

@@ -51,6 +51,12 @@ export function createMetrics() {
       labelNames: ['reason'],
       registers: [registry],
     }),
+    userinfo: new Counter({
+      name: 'gatehouse_userinfo_total',
+      help: 'UserInfo requests by outcome (answered, or the RFC 6750 error code of the refusal)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     refreshTokens: new Counter({
       name: 'gatehouse_refresh_tokens_total',
       help: 'Refresh tokens rotated, reused (family revoked) and reused within the grace window',

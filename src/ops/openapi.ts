@@ -38,6 +38,12 @@ export async function openApi(app: FastifyInstance, { config }: Services) {
             description: 'Access token with scope webhooks:manage bound to an organization (the MSP app token from the implicit grant)',
           },
           partnerToken: { type: 'http', scheme: 'bearer', description: 'Access token a partner platform got from the authorization-code exchange (seed 003)' },
+          userAccessToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'Access token a user authorised with scope openid (authorization-code flow); also accepted as access_token in a form-encoded POST body',
+          },
         },
       },
     },

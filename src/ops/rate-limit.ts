@@ -180,7 +180,8 @@ export type LimitedSurface =
   | 'vendor-api'
   | 'token'
   | 'introspect'
-  | 'revoke';
+  | 'revoke'
+  | 'userinfo';
 
 interface SurfaceLimit {
   max: number;
@@ -209,6 +210,7 @@ const LIMITS: Record<LimitedSurface, (config: Config) => SurfaceLimit> = {
   token: oauth('token-ip'),
   introspect: oauth('introspect-ip'),
   revoke: oauth('revoke-ip'),
+  userinfo: oauth('userinfo-ip'),
 };
 
 /** The surface's limit as an onRequest hook, counted per client address unless `key` names another counter. */
@@ -230,7 +232,7 @@ export function surfaceLimit(
 export function clientLimit(
   app: FastifyInstance,
   config: Config,
-  surface: 'token' | 'introspect' | 'revoke',
+  surface: 'token' | 'introspect' | 'revoke' | 'userinfo',
   key: (request: FastifyRequest) => string,
 ): preHandlerHookHandler {
   const { perClient, windowMs } = config.tokenRateLimit;
