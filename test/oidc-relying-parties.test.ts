@@ -104,7 +104,7 @@ test('openid-client 6: discovery, code flow with PKCE and nonce, ID Token valida
   assert.equal(back.searchParams.get('state'), 'bye');
   // The browser session is over: the next authorization request asks for a sign-in.
   const next = await browser.get(
-    `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: rp.client_id, redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' })}`,
+    `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: rp.client_id, redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }).toString()}`,
   );
   assert.match(next.headers.location as string, /^\/login\?/);
   assert.equal((await browser.login(who.email, who.password)).statusCode, 303);
