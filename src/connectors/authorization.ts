@@ -10,6 +10,7 @@ import { AppError, errors } from '../errors.ts';
 import { s256 } from '../oauth/pkce.ts';
 import type { ConnectionRow, Connections } from './connections.ts';
 import type { Connector, Connectors } from './connectors.ts';
+import { oauthClient } from './definition.ts';
 import type { TokenEndpoint } from './token-endpoint.ts';
 import { mergeParams, scopeValue, withQuery } from './wire.ts';
 
@@ -68,7 +69,7 @@ export class Authorization {
       d.authUrl,
       mergeParams(d.extra.auth.params, {
         response_type: 'code',
-        client_id: d.clientId,
+        client_id: oauthClient(d).clientId,
         redirect_uri: this.redirectUri,
         scope: scopeValue(d),
         state,

@@ -5,7 +5,7 @@ import type { Dispatcher } from 'undici';
 import { OutboundTimeout } from '../net/outbound.ts';
 import { AppError } from '../errors.ts';
 import type { Connector } from './connectors.ts';
-import type { RequestExtras } from './definition.ts';
+import { oauthClient, type RequestExtras } from './definition.ts';
 import { exchange, ExchangeError } from './exchange.ts';
 import { readTokenResponse, TokenResponseError, type TokenSet } from './token-response.ts';
 import { encodeForm, encodeJson, formEncode, mergeParams, scopeValue, type Value } from './wire.ts';
@@ -44,13 +44,14 @@ export class TokenEndpoint {
   /** Headers and body for a request authenticated as the connector's client (RFC 6749 §2.3.1). */
   #request(connector: Connector, extras: RequestExtras, params: Record<string, Value | undefined>) {
     const d = connector.definition;
+    const { clientId } = oauthClient(d);
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'Gatehouse-Connectors/1', ...extras.headers };
     const own: Record<string, Value | undefined> = { ...params };
     if (d.clientAuthentication === 'basic') {
       // The client id and secret are form-encoded before they are joined and base64-encoded.
-      headers.authorization = `Basic ${Buffer.from(`${formEncode(d.clientId)}:${formEncode(connector.clientSecret)}`).toString('base64')}`;
+      headers.authorization = `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(connector.clientSecret)}`).toString('base64')}`;
     } else {
-      own.client_id = d.clientId;
+      own.client_id = clientId;
       own.client_secret = connector.clientSecret;
     }
     const merged = mergeParams(extras.params, own);
@@ -64,7 +65,8 @@ export class TokenEndpoint {
     // RFC 6749 §4.4.2: a client-credentials request names the scope; a refresh may omit it (§6).
     const scope = grant.grant_type === 'client_credentials' ? scopeValue(d) : undefined;
     const { headers, body } = this.#request(connector, d.extra[kind], { ...grant, scope });
-    const url = kind === 'refresh' ? d.refreshUrl : d.tokenUrl;
+    const client = oauthClient(d);
+    const url = kind === 'refresh' ? client.refreshUrl : client.tokenUrl;
     let answer;
     try {
       answer = await exchange(this.#agent, { url, headers, body, timeoutMs: d.timeoutMs });
