@@ -369,8 +369,25 @@ test('missing and malformed settings: 400 naming the field, nothing stored', asy
   assert.equal(created.statusCode, 201, created.body);
   assert.deepEqual(created.json().config, { region: 'eu', ...good }, 'the default filled in, the number read from text');
   assert.equal(vendor.seen.length, 0, 'no verify call declared, none made');
-  assert.equal((await proxy(g, created.json().connection_id, '/x')).statusCode, 200);
+  const id = created.json().connection_id;
+  assert.equal((await proxy(g, id, '/x')).statusCode, 200);
   assert.equal(vendor.seen.at(-1)?.url, '/eu/api/x');
+
+  // PATCH replaces the config as a whole, checked the same way; the credentials stay.
+  const bad = await patch(id, { config: { ...good, account: '1' } });
+  assert.equal(bad.statusCode, 400);
+  assert.match(bad.json().error.message, /body\/config\/account must match pattern/);
+  assert.equal((await patch(id, {})).statusCode, 400);
+  const moved = await patch(id, { config: { ...good, region: 'us' } });
+  assert.equal(moved.statusCode, 200, moved.body);
+  assert.equal(moved.json().config.region, 'us');
+  assert.equal((await proxy(g, id, '/x')).statusCode, 200);
+  assert.equal(vendor.seen.at(-1)?.url, '/us/api/x');
+  assert.equal(vendor.seen.at(-1)?.headers['x-key'], 'k', 'the credentials were kept');
+  assert.deepEqual(
+    (await events('connection.updated', id)).map((e) => e.data.changed),
+    [['config']],
+  );
 });
 
 test('an unresolved placeholder is a 400 at connect time, and no request carries a literal ${', async () => {
@@ -460,4 +477,28 @@ test('secrets appear in no log line, no API answer and nowhere in the database i
     assert.ok(!dump.includes(value), `the database has ${value} in plain text`);
   }
   noLiteralPlaceholders();
+});
+
+test('an authorization-code connector with a tenant in its URLs: the config is asked for before the browser leaves', async () => {
+  const tenant = randomUUID();
+  const vendor = await mock(() => undefined);
+  const connectorId = await createConnector(g, {
+    name: 'Tenant OAuth',
+    grantType: 'authorization_code',
+    authUrl: `${vendor.url}/\${connectionConfig.tenant}/oauth2/v2.0/authorize`,
+    tokenUrl: `${vendor.url}/\${connectionConfig.tenant}/oauth2/v2.0/token`,
+    clientId: 'app',
+    clientSecret: secret('tenant-oauth'),
+    apiBaseUrl: 'https://graph.example.com/v1.0',
+    connectionConfig: [{ name: 'tenant', title: 'Tenant id', type: 'string', format: 'uuid' }],
+  });
+  const { organizationId } = await organization(g);
+  const { authorization, connectors } = g.services.connectors;
+  const connector = await connectors.get(connectorId);
+  await assert.rejects(authorization.start(connector, organizationId, null, 'binding'), /body\/config\/tenant is required/);
+  const to = new URL(await authorization.start(connector, organizationId, null, 'binding', { tenant }));
+  assert.equal(to.pathname, `/${tenant}/oauth2/v2.0/authorize`);
+  const state = to.searchParams.get('state') as string;
+  const pending = await authorization.consume(state, 'binding');
+  assert.deepEqual(pending.settings.config, { tenant }, 'kept with the state for the token request');
 });

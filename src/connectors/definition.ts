@@ -10,7 +10,7 @@ import type { FromSchema } from 'json-schema-to-ts';
 // How the proxy authenticates to the vendor: an OAuth 2.0 token (the default), keys placed by
 // proxyHeaders/proxyQuery, HTTP Basic (RFC 7617), or a token from a vendor-specific exchange.
 const AUTH_MODES = ['oauth2', 'api_key', 'basic', 'two_step'] as const;
-export type AuthMode = (typeof AUTH_MODES)[number];
+type AuthMode = (typeof AUTH_MODES)[number];
 
 // TRACE and CONNECT are never forwarded: TRACE echoes the request (credentials included) and
 // CONNECT would open a tunnel through Gatehouse (RFC 9110 §9.3.6, §9.3.8).
@@ -164,10 +164,10 @@ export type ScopeSeparator = 'space' | 'comma' | 'plus';
 export type TimeUnit = FromSchema<typeof unit>;
 export type RequestExtras = Required<FromSchema<typeof extras>>;
 export type ConfigField = FromSchema<typeof configField>;
-export type CredentialField = Required<Omit<FromSchema<typeof credentialField>, 'description'>> & { description?: string };
+type CredentialField = Required<Omit<FromSchema<typeof credentialField>, 'description'>> & { description?: string };
 export type TokenResponseMapping = Required<Omit<NonNullable<Fields['tokenResponse']>, 'config'>> & { config: Record<string, string> };
 type TokenRequestFields = NonNullable<Fields['tokenRequest']>;
-export type TokenRequest = Required<Omit<TokenRequestFields, 'body'>> & { body: Record<string, unknown> | null };
+type TokenRequest = Required<Omit<TokenRequestFields, 'body'>> & { body: Record<string, unknown> | null };
 
 type Special = 'clientSecret' | 'refreshUrl' | 'scopeSeparator' | 'extra' | 'tokenResponse' | 'grantType' | 'tokenUrl' | 'clientId';
 type Optional = 'credentials' | 'basic' | 'tokenRequest' | 'verify' | 'rateLimit' | 'documentationUrl';
@@ -262,7 +262,7 @@ function checkExtras(field: string, value: Partial<RequestExtras> | undefined): 
 }
 
 /** Every template in a definition, by the field it sits in (the names checkDefinition reports). */
-export function templateFields(input: DefinitionInput): [string, string][] {
+function templateFields(input: DefinitionInput): [string, string][] {
   const out: [string, string][] = [];
   const add = (field: string, value: unknown) => {
     if (typeof value === 'string') out.push([field, value]);

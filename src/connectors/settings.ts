@@ -8,7 +8,7 @@ import type { Connector } from './connectors.ts';
 import { checkConfigValue, checkFilledUrl, type ConnectorDefinition, type RequestExtras } from './definition.ts';
 import { fill, TemplateError, type TemplateValues } from './templates.ts';
 
-export type Config = Record<string, string | number | boolean>;
+type Config = Record<string, string | number | boolean>;
 
 export interface Settings {
   config: Config;

@@ -43,8 +43,3 @@ export function fill(text: string, values: TemplateValues, encode: (value: strin
     return encode(value);
   });
 }
-
-/** Whether `text` holds a placeholder at all. */
-export function templated(text: string): boolean {
-  return text.includes('${');
-}

@@ -15,10 +15,10 @@ import { VendorTokenError } from './token-endpoint.ts';
 const EXCERPT = 200;
 
 /** The start of a vendor's answer, fit for an error message: no credential, no control characters. */
-export function excerpt(text: string, secrets: readonly string[]): string {
+function excerpt(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) if (secret) out = out.replaceAll(secret, '[redacted]');
-  out = out.replace(/[\0-\x1F\x7F]+/g, ' ').trim();
+  out = out.replace(/\p{Cc}+/gu, ' ').trim();
   return storableText(out.length > EXCERPT ? `${out.slice(0, EXCERPT)}…` : out);
 }
 

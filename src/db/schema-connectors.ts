@@ -49,6 +49,7 @@ interface ConnectorStatesTable {
   user_id: string | null;
   binding_hash: string;
   code_verifier: string | null; // sealed
+  config: ColumnType<Config | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   expires_at: Timestamp;
   used_at: NullableTimestamp;
