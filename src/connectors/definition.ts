@@ -4,7 +4,8 @@
 // read, so a field left to default keeps following its default.
 import { AppError, errors } from '../errors.ts';
 import { FIELD_NAME, SET_BY_GATEHOUSE } from '../net/header-fields.ts';
-import { FIELD_NAME_PATTERN, placeholders, TemplateError, type TemplateSource } from './templates.ts';
+import { checkConfigFields, configField, credentialField, fieldName } from './config-fields.ts';
+import { placeholders, TemplateError, type TemplateSource } from './templates.ts';
 import type { FromSchema } from 'json-schema-to-ts';
 
 // How the proxy authenticates to the vendor: an OAuth 2.0 token (the default), keys placed by
@@ -26,32 +27,6 @@ const stringMap = { type: 'object', maxProperties: 50, additionalProperties: { t
 const extras = { type: 'object', additionalProperties: false, properties: { headers: stringMap, params: stringMap } } as const;
 const path = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^.]+(\\.[^.]+)*$' } as const;
 const unit = { type: 'string', enum: ['seconds', 'milliseconds'] } as const;
-const fieldName = { type: 'string', pattern: FIELD_NAME_PATTERN } as const;
-const description = { type: 'string', maxLength: 2000 } as const;
-
-// A per-connection setting, asked for when an organization connects (a site, a zone, a tenant).
-const configField = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name', 'title', 'type'],
-  properties: {
-    name: fieldName,
-    title: text(200),
-    type: { type: 'string', enum: ['string', 'number', 'boolean'] },
-    enum: { type: 'array', minItems: 1, maxItems: 200, uniqueItems: true, items: { anyOf: [{ type: 'string', maxLength: 500 }, { type: 'number' }] } },
-    pattern: text(500),
-    format: { type: 'string', enum: ['hostname', 'uri', 'uuid', 'email'] },
-    default: { anyOf: [{ type: 'string', maxLength: 2000 }, { type: 'number' }, { type: 'boolean' }] },
-    description,
-  },
-} as const;
-// A per-connection secret for the non-OAuth modes; stored sealed, never shown again.
-const credentialField = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name', 'title'],
-  properties: { name: fieldName, title: text(200), secret: { type: 'boolean' }, description },
-} as const;
 
 /**
  * Fields every definition may carry (PATCH bodies take any subset): the one statement of a
@@ -163,7 +138,6 @@ type GrantType = NonNullable<Fields['grantType']>;
 export type ScopeSeparator = 'space' | 'comma' | 'plus';
 export type TimeUnit = FromSchema<typeof unit>;
 export type RequestExtras = Required<FromSchema<typeof extras>>;
-export type ConfigField = FromSchema<typeof configField>;
 type CredentialField = Required<Omit<FromSchema<typeof credentialField>, 'description'>> & { description?: string };
 export type TokenResponseMapping = Required<Omit<NonNullable<Fields['tokenResponse']>, 'config'>> & { config: Record<string, string> };
 type TokenRequestFields = NonNullable<Fields['tokenRequest']>;
@@ -296,54 +270,6 @@ function checkFieldNames(field: string, fields: readonly { name: string }[] | nu
     names.add(f.name);
   }
   return names;
-}
-
-function checkConfigFields(fields: readonly ConfigField[]): void {
-  for (const [i, f] of fields.entries()) {
-    const at = `connectionConfig/${i}`;
-    if (f.type !== 'string' && (f.pattern !== undefined || f.format !== undefined)) throw invalid(at, 'pattern and format apply only to type string');
-    if (f.pattern !== undefined) {
-      try {
-        new RegExp(f.pattern, 'u');
-      } catch {
-        throw invalid(`${at}/pattern`, 'is not a valid regular expression');
-      }
-    }
-    for (const value of f.enum ?? []) {
-      if (typeof value !== (f.type === 'number' ? 'number' : 'string') || f.type === 'boolean')
-        throw invalid(`${at}/enum`, `must list values of type ${f.type}`);
-    }
-    if (f.default !== undefined && checkConfigValue(f, f.default) !== undefined) throw invalid(`${at}/default`, checkConfigValue(f, f.default)!);
-  }
-}
-
-const FORMATS: Record<NonNullable<ConfigField['format']>, (value: string) => boolean> = {
-  // RFC 1123 §2.1 host names: dot-separated labels of letters, digits and hyphens.
-  hostname: (v) => v.length <= 253 && /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$/.test(v),
-  uri: (v) => {
-    try {
-      const u = new URL(v);
-      return u.protocol === 'https:' || u.protocol === 'http:';
-    } catch {
-      return false;
-    }
-  },
-  uuid: (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
-  email: (v) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v),
-};
-
-/** What is wrong with `value` for the config field `f`, or undefined when it fits. */
-export function checkConfigValue(f: ConfigField, value: unknown): string | undefined {
-  if (typeof value !== f.type) return `must be a ${f.type}`;
-  if (typeof value === 'number' && !Number.isFinite(value)) return 'must be a finite number';
-  if (f.enum && !f.enum.includes(value as string | number)) return `must be one of: ${f.enum.join(', ')}`;
-  if (typeof value === 'string') {
-    if (value.length > 2000) return 'must be at most 2000 characters';
-    if (/[\0\r\n]/.test(value)) return 'must not contain line breaks';
-    if (f.pattern !== undefined && !new RegExp(f.pattern, 'u').test(value)) return `must match pattern "${f.pattern}"`;
-    if (f.format !== undefined && !FORMATS[f.format](value)) return `must be a ${f.format}`;
-  }
-  return undefined;
 }
 
 // The fields each mode may carry beyond those every mode takes.

@@ -5,7 +5,8 @@
 // with a literal `${` in it.
 import { errors } from '../errors.ts';
 import type { Connector } from './connectors.ts';
-import { checkConfigValue, checkFilledUrl, type ConnectorDefinition, type RequestExtras } from './definition.ts';
+import { checkConfigValue } from './config-fields.ts';
+import { checkFilledUrl, type ConnectorDefinition, type RequestExtras } from './definition.ts';
 import { fill, TemplateError, type TemplateValues } from './templates.ts';
 
 type Config = Record<string, string | number | boolean>;
