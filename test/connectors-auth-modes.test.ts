@@ -502,3 +502,57 @@ test('an authorization-code connector with a tenant in its URLs: the config is a
   const pending = await authorization.consume(state, 'binding');
   assert.deepEqual(pending.settings.config, { tenant }, 'kept with the state for the token request');
 });
+
+test('connector definitions of the new modes through the admin API: schema errors, the view, a PATCH without a client secret', async () => {
+  const post = (payload: Record<string, unknown>) => g.app.inject({ method: 'POST', url: '/admin/api/v1/connectors', headers: admin, payload });
+  const base = {
+    name: 'Huntress-style',
+    authMode: 'basic',
+    apiBaseUrl: 'https://api.huntress.example/v1',
+    credentials: [
+      { name: 'key', title: 'API key' },
+      { name: 'secret', title: 'API secret' },
+    ],
+    basic: { username: '${credentials.key}', password: '${credentials.secret}' },
+  };
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ authMode: 'magic' }, /body\/authMode must be one of: oauth2, api_key, basic, two_step/],
+    [{ connectionConfig: [{ name: 'bad name', title: 'x', type: 'string' }] }, /body\/connectionConfig\/0\/name must match pattern/],
+    [{ connectionConfig: [{ name: 'a', title: 'x', type: 'date' }] }, /body\/connectionConfig\/0\/type must be one of: string, number, boolean/],
+    [
+      { connectionConfig: [{ name: 'a', title: 'x', type: 'string', format: 'ipv4' }] },
+      /body\/connectionConfig\/0\/format must be one of: hostname, uri, uuid, email/,
+    ],
+    [{ verify: { method: 'TRACE', path: '/me' } }, /body\/verify\/method must be one of/],
+    [{ verify: { method: 'GET', path: 'me' } }, /body\/verify\/path must match pattern/],
+    [{ rateLimit: { requests: 0, perSeconds: 60 } }, /body\/rateLimit\/requests must be >= 1/],
+    [{ basic: { username: '${credentials.key}' } }, /body\/basic must have required property 'password'|body\/basic\/password is required/],
+    [{ clientSecret: 'x' }, /body\/clientSecret applies only to authMode oauth2, not basic/],
+  ];
+  for (const [override, message] of cases) {
+    const res = await post({ ...base, ...override });
+    assert.equal(res.statusCode, 400, `${JSON.stringify(override)}: ${res.body}`);
+    assert.match(res.json().error.message, message, JSON.stringify(override));
+  }
+  const created = await post({ ...base, rateLimit: { requests: 60, perSeconds: 60 }, documentationUrl: 'https://support.huntress.example/api' });
+  assert.equal(created.statusCode, 201, created.body);
+  const view = created.json();
+  assert.deepEqual(
+    [view.authMode, view.grantType, view.clientId, view.tokenUrl, view.rateLimit, view.documentationUrl],
+    ['basic', null, null, null, { requests: 60, perSeconds: 60 }, 'https://support.huntress.example/api'],
+  );
+  assert.deepEqual(
+    view.credentials.map((c: { secret: boolean }) => c.secret),
+    [true, true],
+  );
+  const patched = await g.app.inject({
+    method: 'PATCH',
+    url: `/admin/api/v1/connectors/${view.connector_id}`,
+    headers: admin,
+    payload: { apiBaseUrl: 'https://api.huntress.example/v2' },
+  });
+  assert.equal(patched.statusCode, 200, patched.body);
+  assert.equal(patched.json().apiBaseUrl, 'https://api.huntress.example/v2');
+  const stored = await g.services.storage.db.selectFrom('connectors').selectAll().where('id', '=', view.connector_id).executeTakeFirstOrThrow();
+  assert.deepEqual([stored.grant_type, stored.client_secret], [null, null]);
+});
