@@ -308,6 +308,7 @@ test('a tenant in the token URL path (client credentials), and a value lifted fr
       return [200, { access_token: 'graph-token', expires_in: 3600, token_type: 'Bearer', instance_url: `${base}/instance-42` }];
     }
     if (req.headers.authorization === 'Bearer graph-token' && req.url.startsWith('/instance-42/v1.0/')) return [200, { value: [], path: req.url }];
+    if (req.method === 'POST' && req.url === `/${tenant}/oauth2/v2.0/revoke`) return [200, {}];
     return undefined;
   });
   base = vendor.url;
@@ -315,6 +316,7 @@ test('a tenant in the token URL path (client credentials), and a value lifted fr
     name: 'Graph, tenant-specific',
     grantType: 'client_credentials',
     tokenUrl: `${vendor.url}/\${connectionConfig.tenant}/oauth2/v2.0/token`,
+    revocationUrl: `${vendor.url}/\${connectionConfig.tenant}/oauth2/v2.0/revoke`,
     clientId: 'app',
     clientSecret,
     apiBaseUrl: '${connectionConfig.instanceUrl}/v1.0',
@@ -329,6 +331,8 @@ test('a tenant in the token URL path (client credentials), and a value lifted fr
   const res = await proxy(g, created.json().connection_id, '/users');
   assert.equal(res.statusCode, 200, res.body);
   assert.equal(res.json().path, '/instance-42/v1.0/users');
+  const deleted = await g.app.inject({ method: 'DELETE', url: `/admin/api/v1/connections/${created.json().connection_id}`, headers: admin });
+  assert.equal(deleted.json().revoked, true, "revoked at the tenant's revocation URL");
 });
 
 test('missing and malformed settings: 400 naming the field, nothing stored', async () => {

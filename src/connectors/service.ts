@@ -124,14 +124,15 @@ export class ConnectorService {
     } else if (d.authMode === 'oauth2' && !held) {
       tokens = await this.tokenEndpoint.token(forExchange, { grant_type: 'client_credentials' }, 'token');
     }
-    const config = { ...settings.config, ...tokens?.config };
-    const resolved = resolve(connector, { ...settings, config }, 'all');
     if (!unverified) {
+      // Every template filled now (values lifted from the token response included): a 400 here
+      // rather than a proxied call with a placeholder left in it.
+      const config = { ...settings.config, ...tokens?.config };
       const live: Live = {
         id: 'unsaved',
         organizationId,
         vendorId: '',
-        connector: resolved,
+        connector: resolve(connector, { ...settings, config }, 'all'),
         status: 'active',
         accessToken: tokens?.accessToken ?? held?.accessToken,
         secrets,
@@ -153,8 +154,10 @@ export class ConnectorService {
       const refresh = this.connections.open(row.refresh_token);
       const access = this.connections.open(row.access_token);
       try {
-        if (refresh) revoked = await this.tokenEndpoint.revoke(connector, refresh, 'refresh_token');
-        if (access) revoked = (await this.tokenEndpoint.revoke(connector, access, 'access_token')) || revoked;
+        // The revocation URL may name the connection's tenant: filled like every other template.
+        const target = resolve(connector, this.connections.settings(row));
+        if (refresh) revoked = await this.tokenEndpoint.revoke(target, refresh, 'refresh_token');
+        if (access) revoked = (await this.tokenEndpoint.revoke(target, access, 'access_token')) || revoked;
       } catch (error) {
         this.#o.log.warn({ err: error, connectionId: id }, 'could not revoke the connection at the vendor');
       }
