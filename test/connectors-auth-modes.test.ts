@@ -7,6 +7,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -187,16 +190,20 @@ test('Autotask style from the CLI: three key headers on a per-zone host; update 
   assert.ok(!refused.stderr.includes(stale));
 
   key = secret('rotated');
+  // A credential from a file stays out of the shell history and the process list.
+  const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-credential-'));
+  await writeFile(path.join(dir, 'secret'), `${key}\n`, { mode: 0o600 });
   const updated = await cli([
     'connection',
     'update',
     connection.connection_id,
     '--credential',
     `integrationCode=${code}`,
-    '--credential',
-    `secret=${key}`,
+    '--credential-file',
+    `secret=${path.join(dir, 'secret')}`,
     '--json',
   ]);
+  await rm(dir, { recursive: true, force: true });
   assert.equal(updated.code, 0, updated.stderr);
   assert.equal((await proxy(g, connection.connection_id, '/Companies/query')).statusCode, 200, 'the new key is used');
   const changes = await events('connection.updated', connection.connection_id);

@@ -1,6 +1,8 @@
 // `gatehouse connection ...`: an organization's connections made by a connector.
 // `connection create --connector ID --organization ORG_ID --json` prints connection_id and status;
-// `--config NAME=VALUE` and `--credential NAME=VALUE` (repeatable) give the connection's settings.
+// `--config NAME=VALUE` and `--credential NAME=VALUE` or `--credential-file NAME=PATH`
+// (repeatable) give the connection's settings.
+import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { call } from './admin-client.ts';
 import { adminCommand, fields, handle, id, query, table, type Listed, type Shown } from './command.ts';
@@ -32,11 +34,18 @@ function pair(option: string) {
 function settingsOptions(command: Command): Command {
   return command
     .option('--config <name=value>', 'a connection setting (repeatable)', pair('--config'))
-    .option('--credential <name=value>', 'a credential, stored sealed and never shown again (repeatable)', pair('--credential'));
+    .option('--credential <name=value>', 'a credential, stored sealed and never shown again (repeatable)', pair('--credential'))
+    .option('--credential-file <name=path>', 'a credential read from a file, kept out of the shell history (repeatable)', pair('--credential-file'));
 }
 
-function settings(opts: { config?: Record<string, string>; credential?: Record<string, string> }) {
-  return { ...(opts.config ? { config: opts.config } : {}), ...(opts.credential ? { credentials: opts.credential } : {}) };
+type SettingsOptions = { config?: Record<string, string>; credential?: Record<string, string>; credentialFile?: Record<string, string> };
+
+async function settings(opts: SettingsOptions) {
+  const files = Object.entries(opts.credentialFile ?? {});
+  // One trailing line break is the file's, not the secret's.
+  const read = await Promise.all(files.map(async ([name, file]) => [name, (await readFile(file, 'utf8')).replace(/\r?\n$/, '')] as const));
+  const credentials = { ...opts.credential, ...Object.fromEntries(read) };
+  return { ...(opts.config ? { config: opts.config } : {}), ...(Object.keys(credentials).length > 0 ? { credentials } : {}) };
 }
 
 export function connectionCommands(program: Command): void {
@@ -46,11 +55,14 @@ export function connectionCommands(program: Command): void {
       .requiredOption('--connector <id>', 'the connector')
       .requiredOption('--organization <id>', 'the organization'),
   ).action(
-    handle(({ t, opts }) => call(t, 'POST', '/connections', { connector_id: opts.connector, organization_id: opts.organization, ...settings(opts) }), show),
+    handle(
+      async ({ t, opts }) => call(t, 'POST', '/connections', { connector_id: opts.connector, organization_id: opts.organization, ...(await settings(opts)) }),
+      show,
+    ),
   );
   settingsOptions(adminCommand(connection, 'update <id>', "replace a connection's config or credentials (verified again)")).action(
-    handle(({ t, args, opts }) => {
-      const body = settings(opts);
+    handle(async ({ t, args, opts }) => {
+      const body = await settings(opts);
       if (Object.keys(body).length === 0) throw new InvalidArgumentError('give --config or --credential');
       return call(t, 'PATCH', `/connections/${id(args[0])}`, body);
     }, show),
