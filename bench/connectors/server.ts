@@ -27,7 +27,7 @@ const connector = await services.connectors.connectors.create({
   clientSecret: 'bench-secret',
   apiBaseUrl: `${upstream}/api`,
 });
-const { connection } = await services.connectors.connectClientCredentials(connector.id, organization.id);
+const { connection } = await services.connectors.connect(connector.id, organization.id);
 
 await app.listen({ port: 0, host: '127.0.0.1' });
 const { port } = app.server.address() as { port: number };

@@ -10,6 +10,8 @@ import { AppError, errors } from '../errors.ts';
 import { s256 } from '../oauth/pkce.ts';
 import type { ConnectionRow, Connections } from './connections.ts';
 import type { Connector, Connectors } from './connectors.ts';
+import { oauthClient } from './definition.ts';
+import { checkSettings, resolve, type Settings } from './settings.ts';
 import type { TokenEndpoint } from './token-endpoint.ts';
 import { mergeParams, scopeValue, withQuery } from './wire.ts';
 
@@ -37,6 +39,8 @@ export interface Pending {
   organizationId: string;
   userId: string | null;
   codeVerifier: string | undefined;
+  /** The connection's config, asked for before the browser left (a tenant in the vendor's URLs). */
+  settings: Settings;
 }
 
 export class Authorization {
@@ -50,9 +54,14 @@ export class Authorization {
     this.redirectUri = `${options.publicUrl}${REDIRECT_PATH}`;
   }
 
-  /** Record the request and return the vendor URL to send the browser to. */
-  async start(connector: Connector, organizationId: string, userId: string | null, binding: string): Promise<string> {
-    const d = connector.definition;
+  /**
+   * Record the request and return the vendor URL to send the browser to. `config`: the
+   * connector's connectionConfig values, checked here (400 naming the field) and kept with the
+   * state, since the authorization and token URLs may depend on them.
+   */
+  async start(connector: Connector, organizationId: string, userId: string | null, binding: string, config: Record<string, unknown> = {}): Promise<string> {
+    const settings = checkSettings(connector.definition, { config });
+    const d = resolve(connector, settings, 'exchange').definition;
     if (d.grantType !== 'authorization_code' || !d.authUrl) {
       throw errors.Invalid(`connector "${d.name}" uses client credentials: it connects without a browser`);
     }
@@ -63,12 +72,13 @@ export class Authorization {
       user_id: userId,
       binding_hash: sha256(binding),
       code_verifier: verifier === undefined ? null : this.#o.sealer.seal(verifier),
+      config: Object.keys(settings.config).length > 0 ? JSON.stringify(settings.config) : null,
     });
     return withQuery(
       d.authUrl,
       mergeParams(d.extra.auth.params, {
         response_type: 'code',
-        client_id: d.clientId,
+        client_id: oauthClient(d).clientId,
         redirect_uri: this.redirectUri,
         scope: scopeValue(d),
         state,
@@ -95,13 +105,14 @@ export class Authorization {
       organizationId: row.organization_id,
       userId: row.user_id,
       codeVerifier: row.code_verifier === null ? undefined : this.#o.sealer.open(row.code_verifier),
+      settings: { config: row.config ?? {}, credentials: {} },
     };
   }
 
   /** RFC 6749 §4.1.3: exchange the code (with the PKCE verifier) and store the connection. */
   async complete(pending: Pending, code: string): Promise<{ connection: ConnectionRow; created: boolean }> {
     const tokens = await this.#o.tokenEndpoint.token(
-      pending.connector,
+      resolve(pending.connector, pending.settings, 'exchange'),
       {
         grant_type: 'authorization_code',
         code,
@@ -110,7 +121,7 @@ export class Authorization {
       },
       'token',
     );
-    return this.#o.connections.save(pending.connector, pending.organizationId, tokens);
+    return this.#o.connections.save(pending.connector, pending.organizationId, tokens, { settings: pending.settings });
   }
 
   purge(): Promise<void> {

@@ -10,14 +10,22 @@ import type { ConnectionsTable } from '../db/schema-connectors.ts';
 import { AppError, errors } from '../errors.ts';
 import { emit } from '../events/outbox.ts';
 import type { Connector } from './connectors.ts';
+import type { Settings } from './settings.ts';
 import type { TokenSet } from './token-response.ts';
 
 export type ConnectionRow = Selectable<ConnectionsTable>;
+export type ConnectionStatus = ConnectionRow['status'];
+
+/** Why a connection's credentials could not be checked with the vendor (not a refusal). */
+export interface Unverified {
+  error: string;
+  vendorStatus: number | null;
+}
 
 export interface ConnectionFilter {
   organizationId?: string;
   connectorId?: string;
-  status?: 'active' | 'broken';
+  status?: ConnectionStatus;
 }
 
 export class Connections {
@@ -36,7 +44,7 @@ export class Connections {
     const rows = await this.#db
       .selectFrom('connections')
       .select(['id'])
-      .where('status', '=', 'active')
+      .where('status', '<>', 'broken')
       .where('expires_at', '<', new Date(Date.now() + windowMs))
       .execute();
     return rows.map((r) => r.id);
@@ -56,9 +64,20 @@ export class Connections {
     return this.#sealer;
   }
 
-  /** Store freshly granted tokens for (connector, organization): a new connection or a reconnect. */
-  async save(connector: Connector, organizationId: string, tokens: TokenSet): Promise<{ connection: ConnectionRow; created: boolean }> {
+  /**
+   * Store a connection for (connector, organization): a new one or a reconnect. `tokens` are
+   * freshly granted ones (none for API keys and Basic); `settings` its config and credentials
+   * (a reconnect without them keeps those it had); `unverified` why its credentials could not
+   * be checked with the vendor, which emits connection.verification_failed with the change.
+   */
+  async save(
+    connector: Connector,
+    organizationId: string,
+    tokens: TokenSet | undefined,
+    options: { settings?: Settings; unverified?: Unverified } = {},
+  ): Promise<{ connection: ConnectionRow; created: boolean }> {
     const seal = (v: string | undefined) => (v === undefined ? null : this.#sealer.seal(v));
+    const { settings, unverified } = options;
     const now = new Date();
     const saved = await this.#db.transaction().execute(async (trx) => {
       const row = await trx
@@ -67,29 +86,35 @@ export class Connections {
           id: newId(),
           connector_id: connector.id,
           organization_id: organizationId,
-          status: 'active',
-          access_token: seal(tokens.accessToken),
-          refresh_token: seal(tokens.refreshToken),
-          token_type: tokens.tokenType ?? null,
-          scope: tokens.scope ?? null,
-          expires_at: tokens.expiresAt,
-          last_refresh_at: now,
+          status: unverified ? 'unverified' : 'active',
+          access_token: seal(tokens?.accessToken),
+          refresh_token: seal(tokens?.refreshToken),
+          token_type: tokens?.tokenType ?? null,
+          scope: tokens?.scope ?? null,
+          expires_at: tokens?.expiresAt ?? null,
+          last_refresh_at: tokens ? now : null,
+          config: JSON.stringify({ ...settings?.config, ...tokens?.config }),
+          credentials: this.#sealCredentials(settings),
+          verification_error: unverified?.error ?? null,
           connected_at: now,
         })
         .onConflict((oc) =>
           oc.columns(['connector_id', 'organization_id']).doUpdateSet((eb) => ({
-            status: 'active',
+            status: eb.ref('excluded.status'),
             access_token: eb.ref('excluded.access_token'),
             // A reconnect without a new refresh token keeps the one already held.
             refresh_token: sql<string | null>`coalesce(excluded.refresh_token, connections.refresh_token)`,
             token_type: eb.ref('excluded.token_type'),
             scope: eb.ref('excluded.scope'),
             expires_at: eb.ref('excluded.expires_at'),
+            config: settings ? eb.ref('excluded.config') : sql<string>`connections.config || excluded.config`,
+            ...(settings ? { credentials: eb.ref('excluded.credentials') } : {}),
+            verification_error: eb.ref('excluded.verification_error'),
             version: sql<number>`connections.version + 1`,
             refresh_lease_until: null,
             refresh_failures: 0,
             last_error: null,
-            last_refresh_at: now,
+            last_refresh_at: eb.ref('excluded.last_refresh_at'),
             connected_at: now,
             updated_at: now,
           })),
@@ -103,11 +128,84 @@ export class Connections {
         organizationId,
         data: { organizationId, connectionId: connection.id, connectorId: connector.id, reconnected: !inserted },
       });
+      if (unverified) await this.#unverified(trx, connection, unverified);
       await signal(trx, 'connection', connection.id);
       return { connection, created: Boolean(inserted) };
     });
     this.#changed(saved.connection.id);
     return saved;
+  }
+
+  /**
+   * Replace a connection's config or credentials (checked and verified by the caller), with the
+   * token they yield when the connector exchanges them for one. Emits connection.updated.
+   */
+  async update(
+    row: ConnectionRow,
+    settings: Settings,
+    changed: ('config' | 'credentials')[],
+    tokens: TokenSet | undefined,
+    unverified: Unverified | undefined,
+  ): Promise<ConnectionRow> {
+    const seal = (v: string | undefined) => (v === undefined ? null : this.#sealer.seal(v));
+    const now = new Date();
+    const updated = await this.#db.transaction().execute(async (trx) => {
+      const connection = await trx
+        .updateTable('connections')
+        .set({
+          config: JSON.stringify({ ...settings.config, ...tokens?.config }),
+          credentials: this.#sealCredentials(settings),
+          status: unverified ? 'unverified' : 'active',
+          verification_error: unverified?.error ?? null,
+          // New credentials void the token the old ones were exchanged for.
+          ...(tokens || changed.includes('credentials')
+            ? {
+                access_token: seal(tokens?.accessToken),
+                refresh_token: seal(tokens?.refreshToken),
+                expires_at: tokens?.expiresAt ?? null,
+                last_refresh_at: tokens ? now : row.last_refresh_at,
+              }
+            : {}),
+          version: sql<number>`version + 1`,
+          refresh_lease_until: null,
+          refresh_failures: 0,
+          last_error: null,
+          updated_at: now,
+        })
+        .where('id', '=', row.id)
+        .returningAll()
+        .executeTakeFirst();
+      if (!connection) throw notFound(row.id);
+      await emit(trx, {
+        type: 'connection.updated',
+        organizationId: connection.organization_id,
+        data: { organizationId: connection.organization_id, connectionId: connection.id, connectorId: connection.connector_id, changed },
+      });
+      if (unverified) await this.#unverified(trx, connection, unverified);
+      await signal(trx, 'connection', row.id);
+      return connection;
+    });
+    this.#changed(row.id);
+    return updated;
+  }
+
+  #sealCredentials(settings: Settings | undefined): string | null {
+    if (!settings || Object.keys(settings.credentials).length === 0) return null;
+    return this.#sealer.seal(JSON.stringify(settings.credentials));
+  }
+
+  #unverified(trx: Kysely<Database>, connection: ConnectionRow, unverified: Unverified): Promise<string> {
+    return emit(trx, {
+      type: 'connection.verification_failed',
+      organizationId: connection.organization_id,
+      data: {
+        organizationId: connection.organization_id,
+        connectionId: connection.id,
+        connectorId: connection.connector_id,
+        error: unverified.error,
+        vendorStatus: unverified.vendorStatus,
+      },
+    });
   }
 
   async find(id: string): Promise<ConnectionRow | undefined> {
@@ -143,6 +241,12 @@ export class Connections {
     });
     this.#changed(id);
     return removed;
+  }
+
+  /** The connection's settings, its credentials opened. */
+  settings(row: Pick<ConnectionRow, 'config' | 'credentials'>): Settings {
+    const credentials = row.credentials === null ? {} : (JSON.parse(this.#sealer.open(row.credentials)) as Record<string, string>);
+    return { config: { ...row.config }, credentials };
   }
 
   open(sealed: string | null): string | undefined {

@@ -13,12 +13,12 @@ import { checkDefinition, merge, normalize, type ConnectorDefinition, type Defin
 export interface Connector {
   id: string;
   definition: ConnectorDefinition;
-  clientSecret: string;
+  clientSecret: string; // '' outside authMode oauth2
   createdAt: Date;
   updatedAt: Date;
 }
 
-type Row = { id: string; definition: Record<string, unknown>; client_secret: string; created_at: Date; updated_at: Date };
+type Row = { id: string; definition: Record<string, unknown>; client_secret: string | null; created_at: Date; updated_at: Date };
 
 export class Connectors {
   #db: Kysely<Database>;
@@ -48,7 +48,7 @@ export class Connectors {
     return {
       id: row.id,
       definition: normalize(row.definition as DefinitionInput),
-      clientSecret: this.#sealer.open(row.client_secret),
+      clientSecret: row.client_secret === null ? '' : this.#sealer.open(row.client_secret),
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     };
@@ -63,9 +63,9 @@ export class Connectors {
         .values({
           id: newId(),
           name: input.name!,
-          grant_type: input.grantType!,
+          grant_type: input.grantType ?? null,
           definition: JSON.stringify(definition),
-          client_secret: this.#sealer.seal(clientSecret!),
+          client_secret: clientSecret ? this.#sealer.seal(clientSecret) : null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -79,17 +79,19 @@ export class Connectors {
     const row = await this.#db.transaction().execute(async (trx) => {
       const stored = await trx.selectFrom('connectors').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
       if (!stored) throw notFound(id);
-      const merged = merge({ ...(stored.definition as DefinitionInput), clientSecret: 'unchanged' }, patch);
+      // The stored secret stands in for the one a patch leaves out (checkDefinition wants one).
+      const secret = stored.client_secret === null ? {} : { clientSecret: 'unchanged' };
+      const merged = merge({ ...(stored.definition as DefinitionInput), ...secret }, patch);
       checkDefinition(merged);
       const { clientSecret, ...definition } = merged;
       const updated = await trx
         .updateTable('connectors')
         .set({
           name: merged.name!,
-          grant_type: merged.grantType!,
+          grant_type: merged.grantType ?? null,
           definition: JSON.stringify(definition),
           updated_at: new Date(),
-          ...(patch.clientSecret !== undefined ? { client_secret: this.#sealer.seal(clientSecret!) } : {}),
+          ...(patch.clientSecret !== undefined ? { client_secret: clientSecret ? this.#sealer.seal(clientSecret) : null } : {}),
         })
         .where('id', '=', id)
         .returningAll()

@@ -7,6 +7,8 @@
 //     vendor never holds a database connection (or the embedded database) hostage;
 //   - the new token is written only if `version` still has the value read under the lease, so a
 //     refresher whose lease ran out cannot overwrite a newer token (fencing).
+// A two-step connection (authMode two_step) renews its token the same way, through the vendor's
+// own token request; API-key and Basic connections have no token to renew.
 // After MAX_FAILURES failed refreshes in a row, or one that cannot succeed later (the grant was
 // refused), the connection is `broken` and connection.refresh_failed is emitted. Connecting
 // again heals it.
@@ -18,10 +20,12 @@ import type { Database } from '../db/schema.ts';
 import { storableText } from '../db/storable.ts';
 import { AppError } from '../errors.ts';
 import { emit } from '../events/outbox.ts';
-import type { ConnectionRow, Connections } from './connections.ts';
+import type { ConnectionRow, ConnectionStatus, Connections } from './connections.ts';
 import { notFound } from './connections.ts';
 import type { Connector, Connectors } from './connectors.ts';
+import { resolve, secretsOf } from './settings.ts';
 import { VendorTokenError, type Grant, type TokenEndpoint } from './token-endpoint.ts';
+import type { TokenSet } from './token-response.ts';
 
 const MAX_FAILURES = 3;
 
@@ -30,9 +34,12 @@ export interface Live {
   id: string;
   organizationId: string;
   vendorId: string;
+  /** The connector as this connection sees it: its templates filled from the connection's settings. */
   connector: Connector;
-  status: 'active' | 'broken';
+  status: ConnectionStatus;
   accessToken: string | undefined;
+  /** The connection's credentials, to keep out of anything passed back to the caller. */
+  secrets: string[];
   expiresAt: Date | null;
   version: number;
 }
@@ -97,13 +104,15 @@ export class Credentials {
       .where('connections.id', '=', id)
       .executeTakeFirst();
     if (!row) return undefined;
+    const settings = this.#o.connections.settings(row);
     return {
       id,
       organizationId: row.organization_id,
       vendorId: row.vendor_id,
-      connector: await this.#o.connectors.get(row.connector_id),
+      connector: resolve(await this.#o.connectors.get(row.connector_id), settings),
       status: row.status,
       accessToken: this.#o.connections.open(row.access_token),
+      secrets: secretsOf(settings),
       expiresAt: row.expires_at,
       version: row.version,
     };
@@ -117,6 +126,7 @@ export class Credentials {
   /** A credential fit to use now: refreshed first when it is within the margin of expiry. */
   async usable(live: Live): Promise<Live> {
     if (live.status === 'broken') throw new ConnectionBroken(live.id);
+    if (!hasToken(live.connector)) return live;
     if (!this.#expiring(live.expiresAt, live.accessToken !== undefined, live.connector)) return live;
     return this.refresh(live.id, live.version, 'expiring');
   }
@@ -154,6 +164,7 @@ export class Credentials {
       if (!row) throw notFound(id);
       if (row.status === 'broken') return { kind: 'broken' };
       const connector = await this.#o.connectors.get(row.connector_id);
+      if (!hasToken(connector)) return { kind: 'done' };
       const newer = row.version !== seenVersion;
       if (newer && (reason !== 'expiring' || !this.#expiring(row.expires_at, row.access_token !== null, connector))) return { kind: 'done' };
       const now = this.#now();
@@ -183,16 +194,11 @@ export class Credentials {
 
   /** Holding the lease: ask the vendor, then write with the fencing check. */
   async #renew(row: ConnectionRow): Promise<void> {
-    const { connections, tokenEndpoint } = this.#o;
+    const { connections } = this.#o;
     const connector = await this.#o.connectors.get(row.connector_id);
-    const refreshToken = connections.open(row.refresh_token);
-    let grant: Grant | undefined;
-    if (connector.definition.grantType === 'client_credentials') grant = { grant_type: 'client_credentials' };
-    else if (refreshToken) grant = { grant_type: 'refresh_token', refresh_token: refreshToken };
     let tokens;
     try {
-      if (!grant) throw new VendorTokenError('the vendor gave no refresh token: connect again', true);
-      tokens = await tokenEndpoint.token(connector, grant, 'refresh');
+      tokens = await this.#renewal(connector, row);
     } catch (error) {
       await this.#failed(row, connector, error);
       throw error instanceof AppError ? error : new VendorTokenError('the token refresh failed', false);
@@ -208,6 +214,7 @@ export class Credentials {
           ...(tokens.tokenType !== undefined ? { token_type: tokens.tokenType } : {}),
           ...(tokens.scope !== undefined ? { scope: tokens.scope } : {}),
           expires_at: tokens.expiresAt,
+          ...(tokens.config && Object.keys(tokens.config).length > 0 ? { config: JSON.stringify({ ...row.config, ...tokens.config }) } : {}),
           version: row.version + 1,
           refresh_lease_until: null,
           refresh_failures: 0,
@@ -228,6 +235,19 @@ export class Credentials {
     });
   }
 
+  /** The vendor's new token: a two-step exchange, a client-credentials grant, or a refresh (RFC 6749 §6). */
+  async #renewal(connector: Connector, row: ConnectionRow): Promise<TokenSet> {
+    const { connections, tokenEndpoint } = this.#o;
+    const resolved = resolve(connector, connections.settings(row), 'exchange');
+    if (connector.definition.authMode === 'two_step') return tokenEndpoint.twoStep(resolved);
+    const refreshToken = connections.open(row.refresh_token);
+    let grant: Grant | undefined;
+    if (connector.definition.grantType === 'client_credentials') grant = { grant_type: 'client_credentials' };
+    else if (refreshToken) grant = { grant_type: 'refresh_token', refresh_token: refreshToken };
+    if (!grant) throw new VendorTokenError('the vendor gave no refresh token: connect again', true);
+    return tokenEndpoint.token(resolved, grant, 'refresh');
+  }
+
   async #failed(row: ConnectionRow, connector: Connector, error: unknown): Promise<void> {
     // The message may quote the vendor's answer: stored, and sent in an event, as storable text.
     const message = storableText((error instanceof Error ? error.message : String(error)).slice(0, 500));
@@ -246,7 +266,7 @@ export class Credentials {
         })
         .where('id', '=', row.id)
         .where('version', '=', row.version)
-        .where('status', '=', 'active')
+        .where('status', '<>', 'broken')
         .executeTakeFirst();
       if (broken && Number(updated.numUpdatedRows) > 0) {
         await emit(trx, {
@@ -265,4 +285,9 @@ export class Credentials {
       details: { connection_id: row.id, connector_id: connector.id, error: message, failures, broken },
     });
   }
+}
+
+/** Whether the connection holds a token that expires (OAuth 2.0 and two-step exchanges). */
+export function hasToken(connector: Connector): boolean {
+  return connector.definition.authMode === 'oauth2' || connector.definition.authMode === 'two_step';
 }

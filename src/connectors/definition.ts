@@ -4,7 +4,14 @@
 // read, so a field left to default keeps following its default.
 import { AppError, errors } from '../errors.ts';
 import { FIELD_NAME, SET_BY_GATEHOUSE } from '../net/header-fields.ts';
+import { checkConfigFields, configField, credentialField, fieldName } from './config-fields.ts';
+import { placeholders, TemplateError, type TemplateSource } from './templates.ts';
 import type { FromSchema } from 'json-schema-to-ts';
+
+// How the proxy authenticates to the vendor: an OAuth 2.0 token (the default), keys placed by
+// proxyHeaders/proxyQuery, HTTP Basic (RFC 7617), or a token from a vendor-specific exchange.
+const AUTH_MODES = ['oauth2', 'api_key', 'basic', 'two_step'] as const;
+type AuthMode = (typeof AUTH_MODES)[number];
 
 // TRACE and CONNECT are never forwarded: TRACE echoes the request (credentials included) and
 // CONNECT would open a tunnel through Gatehouse (RFC 9110 §9.3.6, §9.3.8).
@@ -70,11 +77,59 @@ export const definitionProperties = {
       expiresInUnit: unit,
       expiresAt: { ...path, type: ['string', 'null'] },
       expiresAtUnit: unit,
+      // Values lifted from the token response into the connection's config: config name -> path.
+      config: { type: 'object', maxProperties: 20, propertyNames: fieldName, additionalProperties: path },
     },
   },
+  authMode: { type: 'string', enum: AUTH_MODES },
+  connectionConfig: { type: 'array', maxItems: 50, items: configField },
+  credentials: { type: 'array', maxItems: 20, items: credentialField },
+  // Templates of the Basic user name and password (RFC 7617), for authMode basic.
+  basic: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['username', 'password'],
+    properties: { username: text(2000), password: { type: 'string', maxLength: 4000 } },
+  },
+  // Headers and query parameters (name -> template) added to every proxied call, in every mode.
+  proxyHeaders: stringMap,
+  proxyQuery: stringMap,
+  // The vendor-specific exchange of authMode two_step; tokenResponse reads its answer.
+  tokenRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['method', 'url'],
+    properties: {
+      method: { type: 'string', enum: ['GET', 'POST', 'PUT', 'PATCH'] },
+      url,
+      headers: stringMap,
+      // Values are JSON (strings are templates); a form body takes strings only.
+      body: { type: 'object', maxProperties: 50 },
+      bodyFormat: { type: 'string', enum: ['json', 'form'] },
+    },
+  },
+  // A call through the proxy that proves a connection's credentials when they are given.
+  verify: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['method', 'path'],
+    properties: { method: { type: 'string', enum: PROXY_METHODS }, path: { type: 'string', minLength: 1, maxLength: 2000, pattern: '^/' } },
+  },
+  // The vendor's published limit for one connection's calls.
+  rateLimit: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['requests', 'perSeconds'],
+    properties: { requests: { type: 'integer', minimum: 1, maximum: 1_000_000 }, perSeconds: { type: 'integer', minimum: 1, maximum: 86_400 } },
+  },
+  documentationUrl: url,
 } as const;
 
-const REQUIRED = ['name', 'grantType', 'tokenUrl', 'clientId', 'clientSecret', 'apiBaseUrl'] as const;
+// Required of every definition; OAUTH_REQUIRED of the oauth2 ones (checkDefinition says so).
+const REQUIRED = ['name', 'apiBaseUrl'] as const;
+const OAUTH_REQUIRED = ['grantType', 'tokenUrl', 'clientId', 'clientSecret'] as const;
+// Never null: a definition changes mode by being written anew.
+const NOT_NULL = [...REQUIRED, ...OAUTH_REQUIRED] as const;
 
 /** Each field as written, every one optional (as in a PATCH body without nulls). */
 type Fields = FromSchema<{ type: 'object'; additionalProperties: false; properties: typeof definitionProperties }>;
@@ -83,14 +138,30 @@ type GrantType = NonNullable<Fields['grantType']>;
 export type ScopeSeparator = 'space' | 'comma' | 'plus';
 export type TimeUnit = FromSchema<typeof unit>;
 export type RequestExtras = Required<FromSchema<typeof extras>>;
-export type TokenResponseMapping = Required<NonNullable<Fields['tokenResponse']>>;
+type CredentialField = Required<Omit<FromSchema<typeof credentialField>, 'description'>> & { description?: string };
+export type TokenResponseMapping = Required<Omit<NonNullable<Fields['tokenResponse']>, 'config'>> & { config: Record<string, string> };
+type TokenRequestFields = NonNullable<Fields['tokenRequest']>;
+type TokenRequest = Required<Omit<TokenRequestFields, 'body'>> & { body: Record<string, unknown> | null };
+
+type Special = 'clientSecret' | 'refreshUrl' | 'scopeSeparator' | 'extra' | 'tokenResponse' | 'grantType' | 'tokenUrl' | 'clientId';
+type Optional = 'credentials' | 'basic' | 'tokenRequest' | 'verify' | 'rateLimit' | 'documentationUrl';
 
 /** The definition with every default applied (src/connectors/connectors.ts hands this around). */
-export type ConnectorDefinition = Required<Omit<Fields, 'clientSecret' | 'refreshUrl' | 'scopeSeparator' | 'extra' | 'tokenResponse'>> & {
-  refreshUrl: string;
+export type ConnectorDefinition = Required<Omit<Fields, Special | Optional>> & {
+  // Null outside authMode oauth2.
+  grantType: GrantType | null;
+  tokenUrl: string | null;
+  refreshUrl: string | null;
+  clientId: string | null;
   scopeSeparator: ScopeSeparator;
   extra: { auth: RequestExtras; token: RequestExtras; refresh: RequestExtras };
   tokenResponse: TokenResponseMapping;
+  credentials: CredentialField[];
+  basic: NonNullable<Fields['basic']> | null;
+  tokenRequest: TokenRequest | null;
+  verify: NonNullable<Fields['verify']> | null;
+  rateLimit: NonNullable<Fields['rateLimit']> | null;
+  documentationUrl: string | null;
 };
 
 // An optional field may be null: "use the default" (which also undoes an earlier value).
@@ -98,12 +169,12 @@ type OrNull<Schema> = Schema extends { type: infer T }
   ? Omit<Schema, 'type'> & { type: readonly [...(T extends readonly unknown[] ? T : [T]), 'null'] }
   : Schema;
 type Nullable = {
-  [K in keyof typeof definitionProperties]: K extends (typeof REQUIRED)[number] ? (typeof definitionProperties)[K] : OrNull<(typeof definitionProperties)[K]>;
+  [K in keyof typeof definitionProperties]: K extends (typeof NOT_NULL)[number] ? (typeof definitionProperties)[K] : OrNull<(typeof definitionProperties)[K]>;
 };
 // Object.fromEntries forgets the keys; Nullable says what the map makes of each.
 const nullable = Object.fromEntries(
   Object.entries(definitionProperties).map(([key, schema]) => {
-    if ((REQUIRED as readonly string[]).includes(key)) return [key, schema];
+    if ((NOT_NULL as readonly string[]).includes(key)) return [key, schema];
     const type = (schema as { type: string | readonly string[] }).type;
     return [key, { ...schema, type: [...new Set([...(Array.isArray(type) ? type : [type]), 'null'])] }];
   }),
@@ -125,11 +196,16 @@ function invalid(field: string, message: string): AppError {
   return errors.Invalid(`body/${field} ${message}`);
 }
 
+// A placeholder standing first in a URL template is a whole URL (a per-tenant instance URL);
+// anywhere else it is one part of it. Either way the URL is checked again once filled.
+const STAND_IN_URL = 'https://placeholder.invalid';
+
 function checkUrl(field: string, value: string | null | undefined, options: { query?: boolean } = {}): void {
   if (value === undefined || value === null) return;
+  const shape = value.replace(/^\$\{[^}]*\}/, STAND_IN_URL).replace(/\$\{[^}]*\}/g, 'x');
   let parsed: URL;
   try {
-    parsed = new URL(value);
+    parsed = new URL(shape);
   } catch {
     throw invalid(field, `must be an absolute URL, got "${value}"`);
   }
@@ -139,22 +215,136 @@ function checkUrl(field: string, value: string | null | undefined, options: { qu
   if (options.query === false && parsed.search) throw invalid(field, 'must not have a query string');
 }
 
-function checkExtras(field: string, value: Partial<RequestExtras> | undefined): void {
-  for (const [name, headerValue] of Object.entries(value?.headers ?? {})) {
-    if (!FIELD_NAME.test(name)) throw invalid(`${field}/headers/${name}`, 'is not a valid header name');
-    if (SET_BY_GATEHOUSE.has(name.toLowerCase())) throw invalid(`${field}/headers/${name}`, 'is set by Gatehouse and cannot be overridden');
-    if (!HEADER_VALUE.test(headerValue)) throw invalid(`${field}/headers/${name}`, 'must not contain line breaks');
+/** A URL once its placeholders are filled: the same rules as a URL written as it is. */
+export function checkFilledUrl(field: string, value: string, options: { query?: boolean } = {}): void {
+  checkUrl(field, value, options);
+}
+
+function checkHeaders(field: string, headers: Record<string, string> | undefined): void {
+  for (const [name, headerValue] of Object.entries(headers ?? {})) {
+    if (!FIELD_NAME.test(name)) throw invalid(`${field}/${name}`, 'is not a valid header name');
+    if (SET_BY_GATEHOUSE.has(name.toLowerCase())) throw invalid(`${field}/${name}`, 'is set by Gatehouse and cannot be overridden');
+    if (!HEADER_VALUE.test(headerValue)) throw invalid(`${field}/${name}`, 'must not contain line breaks');
   }
+}
+
+function checkExtras(field: string, value: Partial<RequestExtras> | undefined): void {
+  checkHeaders(`${field}/headers`, value?.headers);
   for (const name of Object.keys(value?.params ?? {})) {
     if (name === '') throw invalid(`${field}/params`, 'must not have an empty parameter name');
   }
 }
 
+/** Every template in a definition, by the field it sits in (the names checkDefinition reports). */
+function templateFields(input: DefinitionInput): [string, string][] {
+  const out: [string, string][] = [];
+  const add = (field: string, value: unknown) => {
+    if (typeof value === 'string') out.push([field, value]);
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) add(`${field}/${k}`, v);
+  };
+  for (const key of [
+    'apiBaseUrl',
+    'authUrl',
+    'tokenUrl',
+    'refreshUrl',
+    'revocationUrl',
+    'basic',
+    'proxyHeaders',
+    'proxyQuery',
+    'tokenRequest',
+    'verify',
+  ] as const) {
+    add(key, input[key]);
+  }
+  for (const step of ['auth', 'token', 'refresh'] as const) {
+    add(`extra/${step}/headers`, input.extra?.[step]?.headers);
+    add(`extra/${step}/params`, input.extra?.[step]?.params);
+  }
+  return out;
+}
+
+function checkFieldNames(field: string, fields: readonly { name: string }[] | null | undefined): Set<string> {
+  const names = new Set<string>();
+  for (const [i, f] of (fields ?? []).entries()) {
+    if (names.has(f.name)) throw invalid(`${field}/${i}/name`, `repeats "${f.name}"`);
+    names.add(f.name);
+  }
+  return names;
+}
+
+// The fields each mode may carry beyond those every mode takes.
+const ONLY: Record<string, readonly AuthMode[]> = {
+  grantType: ['oauth2'],
+  authUrl: ['oauth2'],
+  issuer: ['oauth2'],
+  tokenUrl: ['oauth2'],
+  refreshUrl: ['oauth2'],
+  revocationUrl: ['oauth2'],
+  clientId: ['oauth2'],
+  clientSecret: ['oauth2'],
+  scopes: ['oauth2'],
+  scopeSeparator: ['oauth2'],
+  clientAuthentication: ['oauth2'],
+  extra: ['oauth2'],
+  bodyFormat: ['oauth2'],
+  pkce: ['oauth2'],
+  tokenPlacement: ['oauth2', 'two_step'],
+  tokenParam: ['oauth2', 'two_step'],
+  headerPrefix: ['oauth2', 'two_step'],
+  tokenResponse: ['oauth2', 'two_step'],
+  refreshMarginSeconds: ['oauth2', 'two_step'],
+  credentials: ['api_key', 'basic', 'two_step'],
+  basic: ['basic'],
+  tokenRequest: ['two_step'],
+};
+
 /** The rules the schema cannot express. Throws a 400 naming the field. */
 export function checkDefinition(input: DefinitionInput): void {
   for (const field of REQUIRED) {
-    if ((input as Record<string, unknown>)[field] === undefined) throw invalid(field, 'is required');
+    if ((input as Record<string, unknown>)[field] == null) throw invalid(field, 'is required');
   }
+  const mode: AuthMode = input.authMode ?? 'oauth2';
+  for (const [field, modes] of Object.entries(ONLY)) {
+    if ((input as Record<string, unknown>)[field] != null && !modes.includes(mode)) {
+      throw invalid(field, `applies only to authMode ${modes.join(' or ')}, not ${mode}`);
+    }
+  }
+  if (mode === 'oauth2') {
+    for (const field of OAUTH_REQUIRED) {
+      if ((input as Record<string, unknown>)[field] == null) throw invalid(field, 'is required');
+    }
+    checkOAuth(input);
+  }
+  if (mode === 'basic' && !input.basic) throw invalid('basic', 'is required when authMode is basic');
+  if (mode === 'two_step' && !input.tokenRequest) throw invalid('tokenRequest', 'is required when authMode is two_step');
+  if (mode === 'api_key' && Object.keys(input.proxyHeaders ?? {}).length + Object.keys(input.proxyQuery ?? {}).length === 0) {
+    throw invalid('proxyHeaders', 'is required when authMode is api_key (or proxyQuery): it places the key');
+  }
+  checkUrl('apiBaseUrl', input.apiBaseUrl, { query: false });
+  checkUrl('documentationUrl', input.documentationUrl);
+  checkHeaders('proxyHeaders', input.proxyHeaders ?? undefined);
+  for (const name of Object.keys(input.proxyQuery ?? {})) {
+    if (name === '') throw invalid('proxyQuery', 'must not have an empty parameter name');
+  }
+  if (input.tokenRequest) {
+    checkUrl('tokenRequest/url', input.tokenRequest.url);
+    checkHeaders('tokenRequest/headers', input.tokenRequest.headers);
+    if (input.tokenRequest.method === 'GET' && input.tokenRequest.body) throw invalid('tokenRequest/body', 'cannot be sent with GET');
+    if ((input.tokenRequest.bodyFormat ?? 'json') === 'form') {
+      for (const [name, value] of Object.entries(input.tokenRequest.body ?? {})) {
+        if (typeof value !== 'string') throw invalid(`tokenRequest/body/${name}`, 'must be a string when bodyFormat is form');
+      }
+    }
+  }
+  checkTokenPlacement(input, mode);
+  const proxied = input.proxyMethods ?? DEFAULT_PROXY_METHODS;
+  const beyond = (input.memberMethods ?? []).filter((m) => !proxied.includes(m));
+  if (beyond.length > 0) throw invalid('memberMethods', `lists ${beyond.join(', ')}, which proxyMethods does not allow`);
+  if (input.verify && !proxied.includes(input.verify.method)) throw invalid('verify/method', `is ${input.verify.method}, which proxyMethods does not allow`);
+  checkTemplates(input);
+}
+
+function checkOAuth(input: DefinitionInput): void {
   const code = input.grantType === 'authorization_code';
   if (code && !input.authUrl) throw invalid('authUrl', 'is required when grantType is authorization_code');
   if (!code && input.authUrl) throw invalid('authUrl', 'applies only to grantType authorization_code');
@@ -165,7 +355,6 @@ export function checkDefinition(input: DefinitionInput): void {
   checkUrl('tokenUrl', input.tokenUrl);
   checkUrl('refreshUrl', input.refreshUrl);
   checkUrl('revocationUrl', input.revocationUrl);
-  checkUrl('apiBaseUrl', input.apiBaseUrl, { query: false });
   if (input.extra?.auth?.headers && Object.keys(input.extra.auth.headers).length > 0) {
     // The authorization request is the browser's redirect to authUrl: it cannot carry headers.
     throw invalid('extra/auth/headers', 'cannot be sent: the authorization request is a browser redirect (use extra/auth/params)');
@@ -174,32 +363,84 @@ export function checkDefinition(input: DefinitionInput): void {
   checkExtras('extra/auth', input.extra?.auth);
   checkExtras('extra/token', input.extra?.token);
   checkExtras('extra/refresh', input.extra?.refresh);
+}
+
+function checkTokenPlacement(input: DefinitionInput, mode: AuthMode): void {
+  if (mode !== 'oauth2' && mode !== 'two_step') return;
   const placement = input.tokenPlacement ?? 'header';
   if (typeof input.tokenParam === 'string') {
     if (placement === 'header' && !FIELD_NAME.test(input.tokenParam)) throw invalid('tokenParam', 'must be a header name when tokenPlacement is header');
     if (placement === 'header' && SET_BY_GATEHOUSE.has(input.tokenParam.toLowerCase())) throw invalid('tokenParam', 'cannot be a header Gatehouse sets itself');
   }
   if (placement === 'query' && input.headerPrefix) throw invalid('headerPrefix', 'applies only to tokenPlacement header');
-  const proxied = input.proxyMethods ?? DEFAULT_PROXY_METHODS;
-  const beyond = (input.memberMethods ?? []).filter((m) => !proxied.includes(m));
-  if (beyond.length > 0) throw invalid('memberMethods', `lists ${beyond.join(', ')}, which proxyMethods does not allow`);
+  const tokenParam = input.tokenParam ?? (placement === 'query' ? 'access_token' : 'Authorization');
+  const placed = placement === 'header' ? Object.keys(input.proxyHeaders ?? {}) : Object.keys(input.proxyQuery ?? {});
+  if (placed.some((name) => name.toLowerCase() === tokenParam.toLowerCase())) {
+    throw invalid(placement === 'header' ? 'proxyHeaders' : 'proxyQuery', `names ${tokenParam}, where the access token goes`);
+  }
+}
+
+// Every placeholder names a declared field: a connectionConfig entry (or a value lifted from the
+// token response) or a credential.
+function checkTemplates(input: DefinitionInput): void {
+  const config = checkFieldNames('connectionConfig', input.connectionConfig);
+  const credentials = checkFieldNames('credentials', input.credentials);
+  checkConfigFields(input.connectionConfig ?? []);
+  const lifted = Object.keys(input.tokenResponse?.config ?? {});
+  const declared: Record<TemplateSource, Set<string>> = { connectionConfig: new Set([...config, ...lifted]), credentials };
+  for (const [field, template] of templateFields(input)) {
+    let found;
+    try {
+      found = placeholders(template);
+    } catch (error) {
+      if (error instanceof TemplateError) throw invalid(field, error.message);
+      throw error;
+    }
+    for (const p of found) {
+      if (!declared[p.source].has(p.name)) throw invalid(field, `uses \${${p.source}.${p.name}}, but ${p.source} declares no "${p.name}"`);
+      // A value lifted from the token response exists only once the token exchange ran.
+      if (p.source === 'connectionConfig' && !config.has(p.name) && isExchangeField(field)) {
+        throw invalid(field, `uses \${connectionConfig.${p.name}}, which is known only after the token exchange`);
+      }
+    }
+  }
+}
+
+const isExchangeField = (field: string) => /^(authUrl|tokenUrl|refreshUrl|tokenRequest|extra\/(auth|token))\b/.test(field);
+
+/** The OAuth client of an oauth2 definition (checkDefinition made sure it has one). */
+export function oauthClient(d: ConnectorDefinition): { clientId: string; tokenUrl: string; refreshUrl: string } {
+  if (d.authMode !== 'oauth2' || d.clientId === null || d.tokenUrl === null) throw new Error(`connector "${d.name}" is not an OAuth 2.0 connector`);
+  return { clientId: d.clientId, tokenUrl: d.tokenUrl, refreshUrl: d.refreshUrl ?? d.tokenUrl };
 }
 
 /** The definition with every default applied. */
 export function normalize(input: DefinitionInput): ConnectorDefinition {
-  const grantType = input.grantType as GrantType;
+  const authMode: AuthMode = input.authMode ?? 'oauth2';
+  const oauth = authMode === 'oauth2';
+  const grantType = oauth ? (input.grantType as GrantType) : null;
   const tokenPlacement = input.tokenPlacement ?? 'header';
   const extras = (e: Partial<RequestExtras> | undefined): RequestExtras => ({ headers: { ...e?.headers }, params: { ...e?.params } });
   const mapping = input.tokenResponse ?? {};
+  const tokenRequest = input.tokenRequest
+    ? {
+        method: input.tokenRequest.method,
+        url: input.tokenRequest.url,
+        headers: { ...input.tokenRequest.headers },
+        body: input.tokenRequest.body ?? null,
+        bodyFormat: input.tokenRequest.bodyFormat ?? 'json',
+      }
+    : null;
   return {
     name: input.name as string,
+    authMode,
     grantType,
     authUrl: input.authUrl ?? null,
     issuer: input.issuer ?? null,
-    tokenUrl: input.tokenUrl as string,
-    refreshUrl: input.refreshUrl ?? (input.tokenUrl as string),
+    tokenUrl: input.tokenUrl ?? null,
+    refreshUrl: input.refreshUrl ?? input.tokenUrl ?? null,
     revocationUrl: input.revocationUrl ?? null,
-    clientId: input.clientId as string,
+    clientId: input.clientId ?? null,
     scopes: input.scopes ?? [],
     scopeSeparator: SEPARATORS[input.scopeSeparator as string] ?? input.scopeSeparator ?? 'space',
     // RFC 6749 §2.3.1: servers must support HTTP Basic, so it is the default.
@@ -225,7 +466,18 @@ export function normalize(input: DefinitionInput): ConnectorDefinition {
       expiresInUnit: mapping.expiresInUnit ?? 'seconds',
       expiresAt: mapping.expiresAt ?? null,
       expiresAtUnit: mapping.expiresAtUnit ?? 'seconds',
+      config: { ...mapping.config },
     },
+    connectionConfig: input.connectionConfig ?? [],
+    // Every credential is stored sealed; `secret` (default true) says whether a form masks it.
+    credentials: (input.credentials ?? []).map((c) => ({ ...c, secret: c.secret ?? true })),
+    basic: input.basic ?? null,
+    proxyHeaders: { ...input.proxyHeaders },
+    proxyQuery: { ...input.proxyQuery },
+    tokenRequest,
+    verify: input.verify ?? null,
+    rateLimit: input.rateLimit ?? null,
+    documentationUrl: input.documentationUrl ?? null,
   };
 }
 

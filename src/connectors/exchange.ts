@@ -11,6 +11,7 @@ const BODY_LIMIT = 256 * 1024;
 export interface Exchanged {
   status: number;
   body: unknown; // parsed JSON or form, else the text
+  text: string; // the answer as sent (for an excerpt in an error)
 }
 
 export class ExchangeError extends Error {}
@@ -31,11 +32,13 @@ function parse(text: string, contentType: string | undefined): unknown {
 
 export async function exchange(
   agent: Dispatcher,
-  request: { url: string; headers: Record<string, string>; body: string; timeoutMs: number },
+  request: { method?: string; url: string; headers: Record<string, string>; body: string | undefined; timeoutMs: number },
 ): Promise<Exchanged> {
-  const response = await send(agent, { method: 'POST', url: request.url, headers: request.headers, body: request.body, timeoutMs: request.timeoutMs });
+  const { method = 'POST', url, headers, body, timeoutMs } = request;
+  const response = await send(agent, { method, url, headers, body, timeoutMs });
   const { bytes, cut } = await readLimited(response.body, BODY_LIMIT);
   if (cut) throw new ExchangeError(`the response is larger than ${BODY_LIMIT} bytes`);
   const type = response.headers['content-type'];
-  return { status: response.status, body: parse(bytes.toString('utf8'), Array.isArray(type) ? type[0] : type) };
+  const text = bytes.toString('utf8');
+  return { status: response.status, body: parse(text, Array.isArray(type) ? type[0] : type), text };
 }

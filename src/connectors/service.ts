@@ -8,10 +8,13 @@ import type { Agent } from 'undici';
 import { errors } from '../errors.ts';
 import { Authorization } from './authorization.ts';
 import { ConnectLinks } from './connect-links.ts';
-import { Connections, type ConnectionRow } from './connections.ts';
-import { Connectors } from './connectors.ts';
-import { Credentials } from './credentials.ts';
+import { Connections, type ConnectionRow, type Unverified } from './connections.ts';
+import { Connectors, type Connector } from './connectors.ts';
+import { Credentials, type Live } from './credentials.ts';
+import { checkSettings, resolve, secretsOf, type Settings, type SettingsInput } from './settings.ts';
 import { TokenEndpoint } from './token-endpoint.ts';
+import type { TokenSet } from './token-response.ts';
+import { exchangeFailure, verifyConnection } from './verify.ts';
 
 export interface ConnectorServiceOptions {
   storage: Storage;
@@ -55,14 +58,90 @@ export class ConnectorService {
     this.links = new ConnectLinks(storage.db, publicUrl);
   }
 
-  /** RFC 6749 §4.4: connect without a browser, with the connector's own client credentials. */
-  async connectClientCredentials(connectorId: string, organizationId: string): Promise<{ connection: ConnectionRow; created: boolean }> {
+  /**
+   * Connect without a browser: with the connection's own settings for API keys, Basic and
+   * two-step exchanges, or with the connector's client credentials (RFC 6749 §4.4). The
+   * credentials are proven first (verify.ts).
+   */
+  async connect(connectorId: string, organizationId: string, input: SettingsInput = {}): Promise<{ connection: ConnectionRow; created: boolean }> {
     const connector = await this.connectors.get(connectorId);
-    if (connector.definition.grantType !== 'client_credentials') {
-      throw errors.Invalid(`connector "${connector.definition.name}" uses the authorization code grant: connect through a browser (create a connect link)`);
+    const d = connector.definition;
+    if (d.authMode === 'oauth2' && d.grantType !== 'client_credentials') {
+      throw errors.Invalid(`connector "${d.name}" uses the authorization code grant: connect through a browser (create a connect link)`);
     }
-    const tokens = await this.tokenEndpoint.token(connector, { grant_type: 'client_credentials' }, 'token');
-    return this.connections.save(connector, organizationId, tokens);
+    const settings = checkSettings(d, input);
+    const { tokens, unverified } = await this.#prove(connector, settings, organizationId, undefined);
+    return this.connections.save(connector, organizationId, tokens, { settings, unverified });
+  }
+
+  /** Replace a connection's config or credentials (each as a whole), proven again. */
+  async update(id: string, input: SettingsInput): Promise<ConnectionRow> {
+    const row = await this.connections.get(id);
+    const connector = await this.connectors.get(row.connector_id);
+    const d = connector.definition;
+    const changed = (['config', 'credentials'] as const).filter((k) => input[k] !== undefined);
+    if (changed.length === 0) throw errors.Invalid('body must name config or credentials');
+    if (input.credentials !== undefined && d.credentials.length === 0) throw errors.Invalid(`body/credentials: connector "${d.name}" takes no credentials`);
+    const current = this.connections.settings(row);
+    const declared = new Set(d.connectionConfig.map((f) => f.name));
+    const settings = checkSettings(d, {
+      config: input.config ?? Object.fromEntries(Object.entries(current.config).filter(([k]) => declared.has(k))),
+      credentials: input.credentials ?? current.credentials,
+    });
+    // Values the vendor gave in its token response stay until it gives new ones.
+    const lifted = Object.fromEntries(Object.entries(current.config).filter(([k]) => Object.hasOwn(d.tokenResponse.config, k)));
+    const kept = { ...settings, config: { ...lifted, ...settings.config } };
+    let held: Live | undefined;
+    if (d.authMode === 'oauth2') {
+      const live = await this.credentials.live(id);
+      held = live && (await this.credentials.usable(live));
+    }
+    const { tokens, unverified } = await this.#prove(connector, kept, row.organization_id, held);
+    return this.connections.update(row, kept, changed, tokens, unverified);
+  }
+
+  /**
+   * The token the settings yield (a two-step exchange, a client-credentials grant) and the
+   * verify call with it. `held`: an OAuth connection's current token, used instead of a new one.
+   */
+  async #prove(
+    connector: Connector,
+    settings: Settings,
+    organizationId: string,
+    held: Live | undefined,
+  ): Promise<{ tokens: TokenSet | undefined; unverified: Unverified | undefined }> {
+    const d = connector.definition;
+    const secrets = secretsOf(settings);
+    const forExchange = resolve(connector, settings, 'exchange');
+    let tokens: TokenSet | undefined;
+    let unverified: Unverified | undefined;
+    if (d.authMode === 'two_step') {
+      try {
+        tokens = await this.tokenEndpoint.twoStep(forExchange);
+      } catch (error) {
+        unverified = exchangeFailure(error, secrets);
+      }
+    } else if (d.authMode === 'oauth2' && !held) {
+      tokens = await this.tokenEndpoint.token(forExchange, { grant_type: 'client_credentials' }, 'token');
+    }
+    if (!unverified) {
+      // Every template filled now (values lifted from the token response included): a 400 here
+      // rather than a proxied call with a placeholder left in it.
+      const config = { ...settings.config, ...tokens?.config };
+      const live: Live = {
+        id: 'unsaved',
+        organizationId,
+        vendorId: '',
+        connector: resolve(connector, { ...settings, config }, 'all'),
+        status: 'active',
+        accessToken: tokens?.accessToken ?? held?.accessToken,
+        secrets,
+        expiresAt: tokens?.expiresAt ?? null,
+        version: 0,
+      };
+      unverified = await verifyConnection(this.outbound, live, secrets);
+    }
+    return { tokens, unverified };
   }
 
   /** Delete the connection, revoking its tokens at the vendor first when it can (RFC 7009). */
@@ -75,8 +154,10 @@ export class ConnectorService {
       const refresh = this.connections.open(row.refresh_token);
       const access = this.connections.open(row.access_token);
       try {
-        if (refresh) revoked = await this.tokenEndpoint.revoke(connector, refresh, 'refresh_token');
-        if (access) revoked = (await this.tokenEndpoint.revoke(connector, access, 'access_token')) || revoked;
+        // The revocation URL may name the connection's tenant: filled like every other template.
+        const target = resolve(connector, this.connections.settings(row));
+        if (refresh) revoked = await this.tokenEndpoint.revoke(target, refresh, 'refresh_token');
+        if (access) revoked = (await this.tokenEndpoint.revoke(target, access, 'access_token')) || revoked;
       } catch (error) {
         this.#o.log.warn({ err: error, connectionId: id }, 'could not revoke the connection at the vendor');
       }

@@ -5,7 +5,7 @@ import type { Dispatcher } from 'undici';
 import { OutboundTimeout } from '../net/outbound.ts';
 import { AppError } from '../errors.ts';
 import type { Connector } from './connectors.ts';
-import type { RequestExtras } from './definition.ts';
+import { oauthClient, type RequestExtras } from './definition.ts';
 import { exchange, ExchangeError } from './exchange.ts';
 import { readTokenResponse, TokenResponseError, type TokenSet } from './token-response.ts';
 import { encodeForm, encodeJson, formEncode, mergeParams, scopeValue, type Value } from './wire.ts';
@@ -13,12 +13,22 @@ import { encodeForm, encodeJson, formEncode, mergeParams, scopeValue, type Value
 // Errors that retrying cannot fix: the grant or the client itself was refused (RFC 6749 §5.2).
 const PERMANENT = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client', 'unsupported_grant_type']);
 
-/** The vendor refused or could not be reached. `permanent`: trying again will not help. */
+/**
+ * The vendor refused or could not be reached. `permanent`: trying again will not help.
+ * `refusal`: the vendor's status and a short excerpt of its answer, when it refused.
+ */
 export class VendorTokenError extends AppError {
   readonly permanent: boolean;
-  constructor(message: string, permanent: boolean) {
+  // Private, so that no logger serialises it: the vendor's answer may echo the credentials sent.
+  readonly #refusal: { status: number; excerpt: string } | undefined;
+  constructor(message: string, permanent: boolean, refusal?: { status: number; excerpt: string }) {
     super('vendor_token_error', message);
     this.permanent = permanent;
+    this.#refusal = refusal && { status: refusal.status, excerpt: refusal.excerpt.slice(0, 2000) };
+  }
+
+  get refusal(): { status: number; excerpt: string } | undefined {
+    return this.#refusal;
   }
 }
 
@@ -44,13 +54,14 @@ export class TokenEndpoint {
   /** Headers and body for a request authenticated as the connector's client (RFC 6749 §2.3.1). */
   #request(connector: Connector, extras: RequestExtras, params: Record<string, Value | undefined>) {
     const d = connector.definition;
+    const { clientId } = oauthClient(d);
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'Gatehouse-Connectors/1', ...extras.headers };
     const own: Record<string, Value | undefined> = { ...params };
     if (d.clientAuthentication === 'basic') {
       // The client id and secret are form-encoded before they are joined and base64-encoded.
-      headers.authorization = `Basic ${Buffer.from(`${formEncode(d.clientId)}:${formEncode(connector.clientSecret)}`).toString('base64')}`;
+      headers.authorization = `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(connector.clientSecret)}`).toString('base64')}`;
     } else {
-      own.client_id = d.clientId;
+      own.client_id = clientId;
       own.client_secret = connector.clientSecret;
     }
     const merged = mergeParams(extras.params, own);
@@ -64,7 +75,8 @@ export class TokenEndpoint {
     // RFC 6749 §4.4.2: a client-credentials request names the scope; a refresh may omit it (§6).
     const scope = grant.grant_type === 'client_credentials' ? scopeValue(d) : undefined;
     const { headers, body } = this.#request(connector, d.extra[kind], { ...grant, scope });
-    const url = kind === 'refresh' ? d.refreshUrl : d.tokenUrl;
+    const client = oauthClient(d);
+    const url = kind === 'refresh' ? client.refreshUrl : client.tokenUrl;
     let answer;
     try {
       answer = await exchange(this.#agent, { url, headers, body, timeoutMs: d.timeoutMs });
@@ -74,7 +86,40 @@ export class TokenEndpoint {
     const refusal = describeRefusal(answer.status, answer.body);
     if (answer.status < 200 || answer.status >= 300 || refusal.code) {
       const permanent = refusal.code !== undefined ? PERMANENT.has(refusal.code) : answer.status === 401;
-      throw new VendorTokenError(`the vendor refused the token request: ${refusal.message}`, permanent);
+      throw new VendorTokenError(`the vendor refused the token request: ${refusal.message}`, permanent, { status: answer.status, excerpt: answer.text });
+    }
+    try {
+      return readTokenResponse(answer.body, d.tokenResponse);
+    } catch (error) {
+      if (error instanceof TokenResponseError) throw new VendorTokenError(error.message, false);
+      throw error;
+    }
+  }
+
+  /**
+   * authMode two_step: the vendor's own token request (the definition's tokenRequest, filled),
+   * its answer read through tokenResponse like an OAuth token response.
+   */
+  async twoStep(connector: Connector): Promise<TokenSet> {
+    const d = connector.definition;
+    const r = d.tokenRequest;
+    if (!r) throw new Error(`connector "${d.name}" has no tokenRequest`);
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'Gatehouse-Connectors/1', ...lowerKeys(r.headers) };
+    let body: string | undefined;
+    if (r.body) {
+      const form = r.bodyFormat === 'form';
+      headers['content-type'] = form ? 'application/x-www-form-urlencoded' : 'application/json';
+      body = form ? encodeForm(r.body as Record<string, string>) : JSON.stringify(r.body);
+    }
+    let answer;
+    try {
+      answer = await exchange(this.#agent, { method: r.method, url: r.url, headers, body, timeoutMs: d.timeoutMs });
+    } catch (error) {
+      throw new VendorTokenError(`the token endpoint could not be reached: ${reason(error)}`, error instanceof AppError);
+    }
+    if (answer.status < 200 || answer.status >= 300) {
+      const refused = answer.status === 401 || answer.status === 403;
+      throw new VendorTokenError(`the vendor refused the token request: HTTP ${answer.status}`, refused, { status: answer.status, excerpt: answer.text });
     }
     try {
       return readTokenResponse(answer.body, d.tokenResponse);
@@ -92,6 +137,10 @@ export class TokenEndpoint {
     const answer = await exchange(this.#agent, { url, headers, body, timeoutMs: connector.definition.timeoutMs });
     return answer.status === 200;
   }
+}
+
+function lowerKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
 function reason(error: unknown): string {

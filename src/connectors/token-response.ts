@@ -10,6 +10,8 @@ export interface TokenSet {
   tokenType: string | undefined;
   scope: string | undefined;
   expiresAt: Date | null; // null: the vendor said nothing about expiry
+  /** Values for the connection's config, lifted by tokenResponse.config (an instance URL, say). */
+  config?: Record<string, string>;
 }
 
 export class TokenResponseError extends Error {}
@@ -45,6 +47,16 @@ function expiry(body: unknown, mapping: TokenResponseMapping, now: number): Date
   return lifetime === undefined ? null : storableDate(new Date(now + toMs(lifetime, mapping.expiresInUnit)));
 }
 
+function lift(body: unknown, paths: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, path] of Object.entries(paths)) {
+    const value = text(at(body, path));
+    // Filled into URLs and headers later: a value that could not go there is left out.
+    if (value !== undefined && value.length <= 2000 && !/[\0\r\n]/.test(value)) out[name] = value;
+  }
+  return out;
+}
+
 export function readTokenResponse(body: unknown, mapping: TokenResponseMapping, now = Date.now()): TokenSet {
   const accessToken = text(at(body, mapping.accessToken));
   if (!accessToken) throw new TokenResponseError(`the token response has no access token at "${mapping.accessToken}"`);
@@ -55,5 +67,6 @@ export function readTokenResponse(body: unknown, mapping: TokenResponseMapping, 
     tokenType: storableText(text(at(body, mapping.tokenType))) ?? undefined,
     scope: storableText(text(at(body, mapping.scope))) ?? undefined,
     expiresAt: expiry(body, mapping, now),
+    config: lift(body, mapping.config),
   };
 }

@@ -14,6 +14,7 @@ import * as loginThrottle from './migrations/011_login_throttle.ts';
 import * as userRoles from './migrations/012_user_roles.ts';
 import * as idempotencyKeys from './migrations/013_idempotency_keys.ts';
 import * as openid from './migrations/014_openid.ts';
+import * as connectionSettings from './migrations/015_connection_settings.ts';
 
 const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '012_user_roles': userRoles,
   '013_idempotency_keys': idempotencyKeys,
   '014_openid': openid,
+  '015_connection_settings': connectionSettings,
 };
 
 export async function migrate(db: Kysely<Database>): Promise<string[]> {

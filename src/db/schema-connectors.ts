@@ -1,4 +1,4 @@
-// Row types for the connector tables (migration 005_connectors).
+// Row types for the connector tables (migrations 005_connectors, 015_connection_settings).
 import type { ColumnType } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -6,14 +6,15 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 type Json<T> = ColumnType<T, string, string>;
 type Counter = ColumnType<number, number | undefined, number>;
 
-type ConnectionStatus = 'active' | 'broken';
+type ConnectionStatus = 'active' | 'broken' | 'unverified';
+type Config = Record<string, string | number | boolean>;
 
 interface ConnectorsTable {
   id: string;
   name: string;
-  grant_type: 'authorization_code' | 'client_credentials';
+  grant_type: 'authorization_code' | 'client_credentials' | null; // null outside authMode oauth2
   definition: Json<Record<string, unknown>>;
-  client_secret: string; // sealed
+  client_secret: string | null; // sealed; null outside authMode oauth2
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -33,6 +34,9 @@ export interface ConnectionsTable {
   refresh_failures: Counter;
   last_error: string | null;
   last_refresh_at: NullableTimestamp;
+  config: ColumnType<Config, string | undefined, string>;
+  credentials: string | null; // sealed JSON object
+  verification_error: string | null;
   connected_at: Timestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -45,6 +49,7 @@ interface ConnectorStatesTable {
   user_id: string | null;
   binding_hash: string;
   code_verifier: string | null; // sealed
+  config: ColumnType<Config | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   expires_at: Timestamp;
   used_at: NullableTimestamp;

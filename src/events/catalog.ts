@@ -61,6 +61,20 @@ export const EVENT_TYPES = {
     'organizationId',
     'connectionId',
   ]),
+  'connection.updated': schema(
+    { organizationId: id, connectionId: id, connectorId: id, changed: { type: 'array', items: { type: 'string', enum: ['config', 'credentials'] } } },
+    ['organizationId', 'connectionId', 'connectorId', 'changed'],
+  ),
+  'connection.verification_failed': schema(
+    {
+      organizationId: id,
+      connectionId: id,
+      connectorId: id,
+      error: { type: 'string' },
+      vendorStatus: { type: ['integer', 'null'], description: "the vendor's HTTP status, null when it could not be reached" },
+    },
+    ['organizationId', 'connectionId', 'connectorId', 'error'],
+  ),
   'connection.deleted': schema({ organizationId: id, connectionId: id, connectorId: id }, ['organizationId', 'connectionId']),
   'webhook.disabled': schema({ organizationId: id, webhookId: id, reason: { type: 'string' } }, ['organizationId', 'webhookId', 'reason']),
 } as const;

@@ -1,4 +1,5 @@
-// Admin API: connections. Create one for a client-credentials connector (no browser needed),
+// Admin API: connections. Create one without a browser (API key, Basic, two-step and
+// client-credentials connectors), replace its config or credentials,
 // list them with status, last refresh and expiry, force a refresh, disconnect (revoking at the
 // vendor when the connector names a revocation URL).
 import type { App } from '../../http/route-types.ts';
@@ -6,19 +7,33 @@ import { adminError, idParam } from '../../admin/schemas.ts';
 import type { Services } from '../../services.ts';
 import { connectionBody, connectionView } from './schemas.ts';
 
+// Settings are checked against the connector's connectionConfig and credentials (settings.ts).
+const settings = {
+  config: {
+    type: 'object',
+    maxProperties: 50,
+    additionalProperties: { anyOf: [{ type: 'string', maxLength: 2000 }, { type: 'number' }, { type: 'boolean' }] },
+  },
+  credentials: { type: 'object', maxProperties: 20, additionalProperties: { type: 'string', maxLength: 4000 } },
+} as const;
 const createBody = {
   type: 'object',
   additionalProperties: false,
   required: ['connector_id', 'organization_id'],
-  properties: { connector_id: { type: 'string', minLength: 1, maxLength: 100 }, organization_id: { type: 'string', minLength: 1, maxLength: 100 } },
+  properties: {
+    connector_id: { type: 'string', minLength: 1, maxLength: 100 },
+    organization_id: { type: 'string', minLength: 1, maxLength: 100 },
+    ...settings,
+  },
 } as const;
+const updateBody = { type: 'object', additionalProperties: false, minProperties: 1, properties: settings } as const;
 const listQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
     organization_id: { type: 'string', maxLength: 100 },
     connector_id: { type: 'string', maxLength: 100 },
-    status: { type: 'string', enum: ['active', 'broken'] },
+    status: { type: 'string', enum: ['active', 'broken', 'unverified'] },
   },
 } as const;
 
@@ -32,7 +47,8 @@ export function adminConnectionRoutes(app: App, { connectors: service, organizat
     {
       schema: {
         tags,
-        summary: 'Connect an organization through a client-credentials connector',
+        summary: 'Connect an organization without a browser: API key, Basic, two-step or client-credentials connectors',
+        description: "config and credentials follow the connector's connectionConfig and credentials; credentials are stored sealed and never shown again.",
         body: createBody,
         response: { 201: connectionView, ...errors },
       },
@@ -40,9 +56,29 @@ export function adminConnectionRoutes(app: App, { connectors: service, organizat
     async (request, reply) => {
       const body = request.body;
       await organizations.get(body.organization_id);
-      const { connection } = await service.connectClientCredentials(body.connector_id, body.organization_id);
+      const { connection } = await service.connect(body.connector_id, body.organization_id, { config: body.config, credentials: body.credentials });
       record('connection.connected', request.ip, { connection_id: connection.id, connector_id: body.connector_id, organization_id: body.organization_id });
       return reply.status(201).send(connectionBody(connection));
+    },
+  );
+
+  app.patch(
+    '/connections/:id',
+    {
+      schema: {
+        tags,
+        summary: "Replace a connection's config or credentials (verified again with the vendor)",
+        params: idParam,
+        body: updateBody,
+        response: { 200: connectionView, ...errors },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const connection = await service.update(id, { config: request.body.config, credentials: request.body.credentials });
+      // Which settings changed, never their values.
+      record('connection.updated', request.ip, { connection_id: id, changed: Object.keys(request.body) });
+      return connectionBody(connection);
     },
   );
 

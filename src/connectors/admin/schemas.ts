@@ -8,12 +8,20 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 const nullableStr = { type: ['string', 'null'] };
 
 const { clientSecret: _secret, ...publicDefinition } = definitionProperties;
+// A field that does not apply to the connector's auth mode (grantType for an API key) is null.
+const viewDefinition = Object.fromEntries(
+  Object.entries(publicDefinition).map(([key, schema]) => {
+    const type = (schema as { type?: string | readonly string[] }).type;
+    if (type === undefined) return [key, schema];
+    return [key, { ...schema, type: [...new Set([...(Array.isArray(type) ? type : [type]), 'null'])] }];
+  }),
+);
 
 export const connectorView = {
   type: 'object',
   properties: {
     connector_id: { type: 'string' },
-    ...publicDefinition,
+    ...viewDefinition,
     redirect_uri: { type: 'string', description: 'register this redirect URI with the vendor' },
     created_at: { type: 'string' },
     updated_at: { type: 'string' },
@@ -30,7 +38,10 @@ export const connectionView = {
     connection_id: { type: 'string' },
     connector_id: { type: 'string' },
     organization_id: { type: 'string' },
-    status: { type: 'string', enum: ['active', 'broken'] },
+    status: { type: 'string', enum: ['active', 'broken', 'unverified'] },
+    // The connection's settings; its credentials are never shown.
+    config: { type: 'object', additionalProperties: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] } },
+    verification_error: { ...nullableStr, description: 'why the credentials could not be checked with the vendor (status unverified)' },
     expires_at: nullableStr,
     last_refresh_at: nullableStr,
     refresh_failures: { type: 'integer' },
@@ -48,6 +59,8 @@ export function connectionBody(r: ConnectionRow) {
     connector_id: r.connector_id,
     organization_id: r.organization_id,
     status: r.status,
+    config: r.config,
+    verification_error: r.verification_error,
     expires_at: iso(r.expires_at),
     last_refresh_at: iso(r.last_refresh_at),
     refresh_failures: r.refresh_failures,

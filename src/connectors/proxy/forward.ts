@@ -1,13 +1,14 @@
 // One proxied call: the caller's request sent to the vendor with the connection's credential
-// injected as the connector declares (a header with its prefix, or a query parameter). A 401
-// from the vendor gets one refresh and one retry (RFC 6750 §3.1: invalid_token means a new token
-// may succeed). Time to the response head is bounded by the connector's timeout; the body then
+// injected as the connector declares (credential.ts). A 401 from the vendor gets one refresh
+// (or token exchange) and one retry (RFC 6750 §3.1: invalid_token means a new token may
+// succeed). Time to the response head is bounded by the connector's timeout; the body then
 // streams, bounded by the same idle timeout.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { AppError, errors } from '../../errors.ts';
 import { OutboundTimeout, send, type OutboundResponse } from '../../net/outbound.ts';
-import type { Credentials, Live } from '../credentials.ts';
+import { hasToken, type Credentials, type Live } from '../credentials.ts';
+import { credentialHeaders, credentialSecrets } from './credential.ts';
 import { forwardRequestHeaders, forwardResponseHeaders } from './headers.ts';
 import { targetOf } from './target.ts';
 
@@ -32,17 +33,21 @@ export interface ProxyAnswer {
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
-async function callVendor(agent: Dispatcher, live: Live, request: ProxyRequest, retried = false): Promise<{ response: OutboundResponse; token: string }> {
+export async function callVendor(
+  agent: Dispatcher,
+  live: Live,
+  request: ProxyRequest,
+  retried = false,
+): Promise<{ response: OutboundResponse; secrets: string[] }> {
   const d = live.connector.definition;
-  const token = live.accessToken as string;
+  const token = live.accessToken;
   const target = targetOf(d, request.rest, token);
-  const injected = d.tokenPlacement === 'header' ? d.tokenParam.toLowerCase() : undefined;
-  const headers = forwardRequestHeaders(request.headers, injected);
-  if (injected) headers[injected] = d.headerPrefix ? `${d.headerPrefix} ${token}` : token;
+  const injected = credentialHeaders(d, token);
+  const headers = { ...forwardRequestHeaders(request.headers, injected), ...injected };
   if (request.body !== undefined) headers['content-length'] = String(request.body.length);
   try {
     const response = await send(agent, { method: request.method, url: target.url, headers, body: request.body, timeoutMs: d.timeoutMs, until: 'head' });
-    return { response, token };
+    return { response, secrets: credentialSecrets(d, token, live.secrets) };
   } catch (error) {
     if (error instanceof AppError) throw error;
     if (error instanceof OutboundTimeout) throw errors.UpstreamTimeout(d.timeoutMs);
@@ -56,14 +61,14 @@ export async function forward(agent: Dispatcher, credentials: Credentials, live:
   let current = await credentials.usable(live);
   let refreshed = current.version !== live.version;
   for (let attempt = 0; ; attempt++) {
-    const { response, token } = await callVendor(agent, current, request);
-    if (response.status === 401 && attempt === 0) {
+    const { response, secrets } = await callVendor(agent, current, request);
+    if (response.status === 401 && attempt === 0 && hasToken(current.connector)) {
       // Read away (up to undici's 128 KiB; beyond, the connection is closed), never rejects.
       await response.body.dump();
       current = await credentials.refresh(current.id, current.version, 'unauthorized');
       refreshed = true;
       continue;
     }
-    return { status: response.status, headers: forwardResponseHeaders(response.headers, token), body: response.body, refreshed };
+    return { status: response.status, headers: forwardResponseHeaders(response.headers, secrets), body: response.body, refreshed };
   }
 }

@@ -65,24 +65,24 @@ function connectionNamed(headers: IncomingHttpHeaders): Set<string> {
   );
 }
 
-export function forwardRequestHeaders(headers: IncomingHttpHeaders, injected: string | undefined): Record<string, string> {
+export function forwardRequestHeaders(headers: IncomingHttpHeaders, injected: Readonly<Record<string, string>>): Record<string, string> {
   const named = connectionNamed(headers);
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || REQUEST_DROP.has(name) || named.has(name) || name.startsWith('sec-') || name === injected) continue;
+    if (value === undefined || REQUEST_DROP.has(name) || named.has(name) || name.startsWith('sec-') || Object.hasOwn(injected, name)) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
 }
 
-/** The vendor's response headers to pass on; any header that would reveal the token is dropped. */
-export function forwardResponseHeaders(headers: IncomingHttpHeaders, token: string): OutgoingHttpHeaders {
+/** The vendor's response headers to pass on; any header that would reveal a credential is dropped. */
+export function forwardResponseHeaders(headers: IncomingHttpHeaders, secrets: readonly string[]): OutgoingHttpHeaders {
   const named = connectionNamed(headers);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || RESPONSE_DROP.has(name) || named.has(name)) continue;
     // A redirect or a debugging header may echo the request, credentials included.
-    if ((Array.isArray(value) ? value : [value]).some((v) => v.includes(token))) continue;
+    if ((Array.isArray(value) ? value : [value]).some((v) => secrets.some((secret) => v.includes(secret)))) continue;
     out[name] = value;
   }
   return out;

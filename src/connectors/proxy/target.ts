@@ -1,8 +1,9 @@
 // The vendor URL a proxied request goes to: the connector's apiBaseUrl, then the path after
 // /proxy as the caller sent it (still percent-encoded), then the caller's query, with the token
-// added as a query parameter when the connector says so.
+// added as a query parameter when the connector says so, and the connector's proxyQuery.
 import { errors } from '../../errors.ts';
 import type { ConnectorDefinition } from '../definition.ts';
+import { credentialQuery } from './credential.ts';
 
 export interface Target {
   base: string; // the URL without the credential
@@ -10,7 +11,7 @@ export interface Target {
 }
 
 /** `rest`: the raw path and query after `/proxy`, e.g. "/v1/items?page=2". */
-export function targetOf(definition: ConnectorDefinition, rest: string, token: string): Target {
+export function targetOf(definition: ConnectorDefinition, rest: string, token: string | undefined): Target {
   const q = rest.indexOf('?');
   const path = q === -1 ? rest : rest.slice(0, q);
   let query = q === -1 ? '' : rest.slice(q + 1);
@@ -29,14 +30,16 @@ export function targetOf(definition: ConnectorDefinition, rest: string, token: s
   }
   if (/[^\x21-\x7E]/.test(path)) throw errors.Invalid('the proxied path must be percent-encoded');
   const base = `${definition.apiBaseUrl}${path}`;
-  if (definition.tokenPlacement === 'query') {
+  const added = credentialQuery(definition, token);
+  if (Object.keys(added).length > 0) {
     // The caller cannot choose the credential: a parameter of the same name is dropped.
-    const name = definition.tokenParam;
     query = query
       .split('&')
-      .filter((pair) => pair !== '' && safeDecode(pair.split('=')[0]) !== name)
+      .filter((pair) => pair !== '' && !Object.hasOwn(added, safeDecode(pair.split('=')[0])))
       .join('&');
-    const credential = `${encodeURIComponent(name)}=${encodeURIComponent(token)}`;
+    const credential = Object.entries(added)
+      .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+      .join('&');
     return { base: query ? `${base}?${query}` : base, url: `${base}?${query ? `${query}&` : ''}${credential}` };
   }
   const url = query ? `${base}?${query}` : base;

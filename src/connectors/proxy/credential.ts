@@ -1,0 +1,32 @@
+// How a connection's credential travels on a proxied call, per the connector's auth mode: an
+// OAuth or two-step token in its header (with its prefix) or query parameter, HTTP Basic
+// (RFC 7617), and in every mode the connector's proxyHeaders (API keys, a client id). The query
+// side (proxyQuery, a token in the query) is added by targetOf.
+import type { ConnectorDefinition } from '../definition.ts';
+
+/** The headers Gatehouse sets on a proxied call, by lower-case name; the caller's of the same names are dropped. */
+export function credentialHeaders(d: ConnectorDefinition, token: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(d.proxyHeaders)) headers[name.toLowerCase()] = value;
+  if (d.authMode === 'basic' && d.basic) {
+    // RFC 7617 §2: base64 of user-id ":" password, in UTF-8 (§2.1, the charset servers expect).
+    headers.authorization = `Basic ${Buffer.from(`${d.basic.username}:${d.basic.password}`, 'utf8').toString('base64')}`;
+  }
+  if ((d.authMode === 'oauth2' || d.authMode === 'two_step') && d.tokenPlacement === 'header' && token !== undefined) {
+    headers[d.tokenParam.toLowerCase()] = d.headerPrefix ? `${d.headerPrefix} ${token}` : token;
+  }
+  return headers;
+}
+
+/** The query parameters Gatehouse adds to a proxied call. */
+export function credentialQuery(d: ConnectorDefinition, token: string | undefined): Record<string, string> {
+  const query: Record<string, string> = { ...d.proxyQuery };
+  if ((d.authMode === 'oauth2' || d.authMode === 'two_step') && d.tokenPlacement === 'query' && token !== undefined) query[d.tokenParam] = token;
+  return query;
+}
+
+/** What an answer passed back to the caller must never contain. */
+export function credentialSecrets(d: ConnectorDefinition, token: string | undefined, secrets: readonly string[]): string[] {
+  const basic = d.authMode === 'basic' ? credentialHeaders(d, undefined).authorization?.slice('Basic '.length) : undefined;
+  return [token, basic, ...secrets].filter((s): s is string => s !== undefined && s !== '');
+}
