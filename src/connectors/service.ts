@@ -5,6 +5,8 @@ import type { Audit } from '../audit/audit.ts';
 import type { Sealer } from '../crypto.ts';
 import type { Storage } from '../db/index.ts';
 import type { Agent } from 'undici';
+import type { RedisLink } from '../ops/redis.ts';
+import { LimitCounter } from '../ops/rate-limit.ts';
 import { errors } from '../errors.ts';
 import { Authorization } from './authorization.ts';
 import { ConnectLinks } from './connect-links.ts';
@@ -12,6 +14,7 @@ import { Connections, type ConnectionRow, type Unverified } from './connections.
 import { Connectors, type Connector } from './connectors.ts';
 import { Credentials, type Live } from './credentials.ts';
 import { checkSettings, resolve, secretsOf, type Settings, type SettingsInput } from './settings.ts';
+import { OutboundLimit } from './proxy/outbound-limit.ts';
 import { TokenEndpoint } from './token-endpoint.ts';
 import type { TokenSet } from './token-response.ts';
 import { exchangeFailure, verifyConnection } from './verify.ts';
@@ -24,6 +27,8 @@ export interface ConnectorServiceOptions {
   audit: Audit;
   log: Logger;
   publicUrl: string;
+  /** The shared rate-limit store, when configured: connections' outbound limits count there. */
+  redis?: RedisLink;
 }
 
 /** Connections whose token expires within this window are looked at by the sweep. */
@@ -37,12 +42,14 @@ export class ConnectorService {
   readonly links: ConnectLinks;
   readonly tokenEndpoint: TokenEndpoint;
   readonly outbound: Agent;
+  readonly outboundLimit: OutboundLimit;
   #o: ConnectorServiceOptions;
 
   constructor(options: ConnectorServiceOptions) {
     const { storage, sealer, audit, publicUrl, outbound } = options;
     this.#o = options;
     this.outbound = outbound;
+    this.outboundLimit = new OutboundLimit(new LimitCounter(options.redis, 'connector-outbound'));
     this.connectors = new Connectors(storage, sealer);
     this.connections = new Connections(storage.db, sealer, (id) => this.credentials.forget(id));
     this.tokenEndpoint = new TokenEndpoint(outbound);
