@@ -32,9 +32,27 @@ function show(r: Shown & { redirect_uri: string }): string {
 
 export function connectorCommands(program: Command): void {
   const connector = program.command('connector').description('outbound connectors (OAuth to MSP platforms)');
-  adminCommand(connector, 'create', 'define a connector from a JSON file')
-    .requiredOption('--config <file>', 'the connector definition (JSON)')
-    .action(handle(async ({ t, opts }) => call(t, 'POST', '/connectors', await definitionFile(opts.config)), show));
+  adminCommand(connector, 'create', 'define a connector from a JSON file, or from a template with the file as overrides')
+    .option('--config <file>', 'the connector definition (JSON); with --template, the fields merged over the template')
+    .option('--template <name>', 'start from this template (see `connector templates`)')
+    .action(
+      handle(async ({ t, opts }) => {
+        if (opts.template) return call(t, 'POST', '/connectors', { template: opts.template, overrides: opts.config ? await definitionFile(opts.config) : {} });
+        if (!opts.config) throw new CliError('give --config FILE (a definition) or --template NAME');
+        return call(t, 'POST', '/connectors', await definitionFile(opts.config));
+      }, show),
+    );
+  adminCommand(connector, 'templates', 'list the connector templates (MSP tools) a connector can start from').action(
+    handle(
+      ({ t }) => call<{ templates: { name: string; title: string; authMode: string; documentationUrl: string }[] }>(t, 'GET', '/connector-templates'),
+      (r) =>
+        table(
+          ['TEMPLATE', 'TITLE', 'AUTH', 'DOCUMENTATION'],
+          r.templates.map((x) => [x.name, x.title, x.authMode, x.documentationUrl]),
+          'no templates',
+        ),
+    ),
+  );
   adminCommand(connector, 'update <id>', 'change the fields the file names')
     .requiredOption('--config <file>', 'the fields to change (JSON)')
     .action(handle(async ({ t, args, opts }) => call(t, 'PATCH', `/connectors/${id(args[0])}`, await definitionFile(opts.config)), show));

@@ -9,6 +9,7 @@ import type { RedisLink } from '../ops/redis.ts';
 import { LimitCounter } from '../ops/rate-limit.ts';
 import { errors } from '../errors.ts';
 import { Authorization } from './authorization.ts';
+import { Catalogue } from './catalogue.ts';
 import { ConnectLinks } from './connect-links.ts';
 import { Connections, type ConnectionRow, type Unverified } from './connections.ts';
 import { Connectors, type Connector } from './connectors.ts';
@@ -43,6 +44,7 @@ export class ConnectorService {
   readonly tokenEndpoint: TokenEndpoint;
   readonly outbound: Agent;
   readonly outboundLimit: OutboundLimit;
+  readonly catalogue = new Catalogue();
   #o: ConnectorServiceOptions;
 
   constructor(options: ConnectorServiceOptions) {
