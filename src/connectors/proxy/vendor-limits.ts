@@ -7,7 +7,7 @@
 import type { Dispatcher } from 'undici';
 import type { Credentials, Live } from '../credentials.ts';
 import { forward, IDEMPOTENT, type ProxyAnswer, type ProxyRequest } from './forward.ts';
-import type { OutboundLimit, RateLimit } from './outbound-limit.ts';
+import type { OutboundLimit } from './outbound-limit.ts';
 import { retryAfterMs } from './retry-after.ts';
 
 /** The longest vendor-requested wait Gatehouse sits out for the caller. */
@@ -16,9 +16,7 @@ const BUSY = new Set([429, 503]);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function rateLimitOf(live: Live): RateLimit | null | undefined {
-  return (live.connector.definition as { rateLimit?: RateLimit | null }).rateLimit;
-}
+const rateLimitOf = (live: Live) => live.connector.definition.rateLimit;
 
 export async function forwardWithinLimits(
   agent: Dispatcher,
