@@ -149,7 +149,10 @@ const STYLES: Record<string, Style> = {
   ninjaone: {
     config: { instance: 'eu.ninjarmm.com' },
     credentials: { clientId: 'ninja-client', clientSecret: 'ninja-secret' },
-    token: { body: { grant_type: 'client_credentials', client_id: 'ninja-client', client_secret: 'ninja-secret', scope: 'monitoring management' }, answer: standard },
+    token: {
+      body: { grant_type: 'client_credentials', client_id: 'ninja-client', client_secret: 'ninja-secret', scope: 'monitoring management' },
+      answer: standard,
+    },
     api: bearer,
   },
   'datto-rmm': {
@@ -165,7 +168,11 @@ const STYLES: Record<string, Style> = {
   'n-central': {
     config: { server: 'ncentral.example.com' },
     credentials: { userApiToken: JWT },
-    token: { headers: { authorization: `Bearer ${JWT}` }, body: null, answer: (token) => ({ tokens: { access: { token, type: 'Bearer', expirySeconds: 3600 } } }) },
+    token: {
+      headers: { authorization: `Bearer ${JWT}` },
+      body: null,
+      answer: (token) => ({ tokens: { access: { token, type: 'Bearer', expirySeconds: 3600 } } }),
+    },
     api: bearer,
   },
   'it-glue': {
@@ -213,6 +220,9 @@ function mismatch(expected: Record<string, string>, headers: http.IncomingHttpHe
   return undefined;
 }
 
+const sameFields = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  Object.keys(a).length === Object.keys(b).length && Object.entries(b).every(([k, v]) => a[k] === v);
+
 async function startMock(): Promise<Mock> {
   const issued = new Set<string>();
   const state: Mock = { url: '', style: undefined, refusals: [], apiCalls: 0, close: async () => void server.close() };
@@ -242,7 +252,7 @@ async function startMock(): Promise<Mock> {
         const json = (req.headers['content-type'] ?? '').includes('json');
         if (json !== (spec.json === true)) return refuse(res, `token request content-type ${req.headers['content-type']}`);
         const got = json ? JSON.parse(raw || '{}') : Object.fromEntries(new URLSearchParams(raw));
-        if (JSON.stringify(Object.entries(got).sort()) !== JSON.stringify(Object.entries(spec.body).sort())) return refuse(res, `token request body ${raw}`);
+        if (!sameFields(got, spec.body)) return refuse(res, `token request body ${raw}`);
       }
       const token = `tok-${randomBytes(6).toString('hex')}`;
       issued.add(token);

@@ -5,8 +5,6 @@ import type { Audit } from '../audit/audit.ts';
 import type { Sealer } from '../crypto.ts';
 import type { Storage } from '../db/index.ts';
 import type { Agent } from 'undici';
-import type { RedisLink } from '../ops/redis.ts';
-import { LimitCounter } from '../ops/rate-limit.ts';
 import { errors } from '../errors.ts';
 import { Authorization } from './authorization.ts';
 import { Catalogue } from './catalogue.ts';
@@ -15,7 +13,7 @@ import { Connections, type ConnectionRow, type Unverified } from './connections.
 import { Connectors, type Connector } from './connectors.ts';
 import { Credentials, type Live } from './credentials.ts';
 import { checkSettings, resolve, secretsOf, type Settings, type SettingsInput } from './settings.ts';
-import { OutboundLimit } from './proxy/outbound-limit.ts';
+import { OutboundLimit, type WindowCounter } from './proxy/outbound-limit.ts';
 import { TokenEndpoint } from './token-endpoint.ts';
 import type { TokenSet } from './token-response.ts';
 import { exchangeFailure, verifyConnection } from './verify.ts';
@@ -28,8 +26,8 @@ export interface ConnectorServiceOptions {
   audit: Audit;
   log: Logger;
   publicUrl: string;
-  /** The shared rate-limit store, when configured: connections' outbound limits count there. */
-  redis?: RedisLink;
+  /** Where connections' outbound limits are counted: the shared rate-limit store. */
+  outboundCounter: WindowCounter;
 }
 
 /** Connections whose token expires within this window are looked at by the sweep. */
@@ -51,7 +49,7 @@ export class ConnectorService {
     const { storage, sealer, audit, publicUrl, outbound } = options;
     this.#o = options;
     this.outbound = outbound;
-    this.outboundLimit = new OutboundLimit(new LimitCounter(options.redis, 'connector-outbound'));
+    this.outboundLimit = new OutboundLimit(options.outboundCounter);
     this.connectors = new Connectors(storage, sealer);
     this.connections = new Connections(storage.db, sealer, (id) => this.credentials.forget(id));
     this.tokenEndpoint = new TokenEndpoint(outbound);

@@ -84,7 +84,12 @@ export function proxyRoutes(services: Services) {
         if (!live || !reaches(caller, live.organizationId, live.vendorId)) throw notFound(id);
         await checkMethod(services, caller, request.method, live.connector.definition);
         const body = request.body instanceof Buffer ? request.body : undefined;
-        const answer = await forwardWithinLimits(outbound, credentials, outboundLimit, live, { method: request.method, rest: restOf(request), headers: request.headers, body });
+        const answer = await forwardWithinLimits(outbound, credentials, outboundLimit, live, {
+          method: request.method,
+          rest: restOf(request),
+          headers: request.headers,
+          body,
+        });
         reply.status(answer.status).headers(answer.headers).header('content-security-policy', PROXY_CSP);
         if (request.method === 'HEAD' || NO_BODY.has(answer.status)) {
           await answer.body.dump(); // there is nothing to read; this frees the connection

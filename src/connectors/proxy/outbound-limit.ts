@@ -11,23 +11,27 @@
 // passed on to callers (proxy/vendor-limits.ts). That is the project's rule for every limit: Redis
 // is optional, a deployment of several instances that needs shared limits configures it.
 import { errors } from '../../errors.ts';
-import type { LimitCounter } from '../../ops/rate-limit.ts';
 
 export interface RateLimit {
   requests: number;
   perSeconds: number;
 }
 
+/** Fixed-window counters (ops/rate-limit.ts's LimitCounter: Redis when configured, memory otherwise). */
+export interface WindowCounter {
+  increment(key: string, windowMs: number): Promise<{ current: number; ttl: number }>;
+}
+
 /** The longest a call waits in the queue for a free slot. */
-export const MAX_QUEUE_MS = 5_000;
+const MAX_QUEUE_MS = 5_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class OutboundLimit {
-  #counter: LimitCounter;
+  #counter: WindowCounter;
   #maxQueueMs: number;
 
-  constructor(counter: LimitCounter, maxQueueMs = MAX_QUEUE_MS) {
+  constructor(counter: WindowCounter, maxQueueMs = MAX_QUEUE_MS) {
     this.#counter = counter;
     this.#maxQueueMs = maxQueueMs;
   }

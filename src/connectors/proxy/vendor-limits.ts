@@ -11,7 +11,7 @@ import type { OutboundLimit } from './outbound-limit.ts';
 import { retryAfterMs } from './retry-after.ts';
 
 /** The longest vendor-requested wait Gatehouse sits out for the caller. */
-export const RETRY_WITHIN_MS = 2_000;
+const RETRY_WITHIN_MS = 2_000;
 const BUSY = new Set([429, 503]);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
