@@ -9,7 +9,9 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { admin, startGatehouse, type TestGatehouse } from './helpers.ts';
 import { LOOPBACK, bindingCookie, connectLink, local, organization, proxy } from './connector-vendors.ts';
-import { loadTemplates, type ConnectorTemplate } from '../src/connectors/catalogue.ts';
+import AjvCompiler from '@fastify/ajv-compiler';
+import { Catalogue, loadTemplates, type ConnectorTemplate } from '../src/connectors/catalogue.ts';
+import { checkDefinition, definitionInputSchema } from '../src/connectors/definition.ts';
 
 const MSP_TOOLS = [
   'connectwise-psa',
@@ -52,6 +54,21 @@ test('the catalogue holds the MSP staples and more, each with documentation, an 
   }
 });
 
+test('every template is a valid definition: the schema the create route checks, then the rules across fields', () => {
+  const validate = AjvCompiler()({}, { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: false } })({
+    schema: definitionInputSchema,
+    method: 'POST',
+    url: '/connectors',
+    httpPart: 'body',
+  } as never) as ((data: unknown) => boolean) & { errors?: unknown };
+  const catalogue = new Catalogue(templates);
+  for (const t of templates.values()) {
+    const definition = catalogue.definition(t.name, oauth(t) ? OAUTH_CLIENT : {});
+    assert.ok(validate(definition), `${t.name}: ${JSON.stringify(validate.errors)}`);
+    assert.doesNotThrow(() => checkDefinition(definition), t.name);
+  }
+});
+
 test('every template validates against the definition schema (POST /connectors {template, overrides})', async () => {
   for (const t of templates.values()) {
     const res = await post({ template: t.name, overrides: oauth(t) ? OAUTH_CLIENT : {} });
@@ -65,11 +82,13 @@ test('every template validates against the definition schema (POST /connectors {
 });
 
 test('overrides merge over the template; a bad override, an unknown template or a stray field is a 400 naming it', async () => {
-  const ok = await post({ template: 'huntress', overrides: { name: 'Huntress (EU desk)', rateLimit: { requests: 30, perSeconds: 60 } } });
+  const ok = await post({ template: 'pax8', overrides: { ...OAUTH_CLIENT, name: 'Pax8 (EU desk)', rateLimit: { requests: 30, perSeconds: 60 } } });
   assert.equal(ok.statusCode, 201, ok.body);
-  assert.equal(ok.json().name, 'Huntress (EU desk)');
+  assert.equal(ok.json().name, 'Pax8 (EU desk)');
   assert.deepEqual(ok.json().rateLimit, { requests: 30, perSeconds: 60 });
-  assert.equal(ok.json().apiBaseUrl, 'https://api.huntress.io', 'the rest is the template');
+  assert.equal(ok.json().clientId, OAUTH_CLIENT.clientId);
+  assert.equal(ok.json().apiBaseUrl, 'https://api.pax8.com', 'the rest is the template');
+  assert.deepEqual(ok.json().extra.token.params, { audience: 'https://api.pax8.com' });
 
   const noClient = await post({ template: 'pax8' });
   assert.equal(noClient.statusCode, 400);
@@ -121,6 +140,8 @@ const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const standard = (token: string) => ({ access_token: token, token_type: 'Bearer', expires_in: 3600 });
 const CW_CLIENT = '8a3f2c1e-0d4b-4e5f-9a7b-6c5d4e3f2a1b';
+// RFC 6749 §2.3.1: the client id and secret are form-encoded before they are joined.
+const CLIENT_BASIC = { authorization: basic('operator-client', 'operator+secret') };
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhcGkifQ.c2lnbmF0dXJl';
 
 const STYLES: Record<string, Style> = {
@@ -201,8 +222,8 @@ const STYLES: Record<string, Style> = {
     },
     api: bearer,
   },
-  'microsoft-graph': { token: { body: null, answer: (t) => ({ ...standard(t), refresh_token: `rt-${t}` }) }, api: bearer },
-  'google-workspace': { token: { body: null, answer: (t) => ({ ...standard(t), refresh_token: `rt-${t}` }) }, api: bearer },
+  'microsoft-graph': { token: { headers: CLIENT_BASIC, body: null, answer: (t) => ({ ...standard(t), refresh_token: `rt-${t}` }) }, api: bearer },
+  'google-workspace': { token: { headers: CLIENT_BASIC, body: null, answer: (t) => ({ ...standard(t), refresh_token: `rt-${t}` }) }, api: bearer },
 };
 
 interface Mock {
@@ -309,34 +330,38 @@ async function connect(t: ConnectorTemplate, connectorId: string, organizationId
   return res.json().connection_id;
 }
 
-test('every template, pointed at a loopback mock of its style, connects and makes one proxied call the mock accepts', async () => {
-  mock = await startMock();
-  assert.deepEqual(Object.keys(STYLES).sort(), [...templates.keys()].sort(), 'a style for every template');
-  for (const t of templates.values()) {
+test('there is a vendor style for every template', () => {
+  assert.deepEqual(Object.keys(STYLES).sort(), [...templates.keys()].sort());
+});
+
+for (const t of templates.values()) {
+  test(`${t.name}: pointed at a loopback mock of its style, it connects and makes one proxied call the mock accepts`, async () => {
+    mock ??= await startMock();
     const style = STYLES[t.name];
     mock.style = style;
     mock.refusals = [];
     const created = await post({ template: t.name, overrides: pointedAt(t, mock.url) });
-    assert.equal(created.statusCode, 201, `${t.name}: ${created.body}`);
+    assert.equal(created.statusCode, 201, created.body);
     const { organizationId } = await organization(g);
     const connectionId = await connect(t, created.json().connector_id, organizationId, style);
     const res = await proxy(g, connectionId, '/things?page=1');
-    assert.equal(res.statusCode, 200, `${t.name}: ${res.body} (mock refused: ${mock.refusals.join('; ')})`);
+    assert.equal(res.statusCode, 200, `${res.body} (mock refused: ${mock.refusals.join('; ')})`);
     assert.deepEqual(res.json(), { ok: true, path: '/api/things' });
-    assert.deepEqual(mock.refusals, [], t.name);
-  }
-});
+    assert.deepEqual(mock.refusals, []);
+  });
+}
 
-test('the mock refuses a style it was not built for: Basic credentials sent where keys are expected', async () => {
+test('the mock refuses a style it was not built for: a Bearer token where an x-api-key is expected', async () => {
   mock ??= await startMock();
-  const huntress = templates.get('huntress')!;
-  mock.style = STYLES.atera;
+  const pax8 = templates.get('pax8')!;
+  mock.style = { ...STYLES.pax8, api: STYLES.atera.api };
   mock.refusals = [];
-  const created = await post({ template: 'huntress', overrides: { ...pointedAt(huntress, mock.url), verify: null } });
+  const created = await post({ template: 'pax8', overrides: pointedAt(pax8, mock.url) });
   assert.equal(created.statusCode, 201, created.body);
   const { organizationId } = await organization(g);
-  const id = await connect(huntress, created.json().connector_id, organizationId, STYLES.huntress);
+  const id = await connect(pax8, created.json().connector_id, organizationId, STYLES.pax8);
   const res = await proxy(g, id, '/things');
-  assert.equal(res.statusCode, 401);
-  assert.match(mock.refusals[0], /x-api-key|unexpected authorization/);
+  assert.equal(res.statusCode, 401, 'refused again after a new token');
+  assert.equal(mock.refusals.length, 2);
+  assert.match(mock.refusals.at(-1) ?? '', /x-api-key: undefined/);
 });
