@@ -4,6 +4,8 @@
 // removed and under a sandboxing CSP, since it is the vendor's content on Gatehouse's origin.
 // Only the methods the connector allows are forwarded (405 otherwise), and an organization
 // member who is not an admin may use only the connector's member methods (safe ones by default).
+// The call keeps within the vendor's limits (proxy/vendor-limits.ts): the connector's rateLimit,
+// and the vendor's own 429 or 503 with Retry-After.
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/route-types.ts';
 import { adminRoleIn } from '../../accounts/organization-admin.ts';
