@@ -213,7 +213,7 @@ const STYLES: Record<string, Style> = {
     api: () => ({ authorization: basic('noc@example.com', 'aJ7EjSEDD+7+JqlQ1NtUXyY/3/05GG==') }),
   },
   atera: { credentials: { apiKey: 'atera-key' }, api: () => ({ 'x-api-key': 'atera-key', accept: 'application/json' }) },
-  syncro: { config: { subdomain: 'acme' }, credentials: { apiToken: 'syncro-token' }, api: bearer },
+  syncro: { config: { subdomain: 'acme' }, credentials: { apiToken: 'syncro-token' }, api: () => ({ authorization: 'Bearer syncro-token' }) },
   pax8: {
     token: {
       json: true,
@@ -351,7 +351,7 @@ for (const t of templates.values()) {
   });
 }
 
-test('the mock refuses a style it was not built for: a Bearer token where an x-api-key is expected', async () => {
+test('the mock refuses a style it was not built for: a Bearer token where an x-api-key is expected, and verify refuses the connection', async () => {
   mock ??= await startMock();
   const pax8 = templates.get('pax8')!;
   mock.style = { ...STYLES.pax8, api: STYLES.atera.api };
@@ -359,9 +359,13 @@ test('the mock refuses a style it was not built for: a Bearer token where an x-a
   const created = await post({ template: 'pax8', overrides: pointedAt(pax8, mock.url) });
   assert.equal(created.statusCode, 201, created.body);
   const { organizationId } = await organization(g);
-  const id = await connect(pax8, created.json().connector_id, organizationId, STYLES.pax8);
-  const res = await proxy(g, id, '/things');
-  assert.equal(res.statusCode, 401, 'refused again after a new token');
-  assert.equal(mock.refusals.length, 2);
+  const res = await g.app.inject({
+    method: 'POST',
+    url: '/admin/api/v1/connections',
+    headers: admin,
+    payload: { connector_id: created.json().connector_id, organization_id: organizationId },
+  });
+  assert.equal(res.statusCode, 400, res.body);
+  assert.match(res.json().error.message, /the vendor refused these credentials: HTTP 401/);
   assert.match(mock.refusals.at(-1) ?? '', /x-api-key: undefined/);
 });
