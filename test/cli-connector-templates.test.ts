@@ -68,6 +68,15 @@ test('connector create --template NAME --config FILE: the file is merged over th
   const unknown = await gatehouse(['connector', 'create', '--template', 'nope']);
   assert.notEqual(unknown.code, 0);
   assert.match(unknown.stderr, /"nope" is not a connector template/);
+  const basic = await gatehouse(['connector', 'create', '--template', 'huntress']);
+  assert.equal(basic.code, 0, basic.stderr);
+  assert.match(basic.stdout, /auth_mode: +basic/);
+  assert.match(basic.stdout, /documentation: +https:\/\/api\.huntress\.io\/docs/);
+  assert.doesNotMatch(basic.stdout, /redirect_uri|token_url/, 'no OAuth fields for a Basic connector');
+  const list = await gatehouse(['connector', 'list']);
+  assert.match(list.stdout, /^CONNECTOR_ID\s+NAME\s+AUTH\s+API/);
+  assert.match(list.stdout, /Huntress\s+basic\s+https:\/\/api\.huntress\.io/);
+  assert.match(list.stdout, /Pax8 \(partner\)\s+oauth2 client_credentials\s+https:\/\/api\.pax8\.com/);
   const neither = await gatehouse(['connector', 'create']);
   assert.notEqual(neither.code, 0);
   assert.match(neither.stderr, /--config FILE .* or --template NAME/);

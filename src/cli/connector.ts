@@ -20,13 +20,20 @@ async function definitionFile(file: string): Promise<unknown> {
 }
 
 function show(r: Shown & { redirect_uri: string }): string {
+  const oauth = (r.authMode ?? 'oauth2') === 'oauth2';
   return fields([
     ['connector_id', r.connector_id],
     ['name', r.name],
-    ['grant_type', r.grantType],
-    ['token_url', r.tokenUrl],
+    ['auth_mode', r.authMode ?? 'oauth2'],
+    ...(oauth
+      ? ([
+          ['grant_type', r.grantType],
+          ['token_url', r.tokenUrl],
+        ] as [string, unknown][])
+      : []),
     ['api_base_url', r.apiBaseUrl],
-    ['redirect_uri', `${r.redirect_uri}   (register this with the vendor)`],
+    ...(r.documentationUrl ? ([['documentation', r.documentationUrl]] as [string, unknown][]) : []),
+    ...(oauth ? ([['redirect_uri', `${r.redirect_uri}   (register this with the vendor)`]] as [string, unknown][]) : []),
   ]);
 }
 
@@ -61,8 +68,8 @@ export function connectorCommands(program: Command): void {
       ({ t }) => call<Listed<'connectors'>>(t, 'GET', '/connectors'),
       (r) =>
         table(
-          ['CONNECTOR_ID', 'NAME', 'GRANT', 'API'],
-          r.connectors.map((c) => [c.connector_id, c.name, c.grantType, c.apiBaseUrl]),
+          ['CONNECTOR_ID', 'NAME', 'AUTH', 'API'],
+          r.connectors.map((c) => [c.connector_id, c.name, c.grantType ? `oauth2 ${String(c.grantType)}` : c.authMode, c.apiBaseUrl]),
           'no connectors',
         ),
     ),
