@@ -69,7 +69,7 @@ export function connectorCommands(program: Command): void {
       (r) =>
         table(
           ['CONNECTOR_ID', 'NAME', 'AUTH', 'API'],
-          r.connectors.map((c) => [c.connector_id, c.name, c.grantType ? `oauth2 ${String(c.grantType)}` : c.authMode, c.apiBaseUrl]),
+          r.connectors.map((c) => [c.connector_id, c.name, typeof c.grantType === 'string' ? `oauth2 ${c.grantType}` : c.authMode, c.apiBaseUrl]),
           'no connectors',
         ),
     ),
