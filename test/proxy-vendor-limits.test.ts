@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { startGatehouse, type TestGatehouse } from './helpers.ts';
 import { LOOPBACK, connectClientCredentials, createConnector, definition, organization, proxy, startVendor, type QuirkyVendor } from './connector-vendors.ts';
 import { retryAfterMs } from '../src/connectors/proxy/retry-after.ts';
-import { OutboundLimit } from '../src/connectors/proxy/outbound-limit.ts';
+import { OutboundLimit, slicesOf } from '../src/connectors/proxy/outbound-limit.ts';
 import { LimitCounter } from '../src/ops/rate-limit.ts';
 
 let g: TestGatehouse;
@@ -146,6 +146,28 @@ test('rateLimit: a call that would wait too long is answered 429 with Retry-Afte
   assert.equal(res.json().error.code, 'rate_limited');
   assert.match(res.json().error.message, /1 times per 60 s/);
   assert.equal(seen.length, 1, 'the vendor saw the first call only');
+});
+
+test('the period is sliced so that no interval of perSeconds can hold more than requests calls', () => {
+  for (const [requests, perSeconds] of [
+    [2, 1],
+    [5, 1],
+    [60, 60],
+    [600, 60],
+    [3000, 300],
+    [10_000, 3600],
+    [1, 60],
+  ]) {
+    const { windowMs, perWindow } = slicesOf({ requests, perSeconds });
+    // An interval of perSeconds overlaps at most ceil(perSeconds / window) + 1 windows.
+    const overlapped = Math.ceil((perSeconds * 1000) / windowMs) + 1;
+    if (requests > 1) assert.ok(overlapped * perWindow <= requests, `${requests}/${perSeconds}: ${overlapped} x ${perWindow}`);
+    assert.ok(perWindow >= 1);
+    // and most of the limit is usable: at least half of it, about 90% for large limits.
+    const usable = (perWindow * perSeconds * 1000) / windowMs;
+    assert.ok(usable >= requests / 2, `${requests}/${perSeconds}: ${usable}`);
+  }
+  assert.deepEqual(slicesOf({ requests: 600, perSeconds: 60 }), { windowMs: 6000, perWindow: 54 });
 });
 
 test('OutboundLimit counts per connection in the shared store (memory here) and queues no longer than it may', async () => {
