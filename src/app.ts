@@ -183,7 +183,15 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       passwordLinks: new PasswordLinks(storage.db, { publicUrl: config.publicUrl, ttlSeconds: config.passwordLinkTtl }),
       codes: new AuthorizationCodes(storage.db),
       refreshTokens: new RefreshTokens(storage.db, { ttlSeconds: config.refreshTokenTtl }),
-      connectors: new ConnectorService({ storage, sealer, outbound, audit, log, publicUrl: config.publicUrl }),
+      connectors: new ConnectorService({
+        storage,
+        sealer,
+        outbound,
+        audit,
+        log,
+        publicUrl: config.publicUrl,
+        outboundCounter: new LimitCounter(redis, 'connector-outbound'),
+      }),
       idempotencyKeys: new IdempotencyKeys(storage.db, sealer),
     };
     const app = await createHttp(services);

@@ -7,11 +7,13 @@ import type { Storage } from '../db/index.ts';
 import type { Agent } from 'undici';
 import { errors } from '../errors.ts';
 import { Authorization } from './authorization.ts';
+import { Catalogue } from './catalogue.ts';
 import { ConnectLinks } from './connect-links.ts';
 import { Connections, type ConnectionRow, type Unverified } from './connections.ts';
 import { Connectors, type Connector } from './connectors.ts';
 import { Credentials, type Live } from './credentials.ts';
 import { checkSettings, resolve, secretsOf, type Settings, type SettingsInput } from './settings.ts';
+import { OutboundLimit, type WindowCounter } from './proxy/outbound-limit.ts';
 import { TokenEndpoint } from './token-endpoint.ts';
 import type { TokenSet } from './token-response.ts';
 import { exchangeFailure, verifyConnection } from './verify.ts';
@@ -24,6 +26,8 @@ export interface ConnectorServiceOptions {
   audit: Audit;
   log: Logger;
   publicUrl: string;
+  /** Where connections' outbound limits are counted: the shared rate-limit store. */
+  outboundCounter: WindowCounter;
 }
 
 /** Connections whose token expires within this window are looked at by the sweep. */
@@ -37,12 +41,15 @@ export class ConnectorService {
   readonly links: ConnectLinks;
   readonly tokenEndpoint: TokenEndpoint;
   readonly outbound: Agent;
+  readonly outboundLimit: OutboundLimit;
+  readonly catalogue = new Catalogue();
   #o: ConnectorServiceOptions;
 
   constructor(options: ConnectorServiceOptions) {
     const { storage, sealer, audit, publicUrl, outbound } = options;
     this.#o = options;
     this.outbound = outbound;
+    this.outboundLimit = new OutboundLimit(options.outboundCounter);
     this.connectors = new Connectors(storage, sealer);
     this.connections = new Connections(storage.db, sealer, (id) => this.credentials.forget(id));
     this.tokenEndpoint = new TokenEndpoint(outbound);

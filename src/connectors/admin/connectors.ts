@@ -5,6 +5,7 @@ import { errors as catalog } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { definitionInputSchema, definitionPatchSchema } from '../definition.ts';
 import { connectLinkBody, connectLinkView, connectorBody, connectorView } from './schemas.ts';
+import { fromTemplate } from './templates.ts';
 
 export function adminConnectorRoutes(app: App, { connectors: service, organizations, audit }: Services) {
   const tags = ['admin: connectors'];
@@ -19,8 +20,14 @@ export function adminConnectorRoutes(app: App, { connectors: service, organizati
       schema: {
         tags,
         summary: 'Define a connector (seed 004); the client secret is stored encrypted and never shown again',
+        description:
+          'The body is a definition, or `{"template": NAME, "overrides": {...}}`: a template of GET /connector-templates with the fields given merged over it (an OAuth client\'s clientId and clientSecret, say), validated as a definition.',
         body: definitionInputSchema,
         response: { 201: connectorView, ...errors },
+      },
+      // Before the schema: a template and its overrides become the definition the schema checks.
+      preValidation: async (request) => {
+        request.body = fromTemplate(service.catalogue, request.body) as typeof request.body;
       },
     },
     async (request, reply) => {

@@ -4,6 +4,8 @@
 // removed and under a sandboxing CSP, since it is the vendor's content on Gatehouse's origin.
 // Only the methods the connector allows are forwarded (405 otherwise), and an organization
 // member who is not an admin may use only the connector's member methods (safe ones by default).
+// The call keeps within the vendor's limits (proxy/vendor-limits.ts): the connector's rateLimit,
+// and the vendor's own 429 or 503 with Retry-After.
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/route-types.ts';
 import { adminRoleIn } from '../../accounts/organization-admin.ts';
@@ -11,7 +13,7 @@ import { errors } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import type { ConnectorDefinition } from '../definition.ts';
 import { notFound } from '../connections.ts';
-import { forward } from '../proxy/forward.ts';
+import { forwardWithinLimits } from '../proxy/vendor-limits.ts';
 import { authenticate, reaches, type Caller } from './caller.ts';
 
 const PROXY_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'";
@@ -58,7 +60,7 @@ export function proxyRoutes(services: Services) {
     // Whatever the caller sends is the vendor's business: keep the bytes, parse nothing.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: services.config.bodyLimit }, (_request, body, done) => done(null, body));
-    const { credentials, outbound } = services.connectors;
+    const { credentials, outbound, outboundLimit } = services.connectors;
     app.all(
       '/api/connections/:id/proxy/*',
       {
@@ -84,7 +86,12 @@ export function proxyRoutes(services: Services) {
         if (!live || !reaches(caller, live.organizationId, live.vendorId)) throw notFound(id);
         await checkMethod(services, caller, request.method, live.connector.definition);
         const body = request.body instanceof Buffer ? request.body : undefined;
-        const answer = await forward(outbound, credentials, live, { method: request.method, rest: restOf(request), headers: request.headers, body });
+        const answer = await forwardWithinLimits(outbound, credentials, outboundLimit, live, {
+          method: request.method,
+          rest: restOf(request),
+          headers: request.headers,
+          body,
+        });
         reply.status(answer.status).headers(answer.headers).header('content-security-policy', PROXY_CSP);
         if (request.method === 'HEAD' || NO_BODY.has(answer.status)) {
           await answer.body.dump(); // there is nothing to read; this frees the connection

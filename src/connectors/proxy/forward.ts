@@ -30,7 +30,7 @@ export interface ProxyAnswer {
 // RFC 9110 §9.2.2: these may be sent again. A kept-alive connection the vendor closed just as it
 // was reused fails before any answer (undici's UND_ERR_SOCKET is "the other side closed"); such
 // a request is retried once on a new connection.
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+export const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
 export async function callVendor(
