@@ -20,12 +20,30 @@ export class ConnectLinks {
     this.#publicUrl = publicUrl;
   }
 
-  async create(connectorId: string, organizationId: string, createdBy: string, ttlSeconds = CONNECT_LINK_TTL): Promise<{ url: string; expiresAt: Date }> {
+  async create(
+    connectorId: string,
+    organizationId: string,
+    createdBy: string,
+    ttlSeconds = CONNECT_LINK_TTL,
+  ): Promise<{ url: string; token: string; expiresAt: Date }> {
     const { token, expiresAt } = await this.#tokens.issue(
       { connector_id: connectorId, organization_id: organizationId, created_by: createdBy },
       { ttlSeconds },
     );
-    return { url: `${this.#publicUrl}${connectPath(connectorId)}?link=${token}`, expiresAt };
+    return { url: `${this.#publicUrl}${connectPath(connectorId)}?link=${token}`, token, expiresAt };
+  }
+
+  /** The link's row while it is live for this connector, without spending it (a form shows first). */
+  async peek(token: string, connectorId: string): Promise<{ organizationId: string; createdBy: string; expiresAt: Date } | undefined> {
+    const row = await this.#tokens.find(token);
+    if (!row || row.connector_id !== connectorId || this.#tokens.state(row) !== 'live') return undefined;
+    return { organizationId: row.organization_id, createdBy: row.created_by, expiresAt: row.expires_at };
+  }
+
+  /** Spend a link for this connector; the row it was, or undefined. */
+  async spend(token: string, connectorId: string): Promise<{ organizationId: string; createdBy: string; expiresAt: Date } | undefined> {
+    const row = await this.#tokens.spend(token, { narrow: (query) => query.where('connector_id', '=', connectorId) });
+    return row && { organizationId: row.organization_id, createdBy: row.created_by, expiresAt: row.expires_at };
   }
 
   /** Spend a link for this connector; the organization it is for, or undefined. */

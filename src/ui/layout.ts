@@ -34,7 +34,7 @@ table{border-collapse:collapse;width:100%;background:#fff;margin-bottom:2rem}th,
 .notice{background:#fff;border-left:4px solid #c0392b;padding:1rem}.muted{color:#667}
 .card{background:#fff;padding:1.5rem;max-width:26rem;border:1px solid #e3e6eb}.card label{display:block;margin:.75rem 0 .25rem}
 .card input[type=email],.card input[type=password],.card input[type=text],.card select{width:100%;padding:.5rem;box-sizing:border-box}button{padding:.45rem 1rem;cursor:pointer}
-.error{color:#c0392b}.tiles{display:flex;flex-wrap:wrap;gap:1rem;margin-bottom:2rem}.tile{background:#fff;border:1px solid #e3e6eb;padding:1rem;min-width:12rem;flex:1 1 14rem}
+.error{color:#c0392b}.invalid{outline:2px solid #c0392b;background:#fdf0ef}.card input[type=url],.card input[type=number]{width:100%;padding:.5rem;box-sizing:border-box}.tiles{display:flex;flex-wrap:wrap;gap:1rem;margin-bottom:2rem}.tile{background:#fff;border:1px solid #e3e6eb;padding:1rem;min-width:12rem;flex:1 1 14rem}
 .inline{display:inline}header a.brand{color:#fff;text-decoration:none;font-weight:600}
 nav.sections{display:flex;flex-wrap:wrap;gap:1rem;margin:1rem 0 1.5rem}`;
 

@@ -9,7 +9,7 @@ import { sendPage } from '../../ui/forms.ts';
 import { DASHBOARD_PATH } from '../../http/paths.ts';
 import { REDIRECT_PATH } from '../authorization.ts';
 import { VendorTokenError } from '../token-endpoint.ts';
-import { BINDING_COOKIE } from './connect.ts';
+import { BINDING_COOKIE } from './binding.ts';
 
 // Vendors add their own parameters (iss, scope, session_state...): accept any text. The schema
 // types every parameter as text; Query names the ones this route reads, any of them may be absent.

@@ -1,16 +1,17 @@
 // GET /connectors/{id}/connect: start connecting the organization to a vendor application.
 // Allowed to a signed-in organization admin, or to anyone holding a one-time connect link
-// (?link=...). Sets the cookie that binds the authorization to this browser, then redirects to
-// the vendor's authUrl.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+// (?link=...). A connector with settings to ask for (API key, Basic, two-step, or an OAuth
+// tenant) shows the connect form (connect-form.ts); otherwise this sets the cookie that binds
+// the authorization to this browser and redirects to the vendor's authUrl.
+import type { FastifyRequest } from 'fastify';
 import type { App, FromSchema } from '../../http/route-types.ts';
 import { organizationAdmin } from '../../accounts/organization-admin.ts';
-import { randomToken } from '../../crypto.ts';
 import { errors } from '../../errors.ts';
 import type { Services } from '../../services.ts';
-import { REDIRECT_PATH, STATE_TTL_SECONDS } from '../authorization.ts';
+import { binding } from './binding.ts';
+import { sendConnectPage } from './connect-form.ts';
+import { needsForm, shownConfig } from './settings-form.ts';
 
-export const BINDING_COOKIE = 'gh_connect';
 
 const params = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
 const querystring = { type: 'object', additionalProperties: false, properties: { link: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
@@ -31,20 +32,6 @@ async function whoConnects(
   return { organizationId: user.organizationId, userId: user.userId, via: 'session' };
 }
 
-/** This browser's binding value: kept across attempts, so two tabs connecting at once both work. */
-function binding(services: Services, request: FastifyRequest, reply: FastifyReply): string {
-  const existing = request.cookies?.[BINDING_COOKIE];
-  const value = existing && /^[A-Za-z0-9_-]{43}$/.test(existing) ? existing : randomToken(32);
-  reply.setCookie(BINDING_COOKIE, value, {
-    path: REDIRECT_PATH,
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: services.config.publicUrl.startsWith('https:'),
-    maxAge: STATE_TTL_SECONDS,
-  });
-  return value;
-}
-
 export function connectRoute(app: App, services: Services) {
   app.get(
     '/connectors/:id/connect',
@@ -61,8 +48,22 @@ export function connectRoute(app: App, services: Services) {
       const { id } = request.params;
       const connector = await services.connectors.connectors.find(id);
       if (!connector) throw errors.NotFound('This connector does not exist.');
-      if (connector.definition.grantType !== 'authorization_code') {
-        throw errors.Invalid(`${connector.definition.name} connects without a browser: ask your operator.`);
+      const d = connector.definition;
+      if (needsForm(d)) {
+        // The settings are asked for first; the link is spent only when the form is sent.
+        const { link } = request.query;
+        let organizationId: string;
+        if (link !== undefined) {
+          const live = await services.connectors.links.peek(link, id);
+          if (!live) throw errors.InvalidLink('This connect link has expired or was already used. Ask for a new one.');
+          organizationId = live.organizationId;
+        } else organizationId = (await organizationAdmin(services, request, 'connect applications')).organizationId;
+        const [existing] = d.authMode === 'oauth2' ? [] : await services.connectors.connections.list({ organizationId, connectorId: id });
+        const state = existing ? { existing: true, config: shownConfig(d, existing.config) } : {};
+        return sendConnectPage(services, request, reply, connector, 200, state, link);
+      }
+      if (d.grantType !== 'authorization_code') {
+        throw errors.Invalid(`${d.name} connects without a browser: ask your operator.`);
       }
       const who = await whoConnects(services, request, id);
       const url = await services.connectors.authorization.start(connector, who.organizationId, who.userId, binding(services, request, reply));

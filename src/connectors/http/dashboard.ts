@@ -1,5 +1,6 @@
 // The organization dashboard's "Connections" section: the organization's connections with status,
-// last refresh and expiry, and for organization admins the connectors to connect and a
+// last refresh and expiry, and for organization admins the connectors to connect (a link for
+// OAuth ones, the connect form for API key, Basic and two-step ones, connect-form.ts) and a
 // Disconnect button (POST /dashboard/connections/{id}/disconnect, CSRF-protected).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../http/route-types.ts';
@@ -12,6 +13,8 @@ import { csrfField } from '../../ui/forms.ts';
 import { html, when, type Markup } from '../../ui/layout.ts';
 import { notFound } from '../connections.ts';
 import { connectPath } from '../connect-links.ts';
+import { connectForm } from './connect-form.ts';
+import { shownConfig } from './settings-form.ts';
 
 const iso = (d: Date | null) => when(d, Date.now(), '-');
 
@@ -27,6 +30,9 @@ export async function connectionsSection(services: Services, request: FastifyReq
   const names = new Map(all.map((c) => [c.id, c.definition.name]));
   const connected = new Set(rows.map((r) => r.connector_id));
   const available = all.filter((c) => c.definition.grantType === 'authorization_code');
+  // API key, Basic and two-step connectors are connected with their form, right here.
+  const withForm = all.filter((c) => c.definition.authMode !== 'oauth2');
+  const current = new Map(rows.map((r) => [r.connector_id, r]));
   const csrf = admin ? csrfField(request, reply, services) : html``;
   return html`
 <h2 id="connections">Connections</h2>
@@ -43,7 +49,15 @@ ${rows.map(
 )}
 </tbody></table>`
 }
-${admin && available.length > 0 ? html`<p>${available.map((c) => html`<a class="connect" href="${connectPath(c.id)}">${connected.has(c.id) ? 'Reconnect' : 'Connect'} ${c.definition.name}</a> `)}</p>` : ''}`;
+${admin && available.length > 0 ? html`<p>${available.map((c) => html`<a class="connect" href="${connectPath(c.id)}">${connected.has(c.id) ? 'Reconnect' : 'Connect'} ${c.definition.name}</a> `)}</p>` : ''}
+${
+  admin
+    ? withForm.map((c) => {
+        const row = current.get(c.id);
+        return connectForm(c, csrf, row ? { existing: true, config: shownConfig(c.definition, row.config) } : {});
+      })
+    : ''
+}`;
 }
 
 export function disconnectPage(app: App, services: Services) {

@@ -35,7 +35,7 @@ export function vendorLinkRoute(app: App, services: Services) {
         throw errors.NotFound('organization', body.organization_id);
       }
       const connector = await services.connectors.connectors.get(id);
-      if (connector.definition.grantType !== 'authorization_code') throw errors.Invalid('this connector uses client credentials: it needs no connect link');
+      if (connector.definition.grantType === 'client_credentials') throw errors.Invalid('this connector uses client credentials: it needs no connect link');
       const link = await services.connectors.links.create(id, organization.id, `vendor:${caller.vendorId}`, body.ttl_seconds);
       services.audit.record({
         action: 'connect_link.created',
