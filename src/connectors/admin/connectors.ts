@@ -97,7 +97,7 @@ export function adminConnectorRoutes(app: App, { connectors: service, organizati
       const body = request.body;
       const connector = await service.connectors.get(id);
       await organizations.get(body.organization_id);
-      if (connector.definition.grantType !== 'authorization_code') {
+      if (connector.definition.grantType === 'client_credentials') {
         throw catalog.Invalid('this connector uses client credentials: create the connection with POST /connections');
       }
       const link = await service.links.create(id, body.organization_id, 'admin', body.ttl_seconds);

@@ -38,12 +38,12 @@ async function existingConnection(services: Services, connectorId: string, organ
 }
 
 /** The <form> itself: on the dashboard, the connect page, and again after a refusal. */
-export function connectForm(connector: Connector, csrf: Markup, state: FormState, link?: string): Markup {
+export function connectForm(connector: Connector, csrf: Markup, state: FormState, link?: string, heading = true): Markup {
   const d = connector.definition;
   const oauth = d.authMode === 'oauth2';
   const label = oauth ? `Continue to ${d.name}` : state.existing ? `Update ${d.name}` : `Connect ${d.name}`;
   return html`<form class="card connect" method="post" action="${connectPath(connector.id)}" data-connector-id="${connector.id}">${csrf}
-${link ? html`<input type="hidden" name="link" value="${link}">` : ''}<h3>${state.existing ? 'Update' : 'Connect'} ${d.name}</h3>
+${link ? html`<input type="hidden" name="link" value="${link}">` : ''}${heading ? html`<h3>${state.existing ? 'Update' : 'Connect'} ${d.name}</h3>` : ''}
 ${d.documentationUrl ? html`<p class="muted">Where to find these values: <a href="${d.documentationUrl}" rel="noopener noreferrer">${d.name} documentation</a></p>` : ''}
 ${settingsFields(d, `connect-${connector.id}`, state)}
 <p><button type="submit">${label}</button></p></form>`;
@@ -71,7 +71,7 @@ export function sendConnectPage(
     `Connect ${d.name}`,
     html`<h1>Connect ${d.name}</h1>
 ${d.authMode === 'oauth2' ? html`<p>Give these settings, then sign in at ${d.name} to let this organization's integrations use it.</p>` : html`<p>Enter the settings and credentials ${d.name} gave you. Gatehouse checks them with ${d.name} and stores the credentials encrypted; they are never shown again.</p>`}
-${connectForm(connector, csrfField(request, reply, services), state, link)}${back}`,
+${connectForm(connector, csrfField(request, reply, services), state, link, false)}${back}`,
   );
 }
 
