@@ -65,7 +65,8 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
 
   // An organization with something in every section: a webhook subscription with a delivery in
   // its log, an app tile and an app the owner authorised, a connection and a connector to
-  // connect, a code client to consent to, and a one-time password link.
+  // connect (by link and by the connect form), a code client to consent to, and a one-time
+  // password link.
   const owner = await tenant(g);
   const hook = await g.app.inject({
     method: 'POST',
@@ -118,6 +119,37 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
   };
   const machine = await connector({ name: 'Backup Console', grantType: 'client_credentials' });
   await connector({ name: 'Ticketing', grantType: 'authorization_code', authUrl: `${outside.origin}/authorize` });
+  // Connectors connected with the connect form: one with a key and settings of every kind (on
+  // the dashboard), and an OAuth one that asks for a tenant before the browser goes to the vendor.
+  for (const payload of [
+    {
+      name: 'Remote Monitoring',
+      authMode: 'api_key',
+      apiBaseUrl: `${outside.origin}/api`,
+      connectionConfig: [
+        { name: 'account', title: 'Account', type: 'string' },
+        { name: 'region', title: 'Region', type: 'string', enum: ['eu', 'us'], default: 'eu' },
+        { name: 'sandbox', title: 'Sandbox', type: 'boolean' },
+        { name: 'pageSize', title: 'Page size', type: 'number', default: 25 },
+      ],
+      credentials: [{ name: 'apiKey', title: 'API key' }],
+      proxyHeaders: { 'X-Api-Key': '${credentials.apiKey}' },
+      verify: { method: 'GET', path: '/ping' },
+    },
+    {
+      name: 'Directory',
+      grantType: 'authorization_code',
+      authUrl: `${outside.origin}/authorize/\${connectionConfig.tenant}`,
+      tokenUrl: `${outside.origin}/token`,
+      clientId: 'gatehouse',
+      clientSecret: 'vendor-secret',
+      apiBaseUrl: `${outside.origin}/api`,
+      connectionConfig: [{ name: 'tenant', title: 'Tenant', type: 'string' }],
+    },
+  ]) {
+    const res = await g.app.inject({ method: 'POST', url: '/admin/api/v1/connectors', headers: admin, payload });
+    assert.equal(res.statusCode, 201, res.body);
+  }
   const connected = await g.app.inject({
     method: 'POST',
     url: '/admin/api/v1/connections',
@@ -312,6 +344,8 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
     '/revoke',
     '/disconnect',
     '[Resend]',
+    'Remote Monitoring]',
+    '[Continue to Directory]',
   ]) {
     assert.ok(
       submitted.some((s) => s.includes(expected)),
