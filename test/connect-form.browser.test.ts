@@ -32,8 +32,7 @@ test('connecting MSP tools with the connect form', { skip: !existsSync(CHROMIUM)
   const owner = await tenant(g);
   const chrome = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   t.after(() => chrome.close());
-  const rows = (connectorId: string) =>
-    g.services.storage.db.selectFrom('connections').selectAll().where('connector_id', '=', connectorId).execute();
+  const rows = (connectorId: string) => g.services.storage.db.selectFrom('connections').selectAll().where('connector_id', '=', connectorId).execute();
 
   await t.test('ConnectWise style on the dashboard: refused, highlighted, then connected and verified, and the proxy calls through it', async () => {
     const clientId = randomUUID();
@@ -81,7 +80,10 @@ test('connecting MSP tools with the connect form', { skip: !existsSync(CHROMIUM)
     await form().getByLabel('Client ID').pressSequentially(clientId);
     await form().getByLabel('Public key').pressSequentially(publicKey);
     await form().getByLabel('Private key').pressSequentially(wrongKey);
-    const [refused] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), form().getByRole('button', { name: 'Connect ConnectWise PSA' }).click()]);
+    const [refused] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      form().getByRole('button', { name: 'Connect ConnectWise PSA' }).click(),
+    ]);
     assert.equal(refused.status(), 400);
     await page.getByRole('alert').waitFor();
     assert.match(await page.getByRole('alert').innerText(), /the vendor refused these credentials: HTTP 401/);

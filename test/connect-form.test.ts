@@ -144,7 +144,7 @@ test('refused, connected, updated and unverified through the form, with the serv
   assert.ok(!refused.body.includes(wrong));
   assert.deepEqual(await rows(), []);
 
-  const unknown = await browser.post(path(), { ...form(), 'colour': 'red', csrf });
+  const unknown = await browser.post(path(), { ...form(), colour: 'red', csrf });
   assert.equal(unknown.statusCode, 400);
   assert.match(unknown.body, /body\/colour is not an allowed field/);
 
@@ -168,7 +168,10 @@ test('refused, connected, updated and unverified through the form, with the serv
   const [changed] = await rows();
   assert.equal(changed.id, row.id);
   assert.equal(changed.config.sandbox, true);
-  assert.deepEqual((await events('connection.updated')).map((e) => e.data.changed), [['config']]);
+  assert.deepEqual(
+    (await events('connection.updated')).map((e) => e.data.changed),
+    [['config']],
+  );
 
   // The vendor is down: stored, but unverified, and the page says why.
   vendorUp = false;

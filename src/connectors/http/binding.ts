@@ -20,4 +20,3 @@ export function binding(services: Services, request: FastifyRequest, reply: Fast
   });
   return value;
 }
-

@@ -12,7 +12,6 @@ import { binding } from './binding.ts';
 import { sendConnectPage } from './connect-form.ts';
 import { needsForm, shownConfig } from './settings-form.ts';
 
-
 const params = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
 const querystring = { type: 'object', additionalProperties: false, properties: { link: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
 
