@@ -48,8 +48,7 @@ export class ConnectLinks {
 
   /** Spend a link for this connector; the organization it is for, or undefined. */
   async consume(token: string, connectorId: string): Promise<string | undefined> {
-    const row = await this.#tokens.spend(token, { narrow: (query) => query.where('connector_id', '=', connectorId) });
-    return row?.organization_id;
+    return (await this.spend(token, connectorId))?.organizationId;
   }
 
   purge(): Promise<void> {
