@@ -96,7 +96,7 @@ test('the operator console, page by page', { skip: !existsSync(CHROMIUM) && 'Chr
     await page.getByLabel('authorization_code').check();
     await page.getByLabel('Redirect URIs (one a line)').fill('javascript:alert(1)');
     await page.getByRole('button', { name: 'Create client' }).click();
-    assert.match(await page.getByRole('alert').innerText(), /^Redirect uris: /);
+    assert.match(await page.getByRole('alert').innerText(), /^Redirect URIs: /);
     assert.equal(await page.getByLabel('Redirect URIs (one a line)').getAttribute('aria-invalid'), 'true');
     assert.equal(await page.getByLabel('Name').inputValue(), 'Reporting Portal', 'the form keeps what was typed');
     await snap(page, 'client-refused');
@@ -109,7 +109,7 @@ test('the operator console, page by page', { skip: !existsSync(CHROMIUM) && 'Chr
     clientId = await page.locator('#client-id').innerText();
     await page.getByRole('button', { name: 'Copy' }).click();
     await page.getByRole('button', { name: 'Copied' }).waitFor();
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText()), secret);
     await snap(page, 'client-secret');
     await page.getByRole('link', { name: 'Go to the client' }).click();
     assert.ok(!(await page.content()).includes(secret), 'the secret is never shown again');
@@ -226,7 +226,7 @@ test('the operator console, page by page', { skip: !existsSync(CHROMIUM) && 'Chr
   await t.test('a form without its CSRF token is refused and changes nothing', async () => {
     const kid = g.services.keystore.list().find((k) => k.status === 'current')!.kid;
     await page.goto(`${origin}/console/keys/rotate`);
-    await page.locator('main form.card input[name=csrf]').evaluate((input) => ((input as HTMLInputElement).value = 'forged'));
+    await page.locator('main form.card input[name=csrf]').evaluate((input) => ((input as unknown as { value: string }).value = 'forged'));
     await page.getByRole('button', { name: 'Yes, rotate the keys' }).click();
     assert.equal(await heading(), 'Not allowed (403)');
     assert.equal(g.services.keystore.list().find((k) => k.status === 'current')!.kid, kid);

@@ -82,7 +82,7 @@ function fields(values: Partial<Client> & { type?: string }, problem: Problem | 
 ${
   creating
     ? html`<label for="type">Type</label><select id="type" name="type"${invalid(problem, 'type')}>
-<option value="confidential"${values.type !== 'public' ? ' selected' : ''}>Confidential (has a secret)</option><option value="public"${values.type === 'public' ? ' selected' : ''}>Public (no secret)</option></select>`
+<option value="public"${values.type === 'public' ? ' selected' : ''}>Public (no secret)</option><option value="confidential"${values.type !== 'public' ? ' selected' : ''}>Confidential (has a secret)</option></select>`
     : html`<p>Type: <strong>${values.type}</strong> (fixed at creation)</p>`
 }
 <fieldset${invalid(problem, 'grant_types')}><legend>Grant types</legend>${GRANTS.map(
@@ -122,7 +122,7 @@ function problemFrom(error: unknown): Problem {
 }
 
 export function consoleClientRoutes(app: App, services: Services) {
-  const { clients, audit } = services;
+  const { clients, audit, vendors } = services;
   const record = (request: FastifyRequest, action: string, clientId: string) =>
     audit.record({ action, outcome: 'success', actor: session(request).actor, clientId, ip: request.ip, details: { via: 'console' } });
 
@@ -137,8 +137,10 @@ export function consoleClientRoutes(app: App, services: Services) {
 ${fields(values, problem, true)}<p><button type="submit">Create client</button></p></form>`,
     );
 
-  const editPage = (request: FastifyRequest, reply: FastifyReply, client: Client, values: Partial<Client>, problem?: Problem, saved = false) =>
-    consolePage(
+  const editPage = async (request: FastifyRequest, reply: FastifyReply, client: Client, values: Partial<Client>, problem?: Problem, saved = false) => {
+    // A vendor's OAuth client goes only with its vendor (the foreign key refuses it alone).
+    const vendor = await vendors.findByClient(client.id);
+    return consolePage(
       services,
       request,
       reply,
@@ -150,8 +152,14 @@ ${saved ? html`<p class="ok" role="status">Saved.</p>` : ''}
 <form class="card wide" method="post" action="${BASE}/${client.id}" id="client-form">${csrfField(request, reply, services)}
 ${fields({ ...values, type: client.type }, problem, false)}<p><button type="submit">Save changes</button></p></form>
 <h2>Secret and removal</h2><p>
-${client.type === 'confidential' ? html`<a href="${BASE}/${client.id}/rotate-secret">Rotate the secret</a> · ` : ''}<a href="${BASE}/${client.id}/delete">Delete this client</a></p>`,
+${client.type === 'confidential' ? html`<a href="${BASE}/${client.id}/rotate-secret">Rotate the secret</a>` : ''}
+${
+  vendor
+    ? html`${client.type === 'confidential' ? ' · ' : ''}This is the OEM API client of vendor <a href="${CONSOLE_PATH}/vendors/${vendor.id}">${vendor.name}</a>: it goes only with the vendor.`
+    : html`${client.type === 'confidential' ? ' · ' : ''}<a href="${BASE}/${client.id}/delete">Delete this client</a>`
+}</p>`,
     );
+  };
 
   const secretPage = (request: FastifyRequest, reply: FastifyReply, status: number, title: string, client: Client, secret: string | null) =>
     consolePage(

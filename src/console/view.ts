@@ -33,6 +33,7 @@ export const COPY_SCRIPT = `document.addEventListener('click', function (event) 
 `;
 
 const STYLE = html`<style>
+main{max-width:80rem}#events td:last-child code{word-break:break-all}
 nav.console{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;margin:1rem 0 1.5rem}nav.console form{margin-left:auto}
 .field-error{border:2px solid #c0392b !important;background:#fdf0ef}.secret{font-family:monospace;width:100%;padding:.5rem;box-sizing:border-box}
 .card.wide{max-width:none}.danger{background:#c0392b;color:#fff;border:0}.attention li{margin:.25rem 0}.ok{color:#1e7b3a}
@@ -90,7 +91,11 @@ export function problemOf(error: unknown, fields: readonly string[]): Problem {
   return { status: error.status, message: sentence(error.message) };
 }
 
-const label = (field: string) => field.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+const label = (field: string) =>
+  field
+    .replace(/_/g, ' ')
+    .replace(/\b(uris?|url|ttl|id)\b/g, (w) => w.toUpperCase())
+    .replace(/^./, (c) => c.toUpperCase());
 const sentence = (text: string) => text.replace(/^./, (c) => c.toUpperCase());
 
 export function problemBanner(problem: Problem | undefined): Markup {
