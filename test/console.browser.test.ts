@@ -17,7 +17,16 @@ import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
 
 const OPERATOR = 'otto.operator@example.com';
 const OPERATOR_PASSWORD = 'otto runs the gatehouse';
-const CONSOLE_PAGES = ['/console', '/console/clients', '/console/clients/new', '/console/vendors', '/console/keys', '/console/keys/rotate', '/console/audit', '/console/operators'];
+const CONSOLE_PAGES = [
+  '/console',
+  '/console/clients',
+  '/console/clients/new',
+  '/console/vendors',
+  '/console/keys',
+  '/console/keys/rotate',
+  '/console/audit',
+  '/console/operators',
+];
 
 test('the operator console, page by page', { skip: !existsSync(CHROMIUM) && 'Chromium is not installed' }, async (t) => {
   const port = await freePort();
@@ -109,7 +118,10 @@ test('the operator console, page by page', { skip: !existsSync(CHROMIUM) && 'Chr
     clientId = await page.locator('#client-id').innerText();
     await page.getByRole('button', { name: 'Copy' }).click();
     await page.getByRole('button', { name: 'Copied' }).waitFor();
-    assert.equal(await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText()), secret);
+    assert.equal(
+      await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText()),
+      secret,
+    );
     await snap(page, 'client-secret');
     await page.getByRole('link', { name: 'Go to the client' }).click();
     assert.ok(!(await page.content()).includes(secret), 'the secret is never shown again');
@@ -209,7 +221,18 @@ test('the operator console, page by page', { skip: !existsSync(CHROMIUM) && 'Chr
     await snap(page, 'audit');
     await page.getByRole('link', { name: `operator:${operatorId}` }).click();
     const actions = await page.locator('#events tbody tr td:nth-child(2)').allInnerTexts();
-    for (const action of ['console.signed_in', 'client.created', 'client.updated', 'client.secret_rotated', 'client.deleted', 'vendor.created', 'vendor.api_key_rotated', 'vendor.disabled', 'vendor.enabled', 'key.rotated']) {
+    for (const action of [
+      'console.signed_in',
+      'client.created',
+      'client.updated',
+      'client.secret_rotated',
+      'client.deleted',
+      'vendor.created',
+      'vendor.api_key_rotated',
+      'vendor.disabled',
+      'vendor.enabled',
+      'key.rotated',
+    ]) {
       assert.ok(actions.includes(action), `${action} in ${actions.join(', ')}`);
     }
     await page.getByLabel('Outcome').selectOption('failure');

@@ -167,7 +167,10 @@ test("console sessions: apart from users' sessions, audited, throttled, ended by
   assert.deepEqual(g.services.keystore.list(), keysBefore);
 
   // Idle past the timeout: the session no longer counts.
-  await g.services.storage.db.updateTable('operator_sessions').set({ last_seen_at: new Date(Date.now() - 61_000) }).execute();
+  await g.services.storage.db
+    .updateTable('operator_sessions')
+    .set({ last_seen_at: new Date(Date.now() - 61_000) })
+    .execute();
   assert.equal((await operator.get('/console')).statusCode, 401);
 
   // Sign-out ends the session on the server, not only the cookie.

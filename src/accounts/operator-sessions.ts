@@ -81,7 +81,11 @@ export class OperatorSessions {
     // An operator's session lives only while the account does and its password is the one it began with.
     if (row.operator_id !== null && (row.email === null || row.credential_version !== row.operator_version)) return undefined;
     if (now - row.last_seen_at.getTime() > TOUCH_EVERY_MS) {
-      await this.#db.updateTable('operator_sessions').set({ last_seen_at: new Date(now) }).where('id_hash', '=', row.id_hash).execute();
+      await this.#db
+        .updateTable('operator_sessions')
+        .set({ last_seen_at: new Date(now) })
+        .where('id_hash', '=', row.id_hash)
+        .execute();
     }
     return {
       operatorId: row.operator_id,

@@ -18,7 +18,7 @@ const view = {
 } as const;
 const withLink = { type: 'object', properties: { ...view.properties, password_link: { type: 'string' }, password_link_expires_at: { type: 'string' } } };
 
-export function operatorView(o: Operator) {
+function operatorView(o: Operator) {
   return {
     operator_id: o.id,
     email: o.email,
@@ -45,7 +45,13 @@ export function adminOperatorRoutes(app: App, { operators, audit }: Services) {
     },
     async (request, reply) => {
       const { operator, link } = await operators.create(request.body.email, 'admin');
-      audit.record({ action: 'operator.created', outcome: 'success', actor: 'admin', ip: request.ip, details: { operator_id: operator.id, email: operator.email } });
+      audit.record({
+        action: 'operator.created',
+        outcome: 'success',
+        actor: 'admin',
+        ip: request.ip,
+        details: { operator_id: operator.id, email: operator.email },
+      });
       return reply.status(201).send({ ...operatorView(operator), password_link: link.url, password_link_expires_at: link.expiresAt.toISOString() });
     },
   );
@@ -56,7 +62,11 @@ export function adminOperatorRoutes(app: App, { operators, audit }: Services) {
       schema: {
         tags,
         summary: 'List console operators (by email)',
-        querystring: { type: 'object', additionalProperties: false, properties: { after: { type: 'string', maxLength: 320 }, limit: { type: 'integer', minimum: 1, maximum: 500 } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { after: { type: 'string', maxLength: 320 }, limit: { type: 'integer', minimum: 1, maximum: 500 } },
+        },
         response: { 200: { type: 'object', properties: { operators: { type: 'array', items: view } } } },
       },
     },
@@ -65,7 +75,15 @@ export function adminOperatorRoutes(app: App, { operators, audit }: Services) {
 
   app.post(
     '/operators/:id/password-link',
-    { schema: { tags, summary: 'A new one-time set-password link for an operator (shown once)', params: idParam, body: noBody, response: { 201: withLink, ...errors } } },
+    {
+      schema: {
+        tags,
+        summary: 'A new one-time set-password link for an operator (shown once)',
+        params: idParam,
+        body: noBody,
+        response: { 201: withLink, ...errors },
+      },
+    },
     async (request, reply) => {
       const { operator, link } = await operators.passwordLink(request.params.id);
       audit.record({ action: 'operator.password_link_created', outcome: 'success', actor: 'admin', ip: request.ip, details: { operator_id: operator.id } });

@@ -58,7 +58,8 @@ export function consoleAuditRoutes(app: App, services: Services) {
     const until = instant(q.until, 'until');
     let problem = since.problem ?? until.problem;
     const before = q.before?.trim();
-    if (!problem && before && !/^[0-9]{1,18}$/.test(before)) problem = { status: 400, message: 'That page link is not valid: start again from the first page.' };
+    if (!problem && before && !/^[0-9]{1,18}$/.test(before))
+      problem = { status: 400, message: 'That page link is not valid: start again from the first page.' };
     const events = problem
       ? []
       : await audit.list({

@@ -10,7 +10,21 @@ import type { App, FromSchema } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import { csrfField } from '../ui/forms.ts';
 import { html, when } from '../ui/layout.ts';
-import { confirmed, confirmPage, consolePage, csrf, idParams, invalid, nextLink, PAGE_SIZE, problemBanner, problemOf, secretField, session, type Problem } from './view.ts';
+import {
+  confirmed,
+  confirmPage,
+  consolePage,
+  csrf,
+  idParams,
+  invalid,
+  nextLink,
+  PAGE_SIZE,
+  problemBanner,
+  problemOf,
+  secretField,
+  session,
+  type Problem,
+} from './view.ts';
 
 const BASE = `${CONSOLE_PATH}/clients`;
 const GRANTS = ['client_credentials', 'authorization_code', 'refresh_token', 'implicit'] as const;
@@ -31,7 +45,12 @@ const clientForm = {
     csrf,
     name: text(200),
     type: { type: 'string', enum: ['confidential', 'public'] },
-    grant_types: { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'array', maxItems: 10, items: { type: 'string', maxLength: 40 } }] },
+    grant_types: {
+      anyOf: [
+        { type: 'string', maxLength: 40 },
+        { type: 'array', maxItems: 10, items: { type: 'string', maxLength: 40 } },
+      ],
+    },
     scopes: text(4000),
     redirect_uris: text(20000),
     token_format: { type: 'string', enum: ['jwt', 'opaque'] },
@@ -48,7 +67,8 @@ type ClientForm = FromSchema<typeof clientForm>;
 /** The form's fields as the Clients service takes them (a bad number is named, not guessed). */
 function inputOf(form: ClientForm): ClientInput {
   const ttl = form.access_token_ttl?.trim();
-  if (ttl && !/^\d+$/.test(ttl)) throw new Problemed({ status: 400, field: 'access_token_ttl', message: 'Access token ttl: a whole number of seconds, or empty for the default.' });
+  if (ttl && !/^\d+$/.test(ttl))
+    throw new Problemed({ status: 400, field: 'access_token_ttl', message: 'Access token ttl: a whole number of seconds, or empty for the default.' });
   const grants = form.grant_types === undefined ? [] : Array.isArray(form.grant_types) ? form.grant_types : [form.grant_types];
   return {
     name: form.name ?? '',
@@ -215,14 +235,10 @@ ${nextLink(BASE, { search }, 'after', rows.length > PAGE_SIZE ? shown.at(-1)!.id
     }
   });
 
-  app.get(
-    `${BASE}/:id`,
-    { schema: { summary: 'Console: a client', params: idParams, querystring: listQuery } },
-    async (request, reply) => {
-      const client = await clients.get(request.params.id);
-      return editPage(request, reply, client, client, undefined, request.query.saved === '1');
-    },
-  );
+  app.get(`${BASE}/:id`, { schema: { summary: 'Console: a client', params: idParams, querystring: listQuery } }, async (request, reply) => {
+    const client = await clients.get(request.params.id);
+    return editPage(request, reply, client, client, undefined, request.query.saved === '1');
+  });
 
   app.post(`${BASE}/:id`, { schema: { summary: 'Console: update a client (form)', params: idParams, body: clientForm } }, async (request, reply) => {
     checkCsrf(request, request.body.csrf);
@@ -241,7 +257,8 @@ ${nextLink(BASE, { search }, 'after', rows.length > PAGE_SIZE ? shown.at(-1)!.id
     const client = await clients.get(request.params.id);
     return confirmPage(services, request, reply, {
       title: `Rotate the secret of ${client.name}?`,
-      breaks: 'The current secret stops working at once: every application using it can no longer get tokens until it is given the new one. Tokens already issued keep working until they expire.',
+      breaks:
+        'The current secret stops working at once: every application using it can no longer get tokens until it is given the new one. Tokens already issued keep working until they expire.',
       action: `${BASE}/${client.id}/rotate-secret`,
       button: 'Yes, rotate the secret',
       back: `${BASE}/${client.id}`,
@@ -250,17 +267,21 @@ ${nextLink(BASE, { search }, 'after', rows.length > PAGE_SIZE ? shown.at(-1)!.id
 
   const confirmBody = { type: 'object', additionalProperties: false, required: ['csrf', 'confirm'], properties: { csrf, confirm: confirmed } } as const;
 
-  app.post(`${BASE}/:id/rotate-secret`, { schema: { summary: 'Console: rotate a client secret (form)', params: idParams, body: confirmBody } }, async (request, reply) => {
-    checkCsrf(request, request.body.csrf);
-    const client = await clients.get(request.params.id);
-    try {
-      const rotated = await clients.rotateSecret(client.id);
-      record(request, 'client.secret_rotated', client.id);
-      return secretPage(request, reply, 200, 'New client secret', rotated.client, rotated.secret);
-    } catch (error) {
-      return editPage(request, reply, client, client, problemFrom(error));
-    }
-  });
+  app.post(
+    `${BASE}/:id/rotate-secret`,
+    { schema: { summary: 'Console: rotate a client secret (form)', params: idParams, body: confirmBody } },
+    async (request, reply) => {
+      checkCsrf(request, request.body.csrf);
+      const client = await clients.get(request.params.id);
+      try {
+        const rotated = await clients.rotateSecret(client.id);
+        record(request, 'client.secret_rotated', client.id);
+        return secretPage(request, reply, 200, 'New client secret', rotated.client, rotated.secret);
+      } catch (error) {
+        return editPage(request, reply, client, client, problemFrom(error));
+      }
+    },
+  );
 
   app.get(`${BASE}/:id/delete`, { schema: { summary: 'Console: confirm deleting a client', params: idParams } }, async (request, reply) => {
     const client = await clients.get(request.params.id);

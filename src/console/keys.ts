@@ -17,7 +17,12 @@ export function consoleKeyRoutes(app: App, services: Services) {
 
   app.get(
     BASE,
-    { schema: { summary: 'Console: signing keys', querystring: { type: 'object', additionalProperties: false, properties: { rotated: { type: 'string', maxLength: 5 } } } } },
+    {
+      schema: {
+        summary: 'Console: signing keys',
+        querystring: { type: 'object', additionalProperties: false, properties: { rotated: { type: 'string', maxLength: 5 } } },
+      },
+    },
     async (request, reply) => {
       const keys = keystore.list().sort((a, b) => ORDER[a.status] - ORDER[b.status]);
       const due = keysDue(keys);
@@ -49,7 +54,12 @@ ${keys.map((k) => html`<tr><td>${k.status}</td><td><code>${k.kid}</code></td><td
 
   app.post(
     `${BASE}/rotate`,
-    { schema: { summary: 'Console: rotate the signing keys (form)', body: { type: 'object', additionalProperties: false, required: ['csrf', 'confirm'], properties: { csrf, confirm: confirmed } } } },
+    {
+      schema: {
+        summary: 'Console: rotate the signing keys (form)',
+        body: { type: 'object', additionalProperties: false, required: ['csrf', 'confirm'], properties: { csrf, confirm: confirmed } },
+      },
+    },
     async (request, reply) => {
       checkCsrf(request, request.body.csrf);
       const keys = await keystore.rotate();

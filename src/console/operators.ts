@@ -50,13 +50,23 @@ ${nextLink(BASE, {}, 'after', rows.length > PAGE_SIZE ? shown.at(-1)!.email : un
 
   app.get(
     BASE,
-    { schema: { summary: 'Console: operators', querystring: { type: 'object', additionalProperties: false, properties: { after: { type: 'string', maxLength: 320 } } } } },
+    {
+      schema: {
+        summary: 'Console: operators',
+        querystring: { type: 'object', additionalProperties: false, properties: { after: { type: 'string', maxLength: 320 } } },
+      },
+    },
     async (request, reply) => listPage(request, reply, request.query.after),
   );
 
   app.post(
     BASE,
-    { schema: { summary: 'Console: add an operator (form)', body: { type: 'object', additionalProperties: false, required: ['csrf', 'email'], properties: { csrf, email: { type: 'string', maxLength: 400 } } } } },
+    {
+      schema: {
+        summary: 'Console: add an operator (form)',
+        body: { type: 'object', additionalProperties: false, required: ['csrf', 'email'], properties: { csrf, email: { type: 'string', maxLength: 400 } } },
+      },
+    },
     async (request, reply) => {
       checkCsrf(request, request.body.csrf);
       let created;
@@ -78,11 +88,23 @@ ${nextLink(BASE, {}, 'after', rows.length > PAGE_SIZE ? shown.at(-1)!.email : un
 
   app.post(
     `${BASE}/:id/password-link`,
-    { schema: { summary: 'Console: a new set-password link (form)', params: idParams, body: { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf } } } },
+    {
+      schema: {
+        summary: 'Console: a new set-password link (form)',
+        params: idParams,
+        body: { type: 'object', additionalProperties: false, required: ['csrf'], properties: { csrf } },
+      },
+    },
     async (request, reply) => {
       checkCsrf(request, request.body.csrf);
       const { operator, link } = await operators.passwordLink(request.params.id);
-      audit.record({ action: 'operator.password_link_created', outcome: 'success', actor: session(request).actor, ip: request.ip, details: { operator_id: operator.id, via: 'console' } });
+      audit.record({
+        action: 'operator.password_link_created',
+        outcome: 'success',
+        actor: session(request).actor,
+        ip: request.ip,
+        details: { operator_id: operator.id, via: 'console' },
+      });
       return linkPage(request, reply, 201, operator.email, link);
     },
   );

@@ -9,7 +9,7 @@ import { html, when, type Markup } from '../ui/layout.ts';
 import { consolePage } from './view.ts';
 
 /** A current key older than this is shown as due for rotation. */
-export const KEY_ROTATION_DUE_DAYS = 90;
+const KEY_ROTATION_DUE_DAYS = 90;
 const FAILURE_ACTIONS = ['token.refused', 'login.failed', 'console.sign_in_failed', 'admin.auth_failed'] as const;
 const ATTENTION_ROWS = 10;
 
@@ -40,14 +40,18 @@ export function consoleOverviewRoute(app: App, services: Services) {
     const due = keysDue(keystore.list());
     const tile = (label: string, value: number, href?: string) =>
       html`<div class="tile"><div class="muted">${label}</div><div style="font-size:1.8rem">${href ? html`<a href="${href}">${value}</a>` : value}</div></div>`;
-    const auditLink = (action: string) => `${CONSOLE_PATH}/audit?action=${encodeURIComponent(action)}&since=${encodeURIComponent(hourAgo.toISOString().slice(0, 16))}`;
+    const auditLink = (action: string) =>
+      `${CONSOLE_PATH}/audit?action=${encodeURIComponent(action)}&since=${encodeURIComponent(hourAgo.toISOString().slice(0, 16))}`;
     const items: Markup[] = [
       ...hooks.map(
         (s) =>
           html`<li>Webhook <code>${s.id}</code> of organization <code>${s.organization_id}</code> (${s.url}):
 ${s.status === 'disabled' ? html`<strong>disabled</strong>${s.disabled_reason ? html` (${s.disabled_reason})` : ''}` : html`failing since ${when(s.failing_since)}`}</li>`,
       ),
-      ...broken.map((c) => html`<li>Connection <code>${c.id}</code> of organization <code>${c.organization_id}</code> is <strong>broken</strong> (since ${when(c.updated_at)})</li>`),
+      ...broken.map(
+        (c) =>
+          html`<li>Connection <code>${c.id}</code> of organization <code>${c.organization_id}</code> is <strong>broken</strong> (since ${when(c.updated_at)})</li>`,
+      ),
       ...FAILURE_ACTIONS.filter((a) => failures[a]! > 0).map(
         (a) => html`<li><a href="${auditLink(a)}">${failures[a]} ${a} event${failures[a] === 1 ? '' : 's'}</a> in the last hour</li>`,
       ),

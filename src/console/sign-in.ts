@@ -30,7 +30,12 @@ const loginBody = {
   },
 } as const;
 
-function loginPage(services: Services, request: FastifyRequest, reply: FastifyReply, shown: { status: number; email?: string; problem?: Problem; method?: string }) {
+function loginPage(
+  services: Services,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  shown: { status: number; email?: string; problem?: Problem; method?: string },
+) {
   const p = shown.problem;
   const about = (method: string) => (shown.method === method ? p : undefined);
   return publicPage(
@@ -72,7 +77,12 @@ export function signInRoutes(app: App, services: Services) {
     const ip = request.ip;
     const refuse = (method: string, details: Record<string, unknown>, problem: Problem, layer?: ThrottleLayer) => {
       metrics.logins.inc({ outcome: layer ? 'throttled' : 'failure' });
-      audit.record({ action: layer ? 'console.sign_in_throttled' : 'console.sign_in_failed', outcome: 'failure', ip, details: { method, ...details, ...(layer ? { limit: layer } : {}) } });
+      audit.record({
+        action: layer ? 'console.sign_in_throttled' : 'console.sign_in_failed',
+        outcome: 'failure',
+        ip,
+        details: { method, ...details, ...(layer ? { limit: layer } : {}) },
+      });
       return loginPage(services, request, reply, { status: problem.status, email: form.email, problem, method });
     };
     if (form.method === 'token') {
@@ -136,11 +146,15 @@ export function signInRoutes(app: App, services: Services) {
 <p><button type="submit">Save and sign in</button></p></form>`,
     );
 
-  app.get(`${CONSOLE_PASSWORD_PATH}/:token`, { config, schema: { summary: "An operator's set-password link", params: tokenParams } }, async (request, reply) => {
-    const state = await operators.checkLink(request.params.token);
-    if (!state.ok) return linkGone(reply, state.reason);
-    return setForm(request, reply, request.params.token, state.operator.email);
-  });
+  app.get(
+    `${CONSOLE_PASSWORD_PATH}/:token`,
+    { config, schema: { summary: "An operator's set-password link", params: tokenParams } },
+    async (request, reply) => {
+      const state = await operators.checkLink(request.params.token);
+      if (!state.ok) return linkGone(reply, state.reason);
+      return setForm(request, reply, request.params.token, state.operator.email);
+    },
+  );
 
   app.post(
     `${CONSOLE_PASSWORD_PATH}/:token`,
@@ -163,7 +177,13 @@ export function signInRoutes(app: App, services: Services) {
       }
       audit.record({ action: 'operator.password_set', outcome: 'success', actor: operatorActor(operator.id), ip: request.ip });
       await operatorSessions.start(reply, operator);
-      audit.record({ action: 'console.signed_in', outcome: 'success', actor: operatorActor(operator.id), ip: request.ip, details: { method: 'password link' } });
+      audit.record({
+        action: 'console.signed_in',
+        outcome: 'success',
+        actor: operatorActor(operator.id),
+        ip: request.ip,
+        details: { method: 'password link' },
+      });
       return reply.redirect(CONSOLE_PATH, 303);
     },
   );

@@ -10,7 +10,21 @@ import type { Services } from '../services.ts';
 import type { VendorWithKeys } from '../vendors/vendors.ts';
 import { csrfField } from '../ui/forms.ts';
 import { html, when } from '../ui/layout.ts';
-import { confirmed, confirmPage, consolePage, csrf, idParams, invalid, nextLink, PAGE_SIZE, problemBanner, problemOf, secretField, session, type Problem } from './view.ts';
+import {
+  confirmed,
+  confirmPage,
+  consolePage,
+  csrf,
+  idParams,
+  invalid,
+  nextLink,
+  PAGE_SIZE,
+  problemBanner,
+  problemOf,
+  secretField,
+  session,
+  type Problem,
+} from './view.ts';
 
 const BASE = `${CONSOLE_PATH}/vendors`;
 const MAX_OVERLAP = 7_776_000; // the admin API's bound: 90 days
@@ -46,7 +60,12 @@ ${nextLink(BASE, { search }, 'after', rows.length > PAGE_SIZE ? shown.at(-1)!.ve
 
   app.get(
     BASE,
-    { schema: { summary: 'Console: vendors', querystring: { type: 'object', additionalProperties: false, properties: { search: text(200), after: text(200) } } } },
+    {
+      schema: {
+        summary: 'Console: vendors',
+        querystring: { type: 'object', additionalProperties: false, properties: { search: text(200), after: text(200) } },
+      },
+    },
     async (request, reply) => {
       const { search, after } = request.query;
       return listPage(request, reply, await vendors.page({ search, after, limit: PAGE_SIZE + 1 }), search, '');
@@ -55,7 +74,12 @@ ${nextLink(BASE, { search }, 'after', rows.length > PAGE_SIZE ? shown.at(-1)!.ve
 
   app.post(
     BASE,
-    { schema: { summary: 'Console: create a vendor (form)', body: { type: 'object', additionalProperties: false, required: ['csrf', 'name'], properties: { csrf, name: text(200) } } } },
+    {
+      schema: {
+        summary: 'Console: create a vendor (form)',
+        body: { type: 'object', additionalProperties: false, required: ['csrf', 'name'], properties: { csrf, name: text(200) } },
+      },
+    },
     async (request, reply) => {
       checkCsrf(request, request.body.csrf);
       let created;

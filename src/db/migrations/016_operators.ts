@@ -38,7 +38,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('audit_events_client').on('audit_events').columns(['client_id', 'id']).execute();
   await db.schema.createIndex('audit_events_outcome').on('audit_events').columns(['outcome', 'id']).execute();
   // The overview's attention lists: only the few rows that need it are indexed.
-  await sql`create index webhook_subscriptions_attention on webhook_subscriptions (failing_since, id) where status = 'disabled' or failing_since is not null`.execute(db);
+  await sql`create index webhook_subscriptions_attention on webhook_subscriptions (failing_since, id) where status = 'disabled' or failing_since is not null`.execute(
+    db,
+  );
   await sql`create index connections_broken on connections (created_at, id) where status = 'broken'`.execute(db);
   // Search by name: a case-folded prefix, read through the index in id order within it.
   await sql`create index clients_name_search on clients (lower(name) text_pattern_ops, id)`.execute(db);
