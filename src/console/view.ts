@@ -94,7 +94,7 @@ export function problemOf(error: unknown, fields: readonly string[]): Problem {
 const label = (field: string) =>
   field
     .replace(/_/g, ' ')
-    .replace(/\b(uris?|url|ttl|id)\b/g, (w) => w.toUpperCase())
+    .replace(/\b(uris|uri|url|ttl)\b/g, (w) => ({ uris: 'URIs', uri: 'URI', url: 'URL', ttl: 'TTL' })[w]!)
     .replace(/^./, (c) => c.toUpperCase());
 const sentence = (text: string) => text.replace(/^./, (c) => c.toUpperCase());
 

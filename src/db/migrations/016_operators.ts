@@ -37,6 +37,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('audit_events_actor').on('audit_events').columns(['actor', 'id']).execute();
   await db.schema.createIndex('audit_events_client').on('audit_events').columns(['client_id', 'id']).execute();
   await db.schema.createIndex('audit_events_outcome').on('audit_events').columns(['outcome', 'id']).execute();
+  await db.schema.createIndex('audit_events_action_id').on('audit_events').columns(['action', 'id']).execute();
   // The overview's attention lists: only the few rows that need it are indexed.
   await sql`create index webhook_subscriptions_attention on webhook_subscriptions (failing_since, id) where status = 'disabled' or failing_since is not null`.execute(
     db,
@@ -52,6 +53,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('webhook_subscriptions_attention').execute();
   await db.schema.dropIndex('vendors_name_search').execute();
   await db.schema.dropIndex('clients_name_search').execute();
+  await db.schema.dropIndex('audit_events_action_id').execute();
   await db.schema.dropIndex('audit_events_outcome').execute();
   await db.schema.dropIndex('audit_events_client').execute();
   await db.schema.dropIndex('audit_events_actor').execute();
