@@ -210,3 +210,48 @@ test('operator sign-in is throttled like /login, with one answer whether or not 
   const other = new Browser(g, '203.0.113.99');
   assert.equal((await consoleSignIn(other, { method: 'operator', email: 'tess@example.com', password: 'still wrong pw' })).statusCode, 401);
 });
+
+test('the console lists page by keyset: clients in name order with search, the audit log newest first', async (t) => {
+  const g = await startGatehouse();
+  t.after(() => g.stop());
+  for (let i = 0; i < 55; i++) await g.services.clients.create({ name: `Client ${String(i).padStart(2, '0')}` });
+  await g.services.clients.create({ name: 'client_with_underscore' });
+  const browser = new Browser(g);
+  assert.equal((await consoleSignIn(browser, { method: 'token', token: ADMIN_TOKEN })).statusCode, 303);
+  const names = (body: string) => [...body.matchAll(/<tr><td><a href="\/console\/clients\/[0-9a-f]+">([^<]+)<\/a>/g)].map((m) => m[1]);
+  const next = (body: string) => /<a href="([^"]+)" rel="next">/.exec(body)?.[1]?.replace(/&#38;/g, '&');
+
+  const first = await browser.get('/console/clients');
+  assert.equal(first.statusCode, 200);
+  assert.deepEqual(
+    names(first.body),
+    Array.from({ length: 50 }, (_, i) => `Client ${String(i).padStart(2, '0')}`),
+  );
+  const second = await browser.get(next(first.body)!);
+  assert.deepEqual(names(second.body), ['Client 50', 'Client 51', 'Client 52', 'Client 53', 'Client 54', 'client_with_underscore']);
+  assert.equal(next(second.body), undefined);
+
+  // A name prefix, case-folded; LIKE's wildcards in the search are plain text.
+  assert.deepEqual(names((await browser.get('/console/clients?search=CLIENT%205')).body), ['Client 50', 'Client 51', 'Client 52', 'Client 53', 'Client 54']);
+  assert.deepEqual(names((await browser.get('/console/clients?search=client_')).body), ['client_with_underscore']);
+  // An exact client id finds that client.
+  const one = (await g.services.clients.page({ limit: 1 }))[0]!;
+  assert.deepEqual(names((await browser.get(`/console/clients?search=${one.id}`)).body), [one.name]);
+
+  for (let i = 0; i < 130; i++) g.services.audit.record({ action: 'test.event', outcome: 'success', actor: 'tester', details: { n: i } });
+  const rows = (body: string) => [...body.matchAll(/\{&#34;n&#34;:(\d+)\}/g)].map((m) => Number(m[1]));
+  const newest = await browser.get('/console/audit?action=test.event');
+  assert.deepEqual(
+    rows(newest.body),
+    Array.from({ length: 100 }, (_, i) => 129 - i),
+  );
+  const older = await browser.get(next(newest.body)!);
+  assert.deepEqual(
+    rows(older.body),
+    Array.from({ length: 30 }, (_, i) => 29 - i),
+  );
+  assert.equal(next(older.body), undefined);
+  const badPage = await browser.get('/console/audit?before=not-a-number');
+  assert.equal(badPage.statusCode, 400);
+  assert.match(badPage.body, /That page link is not valid/);
+});
