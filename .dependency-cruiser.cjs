@@ -14,7 +14,7 @@
 //             tokens, pkce, scope, launch, claims, id-tokens), and the background plumbing ops/jobs.ts, ops/redis.ts
 //   http      everything that speaks HTTP: the route modules of each surface (oauth's endpoints,
 //             admin, oem, vendor-api, msp, partner, connectors/http and /admin, webhooks/http),
-//             the pages (ui), the shared HTTP helpers (http/, ops/ except jobs and redis), and
+//             the pages (ui), the operator console (console), the shared HTTP helpers (http/, ops/ except jobs and redis), and
 //             services.ts, the bundle of services handed to routes
 //   root      app.ts (the composition root: it builds the services and wires pages into the
 //             protocol routes), main.ts and cli/ (whose admin commands talk to a server over HTTP)
@@ -33,7 +33,7 @@ const DOMAIN = [
   '^src/ops/(jobs|redis)[.]ts$',
 ];
 const HTTP = [
-  '^src/(ui|admin|oem|vendor-api|msp|partner)/',
+  '^src/(ui|admin|oem|vendor-api|msp|partner|console)/',
   '^src/connectors/(http|admin)/',
   '^src/webhooks/http/',
   '^src/http/(?!(paths|authorization)[.]ts$)',
@@ -100,21 +100,21 @@ module.exports = {
       comment: 'The pages are used by other surfaces (connectors/http renders with them), so they do not import those surfaces: app.ts hands in what they show (e.g. the connections DashboardSection).',
       severity: 'error',
       from: { path: '^src/ui/' },
-      to: { path: '^src/(connectors/(http|admin)|admin|oem|vendor-api|msp|partner)/' },
+      to: { path: '^src/(connectors/(http|admin)|admin|oem|vendor-api|msp|partner|console)/' },
     },
     {
       name: 'surfaces-share-through-http',
       comment: 'One API surface does not import another; what they share lives in src/http/.',
       severity: 'error',
-      from: { path: '^src/(admin|oem|vendor-api|msp|partner)/' },
-      to: { path: '^src/(admin|oem|vendor-api|msp|partner)/', pathNot: '^src/$1/' },
+      from: { path: '^src/(admin|oem|vendor-api|msp|partner|console)/' },
+      to: { path: '^src/(admin|oem|vendor-api|msp|partner|console)/', pathNot: '^src/$1/' },
     },
     {
       name: 'shared-http-helpers-below-surfaces',
       comment: 'src/http/ holds what several surfaces share, so it imports none of them (nor the pages or the OAuth routes).',
       severity: 'error',
       from: { path: '^src/http/' },
-      to: { path: ['^src/(ui|admin|oem|vendor-api|msp|partner)/', '^src/connectors/(http|admin)/', '^src/webhooks/http/', '^src/oauth/'] },
+      to: { path: ['^src/(ui|admin|oem|vendor-api|msp|partner|console)/', '^src/connectors/(http|admin)/', '^src/webhooks/http/', '^src/oauth/'] },
     },
     {
       name: 'cli-through-its-client',

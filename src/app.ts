@@ -61,6 +61,9 @@ import { mspApi } from './msp/index.ts';
 import { Accounts } from './accounts/accounts.ts';
 import { OrganizationUsers } from './accounts/users.ts';
 import { LoginThrottle } from './accounts/throttle.ts';
+import { Operators } from './accounts/operators.ts';
+import { OperatorSessions } from './accounts/operator-sessions.ts';
+import { consolePages } from './console/index.ts';
 import { PasswordLinks } from './accounts/password-links.ts';
 import { Authorizations } from './oauth/authorizations.ts';
 import { AuthorizationCodes } from './oauth/codes.ts';
@@ -193,6 +196,12 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
         outboundCounter: new LimitCounter(redis, 'connector-outbound'),
       }),
       idempotencyKeys: new IdempotencyKeys(storage.db, sealer),
+      operators: new Operators(storage.db, loginThrottle, { publicUrl: config.publicUrl, linkTtlSeconds: config.passwordLinkTtl }),
+      operatorSessions: new OperatorSessions(storage.db, {
+        ttlSeconds: config.sessionTtl,
+        idleSeconds: config.console.idleSeconds,
+        secure: config.publicUrl.startsWith('https:'),
+      }),
     };
     const app = await createHttp(services);
     // This instance's own copies of keys and revocations: re-read now and then even without a
@@ -238,6 +247,8 @@ async function purgeExpired(services: Services): Promise<void> {
     'login throttle': () => services.loginThrottle.purge(),
     'connector states and links': () => services.connectors.purge(),
     'idempotency keys': () => services.idempotencyKeys.purge(),
+    'operator links': () => services.operators.purge(),
+    'console sessions': () => services.operatorSessions.purge(),
   };
   for (const [what, purge] of Object.entries(purges)) {
     // One failing purge must not keep the others from running.
@@ -311,5 +322,7 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
   await app.register(partnerRoutes(services), { prefix: '/api/partner' });
   await app.register(uiPages(services, (request, reply, session) => connectionsSection(services, request, reply, session)));
   await app.register(connectorRoutes(services));
+  // GATEHOUSE_CONSOLE=false: the routes are not registered, so every /console path is a 404.
+  if (config.console.enabled) await app.register(consolePages(services));
   return app;
 }

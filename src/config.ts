@@ -43,6 +43,11 @@ export interface Config {
   refreshReuseGrace: number; // seconds a rotated refresh token may be presented again (0: never)
   passwordLinkTtl: number; // seconds a one-time set-your-password link stays valid
   supportEmail: string; // shown to partner platforms (seed 003 App Info)
+  console: {
+    enabled: boolean; // GATEHOUSE_CONSOLE=false answers 404 under /console
+    allow: string[] | undefined; // client addresses/CIDRs the console answers (undefined: any)
+    idleSeconds: number; // an operator session unused this long ends
+  };
   webhooks: {
     timeoutMs: number; // total time one delivery attempt may take
     maxSubscriptions: number; // per organization
@@ -105,6 +110,23 @@ function cidrList(env: Env, name: string): true | string[] {
     }
   }
   return list;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(name, `must be "true" or "false", got "${raw}"`);
+}
+
+/** The addresses the console answers: unset means every address; a list as the other CIDR settings take it. */
+function consoleAllow(env: Env): string[] | undefined {
+  const name = 'GATEHOUSE_CONSOLE_ALLOW';
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'true' || raw === 'false') throw new ConfigError(name, `must be a comma-separated list of addresses or CIDRs, got "${raw}"`);
+  return cidrList({ [name]: raw }, name) as string[];
 }
 
 function trustProxy(env: Env): TrustProxy {
@@ -229,6 +251,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     refreshReuseGrace: int(env, 'GATEHOUSE_REFRESH_REUSE_GRACE', 0, 0, 300),
     passwordLinkTtl: int(env, 'GATEHOUSE_PASSWORD_LINK_TTL', 86400, 60, 30 * 86400),
     supportEmail: supportEmail(env, publicUrl),
+    console: {
+      enabled: bool(env, 'GATEHOUSE_CONSOLE', true),
+      allow: consoleAllow(env),
+      idleSeconds: int(env, 'GATEHOUSE_CONSOLE_IDLE_TIMEOUT', 30 * 60, 60, 86400),
+    },
     webhooks: {
       timeoutMs: int(env, 'GATEHOUSE_WEBHOOK_TIMEOUT_MS', 15_000, 1000, 60_000),
       maxSubscriptions: int(env, 'GATEHOUSE_WEBHOOK_MAX_SUBSCRIPTIONS', 20, 1, 10_000),

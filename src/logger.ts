@@ -1,7 +1,7 @@
 // pino, JSON lines. Anything that can carry a credential is redacted before it is written.
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from './config.ts';
-import { LOGIN_LINK_PATH, PASSWORD_LINK_PATH } from './http/paths.ts';
+import { CONSOLE_PASSWORD_PATH, LOGIN_LINK_PATH, PASSWORD_LINK_PATH } from './http/paths.ts';
 
 const REDACT = [
   'req.headers.authorization',
@@ -28,7 +28,7 @@ const REDACT = [
 // should not, redirects carrying codes, and the ID Token an end-session request carries as
 // id_token_hint), connect links (`?link=`), and one-time links whose token is the path's last part.
 const SECRET_PARAMS = /([?&](?:client_secret|token|access_token|refresh_token|id_token|id_token_hint|code|code_verifier|password|link)=)[^&#]*/gi;
-const LINK_TOKEN = new RegExp(`^((?:${LOGIN_LINK_PATH}|${PASSWORD_LINK_PATH})/)[^/?#]+`);
+const LINK_TOKEN = new RegExp(`^((?:${LOGIN_LINK_PATH}|${PASSWORD_LINK_PATH}|${CONSOLE_PASSWORD_PATH})/)[^/?#]+`);
 
 export function redactUrl(url: string): string {
   return url.replace(LINK_TOKEN, '$1[redacted]').replace(SECRET_PARAMS, '$1[redacted]');

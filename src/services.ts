@@ -29,6 +29,8 @@ import type { ConnectorService } from './connectors/service.ts';
 import type { RedisLink } from './ops/redis.ts';
 import type { AuthFailures } from './ops/auth-failures.ts';
 import type { IdempotencyKeys } from './oem/idempotency.ts';
+import type { Operators } from './accounts/operators.ts';
+import type { OperatorSessions } from './accounts/operator-sessions.ts';
 
 export interface Services {
   config: Readonly<Config>;
@@ -65,4 +67,8 @@ export interface Services {
   authFailures: AuthFailures;
   /** The first answers to the OEM API's Idempotency-Keys, kept for a day. */
   idempotencyKeys: IdempotencyKeys;
+  /** The console's operator accounts and their set-password links. */
+  operators: Operators;
+  /** Console sessions (operators and the admin token), apart from users' browser sessions. */
+  operatorSessions: OperatorSessions;
 }

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
-import { admin, basic, freePort, startGatehouse, type TestGatehouse } from './helpers.ts';
+import { ADMIN_TOKEN, admin, basic, freePort, startGatehouse, type TestGatehouse } from './helpers.ts';
 import { codeClient, codeFor, PASSWORD, tenant } from './interactive-helpers.ts';
 import { LOOPBACK, eventually } from './webhook-helpers.ts';
 import { emit } from '../src/events/outbox.ts';
@@ -30,6 +30,8 @@ interface Persona {
   name: string;
   email?: string;
   password?: string;
+  /** Signs in to the operator console with the admin token instead. */
+  consoleToken?: boolean;
   starts: string[];
 }
 
@@ -181,11 +183,31 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
   const memberPersona = await teammate('member');
   const ownerPersona: Persona = { name: 'organization owner', email: owner.email, password: PASSWORD, starts: ['/', '/dashboard', authorize, endSession] };
   // The visitor comes last: the password link it follows is the owner's.
+  const vendorId = (await g.services.vendors.list())[0]!.vendor.id;
+  // A console operator with a password, for the console's sign-in form.
+  const operator = await g.services.operators.create('operator@console.example', 'admin');
+  await g.services.operators.setPasswordWithLink(new URL(operator.link.url).pathname.split('/').pop()!, PASSWORD);
+  // The console operator comes last of all: what it deletes and rotates the others no longer need.
   const personas: Persona[] = [
     memberPersona,
     adminPersona,
     ownerPersona,
-    { name: 'signed-out visitor', starts: ['/', '/login', '/dashboard', passwordLink, '/no-such-page', authorize] },
+    { name: 'signed-out visitor', starts: ['/', '/login', '/dashboard', passwordLink, '/no-such-page', authorize, '/console', '/console/login'] },
+    {
+      name: 'console operator',
+      consoleToken: true,
+      // The deeper pages first: the audit log's many filter links would use up the walk.
+      starts: [
+        '/console',
+        `/console/clients/${app.client_id}/rotate-secret`,
+        `/console/clients/${authorised.client_id}/delete`,
+        `/console/vendors/${vendorId}/disable`,
+        '/console/keys/rotate',
+        '/console/clients',
+        '/console/vendors',
+        '/console/operators',
+      ],
+    },
   ];
 
   const chrome: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -197,7 +219,12 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
   async function session(persona: Persona): Promise<{ context: BrowserContext; page: Page }> {
     const context = await chrome.newContext();
     const page = await context.newPage();
-    if (persona.email) {
+    if (persona.consoleToken) {
+      await page.goto(`${origin}/console/login`);
+      await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+      await page.getByRole('button', { name: 'Sign in with the token' }).click();
+      await page.waitForURL((url) => url.pathname === '/console');
+    } else if (persona.email) {
       await page.goto(`${origin}/login`);
       await page.getByLabel('Email').fill(persona.email);
       await page.getByLabel('Password').fill(persona.password!);
@@ -268,6 +295,8 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
           if (values.length) await field.selectOption(values[values.length - 1]);
         } else if (type === 'checkbox' || type === 'radio') {
           await field.check();
+        } else if (form.action === '/console/login' && (type === 'email' || type === 'password')) {
+          await field.fill(name === 'token' ? ADMIN_TOKEN : name === 'email' ? 'operator@console.example' : PASSWORD);
         } else if (type === 'email') {
           await field.fill(form.action === '/login' ? (persona.email ?? ownerPersona.email!) : `person${counter}@example.com`);
         } else if (type === 'password') {
@@ -281,6 +310,10 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
           await field.fill('2026-01-01T00:00');
         } else if (type === 'date') {
           await field.fill('2026-01-01');
+        } else if (/(^|_)(uris?|url)$/.test(name)) {
+          await field.fill(`${outside.origin}/cb`);
+        } else if ((await field.getAttribute('inputmode')) === 'numeric') {
+          await field.fill('1');
         } else if (name.endsWith('header')) {
           await field.fill('X-Example-Key');
         } else if (type === 'url') {
@@ -346,6 +379,15 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
     '[Resend]',
     'Remote Monitoring]',
     '[Continue to Directory]',
+    '/console/login',
+    '/console/clients',
+    '/console/vendors',
+    '/console/keys/rotate',
+    '/console/operators',
+    '/console/logout',
+    '/rotate-secret',
+    '/delete',
+    '/disable',
   ]) {
     assert.ok(
       submitted.some((s) => s.includes(expected)),

@@ -38,6 +38,13 @@ export const TABLE_OWNERS: Record<string, Ownership> = {
   browser_sessions: { owners: ['src/accounts/sessions.ts'] },
   login_throttle: { owners: ['src/accounts/throttle.ts'] },
   login_known_addresses: { owners: ['src/accounts/throttle.ts'] },
+  // The console's operators
+  operators: {
+    owners: ['src/accounts/operators.ts'],
+    also: { 'src/accounts/operator-sessions.ts': "a console session is live only while the operator's credential version matches, read in the same statement" },
+  },
+  operator_sessions: { owners: ['src/accounts/operator-sessions.ts'] },
+  operator_password_links: { owners: ['src/accounts/operators.ts'] },
 
   // Tenants
   vendors: {

@@ -7,13 +7,16 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { safeEqual } from '../crypto.ts';
 import { errors } from '../errors.ts';
 import { SESSION_COOKIE } from './sessions.ts';
+import { CONSOLE_COOKIE } from './operator-sessions.ts';
 
 const CSRF_COOKIE = 'gh_csrf';
 export const CSRF_FIELD = 'csrf';
 
 function derive(secret: string, request: FastifyRequest): string {
+  // A console session (its cookie is sent under /console only) is bound in as well.
+  const console = request.cookies?.[CONSOLE_COOKIE];
   return createHmac('sha256', secret)
-    .update(`csrf:${request.cookies?.[SESSION_COOKIE] ?? ''}`)
+    .update(`csrf:${request.cookies?.[SESSION_COOKIE] ?? ''}${console ? `:console:${console}` : ''}`)
     .digest('base64url');
 }
 

@@ -52,14 +52,19 @@ export class AdminAuth {
     );
   };
 
-  /** Throw 401 unless the request carries an admin token (counting failures is the caller's part). */
-  verify(request: FastifyRequest): void {
-    const match = bearerToken(request.headers.authorization);
-    const presented = match ? sha256(match) : undefined;
+  /** Whether `token` is an admin token (the console's sign-in asks this of its password field). */
+  matches(token: string | undefined): boolean {
+    const presented = token ? sha256(token) : undefined;
     // Compare against every known hash so the time taken does not reveal which one matched.
     let ok = false;
     for (const hash of this.#hashes) ok = (presented !== undefined && safeEqual(presented, hash)) || ok;
-    if (ok) return;
+    return ok;
+  }
+
+  /** Throw 401 unless the request carries an admin token (counting failures is the caller's part). */
+  verify(request: FastifyRequest): void {
+    const match = bearerToken(request.headers.authorization);
+    if (this.matches(match)) return;
     throw errors.Unauthorized(match ? 'the admin token is not valid' : 'an admin Bearer token is required').with(bearerHeaders({ realm: 'gatehouse-admin' }));
   }
 

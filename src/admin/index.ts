@@ -9,6 +9,7 @@ import { adminOrganizationRoutes } from './organizations.ts';
 import { adminVendorRoutes } from './vendors.ts';
 import { adminWebhookRoutes } from './webhooks.ts';
 import { adminUserRoutes } from './users.ts';
+import { adminOperatorRoutes } from './operators.ts';
 import { adminConnectorApi } from '../connectors/admin/index.ts';
 
 export function adminApi(services: Services) {
@@ -26,6 +27,7 @@ export function adminApi(services: Services) {
     adminIntegrationRoutes(app, services);
     adminWebhookRoutes(app, services);
     adminUserRoutes(app, services);
+    adminOperatorRoutes(app, services);
     adminConnectorApi(app, services);
   };
 }

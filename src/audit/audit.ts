@@ -213,6 +213,19 @@ export class Audit {
     this.#retry.unref();
   }
 
+  /** How many events with each of `actions` happened since `since` (through audit_events_action). */
+  async countSince(actions: string[], since: Date): Promise<Record<string, number>> {
+    await this.flush();
+    const rows = await this.#db
+      .selectFrom('audit_events')
+      .select(['action', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('action', 'in', actions)
+      .where('at', '>=', since)
+      .groupBy('action')
+      .execute();
+    return Object.fromEntries(actions.map((a) => [a, Number(rows.find((r) => r.action === a)?.n ?? 0)]));
+  }
+
   async list(filter: AuditFilter) {
     await this.flush();
     let query = this.#db

@@ -9,6 +9,7 @@ import { connectionCommands } from './connection.ts';
 import { connectorCommands } from './connector.ts';
 import { integrationCommands } from './integration.ts';
 import { keyCommands } from './keys.ts';
+import { operatorCommands } from './operator.ts';
 import { organizationCommands } from './organization.ts';
 import { userCommands } from './user.ts';
 import { vendorCommands } from './vendor.ts';
@@ -76,6 +77,7 @@ function program(): Command {
   auditCommands(root);
   connectorCommands(root);
   connectionCommands(root);
+  operatorCommands(root);
 
   const all = (command: Command): Command[] => [command, ...command.commands.flatMap(all)];
   for (const command of all(root)) {

@@ -91,6 +91,11 @@ function validate(input: ClientInput, existing?: Client): Omit<ClientsTable, 'id
   };
 }
 
+/** `text%` for LIKE, with the pattern's own wildcards escaped (backslash is LIKE's default escape). */
+export function likePrefix(text: string): string {
+  return `${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 /** The longest access-token lifetime any client has set (0 when none has one of its own). */
 export async function longestTokenTtl(db: Kysely<Database>): Promise<number> {
   const row = await db
@@ -143,6 +148,37 @@ export class Clients {
   async allScopes(): Promise<string[]> {
     const rows = await sql<{ scope: string }>`select distinct unnest(scopes) as scope from clients order by 1`.execute(this.#db);
     return rows.rows.map((r) => r.scope);
+  }
+
+  /**
+   * A page of clients in name order, after the client `after` (keyset on (lower(name), id),
+   * read through the clients_name_search index): `search` is an exact client id, or a name prefix.
+   */
+  async page(options: { after?: string; search?: string; limit: number }): Promise<Client[]> {
+    const search = options.search?.trim();
+    if (search && /^[0-9a-f]{32}$/i.test(search)) {
+      const one = await this.#db.selectFrom('clients').selectAll().where('id', '=', search.toLowerCase()).executeTakeFirst();
+      if (one) return options.after ? [] : [one];
+    }
+    let query = this.#db
+      .selectFrom('clients')
+      .selectAll()
+      .orderBy(sql`lower(name)`)
+      .orderBy('id')
+      .limit(options.limit);
+    if (search) query = query.where(sql<boolean>`lower(name) like ${likePrefix(search)}`);
+    if (options.after) {
+      query = query.where(sql<boolean>`(lower(name), id) > (select lower(c.name), c.id from clients c where c.id = ${options.after})`);
+    }
+    return query.execute();
+  }
+
+  async count(): Promise<number> {
+    const row = await this.#db
+      .selectFrom('clients')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
   }
 
   async list(): Promise<Client[]> {

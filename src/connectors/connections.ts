@@ -60,6 +60,16 @@ export class Connections {
     return Number(row?.n ?? 0);
   }
 
+  /** How many connections have `status`, across every organization (the console's overview). */
+  async countByStatus(status: 'active' | 'broken'): Promise<number> {
+    const row = await this.#db
+      .selectFrom('connections')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('status', '=', status)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   get sealer(): Sealer {
     return this.#sealer;
   }
@@ -218,8 +228,8 @@ export class Connections {
     return row;
   }
 
-  async list(filter: ConnectionFilter = {}): Promise<ConnectionRow[]> {
-    let query = this.#db.selectFrom('connections').selectAll().orderBy('created_at').orderBy('id').limit(1000);
+  async list(filter: ConnectionFilter = {}, limit = 1000): Promise<ConnectionRow[]> {
+    let query = this.#db.selectFrom('connections').selectAll().orderBy('created_at').orderBy('id').limit(limit);
     if (filter.organizationId) query = query.where('organization_id', '=', filter.organizationId);
     if (filter.connectorId) query = query.where('connector_id', '=', filter.connectorId);
     if (filter.status) query = query.where('status', '=', filter.status);

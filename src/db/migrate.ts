@@ -15,6 +15,7 @@ import * as userRoles from './migrations/012_user_roles.ts';
 import * as idempotencyKeys from './migrations/013_idempotency_keys.ts';
 import * as openid from './migrations/014_openid.ts';
 import * as connectionSettings from './migrations/015_connection_settings.ts';
+import * as operators from './migrations/016_operators.ts';
 
 const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '013_idempotency_keys': idempotencyKeys,
   '014_openid': openid,
   '015_connection_settings': connectionSettings,
+  '016_operators': operators,
 };
 
 export async function migrate(db: Kysely<Database>): Promise<string[]> {

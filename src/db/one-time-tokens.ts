@@ -18,9 +18,11 @@ export type TokenTable =
   | 'connect_links'
   | 'connector_states'
   | 'authorization_codes'
-  | 'refresh_tokens';
+  | 'refresh_tokens'
+  | 'operator_sessions'
+  | 'operator_password_links';
 /** Those whose tokens are spent (they have `used_at`); a browser session is ended, not spent. */
-export type SpendableTable = Exclude<TokenTable, 'browser_sessions'>;
+export type SpendableTable = Exclude<TokenTable, 'browser_sessions' | 'operator_sessions'>;
 
 export type TokenRow<T extends TokenTable> = Selectable<Database[T]>;
 

@@ -1,5 +1,6 @@
 // Row types for Kysely. One interface per table; column names are the SQL names.
 import type { ColumnType, Generated } from 'kysely';
+import type { ConsoleTables } from './schema-console.ts';
 import type { OemTables } from './schema-oem.ts';
 import type { WebhookTables } from './schema-webhooks.ts';
 import type { AccessTokenBinding, InteractiveTables } from './schema-interactive.ts';
@@ -84,7 +85,7 @@ interface OutboxEventsTable {
   dispatched_at: NullableTimestamp;
 }
 
-export interface Database extends OemTables, WebhookTables, InteractiveTables, ConnectorTables {
+export interface Database extends OemTables, WebhookTables, InteractiveTables, ConnectorTables, ConsoleTables {
   clients: ClientsTable;
   signing_keys: SigningKeysTable;
   access_tokens: AccessTokensTable;

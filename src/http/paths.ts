@@ -12,6 +12,9 @@ export const USERINFO_PATH = '/oauth/userinfo';
 export const END_SESSION_PATH = '/oauth/end-session';
 export const LOGIN_LINK_PATH = '/login-link';
 export const PASSWORD_LINK_PATH = '/password/set';
+export const CONSOLE_PATH = '/console';
+/** An operator's one-time set-password link (the console's own, apart from users' links). */
+export const CONSOLE_PASSWORD_PATH = '/console/password';
 
 /** The sign-in page, coming back to `returnTo` (a local path) once signed in. */
 export const signInUrl = (returnTo: string) => `${LOGIN_PATH}?return_to=${encodeURIComponent(returnTo)}`;

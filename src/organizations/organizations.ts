@@ -117,6 +117,14 @@ export class Organizations {
     return query.execute();
   }
 
+  async count(): Promise<number> {
+    const row = await this.#db
+      .selectFrom('organizations')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   /** Every user of the organization: owners first, then admins, then members, oldest first. */
   async users(organizationId: string): Promise<User[]> {
     return usersByRole(this.#db, organizationId);

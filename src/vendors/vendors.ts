@@ -2,14 +2,14 @@
 // first half of every MSPC_TOKEN). Both secrets are shown once and stored as SHA-256.
 // The Vendor API key rotates with an overlap window: the old key keeps working until
 // `expires_at`, so a vendor can roll it out without downtime.
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { randomToken, sha256 } from '../crypto.ts';
 import { signal, type Storage } from '../db/index.ts';
 import { LoadingCache, touches } from '../db/cache.ts';
 import { newId } from '../db/ids.ts';
 import type { Database } from '../db/schema.ts';
 import type { VendorApiKeysTable, VendorsTable } from '../db/schema-oem.ts';
-import type { Clients } from '../clients/clients.ts';
+import { likePrefix, type Clients } from '../clients/clients.ts';
 import { errors } from '../errors.ts';
 
 export type Vendor = Selectable<VendorsTable>;
@@ -67,6 +67,32 @@ export class Vendors {
     const vendors = await this.#db.selectFrom('vendors').selectAll().orderBy('created_at').orderBy('id').execute();
     const keys = await this.#liveKeys(vendors.map((v) => v.id));
     return vendors.map((vendor) => ({ vendor, keys: keys.filter((k) => k.vendor_id === vendor.id) }));
+  }
+
+  /** A page of vendors in name order after the vendor `after` (keyset); `search` is a vendor id or a name prefix. */
+  async page(options: { after?: string; search?: string; limit: number }): Promise<VendorWithKeys[]> {
+    const search = options.search?.trim();
+    let query = this.#db
+      .selectFrom('vendors')
+      .selectAll()
+      .orderBy(sql`lower(name)`)
+      .orderBy('id')
+      .limit(options.limit);
+    if (search) query = query.where((eb) => eb.or([eb('id', '=', search.toLowerCase()), eb(sql<string>`lower(name)`, 'like', likePrefix(search))]));
+    if (options.after) {
+      query = query.where(sql<boolean>`(lower(name), id) > (select lower(v.name), v.id from vendors v where v.id = ${options.after})`);
+    }
+    const vendors = await query.execute();
+    const keys = await this.#liveKeys(vendors.map((v) => v.id));
+    return vendors.map((vendor) => ({ vendor, keys: keys.filter((k) => k.vendor_id === vendor.id) }));
+  }
+
+  async count(): Promise<number> {
+    const row = await this.#db
+      .selectFrom('vendors')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
   }
 
   async get(id: string): Promise<VendorWithKeys> {

@@ -87,6 +87,26 @@ export class Subscriptions {
     return { subscription, secret };
   }
 
+  async count(): Promise<number> {
+    const row = await this.#db
+      .selectFrom('webhook_subscriptions')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Subscriptions disabled or failing now, longest-failing first (the console's attention list). */
+  async needingAttention(limit: number): Promise<Subscription[]> {
+    return this.#db
+      .selectFrom('webhook_subscriptions')
+      .selectAll()
+      .where((eb) => eb.or([eb('status', '=', 'disabled'), eb('failing_since', 'is not', null)]))
+      .orderBy('failing_since', (o) => o.asc().nullsLast())
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
+
   async list(organizationId: string): Promise<Subscription[]> {
     return this.#db.selectFrom('webhook_subscriptions').selectAll().where('organization_id', '=', organizationId).orderBy('created_at').orderBy('id').execute();
   }
