@@ -181,3 +181,25 @@ test('a value lifted from the token response may be used in apiBaseUrl and the p
     tokenResponse: { config: { instanceUrl: 'instance_url' } },
   });
 });
+
+test("an OAuth connector's hosts, where the client secret goes, are chosen from an enum only; a tenant in the path is free", () => {
+  const oauth: DefinitionInput = {
+    name: 'Per-tenant OAuth',
+    grantType: 'authorization_code',
+    authUrl: 'https://login.example.com/${connectionConfig.tenant}/authorize',
+    tokenUrl: 'https://login.example.com/${connectionConfig.tenant}/token',
+    clientId: 'operator-client',
+    clientSecret: 'operator-secret',
+    apiBaseUrl: 'https://${connectionConfig.region}.api.example.com',
+    connectionConfig: [
+      { name: 'tenant', title: 'Tenant', type: 'string', pattern: '^[A-Za-z0-9.-]+$' },
+      { name: 'region', title: 'Region', type: 'string', enum: ['eu', 'us'] },
+      { name: 'host', title: 'Host', type: 'string', format: 'hostname' },
+    ],
+  };
+  checkDefinition(oauth);
+  checkDefinition({ ...oauth, tokenUrl: 'https://${connectionConfig.region}.login.example.com/token' });
+  assert.match(refusal({ ...oauth, tokenUrl: 'https://${connectionConfig.host}/token' }), /tokenUrl puts \$\{connectionConfig.host\} in the host/);
+  assert.match(refusal({ ...oauth, revocationUrl: 'https://${connectionConfig.tenant}.example.com/revoke' }), /revocationUrl puts/);
+  assert.match(refusal({ ...oauth, authUrl: '${connectionConfig.host}/authorize' }), /authUrl puts/);
+});

@@ -360,9 +360,39 @@ function checkOAuth(input: DefinitionInput): void {
     throw invalid('extra/auth/headers', 'cannot be sent: the authorization request is a browser redirect (use extra/auth/params)');
   }
   if (!code && input.extra?.auth) throw invalid('extra/auth', 'applies only to grantType authorization_code');
+  for (const field of ['authUrl', 'tokenUrl', 'refreshUrl', 'revocationUrl'] as const) checkChosenHost(input, field);
   checkExtras('extra/auth', input.extra?.auth);
   checkExtras('extra/token', input.extra?.token);
   checkExtras('extra/refresh', input.extra?.refresh);
+}
+
+/**
+ * The operator's client secret goes to the token, refresh and revocation URLs, and users are sent
+ * to the authorization URL: an organization must not pick those hosts freely, or it could have the
+ * secret sent to a server of its own (or its users to a look-alike sign-in page). A setting may
+ * name the host only when it is an `enum` of hosts the operator listed; elsewhere in the URL (a
+ * tenant in the path) any setting may appear.
+ */
+function checkChosenHost(input: DefinitionInput, field: 'authUrl' | 'tokenUrl' | 'refreshUrl' | 'revocationUrl'): void {
+  const value = input[field];
+  if (typeof value !== 'string') return;
+  const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(value)?.[1] ?? value.split('/')[0];
+  let found;
+  try {
+    found = placeholders(authority);
+  } catch (error) {
+    if (error instanceof TemplateError) return; // checkTemplates names the malformed placeholder
+    throw error;
+  }
+  for (const p of found) {
+    const setting = input.connectionConfig?.find((c) => c.name === p.name);
+    if (p.source === 'credentials' || !setting?.enum) {
+      throw invalid(
+        field,
+        `puts \${${p.source}.${p.name}} in the host, where the client secret goes: only a connectionConfig field with an enum of hosts may choose it`,
+      );
+    }
+  }
 }
 
 function checkTokenPlacement(input: DefinitionInput, mode: AuthMode): void {
