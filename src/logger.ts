@@ -30,8 +30,13 @@ const REDACT = [
 const SECRET_PARAMS = /([?&](?:client_secret|token|access_token|refresh_token|id_token|id_token_hint|code|code_verifier|password|link)=)[^&#]*/gi;
 const LINK_TOKEN = new RegExp(`^((?:${LOGIN_LINK_PATH}|${PASSWORD_LINK_PATH}|${CONSOLE_PASSWORD_PATH})/)[^/?#]+`);
 
+// The same inside a URL carried, percent-encoded, as a parameter (the sign-in page's return_to
+// holds the authorization request, id_token_hint included).
+const NESTED_SECRET_PARAMS =
+  /((?:%3F|%26)(?:client_secret|token|access_token|refresh_token|id_token|id_token_hint|code|code_verifier|password|link)%3D)(?:(?!%26)[^&#])*/gi;
+
 export function redactUrl(url: string): string {
-  return url.replace(LINK_TOKEN, '$1[redacted]').replace(SECRET_PARAMS, '$1[redacted]');
+  return url.replace(LINK_TOKEN, '$1[redacted]').replace(SECRET_PARAMS, '$1[redacted]').replace(NESTED_SECRET_PARAMS, '$1[redacted]');
 }
 
 /** Fastify's request fields, with the URL redacted. */

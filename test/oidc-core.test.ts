@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { launchToken } from '../src/oauth/launch.ts';
 import { basic, startGatehouse } from './helpers.ts';
 import { authorize, authorizeUrl, Browser, codeClient, csrfOf, pkce, tenant } from './interactive-helpers.ts';
 
@@ -150,6 +151,11 @@ test('OpenID Connect Core', async (t) => {
     const browser = await signedIn();
     res = await browser.get(authorizeUrl({ ...request({ prompt: 'none' }).params, client_id: fresh.client_id }));
     assert.equal(redirectError(res.headers.location as string).error, 'consent_required');
+    // A client the user never approved learns nothing from login_hint: the same answer either way.
+    for (const hint of [acme.email, 'someone.else@example.com']) {
+      res = await browser.get(authorizeUrl({ ...request({ prompt: 'none', login_hint: hint }).params, client_id: fresh.client_id }));
+      assert.equal(redirectError(res.headers.location as string).error, 'consent_required', hint);
+    }
 
     // Consent remembered (the first test consented to this client and scope): a code, no page.
     res = await browser.get(authorizeUrl(request({ prompt: 'none' }).params));
@@ -177,7 +183,7 @@ test('OpenID Connect Core', async (t) => {
       const location = new URL(res.headers.location as string, 'http://x');
       assert.equal(location.pathname, '/login', JSON.stringify(extra));
       const returnTo = location.searchParams.get('return_to')!;
-      assert.match(returnTo, /login_after=\d+/);
+      assert.match(returnTo, /login_after=v1\./, 'a sealed mark');
       const before = Math.floor(Date.now() / 1000);
       const again = await browser.login(acme.email, acme.password, returnTo);
       assert.equal(again.statusCode, 303);
@@ -199,10 +205,17 @@ test('OpenID Connect Core', async (t) => {
     assert.ok((await exchange(url.searchParams.get('code')!, verifier)).id_token);
   });
 
-  await t.test('a login_after mark forged far in the past does not satisfy prompt=login', async () => {
+  await t.test("a made-up or another client's login_after mark does not satisfy prompt=login or max_age", async () => {
     const browser = await signedIn();
-    const res = await browser.get(authorizeUrl(request({ prompt: 'login', login_after: '1000' }).params));
-    assert.equal(new URL(res.headers.location as string, 'http://x').pathname, '/login');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const second = await codeClient(g, { name: 'Another app' });
+    const theirs = g.services.sealer.seal(`${Math.floor(Date.now() / 1000) - 60} ${second.client_id}`);
+    for (const mark of [String(Math.floor(Date.now() / 1000) - 60), '1000', theirs, 'v1.x.y.z.w']) {
+      for (const extra of [{ prompt: 'login' }, { max_age: '0' }]) {
+        const res = await browser.get(authorizeUrl(request({ ...extra, login_after: mark }).params));
+        assert.equal(new URL(res.headers.location as string, 'http://x').pathname, '/login', `${mark} ${JSON.stringify(extra)}`);
+      }
+    }
   });
 
   await t.test('prompt=consent shows the consent page even when consent is remembered', async () => {
@@ -230,6 +243,16 @@ test('OpenID Connect Core', async (t) => {
     await otherBrowser.login(other.email, other.password);
     res = await otherBrowser.get(authorizeUrl(request({ prompt: 'none', id_token_hint: idToken }).params));
     assert.equal(redirectError(res.headers.location as string).error, 'login_required');
+    // Without prompt=none the other user is asked to sign in as the hint's subject; signing in
+    // as themselves again ends in login_required, not in a loop.
+    res = await otherBrowser.get(authorizeUrl(request({ id_token_hint: idToken }).params));
+    const returnTo = new URL(res.headers.location as string, 'http://x').searchParams.get('return_to')!;
+    assert.equal((await otherBrowser.login(other.email, other.password, returnTo)).statusCode, 303);
+    res = await otherBrowser.get(returnTo);
+    assert.deepEqual(redirectError(res.headers.location as string), {
+      error: 'login_required',
+      description: 'the signed-in user is not the one id_token_hint names',
+    });
 
     const second = await codeClient(g, { name: 'Second app', skip_consent: true });
     res = await browser.get(authorizeUrl({ ...request({ id_token_hint: idToken }).params, client_id: second.client_id }));
@@ -245,9 +268,16 @@ test('OpenID Connect Core', async (t) => {
       });
     }
     // An access token is not an ID Token, although the same key signs it.
-    const accessToken = (await exchange((await authorize(browser, request({}).params)).searchParams.get('code')!, 'x'.repeat(43)).catch(() => undefined))
-      ?.access_token;
-    assert.equal(accessToken, undefined, 'a mismatched verifier is refused (sanity)');
+    // Nor is a launch token (typ JWT, the same key, aud = the client): it has no auth_time.
+    const launch = launchToken(g.services.keystore, issuer, {
+      clientId: client.client_id,
+      userId: acme.userId,
+      organizationId: acme.organizationId,
+      email: acme.email,
+    });
+    assert.equal(g.services.idTokens.readHint(launch.token), undefined);
+    res = await browser.get(authorizeUrl(request({ id_token_hint: launch.token }).params));
+    assert.equal(redirectError(res.headers.location as string).error, 'invalid_request');
     const at = await g.services.tokens.issue({ client: await g.services.clients.get(client.client_id), subject: acme.userId, scope: 'openid', ttl: 60 });
     assert.equal(g.services.idTokens.readHint(at.token), undefined);
   });
@@ -277,14 +307,14 @@ test('OpenID Connect Core', async (t) => {
   });
 
   await t.test('the implicit grant and client credentials stay OAuth-only: openid is invalid_scope', async () => {
-    const implicit = await codeClient(g, { name: 'MSP app', grant_types: ['implicit'], allow_implicit: true, skip_consent: true });
+    const implicit = await codeClient(g, { name: 'MSP app', grant_types: ['implicit'], allow_implicit: true, skip_consent: true, scopes: ['openid', 'read'] });
     const browser = await signedIn();
     const res = await browser.get(authorizeUrl({ response_type: 'token', client_id: implicit.client_id, redirect_uri: CB, state: 'st', scope: 'openid' }));
     const fragment = new URLSearchParams(new URL(res.headers.location as string).hash.slice(1));
     assert.equal(fragment.get('error'), 'invalid_scope');
     assert.equal(fragment.get('access_token'), null);
 
-    const service = await codeClient(g, { name: 'Service', grant_types: ['client_credentials'], redirect_uris: [] });
+    const service = await codeClient(g, { name: 'Service', grant_types: ['client_credentials'], redirect_uris: [], scopes: ['openid', 'read'] });
     const cc = await g.app.inject({
       method: 'POST',
       url: '/oauth/token',
@@ -293,6 +323,7 @@ test('OpenID Connect Core', async (t) => {
     });
     assert.equal(cc.statusCode, 400);
     assert.equal(cc.json().error, 'invalid_scope');
+    assert.match(cc.json().error_description, /openid/);
   });
 
   await t.test('a one-time login link signs in with amr otp', async () => {

@@ -28,7 +28,6 @@ export const CLAIMS_SUPPORTED: readonly string[] = [
   'nonce',
   'at_hash',
   'amr',
-  'azp',
   ...Object.values(SCOPE_CLAIMS).flat(),
 ];
 

@@ -88,7 +88,13 @@ export function endSessionRoutes(services: Services, pages: EndSessionPages) {
         // browser sends no SameSite=Lax session cookie with that post and this server cannot see
         // who is signed in: the same request again as a GET (RFC 9110 §15.4.4: 303), which is a
         // top-level navigation and carries the cookie.
-        const query = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => typeof e[1] === 'string'));
+        // The ID Token stays out of that URL (the relying party posted to keep it out of browser
+        // history and logs): it is read here, and the GET names the client it was issued to
+        // instead. Without the hint the person is asked first, as §2 wants for a hintless request.
+        const { id_token_hint: hint, ...rest } = params;
+        const query = new URLSearchParams(Object.entries(rest).filter((e): e is [string, string] => typeof e[1] === 'string'));
+        const audience = typeof hint === 'string' ? services.idTokens.readHint(hint)?.audience : undefined;
+        if (!query.has('client_id') && audience?.length === 1) query.set('client_id', audience[0]);
         return reply.header('cache-control', 'no-store').redirect(`${END_SESSION_PATH}?${query.toString()}`, 303);
       },
     );

@@ -102,6 +102,9 @@ export function loginRoutes(app: App, services: Services) {
       audit.record({ action: 'login.failed', outcome: 'failure', ip: request.ip, details: { email } });
       return render(services, request, reply, returnTo, { status: 401, email: form.email, message: 'Incorrect email or password.' });
     }
+    // A new sign-in replaces the session this browser had (after prompt=login, max_age or a
+    // change of account): the old one must not stay usable by whoever holds its cookie.
+    if (await services.browserSessions.current(request)) await services.browserSessions.end(request, reply);
     const session = await accounts.startSession(result.user.id, 'pwd');
     services.browserSessions.setCookie(reply, session);
     metrics.logins.inc({ outcome: 'success' });

@@ -15,6 +15,7 @@ import {
   CARRIED,
   ConfigurationMismatch,
   parseAuthorizationRequest,
+  sealMark,
   replyUrl,
   type AuthorizationRequest,
   type RawParams,
@@ -28,13 +29,18 @@ type Step = 'request' | 'decision';
  * or an id_token_hint naming another user. A sign-in made since the request sent the user to
  * the sign-in page (login_after) satisfies the first three.
  */
+/** Whether the session began after this request sent the user to sign in (its sealed login_after mark). */
+function signedInSince(authz: AuthorizationRequest, session: CurrentSession): boolean {
+  const { loginAfter } = authz.openid;
+  return loginAfter !== undefined && Math.floor(session.authTime.getTime() / 1000) >= loginAfter;
+}
+
 function signInNeeded(authz: AuthorizationRequest, session: CurrentSession | undefined): string | undefined {
   if (!session) return 'no one is signed in';
-  const { prompt, maxAge, loginAfter, idTokenHint } = authz.openid;
+  const { prompt, maxAge, idTokenHint } = authz.openid;
   const authTime = Math.floor(session.authTime.getTime() / 1000);
-  const signedInSince = loginAfter !== undefined && authTime >= loginAfter;
   if (idTokenHint && idTokenHint.sub !== session.userId) return 'id_token_hint names another user than the one signed in';
-  if (signedInSince) return undefined;
+  if (signedInSince(authz, session)) return undefined;
   if (prompt.has('login') || prompt.has('select_account')) return 'the client asked for a new sign-in (prompt)';
   if (maxAge !== undefined && Date.now() / 1000 - authTime > maxAge) return `the sign-in is older than max_age (${maxAge} s)`;
   return undefined;
@@ -93,12 +99,17 @@ async function authorize(services: Services, pages: AuthorizePages, request: Fas
   const { audit, metrics, authorizations } = services;
   reply.header('cache-control', 'no-store');
   try {
-    const authz = await parseAuthorizationRequest(params, services.clients, services.idTokens);
+    const authz = await parseAuthorizationRequest(params, services);
     const { prompt } = authz.openid;
     const session = await services.browserSessions.current(request);
     // The consent form answers a request already checked for a fresh enough sign-in: only the
     // request step asks for one (the decision needs the same signed-in user, by its CSRF token).
     const signIn = step === 'request' ? signInNeeded(authz, session) : session ? undefined : 'no one is signed in';
+    if (session && authz.openid.idTokenHint && authz.openid.idTokenHint.sub !== session.userId && signedInSince(authz, session)) {
+      // The user was asked to sign in as the hint's subject and signed in as someone else:
+      // asking again would loop; §3.1.2.1 says to answer with an error such as login_required.
+      throw new AuthorizationError('login_required', 'the signed-in user is not the one id_token_hint names', authz);
+    }
     if (signIn) {
       // OIDC Core §3.1.2.6: prompt=none shows no page; the client hears why one was needed.
       if (prompt.has('none')) throw new AuthorizationError('login_required', `the user must sign in: ${signIn}`, authz);
@@ -107,7 +118,7 @@ async function authorize(services: Services, pages: AuthorizePages, request: Fas
       );
       // prompt=login and max_age are satisfied by a sign-in made from now on; without the mark
       // the request would send the user back to sign in forever.
-      query.set('login_after', String(Math.floor(Date.now() / 1000)));
+      query.set('login_after', sealMark(services.sealer, authz.client.id));
       return reply.redirect(signInUrl(`${AUTHORIZE_PATH}?${query.toString()}`), 303);
     }
     const current = session!;
@@ -116,10 +127,6 @@ async function authorize(services: Services, pages: AuthorizePages, request: Fas
     const client = authz.client;
     const record = (action: string, ok: boolean) =>
       audit.record({ action, outcome: ok ? 'success' : 'failure', actor: user.id, clientId: client.id, ip: request.ip, details: { scope: authz.scope } });
-    if (step === 'request' && prompt.has('none') && authz.openid.loginHint !== undefined && authz.openid.loginHint.trim().toLowerCase() !== user.email) {
-      // Another account than the signed-in one is wanted: choosing it takes a page.
-      throw new AuthorizationError('interaction_required', 'login_hint names another account than the one signed in', authz);
-    }
     if (step === 'decision') {
       if ((params as { decision?: string }).decision !== 'allow') {
         metrics.consents.inc({ decision: 'denied' });
@@ -140,6 +147,12 @@ async function authorize(services: Services, pages: AuthorizePages, request: Fas
       throw new AuthorizationError('consent_required', 'the user has not consented to this client and scope', authz);
     } else {
       return pages.consent(services, request, reply, authz, params, user.email);
+    }
+    if (step === 'request' && prompt.has('none') && authz.openid.loginHint !== undefined && authz.openid.loginHint.trim().toLowerCase() !== user.email) {
+      // Another account than the signed-in one is wanted: choosing it takes a page. Asked only
+      // once consent is settled, so a client the user never approved learns nothing about who
+      // is signed in from the difference.
+      throw new AuthorizationError('interaction_required', 'login_hint names another account than the one signed in', authz);
     }
     return completeAuthorization(services, request, reply, authz, grantUser, { authTime: current.authTime, amr: current.amr });
   } catch (error) {

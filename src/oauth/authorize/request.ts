@@ -3,6 +3,7 @@
 // either is in doubt nothing is sent anywhere (RFC 6749 §4.1.2.1, RFC 9700 §4.1.1). Only then
 // are other errors reported to the client, at its redirect URI.
 import type { Client, Clients } from '../../clients/clients.ts';
+import type { Sealer } from '../../crypto.ts';
 import { AppError } from '../../errors.ts';
 import { IDENTITY_SCOPES, isOpenId } from '../claims.ts';
 import type { IdTokenHint, IdTokens } from '../id-tokens.ts';
@@ -100,6 +101,27 @@ export const CARRIED = [
 ];
 
 const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent', 'select_account'];
+/**
+ * The login_after mark for a request of `clientId`: sealed, so that no one can write a mark of
+ * their own that an older sign-in would satisfy (OIDC Core §3.1.2.1: prompt=login and max_age
+ * ask for a new sign-in, and a made-up mark must not spare one).
+ */
+export function sealMark(sealer: Pick<Sealer, 'seal'>, clientId: string, at = Math.floor(Date.now() / 1000)): string {
+  return sealer.seal(`${at} ${clientId}`);
+}
+
+function openMark(sealer: Pick<Sealer, 'open'>, mark: string | undefined, clientId: string): number | undefined {
+  if (mark === undefined || mark.length > 500) return undefined;
+  let opened: string;
+  try {
+    opened = sealer.open(mark);
+  } catch {
+    return undefined;
+  }
+  const [at, forClient] = opened.split(' ');
+  return forClient === clientId && /^\d{1,12}$/.test(at) ? Number(at) : undefined;
+}
+
 /** How long a login_after mark stays good: after that it is ignored and the sign-in asked for again. */
 const LOGIN_AFTER_WINDOW_SECONDS = 3600;
 const NONCE_MAX = 512;
@@ -132,7 +154,15 @@ export async function identifyClient(params: RawParams, clients: Clients): Promi
 }
 
 /** Validate the whole request. Throws ConfigurationMismatch, then AuthorizationError. */
-export async function parseAuthorizationRequest(params: RawParams, clients: Clients, idTokens: IdTokens): Promise<AuthorizationRequest> {
+/** What the authorization endpoint reads requests with. */
+export interface RequestReaders {
+  clients: Clients;
+  idTokens: IdTokens;
+  /** Opens the login_after marks this server seals (AES-256-GCM: a changed or made-up one does not open). */
+  sealer: Pick<Sealer, 'open'>;
+}
+
+export async function parseAuthorizationRequest(params: RawParams, { clients, idTokens, sealer }: RequestReaders): Promise<AuthorizationRequest> {
   const { client, redirectUri, redirectUriSent } = await identifyClient(params, clients);
   const state = single(params, 'state');
   const responseType = single(params, 'response_type');
@@ -181,12 +211,18 @@ export async function parseAuthorizationRequest(params: RawParams, clients: Clie
   // The implicit grant stays OAuth-only (seed 002): it has no way to return an ID Token here.
   if (type === 'token' && isOpenId(scope)) fail('invalid_scope', 'scope openid needs response_type=code: the implicit grant issues no ID Token');
   const codeChallenge = type === 'code' ? pkce(params, client, fail) : undefined;
-  const openid = openIdParams(params, client, idTokens, fail);
+  const openid = openIdParams(params, client, idTokens, sealer, fail);
   return { client, redirectUri, redirectUriSent, responseType: type, responseMode: target.responseMode, scope, state: target.state, codeChallenge, openid };
 }
 
 /** OIDC Core §3.1.2.1's optional parameters. They apply to plain OAuth requests too (prompt=none is useful to both). */
-function openIdParams(params: RawParams, client: Client, idTokens: IdTokens, fail: (kind: AuthorizationErrorKind, message: string) => never): OpenIdParams {
+function openIdParams(
+  params: RawParams,
+  client: Client,
+  idTokens: IdTokens,
+  sealer: Pick<Sealer, 'open'>,
+  fail: (kind: AuthorizationErrorKind, message: string) => never,
+): OpenIdParams {
   const text = (name: string) => single(params, name) as string | undefined;
   const nonce = text('nonce');
   if (nonce !== undefined && nonce.length > NONCE_MAX) fail('invalid_request', `nonce must be at most ${NONCE_MAX} characters`);
@@ -209,9 +245,8 @@ function openIdParams(params: RawParams, client: Client, idTokens: IdTokens, fai
     if (!idTokenHint) fail('invalid_request', 'id_token_hint is not an ID Token issued by this server');
     if (!idTokenHint.audience.includes(client.id)) fail('invalid_request', 'id_token_hint was issued to another client');
   }
-  const loginAfterText = text('login_after');
   const now = Math.floor(Date.now() / 1000);
-  const loginAfter = loginAfterText !== undefined && /^\d{1,12}$/.test(loginAfterText) ? Number(loginAfterText) : undefined;
+  const loginAfter = openMark(sealer, text('login_after'), client.id);
   return {
     nonce,
     prompt,
