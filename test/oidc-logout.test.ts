@@ -309,7 +309,12 @@ test('RP-Initiated Logout at /oauth/end-session', async (t) => {
     const again = new URL(posted.location!, origin);
     assert.equal(again.pathname, '/oauth/end-session');
     // The relying party posted to keep the ID Token out of URLs: the GET names its client instead.
-    assert.deepEqual(Object.fromEntries(again.searchParams), { post_logout_redirect_uri: SIGNED_OUT, state: 'st-5', ui_locales: 'de en', client_id: client.client_id });
+    assert.deepEqual(Object.fromEntries(again.searchParams), {
+      post_logout_redirect_uri: SIGNED_OUT,
+      state: 'st-5',
+      ui_locales: 'de en',
+      client_id: client.client_id,
+    });
     assert.equal(await browser.signedIn(), true, 'the post itself ended nothing');
     // Without the hint the person is asked, then returns to the relying party.
     const followed = await browser.get(`${again.pathname}${again.search}`);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { buildApp } from '../src/app.ts';
-import { createLogger } from '../src/logger.ts';
+import { createLogger, redactUrl } from '../src/logger.ts';
 import { basic, createClient, createTestDatabase, testConfig } from './helpers.ts';
 
 test('one line per request at info level, with status, duration, request id and client', async () => {
@@ -50,4 +50,13 @@ test('one line per request at info level, with status, duration, request id and 
   assert.match(issued.reqId, /./);
   assert.equal(missing.status, 404);
   assert.equal(missing.clientId, undefined);
+});
+
+test('secrets in a URL are redacted, also inside a percent-encoded return_to', () => {
+  const authorize = '/oauth/authorize?client_id=c&id_token_hint=eyJhbGciOi.eyJzdWIi.sig&state=s';
+  assert.equal(redactUrl(authorize), '/oauth/authorize?client_id=c&id_token_hint=[redacted]&state=s');
+  const login = `/login?return_to=${encodeURIComponent(authorize)}`;
+  const redacted = redactUrl(login);
+  assert.ok(!redacted.includes('eyJ'), redacted);
+  assert.match(redacted, /%26id_token_hint%3D\[redacted\]%26state%3Ds$/);
 });
