@@ -116,7 +116,7 @@ test('RP-Initiated Logout at /oauth/end-session', async (t) => {
     await browser.signIn(owner);
     const before = (await logouts()).length;
     // The hint alone names the client (its aud): no client_id needed.
-    const answer = await browser.get(endSession({ id_token_hint: hintFor(owner.userId), post_logout_redirect_uri: SIGNED_OUT, state: 'st/1 ü' }));
+    const answer = await browser.get(endSession({ id_token_hint: await hintFor(owner.userId), post_logout_redirect_uri: SIGNED_OUT, state: 'st/1 ü' }));
     assert.equal(answer.status, 303, answer.body);
     const back = new URL(answer.location!);
     assert.equal(`${back.origin}${back.pathname}`, SIGNED_OUT);
@@ -163,7 +163,7 @@ test('RP-Initiated Logout at /oauth/end-session', async (t) => {
   });
 
   await t.test('an expired hint is accepted (§2); client_id agreeing with it; a registered URI keeps its own query', async () => {
-    const expired = hintFor(owner.userId, client.client_id, new IdTokens(g.services.keystore, origin, -3600));
+    const expired = await hintFor(owner.userId, client.client_id, new IdTokens(g.services.keystore, origin, -3600));
     const exp = JSON.parse(Buffer.from(expired.split('.')[1], 'base64url').toString()).exp as number;
     assert.ok(exp < Date.now() / 1000 - 3000, 'the hint expired an hour ago');
     const browser = new Visitor(origin);
@@ -179,7 +179,7 @@ test('RP-Initiated Logout at /oauth/end-session', async (t) => {
   await t.test('with no post_logout_redirect_uri the person is told they are signed out', async () => {
     const browser = new Visitor(origin);
     await browser.signIn(owner);
-    const answer = await browser.get(endSession({ id_token_hint: hintFor(owner.userId) }));
+    const answer = await browser.get(endSession({ id_token_hint: await hintFor(owner.userId) }));
     assert.equal(answer.status, 200);
     assert.match(answer.body, /<h1>You are signed out<\/h1>/);
     assert.match(answer.body, /Partner App/);
@@ -218,7 +218,7 @@ test('RP-Initiated Logout at /oauth/end-session', async (t) => {
   await t.test('a hint for someone other than the signed-in person asks first', async () => {
     const browser = new Visitor(origin);
     await browser.signIn(owner);
-    const asked = await browser.get(endSession({ id_token_hint: hintFor(other.userId), post_logout_redirect_uri: SIGNED_OUT, state: 'st-4' }));
+    const asked = await browser.get(endSession({ id_token_hint: await hintFor(other.userId), post_logout_redirect_uri: SIGNED_OUT, state: 'st-4' }));
     assert.equal(asked.status, 200, asked.body);
     assert.match(asked.body, /<h1>Sign out of Gatehouse\?<\/h1>/);
     assert.equal(await browser.signedIn(), true);
@@ -234,7 +234,7 @@ test('RP-Initiated Logout at /oauth/end-session', async (t) => {
   await t.test('a post_logout_redirect_uri the client did not register is an error page: no redirect, the session stays', async () => {
     const browser = new Visitor(origin);
     await browser.signIn(owner);
-    const hint = hintFor(owner.userId);
+    const hint = await hintFor(owner.userId);
     for (const uri of [
       'https://evil.example/phish',
       'https://app.example/cb', // the client's redirect URI, but not a post-logout one
@@ -260,17 +260,21 @@ test('RP-Initiated Logout at /oauth/end-session', async (t) => {
     const browser = new Visitor(origin);
     await browser.signIn(owner);
     const answer = await browser.get(
-      endSession({ id_token_hint: hintFor(owner.userId), client_id: otherClient.client_id, post_logout_redirect_uri: 'https://other.example/signed-out' }),
+      endSession({
+        id_token_hint: await hintFor(owner.userId),
+        client_id: otherClient.client_id,
+        post_logout_redirect_uri: 'https://other.example/signed-out',
+      }),
     );
     refusedPage(answer, /client_id does not match the application the id_token_hint was issued to/);
-    refusedPage(await browser.get(endSession({ id_token_hint: hintFor(owner.userId), client_id: otherClient.client_id })), /client_id does not match/);
+    refusedPage(await browser.get(endSession({ id_token_hint: await hintFor(owner.userId), client_id: otherClient.client_id })), /client_id does not match/);
     assert.equal(await browser.signedIn(), true);
   });
 
   await t.test('a tampered, foreign or other kind of token as the hint is refused with a 400 page naming it', async () => {
     const browser = new Visitor(origin);
     await browser.signIn(owner);
-    const [header, payload, signature] = hintFor(owner.userId).split('.');
+    const [header, payload, signature] = (await hintFor(owner.userId)).split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
     const tampered = [header, Buffer.from(JSON.stringify({ ...claims, sub: other.userId })).toString('base64url'), signature].join('.');
     const unsigned = [
@@ -288,7 +292,7 @@ test('RP-Initiated Logout at /oauth/end-session', async (t) => {
     // A second Gatehouse's ID Token: signed by keys this one has never published.
     const foreign = await startGatehouse({ GATEHOUSE_PUBLIC_URL: origin });
     t.after(() => foreign.stop());
-    const foreignHint = hintFor(owner.userId, client.client_id, foreign.services.idTokens);
+    const foreignHint = await hintFor(owner.userId, client.client_id, foreign.services.idTokens);
     for (const hint of [tampered, unsigned, accessToken, foreignHint, 'not-a-jwt']) {
       refusedPage(
         await browser.get(endSession({ id_token_hint: hint, post_logout_redirect_uri: SIGNED_OUT })),
@@ -301,7 +305,7 @@ test('RP-Initiated Logout at /oauth/end-session', async (t) => {
   await t.test("a relying party's form post is answered with the request as a GET, which carries the session cookie, and without the ID Token", async () => {
     const browser = new Visitor(origin);
     await browser.signIn(owner);
-    const hint = hintFor(owner.userId);
+    const hint = await hintFor(owner.userId);
     // As a cross-site form post arrives: SameSite=Lax keeps the session cookie off it.
     const rp = new Visitor(origin);
     const posted = await rp.send('/oauth/end-session', { id_token_hint: hint, post_logout_redirect_uri: SIGNED_OUT, state: 'st-5', ui_locales: 'de en' });

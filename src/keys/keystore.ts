@@ -68,6 +68,7 @@ export class Keystore {
   #current: Loaded | undefined;
   #signers = new Map<string, (payload: Record<string, unknown>) => string>();
   #accessTokenSigners = new Map<string, AsyncSigner>(); // by kid
+  #idTokenSigners = new Map<string, AsyncSigner>(); // by kid, typ JWT
   #jwks = '{"keys":[]}';
   #reloading: Promise<void> | undefined;
 
@@ -168,13 +169,16 @@ export class Keystore {
           for (const typ of ['at+jwt', 'JWT']) {
             this.#signers.set(`${row.kid}:${typ}`, createSigner({ key: privatePem, algorithm: alg, kid: row.kid, header: { alg, typ } }));
           }
-          this.#accessTokenSigners.set(row.kid, createAsyncSigner(createPrivateKey(privatePem), alg, { typ: 'at+jwt', kid: row.kid }));
+          const privateKey = createPrivateKey(privatePem);
+          this.#accessTokenSigners.set(row.kid, createAsyncSigner(privateKey, alg, { typ: 'at+jwt', kid: row.kid }));
+          this.#idTokenSigners.set(row.kid, createAsyncSigner(privateKey, alg, { typ: 'JWT', kid: row.kid }));
         }
       }
     }
     if (!current) throw new Error('no current signing key: run migrations and start the server once');
     for (const name of this.#signers.keys()) if (!name.startsWith(`${current.kid}:`)) this.#signers.delete(name);
     for (const kid of this.#accessTokenSigners.keys()) if (kid !== current.kid) this.#accessTokenSigners.delete(kid);
+    for (const kid of this.#idTokenSigners.keys()) if (kid !== current.kid) this.#idTokenSigners.delete(kid);
     this.#keys = keys;
     this.#current = current;
     const order = { next: 0, current: 1, previous: 2 };
@@ -193,6 +197,11 @@ export class Keystore {
    */
   signAccessToken(claims: Record<string, unknown>): Promise<string> {
     return this.#accessTokenSigners.get(this.#current!.kid)!(claims);
+  }
+
+  /** Sign an OpenID Connect ID Token (typ JWT) with the current key, off the event loop like access tokens. */
+  signIdToken(claims: Record<string, unknown>): Promise<string> {
+    return this.#idTokenSigners.get(this.#current!.kid)!(claims);
   }
 
   /** Verify a JWT issued here: signature by a published key, issuer, expiry. Throws on failure. */

@@ -48,8 +48,8 @@ export class IdTokens {
     this.#ttl = ttlSeconds;
   }
 
-  /** A signed ID Token, with its lifetime in seconds. */
-  issue(req: IdTokenRequest): string {
+  /** A signed ID Token. */
+  issue(req: IdTokenRequest): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const claims: Record<string, unknown> = {
       ...req.claims,
@@ -63,7 +63,7 @@ export class IdTokens {
       amr: req.amr,
       at_hash: tokenHash(this.#keystore.algorithm, req.accessToken),
     };
-    return this.#keystore.sign(claims, 'JWT');
+    return this.#keystore.signIdToken(claims);
   }
 
   /**

@@ -69,7 +69,7 @@ export async function issueUserTokens(services: Services, trx: Kysely<Database>,
     // Read in the grant's transaction: the claims are those of the user the checks just passed.
     const claims = await userClaims({ users: { find: (id) => findUser(trx, id) }, organizations: { find: (id) => findOrganization(trx, id) } }, user.id, scope);
     if (claims) {
-      body.id_token = services.idTokens.issue({
+      body.id_token = await services.idTokens.issue({
         clientId: client.id,
         userId: user.id,
         authTime: req.signIn.authTime,
