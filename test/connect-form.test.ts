@@ -173,6 +173,16 @@ test('refused, connected, updated and unverified through the form, with the serv
     [['config']],
   );
 
+  // A new site with the credentials left blank would send the stored ones to another host: refused,
+  // the site field highlighted, nothing sent there, nothing changed.
+  const seen = vendor.seen.length;
+  const moved = await browser.post(path(), { ...form({ 'config.site': '127.0.0.2', 'credentials.publicKey': '', 'credentials.privateKey': '' }), csrf });
+  assert.equal(moved.statusCode, 400, moved.body);
+  assert.match(moved.body, /changing site changes where the credentials are sent: enter the credentials again/);
+  assert.match(moved.body, /id="connect-[^"]+-config-site"[^>]* class="invalid" aria-invalid="true"/);
+  assert.equal(vendor.seen.length, seen, 'nothing was sent anywhere');
+  assert.equal((await rows())[0].config.site, '127.0.0.1');
+
   // The vendor is down: stored, but unverified, and the page says why.
   vendorUp = false;
   const down = await browser.post(path(), { ...form(), csrf });

@@ -401,6 +401,64 @@ test('missing and malformed settings: 400 naming the field, nothing stored', asy
   );
 });
 
+test('a config change that moves the host the credentials go to needs the credentials again; an OAuth connection connects again', async () => {
+  const key = secret('moved');
+  const vendor = await mock((req) => (req.headers['x-key'] === key ? [200, { path: req.url }] : undefined));
+  const connectorId = await createConnector(g, {
+    name: 'Per-host keys',
+    authMode: 'api_key',
+    apiBaseUrl: `http://\${connectionConfig.host}:${vendor.port}/\${connectionConfig.tenant}/api`,
+    connectionConfig: [
+      { name: 'host', title: 'Host', type: 'string', format: 'hostname' },
+      { name: 'tenant', title: 'Tenant', type: 'string' },
+    ],
+    credentials: [{ name: 'key', title: 'Key' }],
+    proxyHeaders: { 'X-Key': '${credentials.key}' },
+    verify: { method: 'GET', path: '/me' },
+  });
+  const { organizationId } = await organization(g);
+  const created = await connect({
+    connector_id: connectorId,
+    organization_id: organizationId,
+    config: { host: '127.0.0.1', tenant: 't1' },
+    credentials: { key },
+  });
+  assert.equal(created.statusCode, 201, created.body);
+  const id = created.json().connection_id;
+  const seen = vendor.seen.length;
+
+  const moved = await patch(id, { config: { host: '127.0.0.2', tenant: 't1' } });
+  assert.equal(moved.statusCode, 400, moved.body);
+  assert.equal(moved.json().error.message, 'body/config/host: changing host changes where the credentials are sent: enter the credentials again');
+  assert.equal(vendor.seen.length, seen, 'no verify call went out');
+  assert.equal((await g.services.connectors.connections.get(id)).config.host, '127.0.0.1', 'nothing changed');
+
+  // A setting only in the path may change alone; with the credentials given, the host may too.
+  const tenant = await patch(id, { config: { host: '127.0.0.1', tenant: 't2' } });
+  assert.equal(tenant.statusCode, 200, tenant.body);
+  assert.equal(vendor.seen.at(-1)?.url, '/t2/api/me');
+  const again = await patch(id, { config: { host: '127.0.0.2', tenant: 't2' }, credentials: { key: secret('other') } });
+  assert.equal(again.statusCode, 200, again.body);
+  assert.equal(again.json().config.host, '127.0.0.2');
+
+  // An OAuth (client credentials) connection's token came from the old host: connect again instead.
+  const oauthVendor = await mock((req) => (req.url === '/token' ? [200, { access_token: 'cc-token', expires_in: 3600 }] : [200, {}]));
+  const oauthId = await createConnector(g, {
+    name: 'Per-region OAuth',
+    grantType: 'client_credentials',
+    tokenUrl: `http://\${connectionConfig.region}:${oauthVendor.port}/token`,
+    clientId: 'c',
+    clientSecret: secret('cc'),
+    apiBaseUrl: `http://\${connectionConfig.region}:${oauthVendor.port}/api`,
+    connectionConfig: [{ name: 'region', title: 'Region', type: 'string', enum: ['127.0.0.1', '127.0.0.2'] }],
+  });
+  const oauth = await connect({ connector_id: oauthId, organization_id: organizationId, config: { region: '127.0.0.1' } });
+  assert.equal(oauth.statusCode, 201, oauth.body);
+  const refused = await patch(oauth.json().connection_id, { config: { region: '127.0.0.2' } });
+  assert.equal(refused.statusCode, 400, refused.body);
+  assert.match(refused.json().error.message, /^body\/config\/region: changing region changes where the connection's token is sent: connect again instead$/);
+});
+
 test('an unresolved placeholder is a 400 at connect time, and no request carries a literal ${', async () => {
   const vendor = await mock((req) => (req.url.startsWith('/token') ? [200, { access_token: 'no-instance', expires_in: 60 }] : [200, {}]));
   const connectorId = await createConnector(g, {

@@ -376,10 +376,9 @@ function checkOAuth(input: DefinitionInput): void {
 function checkChosenHost(input: DefinitionInput, field: 'authUrl' | 'tokenUrl' | 'refreshUrl' | 'revocationUrl'): void {
   const value = input[field];
   if (typeof value !== 'string') return;
-  const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(value)?.[1] ?? value.split('/')[0];
   let found;
   try {
-    found = placeholders(authority);
+    found = placeholders(authorityOf(value));
   } catch (error) {
     if (error instanceof TemplateError) return; // checkTemplates names the malformed placeholder
     throw error;
@@ -393,6 +392,28 @@ function checkChosenHost(input: DefinitionInput, field: 'authUrl' | 'tokenUrl' |
       );
     }
   }
+}
+
+/** The authority (RFC 3986 §3.2) of a URL template; a placeholder opening it is a whole URL. */
+function authorityOf(template: string): string {
+  return /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(template)?.[1] ?? template.split('/')[0]!;
+}
+
+/**
+ * The connectionConfig fields that choose a host the connection's credentials or token are sent
+ * to: those named in the authority of any of the definition's URL templates.
+ */
+export function hostSettings(d: ConnectorDefinition): Set<string> {
+  const names = new Set<string>();
+  for (const template of [d.apiBaseUrl, d.tokenRequest?.url, d.tokenUrl, d.refreshUrl, d.revocationUrl, d.authUrl]) {
+    if (!template) continue;
+    try {
+      for (const p of placeholders(authorityOf(template))) if (p.source === 'connectionConfig') names.add(p.name);
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+    }
+  }
+  return names;
 }
 
 function checkTokenPlacement(input: DefinitionInput, mode: AuthMode): void {

@@ -12,6 +12,7 @@ import { ConnectLinks } from './connect-links.ts';
 import { Connections, type ConnectionRow, type Unverified } from './connections.ts';
 import { Connectors, type Connector } from './connectors.ts';
 import { Credentials, type Live } from './credentials.ts';
+import { hostSettings, type ConnectorDefinition } from './definition.ts';
 import { checkSettings, resolve, secretsOf, type Settings, type SettingsInput } from './settings.ts';
 import { OutboundLimit, type WindowCounter } from './proxy/outbound-limit.ts';
 import { TokenEndpoint } from './token-endpoint.ts';
@@ -32,6 +33,24 @@ export interface ConnectorServiceOptions {
 
 /** Connections whose token expires within this window are looked at by the sweep. */
 const SWEEP_WINDOW_MS = 86_400_000;
+
+/**
+ * A setting that names a host the stored credentials (or the token they were exchanged for) go
+ * to cannot change alone: whoever changes it would have them sent to a host of their choosing.
+ * With new credentials it may; an OAuth connection's token came from the old host, so it connects
+ * again instead.
+ */
+function checkHostsKept(d: ConnectorDefinition, before: Settings['config'], after: Settings['config'], newCredentials: boolean): void {
+  for (const name of hostSettings(d)) {
+    if (String(before[name] ?? '') === String(after[name] ?? '')) continue;
+    if (d.authMode === 'oauth2') {
+      throw errors.Invalid(`body/config/${name}: changing ${name} changes where the connection's token is sent: connect again instead`);
+    }
+    if (!newCredentials && d.credentials.length > 0) {
+      throw errors.Invalid(`body/config/${name}: changing ${name} changes where the credentials are sent: enter the credentials again`);
+    }
+  }
+}
 
 export class ConnectorService {
   readonly connectors: Connectors;
@@ -95,6 +114,7 @@ export class ConnectorService {
       config: input.config ?? Object.fromEntries(Object.entries(current.config).filter(([k]) => declared.has(k))),
       credentials: input.credentials ?? current.credentials,
     });
+    checkHostsKept(d, current.config, settings.config, input.credentials !== undefined);
     // Values the vendor gave in its token response stay until it gives new ones.
     const lifted = Object.fromEntries(Object.entries(current.config).filter(([k]) => Object.hasOwn(d.tokenResponse.config, k)));
     const kept = { ...settings, config: { ...lifted, ...settings.config } };
