@@ -203,3 +203,32 @@ test("an OAuth connector's hosts, where the client secret goes, are chosen from 
   assert.match(refusal({ ...oauth, revocationUrl: 'https://${connectionConfig.tenant}.example.com/revoke' }), /revocationUrl puts/);
   assert.match(refusal({ ...oauth, authUrl: '${connectionConfig.host}/authorize' }), /authUrl puts/);
 });
+
+test("a client-credentials connector's API host, where the operator's token goes, is chosen from an enum only (or lifted from the token response)", () => {
+  const cc: DefinitionInput = {
+    name: 'Per-region client credentials',
+    grantType: 'client_credentials',
+    tokenUrl: 'https://login.example.com/token',
+    clientId: 'operator-client',
+    clientSecret: 'operator-secret',
+    apiBaseUrl: 'https://${connectionConfig.region}.api.example.com/${connectionConfig.host}',
+    connectionConfig: [
+      { name: 'region', title: 'Region', type: 'string', enum: ['eu', 'us'] },
+      { name: 'host', title: 'Host', type: 'string', format: 'hostname' },
+    ],
+  };
+  checkDefinition(cc);
+  assert.match(
+    refusal({ ...cc, apiBaseUrl: 'https://${connectionConfig.host}/api' }),
+    /^body\/apiBaseUrl puts \$\{connectionConfig.host\} in the host, where the operator's client-credentials token goes/,
+  );
+  assert.match(refusal({ ...cc, apiBaseUrl: '${connectionConfig.host}/api' }), /^body\/apiBaseUrl puts \$\{connectionConfig.host\} in the host/);
+  checkDefinition({ ...cc, apiBaseUrl: '${connectionConfig.instanceUrl}/api', tokenResponse: { config: { instanceUrl: 'instance_url' } } });
+  // An authorization-code token is the organization's own: its API host may come from any setting.
+  checkDefinition({
+    ...cc,
+    grantType: 'authorization_code',
+    authUrl: 'https://login.example.com/authorize',
+    apiBaseUrl: 'https://${connectionConfig.host}/api',
+  });
+});

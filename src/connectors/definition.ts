@@ -361,6 +361,9 @@ function checkOAuth(input: DefinitionInput): void {
   }
   if (!code && input.extra?.auth) throw invalid('extra/auth', 'applies only to grantType authorization_code');
   for (const field of ['authUrl', 'tokenUrl', 'refreshUrl', 'revocationUrl'] as const) checkChosenHost(input, field);
+  // A client-credentials token is the operator's client's, not the organization's: the API it is
+  // sent to is chosen as strictly (a value the vendor's token response gives is the vendor's word).
+  if (!code) checkChosenHost(input, 'apiBaseUrl');
   checkExtras('extra/auth', input.extra?.auth);
   checkExtras('extra/token', input.extra?.token);
   checkExtras('extra/refresh', input.extra?.refresh);
@@ -373,7 +376,7 @@ function checkOAuth(input: DefinitionInput): void {
  * name the host only when it is an `enum` of hosts the operator listed; elsewhere in the URL (a
  * tenant in the path) any setting may appear.
  */
-function checkChosenHost(input: DefinitionInput, field: 'authUrl' | 'tokenUrl' | 'refreshUrl' | 'revocationUrl'): void {
+function checkChosenHost(input: DefinitionInput, field: 'authUrl' | 'tokenUrl' | 'refreshUrl' | 'revocationUrl' | 'apiBaseUrl'): void {
   const value = input[field];
   if (typeof value !== 'string') return;
   let found;
@@ -383,12 +386,14 @@ function checkChosenHost(input: DefinitionInput, field: 'authUrl' | 'tokenUrl' |
     if (error instanceof TemplateError) return; // checkTemplates names the malformed placeholder
     throw error;
   }
+  const api = field === 'apiBaseUrl';
   for (const p of found) {
     const setting = input.connectionConfig?.find((c) => c.name === p.name);
+    if (api && p.source === 'connectionConfig' && !setting && Object.hasOwn(input.tokenResponse?.config ?? {}, p.name)) continue;
     if (p.source === 'credentials' || !setting?.enum) {
       throw invalid(
         field,
-        `puts \${${p.source}.${p.name}} in the host, where the client secret goes: only a connectionConfig field with an enum of hosts may choose it`,
+        `puts \${${p.source}.${p.name}} in the host, where ${api ? "the operator's client-credentials token" : 'the client secret'} goes: only a connectionConfig field with an enum of hosts may choose it`,
       );
     }
   }
