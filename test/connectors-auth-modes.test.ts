@@ -459,6 +459,44 @@ test('a config change that moves the host the credentials go to needs the creden
   assert.match(refused.json().error.message, /^body\/config\/region: changing region changes where the connection's token is sent: connect again instead$/);
 });
 
+test('a setting of "." or ".." in a URL path is refused at connect time, so neither it nor the proxied path leaves the tenant prefix', async () => {
+  const vendor = await mock((req) => [200, { path: req.url }]);
+  const connectorId = await createConnector(g, {
+    name: 'Per-customer prefix',
+    authMode: 'api_key',
+    apiBaseUrl: `${vendor.url}/customers/\${connectionConfig.c}`,
+    connectionConfig: [{ name: 'c', title: 'Customer', type: 'string' }],
+    credentials: [{ name: 'key', title: 'Key' }],
+    proxyHeaders: { 'X-Key': '${credentials.key}' },
+    verify: { method: 'GET', path: '/me' },
+  });
+  const { organizationId } = await organization(g);
+  for (const c of ['..', '.']) {
+    const res = await connect({ connector_id: connectorId, organization_id: organizationId, config: { c }, credentials: { key: 'k' } });
+    assert.equal(res.statusCode, 400, res.body);
+    assert.match(res.json().error.message, new RegExp(`^body/config/c must not be "${c.replaceAll('.', '\\.')}"`));
+  }
+  assert.equal(vendor.seen.length, 0, 'nothing was sent');
+  assert.equal((await g.services.connectors.connections.list({ organizationId })).length, 0);
+
+  // Dots inside a value are only characters; the caller's path cannot climb out either.
+  const created = await connect({ connector_id: connectorId, organization_id: organizationId, config: { c: '..a' }, credentials: { key: 'k' } });
+  assert.equal(created.statusCode, 201, created.body);
+  assert.equal(vendor.seen.at(-1)?.url, '/customers/..a/me');
+  const id = created.json().connection_id;
+  for (const climb of ['/%2e%2e/other/x', '/.%2E/other', '/a%2F..%2Fother']) {
+    const res = await proxy(g, id, climb);
+    // Refused by the proxy (400), or already resolved by the HTTP layer to a path outside the proxy (404).
+    assert.ok([400, 404].includes(res.statusCode), `${climb}: ${res.body}`);
+  }
+  const inside = await proxy(g, id, '/tickets');
+  assert.equal(inside.json().path, '/customers/..a/tickets');
+  assert.ok(
+    vendor.seen.every((r) => r.url.startsWith('/customers/..a/')),
+    'every call stayed under the prefix',
+  );
+});
+
 test('an unresolved placeholder is a 400 at connect time, and no request carries a literal ${', async () => {
   const vendor = await mock((req) => (req.url.startsWith('/token') ? [200, { access_token: 'no-instance', expires_in: 60 }] : [200, {}]));
   const connectorId = await createConnector(g, {

@@ -7,7 +7,7 @@ import { errors } from '../errors.ts';
 import type { Connector } from './connectors.ts';
 import { checkConfigValue } from './config-fields.ts';
 import { checkFilledUrl, type ConnectorDefinition, type RequestExtras } from './definition.ts';
-import { fill, TemplateError, type TemplateValues } from './templates.ts';
+import { fill, TemplateError, type Placeholder, type TemplateValues } from './templates.ts';
 
 type Config = Record<string, string | number | boolean>;
 
@@ -83,13 +83,27 @@ export function secretsOf(settings: Settings): string[] {
   return Object.values(settings.credentials).filter((v) => v.length >= 4);
 }
 
+/**
+ * One value inside a URL, percent-encoded (RFC 3986 §2.1). encodeURIComponent leaves "." and ".."
+ * as they are, and a URL parser removes such dot segments (RFC 3986 §5.2.4; WHATWG URL does so
+ * for "%2e" too), so a value of its own could climb out of the path prefix it was put in: refused.
+ */
+function component(value: string, p: Placeholder): string {
+  if (value === '.' || value === '..') {
+    throw errors.Invalid(
+      `body/${p.source === 'credentials' ? 'credentials' : 'config'}/${p.name} must not be "${value}": it is filled into a URL, where it would be a dot segment`,
+    );
+  }
+  return encodeURIComponent(value);
+}
+
 class Filler {
   readonly #values: TemplateValues;
   constructor(settings: Settings) {
     this.#values = { connectionConfig: Object.fromEntries(Object.entries(settings.config).map(([k, v]) => [k, String(v)])), credentials: settings.credentials };
   }
 
-  text(field: string, template: string, encode?: (value: string) => string): string {
+  text(field: string, template: string, encode?: (value: string, placeholder: Placeholder) => string): string {
     try {
       return fill(template, this.#values, encode);
     } catch (error) {
@@ -111,10 +125,10 @@ class Filler {
    */
   url(field: string, template: string, options: { query?: boolean } = {}): string {
     let first = true;
-    const filled = this.text(field, template, (value) => {
+    const filled = this.text(field, template, (value, p) => {
       const whole = first && template.startsWith('${');
       first = false;
-      return whole ? value.replace(/\/+$/, '') : encodeURIComponent(value);
+      return whole ? value.replace(/\/+$/, '') : component(value, p);
     });
     checkFilledUrl(`connector field ${field} once filled`, filled, options);
     return filled;
@@ -165,7 +179,7 @@ export function resolve(connector: Connector, settings: Settings, only: 'all' | 
           basic: d.basic && { username: f.header('basic/username', d.basic.username), password: f.header('basic/password', d.basic.password) },
           proxyHeaders: f.map('proxyHeaders', d.proxyHeaders, 'header'),
           proxyQuery: f.map('proxyQuery', d.proxyQuery, 'text'),
-          verify: d.verify && { ...d.verify, path: f.text('verify/path', d.verify.path, encodeURIComponent) },
+          verify: d.verify && { ...d.verify, path: f.text('verify/path', d.verify.path, component) },
         }
       : {}),
   };

@@ -35,11 +35,11 @@ export type TemplateValues = { connectionConfig: Record<string, string>; credent
  * `text` with its placeholders filled. A placeholder without a value throws TemplateError naming
  * it (never its neighbours' values: a credential must not reach an error message).
  */
-export function fill(text: string, values: TemplateValues, encode: (value: string) => string = (v) => v): string {
+export function fill(text: string, values: TemplateValues, encode: (value: string, placeholder: Placeholder) => string = (v) => v): string {
   placeholders(text);
   return text.replace(PLACEHOLDER, (_match, source: TemplateSource, name: string) => {
     const value = Object.hasOwn(values[source], name) ? values[source][name] : undefined;
     if (value === undefined) throw new TemplateError(`\${${source}.${name}} has no value`);
-    return encode(value);
+    return encode(value, { source, name });
   });
 }
