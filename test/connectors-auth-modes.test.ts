@@ -544,6 +544,24 @@ test('an interpolated host on a private address is refused by the outbound polic
   assert.match(sneaky.json().error.message, /body\/config\/site must be a hostname/);
 });
 
+test('a two-step token host on an address the policy refuses is a 400 target_refused, not an unverified connection', async () => {
+  // The tests open 127.0.0.0/8 only: the IPv6 loopback stays refused, as every loopback is by default.
+  const connectorId = await createConnector(g, {
+    name: 'Exchange on loopback',
+    authMode: 'two_step',
+    apiBaseUrl: 'http://[::1]:9/api',
+    credentials: [{ name: 'jwt', title: 'Token' }],
+    tokenRequest: { method: 'POST', url: 'http://[::1]:9/auth', headers: { Authorization: 'Bearer ${credentials.jwt}' } },
+    verify: { method: 'GET', path: '/me' },
+  });
+  const { organizationId } = await organization(g);
+  const res = await connect({ connector_id: connectorId, organization_id: organizationId, credentials: { jwt: secret('jwt') } });
+  assert.equal(res.statusCode, 400, res.body);
+  assert.equal(res.json().error.code, 'target_refused');
+  assert.match(res.json().error.message, /::1/);
+  assert.equal((await g.services.connectors.connections.list({ organizationId })).length, 0, 'nothing stored');
+});
+
 test('a verify call that fails otherwise stores the connection unverified, with the reason and an event', async () => {
   const vendor = await mock((req) => (req.headers['x-key'] === 'k' ? [503, { message: 'maintenance' }] : undefined));
   const connectorId = await createConnector(g, {

@@ -21,9 +21,10 @@ export class VendorTokenError extends AppError {
   readonly permanent: boolean;
   // Private, so that no logger serialises it: the vendor's answer may echo the credentials sent.
   readonly #refusal: { status: number; excerpt: string } | undefined;
-  constructor(message: string, permanent: boolean, refusal?: { status: number; excerpt: string }) {
+  constructor(message: string, permanent: boolean, refusal?: { status: number; excerpt: string }, cause?: unknown) {
     super('vendor_token_error', message);
     this.permanent = permanent;
+    if (cause !== undefined) this.cause = cause;
     this.#refusal = refusal && { status: refusal.status, excerpt: refusal.excerpt.slice(0, 2000) };
   }
 
@@ -81,7 +82,7 @@ export class TokenEndpoint {
     try {
       answer = await exchange(this.#agent, { url, headers, body, timeoutMs: d.timeoutMs });
     } catch (error) {
-      throw new VendorTokenError(`the token endpoint could not be reached: ${reason(error)}`, error instanceof AppError);
+      throw new VendorTokenError(`the token endpoint could not be reached: ${reason(error)}`, error instanceof AppError, undefined, error);
     }
     const refusal = describeRefusal(answer.status, answer.body);
     if (answer.status < 200 || answer.status >= 300 || refusal.code) {
@@ -115,7 +116,7 @@ export class TokenEndpoint {
     try {
       answer = await exchange(this.#agent, { method: r.method, url: r.url, headers, body, timeoutMs: d.timeoutMs });
     } catch (error) {
-      throw new VendorTokenError(`the token endpoint could not be reached: ${reason(error)}`, error instanceof AppError);
+      throw new VendorTokenError(`the token endpoint could not be reached: ${reason(error)}`, error instanceof AppError, undefined, error);
     }
     if (answer.status < 200 || answer.status >= 300) {
       const refused = answer.status === 401 || answer.status === 403;

@@ -28,6 +28,8 @@ function refused(status: number, answer: string): AppError {
 
 /** A two-step exchange that failed: a refusal of the credentials (400), else why it is unverified. */
 export function exchangeFailure(error: unknown, secrets: readonly string[]): Unverified {
+  // The address policy's refusal of the token host is the operator's rule: a 400, as for the verify call.
+  if (error instanceof VendorTokenError && error.cause instanceof OutboundRefused) throw error.cause;
   if (error instanceof VendorTokenError && error.refusal && (error.refusal.status === 401 || error.refusal.status === 403)) {
     throw refused(error.refusal.status, excerpt(error.refusal.excerpt, secrets));
   }
