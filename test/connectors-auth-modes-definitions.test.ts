@@ -232,3 +232,36 @@ test("a client-credentials connector's API host, where the operator's token goes
     apiBaseUrl: 'https://${connectionConfig.host}/api',
   });
 });
+
+test('a value lifted from the token response cannot share a setting’s name, nor choose a host the client secret or the exchange goes to', () => {
+  const lifting: DefinitionInput = {
+    name: 'Lifting',
+    grantType: 'client_credentials',
+    tokenUrl: 'https://login.example.com/token',
+    clientId: 'operator-client',
+    clientSecret: 'operator-secret',
+    apiBaseUrl: 'https://${connectionConfig.region}.api.example.com',
+    connectionConfig: [{ name: 'region', title: 'Region', type: 'string', enum: ['eu', 'us'] }],
+    tokenResponse: { config: { instance: 'instance_url' } },
+  };
+  checkDefinition(lifting);
+  assert.match(
+    refusal({ ...lifting, tokenResponse: { config: { region: 'region' } } }),
+    /^body\/tokenResponse\/config\/region is also a connectionConfig field/,
+  );
+  for (const field of ['tokenUrl', 'refreshUrl', 'revocationUrl'] as const) {
+    assert.match(refusal({ ...lifting, [field]: 'https://${connectionConfig.instance}/oauth' }), new RegExp(`^body/${field} `), field);
+  }
+  assert.match(refusal({ ...lifting, grantType: 'authorization_code', authUrl: 'https://${connectionConfig.instance}/authorize' }), /^body\/authUrl /);
+  assert.match(
+    refusal({
+      ...nCentral,
+      tokenResponse: { config: { instance: 'instance' } },
+      tokenRequest: { method: 'POST', url: 'https://${connectionConfig.instance}/auth' },
+    }),
+    /^body\/tokenRequest\/url uses \$\{connectionConfig.instance\}, which is known only after the token exchange/,
+  );
+  // A definition stored before the rule: the setting stays the organization's, never the vendor's.
+  const stored = normalize({ ...lifting, tokenResponse: { config: { region: 'region', instance: 'instance_url' } } });
+  assert.deepEqual(stored.tokenResponse.config, { instance: 'instance_url' });
+});

@@ -443,6 +443,12 @@ function checkTemplates(input: DefinitionInput): void {
   const credentials = checkFieldNames('credentials', input.credentials);
   checkConfigFields(input.connectionConfig ?? []);
   const lifted = Object.keys(input.tokenResponse?.config ?? {});
+  // A value the vendor's answer gives is never checked against a setting's rules (enum, pattern,
+  // format), so it cannot stand in for one: a setting chosen from an enum of hosts, say.
+  for (const name of lifted) {
+    if (config.has(name))
+      throw invalid(`tokenResponse/config/${name}`, 'is also a connectionConfig field: name the value lifted from the token response differently');
+  }
   const declared: Record<TemplateSource, Set<string>> = { connectionConfig: new Set([...config, ...lifted]), credentials };
   for (const [field, template] of templateFields(input)) {
     let found;
@@ -522,7 +528,9 @@ export function normalize(input: DefinitionInput): ConnectorDefinition {
       expiresInUnit: mapping.expiresInUnit ?? 'seconds',
       expiresAt: mapping.expiresAt ?? null,
       expiresAtUnit: mapping.expiresAtUnit ?? 'seconds',
-      config: { ...mapping.config },
+      // Never a declared setting (checkDefinition refuses one; a definition stored before that rule
+      // keeps the setting as the organization gave it).
+      config: Object.fromEntries(Object.entries(mapping.config ?? {}).filter(([name]) => !(input.connectionConfig ?? []).some((f) => f.name === name))),
     },
     connectionConfig: input.connectionConfig ?? [],
     // Every credential is stored sealed; `secret` (default true) says whether a form masks it.

@@ -35,11 +35,10 @@ function coerce(type: 'string' | 'number' | 'boolean', value: unknown): unknown 
 
 /**
  * The settings a connection is made with: every connectionConfig field (its default when not
- * given) and every credential. Values lifted from the vendor's token response later need not be
- * given. Throws a 400 naming the field.
+ * given) and every credential (values lifted from the vendor's token response are not settings).
+ * Throws a 400 naming the field.
  */
 export function checkSettings(definition: ConnectorDefinition, input: SettingsInput, field = 'body'): Settings {
-  const lifted = new Set(Object.keys(definition.tokenResponse.config));
   const declared = new Map(definition.connectionConfig.map((f) => [f.name, f]));
   const config: Config = {};
   for (const name of Object.keys(input.config ?? {})) {
@@ -48,10 +47,7 @@ export function checkSettings(definition: ConnectorDefinition, input: SettingsIn
   for (const f of definition.connectionConfig) {
     const given = input.config?.[f.name];
     const value = given === undefined || given === null || given === '' ? f.default : coerce(f.type, given);
-    if (value === undefined) {
-      if (lifted.has(f.name)) continue;
-      throw errors.Invalid(`${field}/config/${f.name} is required (${f.title})`);
-    }
+    if (value === undefined) throw errors.Invalid(`${field}/config/${f.name} is required (${f.title})`);
     const problem = checkConfigValue(f, value);
     if (problem) throw errors.Invalid(`${field}/config/${f.name} ${problem}`);
     config[f.name] = value as string | number | boolean;

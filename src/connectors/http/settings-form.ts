@@ -31,12 +31,9 @@ export const settingsFormBody = {
   additionalProperties: { type: 'string', maxLength: 4000 },
 } as const;
 
-/** The config fields a person is asked for: values the vendor's token response gives are not. */
-const asked = (d: ConnectorDefinition) => d.connectionConfig.filter((f) => !Object.hasOwn(d.tokenResponse.config, f.name));
-
 /** Whether connecting needs the form first (settings to ask for, or a connector without OAuth). */
 export function needsForm(d: ConnectorDefinition): boolean {
-  return d.authMode !== 'oauth2' || (d.grantType === 'authorization_code' && asked(d).length > 0);
+  return d.authMode !== 'oauth2' || (d.grantType === 'authorization_code' && d.connectionConfig.length > 0);
 }
 
 /** The field a refusal names (`body/config/site is required` names config.site), if any. */
@@ -109,7 +106,7 @@ export function settingsFields(d: ConnectorDefinition, prefix: string, state: Fo
     const flags = html`${bad ? html` class="invalid" aria-invalid="true"` : ''}${described ? html` aria-describedby="${described}"` : ''}`;
     return html`<label for="${id}">${title}</label>${input(flags)}${description ? html`<small class="muted" id="${id}-help">${description}</small>` : ''}`;
   };
-  const config = asked(d).map((f) =>
+  const config = d.connectionConfig.map((f) =>
     row(`config.${f.name}`, f.title, f.description, (flags) => configInput(f, fieldId(`config.${f.name}`), state.config?.[f.name], flags)),
   );
   const credentials = d.credentials.map((c) => {
