@@ -562,6 +562,46 @@ test('a two-step token host on an address the policy refuses is a 400 target_ref
   assert.equal((await g.services.connectors.connections.list({ organizationId })).length, 0, 'nothing stored');
 });
 
+test('a key with "+/=" and quotes is blanked out of excerpts and answer headers in every form a vendor may echo it', async () => {
+  const key = secret('k+/="\\');
+  const wrong = secret('w+/="\\');
+  const forms = (s: string) => [s, encodeURIComponent(s), new URLSearchParams({ s }).toString().slice(2), JSON.stringify(s).slice(1, -1)];
+  const vendor = await mock((req) => {
+    const sent = String(req.headers['x-key']);
+    const echo = { quoted: sent, percent: encodeURIComponent(sent), form: new URLSearchParams({ k: sent }).toString() };
+    if (sent !== key) return [401, echo];
+    return [
+      200,
+      { ok: true },
+      { location: `/next?key=${encodeURIComponent(sent)}`, 'x-form': `k=${new URLSearchParams({ k: sent }).toString()}`, 'x-safe': 'kept' },
+    ];
+  });
+  const connectorId = await createConnector(g, {
+    name: 'Echoing vendor',
+    authMode: 'api_key',
+    apiBaseUrl: `${vendor.url}/api`,
+    credentials: [{ name: 'key', title: 'Key' }],
+    proxyHeaders: { 'X-Key': '${credentials.key}' },
+    verify: { method: 'GET', path: '/me' },
+  });
+  const { organizationId } = await organization(g);
+  const refused = await connect({ connector_id: connectorId, organization_id: organizationId, credentials: { key: wrong } });
+  assert.equal(refused.statusCode, 400, refused.body);
+  const message = refused.json().error.message as string;
+  assert.match(message, /^the vendor refused these credentials: HTTP 401: /);
+  for (const form of forms(wrong)) assert.ok(!message.includes(form), `the excerpt has ${form}: ${message}`);
+  assert.equal(message.match(/\[redacted\]/g)?.length, 3, message);
+
+  const created = await connect({ connector_id: connectorId, organization_id: organizationId, credentials: { key } });
+  assert.equal(created.statusCode, 201, created.body);
+  const res = await proxy(g, created.json().connection_id, '/things');
+  assert.equal(res.statusCode, 200, res.body);
+  assert.equal(res.headers['x-safe'], 'kept');
+  assert.equal(res.headers.location, undefined, 'the percent-encoded key is not passed on');
+  assert.equal(res.headers['x-form'], undefined, 'the form-encoded key is not passed on');
+  for (const form of forms(key)) assert.ok(!JSON.stringify(res.headers).includes(form));
+});
+
 test('a verify call that fails otherwise stores the connection unverified, with the reason and an event', async () => {
   const vendor = await mock((req) => (req.headers['x-key'] === 'k' ? [503, { message: 'maintenance' }] : undefined));
   const connectorId = await createConnector(g, {

@@ -20,8 +20,11 @@ export interface MockVendor {
   close(): Promise<void>;
 }
 
-/** `handle` answers [status, body] for a request, or undefined for "not mine": a 401 quoting it. */
-export async function startMock(handle: (req: Seen) => [number, unknown] | undefined | Promise<[number, unknown] | undefined>): Promise<MockVendor> {
+/** What a mock answers: a status, a body sent as JSON, and headers of its own. */
+type MockAnswer = [number, unknown] | [number, unknown, Record<string, string>];
+
+/** `handle` answers [status, body, headers?] for a request, or undefined for "not mine": a 401 quoting it. */
+export async function startMock(handle: (req: Seen) => MockAnswer | undefined | Promise<MockAnswer | undefined>): Promise<MockVendor> {
   const seen: Seen[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -30,7 +33,7 @@ export async function startMock(handle: (req: Seen) => [number, unknown] | undef
       const request: Seen = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
       seen.push(request);
       const answer = (await handle(request)) ?? [401, { message: `not accepted: ${request.headers.authorization ?? 'no authorization'} ${req.url}` }];
-      res.writeHead(answer[0], { 'content-type': 'application/json' });
+      res.writeHead(answer[0], { 'content-type': 'application/json', ...answer[2] });
       res.end(JSON.stringify(answer[1]));
     });
   });

@@ -9,6 +9,7 @@ import { OutboundRefused } from '../net/outbound.ts';
 import { readLimited } from '../net/read-limited.ts';
 import type { Unverified } from './connections.ts';
 import type { Live } from './credentials.ts';
+import { secretForms } from './proxy/credential.ts';
 import { callVendor } from './proxy/forward.ts';
 import { VendorTokenError } from './token-endpoint.ts';
 
@@ -17,7 +18,7 @@ const EXCERPT = 200;
 /** The start of a vendor's answer, fit for an error message: no credential, no control characters. */
 function excerpt(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const secret of secrets) if (secret) out = out.replaceAll(secret, '[redacted]');
+  for (const secret of secretForms(secrets)) out = out.replaceAll(secret, '[redacted]');
   out = out.replace(/\p{Cc}+/gu, ' ').trim();
   return storableText(out.length > EXCERPT ? `${out.slice(0, EXCERPT)}…` : out);
 }

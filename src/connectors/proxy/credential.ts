@@ -3,6 +3,7 @@
 // (RFC 7617), and in every mode the connector's proxyHeaders (API keys, a client id). The query
 // side (proxyQuery, a token in the query) is added by targetOf.
 import type { ConnectorDefinition } from '../definition.ts';
+import { formEncode } from '../wire.ts';
 
 /** The headers Gatehouse sets on a proxied call, by lower-case name; the caller's of the same names are dropped. */
 export function credentialHeaders(d: ConnectorDefinition, token: string | undefined): Record<string, string> {
@@ -28,5 +29,23 @@ export function credentialQuery(d: ConnectorDefinition, token: string | undefine
 /** What an answer passed back to the caller must never contain. */
 export function credentialSecrets(d: ConnectorDefinition, token: string | undefined, secrets: readonly string[]): string[] {
   const basic = d.authMode === 'basic' ? credentialHeaders(d, undefined).authorization?.slice('Basic '.length) : undefined;
-  return [token, basic, ...secrets].filter((s): s is string => s !== undefined && s !== '');
+  return secretForms([token, basic, ...secrets].filter((s): s is string => s !== undefined && s !== ''));
+}
+
+/**
+ * Each secret as a vendor may echo it: as sent, percent-encoded (RFC 3986 §2.1, a query or a
+ * redirect's Location), form-encoded (both the HTML form serialisation and URLSearchParams'), and
+ * escaped inside a JSON string. Longest first, so a redaction never leaves part of a longer form.
+ */
+export function secretForms(secrets: readonly string[]): string[] {
+  const forms = new Set<string>();
+  for (const s of secrets) {
+    if (s === '') continue;
+    forms.add(s);
+    forms.add(encodeURIComponent(s));
+    forms.add(formEncode(s));
+    forms.add(new URLSearchParams({ s }).toString().slice('s='.length));
+    forms.add(JSON.stringify(s).slice(1, -1));
+  }
+  return [...forms].sort((a, b) => b.length - a.length);
 }
