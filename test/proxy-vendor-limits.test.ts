@@ -66,6 +66,17 @@ test('a GET answered 429 with Retry-After: 1 is retried once, after the wait, an
   assert.ok(seen[1].at - seen[0].at >= 950, `waited ${seen[1].at - seen[0].at} ms`);
 });
 
+test('a Retry-After date already past (or 0) still waits 100 ms before the one retry', async () => {
+  const id = await connection();
+  for (const retryAfter of [new Date(Date.now() - 60_000).toUTCString(), '0']) {
+    reset([{ status: 503, retryAfter }]);
+    const res = await proxy(g, id, '/items');
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(seen.length, 2, retryAfter);
+    assert.ok(seen[1].at - seen[0].at >= 95, `${retryAfter}: waited ${seen[1].at - seen[0].at} ms`);
+  }
+});
+
 test('a PUT answered 503 with an HTTP-date about a second away is retried once', async () => {
   const id = await connection();
   reset([{ status: 503, retryAfter: new Date(Date.now() + 1500).toUTCString() }]);

@@ -13,6 +13,8 @@ import { retryAfterMs } from './retry-after.ts';
 /** The longest vendor-requested wait Gatehouse sits out for the caller. */
 const RETRY_WITHIN_MS = 2_000;
 const BUSY = new Set([429, 503]);
+/** The shortest wait before the retry: a date already past (or "0") is not a reason to hammer a busy vendor. */
+const MIN_WAIT_MS = 100;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -31,7 +33,7 @@ export async function forwardWithinLimits(
   const wait = retryAfterMs(answer.headers['retry-after'] as string | string[] | undefined);
   if (wait === undefined || wait > RETRY_WITHIN_MS) return answer;
   await answer.body.dump();
-  await sleep(wait);
+  await sleep(Math.max(wait, MIN_WAIT_MS));
   // The first call may have refreshed the token: the retry starts from what is stored now.
   const current = (await credentials.live(live.id)) ?? live;
   await limit.acquire(current.id, rateLimitOf(current));
