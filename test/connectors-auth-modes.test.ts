@@ -338,6 +338,10 @@ test('a tenant in the token URL path (client credentials), and a value lifted fr
   const res = await proxy(g, created.json().connection_id, '/users');
   assert.equal(res.statusCode, 200, res.body);
   assert.equal(res.json().path, '/instance-42/v1.0/users');
+  // The lifted instance URL names the API host, but it is the vendor's, not a changed setting.
+  const kept = await patch(created.json().connection_id, { config: { tenant } });
+  assert.equal(kept.statusCode, 200, kept.body);
+  assert.equal(kept.json().config.instanceUrl, `${vendor.url}/instance-42`);
   const deleted = await g.app.inject({ method: 'DELETE', url: `/admin/api/v1/connections/${created.json().connection_id}`, headers: admin });
   assert.equal(deleted.json().revoked, true, "revoked at the tenant's revocation URL");
 });

@@ -41,7 +41,10 @@ const SWEEP_WINDOW_MS = 86_400_000;
  * again instead.
  */
 function checkHostsKept(d: ConnectorDefinition, before: Settings['config'], after: Settings['config'], newCredentials: boolean): void {
+  const declared = new Set(d.connectionConfig.map((f) => f.name));
   for (const name of hostSettings(d)) {
+    // A value lifted from the token response is not the caller's to change.
+    if (!declared.has(name)) continue;
     if (String(before[name] ?? '') === String(after[name] ?? '')) continue;
     if (d.authMode === 'oauth2') {
       throw errors.Invalid(`body/config/${name}: changing ${name} changes where the connection's token is sent: connect again instead`);
