@@ -5,7 +5,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGatehouse, type TestGatehouse } from './helpers.ts';
 import { LOOPBACK, connectClientCredentials, createConnector, definition, organization, proxy, startVendor, type QuirkyVendor } from './connector-vendors.ts';
-import { retryAfterMs } from '../src/connectors/proxy/retry-after.ts';
+import { retryAfterMs } from '../src/net/retry-after.ts';
 import { OutboundLimit, slicesOf } from '../src/connectors/proxy/outbound-limit.ts';
 import { LimitCounter } from '../src/ops/rate-limit.ts';
 

@@ -18,6 +18,17 @@ export interface GrantUser {
   credentialVersion: number;
 }
 
+/** The sign-in behind a grant (OIDC Core §2 auth_time and amr, RFC 8176 values). */
+export interface SignIn {
+  authTime: Date;
+  amr: string[];
+}
+
+/** The sign-in a code or grant row recorded (amr space-separated); undefined for rows made before OpenID Connect. */
+export function recordedSignIn(row: { auth_time: Date | null; amr: string | null }): SignIn | undefined {
+  return row.auth_time ? { authTime: row.auth_time, amr: (row.amr ?? '').split(' ').filter(Boolean) } : undefined;
+}
+
 /** A scope set in one canonical spelling: unique, sorted, space-separated. */
 function scopeSet(scope: string): string {
   return [...new Set(scope.split(' ').filter(Boolean))].sort().join(' ');
@@ -41,7 +52,7 @@ export class Authorizations {
 
   async create(
     trx: Kysely<Database>,
-    input: { id?: string; clientId: string; user: GrantUser; kind: GrantKind; scope: string; signIn?: { authTime: Date; amr: string[] } },
+    input: { id?: string; clientId: string; user: GrantUser; kind: GrantKind; scope: string; signIn?: SignIn },
   ): Promise<Grant> {
     return trx
       .insertInto('grants')

@@ -8,6 +8,7 @@ import type { Client } from '../clients/clients.ts';
 import type { Database } from '../db/schema.ts';
 import { findOrganization } from '../organizations/organizations.ts';
 import type { Services } from '../services.ts';
+import type { SignIn } from './authorizations.ts';
 import { isOpenId, userClaims } from './claims.ts';
 import type { TokenResponse } from './grants/types.ts';
 
@@ -29,7 +30,7 @@ export interface UserTokenRequest {
    * The sign-in the grant came from, for the ID Token a scope with `openid` gets (OIDC Core
    * §3.1.3.3); the nonce only when redeeming the code (§12.2: a refreshed ID Token has none).
    */
-  signIn: { authTime: Date; amr: string[]; nonce?: string } | undefined;
+  signIn: (SignIn & { nonce?: string }) | undefined;
 }
 
 function accessTokenTtl(client: Client, services: Services): number {

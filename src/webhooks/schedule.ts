@@ -17,20 +17,6 @@ const RETRY_AFTER_MAX_MS = 10 * HOUR;
 export const DISABLE_AFTER_MS = 5 * 24 * HOUR;
 
 /**
- * RFC 9110 §10.2.3: Retry-After is either delay-seconds or an HTTP-date. Returns milliseconds
- * from `now`, or undefined when the header is absent or unreadable.
- */
-export function parseRetryAfter(value: string | string[] | undefined, now: number): number | undefined {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (raw === undefined) return undefined;
-  const text = raw.trim();
-  if (/^\d+$/.test(text)) return Number(text) * SECOND;
-  const at = Date.parse(text);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
-}
-
-/**
  * The delay before attempt `step` (>= 1), or undefined when the schedule is used up. A
  * Retry-After is honoured as the least wait (the receiver asked not to be called sooner), within
  * the schedule's longest step: a receiver cannot park a message for days.

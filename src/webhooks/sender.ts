@@ -6,7 +6,7 @@ import type { Dispatcher } from 'undici';
 import { storableText } from '../db/storable.ts';
 import { send } from '../net/outbound.ts';
 import { readLimited } from '../net/read-limited.ts';
-import { parseRetryAfter } from './schedule.ts';
+import { retryAfterMs } from '../net/retry-after.ts';
 import { sign } from './signature.ts';
 
 /** How much of a response body the delivery log keeps. */
@@ -54,7 +54,7 @@ export function createSender(agent: Dispatcher, options: { timeoutMs: number; no
         durationMs: elapsed(),
         responseBody,
         error: null,
-        retryAfterMs: ok ? undefined : parseRetryAfter(response.headers['retry-after'], options.now()),
+        retryAfterMs: ok ? undefined : retryAfterMs(response.headers['retry-after'], options.now()),
       };
     } catch (error) {
       return { ok: false, statusCode: null, durationMs: elapsed(), responseBody: null, error: describe(error), retryAfterMs: undefined };

@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import type { Credentials, Live } from '../credentials.ts';
 import { forward, IDEMPOTENT, type ProxyAnswer, type ProxyRequest } from './forward.ts';
 import type { OutboundLimit } from './outbound-limit.ts';
-import { retryAfterMs } from './retry-after.ts';
+import { retryAfterMs } from '../../net/retry-after.ts';
 
 /** The longest vendor-requested wait Gatehouse sits out for the caller. */
 const RETRY_WITHIN_MS = 2_000;

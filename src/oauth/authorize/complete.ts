@@ -4,15 +4,9 @@
 // (seed 002), and are bound to the user's credential version through their grant.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../services.ts';
-import type { GrantUser } from '../authorizations.ts';
+import type { GrantUser, SignIn } from '../authorizations.ts';
 import type { AuthorizationRequest } from './request.ts';
 import { replyUrl } from './request.ts';
-
-/** The sign-in behind the answer (OIDC Core §2 auth_time and amr). */
-export interface SignIn {
-  authTime: Date;
-  amr: string[];
-}
 
 export async function completeAuthorization(
   services: Services,

@@ -10,6 +10,7 @@ import type { Database } from '../../db/schema.ts';
 import { errors } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { param } from '../client-auth.ts';
+import { recordedSignIn } from '../authorizations.ts';
 import type { AuthorizationCode } from '../codes.ts';
 import { VERIFIER, verifies } from '../pkce.ts';
 import { issueUserTokens } from '../user-tokens.ts';
@@ -37,7 +38,7 @@ async function exchange(services: Services, trx: Kysely<Database>, code: Authori
     throw invalidGrant("the user's credentials changed after the code was issued: authorise again");
   }
   const tokenUser = { id: user.id, organizationId: user.organization_id, credentialVersion: user.credential_version, email: user.email };
-  const signIn = code.auth_time ? { authTime: code.auth_time, amr: (code.amr ?? '').split(' ').filter(Boolean) } : undefined;
+  const signIn = recordedSignIn(code);
   await services.authorizations.create(trx, { id: code.grant_id, clientId: client.id, user: tokenUser, kind: 'authorization_code', scope: code.scope, signIn });
   // OIDC Core §3.1.3.6: the nonce of the authorization request goes into this ID Token.
   return issueUserTokens(services, trx, {

@@ -10,6 +10,7 @@ import type { Database } from '../../db/schema.ts';
 import { errors } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { param } from '../client-auth.ts';
+import { recordedSignIn } from '../authorizations.ts';
 import type { RefreshToken } from '../refresh-tokens.ts';
 import { scopeWithin } from '../scope.ts';
 import { issueUserTokens } from '../user-tokens.ts';
@@ -31,7 +32,7 @@ async function next(services: Services, trx: Kysely<Database>, client: Client, s
     refreshScope: spent.scope,
     user: { id: grant.user_id, organizationId: grant.organization_id, credentialVersion: grant.user_version, email: grant.email },
     // OIDC Core §12.2: a refreshed ID Token repeats the original auth_time and carries no nonce.
-    signIn: grant.auth_time ? { authTime: grant.auth_time, amr: (grant.amr ?? '').split(' ').filter(Boolean) } : undefined,
+    signIn: recordedSignIn(grant),
   });
 }
 

@@ -1,6 +1,6 @@
-// Retry-After as a vendor sends it with a 429 or a 503 (RFC 9110 §10.2.3): either delay-seconds
-// (1*DIGIT) or an HTTP-date (§5.6.7), which recipients must accept in all three of its forms.
-// Anything else is no advice at all: the answer is passed on, never waited for.
+// Retry-After as another server sends it (RFC 9110 §10.2.3): a vendor's 429 or 503 to the
+// connector proxy, a webhook receiver's refusal. Either delay-seconds (1*DIGIT) or an HTTP-date
+// (§5.6.7), which recipients must accept in all three of its forms. Anything else is no advice.
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
