@@ -13,11 +13,13 @@ import type { Services } from '../services.ts';
 import { html, noticePage } from '../ui/layout.ts';
 import { consoleAuditRoutes } from './audit.ts';
 import { consoleClientRoutes } from './clients.ts';
+import { consoleConnectionRoutes } from './connections.ts';
 import { consoleKeyRoutes } from './keys.ts';
 import { consoleOperatorRoutes } from './operators.ts';
 import { consoleOverviewRoute } from './overview.ts';
 import { signInRoutes } from './sign-in.ts';
 import { consoleVendorRoutes } from './vendors.ts';
+import { consoleWebhookRoutes } from './webhooks.ts';
 import { COPY_SCRIPT, COPY_SCRIPT_PATH } from './view.ts';
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
@@ -83,5 +85,7 @@ export function consolePages(services: Services) {
     consoleKeyRoutes(app, services);
     consoleAuditRoutes(app, services);
     consoleOperatorRoutes(app, services);
+    consoleWebhookRoutes(app, services);
+    consoleConnectionRoutes(app, services);
   };
 }

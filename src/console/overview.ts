@@ -6,6 +6,7 @@ import { CONSOLE_PATH } from '../http/paths.ts';
 import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import { html, when, type Markup } from '../ui/layout.ts';
+import { connectionsPath, webhookPath } from './organization-links.ts';
 import { consolePage } from './view.ts';
 
 /** A current key older than this is shown as due for rotation. */
@@ -45,12 +46,12 @@ export function consoleOverviewRoute(app: App, services: Services) {
     const items: Markup[] = [
       ...hooks.map(
         (s) =>
-          html`<li>Webhook <code>${s.id}</code> of organization <code>${s.organization_id}</code> (${s.url}):
+          html`<li><a href="${webhookPath(s.organization_id, s.id)}">Webhook <code>${s.id}</code></a> of organization <code>${s.organization_id}</code> (${s.url}):
 ${s.status === 'disabled' ? html`<strong>disabled</strong>${s.disabled_reason ? html` (${s.disabled_reason})` : ''}` : html`failing since ${when(s.failing_since)}`}</li>`,
       ),
       ...broken.map(
         (c) =>
-          html`<li>Connection <code>${c.id}</code> of organization <code>${c.organization_id}</code> is <strong>broken</strong> (since ${when(c.updated_at)})</li>`,
+          html`<li><a href="${connectionsPath(c.organization_id)}">Connection <code>${c.id}</code></a> of organization <code>${c.organization_id}</code> is <strong>broken</strong> (since ${when(c.updated_at)})</li>`,
       ),
       ...FAILURE_ACTIONS.filter((a) => failures[a]! > 0).map(
         (a) => html`<li><a href="${auditLink(a)}">${failures[a]} ${a} event${failures[a] === 1 ? '' : 's'}</a> in the last hour</li>`,

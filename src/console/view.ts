@@ -82,11 +82,12 @@ export interface Problem {
 
 /**
  * The problem a service reported, for the page to show beside its field (errors.InvalidField
- * says `field: why`). Anything but a 4xx is rethrown: the error page answers it.
+ * says `field: why`; the checks the API routes share say `body/field why`). Anything but a 4xx
+ * is rethrown: the error page answers it.
  */
 export function problemOf(error: unknown, fields: readonly string[]): Problem {
   if (!(error instanceof AppError) || error.status >= 500) throw error;
-  const match = /^([a-z_]+): (.*)$/s.exec(error.message);
+  const match = /^([a-z_]+): (.*)$/s.exec(error.message) ?? /^body\/([a-z_]+):? (.*)$/s.exec(error.message);
   if (match && fields.includes(match[1]!)) return { status: error.status, field: match[1], message: `${label(match[1]!)}: ${match[2]}` };
   return { status: error.status, message: sentence(error.message) };
 }

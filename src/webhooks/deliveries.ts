@@ -37,6 +37,8 @@ export class Deliveries {
         'd.event_id',
         'd.event_type',
         'd.status as delivery_status',
+        'd.attempts as delivery_attempts',
+        'd.next_attempt_at',
         'a.attempted_at',
         'a.status_code',
         'a.duration_ms',
