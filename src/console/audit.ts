@@ -6,6 +6,7 @@ import { CONSOLE_PATH } from '../http/paths.ts';
 import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import { html, when, type Markup } from '../ui/layout.ts';
+import { connectionsPath, webhookPath } from './organization-links.ts';
 import { consolePage, invalid, nextLink, problemBanner, type Problem } from './view.ts';
 
 const BASE = `${CONSOLE_PATH}/audit`;
@@ -43,6 +44,10 @@ function subject(event: { action: string; client_id: string | null; actor: strin
   const links: Markup[] = [];
   const d = event.details;
   if (event.client_id) links.push(html`<a href="${CONSOLE_PATH}/clients/${event.client_id}">client ${event.client_id}</a>`);
+  if (typeof d.organization_id === 'string' && typeof d.webhook_id === 'string')
+    links.push(html`<a href="${webhookPath(d.organization_id, d.webhook_id)}">webhook ${d.webhook_id}</a>`);
+  if (typeof d.organization_id === 'string' && typeof d.connection_id === 'string')
+    links.push(html`<a href="${connectionsPath(d.organization_id)}">connection ${d.connection_id}</a>`);
   if (typeof d.vendor_id === 'string') links.push(html`<a href="${CONSOLE_PATH}/vendors/${d.vendor_id}">vendor ${d.vendor_id}</a>`);
   if (typeof d.operator_id === 'string') links.push(html`<a href="${CONSOLE_PATH}/operators">operator ${d.operator_id}</a>`);
   if (event.action.startsWith('key.')) links.push(html`<a href="${CONSOLE_PATH}/keys">signing keys</a>`);

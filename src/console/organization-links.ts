@@ -4,9 +4,10 @@ import { CONSOLE_PATH } from '../http/paths.ts';
 import type { Organization } from '../organizations/organizations.ts';
 import { html, type Markup } from '../ui/layout.ts';
 
-export const organizationPath = (id: string) => `${CONSOLE_PATH}/organizations/${encodeURIComponent(id)}`;
+// Ids are Gatehouse's own (hex); the route patterns are built with the same functions (':id').
+export const organizationPath = (id: string) => `${CONSOLE_PATH}/organizations/${id}`;
 export const webhooksPath = (organizationId: string) => `${organizationPath(organizationId)}/webhooks`;
-export const webhookPath = (organizationId: string, subscriptionId: string) => `${webhooksPath(organizationId)}/${encodeURIComponent(subscriptionId)}`;
+export const webhookPath = (organizationId: string, subscriptionId: string) => `${webhooksPath(organizationId)}/${subscriptionId}`;
 export const connectionsPath = (organizationId: string) => `${organizationPath(organizationId)}/connections`;
 
 /** The organization, linked, with its webhooks and connections beside it; then the page's title. */
