@@ -81,7 +81,7 @@ export function health(s: Subscription): Markup {
 export function hookFields(values: { url?: string; eventTypes?: string[]; authHeader?: string | null }, problem: Problem | undefined, editing: boolean): Markup {
   const chosen = new Set(values.eventTypes ?? []);
   return html`<label for="webhook_url">Webhook URL</label><input id="webhook_url" name="webhook_url" type="text" inputmode="url" required maxlength="${URL_MAX}" value="${values.url ?? ''}"${invalid(problem, 'webhook_url')}>
-<fieldset${invalid(problem, 'event_types')}><legend>Events</legend>${EVENT_TYPE_NAMES.map(
+<fieldset style="display:flex;flex-wrap:wrap;gap:.25rem 1.25rem"${invalid(problem, 'event_types')}><legend>Events</legend>${EVENT_TYPE_NAMES.map(
     (t) => html`<label><input type="checkbox" name="event_types" value="${t}"${chosen.has(t) ? ' checked' : ''}> ${t}</label> `,
   )}</fieldset>
 <label for="auth_header">Static header name (empty: no header)</label><input id="auth_header" name="auth_header" type="text" value="${values.authHeader ?? ''}"${invalid(problem, 'auth_header')}>

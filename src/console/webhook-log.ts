@@ -119,8 +119,10 @@ ${shown.map((a) => {
   // One Resend per delivery: on its newest attempt shown.
   const first = !resendable.has(a.delivery_id);
   resendable.add(a.delivery_id);
-  return html`<tr><td>${when(a.attempted_at)}</td><td>${a.event_type}<br><code class="muted">${a.event_id}</code></td><td>${deliveryState(a)} (${a.trigger})</td>
-<td>${a.delivery_attempts}</td><td>${answer(a)}</td><td>${a.duration_ms} ms</td><td>${excerpt(a)}</td>
+  // The delivery's state and attempt count are told once, on its newest attempt.
+  return html`<tr><td>${when(a.attempted_at)}</td><td>${a.event_type}<br><code class="muted">${a.event_id}</code></td>
+<td>${first ? deliveryState(a) : html`<span class="muted">an earlier attempt</span>`} (${a.trigger})</td>
+<td>${first ? a.delivery_attempts : ''}</td><td>${answer(a)}</td><td>${a.duration_ms} ms</td><td>${excerpt(a)}</td>
 <td>${
     first && enabled
       ? html`<form method="post" action="${here}/deliveries/${a.delivery_id}/resend" class="inline">${csrfInput}<button type="submit">Resend</button></form>`
