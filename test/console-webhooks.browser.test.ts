@@ -70,7 +70,10 @@ test("an organization's webhooks and connections, in the console", { skip: !exis
     await page.waitForURL(`${origin}/console`);
     assert.match(await page.locator('#attention').innerText(), /failing since/);
     await snap(page, 'overview');
-    await page.locator('#attention').getByRole('link', { name: `Webhook ${hookId}` }).click();
+    await page
+      .locator('#attention')
+      .getByRole('link', { name: `Webhook ${hookId}` })
+      .click();
     await page.waitForURL(`${orgPage}/webhooks/${hookId}`);
     assert.equal(await heading(), 'Webhook subscription');
     assert.match(await page.locator('#webhook-status').innerText(), /^failing since /);

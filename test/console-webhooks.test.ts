@@ -56,7 +56,12 @@ const userAdded = (n: number) =>
       });
   });
 const actions = async (action: string) =>
-  (await g.services.audit.list({ action })).map((e) => ({ actor: e.actor, via: e.details.via, webhook: e.details.webhook_id, organization: e.details.organization_id }));
+  (await g.services.audit.list({ action })).map((e) => ({
+    actor: e.actor,
+    via: e.details.via,
+    webhook: e.details.webhook_id,
+    organization: e.details.organization_id,
+  }));
 const rowsOf = (body: string) => [...body.matchAll(/<tr><td><time[^>]*>[^<]*<\/time><\/td><td>user\.added/g)].length;
 
 test('a subscription whose receiver answers 410: the console shows why, and the operator fixes the URL, enables it, resends and recovers', async () => {
@@ -74,7 +79,11 @@ test('a subscription whose receiver answers 410: the console shows why, and the 
   await gone.waitFor(1);
   // The first answer disables the subscription: the other delivery then ends failed too, tried or not.
   const deliveries = await eventually(async () => {
-    const rows = await g.services.storage.db.selectFrom('webhook_deliveries').select(['id', 'event_id', 'status']).where('subscription_id', '=', hook!.id).execute();
+    const rows = await g.services.storage.db
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'event_id', 'status'])
+      .where('subscription_id', '=', hook!.id)
+      .execute();
     return rows.length === 2 && rows.every((d) => d.status === 'failed') && rows;
   });
   const failed = await g.services.webhooks.deliveries.attempts(hook!.id);
@@ -117,7 +126,9 @@ test('a subscription whose receiver answers 410: the console shows why, and the 
   const [first] = await fixed.waitFor(1);
   assert.equal(first!.headers['webhook-id'], oldest.event_id);
   assert.equal(first!.headers['x-receiver-key'], 'k-42');
-  await eventually(async () => (await g.services.webhooks.deliveries.attempts(hook!.id, { deliveryId: oldest.delivery_id }))[0]?.delivery_status === 'delivered');
+  await eventually(
+    async () => (await g.services.webhooks.deliveries.attempts(hook!.id, { deliveryId: oldest.delivery_id }))[0]?.delivery_status === 'delivered',
+  );
   const delivered = await operator.get(page);
   assert.match(delivered.body, /<span class="ok">delivered<\/span> \(manual\)<\/td>\s*<td>\d+<\/td><td><strong>204<\/strong>/);
 
@@ -155,11 +166,7 @@ test('a subscription whose receiver answers 410: the console shows why, and the 
   const page2 = await operator.get(next);
   assert.equal(rowsOf(page2.body), all.length - 50);
   assert.doesNotMatch(page2.body, /rel="next"/);
-  assert.deepEqual(
-    [...idsOf(page1.body), ...idsOf(page2.body)],
-    [...new Set(all.map((a) => a.delivery_id))],
-    'one Resend per delivery, in log order',
-  );
+  assert.deepEqual([...idsOf(page1.body), ...idsOf(page2.body)], [...new Set(all.map((a) => a.delivery_id))], 'one Resend per delivery, in log order');
 });
 
 test('a failing subscription is on the overview, linked; disabling, rotating and deleting confirm first', async () => {
@@ -175,7 +182,10 @@ test('a failing subscription is on the overview, linked; disabling, rotating and
   assert.match(detail.body, /<strong class="error">500<\/strong><\/td><td>\d+ ms<\/td><td><code>receiver down: database on fire<\/code>/);
   assert.match(detail.body, /pending, next try <time/);
   const overview = await operator.get('/console');
-  assert.match(overview.body, new RegExp(`<li><a href="${page}">Webhook <code>${hook.id}</code></a>[^<]*<code>${org.organizationId}</code> \\([^)]*\\):\\s*failing since`));
+  assert.match(
+    overview.body,
+    new RegExp(`<li><a href="${page}">Webhook <code>${hook.id}</code></a>[^<]*<code>${org.organizationId}</code> \\([^)]*\\):\\s*failing since`),
+  );
 
   const confirmDisable = await operator.get(`${page}/disable`);
   assert.match(confirmDisable.body, /Gatehouse stops sending to this URL at once/);

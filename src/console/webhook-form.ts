@@ -78,7 +78,11 @@ export function health(s: Subscription): Markup {
 }
 
 /** The URL, event and header fields, filled with `values`; the header value is never shown. */
-export function hookFields(values: { url?: string; eventTypes?: string[]; authHeader?: string | null }, problem: Problem | undefined, editing: boolean): Markup {
+export function hookFields(
+  values: { url?: string; eventTypes?: string[]; authHeader?: string | null },
+  problem: Problem | undefined,
+  editing: boolean,
+): Markup {
   const chosen = new Set(values.eventTypes ?? []);
   return html`<label for="webhook_url">Webhook URL</label><input id="webhook_url" name="webhook_url" type="text" inputmode="url" required maxlength="${URL_MAX}" value="${values.url ?? ''}"${invalid(problem, 'webhook_url')}>
 <fieldset style="display:flex;flex-wrap:wrap;gap:.25rem 1.25rem"${invalid(problem, 'event_types')}><legend>Events</legend>${EVENT_TYPE_NAMES.map(

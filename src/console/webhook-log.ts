@@ -19,7 +19,7 @@ import { health, hookFields, hookParams, subscriptionOf, type HookInput, type Re
 
 type Attempt = Awaited<ReturnType<Deliveries['attempts']>>[number];
 
-export interface DetailOptions {
+interface DetailOptions {
   before?: string;
   problem?: Problem;
   /** What the edit form showed when it was refused. */
@@ -28,7 +28,13 @@ export interface DetailOptions {
 }
 
 /** Renders a subscription's page (for the edit form's refusals, which come back to it). */
-export type Detail = (request: FastifyRequest, reply: FastifyReply, organizationId: string, subscriptionId: string, options?: DetailOptions) => Promise<FastifyReply>;
+export type Detail = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  organizationId: string,
+  subscriptionId: string,
+  options?: DetailOptions,
+) => Promise<FastifyReply>;
 
 // The form's datetime-local value (HTML §2.3.5.5 local date and time: no zone), read as UTC.
 const LOCAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;

@@ -21,7 +21,13 @@ import { webhookLogRoutes } from './webhook-log.ts';
 export function consoleWebhookRoutes(app: App, services: Services) {
   const { webhooks, organizations, audit } = services;
   const record = (request: FastifyRequest, action: string, organizationId: string, details: Record<string, unknown>) =>
-    audit.record({ action, outcome: 'success', actor: session(request).actor, ip: request.ip, details: { organization_id: organizationId, ...details, via: 'console' } });
+    audit.record({
+      action,
+      outcome: 'success',
+      actor: session(request).actor,
+      ip: request.ip,
+      details: { organization_id: organizationId, ...details, via: 'console' },
+    });
 
   const listPage = async (request: FastifyRequest, reply: FastifyReply, organization: Organization, values: Partial<HookInput> = {}, problem?: Problem) => {
     const list = await webhooks.subscriptions.list(organization.id);
@@ -34,7 +40,8 @@ export function consoleWebhookRoutes(app: App, services: Services) {
       html`${organizationHeader(organization, `Webhooks of ${organization.name}`)}
 <table id="webhooks"><thead><tr><th>URL</th><th>Events</th><th>Status</th><th>Created</th></tr></thead><tbody>
 ${list.map(
-  (s) => html`<tr><td><a href="${webhookPath(organization.id, s.id)}">${s.url}</a></td><td>${s.event_types.join(', ')}</td><td>${health(s)}</td><td>${when(s.created_at)}</td></tr>`,
+  (s) =>
+    html`<tr><td><a href="${webhookPath(organization.id, s.id)}">${s.url}</a></td><td>${s.event_types.join(', ')}</td><td>${health(s)}</td><td>${when(s.created_at)}</td></tr>`,
 )}</tbody></table>${list.length === 0 ? html`<p class="muted">No webhook subscriptions.</p>` : ''}
 <form class="card wide" method="post" action="${webhooksPath(organization.id)}" id="webhook-form"><h2>New subscription</h2>${csrfField(request, reply, services)}
 ${problemBanner(problem)}${hookFields(values, problem, false)}<p><button type="submit">Add the subscription</button></p></form>`,
@@ -60,7 +67,10 @@ ${problemBanner(problem)}${hookFields(values, problem, false)}<p><button type="s
       if (isProblem(input)) return listPage(request, reply, organization, echo, input);
       let created;
       try {
-        created = await webhooks.subscriptions.create(organization.id, { ...input, authHeaderValue: input.authHeader ? (input.authHeaderValue ?? null) : null });
+        created = await webhooks.subscriptions.create(organization.id, {
+          ...input,
+          authHeaderValue: input.authHeader ? (input.authHeaderValue ?? null) : null,
+        });
       } catch (error) {
         return listPage(request, reply, organization, echo, problemOf(error, FIELDS));
       }
@@ -161,7 +171,13 @@ ${secretField('signing-secret', 'Signing secret', created.secret)}
       async (request, reply) => {
         const { organization, subscription } = await readSubscription(request.params.id, request.params.subscriptionId);
         const here = webhookPath(organization.id, subscription.id);
-        return confirmPage(services, request, reply, { title: words.title(subscription), breaks: words.breaks, action: `${here}/${action}`, button: words.button, back: here });
+        return confirmPage(services, request, reply, {
+          title: words.title(subscription),
+          breaks: words.breaks,
+          action: `${here}/${action}`,
+          button: words.button,
+          back: here,
+        });
       },
     );
   }
