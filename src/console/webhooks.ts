@@ -52,12 +52,12 @@ ${problemBanner(problem)}${hookFields(values, problem, false)}<p><button type="s
   const detail = webhookLogRoutes(app, services, record);
   const readSubscription = (organizationId: string, subscriptionId: string) => subscriptionOf(services, organizationId, subscriptionId);
 
-  app.get(`${webhooksPath(':id')}`, { schema: { summary: "Console: an organization's webhook subscriptions", params: idParams } }, async (request, reply) =>
+  app.get(webhooksPath(':id'), { schema: { summary: "Console: an organization's webhook subscriptions", params: idParams } }, async (request, reply) =>
     listPage(request, reply, await organizations.get(request.params.id)),
   );
 
   app.post(
-    `${webhooksPath(':id')}`,
+    webhooksPath(':id'),
     { schema: { summary: 'Console: add a webhook subscription (form)', params: idParams, body: hookForm } },
     async (request, reply) => {
       checkCsrf(request, request.body.csrf);
@@ -91,7 +91,7 @@ ${secretField('signing-secret', 'Signing secret', created.secret)}
   );
 
   app.post(
-    `${webhookPath(':id', ':subscriptionId')}`,
+    webhookPath(':id', ':subscriptionId'),
     { schema: { summary: 'Console: edit a webhook subscription (form)', params: hookParams, body: hookForm } },
     async (request, reply) => {
       checkCsrf(request, request.body.csrf);
