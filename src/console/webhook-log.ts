@@ -91,7 +91,9 @@ export function webhookLogRoutes(app: App, services: Services, record: Recorder)
     const csrfInput = csrfField(request, reply, services);
     const enabled = s.status === 'enabled';
     const resendable = new Set<string>();
-    const since = s.failing_since ?? new Date(Date.now() - 86_400_000);
+    // Pre-filled an hour before the failures began (a delivery is created a moment before it is
+    // first tried), or a day back; the operator may pick any time.
+    const since = new Date((s.failing_since?.getTime() ?? Date.now() - 23 * 3_600_000) - 3_600_000);
     const values = options.values ?? { url: s.url, eventTypes: s.event_types, authHeader: s.auth_header };
     return consolePage(
       services,
