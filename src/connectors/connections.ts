@@ -26,6 +26,8 @@ export interface ConnectionFilter {
   organizationId?: string;
   connectorId?: string;
   status?: ConnectionStatus;
+  /** Keyset paging: the connections after this one (in creation order). */
+  after?: string;
 }
 
 export class Connections {
@@ -233,6 +235,9 @@ export class Connections {
     if (filter.organizationId) query = query.where('organization_id', '=', filter.organizationId);
     if (filter.connectorId) query = query.where('connector_id', '=', filter.connectorId);
     if (filter.status) query = query.where('status', '=', filter.status);
+    if (filter.after) {
+      query = query.where(sql<boolean>`(created_at, id) > (select c.created_at, c.id from connections c where c.id = ${filter.after})`);
+    }
     return query.execute();
   }
 

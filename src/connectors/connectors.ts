@@ -1,6 +1,7 @@
 // Connector definitions: stored as written (the secret sealed apart), read with defaults applied.
 // Reads are cached per instance; any change signals every instance to drop its copy.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { likePrefix } from '../clients/clients.ts';
 import type { Sealer } from '../crypto.ts';
 import { foreignKeyViolation } from '../db/errors.ts';
 import { newId } from '../db/ids.ts';
@@ -123,6 +124,41 @@ export class Connectors {
   async list(): Promise<Connector[]> {
     const rows = await this.#db.selectFrom('connectors').selectAll().orderBy('created_at').orderBy('id').execute();
     return rows.map((r) => this.#decode(r));
+  }
+
+  /**
+   * One page of connectors in name order (keyset: the page after connector `after`). `search` is
+   * a name prefix (case-folded), a connector id, or a vendor id: the connectors its organizations
+   * are connected through.
+   */
+  async page(options: { after?: string; search?: string; limit: number }): Promise<Connector[]> {
+    const search = options.search?.trim().toLowerCase();
+    let query = this.#db
+      .selectFrom('connectors')
+      .selectAll()
+      .orderBy(sql`lower(name)`)
+      .orderBy('id')
+      .limit(options.limit);
+    if (search) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('id', '=', search),
+          eb(sql<string>`lower(name)`, 'like', likePrefix(search)),
+          eb.exists(
+            eb
+              .selectFrom('connections')
+              .innerJoin('organizations', 'organizations.id', 'connections.organization_id')
+              .select(sql`1`.as('one'))
+              .whereRef('connections.connector_id', '=', 'connectors.id')
+              .where('organizations.vendor_id', '=', search),
+          ),
+        ]),
+      );
+    }
+    if (options.after) {
+      query = query.where(sql<boolean>`(lower(name), id) > (select lower(c.name), c.id from connectors c where c.id = ${options.after})`);
+    }
+    return (await query.execute()).map((r) => this.#decode(r));
   }
 
   /** Refused (409) while connections use the connector: disconnect them first. */

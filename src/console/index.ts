@@ -14,6 +14,7 @@ import { html, noticePage } from '../ui/layout.ts';
 import { consoleAuditRoutes } from './audit.ts';
 import { consoleClientRoutes } from './clients.ts';
 import { consoleConnectionRoutes } from './connections.ts';
+import { consoleConnectorRoutes } from './connectors.ts';
 import { consoleKeyRoutes } from './keys.ts';
 import { consoleOperatorRoutes } from './operators.ts';
 import { consoleOverviewRoute } from './overview.ts';
@@ -82,6 +83,7 @@ export function consolePages(services: Services) {
     consoleOverviewRoute(app, services);
     consoleClientRoutes(app, services);
     consoleVendorRoutes(app, services);
+    consoleConnectorRoutes(app, services);
     consoleKeyRoutes(app, services);
     consoleAuditRoutes(app, services);
     consoleOperatorRoutes(app, services);

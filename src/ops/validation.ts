@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifySchema } from 'fastify';
 import AjvCompiler from '@fastify/ajv-compiler';
 import { isStorableDateTime, unstorablePath } from '../db/storable.ts';
 import { isEmail } from '../email.ts';
+import { errors, validationDetail } from '../errors.ts';
 
 /** Ids of bigserial rows given in a request (cursors such as before=): 18 digits always fit a bigint. */
 export const serialId = { type: 'string', pattern: '^[0-9]{1,18}$' } as const;
@@ -50,10 +51,25 @@ function lowerCaseNames(schema: FastifySchema): FastifySchema {
   } as FastifySchema;
 }
 
+const base = { removeAdditional: false, allErrors: false, useDefaults: true } as const;
+const options = (coerceTypes: false | 'array') => ({ customOptions: { ...base, coerceTypes }, plugins: [], onCreate: ownFormats });
+
+/**
+ * A body check outside a route, as strict as a route's and answering in the same words: for a page
+ * whose form becomes a body an admin route's schema describes (the console's connector forms).
+ * Throws a 400 naming the field, as the route would.
+ */
+export function bodyCheck(schema: object): (value: unknown) => void {
+  const validate = AjvCompiler()({}, options(false))({ schema, method: 'POST', url: '/', httpPart: 'body' } as never) as ((value: unknown) => boolean) & {
+    errors?: Parameters<typeof validationDetail>[0] | null;
+  };
+  return (value) => {
+    if (!validate(value)) throw errors.Invalid(validationDetail(validate.errors ?? [], 'body'));
+  };
+}
+
 export function validation(app: FastifyInstance) {
   const factory = AjvCompiler();
-  const base = { removeAdditional: false, allErrors: false, useDefaults: true } as const;
-  const options = (coerceTypes: false | 'array') => ({ customOptions: { ...base, coerceTypes }, plugins: [], onCreate: ownFormats });
   const strict = factory({}, options(false));
   const fromText = factory({}, options('array'));
   // The compiler's types name its argument a schema; at run time it takes the whole route.
