@@ -133,7 +133,8 @@ test('connectors from a template and from the fields, and edited, are what the a
     const decode = (s: string) => s.replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&');
     for (const m of body.matchAll(/<input id="([A-Za-z]+)" name="\1" type="text" value="([^"]*)"/g)) out[m[1]!] = decode(m[2]!);
     for (const m of body.matchAll(/<textarea id="([A-Za-z]+)" name="\1"[^>]*>([^<]*)<\/textarea>/g)) out[m[1]!] = decode(m[2]!);
-    for (const m of body.matchAll(/<select id="([A-Za-z]+)" name="\1"[^>]*>(.*?)<\/select>/gs)) out[m[1]!] = /<option value="([^"]*)" selected>/.exec(m[2]!)?.[1] ?? '';
+    for (const m of body.matchAll(/<select id="([A-Za-z]+)" name="\1"[^>]*>(.*?)<\/select>/gs))
+      out[m[1]!] = /<option value="([^"]*)" selected>/.exec(m[2]!)?.[1] ?? '';
     return out;
   };
   const current = formValues(editPage.body);
@@ -240,7 +241,14 @@ test('refused input is a 4xx page naming the field, never JSON; a forged form an
   const member = new Browser(g);
   assert.equal((await member.login(owner.email, owner.password)).statusCode, 303);
   for (const visitor of [new Browser(g), member]) {
-    for (const url of ['/console/connectors', '/console/connectors/new', '/console/connectors/templates', '/console/connectors/templates/pax8', `/console/connectors/${id}`, `/console/connectors/${id}/delete`]) {
+    for (const url of [
+      '/console/connectors',
+      '/console/connectors/new',
+      '/console/connectors/templates',
+      '/console/connectors/templates/pax8',
+      `/console/connectors/${id}`,
+      `/console/connectors/${id}/delete`,
+    ]) {
       const res = await visitor.get(url);
       assert.equal(res.statusCode, 401, url);
       assert.match(res.body, /Sign in to the console/);
@@ -257,7 +265,12 @@ test('the connector list pages and searches; a connector shows its connections a
   t.after(() => g.stop());
   const { connectors } = g.services.connectors;
   for (let i = 0; i < 52; i++) {
-    await connectors.create({ name: `Tool ${String(i).padStart(2, '0')}`, authMode: 'api_key', apiBaseUrl: 'https://api.example.com', proxyHeaders: { 'X-Key': 'k' } });
+    await connectors.create({
+      name: `Tool ${String(i).padStart(2, '0')}`,
+      authMode: 'api_key',
+      apiBaseUrl: 'https://api.example.com',
+      proxyHeaders: { 'X-Key': 'k' },
+    });
   }
   const atera = await connectors.create(g.services.connectors.catalogue.definition('atera'));
   const browser = await signedIn(g);
@@ -276,15 +289,22 @@ test('the connector list pages and searches; a connector shows its connections a
   // Connected organizations: found by their vendor's id, listed with status and links.
   const one = await tenant(g, 'First Vendor');
   const two = await tenant(g, 'Second Vendor');
-  const first2 = await g.services.connectors.connections.save(atera, one.organizationId, undefined, { settings: { config: {}, credentials: { apiKey: 'atera-key-of-the-first' } } });
-  await g.services.connectors.connections.save(atera, two.organizationId, undefined, { settings: { config: {}, credentials: { apiKey: 'atera-key-of-the-second' } } });
+  const first2 = await g.services.connectors.connections.save(atera, one.organizationId, undefined, {
+    settings: { config: {}, credentials: { apiKey: 'atera-key-of-the-first' } },
+  });
+  await g.services.connectors.connections.save(atera, two.organizationId, undefined, {
+    settings: { config: {}, credentials: { apiKey: 'atera-key-of-the-second' } },
+  });
   const vendorOf = async (orgId: string) => (await g.services.organizations.get(orgId)).vendor_id;
   assert.deepEqual(names((await browser.get(`/console/connectors?search=${await vendorOf(one.organizationId)}`)).body), ['Atera']);
 
   const detail = await browser.get(`/console/connectors/${atera.id}`);
   assert.equal(detail.statusCode, 200);
   const org = await g.services.organizations.get(one.organizationId);
-  assert.match(detail.body, new RegExp(`<a href="/console/organizations/${org.id}">${org.name}</a> · <a href="/console/organizations/${org.id}/connections">its connections</a>`));
+  assert.match(
+    detail.body,
+    new RegExp(`<a href="/console/organizations/${org.id}">${org.name}</a> · <a href="/console/organizations/${org.id}/connections">its connections</a>`),
+  );
   assert.match(detail.body, /<td>active<\/td><td>never<\/td>/);
   assert.equal([...detail.body.matchAll(/its connections<\/a>/g)].length, 2);
   assert.ok(!detail.body.includes('atera-key-of-the'), 'credentials are not shown');

@@ -290,7 +290,12 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
         const tag = await field.evaluate((e) => e.tagName.toLowerCase());
         const type = (await field.getAttribute('type')) ?? 'text';
         const name = (await field.getAttribute('name')) ?? '';
-        if (tag === 'select') {
+        // A field whose page gives a valid entry for it (fields that only make sense together,
+        // such as a connector definition's): that entry, as a person who knows the answer types it.
+        const example = await field.getAttribute('data-example');
+        if (example !== null) {
+          await (tag === 'select' ? field.selectOption(example) : field.fill(example));
+        } else if (tag === 'select') {
           const values = await field.locator('option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value).filter(Boolean));
           if (values.length) await field.selectOption(values[values.length - 1]);
         } else if (type === 'checkbox' || type === 'radio') {

@@ -25,7 +25,7 @@ const f = (key: Key, label: string, kind: Kind, help?: string, options?: readonl
 const enumOf = (key: Key) => (definitionProperties[key] as { enum: readonly string[] }).enum;
 
 /** The fields by group, in the order the form shows them. */
-export const GROUPS: { legend: string; fields: Field[] }[] = [
+const GROUPS: { legend: string; fields: Field[] }[] = [
   {
     legend: 'Connector',
     fields: [
@@ -88,8 +88,6 @@ export const GROUPS: { legend: string; fields: Field[] }[] = [
 ];
 
 const FIELDS = GROUPS.flatMap((g) => g.fields);
-/** The names a refusal may point at. */
-export const FIELD_KEYS: readonly string[] = FIELDS.map((x) => x.key);
 const LABELS = new Map<string, string>(FIELDS.map((x) => [x.key, x.label]));
 
 /** The form's body as posted: the CSRF field and one string per definition field. */
@@ -105,7 +103,7 @@ export const connectorFormBody = {
 export type ConnectorForm = { csrf: string } & Partial<Record<Key, string>>;
 
 /** A problem found in the form itself (a number or JSON that does not parse), before the service saw it. */
-export class FormProblem extends Error {
+class FormProblem extends Error {
   readonly problem: Problem;
   constructor(problem: Problem) {
     super(problem.message);
@@ -211,10 +209,11 @@ export function echo(form: ConnectorForm): Record<string, string> {
   return rest as Record<string, string>;
 }
 
-function input(field: Field, value: string, problem: Problem | undefined, keepSecret: boolean): Markup {
-  // A refused field is marked and described by the message as well as by its help.
+function input(field: Field, value: string, problem: Problem | undefined, keepSecret: boolean, example: string): Markup {
+  // A refused field is marked and described by the message as well as by its help; data-example
+  // is a valid entry for it, which the form-discovery test types as a person would.
   const bad = problem?.field === field.key;
-  const flags = bad ? html` class="field-error" aria-invalid="true"` : html``;
+  const flags = html`${bad ? html` class="field-error" aria-invalid="true"` : ''} data-example="${example}"`;
   const described = [bad ? 'problem' : '', field.help ? `${field.key}-help` : ''].filter(Boolean).join(' ');
   const help = described ? html` aria-describedby="${described}"` : html``;
   switch (field.kind) {
@@ -239,13 +238,29 @@ function input(field: Field, value: string, problem: Problem | undefined, keepSe
   }
 }
 
-/** Every field, grouped, filled with `values` (the form's text); the caller wraps it in its <form>. */
-export function connectorFields(values: Record<string, string>, problem: Problem | undefined, editing: boolean): Markup {
+// A definition the new form's fields add up to, as examples: an OAuth client-credentials connector.
+const EXAMPLE: Partial<Record<Key, string>> = {
+  name: 'Example connector',
+  authMode: 'oauth2',
+  apiBaseUrl: 'https://api.example.com',
+  grantType: 'client_credentials',
+  tokenUrl: 'https://login.example.com/oauth/token',
+  clientId: 'example-client',
+  clientSecret: 'example-client-secret',
+  scopes: 'read',
+};
+
+/**
+ * Every field, grouped, filled with `values` (the form's text); the caller wraps it in its <form>.
+ * `current`: the stored definition's text when editing (what an unchanged field holds).
+ */
+export function connectorFields(values: Record<string, string>, problem: Problem | undefined, current?: Record<string, string>): Markup {
+  const editing = current !== undefined;
   return html`${problemBanner(problem)}${GROUPS.map(
     (g) =>
       html`<fieldset><legend>${g.legend}</legend>${g.fields.map(
         (x) =>
-          html`<label for="${x.key}">${x.label}</label>${input(x, values[x.key] ?? '', problem, editing)}${
+          html`<label for="${x.key}">${x.label}</label>${input(x, values[x.key] ?? '', problem, editing, (current ?? EXAMPLE)[x.key] ?? '')}${
             x.help ? html`<small class="muted" id="${x.key}-help">${x.help}</small>` : ''
           }`,
       )}</fieldset>`,

@@ -40,7 +40,13 @@ export function consoleConnectorRoutes(app: App, services: Services) {
   const { connectors: service, audit } = services;
   const redirectUri = service.authorization.redirectUri;
   const record = (request: FastifyRequest, action: string, connectorId: string, details: Record<string, unknown> = {}) =>
-    audit.record({ action, outcome: 'success', actor: session(request).actor, ip: request.ip, details: { connector_id: connectorId, via: 'console', ...details } });
+    audit.record({
+      action,
+      outcome: 'success',
+      actor: session(request).actor,
+      ip: request.ip,
+      details: { connector_id: connectorId, via: 'console', ...details },
+    });
 
   /** The admin API's create: the body checked as POST /connectors checks it, then the service. */
   const create = async (request: FastifyRequest, definition: unknown) => {
@@ -52,7 +58,12 @@ export function consoleConnectorRoutes(app: App, services: Services) {
 
   app.get(
     BASE,
-    { schema: { summary: 'Console: connectors', querystring: { type: 'object', additionalProperties: false, properties: { search: text(200), after: text(200) } } } },
+    {
+      schema: {
+        summary: 'Console: connectors',
+        querystring: { type: 'object', additionalProperties: false, properties: { search: text(200), after: text(200) } },
+      },
+    },
     async (request, reply) => {
       const { search, after } = request.query;
       const rows = await service.connectors.page({ search, after, limit: PAGE_SIZE + 1 });
@@ -85,12 +96,14 @@ ${nextLink(BASE, { search }, 'after', rows.length > PAGE_SIZE ? shown.at(-1)!.id
       html`<h1>New connector from a template</h1><p>Each template holds what Gatehouse knows of the vendor's API; you add your own OAuth client where it needs one.
 Or <a href="${BASE}/new">define every field yourself</a>.</p>
 <table id="templates"><thead><tr><th>Template</th><th>Auth</th><th>What is unusual</th><th>Documentation</th></tr></thead><tbody>
-${service.catalogue.list().map(
-  (t) =>
-    html`<tr><td><a href="${BASE}/templates/${t.name}">${t.title}</a></td><td>${authOf(t.definition)}</td><td>${t.quirks.join(' ')}</td><td>${
-      t.definition.documentationUrl ? html`<a href="${t.definition.documentationUrl}" rel="noopener noreferrer">${t.definition.documentationUrl}</a>` : ''
-    }</td></tr>`,
-)}</tbody></table>`,
+${service.catalogue
+  .list()
+  .map(
+    (t) =>
+      html`<tr><td><a href="${BASE}/templates/${t.name}">${t.title}</a></td><td>${authOf(t.definition)}</td><td>${t.quirks.join(' ')}</td><td>${
+        t.definition.documentationUrl ? html`<a href="${t.definition.documentationUrl}" rel="noopener noreferrer">${t.definition.documentationUrl}</a>` : ''
+      }</td></tr>`,
+  )}</tbody></table>`,
     ),
   );
 
@@ -160,7 +173,7 @@ ${oauth ? html`${field('clientId', 'Client ID', 'text')}${field('clientSecret', 
       html`<h1>New connector</h1><p>Every field of a definition, as the admin API takes it; empty fields take their defaults. Most vendors are quicker
 <a href="${BASE}/templates">from a template</a>. OAuth connectors register the redirect URI <code>${redirectUri}</code> with the vendor.</p>
 <form class="card wide" method="post" action="${BASE}" id="connector-form">${csrfField(request, reply, services)}
-${connectorFields(values, problem, false)}<p><button type="submit">Create connector</button></p></form>`,
+${connectorFields(values, problem)}<p><button type="submit">Create connector</button></p></form>`,
     );
 
   app.get(`${BASE}/new`, { schema: { summary: 'Console: new connector form' } }, async (request, reply) => newPage(request, reply, {}));
@@ -203,7 +216,7 @@ ${options.note ? html`<p class="ok" role="status">${options.note}</p>` : ''}
 ${d.authMode === 'oauth2' ? html`<p>Redirect URI to register with the vendor: <code id="redirect-uri">${redirectUri}</code></p>` : ''}
 <h2>Connections</h2>${await connectorConnections(services, connector.id, options.after)}
 <h2>Edit</h2><form class="card wide" method="post" action="${BASE}/${connector.id}" id="connector-form">${csrfField(request, reply, services)}
-${connectorFields(options.values ?? formOf(d), problem, true)}<p><button type="submit">Save changes</button></p></form>
+${connectorFields(options.values ?? formOf(d), problem, formOf(d))}<p><button type="submit">Save changes</button></p></form>
 <h2>Removal</h2><p><a href="${BASE}/${connector.id}/delete">Delete this connector</a></p>`,
     );
   };
