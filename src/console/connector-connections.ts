@@ -13,9 +13,7 @@ export async function connectorConnections({ connectors, organizations }: Servic
   const shown = rows.slice(0, PAGE_SIZE);
   if (shown.length === 0)
     return html`<p class="muted" id="no-connections">${after ? 'No more connections.' : 'No organization is connected through it yet.'}</p>`;
-  const orgs = new Map(
-    (await Promise.all([...new Set(shown.map((r) => r.organization_id))].map((id) => organizations.find(id)))).flatMap((o) => (o ? [[o.id, o]] : [])),
-  );
+  const orgs = new Map((await organizations.findMany([...new Set(shown.map((r) => r.organization_id))])).map((o) => [o.id, o]));
   return html`<table id="connections"><thead><tr><th>Organization</th><th>Status</th><th>Last refresh</th><th>Expires</th><th>Problem</th><th>Connected</th></tr></thead><tbody>
 ${shown.map((r) => {
   const org = orgs.get(r.organization_id);

@@ -101,6 +101,16 @@ export class Organizations {
     return organization;
   }
 
+  /** The organizations of `ids` that exist, in one query (a page naming many of them). */
+  async findMany(ids: readonly string[]): Promise<Organization[]> {
+    if (ids.length === 0) return [];
+    return this.#db
+      .selectFrom('organizations')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
+  }
+
   /** The organization an OEM token belongs to; undefined for unknown or revoked tokens. */
   async findByOemToken(token: string): Promise<Organization | undefined> {
     return this.#db.selectFrom('organizations').selectAll().where('oem_token_hash', '=', sha256(token)).executeTakeFirst();
