@@ -28,6 +28,15 @@ const checkPatchBody = bodyCheck(definitionPatchSchema);
 const authOf = (d: { authMode?: string | null; grantType?: string | null }) =>
   (d.authMode ?? 'oauth2') === 'oauth2' ? `oauth2 ${d.grantType ?? ''}`.trim() : (d.authMode ?? '');
 
+/** A documentation link's host, short enough for a table column. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
 const templateBody = {
   type: 'object',
   additionalProperties: false,
@@ -101,7 +110,9 @@ ${service.catalogue
   .map(
     (t) =>
       html`<tr><td><a href="${BASE}/templates/${t.name}">${t.title}</a></td><td>${authOf(t.definition)}</td><td>${t.quirks.join(' ')}</td><td>${
-        t.definition.documentationUrl ? html`<a href="${t.definition.documentationUrl}" rel="noopener noreferrer">${t.definition.documentationUrl}</a>` : ''
+        t.definition.documentationUrl
+          ? html`<a href="${t.definition.documentationUrl}" rel="noopener noreferrer">${hostOf(t.definition.documentationUrl)}</a>`
+          : ''
       }</td></tr>`,
   )}</tbody></table>`,
     ),
