@@ -95,7 +95,7 @@ test('console connectors, page by page', { skip: !existsSync(CHROMIUM) && 'Chrom
   await t.test("its connections link to the organization; deleting waits until they're gone", async () => {
     const org = await tenant(g, 'Contoso Vendor');
     const connector = await g.services.connectors.connectors.get(id);
-    await g.services.connectors.connections.save(
+    const saved = await g.services.connectors.connections.save(
       connector,
       org.organizationId,
       { accessToken: 'at', refreshToken: 'rt', tokenType: 'Bearer', scope: 'User.Read', expiresAt: new Date(Date.now() + 3_600_000) },
@@ -105,8 +105,14 @@ test('console connectors, page by page', { skip: !existsSync(CHROMIUM) && 'Chrom
     const row = page.locator('#connections tbody tr');
     assert.equal(await row.count(), 1);
     assert.match(await row.innerText(), /active/);
-    assert.equal(await row.getByRole('link', { name: 'its connections' }).getAttribute('href'), `/console/organizations/${org.organizationId}/connections`);
     await snap(page, 'connector-with-connection');
+    // Across to the organization's connections page, where the row is the same connection.
+    await row.getByRole('link', { name: 'its connections' }).click();
+    await page.waitForURL(`${origin}/console/organizations/${org.organizationId}/connections#connection-${saved.connection.id}`);
+    assert.match(await page.locator(`#connection-${saved.connection.id}`).innerText(), /Microsoft Graph \(Contoso MSP\)/);
+    await snap(page, 'organization-connections');
+    await page.locator(`#connection-${saved.connection.id}`).getByRole('link', { name: 'Microsoft Graph (Contoso MSP)' }).click();
+    await page.waitForURL(`${origin}/console/connectors/${id}`);
     await page.getByRole('link', { name: 'Delete this connector' }).click();
     assert.match(await alert(), /still has connections/);
     await snap(page, 'delete-blocked');

@@ -303,7 +303,9 @@ test('the connector list pages and searches; a connector shows its connections a
   const org = await g.services.organizations.get(one.organizationId);
   assert.match(
     detail.body,
-    new RegExp(`<a href="/console/organizations/${org.id}">${org.name}</a> · <a href="/console/organizations/${org.id}/connections">its connections</a>`),
+    new RegExp(
+      `<a href="/console/organizations/${org.id}">${org.name}</a> · <a href="/console/organizations/${org.id}/connections#connection-${first2.connection.id}">its connections</a>`,
+    ),
   );
   assert.match(detail.body, /<td>active<\/td><td>never<\/td>/);
   assert.equal([...detail.body.matchAll(/its connections<\/a>/g)].length, 2);

@@ -4,6 +4,7 @@
 import { CONSOLE_PATH } from '../http/paths.ts';
 import type { Services } from '../services.ts';
 import { html, when, type Markup } from '../ui/layout.ts';
+import { connectionsPath } from './organization-links.ts';
 import { nextLink, PAGE_SIZE } from './view.ts';
 
 const ORGANIZATIONS = `${CONSOLE_PATH}/organizations`;
@@ -18,7 +19,7 @@ export async function connectorConnections({ connectors, organizations }: Servic
 ${shown.map((r) => {
   const org = orgs.get(r.organization_id);
   const problem = r.last_error ?? r.verification_error;
-  return html`<tr><td><a href="${ORGANIZATIONS}/${r.organization_id}">${org?.name ?? r.organization_id}</a> · <a href="${ORGANIZATIONS}/${r.organization_id}/connections">its connections</a></td>
+  return html`<tr><td><a href="${ORGANIZATIONS}/${r.organization_id}">${org?.name ?? r.organization_id}</a> · <a href="${connectionsPath(r.organization_id)}#connection-${r.id}">its connections</a></td>
 <td>${r.status}</td><td>${when(r.last_refresh_at)}</td><td>${r.expires_at ? when(r.expires_at) : 'does not expire'}</td><td>${
     problem ? html`${problem}${r.refresh_failures > 0 ? html` (${r.refresh_failures} failed refreshes)` : ''}` : ''
   }</td><td>${when(r.connected_at)}</td></tr>`;
