@@ -26,6 +26,7 @@ import type { Connector, Connectors } from './connectors.ts';
 import { resolve, secretsOf } from './settings.ts';
 import { VendorTokenError, type Grant, type TokenEndpoint } from './token-endpoint.ts';
 import type { TokenSet } from './token-response.ts';
+import { placementOf, type Placement } from './proxy/credential.ts';
 
 const MAX_FAILURES = 3;
 
@@ -40,6 +41,8 @@ export interface Live {
   accessToken: string | undefined;
   /** The connection's credentials, to keep out of anything passed back to the caller. */
   secrets: string[];
+  /** Where the proxy puts the credential, and the forms of it kept out of answers. */
+  placement: Placement;
   expiresAt: Date | null;
   version: number;
 }
@@ -105,14 +108,18 @@ export class Credentials {
       .executeTakeFirst();
     if (!row) return undefined;
     const settings = this.#o.connections.settings(row);
+    const connector = resolve(await this.#o.connectors.get(row.connector_id), settings);
+    const accessToken = this.#o.connections.open(row.access_token);
+    const secrets = secretsOf(settings);
     return {
       id,
       organizationId: row.organization_id,
       vendorId: row.vendor_id,
-      connector: resolve(await this.#o.connectors.get(row.connector_id), settings),
+      connector,
       status: row.status,
-      accessToken: this.#o.connections.open(row.access_token),
-      secrets: secretsOf(settings),
+      accessToken,
+      secrets,
+      placement: placementOf(connector.definition, accessToken, secrets),
       expiresAt: row.expires_at,
       version: row.version,
     };

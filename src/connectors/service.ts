@@ -12,6 +12,7 @@ import { ConnectLinks } from './connect-links.ts';
 import { Connections, type ConnectionRow, type Unverified } from './connections.ts';
 import { Connectors, type Connector } from './connectors.ts';
 import { Credentials, type Live } from './credentials.ts';
+import { placementOf } from './proxy/credential.ts';
 import { hostSettings, type ConnectorDefinition } from './definition.ts';
 import { checkSettings, resolve, secretsOf, type Settings, type SettingsInput } from './settings.ts';
 import { OutboundLimit, type WindowCounter } from './proxy/outbound-limit.ts';
@@ -158,14 +159,17 @@ export class ConnectorService {
       // Every template filled now (values lifted from the token response included): a 400 here
       // rather than a proxied call with a placeholder left in it.
       const config = { ...settings.config, ...tokens?.config };
+      const filled = resolve(connector, { ...settings, config }, 'all');
+      const accessToken = tokens?.accessToken ?? held?.accessToken;
       const live: Live = {
         id: 'unsaved',
         organizationId,
         vendorId: '',
-        connector: resolve(connector, { ...settings, config }, 'all'),
+        connector: filled,
         status: 'active',
-        accessToken: tokens?.accessToken ?? held?.accessToken,
+        accessToken,
         secrets,
+        placement: placementOf(filled.definition, accessToken, secrets),
         expiresAt: tokens?.expiresAt ?? null,
         version: 0,
       };

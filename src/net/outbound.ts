@@ -1,11 +1,13 @@
 // Outbound HTTP for webhooks and connectors (undici), guarded against server-side request
-// forgery: the Agent's connect step resolves the host once, checks every address it resolved to
-// against the policy, and opens the socket to the vetted address. There is no second lookup, so
-// DNS rebinding cannot slip a private address in between the check and the connect. A kept-alive
-// socket is reused only for its origin, and it leads to the address vetted when it was opened.
+// forgery: each origin has a pool whose connect step resolves the host, checks every address it
+// resolved to against the policy, and opens its sockets to the vetted address. There is no second
+// lookup, so DNS rebinding cannot slip a private address in between the check and the connect. A
+// kept-alive socket is reused only for its origin, and it leads to the address vetted when it was
+// opened.
 import { lookup as dnsLookup } from 'node:dns/promises';
+import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
-import { Agent, buildConnector, type Dispatcher } from 'undici';
+import { Agent, buildConnector, Pool, type Dispatcher } from 'undici';
 import { AppError } from '../errors.ts';
 import type { AddressPolicy } from './address-policy.ts';
 
@@ -71,40 +73,85 @@ export async function vet(policy: AddressPolicy, url: URL): Promise<{ address: s
 
 /** An idle kept-alive socket is closed after this long (below common server keep-alive timeouts). */
 const IDLE_MS = 4000;
+/** How long an origin's vetted address serves its new connections before the name is resolved and vetted again. */
+const RESOLVE_MS = 30_000;
 
 /**
- * The one outbound Agent, built by the composition root. Its connect step vets, then connects to
- * the vetted address by number; the name stays the TLS server name, so the certificate is still
- * checked against the host the URL named.
+ * The connect step of one origin's pool: every socket goes to the address vetted for the origin.
+ * The name is resolved and vetted when the first socket opens and again once RESOLVE_MS has
+ * passed, never between the check and the connect; a refusal or a failed lookup is not kept, so
+ * the next connection asks again.
+ */
+function vettedConnector(policy: AddressPolicy): buildConnector.connector {
+  const connectTo = buildConnector({ allowH2: false });
+  let vetted: Promise<{ address: string }> | undefined;
+  let until = 0;
+  return (target, callback) => {
+    const now = Date.now();
+    if (vetted === undefined || now >= until) {
+      const attempt = vet(policy, new URL(`${target.protocol}//${target.host}`));
+      vetted = attempt;
+      until = now + RESOLVE_MS;
+      attempt.catch(() => {
+        if (vetted === attempt) vetted = undefined;
+      });
+    }
+    vetted.then(
+      ({ address }) => connectTo({ ...target, hostname: address }, callback),
+      (error: Error) => callback(error, null),
+    );
+  };
+}
+
+/**
+ * The one outbound Agent, built by the composition root: one Pool per origin, each connecting
+ * only to the address vetted for it, by number; the name stays the TLS server name, so the
+ * certificate is still checked against the host the URL named. A pool that has no connection
+ * left is dropped by the Agent, and its successor vets afresh.
  */
 export function createAgent(policy: AddressPolicy): Agent {
-  const connectTo = buildConnector({ allowH2: false });
   return new Agent({
     // HTTP/1.1 only, as the proxy's hop-by-hop header rules (RFC 9110 §7.6.1) assume.
     allowH2: false,
     keepAliveTimeout: IDLE_MS,
     keepAliveMaxTimeout: IDLE_MS,
-    connect(target, callback) {
-      vet(policy, new URL(`${target.protocol}//${target.host}`)).then(
-        ({ address }) => connectTo({ ...target, hostname: address }, callback),
-        (error: Error) => callback(error, null),
-      );
-    },
+    factory: (origin, options) => new Pool(origin, { ...options, connect: vettedConnector(policy) }),
   });
 }
 
 /**
+ * The deadline of one call, as the signal undici takes: an EventEmitter that emits `abort` with
+ * its `reason` set (it has no `aborted` field, which would make undici take it for an
+ * AbortSignal). A plain timer that is cleared once the call is over: AbortSignal.timeout would keep
+ * a timer and a signal alive for the whole timeout after every call, which at hundreds of calls a
+ * second leaves tens of thousands of them for the garbage collector.
+ */
+class Deadline extends EventEmitter {
+  reason: OutboundTimeout | undefined;
+  #timer: NodeJS.Timeout;
+
+  constructor(ms: number) {
+    super();
+    this.#timer = setTimeout(() => {
+      this.reason = new OutboundTimeout(ms);
+      this.emit('abort');
+    }, ms);
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
+/**
  * Send one request through the Agent. Redirects are never followed (undici follows none unless
- * told to). The deadline is an AbortSignal.timeout; its abort reason is an OutboundTimeout, which
- * is what a caller sees whether the head or the body was late.
+ * told to). A late head or body is aborted with an OutboundTimeout, which is what a caller sees
+ * whether the head or the body was late.
  */
 export async function send(agent: Dispatcher, req: OutboundRequest): Promise<OutboundResponse> {
   const url = new URL(req.url);
   checkScheme(url);
-  const deadline = AbortSignal.timeout(req.timeoutMs);
-  const controller = new AbortController();
-  const expire = () => controller.abort(new OutboundTimeout(req.timeoutMs));
-  deadline.addEventListener('abort', expire, { once: true });
+  const deadline = new Deadline(req.timeoutMs);
   try {
     const response = await agent.request({
       origin: url.origin,
@@ -112,14 +159,16 @@ export async function send(agent: Dispatcher, req: OutboundRequest): Promise<Out
       method: req.method,
       headers: req.headers,
       body: req.body,
-      signal: controller.signal,
+      signal: deadline,
       // Past the head, undici's idle timer between chunks bounds the body instead of the deadline.
       ...(req.until === 'head' ? { bodyTimeout: req.timeoutMs } : {}),
     });
-    if (req.until === 'head') deadline.removeEventListener('abort', expire);
+    // The whole exchange: the deadline stands until the body is read, thrown away or aborted.
+    if (req.until === 'head') deadline.clear();
+    else response.body.once('close', () => deadline.clear());
     return { status: response.statusCode, headers: response.headers, body: response.body };
   } catch (error) {
-    deadline.removeEventListener('abort', expire);
+    deadline.clear();
     throw error;
   }
 }

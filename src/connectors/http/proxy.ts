@@ -21,12 +21,6 @@ const NO_BODY = new Set([204, 205, 304]);
 /** A body this small, of announced length, is sent with the head in one write instead of streamed. */
 const SMALL = 16 * 1024;
 
-async function collect(body: AsyncIterable<Buffer>, length: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk);
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
-}
-
 const params = {
   type: 'object',
   required: ['id'],
@@ -98,7 +92,7 @@ export function proxyRoutes(services: Services) {
           return reply.send();
         }
         const length = Number(answer.headers['content-length'] ?? NaN);
-        if (length <= SMALL && !answer.headers['content-encoding']) return reply.send(await collect(answer.body, length));
+        if (length <= SMALL && !answer.headers['content-encoding']) return reply.send(Buffer.from(await answer.body.arrayBuffer()));
         return reply.send(answer.body);
       },
     );

@@ -26,6 +26,21 @@ export function credentialQuery(d: ConnectorDefinition, token: string | undefine
   return query;
 }
 
+/**
+ * How a live credential travels, worked out once when it is loaded rather than on every call: the
+ * headers and query parameters Gatehouse sets, and the forms of every secret an answer must not
+ * carry back.
+ */
+export interface Placement {
+  headers: Readonly<Record<string, string>>;
+  query: Readonly<Record<string, string>>;
+  secrets: readonly string[];
+}
+
+export function placementOf(d: ConnectorDefinition, token: string | undefined, secrets: readonly string[]): Placement {
+  return { headers: credentialHeaders(d, token), query: credentialQuery(d, token), secrets: credentialSecrets(d, token, secrets) };
+}
+
 /** What an answer passed back to the caller must never contain. */
 export function credentialSecrets(d: ConnectorDefinition, token: string | undefined, secrets: readonly string[]): string[] {
   const basic = d.authMode === 'basic' ? credentialHeaders(d, undefined).authorization?.slice('Basic '.length) : undefined;

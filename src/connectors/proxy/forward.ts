@@ -8,7 +8,6 @@ import type { Dispatcher } from 'undici';
 import { AppError, errors } from '../../errors.ts';
 import { OutboundTimeout, send, type OutboundResponse } from '../../net/outbound.ts';
 import { hasToken, type Credentials, type Live } from '../credentials.ts';
-import { credentialHeaders, credentialSecrets } from './credential.ts';
 import { forwardRequestHeaders, forwardResponseHeaders } from './headers.ts';
 import { targetOf } from './target.ts';
 
@@ -38,16 +37,15 @@ export async function callVendor(
   live: Live,
   request: ProxyRequest,
   retried = false,
-): Promise<{ response: OutboundResponse; secrets: string[] }> {
+): Promise<{ response: OutboundResponse; secrets: readonly string[] }> {
   const d = live.connector.definition;
-  const token = live.accessToken;
-  const target = targetOf(d, request.rest, token);
-  const injected = credentialHeaders(d, token);
-  const headers = { ...forwardRequestHeaders(request.headers, injected), ...injected };
+  const { headers: injected, query, secrets } = live.placement;
+  const target = targetOf(d, request.rest, live.accessToken, query);
+  const headers = Object.assign(forwardRequestHeaders(request.headers, injected), injected);
   if (request.body !== undefined) headers['content-length'] = String(request.body.length);
   try {
     const response = await send(agent, { method: request.method, url: target.url, headers, body: request.body, timeoutMs: d.timeoutMs, until: 'head' });
-    return { response, secrets: credentialSecrets(d, token, live.secrets) };
+    return { response, secrets };
   } catch (error) {
     if (error instanceof AppError) throw error;
     if (error instanceof OutboundTimeout) throw errors.UpstreamTimeout(d.timeoutMs);

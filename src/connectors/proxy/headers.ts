@@ -54,9 +54,12 @@ const RESPONSE_DROP = new Set([
   'access-control-max-age',
 ]);
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** Header names listed in Connection (RFC 9110 §7.6.1): hop-by-hop for this message only. */
-function connectionNamed(headers: IncomingHttpHeaders): Set<string> {
+function connectionNamed(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const value = headers.connection;
+  if (value === undefined || value === 'keep-alive') return NONE;
   return new Set(
     (Array.isArray(value) ? value.join(',') : (value ?? ''))
       .split(',')
@@ -68,7 +71,8 @@ function connectionNamed(headers: IncomingHttpHeaders): Set<string> {
 export function forwardRequestHeaders(headers: IncomingHttpHeaders, injected: Readonly<Record<string, string>>): Record<string, string> {
   const named = connectionNamed(headers);
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined || REQUEST_DROP.has(name) || named.has(name) || name.startsWith('sec-') || Object.hasOwn(injected, name)) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
@@ -79,10 +83,11 @@ export function forwardRequestHeaders(headers: IncomingHttpHeaders, injected: Re
 export function forwardResponseHeaders(headers: IncomingHttpHeaders, secrets: readonly string[]): OutgoingHttpHeaders {
   const named = connectionNamed(headers);
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined || RESPONSE_DROP.has(name) || named.has(name)) continue;
     // A redirect or a debugging header may echo the request, credentials included.
-    if ((Array.isArray(value) ? value : [value]).some((v) => secrets.some((secret) => v.includes(secret)))) continue;
+    if (secrets.length > 0 && (Array.isArray(value) ? value : [value]).some((v) => secrets.some((secret) => v.includes(secret)))) continue;
     out[name] = value;
   }
   return out;

@@ -10,13 +10,23 @@ export interface Target {
   url: string; // with the credential when it travels in the query
 }
 
-/** `rest`: the raw path and query after `/proxy`, e.g. "/v1/items?page=2". */
-export function targetOf(definition: ConnectorDefinition, rest: string, token: string | undefined): Target {
+/**
+ * `rest`: the raw path and query after `/proxy`, e.g. "/v1/items?page=2"; `added`: the credential's
+ * query parameters (credential.ts), when the caller has them already.
+ */
+export function targetOf(
+  definition: ConnectorDefinition,
+  rest: string,
+  token: string | undefined,
+  added: Readonly<Record<string, string>> = credentialQuery(definition, token),
+): Target {
   const q = rest.indexOf('?');
   const path = q === -1 ? rest : rest.slice(0, q);
   let query = q === -1 ? '' : rest.slice(q + 1);
-  // Dot segments would climb out of apiBaseUrl once the URL is normalised (RFC 3986 §5.2.4).
-  for (const segment of path.split('/')) {
+  // Dot segments would climb out of apiBaseUrl once the URL is normalised (RFC 3986 §5.2.4). A
+  // path with neither a dot nor a percent sign has none, even encoded, and is not decoded.
+  const plain = !path.includes('.') && !path.includes('%');
+  for (const segment of plain ? [] : path.split('/')) {
     let decoded: string;
     try {
       decoded = decodeURIComponent(segment);
@@ -30,7 +40,6 @@ export function targetOf(definition: ConnectorDefinition, rest: string, token: s
   }
   if (/[^\x21-\x7E]/.test(path)) throw errors.Invalid('the proxied path must be percent-encoded');
   const base = `${definition.apiBaseUrl}${path}`;
-  const added = credentialQuery(definition, token);
   if (Object.keys(added).length > 0) {
     // The caller cannot choose the credential: a parameter of the same name is dropped.
     query = query
