@@ -31,7 +31,11 @@ export async function run(options: CaseOptions): Promise<CaseResult> {
       const targets: Array<[string, string, Record<string, string>]> = [
         ['upstream called directly', `${upstream.info.url}/api/items`, { authorization: `Bearer ${upstream.info.token}` }],
         ['a bare undici proxy', `${bare.info.url}/proxy/items`, {}],
-        ['through the proxy', `${gatehouse.info.url}/api/connections/${gatehouse.info.connectionId}/proxy/items`, { authorization: `Bearer ${gatehouse.info.adminToken}` }],
+        [
+          'through the proxy',
+          `${gatehouse.info.url}/api/connections/${gatehouse.info.connectionId}/proxy/items`,
+          { authorization: `Bearer ${gatehouse.info.adminToken}` },
+        ],
       ];
       const n = options.connections;
       const many: LoadResult[] = [];

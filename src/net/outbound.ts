@@ -115,7 +115,7 @@ export function createAgent(policy: AddressPolicy): Agent {
     allowH2: false,
     keepAliveTimeout: IDLE_MS,
     keepAliveMaxTimeout: IDLE_MS,
-    factory: (origin, options) => new Pool(origin, { ...options, connect: vettedConnector(policy) }),
+    factory: (origin, options: Pool.Options) => new Pool(origin, { ...options, connect: vettedConnector(policy) }),
   });
 }
 

@@ -6,7 +6,7 @@ import type { ConnectorDefinition } from '../definition.ts';
 import { formEncode } from '../wire.ts';
 
 /** The headers Gatehouse sets on a proxied call, by lower-case name; the caller's of the same names are dropped. */
-export function credentialHeaders(d: ConnectorDefinition, token: string | undefined): Record<string, string> {
+function credentialHeaders(d: ConnectorDefinition, token: string | undefined): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(d.proxyHeaders)) headers[name.toLowerCase()] = value;
   if (d.authMode === 'basic' && d.basic) {
@@ -42,7 +42,7 @@ export function placementOf(d: ConnectorDefinition, token: string | undefined, s
 }
 
 /** What an answer passed back to the caller must never contain. */
-export function credentialSecrets(d: ConnectorDefinition, token: string | undefined, secrets: readonly string[]): string[] {
+function credentialSecrets(d: ConnectorDefinition, token: string | undefined, secrets: readonly string[]): string[] {
   const basic = d.authMode === 'basic' ? credentialHeaders(d, undefined).authorization?.slice('Basic '.length) : undefined;
   return secretForms([token, basic, ...secrets].filter((s): s is string => s !== undefined && s !== ''));
 }
