@@ -195,7 +195,10 @@ export function surfaceLimit(
     request.rateLimitCounted = true;
     counter.count(key(request), windowMs, ({ current, ttl }) => {
       const reset = Math.ceil(ttl / 1000);
-      reply.header('x-ratelimit-limit', max).header('x-ratelimit-remaining', Math.max(0, max - current)).header('x-ratelimit-reset', reset);
+      reply
+        .header('x-ratelimit-limit', max)
+        .header('x-ratelimit-remaining', Math.max(0, max - current))
+        .header('x-ratelimit-reset', reset);
       if (current <= max) return done();
       done(tooManyRequests(request, Math.max(1, reset)));
     });
