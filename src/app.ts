@@ -23,7 +23,7 @@ import { adminApi } from './admin/index.ts';
 import { createMetrics, metricsHooks } from './ops/metrics.ts';
 import { healthRoutes } from './ops/health.ts';
 import { securityHeaders, securityHeaderValues } from './ops/security-headers.ts';
-import { validation } from './ops/validation.ts';
+import { storableInput, validation } from './ops/validation.ts';
 import { RedisLink } from './ops/redis.ts';
 import { Jobs } from './ops/jobs.ts';
 import { CACHE_LIFETIME_MS } from './db/cache.ts';
@@ -121,7 +121,13 @@ async function resolveEncryptionKey(config: Config, log: Logger): Promise<Buffer
 
 export async function buildApp(config: Readonly<Config>, options: BuildOptions = {}): Promise<Gatehouse> {
   const log = options.logger ?? createLogger(config.logLevel);
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, waitSeconds: config.dbWaitSeconds, log });
+  const storage = await openStorage({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    waitSeconds: config.dbWaitSeconds,
+    sharedBuffersMb: config.pgliteSharedBuffersMb,
+    log,
+  });
   let webhooks: Webhooks | undefined;
   let jobs: Jobs | undefined;
   let redis: RedisLink | undefined;
@@ -289,7 +295,7 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
     },
     return503OnClosing: true,
     // One line per request, with the URL redacted, instead of Fastify's two.
-    logController: new RequestLog(),
+    logController: new RequestLog(services.log),
     schemaErrorFormatter,
     // The router's own refusals (a malformed or over-long path parameter) get the same error body;
     // they are decided before any hook runs, so the security headers are set here too.
@@ -298,15 +304,16 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
   decorateRequestFields(app);
   validation(app);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request) => {
+  app.setNotFoundHandler({ preValidation: storableInput }, (request) => {
     throw errors.NotFound(`no route for ${request.method} ${request.url.split('?')[0]}`);
   });
   await app.register(formbody);
   await app.register(cookie);
   securityHeaders(app, https);
-  await registerRateLimits(app, services.redis);
-  await openApi(app, services);
+  registerRateLimits(app, services.redis);
+  // Before any route is declared: every route gets its own metrics hook.
   metricsHooks(app, services.metrics, config.metricsToken);
+  await openApi(app, services);
   healthRoutes(app, services);
   metadataRoutes(app, services);
   tokenRoute(app, services);

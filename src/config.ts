@@ -35,6 +35,7 @@ export interface Config {
   requestTimeoutMs: number; // the whole request (head and body) must arrive within this
   connectionTimeoutMs: number; // a socket idle this long is closed
   dbWaitSeconds: number; // PostgreSQL: how long start-up waits for the database to answer
+  pgliteSharedBuffersMb: number; // the embedded database's page cache (PostgreSQL's shared_buffers), in MB
   shutdownTimeoutMs: number; // after a stop signal, exit by this deadline even if closing hangs
   metricsToken: string | undefined; // Bearer token /metrics requires (unset: open)
   vendorApiRateLimit: { perIntegration: number; windowMs: number };
@@ -240,6 +241,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     requestTimeoutMs: int(env, 'GATEHOUSE_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
     connectionTimeoutMs: int(env, 'GATEHOUSE_CONNECTION_TIMEOUT_MS', 75_000, 100, 3_600_000),
     dbWaitSeconds: int(env, 'GATEHOUSE_DB_WAIT_SECONDS', 30, 0, 3600),
+    pgliteSharedBuffersMb: int(env, 'GATEHOUSE_PGLITE_SHARED_BUFFERS_MB', 16, 1, 1024),
     shutdownTimeoutMs: int(env, 'GATEHOUSE_SHUTDOWN_TIMEOUT_MS', 30_000, 100, 600_000),
     metricsToken: token(env, 'GATEHOUSE_METRICS_TOKEN'),
     vendorApiRateLimit: {

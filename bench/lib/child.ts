@@ -6,6 +6,8 @@ import { createInterface } from 'node:readline';
 
 export interface Child<T> {
   info: T;
+  /** The server's process id (its resident memory is read from /proc). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function startChild<T>(script: string, env: Record<string, string> 
   });
   return {
     info,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

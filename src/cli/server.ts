@@ -91,7 +91,12 @@ export async function migrateCommand(): Promise<number> {
   const cfg = config();
   let storage;
   try {
-    storage = await openStorage({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, waitSeconds: cfg.dbWaitSeconds });
+    storage = await openStorage({
+      databaseUrl: cfg.databaseUrl,
+      dataDir: cfg.dataDir,
+      waitSeconds: cfg.dbWaitSeconds,
+      sharedBuffersMb: cfg.pgliteSharedBuffersMb,
+    });
   } catch (error) {
     return refused(error);
   }

@@ -39,8 +39,18 @@ export interface StorageOptions {
   dataDir: string;
   /** PostgreSQL: how long start-up waits for the database to answer (GATEHOUSE_DB_WAIT_SECONDS). */
   waitSeconds?: number;
+  /** Embedded: PostgreSQL's shared_buffers in MB (GATEHOUSE_PGLITE_SHARED_BUFFERS_MB; default 16). */
+  sharedBuffersMb?: number;
   log?: Logger;
 }
+
+/**
+ * The embedded database's page cache. PGlite keeps PostgreSQL's default of 128 MB, which grows its
+ * WebAssembly memory past the 128 MB it starts with and stays resident once touched; 16 MB fits
+ * inside that first allocation. The data files are read through the operating system's cache,
+ * so a page that falls out of this one is a read call away, not a disk seek.
+ */
+const DEFAULT_SHARED_BUFFERS_MB = 16;
 
 /** Publish a signal inside a transaction (or not): Postgres delivers it on commit only. */
 export async function signal(db: Kysely<Database>, topic: string, id?: string): Promise<void> {
@@ -64,20 +74,21 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     if (s) for (const h of handlers) h(s);
   };
   if (options.databaseUrl) return openPostgres(options.databaseUrl, handlers, options, dispatch);
-  return openPglite(options.dataDir, handlers, dispatch);
+  return openPglite(options.dataDir, options.sharedBuffersMb ?? DEFAULT_SHARED_BUFFERS_MB, handlers, dispatch);
 }
 
-async function openPglite(dataDir: string, handlers: SignalHandler[], dispatch: (p?: string) => void): Promise<Storage> {
+async function openPglite(dataDir: string, sharedBuffersMb: number, handlers: SignalHandler[], dispatch: (p?: string) => void): Promise<Storage> {
   const { PGlite } = await import('@electric-sql/pglite');
+  const settings = { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`] };
   let pglite;
   let unlock = async () => {};
   if (dataDir === 'memory://') {
-    pglite = new PGlite();
+    pglite = new PGlite(settings);
   } else {
     const dir = path.join(dataDir, 'pgdata');
     await mkdir(dir, { recursive: true, mode: 0o700 });
     unlock = await lockDataDir(dataDir);
-    pglite = new PGlite(dir);
+    pglite = new PGlite(dir, settings);
   }
   try {
     await pglite.waitReady;

@@ -15,5 +15,6 @@ export function decorateRequestFields(app: FastifyInstance): void {
   app.decorateRequest('idempotencyClaim', null); // oem/idempotency.ts
   app.decorateRequest('errorCode', null); // errors.ts
   app.decorateRequest('auditSuppressed', false); // ops/auth-failures.ts
+  app.decorateRequest('rateLimitCounted', false); // ops/rate-limit.ts
   app.decorateRequest('consoleSession', null); // console/index.ts
 }

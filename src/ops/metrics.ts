@@ -2,7 +2,7 @@
 // latency by route, tokens issued by grant, errors by code, audit events lost. With
 // GATEHOUSE_METRICS_TOKEN set, GET /metrics needs `Authorization: Bearer <token>` (RFC 6750 §3
 // challenge otherwise).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 import { safeEqual, sha256 } from '../crypto.ts';
 import { errors } from '../errors.ts';
 import { bearerHeaders, bearerToken } from '../http/authorization.ts';
@@ -69,11 +69,23 @@ export function createMetrics() {
 export type Metrics = ReturnType<typeof createMetrics>;
 
 export function metricsHooks(app: FastifyInstance, metrics: Metrics, token?: string) {
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const status = reply.statusCode;
-    metrics.requests.observe({ method: request.method, route, status }, reply.elapsedTime / 1000);
-    if (status >= 400) metrics.errors.inc({ code: request.errorCode ?? String(status), status });
+  const observe =
+    (route: string): onResponseHookHandler =>
+    (request, reply, done) => {
+      const status = reply.statusCode;
+      metrics.requests.observe({ method: request.method, route, status }, reply.elapsedTime / 1000);
+      if (status >= 400) metrics.errors.inc({ code: request.errorCode ?? String(status), status });
+      done();
+    };
+  // Each route gets a hook of its own as it is declared, its path known then rather than looked up
+  // in the route's options on every response; requests no route matched count as 'unmatched'.
+  app.addHook('onRoute', (route) => {
+    route.onResponse = [...[route.onResponse ?? []].flat(), observe(route.url)];
+  });
+  const unmatched = observe('unmatched');
+  app.addHook('onResponse', function (request, reply, done) {
+    if (request.is404) unmatched.call(this, request, reply, done);
+    else done();
   });
   const expected = token === undefined ? undefined : sha256(token);
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {

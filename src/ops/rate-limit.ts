@@ -1,4 +1,4 @@
-// Rate-limit counters for @fastify/rate-limit and for the failed-authentication limiter: fixed
+// Rate-limit counters for every surface's request limit and for the failed-authentication limiter: fixed
 // windows kept in Redis when it is configured and reachable, and in this instance's memory
 // otherwise (Redis down, a command that timed out, or no REDIS_URL at all). Every limiter has a
 // namespace of its own (`gatehouse:rl:<group>:<key>`), so two limiters never share a counter.
@@ -7,7 +7,6 @@
 // too_many_requests on the OAuth endpoints, RATE_LIMITED on the OEM and Vendor APIs,
 // rate_limited on the admin and MSP APIs, and a page for browsers.
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
 import type { Config } from '../config.ts';
 import { AppError, errors } from '../errors.ts';
 import type { RedisLink } from './redis.ts';
@@ -16,8 +15,6 @@ export interface Count {
   current: number;
   ttl: number; // ms until the window ends
 }
-
-type Callback = (err: Error | null, result: Count) => void;
 
 const INCREMENT = `
 local current = redis.call('INCR', KEYS[1])
@@ -118,40 +115,6 @@ export class LimitCounter {
   }
 }
 
-/**
- * The store class @fastify/rate-limit instantiates: each `rateLimit()`/`createRateLimit()` call
- * (and each route's own limit) gets a child with a namespace of its own, named by its groupId.
- */
-function storeClass(redis: RedisLink | undefined) {
-  class Store {
-    #counter: LimitCounter | undefined;
-
-    constructor(_params: unknown, counter?: LimitCounter) {
-      this.#counter = counter;
-    }
-
-    child(params: { groupId?: string; routeInfo?: { method?: string; url?: string } }): Store {
-      const group = params.groupId ?? (params.routeInfo?.url ? `${params.routeInfo.method}${params.routeInfo.url}` : undefined);
-      if (!group) throw new Error('every rate limit needs a groupId (its namespace in the shared store)');
-      return new Store(undefined, new LimitCounter(redis, group));
-    }
-
-    incr(key: string, cb: Callback, windowMs: number): void {
-      this.#child().count(key, windowMs, (result) => cb(null, result));
-    }
-
-    read(key: string, cb: Callback): void {
-      this.#child().peek(key, (result) => cb(null, result));
-    }
-
-    #child(): LimitCounter {
-      if (!this.#counter) throw new Error('the root rate-limit store counts nothing: use a child');
-      return this.#counter;
-    }
-  }
-  return Store;
-}
-
 /** The 429 for this request's surface (its route's audience). */
 export function tooManyRequests(request: FastifyRequest, retryAfterSeconds: number, what = 'rate limit exceeded'): AppError {
   const audience = request.routeOptions.config?.audience ?? 'admin';
@@ -159,13 +122,12 @@ export function tooManyRequests(request: FastifyRequest, retryAfterSeconds: numb
   return errors.RateLimited(retryAfterSeconds, message);
 }
 
-/** Register @fastify/rate-limit (no global limit: each surface adds its own, with a groupId). */
-export async function registerRateLimits(app: FastifyInstance, redis: RedisLink | undefined): Promise<void> {
-  await app.register(rateLimit, {
-    global: false,
-    store: storeClass(redis) as never,
-    errorResponseBuilder: (request: FastifyRequest, context: { ttl: number }) => tooManyRequests(request, Math.max(1, Math.ceil(context.ttl / 1000))),
-  });
+/**
+ * Make the counters reachable from every surface's plugin: `app.limitCounter(group)` is a
+ * limiter's own namespace in the shared store (Redis when it answers, memory otherwise).
+ */
+export function registerRateLimits(app: FastifyInstance, redis: RedisLink | undefined): void {
+  app.decorate('limitCounter', (group: string) => new LimitCounter(redis, group));
 }
 
 /** The surfaces with a request limit of their own. */
@@ -213,7 +175,13 @@ const LIMITS: Record<LimitedSurface, (config: Config) => SurfaceLimit> = {
   userinfo: oauth('userinfo-ip'),
 };
 
-/** The surface's limit as an onRequest hook, counted per client address unless `key` names another counter. */
+/**
+ * The surface's limit as an onRequest hook, counted per client address unless `key` names another
+ * counter. Every answer carries the window's x-ratelimit-limit, -remaining and -reset; one over
+ * the limit is a 429 with Retry-After. A request under two surfaces' hooks counts in the first
+ * only. Without Redis the count is made in memory and the hook returns at once, with no promise
+ * on the request path (the token endpoint's included).
+ */
 export function surfaceLimit(
   app: FastifyInstance,
   config: Config,
@@ -221,13 +189,25 @@ export function surfaceLimit(
   key: (request: FastifyRequest) => string = (request) => request.ip,
 ): onRequestHookHandler {
   const { max, windowMs, group } = LIMITS[surface](config);
-  return app.rateLimit({ max, timeWindow: windowMs, groupId: group, keyGenerator: key }) as onRequestHookHandler;
+  const counter = app.limitCounter(group);
+  return (request, reply, done) => {
+    if (request.rateLimitCounted) return done();
+    request.rateLimitCounted = true;
+    counter.count(key(request), windowMs, ({ current, ttl }) => {
+      const reset = Math.ceil(ttl / 1000);
+      reply
+        .header('x-ratelimit-limit', max)
+        .header('x-ratelimit-remaining', Math.max(0, max - current))
+        .header('x-ratelimit-reset', reset);
+      if (current <= max) return done();
+      done(tooManyRequests(request, Math.max(1, reset)));
+    });
+  };
 }
 
 /**
  * The OAuth endpoints' second limit, per client id (GATEHOUSE_TOKEN_RATE_LIMIT_CLIENT). It is a
- * preHandler (the client id may be in the body) checked by hand: the plugin runs one of its hooks
- * per request, so this limiter has one of its own, in its own namespace of the same store.
+ * preHandler (the client id may be in the body), in a namespace of its own in the same store.
  */
 export function clientLimit(
   app: FastifyInstance,
@@ -236,12 +216,22 @@ export function clientLimit(
   key: (request: FastifyRequest) => string,
 ): preHandlerHookHandler {
   const { perClient, windowMs } = config.tokenRateLimit;
-  // groupId names the limiter's namespace in the store (the plugin passes it on, its type omits it).
-  const options = { max: perClient, timeWindow: windowMs, groupId: `${surface}-client`, keyGenerator: key };
-  const limit = app.createRateLimit(options);
-  return async (request) => {
-    const result = await limit(request);
-    if (result.isAllowed || !result.isExceeded) return;
-    throw tooManyRequests(request, Math.max(1, result.ttlInSeconds), 'rate limit exceeded for this client');
+  const counter = app.limitCounter(`${surface}-client`);
+  return (request, _reply, done) => {
+    counter.count(key(request), windowMs, ({ current, ttl }) => {
+      if (current <= perClient) return done();
+      done(tooManyRequests(request, Math.max(1, Math.ceil(ttl / 1000)), 'rate limit exceeded for this client'));
+    });
   };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** A limiter's counters, in the namespace `gatehouse:rl:<group>:` (decorated by registerRateLimits). */
+    limitCounter(group: string): LimitCounter;
+  }
+  interface FastifyRequest {
+    /** A surface's limit has counted this request. (decorated with its initial value in src/http/request-fields.ts) */
+    rateLimitCounted: boolean;
+  }
 }

@@ -3,6 +3,7 @@
 // client. It replaces Fastify's two lines (arrival and completion) through its LogController;
 // the arrival is still logged at debug level, for following a request that never answers.
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { redactUrl } from '../logger.ts';
 
 function line(request: FastifyRequest, reply: FastifyReply) {
@@ -17,13 +18,29 @@ function line(request: FastifyRequest, reply: FastifyReply) {
 }
 
 export class RequestLog extends LogController {
+  /**
+   * The completion line's writer: the app's logger without its redaction paths. Every field of
+   * that line is built here from values that carry no secret (the URL is redacted above), so
+   * walking the redaction paths for each request, a cost on every response, would find nothing.
+   * Lines that carry an error still go through the request's own (redacting) logger.
+   */
+  #completed: Logger;
+
+  constructor(log: Logger) {
+    super();
+    this.#completed = log.child({}, { redact: [] });
+  }
+
   override incomingRequest(request: FastifyRequest) {
+    // Checked first: building the line (and redacting its URL) costs even when debug is off.
+    if (!this.#completed.isLevelEnabled('debug')) return;
     request.log.debug({ method: request.method, url: redactUrl(request.url), remoteAddress: request.ip }, 'incoming request');
   }
 
   override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply) {
     if (error) reply.log.error({ ...line(request, reply), err: error }, 'request errored');
-    else reply.log.info(line(request, reply), 'request completed');
+    // The same line the request's child logger would write: its binding (reqId) comes first.
+    else if (this.#completed.isLevelEnabled('info')) this.#completed.info({ reqId: request.id, ...line(request, reply) }, 'request completed');
   }
 
   /** The completion line names the URL (redacted) and the 404 already. */

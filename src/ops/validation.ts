@@ -4,7 +4,7 @@
 // Two rules hold on every route, whatever its schema says, because PostgreSQL could not store
 // the value: no text with a NUL or an unpaired surrogate anywhere in the body, query or path
 // parameters, and no date-time it cannot take (see db/storable.ts).
-import type { FastifyInstance, FastifySchema } from 'fastify';
+import type { FastifyInstance, FastifySchema, preValidationHookHandler } from 'fastify';
 import AjvCompiler from '@fastify/ajv-compiler';
 import { isStorableDateTime, unstorablePath } from '../db/storable.ts';
 import { isEmail } from '../email.ts';
@@ -76,12 +76,23 @@ export function validation(app: FastifyInstance) {
   app.setValidatorCompiler((route: { schema: FastifySchema; method: string; url: string; httpPart?: string }) =>
     (route.httpPart === 'body' ? strict : fromText)(route.httpPart === 'headers' ? { ...route, schema: lowerCaseNames(route.schema) } : route),
   );
-  // Before the schemas, so that no route (with a schema or without) sees such text. A route that
-  // forwards its query and wildcard path as they came (the connector proxy) has only its own
-  // parameters checked: the rest is the vendor's to judge.
-  // Synchronous: it runs on every request, the token endpoint's included.
-  app.addHook('preValidation', (request, _reply, done) => {
-    const forwards = request.routeOptions.config?.forwardsInput === true;
+  // Before the schemas, so that no route (with a schema or without) sees such text: each route
+  // gets the check first among its preValidation hooks as it is declared, chosen by its config
+  // then rather than looked up on every request (the not-found handler takes `storableInput`).
+  app.addHook('onRoute', (route) => {
+    const check = route.config?.forwardsInput === true ? forwardedInput : storableInput;
+    route.preValidation = [check, ...[route.preValidation ?? []].flat()];
+  });
+}
+
+/**
+ * No text PostgreSQL could not store in the path parameters, query string or body. A route that
+ * forwards its query and wildcard path as they came (the connector proxy) has only its own
+ * parameters checked: the rest is the vendor's to judge. Synchronous: it runs on every request,
+ * the token endpoint's included.
+ */
+function inputCheck(forwards: boolean): preValidationHookHandler {
+  return (request, _reply, done) => {
     const params = forwards ? { ...(request.params as Record<string, unknown>), '*': undefined } : request.params;
     for (const [part, value] of [
       ['params', params],
@@ -92,8 +103,11 @@ export function validation(app: FastifyInstance) {
       if (path !== undefined) return done(unstorable(part, path === '/' ? '' : path));
     }
     done();
-  });
+  };
 }
+
+export const storableInput = inputCheck(false);
+const forwardedInput = inputCheck(true);
 
 declare module 'fastify' {
   interface FastifyContextConfig {
