@@ -102,6 +102,14 @@ export function usersByRole(db: Kysely<Database>, organizationId: string): Promi
     .execute();
 }
 
+/**
+ * The organizations with a user of this address (normalised), as a subquery for the console's
+ * organization search: one statement, and the query on `users` stays in this module.
+ */
+export function organizationsWithEmail(db: Kysely<Database>, email: string) {
+  return db.selectFrom('users').select('organization_id').where('email', '=', normalizeEmail(email));
+}
+
 /** The user a login link is for: the one with `vendorUserId`, else the owner. */
 export function loginLinkUser(db: Kysely<Database>, organizationId: string, vendorUserId?: string): Promise<User | undefined> {
   let query = db.selectFrom('users').selectAll().where('organization_id', '=', organizationId);

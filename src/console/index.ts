@@ -16,6 +16,7 @@ import { consoleClientRoutes } from './clients.ts';
 import { consoleConnectionRoutes } from './connections.ts';
 import { consoleKeyRoutes } from './keys.ts';
 import { consoleOperatorRoutes } from './operators.ts';
+import { consoleOrganizationListRoute } from './organizations.ts';
 import { consoleOverviewRoute } from './overview.ts';
 import { signInRoutes } from './sign-in.ts';
 import { consoleVendorRoutes } from './vendors.ts';
@@ -82,6 +83,7 @@ export function consolePages(services: Services) {
     consoleOverviewRoute(app, services);
     consoleClientRoutes(app, services);
     consoleVendorRoutes(app, services);
+    consoleOrganizationListRoute(app, services);
     consoleKeyRoutes(app, services);
     consoleAuditRoutes(app, services);
     consoleOperatorRoutes(app, services);
