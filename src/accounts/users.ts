@@ -214,6 +214,11 @@ export class OrganizationUsers {
     return countUsers(this.#db, organizationId);
   }
 
+  /** How many owners the organization has (the console offers no way to take the last one away). */
+  owners(organizationId: string): Promise<number> {
+    return this.#owners(this.#db, organizationId);
+  }
+
   async get(id: string): Promise<User> {
     const user = await this.find(id);
     if (!user) throw notFound(id);

@@ -16,6 +16,7 @@ import { consoleClientRoutes } from './clients.ts';
 import { consoleConnectionRoutes } from './connections.ts';
 import { consoleKeyRoutes } from './keys.ts';
 import { consoleOperatorRoutes } from './operators.ts';
+import { consoleOrganizationRoutes } from './organization.ts';
 import { consoleOrganizationListRoute } from './organizations.ts';
 import { consoleOverviewRoute } from './overview.ts';
 import { signInRoutes } from './sign-in.ts';
@@ -84,6 +85,7 @@ export function consolePages(services: Services) {
     consoleClientRoutes(app, services);
     consoleVendorRoutes(app, services);
     consoleOrganizationListRoute(app, services);
+    consoleOrganizationRoutes(app, services);
     consoleKeyRoutes(app, services);
     consoleAuditRoutes(app, services);
     consoleOperatorRoutes(app, services);
