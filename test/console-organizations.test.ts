@@ -77,7 +77,7 @@ test('the organization list pages by id and finds organizations by name, id, ven
   assert.match((await browser.get('/console/organizations?search=nobody%40example.com')).body, /No organizations match/);
 
   // Each row links to its vendor.
-  assert.match(first.body, new RegExp(`href="/console/vendors/${north.vendor_id}"`));
+  assert.match(first.body, new RegExp(`<a href="/console/vendors/${north.vendor_id}">North Vendor</a>`));
   // The vendor's page links its organizations here.
   const vendor = await browser.get(`/console/vendors/${south.vendor_id}`);
   assert.match(vendor.body, new RegExp(`<a href="/console/organizations/${southern.id}">Harbour_IT</a>`));

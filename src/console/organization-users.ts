@@ -124,14 +124,21 @@ export function consoleOrganizationUserRoutes(app: App, services: Services, orga
     return { organization, user };
   }
 
-  const linkPage = (request: FastifyRequest, reply: FastifyReply, title: string, user: User, link: { url: string; expiresAt: Date }, about: Markup) =>
+  const linkPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    { title, label }: { title: string; label: 'Set-password link' | 'One-time login link' },
+    user: User,
+    link: { url: string; expiresAt: Date },
+    about: Markup,
+  ) =>
     consolePage(
       services,
       request,
       reply,
       201,
       title,
-      html`<h1>${title}</h1><div class="card wide">${secretField('one-time-link', title, link.url)}
+      html`<h1>${title}</h1><div class="card wide">${secretField('one-time-link', label, link.url)}
 <p>${about} It works once, until ${when(link.expiresAt)}.</p>
 <p><strong>This is the only time the link is shown.</strong> Gatehouse keeps only its hash and sends no email: pass it on to ${user.email} yourself.</p>
 <p><a href="${ORGANIZATIONS_PATH}/${user.organization_id}">Back to the organization</a></p></div>`,
@@ -194,7 +201,7 @@ export function consoleOrganizationUserRoutes(app: App, services: Services, orga
       return linkPage(
         request,
         reply,
-        `Invitation link for ${user.email}`,
+        { title: `Invitation link for ${user.email}`, label: 'Set-password link' },
         user,
         link,
         html`${user.email} is now a ${user.role} of ${organization.name}. Opening the link lets them choose a password and sign in.`,
@@ -278,7 +285,7 @@ open. Adding the address again makes a new account with no password.`,
       const about = user.password_hash
         ? html`${user.email} already has a password: opening the link lets them choose a new one, which ends their sessions.`
         : html`Opening it lets ${user.email} choose a password and sign in.`;
-      return linkPage(request, reply, `Set-password link for ${user.email}`, user, link, about);
+      return linkPage(request, reply, { title: `Set-password link for ${user.email}`, label: 'Set-password link' }, user, link, about);
     },
   );
 
@@ -299,7 +306,7 @@ open. Adding the address again makes a new account with no password.`,
       return linkPage(
         request,
         reply,
-        `One-time login link for ${user.email}`,
+        { title: `One-time login link for ${user.email}`, label: 'One-time login link' },
         user,
         link,
         html`Whoever opens it is signed in as ${user.email} to the dashboard of ${organization.name}, so hand it only to them (it lasts ${minutes > 0 ? `${minutes} minutes` : `${config.loginLinkTtl} seconds`}).`,

@@ -13,7 +13,7 @@ export const ORGANIZATIONS_PATH = `${CONSOLE_PATH}/organizations`;
 const text = (max: number) => ({ type: 'string', maxLength: max }) as const;
 
 export function consoleOrganizationListRoute(app: App, services: Services) {
-  const { organizations } = services;
+  const { organizations, vendors } = services;
   app.get(
     ORGANIZATIONS_PATH,
     {
@@ -26,6 +26,7 @@ export function consoleOrganizationListRoute(app: App, services: Services) {
       const { search, after } = request.query;
       const rows = await organizations.page({ search, after, limit: PAGE_SIZE + 1 });
       const shown = rows.slice(0, PAGE_SIZE);
+      const vendorNames = await vendors.names(shown.map((o) => o.vendor_id));
       return consolePage(
         services,
         request,
@@ -39,7 +40,7 @@ export function consoleOrganizationListRoute(app: App, services: Services) {
 ${shown.map(
   (o) =>
     html`<tr><td><a href="${ORGANIZATIONS_PATH}/${o.id}">${o.name}</a></td><td><code>${o.id}</code></td>
-<td><a href="${CONSOLE_PATH}/vendors/${o.vendor_id}"><code>${o.vendor_id}</code></a></td><td>${o.vendor_organization_id ?? html`<span class="muted">-</span>`}</td>
+<td><a href="${CONSOLE_PATH}/vendors/${o.vendor_id}">${vendorNames.get(o.vendor_id) ?? o.vendor_id}</a></td><td>${o.vendor_organization_id ?? html`<span class="muted">-</span>`}</td>
 <td>${o.oem_token_hash ? 'active' : 'revoked'}</td><td>${when(o.created_at)}</td></tr>`,
 )}</tbody></table>${shown.length === 0 ? html`<p class="muted">No organizations${search ? ' match' : ''}.</p>` : ''}
 ${nextLink(ORGANIZATIONS_PATH, { search }, 'after', rows.length > PAGE_SIZE ? shown.at(-1)!.id : undefined)}`,
