@@ -135,7 +135,9 @@ export class Organizations {
         eb.or([
           eb(sql<string>`lower(name)`, 'like', likePrefix(search)),
           ...(ID_SHAPE.test(search) ? [eb('id', '=', id), eb('vendor_id', '=', id)] : []),
-          ...(search.includes('@') ? [eb('id', 'in', organizationsWithEmail(this.#db, search))] : []),
+          // = any(array(...)) runs the users lookup once, before the scan, so its ids can join the
+          // other alternatives' index scans; `in (subquery)` under an OR would test every row.
+          ...(search.includes('@') ? [sql<boolean>`id = any(array(${organizationsWithEmail(this.#db, search)}))`] : []),
         ]),
       );
     }
