@@ -388,3 +388,22 @@ test('the organization pages refuse a forged form, a signed-out visitor and an o
   }
   assert.equal(await snapshot(g), before, 'nor does anyone without a console session');
 });
+
+test("an organization's users page by id", async (t) => {
+  const g = await startGatehouse();
+  t.after(() => g.stop());
+  const vendor = await createVendor(g);
+  const { organizationId: id } = await createOrganization(g, vendor);
+  for (let i = 0; i < 52; i++) await g.services.users.add(id, { email: `person${i}@example.com`, role: 'member', emailVerified: true });
+  const browser = await operator(g);
+  const ids = (body: string) => [...body.matchAll(/<tr data-user-id="([0-9a-f]{24})"/g)].map((m) => m[1]);
+  const all = (await g.services.users.list(id, { limit: 1000 })).map((u) => u.id);
+  assert.equal(all.length, 53);
+  const first = await browser.get(`/console/organizations/${id}`);
+  assert.deepEqual(ids(first.body), all.slice(0, 50));
+  const link = next(first.body)!;
+  assert.match(link, /users_after=/);
+  const second = await browser.get(link);
+  assert.deepEqual(ids(second.body), all.slice(50));
+  assert.equal(next(second.body), undefined);
+});
