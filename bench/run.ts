@@ -11,8 +11,9 @@ import * as vendorApi from './cases/vendor-api-organization.ts';
 import * as organizations from './cases/oem-organizations.ts';
 import * as webhooks from './cases/webhooks.ts';
 import * as connectorsProxy from './cases/connectors-proxy.ts';
+import * as consolePages from './cases/console.ts';
 
-const CASES: BenchCase[] = [oauth, oauthInteractive, vendorApi, organizations, webhooks, connectorsProxy];
+const CASES: BenchCase[] = [oauth, oauthInteractive, vendorApi, organizations, webhooks, connectorsProxy, consolePages];
 
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
