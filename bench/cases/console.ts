@@ -98,6 +98,8 @@ async function measure(database: 'pglite' | 'postgres', databaseUrl: string | un
       ['clients', '/console/clients'],
       ['clients, search', '/console/clients?search=psa'],
     ];
+    const day = `/console/audit?since=${daysAgo(10)}&until=${daysAgo(9)}`;
+    pages.push(['audit, one day 10 days ago, page 6', await deep(info, cookie, day, 5)]);
     const organizations = await page(info, cookie, '/console/organizations');
     if (organizations === undefined) {
       checks.push({ name: `organizations list (${database})`, value: 0, goal: 'not available: no /console/organizations on this build', pass: false });

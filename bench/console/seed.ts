@@ -6,8 +6,8 @@
 import { sql } from 'kysely';
 import type { Services } from '../../src/services.ts';
 
-export const ORGANIZATIONS = 10_000;
-export const AUDIT_EVENTS = 100_000;
+const ORGANIZATIONS = 10_000;
+const AUDIT_EVENTS = 100_000;
 const VENDORS = 20;
 const CLIENTS = 200;
 
@@ -29,7 +29,7 @@ export async function seed(services: Services): Promise<{ vendorIds: string[]; c
   }
 
   const started = Date.now();
-  // Organizations: names from a few words (so a name prefix matches a few hundred), one owner each
+  // Organizations: names from a few words (a first word matches one in eight), one owner each
   // and a member in every other one. Ids are md5-derived hex of the usual length.
   await sql`insert into organizations (id, vendor_id, name, vendor_organization_id, owner_email, oem_token_hash, created_at, updated_at)
     select substr(md5('org' || i), 1, 24), (${vendorIds}::text[])[1 + i % ${VENDORS}],
@@ -53,7 +53,9 @@ export async function seed(services: Services): Promise<{ vendorIds: string[]; c
            'sealed-placeholder', case when i % 500 = 0 then 'disabled' else 'enabled' end,
            case when i % 500 = 0 then 'failing for 3 days' end, case when i % 250 = 0 then now() - interval '2 hours' end
     from generate_series(5, ${ORGANIZATIONS}, 5) i`.execute(db);
-  await sql`insert into connectors (id, name, grant_type, definition) values ('bench-connector', 'Bench connector', 'client_credentials', '{}'::jsonb)`.execute(db);
+  await sql`insert into connectors (id, name, grant_type, definition) values ('bench-connector', 'Bench connector', 'client_credentials', '{}'::jsonb)`.execute(
+    db,
+  );
   await sql`insert into connections (id, connector_id, organization_id, status, config, last_error)
     select substr(md5('conn' || i), 1, 24), 'bench-connector', substr(md5('org' || i), 1, 24),
            case when i % 400 = 3 then 'broken' else 'active' end, '{}'::jsonb, case when i % 400 = 3 then 'invalid_grant' end

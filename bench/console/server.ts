@@ -1,12 +1,9 @@
 // Gatehouse for the console benchmark: built through the composition root on a fresh embedded
 // database in a temporary directory (or on BENCH_DATABASE_URL), at default settings but for the
-// pages' rate limit, seeded with 20 vendors, 200 clients, 10,000 organizations (15,000 users),
-// 2,000 webhook subscriptions, 2,000 connections and 100,000 audit events spread over 30 days.
-// The bulk rows go in with a few INSERT ... SELECT FROM generate_series statements on the
-// storage's own handle (seconds, not 110,000 HTTP calls); vendors and clients go through their
-// services so their secrets and keys are real. Prints one JSON line once it listens:
-// {url, adminToken, counts, probes} where probes are values the case's URLs use (an actor, a
-// client id, a vendor id, a user's email, the cursors of deep pages).
+// pages' rate limit, seeded by ./seed.ts (10,000 organizations, 100,000 audit events and their
+// neighbours). Prints one JSON line once it listens: {url, adminToken, seededMs, probes}, the
+// probes being values the case's URLs use (an actor, a client id, a vendor id, a user's email, a
+// search term and the cursor of a deep audit page).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +44,7 @@ process.stdout.write(
       clientId: clientIds[7],
       vendorId: vendorIds[3],
       email: 'tech4242@msp4242.example',
-      // Deep pages: the audit log a thousand events from its oldest, organizations near the end.
+      // A deep page: the audit log a thousand events from its oldest.
       auditBefore: probe.rows[0]!.id,
       orgSearch: 'northwind',
     },
