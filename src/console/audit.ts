@@ -1,8 +1,8 @@
 // /console/audit: the audit log, newest first, filtered by action, actor, client, outcome and a
 // time range (UTC), paged by keyset (`before` is the last id shown). Audit.list is the query the
 // admin API's /audit-events runs; each filter reads through an index that ends in id, a time
-// range through (at, id). Each
-// event links to its subject: the client, vendor, organization, operator or the signing keys.
+// range through (at, id). Each event links to its subject: the client, vendor, organization,
+// operator or the signing keys.
 import { CONSOLE_PATH } from '../http/paths.ts';
 import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
