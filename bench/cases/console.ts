@@ -111,6 +111,8 @@ async function measure(database: 'pglite' | 'postgres', databaseUrl: string | un
         ['organizations, vendor id', `/console/organizations?search=${p.vendorId}`],
         [`organizations, page ${DEEP_PAGES + 1}`, await deep(info, cookie, '/console/organizations', DEEP_PAGES)],
       );
+      const first = /<a href="(\/console\/organizations\/[0-9a-f]+)">/.exec(organizations)?.[1];
+      if (first) pages.push(['an organization (users, integrations)', first, /<h1>/]);
     }
     for (const [label, path, expect] of pages) {
       await page(info, cookie, path, expect);
