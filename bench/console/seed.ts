@@ -67,8 +67,8 @@ export async function seed(services: Services): Promise<{ vendorIds: string[]; c
     select now() - interval '30 days' + make_interval(secs => i * 30 * 86400.0 / ${AUDIT_EVENTS}),
            a.action, case when a.failure or i % 10 = 0 then 'failure' else 'success' end,
            case when i % 7 = 0 then 'admin' when i % 7 = 1 then 'operator:' || substr(md5('op' || i % 5), 1, 24)
-                else (${clientIds}::text[])[1 + (i * 7919) % ${CLIENTS}] end,
-           case when i % 5 = 4 then null else (${clientIds}::text[])[1 + (i * 7919) % ${CLIENTS}] end,
+                else (${clientIds}::text[])[1 + (i::bigint * 7919) % ${CLIENTS}] end,
+           case when i % 5 = 4 then null else (${clientIds}::text[])[1 + (i::bigint * 7919) % ${CLIENTS}] end,
            '10.0.' || (i % 250) || '.' || (i % 199),
            jsonb_build_object('organization_id', substr(md5('org' || (1 + i % ${ORGANIZATIONS})), 1, 24), 'n', i)
     from generate_series(1, ${AUDIT_EVENTS}) i,
