@@ -12,8 +12,9 @@ import * as organizations from './cases/oem-organizations.ts';
 import * as webhooks from './cases/webhooks.ts';
 import * as connectorsProxy from './cases/connectors-proxy.ts';
 import * as memory from './cases/memory.ts';
+import * as consolePages from './cases/console.ts';
 
-const CASES: BenchCase[] = [oauth, oauthInteractive, vendorApi, organizations, webhooks, connectorsProxy, memory];
+const CASES: BenchCase[] = [oauth, oauthInteractive, vendorApi, organizations, webhooks, connectorsProxy, consolePages, memory];
 
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);

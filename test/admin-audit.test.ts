@@ -150,6 +150,40 @@ test('limit and before_id page through the events', async () => {
   );
 });
 
+test('with a time range the pages go newest first by time, ties broken by id, none lost or repeated', async () => {
+  // Events written out of time order (as held ones are, once the database is back), several at
+  // one instant, and one on each side of the window.
+  const base = Date.parse('2026-03-01T12:00:00.000Z');
+  const offsets = [0, 5, 5, 5, 9, 2, 7, 7, 1, 3, 5, 8, 6, 6, 6, 4, 0, 9, -1, 10];
+  await sql`insert into audit_events (at, action, outcome, details)
+    select a, 'test.timed', 'success', jsonb_build_object('n', n)
+    from unnest(${offsets.map((o) => new Date(base + o * 1000).toISOString())}::timestamptz[]) with ordinality as t(a, n)`.execute(g.services.storage.db);
+  const since = encodeURIComponent(new Date(base).toISOString());
+  const until = encodeURIComponent(new Date(base + 10_000).toISOString());
+  const all = await list(`?action=test.timed&since=${since}&until=${until}&limit=1000`);
+  assert.equal(all.length, offsets.filter((o) => o >= 0 && o < 10).length);
+  const expected = [...all].sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || Number(BigInt(b.id) - BigInt(a.id)));
+  assert.deepEqual(
+    all.map((e) => e.id),
+    expected.map((e) => e.id),
+  );
+  for (const filter of [`action=test.timed&since=${since}&until=${until}`, `since=${since}&until=${until}`]) {
+    const seen: Event[] = [];
+    let cursor = '';
+    for (;;) {
+      const page = await list(`?${filter}&limit=3${cursor}`);
+      if (page.length === 0) break;
+      seen.push(...page);
+      cursor = `&before_id=${page.at(-1)!.id}`;
+    }
+    assert.deepEqual(
+      seen.map((e) => e.id),
+      expected.map((e) => e.id),
+      filter,
+    );
+  }
+});
+
 test('bad filters are 400 naming the parameter, and change nothing', async () => {
   const count = async () => {
     await g.services.audit.flush();

@@ -184,6 +184,9 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
   const ownerPersona: Persona = { name: 'organization owner', email: owner.email, password: PASSWORD, starts: ['/', '/dashboard', authorize, endSession] };
   // The visitor comes last: the password link it follows is the owner's.
   const vendorId = (await g.services.vendors.list())[0]!.vendor.id;
+  // An external integration, for the console's partner key rotation.
+  await g.services.integrations.createExternal(owner.organizationId, vendorId);
+  const organizationPage = `/console/organizations/${owner.organizationId}`;
   // A console operator with a password, for the console's sign-in form.
   const operator = await g.services.operators.create('operator@console.example', 'admin');
   await g.services.operators.setPasswordWithLink(new URL(operator.link.url).pathname.split('/').pop()!, PASSWORD);
@@ -199,6 +202,8 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
       // The deeper pages first: the audit log's many filter links would use up the walk.
       starts: [
         '/console',
+        organizationPage,
+        `${organizationPage}/oem-token/revoke`,
         `/console/clients/${app.client_id}/rotate-secret`,
         `/console/clients/${authorised.client_id}/delete`,
         `/console/vendors/${vendorId}/disable`,
@@ -206,6 +211,7 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
         '/console/clients',
         '/console/vendors',
         '/console/operators',
+        '/console/organizations',
       ],
     },
   ];
@@ -390,6 +396,16 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
     '/console/keys/rotate',
     '/console/operators',
     '/console/logout',
+    '/console/organizations [Search]',
+    '/users [Invite]',
+    '/role [Change role]',
+    '/password-link [Set-password link]',
+    '/login-link [One-time login link]',
+    '/remove [Yes, remove',
+    '/rotate-partner-key',
+    '/disable [Yes, disable the integration]',
+    '/oem-token/rotate',
+    '/oem-token/revoke',
     '/rotate-secret',
     '/delete',
     '/disable',

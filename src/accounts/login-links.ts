@@ -4,6 +4,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { SpendableTokens } from '../db/one-time-tokens.ts';
 import type { Database } from '../db/schema.ts';
 import type { LoginLinksTable } from '../db/schema-oem.ts';
+import { emit } from '../events/outbox.ts';
 import { LOGIN_LINK_PATH } from '../http/paths.ts';
 
 type LoginLink = Selectable<LoginLinksTable>;
@@ -16,10 +17,12 @@ export interface LoginLinkOptions {
 }
 
 export class LoginLinks {
+  #db: Kysely<Database>;
   #tokens: SpendableTokens<'login_links'>;
   #publicUrl: string;
 
   constructor(db: Kysely<Database>, options: LoginLinkOptions) {
+    this.#db = db;
     this.#tokens = new SpendableTokens(db, { table: 'login_links', hashColumn: 'token_hash', ttlSeconds: options.ttlSeconds });
     this.#publicUrl = options.publicUrl;
   }
@@ -28,6 +31,22 @@ export class LoginLinks {
   async create(user: { id: string; organization_id: string }, db?: Kysely<Database>): Promise<{ url: string; expiresAt: Date }> {
     const { token, expiresAt } = await this.#tokens.issue({ user_id: user.id, organization_id: user.organization_id }, { db });
     return { url: `${this.#publicUrl}${LOGIN_LINK_PATH}/${token}`, expiresAt };
+  }
+
+  /**
+   * A link for a vendor or an operator to hand to the user, with its session.created event
+   * (seed 000's webhook) written in the same transaction.
+   */
+  async createAnnounced(user: { id: string; organization_id: string }): Promise<{ url: string; expiresAt: Date }> {
+    return this.#db.transaction().execute(async (trx) => {
+      const minted = await this.create(user, trx);
+      await emit(trx, {
+        type: 'session.created',
+        organizationId: user.organization_id,
+        data: { organizationId: user.organization_id, userId: user.id, expiresAt: minted.expiresAt.toISOString() },
+      });
+      return minted;
+    });
   }
 
   /**

@@ -102,6 +102,14 @@ export function usersByRole(db: Kysely<Database>, organizationId: string): Promi
     .execute();
 }
 
+/**
+ * The organizations with a user of this address (normalised), as a subquery for the console's
+ * organization search: one statement, and the query on `users` stays in this module.
+ */
+export function organizationsWithEmail(db: Kysely<Database>, email: string) {
+  return db.selectFrom('users').select('organization_id').where('email', '=', normalizeEmail(email));
+}
+
 /** The user a login link is for: the one with `vendorUserId`, else the owner. */
 export function loginLinkUser(db: Kysely<Database>, organizationId: string, vendorUserId?: string): Promise<User | undefined> {
   let query = db.selectFrom('users').selectAll().where('organization_id', '=', organizationId);
@@ -204,6 +212,11 @@ export class OrganizationUsers {
 
   count(organizationId: string): Promise<number> {
     return countUsers(this.#db, organizationId);
+  }
+
+  /** How many owners the organization has (the console offers no way to take the last one away). */
+  owners(organizationId: string): Promise<number> {
+    return this.#owners(this.#db, organizationId);
   }
 
   async get(id: string): Promise<User> {

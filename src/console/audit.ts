@@ -1,7 +1,8 @@
 // /console/audit: the audit log, newest first, filtered by action, actor, client, outcome and a
-// time range (UTC), paged by id (keyset: `before` is the last id shown). Audit.list is the query
-// the admin API's /audit-events runs; each filter reads through an index that ends in id. Each
-// event links to its subject: the client, vendor, operator or the signing keys.
+// time range (UTC), paged by keyset (`before` is the last id shown). Audit.list is the query the
+// admin API's /audit-events runs; each filter reads through an index that ends in id, a time
+// range through (at, id). Each event links to its subject: the client, vendor, organization,
+// operator or the signing keys.
 import { CONSOLE_PATH } from '../http/paths.ts';
 import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
@@ -51,7 +52,8 @@ function subject(event: { action: string; client_id: string | null; actor: strin
   if (typeof d.vendor_id === 'string') links.push(html`<a href="${CONSOLE_PATH}/vendors/${d.vendor_id}">vendor ${d.vendor_id}</a>`);
   if (typeof d.operator_id === 'string') links.push(html`<a href="${CONSOLE_PATH}/operators">operator ${d.operator_id}</a>`);
   if (event.action.startsWith('key.')) links.push(html`<a href="${CONSOLE_PATH}/keys">signing keys</a>`);
-  if (typeof d.organization_id === 'string') links.push(html`organization <code>${d.organization_id}</code>`);
+  if (typeof d.organization_id === 'string')
+    links.push(html`<a href="${CONSOLE_PATH}/organizations/${d.organization_id}">organization ${d.organization_id}</a>`);
   return links.length ? html`${links.map((l, i) => html`${i ? ', ' : ''}${l}`)}` : html`<span class="muted">-</span>`;
 }
 

@@ -17,6 +17,8 @@ import { consoleConnectionRoutes } from './connections.ts';
 import { consoleConnectorRoutes } from './connectors.ts';
 import { consoleKeyRoutes } from './keys.ts';
 import { consoleOperatorRoutes } from './operators.ts';
+import { consoleOrganizationRoutes } from './organization.ts';
+import { consoleOrganizationListRoute } from './organizations.ts';
 import { consoleOverviewRoute } from './overview.ts';
 import { signInRoutes } from './sign-in.ts';
 import { consoleVendorRoutes } from './vendors.ts';
@@ -83,6 +85,8 @@ export function consolePages(services: Services) {
     consoleOverviewRoute(app, services);
     consoleClientRoutes(app, services);
     consoleVendorRoutes(app, services);
+    consoleOrganizationListRoute(app, services);
+    consoleOrganizationRoutes(app, services);
     consoleConnectorRoutes(app, services);
     consoleKeyRoutes(app, services);
     consoleAuditRoutes(app, services);

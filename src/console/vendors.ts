@@ -134,7 +134,7 @@ ${problemBanner(problem)}<label for="overlap_seconds">Seconds the current key ke
 <p><button type="submit">Issue a new key</button></p></form>
 <h2>Organizations</h2>
 <table id="organizations"><thead><tr><th>Name</th><th>Organization id</th><th>Created</th></tr></thead><tbody>
-${shownOrgs.map((o) => html`<tr><td>${o.name}</td><td><code>${o.id}</code></td><td>${when(o.created_at)}</td></tr>`)}
+${shownOrgs.map((o) => html`<tr><td><a href="${CONSOLE_PATH}/organizations/${o.id}">${o.name}</a></td><td><code>${o.id}</code></td><td>${when(o.created_at)}</td></tr>`)}
 </tbody></table>${shownOrgs.length === 0 ? html`<p class="muted">No organizations yet.</p>` : ''}
 ${nextLink(`${BASE}/${vendor.id}`, {}, 'after', orgs.length > PAGE_SIZE ? shownOrgs.at(-1)!.id : undefined)}`,
     );

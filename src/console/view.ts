@@ -44,6 +44,7 @@ const SECTIONS: [string, string][] = [
   ['Overview', CONSOLE_PATH],
   ['Clients', `${CONSOLE_PATH}/clients`],
   ['Vendors', `${CONSOLE_PATH}/vendors`],
+  ['Organizations', `${CONSOLE_PATH}/organizations`],
   ['Connectors', `${CONSOLE_PATH}/connectors`],
   ['Signing keys', `${CONSOLE_PATH}/keys`],
   ['Audit log', `${CONSOLE_PATH}/audit`],

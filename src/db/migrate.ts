@@ -16,6 +16,7 @@ import * as idempotencyKeys from './migrations/013_idempotency_keys.ts';
 import * as openid from './migrations/014_openid.ts';
 import * as connectionSettings from './migrations/015_connection_settings.ts';
 import * as operators from './migrations/016_operators.ts';
+import * as consoleIndexes from './migrations/017_console_indexes.ts';
 
 const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '014_openid': openid,
   '015_connection_settings': connectionSettings,
   '016_operators': operators,
+  '017_console_indexes': consoleIndexes,
 };
 
 export async function migrate(db: Kysely<Database>): Promise<string[]> {

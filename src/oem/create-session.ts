@@ -3,7 +3,6 @@
 // there (step 4); opening it starts a browser session (src/ui/login-link.ts).
 import type { App } from '../http/route-types.ts';
 import { errors } from '../errors.ts';
-import { emit } from '../events/outbox.ts';
 import type { Services } from '../services.ts';
 import { authenticateVendor, credentialProperties } from './caller.ts';
 import { errorResponses } from '../http/oem-surface.ts';
@@ -30,7 +29,7 @@ const created = {
 };
 
 export function createSessionRoute(app: App, services: Services) {
-  const { organizations, loginLinks, audit, storage } = services;
+  const { organizations, loginLinks, audit } = services;
   app.post(
     '/organization/session',
     idempotent(services.idempotencyKeys, {
@@ -45,15 +44,7 @@ export function createSessionRoute(app: App, services: Services) {
         const organization = await organizationFromToken(input.organizationOemToken, vendor, services);
         const user = await organizations.findUser(organization.id, input.vendorUserId);
         if (!user) throw errors.NotFound('no user with this vendorUserId in the organization');
-        const link = await storage.db.transaction().execute(async (trx) => {
-          const minted = await loginLinks.create(user, trx);
-          await emit(trx, {
-            type: 'session.created',
-            organizationId: organization.id,
-            data: { organizationId: organization.id, userId: user.id, expiresAt: minted.expiresAt.toISOString() },
-          });
-          return minted;
-        });
+        const link = await loginLinks.createAnnounced(user);
         audit.record({
           action: 'login_link.created',
           outcome: 'success',

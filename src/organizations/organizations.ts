@@ -1,7 +1,7 @@
 // Organizations (partners, i.e. MSPs) and their users. A vendor creates one through the OEM API
 // together with its owner (seed 000) and receives the organization OEM token once: a permanent
 // secret stored as SHA-256, revocable and rotatable by an operator.
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { randomToken, sha256 } from '../crypto.ts';
 import { signal, type Storage } from '../db/index.ts';
 import { uniqueViolation } from '../db/errors.ts';
@@ -10,13 +10,16 @@ import type { Database } from '../db/schema.ts';
 import type { OrganizationsTable, UsersTable } from '../db/schema-oem.ts';
 import { errors } from '../errors.ts';
 import { emit } from '../events/outbox.ts';
-import { insertUser, loginLinkUser, userAddedData, usersByRole } from '../accounts/users.ts';
+import { insertUser, loginLinkUser, organizationsWithEmail, userAddedData, usersByRole } from '../accounts/users.ts';
+import { likePrefix } from '../clients/clients.ts';
 import { normalizeEmail } from '../email.ts';
 
 export type Organization = Selectable<OrganizationsTable>;
 export type User = Selectable<UsersTable>;
 
 const OEM_TOKEN_PREFIX = 'ghorg_';
+/** The shape of record ids (src/db/ids.ts): a search that looks like one may name an organization or a vendor. */
+const ID_SHAPE = /^[0-9a-f]{24}$/i;
 
 /** Seed 000's `data`: the organization and its owner. */
 export interface OrganizationData {
@@ -124,6 +127,30 @@ export class Organizations {
       .limit(Math.min(filter.limit ?? 100, 1000));
     if (filter.vendorId) query = query.where('vendor_id', '=', filter.vendorId);
     if (filter.after) query = query.where('id', '>', filter.after);
+    return query.execute();
+  }
+
+  /**
+   * The console's list: keyset pages by id, optionally narrowed by one search that matches a name
+   * prefix (case-folded), an organization id, a vendor id, or the email of one of the users.
+   * Each alternative is an indexable condition, so the database can OR their index scans.
+   */
+  async page(options: { search?: string; after?: string; limit: number }): Promise<Organization[]> {
+    const search = options.search?.trim();
+    let query = this.#db.selectFrom('organizations').selectAll().orderBy('id').limit(options.limit);
+    if (options.after) query = query.where('id', '>', options.after);
+    if (search) {
+      const id = search.toLowerCase();
+      query = query.where((eb) =>
+        eb.or([
+          eb(sql<string>`lower(name)`, 'like', likePrefix(search)),
+          ...(ID_SHAPE.test(search) ? [eb('id', '=', id), eb('vendor_id', '=', id)] : []),
+          // = any(array(...)) runs the users lookup once, before the scan, so its ids can join the
+          // other alternatives' index scans; `in (subquery)` under an OR would test every row.
+          ...(search.includes('@') ? [sql<boolean>`id = any(array(${organizationsWithEmail(this.#db, search)}))`] : []),
+        ]),
+      );
+    }
     return query.execute();
   }
 

@@ -87,6 +87,14 @@ export class Vendors {
     return vendors.map((vendor) => ({ vendor, keys: keys.filter((k) => k.vendor_id === vendor.id) }));
   }
 
+  /** The names of these vendors, by id, for a list that shows them beside their records (one indexed read). */
+  async names(ids: string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return new Map();
+    const rows = await this.#db.selectFrom('vendors').select(['id', 'name']).where('id', 'in', unique).execute();
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
   async count(): Promise<number> {
     const row = await this.#db
       .selectFrom('vendors')
