@@ -21,6 +21,8 @@ interface Ownership {
 const VENDOR_DISABLED_IN_SAME_STATEMENT =
   'a disabled vendor must refuse in the same statement that reads the credential, so the check cannot race the disabling';
 const ORGANIZATION_LOCK = "locks the organization's row (SELECT id ... FOR UPDATE) as the mutex for a per-organization limit; reads nothing else from it";
+const CONNECTOR_SEARCH =
+  "the console's connector search by vendor id: the connectors that vendor's organizations are connected through, one read-model statement";
 const CREDENTIAL_VERSION_JOIN = "joins the user's credential version: the row is good only while it matches, read in the same statement";
 
 export const TABLE_OWNERS: Record<string, Ownership> = {
@@ -71,6 +73,7 @@ export const TABLE_OWNERS: Record<string, Ownership> = {
       'src/accounts/users.ts': `the last-owner rule: ${ORGANIZATION_LOCK}`,
       'src/webhooks/subscriptions.ts': `the subscription cap: ${ORGANIZATION_LOCK}`,
       'src/connectors/credentials.ts': "a connection is read with its organization's vendor, for the vendor's quirks and audit",
+      'src/connectors/connectors.ts': CONNECTOR_SEARCH,
       'src/vendor-api/mspc-auth.ts': "the Vendor API's two-key authentication (read model)",
     },
   },
@@ -139,7 +142,10 @@ export const TABLE_OWNERS: Record<string, Ownership> = {
   connectors: { owners: ['src/connectors/connectors.ts'] },
   // Connections: the store (save, list, remove) and the credential state machine (refresh lease,
   // failures, rotation), which must update the token columns under its own row lock.
-  connections: { owners: ['src/connectors/connections.ts', 'src/connectors/credentials.ts'] },
+  connections: {
+    owners: ['src/connectors/connections.ts', 'src/connectors/credentials.ts'],
+    also: { 'src/connectors/connectors.ts': CONNECTOR_SEARCH },
+  },
   connector_states: { owners: ['src/connectors/authorization.ts'] },
   connect_links: { owners: ['src/connectors/connect-links.ts'] },
 };
