@@ -58,6 +58,13 @@ export async function signal(db: Kysely<Database>, topic: string, id?: string): 
   await sql`select pg_notify(${CHANNEL}, ${payload})`.execute(db);
 }
 
+/** Publish one signal per id, in one statement (inside a transaction: delivered on commit). */
+export async function signalEach(db: Kysely<Database>, topic: string, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const payloads = ids.map((id) => JSON.stringify({ topic, id }));
+  await sql`select pg_notify(${CHANNEL}, payload) from unnest(${payloads}::text[]) as payload`.execute(db);
+}
+
 function parseSignal(payload: string | undefined): Signal | undefined {
   try {
     const value = JSON.parse(payload ?? '');

@@ -78,13 +78,18 @@ export class OneTimeTokens<T extends TokenTable> {
     values: Omit<Insertable<Database[T]>, TokenStoreOptions<T>['hashColumn'] | 'expires_at'>,
     options: { db?: Kysely<Database>; ttlSeconds?: number } = {},
   ): Promise<{ token: string; expiresAt: Date }> {
-    const token = (this.options.prefix ?? '') + randomToken(32);
-    const expiresAt = new Date(Date.now() + (options.ttlSeconds ?? this.options.ttlSeconds) * 1000);
+    const { token, hash, expiresAt } = this.fresh(options.ttlSeconds);
     await loose(options.db ?? this.db)
       .insertInto(this.table)
-      .values({ ...values, [this.hashColumn]: sha256(token), expires_at: expiresAt } as never)
+      .values({ ...values, [this.hashColumn]: hash, expires_at: expiresAt } as never)
       .execute();
     return { token, expiresAt };
+  }
+
+  /** A new token, its hash and its expiry, not yet stored (for a store that writes it in a larger statement). */
+  fresh(ttlSeconds = this.options.ttlSeconds): { token: string; hash: string; expiresAt: Date } {
+    const token = (this.options.prefix ?? '') + randomToken(32);
+    return { token, hash: sha256(token), expiresAt: new Date(Date.now() + ttlSeconds * 1000) };
   }
 
   /** The row of a token, whatever its state. */

@@ -126,11 +126,6 @@ export class Authorizations {
     return true;
   }
 
-  /** Note a JWT issued under a grant, so that revoking the grant can put it on the deny-list. */
-  async recordJti(trx: Kysely<Database>, grantId: string, jti: string, expiresAt: Date): Promise<void> {
-    await trx.insertInto('grant_jtis').values({ jti, grant_id: grantId, expires_at: expiresAt }).execute();
-  }
-
   /**
    * Whether a user's JWT access token still speaks for them, exactly and at once: its grant is
    * live and was made under the user's current credential version. A password change moves the

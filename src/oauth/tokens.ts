@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { randomToken, sha256 } from '../crypto.ts';
-import { RESYNC, signal, type Storage } from '../db/index.ts';
+import { RESYNC, signal, signalEach, type Storage } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 import type { Keystore } from '../keys/keystore.ts';
 import type { Client } from '../clients/clients.ts';
@@ -25,6 +25,8 @@ export interface IssueRequest {
   format?: 'jwt' | 'opaque';
   /** The transaction to store an opaque token in. */
   db?: Kysely<Database>;
+  /** Its id, when chosen beforehand (stored under its grant by the statement that spent a code or refresh token). */
+  jti?: string;
 }
 
 export interface Issued {
@@ -88,7 +90,7 @@ export class Tokens {
 
   issue(req: IssueRequest): Promise<Issued> {
     const now = Math.floor(Date.now() / 1000);
-    const jti = randomUUID();
+    const jti = req.jti ?? randomUUID();
     if ((req.format ?? req.client.token_format) === 'opaque') return this.#issueOpaque(req, jti, now);
     const claims: Record<string, unknown> = {
       iss: this.#issuer,
@@ -170,15 +172,15 @@ export class Tokens {
     };
   }
 
-  /**
-   * Put JWT ids on the deny-list inside `trx` (revoking a grant); every instance hears the
-   * signals on commit. Call `denied` after the commit for this instance's own copy.
-   */
   /** Revoke, inside `trx`, the opaque access tokens issued under a grant being revoked. */
   async revokeGrantIn(trx: Kysely<Database>, grantId: string, at: Date): Promise<void> {
     await trx.updateTable('access_tokens').set({ revoked_at: at }).where('grant_id', '=', grantId).where('revoked_at', 'is', null).execute();
   }
 
+  /**
+   * Put JWT ids on the deny-list inside `trx` (revoking a grant); every instance hears the
+   * signals on commit. Call `denied` after the commit for this instance's own copy.
+   */
   async denyJtis(trx: Kysely<Database>, entries: { jti: string; exp: number }[]): Promise<void> {
     if (entries.length === 0) return;
     await trx
@@ -186,7 +188,11 @@ export class Tokens {
       .values(entries.map((e) => ({ jti: e.jti, expires_at: new Date(e.exp * 1000) })))
       .onConflict((oc) => oc.column('jti').doNothing())
       .execute();
-    for (const e of entries) await signal(trx, 'revoked', `${e.jti} ${e.exp}`);
+    await signalEach(
+      trx,
+      'revoked',
+      entries.map((e) => `${e.jti} ${e.exp}`),
+    );
   }
 
   denied(entries: { jti: string; exp: number }[]): void {

@@ -2,15 +2,21 @@
 // client), its id recorded under the grant so the grant's revocation reaches it, and a refresh
 // token when the client may refresh. Partner platforms (seed 003, client option tenant_scope)
 // get the organization id as the response's `scope` and as a claim, with the user's email.
-import type { Kysely } from 'kysely';
+// It happens in two steps, so that spending a code or refresh token and storing what it buys is
+// one statement: the values are chosen first (pendingTokens) and their rows written by the
+// spending statement (tokenWrites, db/spend-statement.ts); the JWTs are signed once it has succeeded
+// (respond). A statement that spends nothing writes nothing.
+import { sql, type RawBuilder } from 'kysely';
+import { randomUUID } from 'node:crypto';
 import { findUser } from '../accounts/users.ts';
 import type { Client } from '../clients/clients.ts';
-import type { Database } from '../db/schema.ts';
+import { randomToken, sha256 } from '../crypto.ts';
 import { findOrganization } from '../organizations/organizations.ts';
 import type { Services } from '../services.ts';
 import type { SignIn } from './authorizations.ts';
 import { isOpenId, userClaims } from './claims.ts';
 import type { TokenResponse } from './grants/types.ts';
+import { OPAQUE_PREFIX } from './tokens.ts';
 
 interface TokenUser {
   id: string;
@@ -20,12 +26,10 @@ interface TokenUser {
 }
 
 export interface UserTokenRequest {
-  client: Client;
   grantId: string;
   user: TokenUser;
+  /** The access token's scope (RFC 6749 §6: on refresh it may be narrower than the grant's). */
   scope: string;
-  /** RFC 6749 §6: a rotated refresh token keeps the scope of the one it replaces. */
-  refreshScope?: string;
   /**
    * The sign-in the grant came from, for the ID Token a scope with `openid` gets (OIDC Core
    * §3.1.3.3); the nonce only when redeeming the code (§12.2: a refreshed ID Token has none).
@@ -33,42 +37,92 @@ export interface UserTokenRequest {
   signIn: (SignIn & { nonce?: string }) | undefined;
 }
 
-function accessTokenTtl(client: Client, services: Services): number {
-  return client.access_token_ttl ?? services.config.accessTokenTtl;
+/** The tokens about to be issued under a grant, chosen before the statement that stores them. */
+export interface PendingTokens {
+  client: Client;
+  ttl: number;
+  jti: string;
+  /** When the grant_jtis row of a JWT may go: after its `exp` (signed later), with a margin. */
+  jtiExpiresAt: Date;
+  opaque?: { token: string; hash: string };
+  refresh?: { token: string; hash: string; expiresAt: Date };
 }
 
-export async function issueUserTokens(services: Services, trx: Kysely<Database>, req: UserTokenRequest): Promise<TokenResponse> {
-  const { client, user, scope, grantId } = req;
-  const ttl = accessTokenTtl(client, services);
-  const issued = await services.tokens.issue({
+/** Seconds the JWT is signed after its id is stored, at most; its row outlives it by this. */
+const SIGNING_MARGIN_SECONDS = 60;
+
+export function pendingTokens(services: Services, client: Client): PendingTokens {
+  const ttl = client.access_token_ttl ?? services.config.accessTokenTtl;
+  const opaque = client.token_format === 'opaque' ? OPAQUE_PREFIX + randomToken(32) : undefined;
+  return {
     client,
-    subject: user.id,
-    scope,
     ttl,
-    grantId,
-    db: trx,
-    user: { id: user.id, organizationId: user.organizationId, credentialVersion: user.credentialVersion },
-    extraClaims: {
-      organization_id: user.organizationId,
-      ...(client.tenant_scope ? { tenant_id: user.organizationId, email: user.email } : {}),
-    },
-  });
-  if (client.token_format === 'jwt') {
-    await services.authorizations.recordJti(trx, grantId, issued.jti, new Date(Date.now() + ttl * 1000));
+    jti: randomUUID(),
+    jtiExpiresAt: new Date(Date.now() + (ttl + SIGNING_MARGIN_SECONDS) * 1000),
+    opaque: opaque === undefined ? undefined : { token: opaque, hash: sha256(opaque) },
+    refresh: client.grant_types.includes('refresh_token') ? services.refreshTokens.fresh() : undefined,
+  };
+}
+
+/**
+ * The rows the pending tokens need, as WITH items selecting from the CTE named `source`, whose
+ * one row (or none: then nothing is written) carries the grant's grant_id, user_id,
+ * organization_id, credential_version and scope. `accessScope` is the access token's scope when
+ * it is narrower than the grant's; a rotated refresh token keeps the grant's (RFC 6749 §6).
+ */
+export function tokenWrites(pending: PendingTokens, source: string, accessScope?: string): RawBuilder<unknown>[] {
+  const from = sql.id(source);
+  const clientId = pending.client.id;
+  const writes: RawBuilder<unknown>[] = [];
+  if (pending.opaque) {
+    const expiresAt = pending.ttl > 0 ? new Date(Date.now() + pending.ttl * 1000).toISOString() : null;
+    writes.push(sql`insert into access_tokens (token_hash, jti, client_id, subject, scope, expires_at, user_id, organization_id, credential_version, grant_id)
+      select ${pending.opaque.hash}, ${pending.jti}, ${clientId}, user_id, coalesce(${accessScope ?? null}::text, scope), ${expiresAt}::timestamptz,
+        user_id, organization_id, credential_version, grant_id
+      from ${from}`);
+  } else {
+    // Noted under the grant, so that revoking the grant can put the JWT on the deny-list.
+    writes.push(sql`insert into grant_jtis (jti, grant_id, expires_at) select ${pending.jti}, grant_id, ${pending.jtiExpiresAt.toISOString()}::timestamptz from ${from}`);
   }
+  if (pending.refresh) {
+    const { hash, expiresAt } = pending.refresh;
+    writes.push(sql`insert into refresh_tokens (token_hash, grant_id, client_id, scope, expires_at)
+      select ${hash}, grant_id, ${clientId}, scope, ${expiresAt.toISOString()}::timestamptz from ${from}`);
+  }
+  return writes;
+}
+
+/** The token response for tokens a statement has stored: the JWTs are signed now. */
+export async function respond(services: Services, pending: PendingTokens, req: UserTokenRequest): Promise<TokenResponse> {
+  const { client, ttl } = pending;
+  const { user, scope, grantId } = req;
+  const access = pending.opaque
+    ? { token: pending.opaque.token, expiresIn: ttl > 0 ? ttl : undefined }
+    : await services.tokens.issue({
+        client,
+        subject: user.id,
+        scope,
+        ttl,
+        grantId,
+        jti: pending.jti,
+        format: 'jwt',
+        extraClaims: {
+          organization_id: user.organizationId,
+          ...(client.tenant_scope ? { tenant_id: user.organizationId, email: user.email } : {}),
+        },
+      });
   const body: TokenResponse = {
-    access_token: issued.token,
+    access_token: access.token,
     token_type: 'Bearer',
-    ...(issued.expiresIn !== undefined ? { expires_in: issued.expiresIn } : {}),
+    ...(access.expiresIn !== undefined ? { expires_in: access.expiresIn } : {}),
     // Seed 003: "scope" – <partnerTenantID>.
     scope: client.tenant_scope ? user.organizationId : scope,
   };
-  if (client.grant_types.includes('refresh_token')) {
-    body.refresh_token = await services.refreshTokens.issue(trx, { grantId, clientId: client.id, scope: req.refreshScope ?? scope });
-  }
+  if (pending.refresh) body.refresh_token = pending.refresh.token;
   if (isOpenId(scope) && req.signIn) {
-    // Read in the grant's transaction: the claims are those of the user the checks just passed.
-    const claims = await userClaims({ users: { find: (id) => findUser(trx, id) }, organizations: { find: (id) => findOrganization(trx, id) } }, user.id, scope);
+    // Read once the checks have passed, so the claims are those of the user they passed for.
+    const db = services.storage.db;
+    const claims = await userClaims({ users: { find: (id) => findUser(db, id) }, organizations: { find: (id) => findOrganization(db, id) } }, user.id, scope);
     if (claims) {
       body.id_token = await services.idTokens.issue({
         clientId: client.id,
@@ -76,7 +130,7 @@ export async function issueUserTokens(services: Services, trx: Kysely<Database>,
         authTime: req.signIn.authTime,
         amr: req.signIn.amr,
         nonce: req.signIn.nonce,
-        accessToken: issued.token,
+        accessToken: access.token,
         claims,
       });
     }

@@ -1,20 +1,18 @@
-// RFC 6749 §4.1.3: exchange an authorization code. Find the code and spend it (atomically),
-// check it belongs to this client, the redirect URI and the PKCE verifier, check the user is
-// still who they were, record the grant, mint the tokens: all in one transaction, so a failed
-// check leaves the code unspent and a racing second redemption waits for this one to commit.
-import type { Kysely } from 'kysely';
+// RFC 6749 §4.1.3: exchange an authorization code. One statement spends the code if it belongs
+// to this client, matches the redirect URI and the PKCE verifier, and its user is still who they
+// were, and in the same breath records the grant and stores the tokens it buys; a failed check
+// spends nothing, and of two racing redemptions one wins and the other finds the code used.
+// Only then are the JWTs signed. Why a code was refused is read afterwards, off the common path.
 import { findUser } from '../../accounts/users.ts';
 import type { Client } from '../../clients/clients.ts';
-import { transact } from '../../db/retry.ts';
-import type { Database } from '../../db/schema.ts';
 import { errors } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { param } from '../client-auth.ts';
 import { recordedSignIn } from '../authorizations.ts';
-import type { AuthorizationCode } from '../codes.ts';
-import { VERIFIER, verifies } from '../pkce.ts';
-import { issueUserTokens } from '../user-tokens.ts';
-import type { GrantHandler, TokenResponse } from './types.ts';
+import { REDEEMED, type AuthorizationCode } from '../codes.ts';
+import { s256, VERIFIER, verifies } from '../pkce.ts';
+import { pendingTokens, respond, tokenWrites } from '../user-tokens.ts';
+import type { GrantHandler } from './types.ts';
 
 const invalidGrant = (message: string) => errors.InvalidGrant(message);
 
@@ -32,51 +30,50 @@ function checkBinding(code: AuthorizationCode, client: Client, redirectUri: stri
   if (!verifies(verifier, code.code_challenge)) throw invalidGrant('code_verifier does not match the code_challenge');
 }
 
-async function exchange(services: Services, trx: Kysely<Database>, code: AuthorizationCode, client: Client): Promise<TokenResponse> {
-  const user = await findUser(trx, code.user_id);
+/** Why a live code was not spent: the binding, or a credential change since it was issued. */
+async function refusal(services: Services, code: AuthorizationCode, client: Client, redirectUri: string | undefined, verifier: string | undefined): Promise<never> {
+  checkBinding(code, client, redirectUri, verifier);
+  const user = await findUser(services.storage.db, code.user_id);
   if (!user || user.credential_version !== code.credential_version) {
     throw invalidGrant("the user's credentials changed after the code was issued: authorise again");
   }
-  const tokenUser = { id: user.id, organizationId: user.organization_id, credentialVersion: user.credential_version, email: user.email };
-  const signIn = recordedSignIn(code);
-  await services.authorizations.create(trx, { id: code.grant_id, clientId: client.id, user: tokenUser, kind: 'authorization_code', scope: code.scope, signIn });
-  // OIDC Core §3.1.3.6: the nonce of the authorization request goes into this ID Token.
-  return issueUserTokens(services, trx, {
-    client,
-    grantId: code.grant_id,
-    user: tokenUser,
-    scope: code.scope,
-    signIn: signIn && { ...signIn, nonce: code.nonce ?? undefined },
-  });
+  throw invalidGrant('the authorization code is not valid');
 }
 
 export const authorizationCode: GrantHandler = async ({ request, params, client, services }) => {
-  const code = param(params, 'code');
-  if (code === undefined) throw errors.Invalid('code is required');
+  const value = param(params, 'code');
+  if (value === undefined) throw errors.Invalid('code is required');
   const redirectUri = param(params, 'redirect_uri');
   const verifier = param(params, 'code_verifier');
   if (verifier !== undefined && !VERIFIER.test(verifier)) {
     throw errors.Invalid('code_verifier must be 43 to 128 characters from A-Z a-z 0-9 - . _ ~');
   }
-  const outcome = await transact(services.storage.db, async (trx) => {
-    const redeemed = await services.codes.redeem(trx, code);
-    if (!redeemed.ok) return redeemed;
-    checkBinding(redeemed.code, client, redirectUri, verifier);
-    return { ok: true as const, code: redeemed.code, body: await exchange(services, trx, redeemed.code, client) };
-  });
   const { audit, metrics } = services;
-  if (outcome.ok) {
+  const pending = pendingTokens(services, client);
+  const binding = { clientId: client.id, redirectUri, challenge: verifier === undefined ? undefined : s256(verifier) };
+  const code = await services.codes.exchange(value, binding, tokenWrites(pending, REDEEMED));
+  if (code) {
+    const signIn = recordedSignIn(code);
+    // OIDC Core §3.1.3.6: the nonce of the authorization request goes into this ID Token.
+    const body = await respond(services, pending, {
+      grantId: code.grant_id,
+      user: { id: code.user_id, organizationId: code.organization_id, credentialVersion: code.credential_version, email: code.email },
+      scope: code.scope,
+      signIn: signIn && { ...signIn, nonce: code.nonce ?? undefined },
+    });
     metrics.authorizationCodes.inc({ event: 'redeemed' });
     audit.record({
       action: 'authorization_code.redeemed',
       outcome: 'success',
-      actor: outcome.code.user_id,
+      actor: code.user_id,
       clientId: client.id,
       ip: request.ip,
-      details: { grant_id: outcome.code.grant_id },
+      details: { grant_id: code.grant_id },
     });
-    return outcome.body;
+    return body;
   }
+  const outcome = await services.codes.diagnose(value);
+  if (outcome.reason === 'refused') return refusal(services, outcome.code, client, redirectUri, verifier);
   if (outcome.reason === 'used') {
     // RFC 6749 §4.1.2 and RFC 9700 §4.2.4: a code used twice is denied, and every token issued
     // from its first use is revoked: one of the two parties holding it is an attacker.
