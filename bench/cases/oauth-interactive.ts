@@ -1,7 +1,10 @@
 // The interactive grants: authorization-code exchange (PKCE S256, client_secret_basic) and
 // refresh-token rotation on Gatehouse (embedded PGlite, and PostgreSQL when one answers), with
-// node-oidc-provider 9 side by side for the refresh grant (rotating, ES256 JWT access tokens,
-// the same client authentication).
+// node-oidc-provider 9 side by side (rotating, ES256 JWT access tokens, the same client
+// authentication). The fair peer keeps its state in PostgreSQL (oidc-provider-pg-adapter.ts),
+// as Gatehouse does on disk; its in-memory development adapter, which keeps nothing, is an extra
+// refresh row for reference. Each server counts the database statements it sends, so every
+// PostgreSQL-backed row also says how many a request cost (background work included).
 // Both grants spend a single-use credential, so no request may repeat one:
 // - code exchange: a pool of codes is minted up front by the server's real code-issuing service
 //   and every request redeems the next one. The pool is sized from the warm-up's rate; should
@@ -16,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { withChild } from '../lib/child.ts';
 import { loadRun, type LoadRun as Measured } from '../lib/load.ts';
 import { withPostgres } from '../lib/postgres.ts';
-import { ratio, reported, type CaseOptions, type CaseResult, type Row } from '../lib/report.ts';
+import { atLeast, atMost, ratio, reported, type CaseOptions, type CaseResult, type Row } from '../lib/report.ts';
 
 export const name = 'oauth-interactive: authorization_code and refresh_token';
 
@@ -24,6 +27,12 @@ export const name = 'oauth-interactive: authorization_code and refresh_token';
 const CODE_SECONDS = 30;
 const MINT_SECONDS = 25;
 const WARMUP_CODES = 2000;
+/** Issue 16's goals: Gatehouse against the PostgreSQL-backed peer, and in requests a second. */
+const PEER_GOAL = 1.5;
+const PGLITE_GOAL = 800;
+const POSTGRES_GOAL = 2000;
+/** Spend, read the grant and store the next tokens in one or two statements. */
+const STATEMENTS_GOAL = 2;
 
 const script = (file: string) => fileURLToPath(new URL(`../servers/${file}`, import.meta.url));
 const FORM = 'application/x-www-form-urlencoded';
@@ -78,6 +87,22 @@ async function startChains(info: Server, tokenPath: string, count: number): Prom
   );
 }
 
+/** A measured run, with the database statements the server sent per completed request. */
+type Counted = Measured & { statementsPerRequest: number };
+
+async function statementsSent(info: Server): Promise<number> {
+  const res = await fetch(`${info.control}/statements`);
+  if (res.status !== 200) throw new Error(`reading the statement count failed: ${res.status}`);
+  return ((await res.json()) as { statements: number }).statements;
+}
+
+async function counting(info: Server, work: () => Promise<Measured>): Promise<Counted> {
+  const before = await statementsSent(info);
+  const result = await work();
+  const sent = (await statementsSent(info)) - before;
+  return { ...result, statementsPerRequest: result.completed > 0 ? Math.round((sent / result.completed) * 100) / 100 : 0 };
+}
+
 /** One run with scripted requests; `invalid` counts 200s whose body is not a good token response. */
 async function drive(
   url: string,
@@ -92,11 +117,11 @@ async function drive(
 }
 
 /** Code exchange: every request redeems the next code of `pool`; each connection stops at its share. */
-async function exchange(info: Server, connections: number, seconds: number, pool: [string, string][]): Promise<Measured> {
+async function exchange(info: Server, tokenPath: string, connections: number, seconds: number, pool: [string, string][]): Promise<Measured> {
   let next = 0;
   let invalid = 0;
   const result = await drive(
-    `${info.url}/oauth/token`,
+    `${info.url}${tokenPath}`,
     headersOf(info),
     connections,
     seconds,
@@ -119,10 +144,10 @@ async function exchange(info: Server, connections: number, seconds: number, pool
 }
 
 /** Refresh rotation: connection i follows chain i, always with the newest token. */
-async function rotate(info: Server, tokenPath: string, connections: number, seconds: number): Promise<Measured> {
+async function rotate(info: Server, tokenPath: string, connections: number, seconds: number): Promise<Counted> {
   const chains = await startChains(info, tokenPath, connections);
   let invalid = 0;
-  return drive(
+  return counting(info, () => drive(
     `${info.url}${tokenPath}`,
     headersOf(info),
     connections,
@@ -144,20 +169,20 @@ async function rotate(info: Server, tokenPath: string, connections: number, seco
       },
     },
     () => invalid,
-  );
+  ));
 }
 
-async function refreshRows(options: CaseOptions, info: Server, tokenPath: string): Promise<Measured> {
+async function refreshRows(options: CaseOptions, info: Server, tokenPath: string): Promise<Counted> {
   await rotate(info, tokenPath, options.connections, Math.min(3, options.durationSeconds));
   return rotate(info, tokenPath, options.connections, options.durationSeconds);
 }
 
 interface CodeRun {
-  result: Measured;
+  result: Counted;
   pool: number;
 }
 
-async function codeRows(options: CaseOptions, info: Server): Promise<CodeRun> {
+async function codeRows(options: CaseOptions, info: Server, tokenPath: string): Promise<CodeRun> {
   const { connections } = options;
   const seconds = Math.min(CODE_SECONDS, options.durationSeconds);
   // Warm-up, which also measures how fast codes are minted and redeemed.
@@ -165,53 +190,76 @@ async function codeRows(options: CaseOptions, info: Server): Promise<CodeRun> {
   const mintStarted = Date.now();
   const warmupPool = await mintCodes(info, warmupCount);
   const mintPerSecond = warmupCount / Math.max(0.001, (Date.now() - mintStarted) / 1000);
-  const warmup = await exchange(info, connections, Math.min(3, seconds), warmupPool);
+  const warmup = await exchange(info, tokenPath, connections, Math.min(3, seconds), warmupPool);
   const rate = warmup.completed / warmup.seconds;
   const wanted = Math.ceil(rate * seconds * 2) + connections * 4;
   const size = Math.max(connections * 4, Math.min(wanted, Math.floor(mintPerSecond * MINT_SECONDS)));
   const pool = await mintCodes(info, size);
-  return { result: await exchange(info, connections, seconds, pool), pool: size };
+  return { result: await counting(info, () => exchange(info, tokenPath, connections, seconds, pool)), pool: size };
 }
 
-async function gatehouse(options: CaseOptions, databaseUrl?: string) {
-  return withServer('gatehouse-interactive.ts', { BENCH_DATABASE_URL: databaseUrl ?? '' }, async (info) => ({
-    code: await codeRows(options, info),
-    refresh: await refreshRows(options, info, '/oauth/token'),
+/** Both grants on one server: Gatehouse (PGlite without a URL), or the provider on PostgreSQL. */
+function bothGrants(file: string, tokenPath: string, options: CaseOptions, databaseUrl?: string) {
+  return withServer(file, { BENCH_DATABASE_URL: databaseUrl ?? '' }, async (info) => ({
+    code: await codeRows(options, info, tokenPath),
+    refresh: await refreshRows(options, info, tokenPath),
   }));
 }
 
-const row = (name: string, m: Measured): Row => ({
-  name,
-  requestsPerSecond: m.requestsPerSecond,
-  latencyP50Ms: m.latencyP50Ms,
-  latencyP99Ms: m.latencyP99Ms,
-  non2xx: m.non2xx,
-  errors: m.errors,
-});
+const row = (name: string, m: Measured | Counted): Row =>
+  ({
+    name,
+    requestsPerSecond: m.requestsPerSecond,
+    latencyP50Ms: m.latencyP50Ms,
+    latencyP99Ms: m.latencyP99Ms,
+    non2xx: m.non2xx,
+    errors: m.errors,
+    ...('statementsPerRequest' in m ? { statementsPerRequest: m.statementsPerRequest } : {}),
+  }) as Row;
 
-function codeRow(label: string, run: CodeRun): Row {
+function codeRow(name: string, run: CodeRun): Row {
   const { result, pool } = run;
   const drained = result.completed >= pool;
   const note = drained ? `; its ${pool} codes ran out after ${result.seconds.toFixed(1)} s` : '';
-  return { ...row(`gatehouse authorization_code + PKCE exchange ES256 (${label}${note})`, result), codes: pool, redeemed: result.completed, drained } as Row;
+  return { ...row(`${name}${note ? ` (${note.slice(2)})` : ''}`, result), codes: pool, redeemed: result.completed, drained } as Row;
 }
+
+type Grant = 'refresh' | 'code';
+const runOf = (runs: { refresh: Counted; code: CodeRun }, grant: Grant) => (grant === 'refresh' ? runs.refresh : runs.code.result);
 
 export async function run(options: CaseOptions): Promise<CaseResult> {
   if (options.connections > 300) throw new Error("BENCH_CONNECTIONS above 300 would overflow node-oidc-provider's in-memory store (1000 entries)");
-  const oidc = await withServer('oidc-provider-interactive.ts', {}, (info) => refreshRows(options, info, '/token'));
-  const pglite = await gatehouse(options);
-  const postgres = await withPostgres((url) => gatehouse(options, url));
+  const memory = await withServer('oidc-provider-interactive.ts', {}, (info) => refreshRows(options, info, '/token'));
+  const peer = await withPostgres((url) => bothGrants('oidc-provider-interactive.ts', '/token', options, url));
+  const pglite = await bothGrants('gatehouse-interactive.ts', '/oauth/token', options);
+  const postgres = await withPostgres((url) => bothGrants('gatehouse-interactive.ts', '/oauth/token', options, url));
 
+  const PEER = 'node-oidc-provider 9';
   const rows: Row[] = [
-    row('node-oidc-provider 9 refresh_token rotation ES256', oidc),
+    ...(peer ? [row(`${PEER} refresh_token rotation ES256 (PostgreSQL adapter)`, peer.refresh)] : []),
+    row(`${PEER} refresh_token rotation ES256 (in-memory adapter, keeps nothing; for reference)`, memory),
     row('gatehouse refresh_token rotation ES256 (PGlite)', pglite.refresh),
     ...(postgres ? [row('gatehouse refresh_token rotation ES256 (PostgreSQL)', postgres.refresh)] : []),
-    codeRow('PGlite', pglite.code),
-    ...(postgres ? [codeRow('PostgreSQL', postgres.code)] : []),
+    ...(peer ? [codeRow(`${PEER} authorization_code + PKCE exchange ES256 (PostgreSQL adapter)`, peer.code)] : []),
+    codeRow('gatehouse authorization_code + PKCE exchange ES256 (PGlite)', pglite.code),
+    ...(postgres ? [codeRow('gatehouse authorization_code + PKCE exchange ES256 (PostgreSQL)', postgres.code)] : []),
   ];
-  const checks = [
-    reported('refresh_token PGlite / node-oidc-provider', ratio(pglite.refresh.requestsPerSecond, oidc.requestsPerSecond)),
-    ...(postgres ? [reported('refresh_token PostgreSQL / node-oidc-provider', ratio(postgres.refresh.requestsPerSecond, oidc.requestsPerSecond))] : []),
-  ];
-  return { rows, checks };
+  const checks = (grant: Grant, label: string) => {
+    const mine = runOf(pglite, grant);
+    const onPostgres = postgres && runOf(postgres, grant);
+    const theirs = peer && runOf(peer, grant);
+    return [
+      atLeast(`${label} PGlite req/s`, mine.requestsPerSecond, PGLITE_GOAL),
+      ...(onPostgres ? [atLeast(`${label} PostgreSQL req/s`, onPostgres.requestsPerSecond, POSTGRES_GOAL)] : []),
+      ...(theirs ? [atLeast(`${label} PGlite / ${PEER} (PostgreSQL)`, ratio(mine.requestsPerSecond, theirs.requestsPerSecond), PEER_GOAL)] : []),
+      ...(theirs && onPostgres
+        ? [atLeast(`${label} PostgreSQL / ${PEER} (PostgreSQL)`, ratio(onPostgres.requestsPerSecond, theirs.requestsPerSecond), PEER_GOAL)]
+        : []),
+      ...(grant === 'refresh' ? [reported(`${label} PGlite / ${PEER} (in memory)`, ratio(mine.requestsPerSecond, memory.requestsPerSecond))] : []),
+      atMost(`${label} database statements a request, gatehouse PGlite`, mine.statementsPerRequest, STATEMENTS_GOAL),
+      ...(onPostgres ? [atMost(`${label} database statements a request, gatehouse PostgreSQL`, onPostgres.statementsPerRequest, STATEMENTS_GOAL)] : []),
+      ...(theirs ? [reported(`${label} database statements a request, ${PEER} PostgreSQL`, theirs.statementsPerRequest)] : []),
+    ];
+  };
+  return { rows, checks: [...checks('refresh', 'refresh_token'), ...checks('code', 'authorization_code')] };
 }

@@ -10,9 +10,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import { ADMIN_TOKEN as adminToken, bootGatehouse } from './boot.ts';
+import { countStatements } from './statements.ts';
 
 const { gatehouse, url } = await bootGatehouse();
 const { services } = gatehouse;
+const statements = countStatements(services.storage.pglite);
 
 async function call<T>(route: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
   const res = await fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
@@ -63,10 +65,15 @@ async function mint(): Promise<[code: string, verifier: string]> {
   return [code, verifier];
 }
 
-// Control port: POST /codes?count=N answers [[code, verifier], ...]. Minted 16 at a time (the
+// Control port: POST /codes?count=N answers [[code, verifier], ...], GET /statements the count
+// of database statements sent so far (statements.ts). Minted 16 at a time (the
 // embedded database serialises them anyway; PostgreSQL takes them in parallel).
 const MAX_COUNT = 500_000;
 const control = http.createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/statements') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ statements: statements() }));
+    return;
+  }
   const count = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('count'));
   if (req.method !== 'POST' || !req.url?.startsWith('/codes') || !Number.isInteger(count) || count < 1 || count > MAX_COUNT) {
     res.writeHead(400).end();

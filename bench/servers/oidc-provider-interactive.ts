@@ -1,23 +1,30 @@
-// The peer for the refresh grant: node-oidc-provider 9 with rotating refresh tokens
+// The peer for the interactive grants: node-oidc-provider 9 with rotating refresh tokens
 // (rotateRefreshToken: true), ES256 JWT access tokens (as set up in oidc-provider-peer.ts) and
-// a confidential client using client_secret_basic, like Gatehouse. The chains start from the provider's own
-// authorization-code grant: a control port mints codes through its Grant and AuthorizationCode
-// models (what its interaction flow saves once the user has consented), each with a PKCE S256
-// challenge, and the load generator exchanges them at /token.
-// Its default in-memory adapter keeps 1000 entries (least recently used dropped): enough for
-// the live state of a few hundred chains, which is what the benchmark keeps.
+// a confidential client using client_secret_basic, like Gatehouse. A control port mints codes
+// through its Grant and AuthorizationCode models (what its interaction flow saves once the user
+// has consented), each with a PKCE S256 challenge: the load generator exchanges them at /token,
+// to measure the code exchange and to start the refresh chains.
+// Storage: PostgreSQL through oidc-provider-pg-adapter.ts when BENCH_DATABASE_URL is set (the
+// fair peer: it writes to disk as Gatehouse does); otherwise its in-memory development adapter,
+// which keeps 1000 entries (least recently used dropped), enough for a few hundred chains.
 // Prints one JSON line: {url, control, clientId, clientSecret, redirectUri}.
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import Provider from 'oidc-provider';
 import { CLIENT_SECRET as clientSecret, RESOURCE as resource, es256JwtSettings, listenLoopback } from './oidc-provider-peer.ts';
+import { postgresAdapter } from './oidc-provider-pg-adapter.ts';
+import { countStatements } from './statements.ts';
 
+const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
+const storage = databaseUrl ? await postgresAdapter(databaseUrl) : undefined;
+const statements = countStatements();
 const { server, issuer } = await listenLoopback();
 const { jwks, scopes, resourceIndicators } = es256JwtSettings();
 const clientId = 'bench-web';
 const redirectUri = 'https://app.bench.example/callback';
 const provider = new Provider(issuer, {
+  ...(storage ? { adapter: storage.adapter } : {}),
   clients: [
     {
       client_id: clientId,
@@ -72,18 +79,27 @@ async function mint(): Promise<[code: string, verifier: string]> {
   return [code, verifier];
 }
 
-// Control port: POST /codes?count=N answers [[code, verifier], ...]; the memory adapter's size
-// bounds N.
+// Control port: POST /codes?count=N answers [[code, verifier], ...], minted 16 at a time; GET
+// /statements the count of database statements sent so far (statements.ts). In
+// memory, the adapter's size bounds N.
+const MAX_COUNT = storage ? 500_000 : 300;
 const control = http.createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/statements') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ statements: statements() }));
+    return;
+  }
   const count = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('count'));
-  if (req.method !== 'POST' || !req.url?.startsWith('/codes') || !Number.isInteger(count) || count < 1 || count > 300) {
+  if (req.method !== 'POST' || !req.url?.startsWith('/codes') || !Number.isInteger(count) || count < 1 || count > MAX_COUNT) {
     res.writeHead(400).end();
     return;
   }
-  Promise.all(Array.from({ length: count }, mint)).then(
-    (codes) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(codes)),
-    (error: Error) => res.writeHead(500).end(error.message),
-  );
+  void (async () => {
+    const codes: [string, string][] = [];
+    while (codes.length < count) {
+      codes.push(...(await Promise.all(Array.from({ length: Math.min(16, count - codes.length) }, mint))));
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(codes));
+  })().catch((error: Error) => res.writeHead(500).end(error.message));
 });
 control.listen(0, '127.0.0.1');
 await once(control, 'listening');
@@ -92,6 +108,6 @@ const controlUrl = `http://127.0.0.1:${(control.address() as { port: number }).p
 process.stdout.write(JSON.stringify({ url: issuer, control: controlUrl, clientId, clientSecret, redirectUri }) + '\n');
 process.once('SIGTERM', () => {
   control.close();
-  server.close(() => process.exit(0));
+  server.close(() => void (storage?.close() ?? Promise.resolve()).finally(() => process.exit(0)));
   server.closeAllConnections();
 });
