@@ -147,29 +147,31 @@ async function exchange(info: Server, tokenPath: string, connections: number, se
 async function rotate(info: Server, tokenPath: string, connections: number, seconds: number): Promise<Counted> {
   const chains = await startChains(info, tokenPath, connections);
   let invalid = 0;
-  return counting(info, () => drive(
-    `${info.url}${tokenPath}`,
-    headersOf(info),
-    connections,
-    seconds,
-    {
-      setupClient: (client: { setRequests(requests: Record<string, unknown>[]): void }) => {
-        const chain = { token: chains.pop()! };
-        client.setRequests([
-          {
-            setupRequest: (req: Record<string, unknown>) => ({ ...req, body: refreshForm(chain.token) }),
-            onResponse: (status: number, body: string) => {
-              if (status !== 200) return; // counted as non-2xx; the chain is broken from here on
-              const token = refreshTokenOf(body);
-              if (token) chain.token = token;
-              else invalid++;
+  return counting(info, () =>
+    drive(
+      `${info.url}${tokenPath}`,
+      headersOf(info),
+      connections,
+      seconds,
+      {
+        setupClient: (client: { setRequests(requests: Record<string, unknown>[]): void }) => {
+          const chain = { token: chains.pop()! };
+          client.setRequests([
+            {
+              setupRequest: (req: Record<string, unknown>) => ({ ...req, body: refreshForm(chain.token) }),
+              onResponse: (status: number, body: string) => {
+                if (status !== 200) return; // counted as non-2xx; the chain is broken from here on
+                const token = refreshTokenOf(body);
+                if (token) chain.token = token;
+                else invalid++;
+              },
             },
-          },
-        ]);
+          ]);
+        },
       },
-    },
-    () => invalid,
-  ));
+      () => invalid,
+    ),
+  );
 }
 
 async function refreshRows(options: CaseOptions, info: Server, tokenPath: string): Promise<Counted> {

@@ -9,17 +9,19 @@ let statements = 0;
 
 /** Start counting; pass the PGlite instance when the server runs on one. */
 export function countStatements(pglite?: PGlite): () => number {
-  const query = pg.Client.prototype.query;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  const query = Reflect.get(pg.Client.prototype, 'query') as (this: pg.Client, ...args: unknown[]) => unknown;
+  Reflect.set(pg.Client.prototype, 'query', function (this: pg.Client, ...args: unknown[]) {
     statements++;
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
+    return query.apply(this, args);
+  });
   if (pglite) {
     const counted = <T extends PGlite | Transaction>(target: T): T => {
-      const { query: run, exec } = target;
+      type Run = (...args: unknown[]) => Promise<unknown>;
+      const run = target.query.bind(target) as Run;
+      const exec = target.exec.bind(target) as Run;
       return Object.assign(target, {
-        query: (...args: Parameters<T['query']>) => (statements++, run.apply(target, args)),
-        exec: (...args: Parameters<T['exec']>) => (statements++, exec.apply(target, args)),
+        query: (...args: unknown[]) => (statements++, run(...args)),
+        exec: (...args: unknown[]) => (statements++, exec(...args)),
       });
     };
     counted(pglite);

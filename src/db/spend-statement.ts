@@ -9,7 +9,12 @@ import { retrying } from './retry.ts';
 import type { Database } from './schema.ts';
 
 /** Run the statement; the spent row, or undefined. A deadlock it loses changed nothing and is run again. */
-export async function spendAndStore<Row>(db: Kysely<Database>, source: string, spend: RawBuilder<unknown>, writes: RawBuilder<unknown>[]): Promise<Row | undefined> {
+export async function spendAndStore<Row>(
+  db: Kysely<Database>,
+  source: string,
+  spend: RawBuilder<unknown>,
+  writes: RawBuilder<unknown>[],
+): Promise<Row | undefined> {
   const items = [sql`${sql.id(source)} as (${spend})`, ...writes.map((write, i) => sql`${sql.id(`write_${i}`)} as (${write})`)];
   const result = await retrying(() => sql<Row>`with ${sql.join(items)} select * from ${sql.id(source)}`.execute(db));
   return result.rows[0];

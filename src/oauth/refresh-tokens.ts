@@ -26,9 +26,7 @@ export interface Rotated {
 }
 
 /** Why a token was not rotated. `refused`: live and this client's, but its grant, its user or the scope asked for did not allow it. */
-export type Refusal =
-  | { reason: 'unknown' | 'expired' | 'revoked' }
-  | { reason: 'used' | 'refused'; token: RefreshToken };
+export type Refusal = { reason: 'unknown' | 'expired' | 'revoked' } | { reason: 'used' | 'refused'; token: RefreshToken };
 
 /** The CTE the successor's writes select from (user-tokens.ts tokenWrites). */
 export const SPENT = 'spent';

@@ -82,7 +82,9 @@ export function tokenWrites(pending: PendingTokens, source: string, accessScope?
       from ${from}`);
   } else {
     // Noted under the grant, so that revoking the grant can put the JWT on the deny-list.
-    writes.push(sql`insert into grant_jtis (jti, grant_id, expires_at) select ${pending.jti}, grant_id, ${pending.jtiExpiresAt.toISOString()}::timestamptz from ${from}`);
+    writes.push(
+      sql`insert into grant_jtis (jti, grant_id, expires_at) select ${pending.jti}, grant_id, ${pending.jtiExpiresAt.toISOString()}::timestamptz from ${from}`,
+    );
   }
   if (pending.refresh) {
     const { hash, expiresAt } = pending.refresh;

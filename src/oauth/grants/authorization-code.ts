@@ -31,7 +31,13 @@ function checkBinding(code: AuthorizationCode, client: Client, redirectUri: stri
 }
 
 /** Why a live code was not spent: the binding, or a credential change since it was issued. */
-async function refusal(services: Services, code: AuthorizationCode, client: Client, redirectUri: string | undefined, verifier: string | undefined): Promise<never> {
+async function refusal(
+  services: Services,
+  code: AuthorizationCode,
+  client: Client,
+  redirectUri: string | undefined,
+  verifier: string | undefined,
+): Promise<never> {
   checkBinding(code, client, redirectUri, verifier);
   const user = await findUser(services.storage.db, code.user_id);
   if (!user || user.credential_version !== code.credential_version) {

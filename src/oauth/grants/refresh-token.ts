@@ -18,14 +18,22 @@ import type { GrantHandler, TokenResponse } from './types.ts';
 const invalidGrant = (message: string) => errors.InvalidGrant(message);
 
 /** Spend the token (or, in the grace window, branch from it) and mint the next tokens of the family. */
-async function next(services: Services, client: Client, token: string, requested: string | undefined, mode: 'rotate' | 'branch'): Promise<{ body: TokenResponse; grantId: string } | undefined> {
+async function next(
+  services: Services,
+  client: Client,
+  token: string,
+  requested: string | undefined,
+  mode: 'rotate' | 'branch',
+): Promise<{ body: TokenResponse; grantId: string } | undefined> {
   // RFC 6749 §6: a narrower scope may be asked for, never a wider one (checked in the statement).
   const narrowed = requested === undefined ? undefined : requestedScopes(requested);
   if (narrowed?.length === 0) return undefined; // refused below with scopeWithin's reason
   const pending = pendingTokens(services, client);
   const writes = tokenWrites(pending, SPENT, narrowed?.join(' '));
   const store = services.refreshTokens;
-  const spent: Rotated | undefined = await (mode === 'rotate' ? store.rotate(token, client.id, narrowed, writes) : store.branch(token, client.id, narrowed, writes));
+  const spent: Rotated | undefined = await (mode === 'rotate'
+    ? store.rotate(token, client.id, narrowed, writes)
+    : store.branch(token, client.id, narrowed, writes));
   if (!spent) return undefined;
   const body = await respond(services, pending, {
     grantId: spent.grant_id,
@@ -70,7 +78,11 @@ export const refreshToken: GrantHandler = async ({ request, params, client, serv
   if (outcome.reason === 'refused') return refusal(services, outcome.token, requested);
   if (outcome.reason !== 'used') {
     throw invalidGrant(
-      outcome.reason === 'expired' ? 'the refresh token has expired' : outcome.reason === 'revoked' ? 'the refresh token has been revoked' : 'the refresh token is not valid',
+      outcome.reason === 'expired'
+        ? 'the refresh token has expired'
+        : outcome.reason === 'revoked'
+          ? 'the refresh token has been revoked'
+          : 'the refresh token is not valid',
     );
   }
   const spent = outcome.token;
