@@ -1,5 +1,6 @@
 // Benchmark servers run in child processes, so the load generator never shares their event
 // loop. A server script prints one JSON line describing itself once it listens.
+// BENCH_CPU_PROF_DIR: run each server under `node --cpu-prof`, its profile written there on exit.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -12,7 +13,8 @@ export interface Child<T> {
 }
 
 export async function startChild<T>(script: string, env: Record<string, string> = {}): Promise<Child<T>> {
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   // Servers run at their default log level, so log lines (JSON with a numeric level) may come
   // before the description; the first other JSON line is it.
