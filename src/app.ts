@@ -65,7 +65,7 @@ import { Operators } from './accounts/operators.ts';
 import { OperatorSessions } from './accounts/operator-sessions.ts';
 import { consolePages } from './console/index.ts';
 import { PasswordLinks } from './accounts/password-links.ts';
-import { Authorizations } from './oauth/authorizations.ts';
+import { Authorizations, liveGrantsNamed } from './oauth/authorizations.ts';
 import { AuthorizationCodes } from './oauth/codes.ts';
 import { RefreshTokens } from './oauth/refresh-tokens.ts';
 import { authorizeRoutes } from './oauth/authorize/endpoint.ts';
@@ -191,7 +191,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
       users: new OrganizationUsers(storage.db, authorizations),
       passwordLinks: new PasswordLinks(storage.db, { publicUrl: config.publicUrl, ttlSeconds: config.passwordLinkTtl }),
       codes: new AuthorizationCodes(storage.db),
-      refreshTokens: new RefreshTokens(storage.db, { ttlSeconds: config.refreshTokenTtl }),
+      refreshTokens: new RefreshTokens(storage.db, { ttlSeconds: config.refreshTokenTtl, liveGrants: liveGrantsNamed }),
       connectors: new ConnectorService({
         storage,
         sealer,

@@ -8,7 +8,7 @@
 // Removing a user revokes their grants in the same transaction (the JWTs reach the deny-list
 // before the grants go with the row), then sessions, links, consents and opaque tokens go by
 // cascade: everything issued to them stops working at once.
-import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import { uniqueViolation } from '../db/errors.ts';
 import { newId } from '../db/ids.ts';
 import type { Database } from '../db/schema.ts';
@@ -70,6 +70,14 @@ export function userAddedData(user: User) {
 
 // The queries on `users` that other modules need: this module owns the table (test/table-owners.test.ts).
 // Each takes the handle or transaction to run in, so a caller's transaction carries through.
+
+/**
+ * For a larger statement (db/spend-statement.ts): the id, email and current credential version
+ * of the users `ids` (a subquery) names, read in that statement's snapshot.
+ */
+export function usersNamed(ids: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`select id, email, credential_version from users where id in (${ids})`;
+}
 
 export function findUser(db: Kysely<Database>, id: string): Promise<User | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();

@@ -8,14 +8,12 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { retrying } from './retry.ts';
 import type { Database } from './schema.ts';
 
-/** Run the statement; the spent row, or undefined. A deadlock it loses changed nothing and is run again. */
-export async function spendAndStore<Row>(
-  db: Kysely<Database>,
-  source: string,
-  spend: RawBuilder<unknown>,
-  writes: RawBuilder<unknown>[],
-): Promise<Row | undefined> {
-  const items = [sql`${sql.id(source)} as (${spend})`, ...writes.map((write, i) => sql`${sql.id(`write_${i}`)} as (${write})`)];
+/** A WITH item: its name, and the statement (each module writes the ones for its own tables). */
+export type Step = [name: string, statement: RawBuilder<unknown>];
+
+/** Run the statement, answering the rows of `source`; a deadlock it loses changed nothing and is run again. */
+export async function spendAndStore<Row>(db: Kysely<Database>, steps: Step[], source: string): Promise<Row | undefined> {
+  const items = steps.map(([name, statement]) => sql`${sql.id(name)} as (${statement})`);
   const result = await retrying(() => sql<Row>`with ${sql.join(items)} select * from ${sql.id(source)}`.execute(db));
   return result.rows[0];
 }

@@ -2,7 +2,7 @@
 // Every token issued under a grant names it, so revoking the grant (the user removing an app, a
 // replayed code, a reused refresh token) kills its refresh tokens, its opaque access tokens and
 // its JWTs (put on the deny-list), on every instance. Consents remembered per scope set live here.
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { GrantKind, GrantsTable } from '../db/schema-interactive.ts';
 import { newId } from '../db/ids.ts';
@@ -32,6 +32,33 @@ export function recordedSignIn(row: { auth_time: Date | null; amr: string | null
 /** A scope set in one canonical spelling: unique, sorted, space-separated. */
 function scopeSet(scope: string): string {
   return [...new Set(scope.split(' ').filter(Boolean))].sort().join(' ');
+}
+
+/*
+ * Parts of the single statements that spend a code or a refresh token (db/spend-statement.ts),
+ * each selecting from a WITH item named `source`.
+ */
+
+/**
+ * The grants `ids` (a subquery) names that are live, with their user, while the user's
+ * credential version is the one the grant was made under: grant_id, organization_id,
+ * auth_time, amr, user_id, email, credential_version.
+ */
+export function liveGrantsNamed(ids: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`select g.id as grant_id, g.organization_id, g.auth_time, g.amr, u.id as user_id, u.email, u.credential_version
+    from grants g join users u on u.id = g.user_id
+    where g.id in (${ids}) and g.revoked_at is null and g.credential_version = u.credential_version`;
+}
+
+/** Record the grant of a redeemed code (`source` has the code's columns). */
+export function grantOfCode(source: string): RawBuilder<unknown> {
+  return sql`insert into grants (id, client_id, user_id, organization_id, kind, scope, credential_version, auth_time, amr)
+    select grant_id, client_id, user_id, organization_id, 'authorization_code', scope, credential_version, auth_time, amr from ${sql.id(source)}`;
+}
+
+/** Note a JWT issued under the grant of `source`, so that revoking the grant can put it on the deny-list. */
+export function jtiOfGrant(source: string, jti: string, expiresAt: Date): RawBuilder<unknown> {
+  return sql`insert into grant_jtis (jti, grant_id, expires_at) select ${jti}, grant_id, ${expiresAt.toISOString()}::timestamptz from ${sql.id(source)}`;
 }
 
 export interface AuthorisedApp {

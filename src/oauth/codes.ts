@@ -2,14 +2,15 @@
 // Redemption is one conditional UPDATE ... WHERE used_at IS NULL RETURNING, so of two racing
 // redemptions exactly one gets the row; the other learns the code was used (a replay). The
 // same statement records the grant and stores the tokens the code buys.
-import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { sha256 } from '../crypto.ts';
 import type { Database } from '../db/schema.ts';
 import type { AuthorizationCodesTable } from '../db/schema-interactive.ts';
 import { newId } from '../db/ids.ts';
 import { SpendableTokens } from '../db/one-time-tokens.ts';
-import { spendAndStore } from '../db/spend-statement.ts';
-import type { GrantUser } from './authorizations.ts';
+import { spendAndStore, type Step } from '../db/spend-statement.ts';
+import { usersNamed } from '../accounts/users.ts';
+import { grantOfCode, type GrantUser } from './authorizations.ts';
 
 export type AuthorizationCode = Selectable<AuthorizationCodesTable>;
 
@@ -79,13 +80,14 @@ export class AuthorizationCodes {
    * credential version is still the one it was issued under. A check that fails spends nothing.
    * Undefined when nothing was spent; `diagnose` tells why.
    */
-  async exchange(code: string, binding: CodeBinding, writes: RawBuilder<unknown>[]): Promise<Exchanged | undefined> {
+  async exchange(code: string, binding: CodeBinding, writes: Step[]): Promise<Exchanged | undefined> {
     const now = new Date().toISOString();
+    const hash = sha256(code);
     const redirectUri = binding.redirectUri ?? null;
     const challenge = binding.challenge ?? null;
     const spend = sql`update authorization_codes c set used_at = ${now}::timestamptz
-      from users u
-      where c.code_hash = ${sha256(code)} and c.used_at is null and c.expires_at > ${now}::timestamptz
+      from code_user u
+      where c.code_hash = ${hash} and c.used_at is null and c.expires_at > ${now}::timestamptz
         and c.client_id = ${binding.clientId}
         -- RFC 6749 §4.1.3: redirect_uri is required if it was in the authorization request, and identical.
         and (not c.redirect_uri_sent or ${redirectUri}::text is not null)
@@ -95,9 +97,8 @@ export class AuthorizationCodes {
         and (case when c.code_challenge is null then ${challenge}::text is null else c.code_challenge = ${challenge}::text end)
         and u.id = c.user_id and u.credential_version = c.credential_version
       returning c.*, u.email`;
-    const grant = sql`insert into grants (id, client_id, user_id, organization_id, kind, scope, credential_version, auth_time, amr)
-      select grant_id, client_id, user_id, organization_id, 'authorization_code', scope, credential_version, auth_time, amr from ${sql.id(REDEEMED)}`;
-    return spendAndStore<Exchanged>(this.#db, REDEEMED, spend, [grant, ...writes]);
+    const user: Step = ['code_user', usersNamed(sql`select user_id from authorization_codes where code_hash = ${hash}`)];
+    return spendAndStore<Exchanged>(this.#db, [user, [REDEEMED, spend], ['grant', grantOfCode(REDEEMED)], ...writes], REDEEMED);
   }
 
   /** Why `exchange` spent nothing, read afterwards (the uncommon path). */

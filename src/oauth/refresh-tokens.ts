@@ -4,7 +4,7 @@
 import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import { sha256 } from '../crypto.ts';
 import { SpendableTokens } from '../db/one-time-tokens.ts';
-import { spendAndStore } from '../db/spend-statement.ts';
+import { spendAndStore, type Step } from '../db/spend-statement.ts';
 import type { Database } from '../db/schema.ts';
 import type { RefreshTokensTable } from '../db/schema-interactive.ts';
 
@@ -28,20 +28,33 @@ export interface Rotated {
 /** Why a token was not rotated. `refused`: live and this client's, but its grant, its user or the scope asked for did not allow it. */
 export type Refusal = { reason: 'unknown' | 'expired' | 'revoked' } | { reason: 'used' | 'refused'; token: RefreshToken };
 
-/** The CTE the successor's writes select from (user-tokens.ts tokenWrites). */
+/** The WITH item the successor's writes select from (user-tokens.ts tokenWrites). */
 export const SPENT = 'spent';
+/** The WITH item holding the token's grant, if live, with its user. */
+const GRANT = 'live_grant';
+
+/** Store a successor of the token in `source` (its grant_id and scope), within the spending statement. */
+export function successorOf(source: string, next: { hash: string; clientId: string; expiresAt: Date }): RawBuilder<unknown> {
+  return sql`insert into refresh_tokens (token_hash, grant_id, client_id, scope, expires_at)
+    select ${next.hash}, grant_id, ${next.clientId}, scope, ${next.expiresAt.toISOString()}::timestamptz from ${sql.id(source)}`;
+}
 
 /** Revoke, inside `trx`, the refresh tokens of a grant being revoked (spent ones too: a reuse then says "revoked"). */
 export async function revokeFamily(trx: Kysely<Database>, grantId: string, at: Date): Promise<void> {
   await trx.updateTable('refresh_tokens').set({ revoked_at: at }).where('grant_id', '=', grantId).where('revoked_at', 'is', null).execute();
 }
 
+/** The grants a subquery names, if live, with their user (authorizations.ts liveGrantsNamed, which owns that read). */
+type LiveGrants = (ids: RawBuilder<unknown>) => RawBuilder<unknown>;
+
 export class RefreshTokens {
   #db: Kysely<Database>;
   #tokens: SpendableTokens<'refresh_tokens'>;
+  #liveGrants: LiveGrants;
 
-  constructor(db: Kysely<Database>, options: { ttlSeconds: number }) {
+  constructor(db: Kysely<Database>, options: { ttlSeconds: number; liveGrants: LiveGrants }) {
     this.#db = db;
+    this.#liveGrants = options.liveGrants;
     this.#tokens = new SpendableTokens(db, { table: 'refresh_tokens', hashColumn: 'token_hash', ttlSeconds: options.ttlSeconds, prefix: REFRESH_PREFIX });
   }
 
@@ -58,27 +71,34 @@ export class RefreshTokens {
    * re-checks `used_at is null` on the row a loser waited for, so it spends nothing and writes
    * nothing. Undefined when nothing was spent; `diagnose` tells why.
    */
-  async rotate(token: string, clientId: string, narrowed: string[] | undefined, writes: RawBuilder<unknown>[]): Promise<Rotated | undefined> {
+  async rotate(token: string, clientId: string, narrowed: string[] | undefined, writes: Step[]): Promise<Rotated | undefined> {
     const now = new Date().toISOString();
+    const hash = sha256(token);
     const spend = sql`update refresh_tokens r set used_at = ${now}::timestamptz
-      from grants g join users u on u.id = g.user_id
-      where r.token_hash = ${sha256(token)} and r.client_id = ${clientId}
+      from ${sql.id(GRANT)} g
+      where r.token_hash = ${hash} and r.client_id = ${clientId}
         and r.used_at is null and r.revoked_at is null and r.expires_at > ${now}::timestamptz
-        and ${live(narrowed)}
+        and ${within(narrowed)}
       returning ${RETURNED}`;
-    return spendAndStore<Rotated>(this.#db, SPENT, spend, writes);
+    return spendAndStore<Rotated>(this.#db, [this.#liveGrantOf(hash), [SPENT, spend], ...writes], SPENT);
   }
 
   /**
    * The grace window: store another successor of a token already spent (the caller checked when),
    * on the same conditions as `rotate` but for being unspent. Undefined when they do not hold.
    */
-  async branch(token: string, clientId: string, narrowed: string[] | undefined, writes: RawBuilder<unknown>[]): Promise<Rotated | undefined> {
+  async branch(token: string, clientId: string, narrowed: string[] | undefined, writes: Step[]): Promise<Rotated | undefined> {
+    const hash = sha256(token);
     const spend = sql`select ${RETURNED}
-      from refresh_tokens r, grants g join users u on u.id = g.user_id
-      where r.token_hash = ${sha256(token)} and r.client_id = ${clientId} and r.revoked_at is null
-        and ${live(narrowed)}`;
-    return spendAndStore<Rotated>(this.#db, SPENT, spend, writes);
+      from refresh_tokens r, ${sql.id(GRANT)} g
+      where r.token_hash = ${hash} and r.client_id = ${clientId} and r.revoked_at is null
+        and ${within(narrowed)}`;
+    return spendAndStore<Rotated>(this.#db, [this.#liveGrantOf(hash), [SPENT, spend], ...writes], SPENT);
+  }
+
+  /** The token's grant, while it is live under the user's current credential version. */
+  #liveGrantOf(hash: string): Step {
+    return [GRANT, this.#liveGrants(sql`select grant_id from refresh_tokens where token_hash = ${hash}`)];
   }
 
   /** Why `rotate` spent nothing, read afterwards (the uncommon path). */
@@ -104,10 +124,10 @@ export class RefreshTokens {
   }
 }
 
-const RETURNED = sql`r.grant_id, r.scope, r.used_at, g.organization_id, g.auth_time, g.amr, u.id as user_id, u.email, u.credential_version`;
+const RETURNED = sql`r.grant_id, r.scope, r.used_at, g.organization_id, g.auth_time, g.amr, g.user_id, g.email, g.credential_version`;
 
-/** The token's grant is live, under the user's current credential version, and holds the scope asked for. */
-function live(narrowed: string[] | undefined) {
-  const grant = sql`g.id = r.grant_id and g.revoked_at is null and g.credential_version = u.credential_version`;
-  return narrowed === undefined ? grant : sql`${grant} and ${narrowed}::text[] <@ string_to_array(r.scope, ' ')`;
+/** The token is of that grant, and holds the scope asked for (RFC 6749 §6). */
+function within(narrowed: string[] | undefined) {
+  const ofGrant = sql`g.grant_id = r.grant_id`;
+  return narrowed === undefined ? ofGrant : sql`${ofGrant} and ${narrowed}::text[] <@ string_to_array(r.scope, ' ')`;
 }

@@ -2,7 +2,7 @@
 // stored as SHA-256. Also the state that makes revocation hold everywhere: the jti deny-list,
 // kept in memory on every instance and filled by signals.
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { randomToken, sha256 } from '../crypto.ts';
 import { RESYNC, signal, signalEach, type Storage } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
@@ -48,6 +48,21 @@ export interface ActiveToken {
   exp?: number;
   jti: string;
   [claim: string]: unknown;
+}
+
+/**
+ * Store an opaque access token issued under the grant of `source` (grant_id, user_id,
+ * organization_id, credential_version, scope), as part of the statement that spent a code or
+ * refresh token (db/spend-statement.ts). `scope`: the token's, when narrower than the grant's.
+ */
+export function opaqueOfGrant(
+  source: string,
+  token: { hash: string; jti: string; clientId: string; scope: string | undefined; expiresAt: Date | null },
+): RawBuilder<unknown> {
+  return sql`insert into access_tokens (token_hash, jti, client_id, subject, scope, expires_at, user_id, organization_id, credential_version, grant_id)
+    select ${token.hash}, ${token.jti}, ${token.clientId}, user_id, coalesce(${token.scope ?? null}::text, scope), ${token.expiresAt?.toISOString() ?? null}::timestamptz,
+      user_id, organization_id, credential_version, grant_id
+    from ${sql.id(source)}`;
 }
 
 export class Tokens {

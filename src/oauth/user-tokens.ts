@@ -6,17 +6,18 @@
 // one statement: the values are chosen first (pendingTokens) and their rows written by the
 // spending statement (tokenWrites, db/spend-statement.ts); the JWTs are signed once it has succeeded
 // (respond). A statement that spends nothing writes nothing.
-import { sql, type RawBuilder } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { findUser } from '../accounts/users.ts';
 import type { Client } from '../clients/clients.ts';
 import { randomToken, sha256 } from '../crypto.ts';
 import { findOrganization } from '../organizations/organizations.ts';
 import type { Services } from '../services.ts';
-import type { SignIn } from './authorizations.ts';
+import { jtiOfGrant, type SignIn } from './authorizations.ts';
+import { successorOf } from './refresh-tokens.ts';
+import type { Step } from '../db/spend-statement.ts';
 import { isOpenId, userClaims } from './claims.ts';
 import type { TokenResponse } from './grants/types.ts';
-import { OPAQUE_PREFIX } from './tokens.ts';
+import { OPAQUE_PREFIX, opaqueOfGrant } from './tokens.ts';
 
 interface TokenUser {
   id: string;
@@ -70,27 +71,16 @@ export function pendingTokens(services: Services, client: Client): PendingTokens
  * organization_id, credential_version and scope. `accessScope` is the access token's scope when
  * it is narrower than the grant's; a rotated refresh token keeps the grant's (RFC 6749 §6).
  */
-export function tokenWrites(pending: PendingTokens, source: string, accessScope?: string): RawBuilder<unknown>[] {
-  const from = sql.id(source);
+export function tokenWrites(pending: PendingTokens, source: string, accessScope?: string): Step[] {
   const clientId = pending.client.id;
-  const writes: RawBuilder<unknown>[] = [];
+  const writes: Step[] = [];
   if (pending.opaque) {
-    const expiresAt = pending.ttl > 0 ? new Date(Date.now() + pending.ttl * 1000).toISOString() : null;
-    writes.push(sql`insert into access_tokens (token_hash, jti, client_id, subject, scope, expires_at, user_id, organization_id, credential_version, grant_id)
-      select ${pending.opaque.hash}, ${pending.jti}, ${clientId}, user_id, coalesce(${accessScope ?? null}::text, scope), ${expiresAt}::timestamptz,
-        user_id, organization_id, credential_version, grant_id
-      from ${from}`);
+    const expiresAt = pending.ttl > 0 ? new Date(Date.now() + pending.ttl * 1000) : null;
+    writes.push(['access_token', opaqueOfGrant(source, { hash: pending.opaque.hash, jti: pending.jti, clientId, scope: accessScope, expiresAt })]);
   } else {
-    // Noted under the grant, so that revoking the grant can put the JWT on the deny-list.
-    writes.push(
-      sql`insert into grant_jtis (jti, grant_id, expires_at) select ${pending.jti}, grant_id, ${pending.jtiExpiresAt.toISOString()}::timestamptz from ${from}`,
-    );
+    writes.push(['jti', jtiOfGrant(source, pending.jti, pending.jtiExpiresAt)]);
   }
-  if (pending.refresh) {
-    const { hash, expiresAt } = pending.refresh;
-    writes.push(sql`insert into refresh_tokens (token_hash, grant_id, client_id, scope, expires_at)
-      select ${hash}, grant_id, ${clientId}, scope, ${expiresAt.toISOString()}::timestamptz from ${from}`);
-  }
+  if (pending.refresh) writes.push(['refresh_token', successorOf(source, { ...pending.refresh, clientId })]);
   return writes;
 }
 
