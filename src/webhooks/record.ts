@@ -23,7 +23,7 @@ export interface Outcome {
   result: AttemptResult | undefined; // undefined: not attempted (the subscription is disabled)
 }
 
-type Deps = Pick<WorkerDeps, 'db' | 'enqueue' | 'complete' | 'random' | 'now'>;
+type Deps = Pick<WorkerDeps, 'db' | 'enqueue' | 'complete' | 'random' | 'now' | 'asyncCommit'>;
 
 /** A settled job: with an outcome to record, or (stale) only to complete. */
 export type Entry = Outcome | { job: Job<DeliveryJob> };
@@ -137,6 +137,7 @@ async function updateHealth(trx: Kysely<Database>, deps: Deps, outcomes: Outcome
 async function writeTogether(deps: Deps, entries: Entry[]): Promise<void> {
   const outcomes = entries.filter((e): e is Outcome => 'row' in e);
   await deps.db.transaction().execute(async (trx) => {
+    if (deps.asyncCommit) await sql`set local synchronous_commit = off`.execute(trx);
     await updateDeliveries(trx, deps, outcomes);
     await updateHealth(trx, deps, outcomes);
     await deps.complete(
