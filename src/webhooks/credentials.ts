@@ -9,7 +9,9 @@ import type { Subscription } from './subscriptions.ts';
 import { signingKey } from './signature.ts';
 
 /** A delivery row's view of its subscription (see worker-deps.ts). */
-type Sealed = Pick<Subscription, 'secret' | 'previous_secret' | 'previous_secret_expires_at' | 'auth_header' | 'auth_header_value'> & { subscription_id: string };
+type Sealed = Pick<Subscription, 'secret' | 'previous_secret' | 'previous_secret_expires_at' | 'auth_header' | 'auth_header_value'> & {
+  subscription_id: string;
+};
 
 interface Opened {
   secret: string;
