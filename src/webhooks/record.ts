@@ -1,10 +1,13 @@
 // Recording outcomes (see worker.ts). Outcomes that arrive while a write is running are written
 // together in the next one: one transaction holds the attempt log, the deliveries' next state
 // with their retry jobs, the subscriptions' health (disabled on 410, or after five days without
-// a success) and the completion of the jobs. Statements take whole arrays (unnest), so a write
-// costs a handful of round trips however many outcomes it carries. A batch the database refuses
-// for what it carries is written again outcome by outcome, so one delivery's result (a receiver's
-// answer that slipped past storableText, say) cannot send every other delivery in it again.
+// a success) and the completion of the jobs. Statements take whole arrays (unnest), and the log,
+// the next states and a recovered subscription's health share one statement, so a write of
+// successes costs four round trips however many outcomes it carries (begin, that statement, the
+// jobs' completion, commit; one more on PostgreSQL to relax the commit). A batch the database
+// refuses for what it carries is written again outcome by outcome, so one delivery's result (a
+// receiver's answer that slipped past storableText, say) cannot send every other delivery in it
+// again.
 import { sql, type Kysely } from 'kysely';
 import type { Job } from 'pg-boss';
 import { refusedData } from '../db/errors.ts';

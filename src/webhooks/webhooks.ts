@@ -115,10 +115,9 @@ export class Webhooks {
       boss: this.#boss,
       clock,
       work,
-      // The embedded database runs on this thread: fewer attempts in flight leave it room. Each
-      // claim and write costs the embedded database a fixed price per statement whatever its size,
-      // so its batches (half of this) are kept large enough to spread that price thin.
-      maxInFlight: embedded ? 250 : 400,
+      // The embedded database runs on this thread: fewer attempts in flight leave it room (larger
+      // batches cut its statements per delivery by half, but the app's requests waited longer).
+      maxInFlight: embedded ? 100 : 400,
       pollMs: 1000,
       onError: backgroundErrors(options.log, 'webhook queue fetch failed'),
     });
