@@ -21,6 +21,8 @@ export interface DispatcherDeps {
   db: Kysely<Database>;
   enqueue: (trx: Kysely<Database>, deliveries: readonly QueuedDelivery[]) => Promise<void>;
   now: () => number;
+  /** Commit without waiting for the WAL flush (PostgreSQL; see worker-deps.ts). */
+  asyncCommit?: boolean;
   onError: (error: unknown) => void;
 }
 
@@ -33,6 +35,8 @@ function body(row: OutboxRow): string {
 /** Dispatch one batch; returns how many events it took off the outbox. */
 async function dispatchBatch(deps: DispatcherDeps): Promise<number> {
   return deps.db.transaction().execute(async (trx) => {
+    // A dispatch lost to a database crash leaves its events undispatched, to be fanned out again.
+    if (deps.asyncCommit) await sql`set local synchronous_commit = off`.execute(trx);
     // Claim and mark in one statement; the marks only stand if the whole transaction commits.
     const claimed = await sql<OutboxRow>`
       update outbox_events o set dispatched_at = ${new Date(deps.now()).toISOString()}::timestamptz

@@ -1,10 +1,13 @@
 // Recording outcomes (see worker.ts). Outcomes that arrive while a write is running are written
 // together in the next one: one transaction holds the attempt log, the deliveries' next state
 // with their retry jobs, the subscriptions' health (disabled on 410, or after five days without
-// a success) and the completion of the jobs. Statements take whole arrays (unnest), so a write
-// costs a handful of round trips however many outcomes it carries. A batch the database refuses
-// for what it carries is written again outcome by outcome, so one delivery's result (a receiver's
-// answer that slipped past storableText, say) cannot send every other delivery in it again.
+// a success) and the completion of the jobs. Statements take whole arrays (unnest), and the log,
+// the next states and a recovered subscription's health share one statement, so a write of
+// successes costs four round trips however many outcomes it carries (begin, that statement, the
+// jobs' completion, commit; one more on PostgreSQL to relax the commit). A batch the database
+// refuses for what it carries is written again outcome by outcome, so one delivery's result (a
+// receiver's answer that slipped past storableText, say) cannot send every other delivery in it
+// again.
 import { sql, type Kysely } from 'kysely';
 import type { Job } from 'pg-boss';
 import { refusedData } from '../db/errors.ts';
@@ -23,22 +26,12 @@ export interface Outcome {
   result: AttemptResult | undefined; // undefined: not attempted (the subscription is disabled)
 }
 
-type Deps = Pick<WorkerDeps, 'db' | 'enqueue' | 'complete' | 'random' | 'now'>;
+type Deps = Pick<WorkerDeps, 'db' | 'enqueue' | 'complete' | 'random' | 'now' | 'asyncCommit'>;
 
 /** A settled job: with an outcome to record, or (stale) only to complete. */
 export type Entry = Outcome | { job: Job<DeliveryJob> };
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-async function logAttempts(trx: Kysely<Database>, outcomes: Outcome[]): Promise<void> {
-  const tried = outcomes.filter((o) => o.result);
-  if (tried.length === 0) return;
-  const col = <T>(f: (o: Outcome & { result: AttemptResult }) => T) => tried.map((o) => f(o as Outcome & { result: AttemptResult }));
-  await sql`insert into webhook_attempts (delivery_id, subscription_id, attempted_at, status_code, duration_ms, response_body, error, trigger)
-    select * from unnest(${col((o) => o.row.id)}::text[], ${col((o) => o.row.subscription_id)}::text[], ${col((o) => iso(o.attemptedAt))}::timestamptz[],
-      ${col((o) => o.result.statusCode)}::int[], ${col((o) => o.result.durationMs)}::int[], ${col((o) => o.result.responseBody)}::text[],
-      ${col((o) => o.result.error)}::text[], ${col((o) => (o.manual ? 'manual' : 'scheduled'))}::text[])`.execute(trx);
-}
 
 interface NextState {
   status: 'pending' | 'delivered' | 'failed';
@@ -56,27 +49,53 @@ function nextState(o: Outcome, random: () => number): NextState {
   return { status: 'pending', step: row.step + 1, nextAt: o.attemptedAt + delay };
 }
 
+/**
+ * The attempt log, the deliveries' next state and the clearing of `failing_since` on the
+ * subscriptions that just succeeded, in one statement over one set of arrays. Returns the
+ * deliveries that stay pending, for their retry jobs.
+ */
+async function recordOutcomes(trx: Kysely<Database>, deps: Deps, outcomes: Outcome[]) {
+  const states = outcomes.map((o) => nextState(o, deps.random));
+  const col = <T>(f: (o: Outcome, i: number) => T) => outcomes.map(f);
+  const result = await sql<{ id: string; generation: number; next_attempt_at: Date }>`
+    with v as (
+      select * from unnest(${col((o) => o.row.id)}::text[], ${col((o) => o.row.generation)}::int[], ${col((o) => o.row.subscription_id)}::text[],
+        ${col((_, i) => states[i].status)}::text[], ${col((_, i) => states[i].step)}::int[], ${col((o) => (o.result ? 1 : 0))}::int[],
+        ${col((_, i) => (states[i].nextAt === null ? null : iso(states[i].nextAt!)))}::timestamptz[], ${col((o) => iso(o.attemptedAt))}::timestamptz[],
+        ${col((o) => o.result?.statusCode ?? null)}::int[], ${col((o) => o.result?.durationMs ?? 0)}::int[], ${col((o) => o.result?.responseBody ?? null)}::text[],
+        ${col((o) => o.result?.error ?? null)}::text[], ${col((o) => (o.manual ? 'manual' : 'scheduled'))}::text[])
+        as v(id, generation, subscription_id, status, step, tried, next_at, at, code, duration, body, error, trigger)
+    ),
+    logged as (
+      insert into webhook_attempts (delivery_id, subscription_id, attempted_at, status_code, duration_ms, response_body, error, trigger)
+      select id, subscription_id, at, code, duration, body, error, trigger from v where tried = 1
+    ),
+    healthy as (
+      update webhook_subscriptions s set failing_since = null
+      where s.id in (select subscription_id from v where status = 'delivered') and s.failing_since is not null
+    ),
+    updated as (
+      update webhook_deliveries d set
+        status = v.status, step = v.step,
+        generation = case when v.status = 'pending' then d.generation + 1 else d.generation end,
+        attempts = d.attempts + v.tried, next_attempt_at = v.next_at,
+        last_attempt_at = case when v.tried = 1 then v.at else d.last_attempt_at end,
+        last_status_code = case when v.tried = 1 then v.code else d.last_status_code end
+      from v
+      where d.id = v.id and d.generation = v.generation
+      returning d.id, d.status, d.generation, d.next_attempt_at
+    )
+    select id, generation, next_attempt_at from updated where status = 'pending' and next_attempt_at is not null`.execute(trx);
+  return result.rows;
+}
+
 async function updateDeliveries(trx: Kysely<Database>, deps: Deps, outcomes: Outcome[]): Promise<void> {
   if (outcomes.length === 0) return;
-  const states = outcomes.map((o) => nextState(o, deps.random));
-  const updated = await sql<{ id: string; status: string; generation: number; next_attempt_at: Date | null }>`
-    update webhook_deliveries d set
-      status = v.status, step = v.step,
-      generation = case when v.status = 'pending' then d.generation + 1 else d.generation end,
-      attempts = d.attempts + v.tried, next_attempt_at = v.next_at,
-      last_attempt_at = case when v.tried = 1 then v.at else d.last_attempt_at end,
-      last_status_code = case when v.tried = 1 then v.code else d.last_status_code end
-    from unnest(${outcomes.map((o) => o.row.id)}::text[], ${outcomes.map((o) => o.row.generation)}::int[],
-      ${states.map((s) => s.status)}::text[], ${states.map((s) => s.step)}::int[], ${outcomes.map((o) => (o.result ? 1 : 0))}::int[],
-      ${states.map((s) => (s.nextAt === null ? null : iso(s.nextAt)))}::timestamptz[], ${outcomes.map((o) => iso(o.attemptedAt))}::timestamptz[],
-      ${outcomes.map((o) => o.result?.statusCode ?? null)}::int[]) as v(id, generation, status, step, tried, next_at, at, code)
-    where d.id = v.id and d.generation = v.generation
-    returning d.id, d.status, d.generation, d.next_attempt_at`.execute(trx);
   // Only rows still at the generation this batch worked on: a resend in between supersedes us.
-  const retries = updated.rows.filter((r) => r.status === 'pending' && r.next_attempt_at);
+  const retries = await recordOutcomes(trx, deps, outcomes);
   await deps.enqueue(
     trx,
-    retries.map((r) => ({ job: { d: r.id, g: Number(r.generation) }, startAfter: new Date(r.next_attempt_at!) })),
+    retries.map((r) => ({ job: { d: r.id, g: Number(r.generation) }, startAfter: new Date(r.next_attempt_at) })),
   );
 }
 
@@ -104,14 +123,7 @@ async function updateHealth(trx: Kysely<Database>, deps: Deps, outcomes: Outcome
     failed.set(o.row.subscription_id, Math.min(failed.get(o.row.subscription_id) ?? Infinity, o.attemptedAt));
     if (o.result.statusCode === 410) gone.add(o.row.subscription_id);
   }
-  if (succeeded.size > 0) {
-    await trx
-      .updateTable('webhook_subscriptions')
-      .set({ failing_since: null })
-      .where('id', 'in', [...succeeded])
-      .where('failing_since', 'is not', null)
-      .execute();
-  }
+  // A success has cleared failing_since already (recordOutcomes).
   if (failed.size === 0) return;
   const ids = [...failed.keys()];
   const rows = await sql<{ id: string; failing_since: Date }>`
@@ -128,7 +140,7 @@ async function updateHealth(trx: Kysely<Database>, deps: Deps, outcomes: Outcome
 async function writeTogether(deps: Deps, entries: Entry[]): Promise<void> {
   const outcomes = entries.filter((e): e is Outcome => 'row' in e);
   await deps.db.transaction().execute(async (trx) => {
-    await logAttempts(trx, outcomes);
+    if (deps.asyncCommit) await sql`set local synchronous_commit = off`.execute(trx);
     await updateDeliveries(trx, deps, outcomes);
     await updateHealth(trx, deps, outcomes);
     await deps.complete(

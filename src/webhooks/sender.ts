@@ -7,7 +7,7 @@ import { storableText } from '../db/storable.ts';
 import { send } from '../net/outbound.ts';
 import { readLimited } from '../net/read-limited.ts';
 import { retryAfterMs } from '../net/retry-after.ts';
-import { sign } from './signature.ts';
+import { sign, type SigningSecret } from './signature.ts';
 
 /** How much of a response body the delivery log keeps. */
 export const RESPONSE_BODY_LIMIT = 1024;
@@ -16,7 +16,7 @@ export interface Message {
   url: string;
   webhookId: string;
   body: string;
-  secrets: readonly string[];
+  secrets: readonly SigningSecret[];
   authHeader?: { name: string; value: string };
 }
 

@@ -178,12 +178,3 @@ export class Subscriptions {
     return sealed === null ? null : this.#sealer.open(sealed);
   }
 }
-
-/** The secrets that sign a message sent at `now`: the current one, and the previous during its overlap. */
-export function signingSecrets(sealer: Sealer, row: Pick<Subscription, 'secret' | 'previous_secret' | 'previous_secret_expires_at'>, now: number): string[] {
-  const secrets = [sealer.open(row.secret)];
-  if (row.previous_secret && row.previous_secret_expires_at && row.previous_secret_expires_at.getTime() > now) {
-    secrets.push(sealer.open(row.previous_secret));
-  }
-  return secrets;
-}

@@ -16,6 +16,11 @@ export interface WorkerDeps {
   /** Mark jobs done inside `trx`, together with what they recorded. */
   complete: (trx: Kysely<Database>, jobs: readonly Job<DeliveryJob>[]) => Promise<void>;
   now: () => number;
+  /**
+   * Commit without waiting for the WAL flush (PostgreSQL). A write lost to a database crash
+   * loses its job completions with it, so those deliveries are sent again: at least once still.
+   */
+  asyncCommit?: boolean;
   random: () => number;
   onError: (error: unknown) => void;
 }

@@ -4,13 +4,14 @@
 // (a worker killed after sending) is harmless; the receiver may see the message twice, always
 // under the same webhook-id.
 import type { Job } from 'pg-boss';
+import { Credentials } from './credentials.ts';
 import type { DeliveryJob } from './queue.ts';
 import { Recorder, type Outcome } from './record.ts';
 import { load, type LiveDelivery, type WorkerDeps } from './worker-deps.ts';
-import { signingSecrets } from './subscriptions.ts';
 
 export function deliveryWorker(deps: WorkerDeps) {
   const recorder = new Recorder(deps);
+  const credentials = new Credentials(deps.sealer);
 
   async function deliver(job: Job<DeliveryJob>, row: LiveDelivery): Promise<Outcome> {
     const attemptedAt = deps.now();
@@ -21,8 +22,8 @@ export function deliveryWorker(deps: WorkerDeps) {
       url: row.url,
       webhookId: row.event_id,
       body: row.payload,
-      secrets: signingSecrets(deps.sealer, row, attemptedAt),
-      authHeader: row.auth_header && row.auth_header_value ? { name: row.auth_header, value: deps.sealer.open(row.auth_header_value) } : undefined,
+      secrets: credentials.keys(row, attemptedAt),
+      authHeader: credentials.authHeader(row),
     });
     return { job, row, manual, attemptedAt, result };
   }
