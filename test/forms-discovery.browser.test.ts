@@ -23,7 +23,8 @@ const ERROR_TITLES =
   /^(This request could not be used|Not signed in|Not allowed|Page not found|This link is no longer valid|Too much data|Too many requests|Temporarily unavailable|Something went wrong)/;
 // Submitted last, since they end what later forms need (the session, a subscription, a grant),
 // or make their own page go away (a consent once allowed is not asked again). Setting a password
-// comes after everything, since it also ends the person's tokens and grants.
+// comes after everything, since it also ends the person's tokens and grants; a form that only makes
+// a set-password link sets nothing, and goes before the removal of the user it is for.
 const ENDS_SOMETHING = /logout|sign out|revoke|delete|remove|disconnect|disable|\[allow\]/i;
 
 interface Persona {
@@ -277,7 +278,8 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
     await context.close();
     // One submission per distinct form and button (the same form on several pages counts once).
     const unique = new Map(forms.map((f) => [`${f.action.replace(/[A-Za-z0-9_-]{16,}/g, ':id')}|${f.buttons[0]}`, f]));
-    const rank = (f: FoundForm) => (/password/i.test(f.label) ? 2 : ENDS_SOMETHING.test(f.label) ? 1 : 0);
+    const setsPassword = (f: FoundForm) => /password/i.test(f.label) && !/\/password-link$/.test(f.action);
+    const rank = (f: FoundForm) => (setsPassword(f) ? 2 : ENDS_SOMETHING.test(f.label) ? 1 : 0);
     return [...unique.values()].sort((a, b) => rank(a) - rank(b));
   }
 
