@@ -278,7 +278,7 @@ test('every reachable form submits cleanly for every kind of visitor', { skip: !
     await context.close();
     // One submission per distinct form and button (the same form on several pages counts once).
     const unique = new Map(forms.map((f) => [`${f.action.replace(/[A-Za-z0-9_-]{16,}/g, ':id')}|${f.buttons[0]}`, f]));
-    const setsPassword = (f: FoundForm) => /password/i.test(f.label) && !/\/password-link$/.test(f.action);
+    const setsPassword = (f: FoundForm) => /password/i.test(f.label) && !f.action.endsWith('/password-link');
     const rank = (f: FoundForm) => (setsPassword(f) ? 2 : ENDS_SOMETHING.test(f.label) ? 1 : 0);
     return [...unique.values()].sort((a, b) => rank(a) - rank(b));
   }
