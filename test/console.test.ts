@@ -255,3 +255,23 @@ test('the console lists page by keyset: clients in name order with search, the a
   assert.equal(badPage.statusCode, 400);
   assert.match(badPage.body, /That page link is not valid/);
 });
+
+test('disabling a vendor from the console goes through its confirmation: a post without it changes nothing', async (t) => {
+  const g = await startGatehouse();
+  t.after(() => g.stop());
+  const { vendor } = await g.services.vendors.create('Confirm Co');
+  const operator = new Browser(g);
+  assert.equal((await consoleSignIn(operator, { method: 'token', token: ADMIN_TOKEN })).statusCode, 303);
+
+  const confirmation = await operator.get(`/console/vendors/${vendor.id}/disable`);
+  assert.equal(confirmation.statusCode, 200);
+  assert.match(confirmation.body, /refused at once/);
+  const skipped = await operator.post(`/console/vendors/${vendor.id}/disable`, { csrf: csrfOf(confirmation.body) });
+  assert.equal(skipped.statusCode, 303);
+  assert.equal(skipped.headers.location, `/console/vendors/${vendor.id}/disable`);
+  assert.equal((await g.services.vendors.get(vendor.id)).vendor.disabled_at, null);
+
+  const confirmed = await operator.post(`/console/vendors/${vendor.id}/disable`, { csrf: csrfOf(confirmation.body), confirm: 'yes' });
+  assert.equal(confirmed.statusCode, 303);
+  assert.notEqual((await g.services.vendors.get(vendor.id)).vendor.disabled_at, null);
+});

@@ -172,6 +172,8 @@ ${nextLink(`${BASE}/${vendor.id}`, {}, 'after', orgs.length > PAGE_SIZE ? shownO
       async (request, reply) => {
         checkCsrf(request, request.body.csrf);
         const { id } = request.params;
+        // Disabling goes through the page that says what stops.
+        if (disabled && request.body.confirm !== 'yes') return reply.redirect(`${BASE}/${id}/disable`, 303);
         await vendors.setDisabled(id, disabled);
         mspcAuth.invalidate({ topic: 'vendor', id });
         record(request, `vendor.${disabled ? 'disabled' : 'enabled'}`, id);
