@@ -184,7 +184,9 @@ test('a failing subscription is on the overview, linked; disabling, rotating and
   const overview = await operator.get('/console');
   assert.match(
     overview.body,
-    new RegExp(`<li><a href="${page}">Webhook <code>${hook.id}</code></a>[^<]*<code>${org.organizationId}</code> \\([^)]*\\):\\s*failing since`),
+    new RegExp(
+      `<li><a href="${page}">Webhook <code>${hook.id}</code></a> of organization <a href="/console/organizations/${org.organizationId}"><code>${org.organizationId}</code></a> \\([^)]*\\):\\s*failing since`,
+    ),
   );
 
   const confirmDisable = await operator.get(`${page}/disable`);

@@ -5,7 +5,7 @@ import type { Organization } from '../organizations/organizations.ts';
 import { html, type Markup } from '../ui/layout.ts';
 
 // Ids are Gatehouse's own (hex); the route patterns are built with the same functions (':id').
-const organizationPath = (id: string) => `${CONSOLE_PATH}/organizations/${id}`;
+export const organizationPath = (id: string) => `${CONSOLE_PATH}/organizations/${id}`;
 export const webhooksPath = (organizationId: string) => `${organizationPath(organizationId)}/webhooks`;
 export const webhookPath = (organizationId: string, subscriptionId: string) => `${webhooksPath(organizationId)}/${subscriptionId}`;
 export const connectionsPath = (organizationId: string) => `${organizationPath(organizationId)}/connections`;

@@ -6,7 +6,8 @@ import { CONSOLE_PATH } from '../http/paths.ts';
 import type { App } from '../http/route-types.ts';
 import type { Services } from '../services.ts';
 import { html, when, type Markup } from '../ui/layout.ts';
-import { connectionsPath, webhookPath } from './organization-links.ts';
+import { connectionsPath, organizationPath, webhookPath } from './organization-links.ts';
+import { ORGANIZATIONS_PATH } from './organizations.ts';
 import { consolePage } from './view.ts';
 
 /** A current key older than this is shown as due for rotation. */
@@ -46,12 +47,12 @@ export function consoleOverviewRoute(app: App, services: Services) {
     const items: Markup[] = [
       ...hooks.map(
         (s) =>
-          html`<li><a href="${webhookPath(s.organization_id, s.id)}">Webhook <code>${s.id}</code></a> of organization <code>${s.organization_id}</code> (${s.url}):
+          html`<li><a href="${webhookPath(s.organization_id, s.id)}">Webhook <code>${s.id}</code></a> of organization <a href="${organizationPath(s.organization_id)}"><code>${s.organization_id}</code></a> (${s.url}):
 ${s.status === 'disabled' ? html`<strong>disabled</strong>${s.disabled_reason ? html` (${s.disabled_reason})` : ''}` : html`failing since ${when(s.failing_since)}`}</li>`,
       ),
       ...broken.map(
         (c) =>
-          html`<li><a href="${connectionsPath(c.organization_id)}">Connection <code>${c.id}</code></a> of organization <code>${c.organization_id}</code> is <strong>broken</strong> (since ${when(c.updated_at)})</li>`,
+          html`<li><a href="${connectionsPath(c.organization_id)}">Connection <code>${c.id}</code></a> of organization <a href="${organizationPath(c.organization_id)}"><code>${c.organization_id}</code></a> is <strong>broken</strong> (since ${when(c.updated_at)})</li>`,
       ),
       ...FAILURE_ACTIONS.filter((a) => failures[a]! > 0).map(
         (a) => html`<li><a href="${auditLink(a)}">${failures[a]} ${a} event${failures[a] === 1 ? '' : 's'}</a> in the last hour</li>`,
@@ -65,7 +66,7 @@ ${s.status === 'disabled' ? html`<strong>disabled</strong>${s.disabled_reason ? 
       200,
       'Overview',
       html`<h1>Overview</h1>
-<div class="tiles" id="counts">${tile('Organizations', orgCount)}${tile('Vendors', vendorCount, `${CONSOLE_PATH}/vendors`)}${tile('Clients', clientCount, `${CONSOLE_PATH}/clients`)}
+<div class="tiles" id="counts">${tile('Organizations', orgCount, ORGANIZATIONS_PATH)}${tile('Vendors', vendorCount, `${CONSOLE_PATH}/vendors`)}${tile('Clients', clientCount, `${CONSOLE_PATH}/clients`)}
 ${tile('Active connections', activeConnections)}${tile('Webhook subscriptions', hookCount)}</div>
 <h2>Needs attention</h2>
 ${items.length ? html`<ul class="attention" id="attention">${items}</ul>` : html`<p class="ok" id="attention">Nothing needs attention now.</p>`}
