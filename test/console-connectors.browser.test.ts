@@ -5,13 +5,11 @@
 // Screenshots of every page go to a temporary folder, named in the test's diagnostics.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import { chromium } from 'playwright-core';
 import { ADMIN_TOKEN, admin, freePort, startGatehouse } from './helpers.ts';
 import { tenant } from './interactive-helpers.ts';
-import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
+import { CHROMIUM, CHROMIUM_ARGS, screenshots } from './chromium.ts';
 
 test('console connectors, page by page', { skip: !existsSync(CHROMIUM) && 'Chromium is not installed' }, async (t) => {
   const port = await freePort();
@@ -20,11 +18,7 @@ test('console connectors, page by page', { skip: !existsSync(CHROMIUM) && 'Chrom
   t.after(() => g.stop());
   assert.equal(await g.app.listen({ port, host: '127.0.0.1' }), origin);
 
-  const shots = mkdtempSync(join(tmpdir(), 'gatehouse-console-connectors-'));
-  t.diagnostic(`screenshots: ${shots}`);
-  console.log(`screenshots: ${shots}`);
-  let shot = 0;
-  const snap = (page: Page, name: string) => page.screenshot({ path: join(shots, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+  const snap = screenshots(t, 'gatehouse-console-connectors-');
 
   const chrome = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   t.after(() => chrome.close());

@@ -7,14 +7,12 @@
 // Screenshots of every page go to a temporary folder, named in the test's diagnostics.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import { chromium } from 'playwright-core';
 import { ADMIN_TOKEN, freePort, startGatehouse } from './helpers.ts';
 import { PASSWORD } from './interactive-helpers.ts';
 import { createOrganization, enrolled, organizationData } from './oem-helpers.ts';
-import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
+import { CHROMIUM, CHROMIUM_ARGS, screenshots } from './chromium.ts';
 
 const INVITED = 'nia.new@contoso.example';
 const INVITED_PASSWORD = 'nia picks a long password';
@@ -32,11 +30,7 @@ test('the console organization pages, page by page', { skip: !existsSync(CHROMIU
   for (let i = 0; i < 3; i++) await createOrganization(g, vendor, organizationData({ name: `Other Partner ${i}` }));
   const orgPath = `/console/organizations/${orgId}`;
 
-  const shots = mkdtempSync(join(tmpdir(), 'gatehouse-console-organizations-'));
-  t.diagnostic(`screenshots: ${shots}`);
-  console.log(`screenshots: ${shots}`);
-  let shot = 0;
-  const snap = (page: Page, name: string) => page.screenshot({ path: join(shots, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+  const snap = screenshots(t, 'gatehouse-console-organizations-');
 
   const chrome = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   t.after(() => chrome.close());

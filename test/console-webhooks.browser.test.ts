@@ -6,14 +6,12 @@
 // every page go to a temporary folder, named in the test's diagnostics.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import { chromium } from 'playwright-core';
 import { emit } from '../src/events/outbox.ts';
 import { ADMIN_TOKEN, admin, freePort, startGatehouse } from './helpers.ts';
 import { tenant } from './interactive-helpers.ts';
-import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
+import { CHROMIUM, CHROMIUM_ARGS, screenshots } from './chromium.ts';
 import { connectClientCredentials, createConnector, definition, startVendor } from './connector-vendors.ts';
 import { LOOPBACK, eventually, startReceiver } from './webhook-helpers.ts';
 
@@ -51,10 +49,7 @@ test("an organization's webhooks and connections, in the console", { skip: !exis
   const connectorId = await createConnector(g, definition(vendor, { name: 'Northwind RMM', revocationUrl: `${vendor.url}/revoke` }));
   const { connection_id: connectionId } = await connectClientCredentials(g, connectorId, org.organizationId);
 
-  const shots = mkdtempSync(join(tmpdir(), 'gatehouse-console-webhooks-'));
-  t.diagnostic(`screenshots: ${shots}`);
-  let shot = 0;
-  const snap = (page: Page, name: string) => page.screenshot({ path: join(shots, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+  const snap = screenshots(t, 'gatehouse-console-webhooks-');
 
   const chrome = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   t.after(() => chrome.close());

@@ -7,13 +7,12 @@
 // Screenshots of every page go to a temporary folder, named in the test's diagnostics.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
 import { ADMIN_TOKEN, freePort, startGatehouse } from './helpers.ts';
 import { tenant } from './interactive-helpers.ts';
-import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
+import { CHROMIUM, CHROMIUM_ARGS, screenshots } from './chromium.ts';
 
 const OPERATOR = 'otto.operator@example.com';
 const OPERATOR_PASSWORD = 'otto runs the gatehouse';
@@ -36,10 +35,7 @@ test('the operator console, page by page', { skip: !existsSync(CHROMIUM) && 'Chr
   assert.equal(await g.app.listen({ port, host: '127.0.0.1' }), origin);
   const member = await tenant(g, 'Member Vendor');
 
-  const shots = mkdtempSync(join(tmpdir(), 'gatehouse-console-'));
-  t.diagnostic(`screenshots: ${shots}`);
-  let shot = 0;
-  const snap = (page: Page, name: string) => page.screenshot({ path: join(shots, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+  const snap = screenshots(t, 'gatehouse-console-');
 
   const chrome = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   t.after(() => chrome.close());
