@@ -8,7 +8,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { ADMIN_TOKEN, freePort, startGatehouse } from './helpers.ts';
 import { tenant } from './interactive-helpers.ts';
