@@ -31,7 +31,7 @@ import { LimitCounter, registerRateLimits } from './ops/rate-limit.ts';
 import { decorateRequestFields } from './http/request-fields.ts';
 import { AuthFailures } from './ops/auth-failures.ts';
 import { openApi } from './ops/openapi.ts';
-import { createLogger, flushLogger } from './logger.ts';
+import { createLogger, flushLogger, lazyChildLogger } from './logger.ts';
 import { RequestLog } from './ops/request-log.ts';
 import { createErrorHandler, errors, schemaErrorFormatter } from './errors.ts';
 import { errorPage } from './ui/error-page.ts';
@@ -301,6 +301,7 @@ async function createHttp(services: Services): Promise<FastifyInstance> {
     // they are decided before any hook runs, so the security headers are set here too.
     frameworkErrors: (error, request, reply) => errorHandler(error, request, reply.headers(headers)),
   });
+  app.setChildLoggerFactory(lazyChildLogger as unknown as Parameters<FastifyInstance['setChildLoggerFactory']>[0]);
   decorateRequestFields(app);
   validation(app);
   app.setErrorHandler(errorHandler);

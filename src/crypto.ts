@@ -1,14 +1,14 @@
 // Secrets: generated from crypto.randomBytes, stored as SHA-256 (they are high-entropy, so a
 // slow hash buys nothing), compared in constant time; values that must be used again later
 // are sealed with AES-256-GCM under a key id so the key can rotate.
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
 export function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('base64url');
+  return hash('sha256', value, 'base64url');
 }
 
 /** Constant-time comparison of two strings (lengths may leak, contents do not). */

@@ -60,3 +60,42 @@ test('secrets in a URL are redacted, also inside a percent-encoded return_to', (
   assert.ok(!redacted.includes('eyJ'), redacted);
   assert.match(redacted, /%26id_token_hint%3D\[redacted\]%26state%3Ds$/);
 });
+
+test("a request's own logger writes with its request id and the same redaction, and only at enabled levels", async () => {
+  let captured = '';
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      captured += chunk.toString();
+      done();
+    },
+  });
+  const database = await createTestDatabase();
+  const g = await buildApp(testConfig({ LOG_LEVEL: 'info' }, database.url), { logger: createLogger('info', stream) });
+  try {
+    g.app.get('/test/request-logger', async (request) => {
+      request.log.debug({ detail: 'not at info level' }, 'debug line');
+      request.log.warn({ token: 'a-secret-token', detail: 'kept' }, 'warn line');
+      return { level: request.log.level };
+    });
+    await g.app.ready();
+    captured = '';
+    const res = await g.app.inject({ method: 'GET', url: '/test/request-logger' });
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(res.json(), { level: 'info' });
+  } finally {
+    await g.close();
+    await database.drop();
+  }
+  const lines = captured
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.equal(lines.filter((l) => l.msg === 'debug line').length, 0, 'nothing below the level is written');
+  const warned = lines.find((l) => l.msg === 'warn line');
+  const completed = lines.find((l) => l.msg === 'request completed');
+  assert.ok(warned && completed, captured);
+  assert.equal(warned.reqId, completed.reqId, "the line carries the request's id");
+  assert.equal(warned.token, '[redacted]');
+  assert.equal(warned.detail, 'kept');
+  assert.equal(warned.level, 40);
+});

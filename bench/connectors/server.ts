@@ -13,7 +13,8 @@ const gatehouse = await buildApp(
     GATEHOUSE_ADMIN_TOKEN: adminToken,
     GATEHOUSE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     GATEHOUSE_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8',
-    LOG_LEVEL: 'silent',
+    // The default level, as users run it: one line per request.
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info',
   }),
 );
 const { app, services } = gatehouse;

@@ -14,7 +14,8 @@ const config = loadConfig({
   GATEHOUSE_DATA_DIR: 'memory://',
   GATEHOUSE_ADMIN_TOKEN: 'bench-admin-token-0123456789',
   GATEHOUSE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-  LOG_LEVEL: 'silent',
+  // The default level, as users run it: one line per request.
+  LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info',
   // Measure throughput, not the limiter's refusals.
   GATEHOUSE_VENDOR_API_RATE_LIMIT: '10000000',
   GATEHOUSE_OEM_RATE_LIMIT_IP: '10000000',

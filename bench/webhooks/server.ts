@@ -25,7 +25,8 @@ const config = loadConfig({
   GATEHOUSE_ADMIN_TOKEN: adminToken,
   GATEHOUSE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   GATEHOUSE_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8',
-  LOG_LEVEL: 'silent',
+  // The default level, as users run it: one line per request.
+  LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info',
   ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
 });
 const gatehouse = await buildApp(config);
