@@ -1,7 +1,9 @@
 // npm run bench: every case side by side in one run; prints req/s, p50, p99, the ratios and
 // targets, and writes everything to bench/results/latest.json.
 // BENCH_DURATION (seconds per measurement, default 10), BENCH_CONNECTIONS (default 50),
-// BENCH_ONLY (comma-separated case names or prefixes, e.g. "oauth").
+// BENCH_ONLY (comma-separated case names or prefixes, e.g. "oauth"). The servers run with the Node
+// flags npm gives every script here (.npmrc's node-options, through NODE_OPTIONS), as `npm start`
+// runs Gatehouse; the run prints them.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { BenchCase, CaseResult } from './lib/report.ts';
@@ -26,6 +28,9 @@ function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
 }
+
+const nodeOptions = process.env.NODE_OPTIONS ?? '';
+process.stdout.write(`node ${process.version}, ${availableParallelism()} cores, NODE_OPTIONS=${nodeOptions || '(none)'}\n`);
 
 const results: Record<string, CaseResult> = {};
 let failed = false;
@@ -60,7 +65,7 @@ await writeFile(
   JSON.stringify(
     {
       at: new Date().toISOString(),
-      machine: { cores: availableParallelism(), node: process.version },
+      machine: { cores: availableParallelism(), node: process.version, nodeOptions },
       settings: { durationSeconds, connections },
       results,
     },
