@@ -2,9 +2,11 @@
 // throwaway PostgreSQL database when TEST_DATABASE_URL is set.
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import pg from 'pg';
 import { buildApp, type Gatehouse } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig, type LogLevel } from '../src/config.ts';
+import { createLogger } from '../src/logger.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -95,4 +97,27 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** The app's logger at `level`, writing into memory for a test to read: `text()` so far, `clear()` to start again. */
+export function logCapture(level: LogLevel) {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  return {
+    logger: createLogger(level, stream),
+    text: () => text,
+    clear: () => void (text = ''),
+    /** Each line written, parsed. */
+    lines: (): Record<string, unknown>[] =>
+      text
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line)),
+  };
 }

@@ -2,12 +2,10 @@
 // and its interactive page, and logs that never carry a secret, even at debug level.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { buildApp, type Gatehouse } from '../src/app.ts';
-import { createLogger } from '../src/logger.ts';
-import { ADMIN_TOKEN, admin, basic, createClient, createTestDatabase, startGatehouse, testConfig, type TestGatehouse } from './helpers.ts';
+import { ADMIN_TOKEN, admin, basic, createClient, createTestDatabase, startGatehouse, logCapture, testConfig, type TestGatehouse } from './helpers.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -163,15 +161,9 @@ test('/docs serves an interactive page; /docs/json lists the admin and OAuth rou
 });
 
 test('logs at debug level never carry a secret or a token', async () => {
-  let captured = '';
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      captured += chunk.toString();
-      done();
-    },
-  });
+  const log = logCapture('debug');
   const database = await createTestDatabase();
-  const logged = await buildApp(testConfig({ LOG_LEVEL: 'debug' }, database.url), { logger: createLogger('debug', stream) });
+  const logged = await buildApp(testConfig({ LOG_LEVEL: 'debug' }, database.url), { logger: log.logger });
   const secrets: string[] = [ADMIN_TOKEN];
   try {
     await logged.app.ready();
@@ -236,10 +228,10 @@ test('logs at debug level never carry a secret or a token', async () => {
     await logged.close();
     await database.drop();
   }
-  assert.match(captured, /incoming request/, 'requests were logged');
-  assert.match(captured, /"url":"\/oauth\/token\?client_id=[^&"]+&client_secret=\[redacted\]"/, 'query-string credentials are redacted, the rest kept');
-  assert.match(captured, /"url":"\/login-link\/\[redacted\]"/);
-  const lines = captured.trim().split('\n');
+  assert.match(log.text(), /incoming request/, 'requests were logged');
+  assert.match(log.text(), /"url":"\/oauth\/token\?client_id=[^&"]+&client_secret=\[redacted\]"/, 'query-string credentials are redacted, the rest kept');
+  assert.match(log.text(), /"url":"\/login-link\/\[redacted\]"/);
+  const lines = log.text().trim().split('\n');
   for (const line of lines) JSON.parse(line); // structured JSON, one object a line
   for (const secret of secrets) {
     const leak = lines.find((l) => l.includes(secret));

@@ -5,10 +5,8 @@
 // login, password and connect links.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { buildApp } from '../src/app.ts';
-import { createLogger } from '../src/logger.ts';
-import { ADMIN_TOKEN, admin, basic, createClient, createTestDatabase, testConfig } from './helpers.ts';
+import { ADMIN_TOKEN, admin, basic, createClient, createTestDatabase, logCapture, testConfig } from './helpers.ts';
 import { Browser, PASSWORD, authorize, codeClient, pkce } from './interactive-helpers.ts';
 import { accessToken, createExternalIntegration, createOrganization, createVendor, credentials, mspcToken, organizationData } from './oem-helpers.ts';
 import { connectLink, createConnector, definition, local, startVendor } from './connector-vendors.ts';
@@ -16,16 +14,10 @@ import { connectLink, createConnector, definition, local, startVendor } from './
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 test('a debug-level log of every flow contains none of the secrets issued or presented', { timeout: 120_000 }, async () => {
-  let captured = '';
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      captured += chunk.toString();
-      done();
-    },
-  });
+  const log = logCapture('debug');
   const database = await createTestDatabase();
   const g = await buildApp(testConfig({ LOG_LEVEL: 'debug', GATEHOUSE_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8' }, database.url), {
-    logger: createLogger('debug', stream),
+    logger: log.logger,
   });
   const vendorApp = await startVendor();
   const secrets = new Map<string, string>([['admin token', ADMIN_TOKEN]]);
@@ -177,9 +169,9 @@ test('a debug-level log of every flow contains none of the secrets issued or pre
     await vendorApp.close();
     await database.drop();
   }
-  assert.match(captured, /incoming request/, 'requests were logged');
-  assert.match(captured, /"url":"\/connectors\/[^"]+\/connect\?link=\[redacted\]"/, 'the connect link is logged redacted');
-  const lines = captured.trim().split('\n');
+  assert.match(log.text(), /incoming request/, 'requests were logged');
+  assert.match(log.text(), /"url":"\/connectors\/[^"]+\/connect\?link=\[redacted\]"/, 'the connect link is logged redacted');
+  const lines = log.text().trim().split('\n');
   for (const [what, secret] of secrets) {
     const leak = lines.find((l) => l.includes(secret));
     assert.equal(leak, undefined, `the ${what} appears in the log: ${leak?.slice(0, 300)}`);
