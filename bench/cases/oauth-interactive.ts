@@ -4,7 +4,9 @@
 // authentication). The fair peer keeps its state in PostgreSQL (oidc-provider-pg-adapter.ts),
 // as Gatehouse does on disk; its in-memory development adapter, which keeps nothing, is an extra
 // refresh row for reference. Each server counts the database statements it sends, so every
-// PostgreSQL-backed row also says how many a request cost (background work included).
+// PostgreSQL-backed row also says how many a request cost (background work included), and the
+// CPU time a request cost in the server, in PostgreSQL and in the load generator, with the rate
+// the machine's cores would allow at that cost (lib/cpu.ts): on two cores, all of them share.
 // Both grants spend a single-use credential, so no request may repeat one:
 // - code exchange: a pool of codes is minted up front by the server's real code-issuing service
 //   and every request redeems the next one. The pool is sized from the warm-up's rate; should
@@ -15,8 +17,10 @@
 //   gets fresh chains, since a run that stops mid-request leaves the last token of a chain spent.
 // Every response must be a 200 carrying a JWT access token and a refresh token; anything else
 // is counted against the row.
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { withChild } from '../lib/child.ts';
+import { ownCpuMs, postgresCpuMs } from '../lib/cpu.ts';
 import { loadRun, type LoadRun as Measured } from '../lib/load.ts';
 import { withPostgres } from '../lib/postgres.ts';
 import { atLeast, atMost, ratio, reported, type CaseOptions, type CaseResult, type Row } from '../lib/report.ts';
@@ -87,21 +91,47 @@ async function startChains(info: Server, tokenPath: string, count: number): Prom
   );
 }
 
-/** A measured run, with the database statements the server sent per completed request. */
-type Counted = Measured & { statementsPerRequest: number };
+/** CPU milliseconds a request cost: in the server, in PostgreSQL (when it runs here) and in the load generator. */
+interface CpuPerRequest {
+  server: number;
+  postgres?: number;
+  load: number;
+}
 
-async function statementsSent(info: Server): Promise<number> {
+/** A measured run, with the database statements the server sent and the CPU used, per completed request. */
+type Counted = Measured & { statementsPerRequest: number; cpuMsPerRequest: CpuPerRequest };
+
+interface Reading {
+  statements: number;
+  cpuMs: number;
+  postgres?: number;
+  load: number;
+}
+
+async function read(info: Server): Promise<Reading> {
   const res = await fetch(`${info.control}/statements`);
   if (res.status !== 200) throw new Error(`reading the statement count failed: ${res.status}`);
-  return ((await res.json()) as { statements: number }).statements;
+  const server = (await res.json()) as { statements: number; cpuMs: number };
+  return { ...server, postgres: postgresCpuMs(), load: ownCpuMs() };
 }
 
-async function counting(info: Server, work: () => Promise<Measured>): Promise<Counted> {
-  const before = await statementsSent(info);
+async function counting(info: Server, onPostgres: boolean, work: () => Promise<Measured>): Promise<Counted> {
+  const before = await read(info);
   const result = await work();
-  const sent = (await statementsSent(info)) - before;
-  return { ...result, statementsPerRequest: result.completed > 0 ? Math.round((sent / result.completed) * 100) / 100 : 0 };
+  const after = await read(info);
+  const each = (n: number) => (result.completed > 0 ? Math.round((n / result.completed) * 1000) / 1000 : 0);
+  const postgres = onPostgres && before.postgres !== undefined && after.postgres !== undefined ? each(after.postgres - before.postgres) : undefined;
+  return {
+    ...result,
+    statementsPerRequest: Math.round(each(after.statements - before.statements) * 100) / 100,
+    cpuMsPerRequest: { server: each(after.cpuMs - before.cpuMs), ...(postgres === undefined ? {} : { postgres }), load: each(after.load - before.load) },
+  };
 }
+
+const cpuTotal = (cpu: CpuPerRequest) => cpu.server + (cpu.postgres ?? 0) + cpu.load;
+const CORES = availableParallelism();
+/** The rate at which the machine's cores would be busy all the time at this cost a request. */
+const ceiling = (cpu: CpuPerRequest) => (cpuTotal(cpu) > 0 ? Math.round((CORES * 1000) / cpuTotal(cpu)) : 0);
 
 /** One run with scripted requests; `invalid` counts 200s whose body is not a good token response. */
 async function drive(
@@ -144,10 +174,10 @@ async function exchange(info: Server, tokenPath: string, connections: number, se
 }
 
 /** Refresh rotation: connection i follows chain i, always with the newest token. */
-async function rotate(info: Server, tokenPath: string, connections: number, seconds: number): Promise<Counted> {
+async function rotate(info: Server, tokenPath: string, connections: number, seconds: number, onPostgres: boolean): Promise<Counted> {
   const chains = await startChains(info, tokenPath, connections);
   let invalid = 0;
-  return counting(info, () =>
+  return counting(info, onPostgres, () =>
     drive(
       `${info.url}${tokenPath}`,
       headersOf(info),
@@ -174,9 +204,9 @@ async function rotate(info: Server, tokenPath: string, connections: number, seco
   );
 }
 
-async function refreshRows(options: CaseOptions, info: Server, tokenPath: string): Promise<Counted> {
-  await rotate(info, tokenPath, options.connections, Math.min(3, options.durationSeconds));
-  return rotate(info, tokenPath, options.connections, options.durationSeconds);
+async function refreshRows(options: CaseOptions, info: Server, tokenPath: string, onPostgres: boolean): Promise<Counted> {
+  await rotate(info, tokenPath, options.connections, Math.min(3, options.durationSeconds), onPostgres);
+  return rotate(info, tokenPath, options.connections, options.durationSeconds, onPostgres);
 }
 
 interface CodeRun {
@@ -184,7 +214,7 @@ interface CodeRun {
   pool: number;
 }
 
-async function codeRows(options: CaseOptions, info: Server, tokenPath: string): Promise<CodeRun> {
+async function codeRows(options: CaseOptions, info: Server, tokenPath: string, onPostgres: boolean): Promise<CodeRun> {
   const { connections } = options;
   const seconds = Math.min(CODE_SECONDS, options.durationSeconds);
   // Warm-up, which also measures how fast codes are minted and redeemed.
@@ -197,14 +227,14 @@ async function codeRows(options: CaseOptions, info: Server, tokenPath: string): 
   const wanted = Math.ceil(rate * seconds * 2) + connections * 4;
   const size = Math.max(connections * 4, Math.min(wanted, Math.floor(mintPerSecond * MINT_SECONDS)));
   const pool = await mintCodes(info, size);
-  return { result: await counting(info, () => exchange(info, tokenPath, connections, seconds, pool)), pool: size };
+  return { result: await counting(info, onPostgres, () => exchange(info, tokenPath, connections, seconds, pool)), pool: size };
 }
 
 /** Both grants on one server: Gatehouse (PGlite without a URL), or the provider on PostgreSQL. */
 function bothGrants(file: string, tokenPath: string, options: CaseOptions, databaseUrl?: string) {
   return withServer(file, { BENCH_DATABASE_URL: databaseUrl ?? '' }, async (info) => ({
-    code: await codeRows(options, info, tokenPath),
-    refresh: await refreshRows(options, info, tokenPath),
+    code: await codeRows(options, info, tokenPath, databaseUrl !== undefined),
+    refresh: await refreshRows(options, info, tokenPath, databaseUrl !== undefined),
   }));
 }
 
@@ -216,7 +246,7 @@ const row = (name: string, m: Measured | Counted): Row =>
     latencyP99Ms: m.latencyP99Ms,
     non2xx: m.non2xx,
     errors: m.errors,
-    ...('statementsPerRequest' in m ? { statementsPerRequest: m.statementsPerRequest } : {}),
+    ...('statementsPerRequest' in m ? { statementsPerRequest: m.statementsPerRequest, cpuMsPerRequest: m.cpuMsPerRequest } : {}),
   }) as Row;
 
 function codeRow(name: string, run: CodeRun): Row {
@@ -231,7 +261,7 @@ const runOf = (runs: { refresh: Counted; code: CodeRun }, grant: Grant) => (gran
 
 export async function run(options: CaseOptions): Promise<CaseResult> {
   if (options.connections > 300) throw new Error("BENCH_CONNECTIONS above 300 would overflow node-oidc-provider's in-memory store (1000 entries)");
-  const memory = await withServer('oidc-provider-interactive.ts', {}, (info) => refreshRows(options, info, '/token'));
+  const memory = await withServer('oidc-provider-interactive.ts', {}, (info) => refreshRows(options, info, '/token', false));
   const peer = await withPostgres((url) => bothGrants('oidc-provider-interactive.ts', '/token', options, url));
   const pglite = await bothGrants('gatehouse-interactive.ts', '/oauth/token', options);
   const postgres = await withPostgres((url) => bothGrants('gatehouse-interactive.ts', '/oauth/token', options, url));
@@ -261,6 +291,15 @@ export async function run(options: CaseOptions): Promise<CaseResult> {
       atMost(`${label} database statements a request, gatehouse PGlite`, mine.statementsPerRequest, STATEMENTS_GOAL),
       ...(onPostgres ? [atMost(`${label} database statements a request, gatehouse PostgreSQL`, onPostgres.statementsPerRequest, STATEMENTS_GOAL)] : []),
       ...(theirs ? [reported(`${label} database statements a request, ${PEER} PostgreSQL`, theirs.statementsPerRequest)] : []),
+      reported(`${label} CPU ms a request, gatehouse PGlite (server + load generator)`, cpuTotal(mine.cpuMsPerRequest)),
+      ...(onPostgres
+        ? [
+            reported(`${label} CPU ms a request, gatehouse PostgreSQL (server + PostgreSQL + load generator)`, cpuTotal(onPostgres.cpuMsPerRequest)),
+            reported(`${label} CPU ms a request, gatehouse PostgreSQL: in PostgreSQL`, onPostgres.cpuMsPerRequest.postgres ?? 0),
+            reported(`${label} req/s ${CORES} cores allow at gatehouse PostgreSQL's CPU cost`, ceiling(onPostgres.cpuMsPerRequest)),
+          ]
+        : []),
+      ...(theirs ? [reported(`${label} CPU ms a request, ${PEER} PostgreSQL (server + PostgreSQL + load generator)`, cpuTotal(theirs.cpuMsPerRequest))] : []),
     ];
   };
   return { rows, checks: [...checks('refresh', 'refresh_token'), ...checks('code', 'authorization_code')] };

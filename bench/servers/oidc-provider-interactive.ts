@@ -14,7 +14,7 @@ import http from 'node:http';
 import Provider from 'oidc-provider';
 import { CLIENT_SECRET as clientSecret, RESOURCE as resource, es256JwtSettings, listenLoopback } from './oidc-provider-peer.ts';
 import { postgresAdapter } from './oidc-provider-pg-adapter.ts';
-import { countStatements } from './statements.ts';
+import { countStatements, cpuMs } from './statements.ts';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
 const storage = databaseUrl ? await postgresAdapter(databaseUrl) : undefined;
@@ -80,12 +80,12 @@ async function mint(): Promise<[code: string, verifier: string]> {
 }
 
 // Control port: POST /codes?count=N answers [[code, verifier], ...], minted 16 at a time; GET
-// /statements the count of database statements sent so far (statements.ts). In
+// /statements the count of database statements sent so far (statements.ts) and the CPU time used. In
 // memory, the adapter's size bounds N.
 const MAX_COUNT = storage ? 500_000 : 300;
 const control = http.createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/statements') {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ statements: statements() }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ statements: statements(), cpuMs: cpuMs() }));
     return;
   }
   const count = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('count'));
