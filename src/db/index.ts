@@ -11,6 +11,7 @@ import pg from 'pg';
 import type { Database } from './schema.ts';
 import type { Logger } from 'pino';
 import { lockDataDir } from './data-dir-lock.ts';
+import { prepareMarked } from './prepared.ts';
 import { ConfigError } from '../config-error.ts';
 import { DatabaseUnavailable } from './errors.ts';
 
@@ -152,7 +153,10 @@ async function openPostgres(url: string, handlers: SignalHandler[], options: Sto
   // pg-pool listens for a client's errors only while it is idle. One checked out (a transaction
   // between statements) whose backend dies would emit 'error' to no one, which ends the process;
   // with this listener the failure surfaces on its next statement instead.
-  pool.on('connect', (client) => void client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    prepareMarked(client);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const listener = new Listener(url, dispatch, log);
   await listener.start();
