@@ -2,15 +2,19 @@
 // committed at once, then dispatched, queued, signed, sent and recorded), then the p50/p99 from commit to the first
 // attempt's arrival at half that rate (paced: every 10 ms the events due are committed). On PGlite
 // it also times a database-backed admin request with the queue idle and during the paced run, to
-// show that the queue sharing the one embedded connection does not starve the app.
+// show that the queue sharing the one embedded connection does not starve the app. The backlog's
+// CPU time a delivery, in Gatehouse, in PostgreSQL and in this process (emitter and receiver),
+// gives the rate the machine's cores allow at that cost (lib/cpu.ts).
 // Targets (the performance issue): >= 5,000 deliveries/s on PostgreSQL, >= 2,500/s on PGlite.
 import http from 'node:http';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { availableParallelism } from 'node:os';
 import { startChild } from '../lib/child.ts';
+import { ownCpuMs, postgresCpuMs, processCpuMs } from '../lib/cpu.ts';
 import { withPostgres } from '../lib/postgres.ts';
-import { atLeast, type CaseOptions, type CaseResult, type Check, type Row } from '../lib/report.ts';
+import { atLeast, reported, type CaseOptions, type CaseResult, type Check, type Row } from '../lib/report.ts';
 
 export const name = 'webhooks: deliveries per second and commit-to-first-attempt';
 
@@ -96,9 +100,17 @@ async function measure(database: 'pglite' | 'postgres', databaseUrl: string | un
 
     // Throughput: enough events to keep the pipeline full for about the configured duration.
     const count = Math.max(500, options.durationSeconds * (database === 'postgres' ? 2000 : 250));
+    const cpuBefore = { server: processCpuMs(child.pid), postgres: postgresCpuMs(), own: ownCpuMs() };
     const started = Date.now();
     await emit(info, { count });
     await waitFor(() => receiver.firstSeen.size >= count, 600_000);
+    const each = (ms: number) => Math.round((ms / count) * 1000) / 1000;
+    const pgAfter = postgresCpuMs();
+    const cpu = {
+      server: each(processCpuMs(child.pid) - cpuBefore.server),
+      postgres: database === 'postgres' && pgAfter !== undefined && cpuBefore.postgres !== undefined ? each(pgAfter - cpuBefore.postgres) : 0,
+      bench: each(ownCpuMs() - cpuBefore.own),
+    };
     const elapsed = (Math.max(...receiver.firstSeen.values()) - started) / 1000;
     const perSecond = Math.round(count / elapsed);
     const extra = receiver.requests() - count;
@@ -153,22 +165,35 @@ async function measure(database: 'pglite' | 'postgres', databaseUrl: string | un
       non2xx: 0,
       errors: 0,
     });
-    return { perSecond, rows };
+    return { perSecond, rows, cpu };
   } finally {
     await child.stop();
     await receiver.close();
   }
 }
 
+type Cpu = Awaited<ReturnType<typeof measure>>['cpu'];
+
+/** The CPU a delivery cost, and the rate the machine's cores allow at that cost. */
+function cpuChecks(label: string, cpu: Cpu): Check[] {
+  const total = cpu.server + cpu.postgres + cpu.bench;
+  return [
+    reported(`CPU ms a delivery on ${label} (Gatehouse + PostgreSQL + emitter and receiver)`, total),
+    reported(`CPU ms a delivery on ${label}: in Gatehouse`, cpu.server),
+    ...(cpu.postgres > 0 ? [reported(`CPU ms a delivery on ${label}: in PostgreSQL`, cpu.postgres)] : []),
+    reported(`deliveries/s ${availableParallelism()} cores allow at ${label}'s CPU cost`, total > 0 ? Math.round((availableParallelism() * 1000) / total) : 0),
+  ];
+}
+
 export async function run(options: CaseOptions): Promise<CaseResult> {
   const checks: Check[] = [];
   const pglite = await measure('pglite', undefined, options);
-  checks.push(atLeast('deliveries/s on PGlite', pglite.perSecond, 2500));
+  checks.push(atLeast('deliveries/s on PGlite', pglite.perSecond, 2500), ...cpuChecks('PGlite', pglite.cpu));
   const rows = [...pglite.rows];
   const postgres = await withPostgres((url) => measure('postgres', url, options));
   if (postgres) {
     rows.push(...postgres.rows);
-    checks.push(atLeast('deliveries/s on PostgreSQL', postgres.perSecond, 5000));
+    checks.push(atLeast('deliveries/s on PostgreSQL', postgres.perSecond, 5000), ...cpuChecks('PostgreSQL', postgres.cpu));
   }
   return { rows, checks };
 }

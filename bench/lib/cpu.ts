@@ -1,6 +1,7 @@
 // CPU time the processes of a measurement used, read from /proc (Linux), so a case can show where
 // a request's cost goes and what the machine's cores allow at that cost: the benchmark server
-// (which reports its own, see servers/statements.ts), the load generator (this process) and the
+// (by its pid, or as it reports its own, see servers/statements.ts), the load generator (this
+// process) and the
 // local PostgreSQL server with every backend, live ones from their own counters and exited ones
 // from the reaped-children counters of the postmaster.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -50,6 +51,13 @@ export function postgresCpuMs(): number | undefined {
     if (!all.has(s.ppid)) ticks += s.children;
   }
   return ticks * TICK_MS;
+}
+
+/** CPU milliseconds process `pid` (a benchmark server) has used so far. */
+export function processCpuMs(pid: number): number {
+  const s = stat(String(pid));
+  if (!s) throw new Error(`process ${pid} is gone`);
+  return s.own * TICK_MS;
 }
 
 /** CPU milliseconds this process (the load generator) has used so far. */
