@@ -10,7 +10,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import { ADMIN_TOKEN as adminToken, bootGatehouse } from './boot.ts';
-import { countStatements, cpuMs } from './statements.ts';
+import { ownCpuMs } from '../lib/cpu.ts';
+import { countStatements } from './statements.ts';
 
 const { gatehouse, url } = await bootGatehouse();
 const { services } = gatehouse;
@@ -71,7 +72,7 @@ async function mint(): Promise<[code: string, verifier: string]> {
 const MAX_COUNT = 500_000;
 const control = http.createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/statements') {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ statements: statements(), cpuMs: cpuMs() }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ statements: statements(), cpuMs: ownCpuMs() }));
     return;
   }
   const count = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('count'));

@@ -14,7 +14,8 @@ import http from 'node:http';
 import Provider from 'oidc-provider';
 import { CLIENT_SECRET as clientSecret, RESOURCE as resource, es256JwtSettings, listenLoopback } from './oidc-provider-peer.ts';
 import { postgresAdapter } from './oidc-provider-pg-adapter.ts';
-import { countStatements, cpuMs } from './statements.ts';
+import { ownCpuMs } from '../lib/cpu.ts';
+import { countStatements } from './statements.ts';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
 const storage = databaseUrl ? await postgresAdapter(databaseUrl) : undefined;
@@ -85,7 +86,7 @@ async function mint(): Promise<[code: string, verifier: string]> {
 const MAX_COUNT = storage ? 500_000 : 300;
 const control = http.createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/statements') {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ statements: statements(), cpuMs: cpuMs() }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ statements: statements(), cpuMs: ownCpuMs() }));
     return;
   }
   const count = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('count'));

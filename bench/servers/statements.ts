@@ -1,7 +1,8 @@
 // Counts the statements a benchmark server sends its database, the round trips a request costs:
 // every query of every pg client in the process (pools included), or, on the embedded database,
 // every query and exec of the PGlite instance, with BEGIN and COMMIT for each transaction.
-// Servers answer the count on their control port (GET /statements), with the CPU time they used.
+// Servers answer the count on their control port (GET /statements), with the CPU time they used
+// (lib/cpu.ts).
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import pg from 'pg';
 
@@ -32,10 +33,4 @@ export function countStatements(pglite?: PGlite): () => number {
     };
   }
   return () => statements;
-}
-
-/** CPU time this process has used so far, user and system, in milliseconds. */
-export function cpuMs(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
 }

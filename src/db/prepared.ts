@@ -8,12 +8,16 @@
 // runs statements as they are.
 // Behind PgBouncer in transaction mode, named statements need PgBouncer 1.21 or later with
 // max_prepared_statements set (the README says so).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type pg from 'pg';
 
 export const PREPARED = '/* prepared */ ';
 
 type Query = (this: unknown, ...args: unknown[]) => unknown;
+
+/** Each marked text's name, worked out once: the texts are few, and a refresh should not hash 2 KB of SQL. */
+const names = new Map<string, string>();
+const nameOf = (text: string) => names.get(text) ?? names.set(text, `gh_${hash('sha256', text, 'base64url').slice(0, 32)}`).get(text)!;
 
 /** Make `client` send the statements marked PREPARED as named prepared statements. */
 export function prepareMarked(client: pg.ClientBase): void {
@@ -22,8 +26,7 @@ export function prepareMarked(client: pg.ClientBase): void {
   const prototype = Object.getPrototypeOf(client) as { query: Query };
   const named: Query = (text, values, callback) => {
     if (typeof text !== 'string' || !text.startsWith(PREPARED)) return prototype.query.call(client, text, values, callback);
-    const name = `gh_${createHash('sha256').update(text).digest('base64url').slice(0, 32)}`;
-    return prototype.query.call(client, { name, text, values }, callback);
+    return prototype.query.call(client, { name: nameOf(text), text, values }, callback);
   };
   Object.assign(client, { query: named });
 }
